@@ -1,0 +1,56 @@
+"""The one exception hierarchy of hvp-kg.
+
+Every error that hvp-kg raises on purpose derives from :class:`KGError`. The CLI maps them to
+exit codes and the web app to HTTP statuses, each at one boundary::
+
+    KGError
+    ├── InputError        bad user input: a file, a row, a parameter (exit 2, HTTP 400)
+    │   └── RowError      one cell of a tabular file, with file, line and column
+    ├── CompileError      a SHACL shape uses a feature the compiler does not support
+    ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
+    ├── QueryTimeout      a query ran past its time limit (HTTP 503)
+    ├── NotFound          a resource that does not exist (HTTP 404)
+    └── StoreError        the store cannot be opened or written (HTTP 500)
+"""
+
+from __future__ import annotations
+
+
+class KGError(Exception):
+    """Base of every error hvp-kg raises on purpose."""
+
+
+class InputError(KGError):
+    """Bad input from the user: names what to fix."""
+
+
+class RowError(InputError):
+    """A bad cell in a tabular file, located by file, line (1-based) and column name."""
+
+    def __init__(self, file: str, line: int, column: str, message: str) -> None:
+        self.file, self.line, self.column, self.reason = file, line, column, message
+        super().__init__(f"{file}:{line}: column {column!r}: {message}")
+
+
+class CompileError(KGError):
+    """A shape that uses a SHACL feature outside the compiler's supported subset."""
+
+    def __init__(self, message: str, *, shape: object = None, feature: object = None) -> None:
+        self.shape, self.feature = shape, feature
+        super().__init__(message)
+
+
+class QueryError(KGError):
+    """A SPARQL query that cannot be parsed or is not allowed."""
+
+
+class QueryTimeout(KGError):
+    """A query that ran past its time limit and was stopped."""
+
+
+class NotFound(KGError):
+    """A resource that does not exist."""
+
+
+class StoreError(KGError):
+    """The store cannot be opened, read or written."""
