@@ -1,0 +1,1 @@
+"""hvp-kg: a knowledge graph of high-value invention patents."""

@@ -1,0 +1,212 @@
+"""The ``hvp`` command line.
+
+Exit codes: 0 success; 1 findings (the data does not conform); 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+import pyoxigraph as ox
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from kg import reference, settings
+from kg.errors import KGError
+from kg.store import LocalStore
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+err = Console(stderr=True)
+
+EXPORT_FORMATS = {
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "ttl": ox.RdfFormat.TURTLE,
+    "nq": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+
+
+class App:
+    """What every command gets: resolved settings and the store, opened on first use."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.settings = values
+        self._store: LocalStore | None = None
+
+    @property
+    def base(self) -> str:
+        return str(self.settings["base"])
+
+    def store(self) -> LocalStore:
+        if self._store is None:
+            self._store = LocalStore(self.settings["store"])
+            reference.ensure(self._store, self.base)
+        return self._store
+
+
+class HvpGroup(click.Group):
+    """Turns hvp-kg's own errors into a message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            sys.exit(EXIT_INPUT)
+
+
+@click.group(cls=HvpGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", envvar="HVP_STORE", help="Store directory, or :memory: "
+              "[default: hvp-store].")
+@click.option("--endpoint", envvar="HVP_ENDPOINT", help="Remote SPARQL endpoint URL.")
+@click.option("--base", envvar="HVP_BASE", help="Base IRI of minted things.")
+@click.option("--config", "config_file", envvar="HVP_CONFIG", type=click.Path(dir_okay=False),
+              help="TOML settings file.")
+@click.version_option(package_name="hvp-kg")
+@click.pass_context
+def cli(ctx: click.Context, store: str | None, endpoint: str | None, base: str | None,
+        config_file: str | None) -> None:
+    """hvp: a knowledge graph of high-value invention patents."""
+    explicit = {"store": store, "endpoint": endpoint, "base": base}
+    ctx.obj = App(settings.load(explicit, config_file=config_file))
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback ``(label, bytes_done, rows_done)`` drawing one bar per file."""
+    columns = (TextColumn("{task.description}"), BarColumn(),
+               TextColumn("{task.fields[rows]:>10,} rows"),
+               TextColumn("{task.fields[rate]:>9,.0f} rows/s"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False, disable=not enabled) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(label: str, done: int, rows: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=_size(label), rows=0, rate=0.0)
+            task = bar.tasks[tasks[label]]
+            elapsed = task.elapsed or 0.0
+            bar.update(tasks[label], completed=done, rows=rows,
+                       rate=rows / elapsed if elapsed > 0 else 0.0)
+
+        yield update
+
+
+_SIZES: dict[str, int] = {}
+
+
+def _size(label: str) -> int | None:
+    return _SIZES.get(label)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_app
+def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Load CSV folders (exchange format) and RDF files into the store, all or nothing."""
+    from kg.ingest import ingest as run_ingest
+
+    for path in paths:
+        for f in path.glob("*.csv") if path.is_dir() else []:
+            _SIZES[f"{path.name}/{f.name}"] = f.stat().st_size
+    store = app.store()
+    with progress_bar(not quiet) as update:
+        report = run_ingest(store, paths, base=app.base, progress=update)
+    err.print(f"ingested {report} into {store!r}", highlight=False)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "ttl"]), default="text",
+              show_default=True, help="Report as text or as a Turtle sh:ValidationReport.")
+@click.option("--shapes", "shape_files", multiple=True, type=click.Path(exists=True,
+              dir_okay=False, path_type=Path), help="Shapes file(s) instead of shapes/data/.")
+@pass_app
+def validate(app: App, fmt: str, shape_files: tuple[Path, ...]) -> None:
+    """Check the store's data against the data-quality SHACL shapes (exit 1 if it fails)."""
+    from kg.validate import data_graph, load_shapes
+    from kg.validate import validate as run_validate
+
+    report = run_validate(data_graph(app.store()), load_shapes(list(shape_files) or None))
+    if fmt == "ttl":
+        click.echo(report.graph.serialize(format="turtle"))
+    else:
+        click.echo(report.text)
+    if not report.conforms:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="nq",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [default: standard output].")
+@click.option("--graph", help="Only this named graph (IRI), or 'default'.")
+@pass_app
+def export(app: App, fmt: str, output: Path | None, graph: str | None) -> None:
+    """Write the store's contents as RDF."""
+    rdf_format = EXPORT_FORMATS[fmt]
+    target: ox.NamedNode | ox.DefaultGraph | None = None
+    if graph == "default":
+        target = ox.DefaultGraph()
+    elif graph:
+        target = ox.NamedNode(graph)
+    store = app.store()
+    if output is None:
+        store.dump(sys.stdout.buffer, rdf_format, target)
+        sys.stdout.buffer.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("wb") as out:
+        store.dump(out, rdf_format, target)
+    tmp.replace(output)
+
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the CSV files into.")
+@click.option("--scale", type=float, help="Divide real counts and populations by this.")
+@click.option("--patents", type=int, help="Number of patents (sets the scale).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, quiet: bool) -> None:
+    """Write a calibrated synthetic data set (a scaled-down China) in the exchange format."""
+    from kg.demo import generate
+
+    kwargs: dict[str, Any] = {"seed": seed}
+    if scale is not None:
+        kwargs["scale"] = scale
+    if patents is not None:
+        kwargs["patents"] = patents
+    with progress_bar(not quiet) as update:
+        summary = generate(out_dir, progress=lambda n: update("demo patents", n, n), **kwargs)
+    err.print(f"wrote {out_dir}: {summary}", highlight=False)
+
+
+@cli.command()
+@pass_app
+def stats(app: App) -> None:
+    """Counts of what the store holds."""
+    from kg.stats import counts
+
+    store = app.store()
+    for name, n in counts(store).items():
+        click.echo(f"{name:<24}{n:>12,}")
+
+
+def main() -> None:
+    cli(prog_name="hvp")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+"""Ingest: a CSV folder in the exchange format, or RDF files, into a store, all or nothing.
+
+Every row is checked first and converted to N-Triples in a temporary file (memory does not grow
+with the input); only when every file has passed are stale descriptions cleared and the file
+bulk-loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg.errors import InputError, RowError
+from kg.ingest import rdf
+from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
+from kg.iri import mint
+from kg.store import LocalStore
+from kg.vocab import HVP, RDF
+
+__all__ = ["IngestReport", "ingest", "Progress"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(label, bytes_done, rows_done)``, called now and then."""
+
+MAX_ERRORS = 20
+_KIND_CLASS = {"owners": HVP.Owner, "patents": HVP.Patent}
+
+
+@dataclass
+class IngestReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    triples: int = 0
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{n} {name}" for name, n in self.rows.items())
+        return f"{parts}; {self.triples} triples"
+
+
+def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
+           progress: Progress | None = None, source: str = "user-supplied file") -> IngestReport:
+    """Ingest CSV folders and RDF files; on bad input raise InputError and write nothing."""
+    paths = [Path(p) for p in paths]
+    report = IngestReport()
+    tmpdir = store.path.parent if store.path else None
+    fd, tmp = tempfile.mkstemp(suffix=".nt", prefix="hvp-ingest-", dir=tmpdir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            plan = _check_all(store, paths, base, out, report, progress, source)
+        _clear_stale(store, plan)
+        if report.triples:
+            store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
+        for path, fmt in plan.rdf_files:
+            store.load(path, fmt)
+        store.flush()
+    finally:
+        os.unlink(tmp)
+    return report
+
+
+@dataclass
+class _Plan:
+    replace: list[tuple[ox.NamedNode, Table]] = field(default_factory=list)
+    clear_concordance: bool = False
+    rdf_files: list[tuple[Path, ox.RdfFormat]] = field(default_factory=list)
+
+
+def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
+               report: IngestReport, progress: Progress | None, source: str) -> _Plan:
+    plan = _Plan()
+    ctx = Context(base=base, known=_known_in(store, base), source=source)
+    errors: list[RowError] = []
+    for path in paths:
+        if path.is_dir():
+            _check_folder(store, path, ctx, out, report, plan, progress, errors)
+        elif path.is_file():
+            fmt = rdf.format_of(path)
+            try:
+                report.rows[path.name] = rdf.check(path, fmt)
+                plan.rdf_files.append((path, fmt))
+            except RowError as exc:
+                errors.append(exc)
+        else:
+            raise InputError(f"{path}: no such file or folder")
+    if errors:
+        raise _bundle(errors)
+    return plan
+
+
+def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
+                  report: IngestReport, plan: _Plan, progress: Progress | None,
+                  errors: list[RowError]) -> None:
+    present = [t for t in TABLES if (folder / t.file).is_file()]
+    if not present:
+        names = ", ".join(t.file for t in TABLES)
+        raise InputError(f"{folder}: no exchange-format files; expected some of {names}")
+    for table in present:
+        path = folder / table.file
+        existing = _has_any(store, table, ctx.base)
+        rows = 0
+        for triples, subject in _convert(table, path, ctx, errors, progress):
+            rows += 1
+            report.triples += len(triples)
+            out.writelines(triples)
+            if existing and subject is not None and _exists(store, subject):
+                plan.replace.append((subject, table))
+        report.rows[table.name] = rows
+        if table.name == "sei_concordance":
+            plan.clear_concordance = True
+
+
+def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
+             progress: Progress | None) -> Iterator[tuple[list[str], ox.NamedNode | None]]:
+    label = f"{path.parent.name}/{path.name}"
+    done = 0
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            counted = _counting(f)
+            rows = read_rows(counted, str(path))
+            header, _ = next(rows, ([], 1))
+            c = Cells(str(path), [h.strip() for h in header], table.columns)
+            for row, line in rows:
+                try:
+                    ctx.subject = ""
+                    c.check_width(row, line)
+                    triples = list(table.convert(ctx, c, row, line))
+                except RowError as exc:
+                    errors.append(exc)
+                    if len(errors) >= MAX_ERRORS:
+                        raise _bundle(errors) from None
+                    continue
+                done += 1
+                if progress and done % 5000 == 0:
+                    progress(label, counted.chars, done)
+                yield triples, ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
+    except RowError as exc:
+        errors.append(exc)
+    except UnicodeDecodeError as exc:
+        errors.append(RowError(str(path), 0, "*", f"not UTF-8 text ({exc.reason} at byte "
+                                                  f"{exc.start})"))
+    if progress:
+        progress(label, counted.chars if done else 0, done)
+
+
+class _counting:
+    """Iterates the lines of a text file, counting characters read (for progress)."""
+
+    def __init__(self, f: IO[str]) -> None:
+        self.f, self.chars = f, 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.f:
+            self.chars += len(line)
+            yield line
+
+
+def _has_any(store: LocalStore, table: Table, base: str) -> bool:
+    return any(True for _ in _first_of_kind(store, table, base))
+
+
+def _first_of_kind(store: LocalStore, table: Table, base: str) -> Iterator[ox.Quad]:
+    cls = {"owner": HVP.Owner, "patent": HVP.Patent, "publication": HVP.FamilyMember,
+           "pledge": HVP.Pledge, "award": HVP.Award, "population": HVP.PopulationObservation,
+           "concordance": HVP.ConcordanceRow}[table.kind]
+    for quad in store.quads(None, ox.NamedNode(str(RDF.type)), ox.NamedNode(str(cls))):
+        yield quad
+        return
+
+
+def _exists(store: LocalStore, subject: ox.NamedNode) -> bool:
+    return any(True for _ in store.quads(subject, None, None, ox.DefaultGraph()))
+
+
+def _known_in(store: LocalStore, base: str) -> Callable[[str, str], bool]:
+    rdf_type = ox.NamedNode(str(RDF.type))
+    kinds = {"owners": ("owner", HVP.Owner), "patents": ("patent", HVP.Patent)}
+
+    def known(table: str, key: str) -> bool:
+        kind, cls = kinds[table]
+        subject = ox.NamedNode(mint(base, kind, key))
+        return any(True for _ in store.quads(subject, rdf_type, ox.NamedNode(str(cls))))
+
+    return known
+
+
+def _clear_stale(store: LocalStore, plan: _Plan) -> None:
+    """Remove what re-ingested things said before, so that new rows replace old ones."""
+    for subject, table in plan.replace:
+        for predicate in table.owned:
+            store.remove(store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()))
+        for predicate in table.inbound:
+            store.remove(store.quads(None, ox.NamedNode(predicate), subject, ox.DefaultGraph()))
+    if plan.clear_concordance:
+        rows = [q.subject for q in store.quads(None, ox.NamedNode(str(RDF.type)),
+                                               ox.NamedNode(str(HVP.ConcordanceRow)))]
+        for row in rows:
+            store.remove(store.quads(row, None, None, ox.DefaultGraph()))
+
+
+def _bundle(errors: list[RowError]) -> InputError:
+    if len(errors) == 1:
+        return errors[0]
+    more = " (stopped after the first 20)" if len(errors) >= MAX_ERRORS else ""
+    exc = InputError(f"{len(errors)} errors{more}:\n" + "\n".join(str(e) for e in errors))
+    exc.errors = errors  # type: ignore[attr-defined]
+    return exc

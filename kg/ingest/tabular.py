@@ -1,0 +1,299 @@
+"""The tabular exchange format (RULES.md §3): a folder of CSV files -> N-Triples lines.
+
+Each file is described by a :class:`Table`: its columns, and a converter that checks one row
+and yields its N-Triples lines. A bad cell raises :class:`~kg.errors.RowError` with file, line
+and column; nothing is written to the store until every row of every file has passed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from kg.errors import RowError
+from kg.ingest import cells
+from kg.ingest.ntriples import P, decimal, integer, iri, string, xsd_date
+from kg.iri import mint
+from kg.vocab import AWARD_KIND, HVP, SEI
+
+
+@dataclass
+class Context:
+    """What converters share while one folder is read."""
+
+    base: str
+    known: Callable[[str, str], bool]
+    """``known(table, id)``: is the thing already in the store (for references)?"""
+    ids: dict[str, set[str]] = field(default_factory=dict)
+    """Ids seen in this run, per table, for duplicates and references."""
+    source: str = "user-supplied file"
+    subject: str = ""
+    """The N-Triples IRI of the thing the current row describes (set by its converter)."""
+
+    def unique(self, table: str, key: str, file: str, line: int, column: str) -> None:
+        seen = self.ids.setdefault(table, set())
+        if key in seen:
+            raise RowError(file, line, column, f"duplicate id {key!r}")
+        seen.add(key)
+
+    def require(self, table: str, key: str, file: str, line: int, column: str) -> None:
+        if key in self.ids.get(table, ()) or self.known(table, key):
+            return
+        raise RowError(file, line, column, f"{key!r} is not in {table}.csv nor in the store")
+
+
+class Cells:
+    """Reads the cells of one file's rows by column name."""
+
+    def __init__(self, file: str, header: list[str], columns: tuple[str, ...]) -> None:
+        self.file = file
+        self.width = len(header)
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise RowError(file, 1, missing[0],
+                           f"missing column; the header must name {', '.join(columns)}")
+        self.index = {name: header.index(name) for name in header}
+
+    def check_width(self, row: list[str], line: int) -> None:
+        if len(row) != self.width:
+            raise RowError(self.file, line, "*",
+                           f"row has {len(row)} cells where the header has {self.width}")
+
+    def get(self, row: list[str], line: int, column: str,
+            parse: Callable[[str], object] | None = None, *, required: bool = False) -> object:
+        value = row[self.index[column]].strip()
+        if not value:
+            if required:
+                raise RowError(self.file, line, column, "must not be empty")
+            return None
+        if parse is None:
+            return value
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise RowError(self.file, line, column, str(exc)) from None
+
+
+Converter = Callable[[Context, Cells, list[str], int], Iterator[str]]
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    convert: Converter
+    kind: str
+    """The IRI collection of the things a row describes (``patent``, ``owner``...)."""
+    owned: tuple[str, ...]
+    """Predicates a row gives its subject: cleared first when the thing is ingested again."""
+    inbound: tuple[str, ...] = ()
+    """Predicates that link other things to the subject, also cleared on re-ingest."""
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+def _t(subject: str, predicate: str, obj: str) -> str:
+    return f"{subject} {predicate} {obj} .\n"
+
+
+def _owners(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    oid = str(c.get(row, line, "owner_id", required=True))
+    ctx.unique("owners", oid, c.file, line, "owner_id")
+    country = str(c.get(row, line, "country", cells.country, required=True))
+    region = c.get(row, line, "region", cells.region)
+    if region is not None and not _region_fits(str(region), country):
+        raise RowError(c.file, line, "region", f"{region!r} is not a region of country {country}")
+    s = iri(mint(ctx.base, "owner", oid))
+    ctx.subject = s
+    yield _t(s, P.type, P.Owner)
+    yield _t(s, P.identifier, string(oid))
+    name = c.get(row, line, "name")
+    if name is not None:
+        yield _t(s, P.name, string(str(name)))
+    yield _t(s, P.country, string(country))
+    if region is not None:
+        yield _t(s, P.region, iri(mint(ctx.base, "region", str(region))))
+
+
+def _region_fits(region: str, country: str) -> bool:
+    return region.startswith(country + "-") or region == f"CN-{country}"
+
+
+def _patents(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    get, file = c.get, c.file
+    pid = str(get(row, line, "patent_id", required=True))
+    ctx.unique("patents", pid, file, line, "patent_id")
+    kind = str(get(row, line, "kind", cells.kind, required=True))
+    filing = get(row, line, "filing_date", cells.iso_date, required=True)
+    grant = get(row, line, "grant_date", cells.iso_date)
+    lapse = get(row, line, "lapse_date", cells.iso_date)
+    if grant is not None and grant < filing:  # type: ignore[operator]
+        raise RowError(file, line, "grant_date", f"{grant} is before the filing date {filing}")
+    if lapse is not None and lapse < filing:  # type: ignore[operator]
+        raise RowError(file, line, "lapse_date", f"{lapse} is before the filing date {filing}")
+    codes = [_ipc(c, code, line) for code in cells.split_list(str(get(row, line, "ipc") or ""))]
+    owners = cells.split_list(str(get(row, line, "owners", required=True)))
+    for oid in owners:
+        ctx.require("owners", oid, file, line, "owners")
+    s = iri(mint(ctx.base, "patent", pid))
+    ctx.subject = s
+    yield _t(s, P.type, P.Patent)
+    yield _t(s, P.type, P.KIND_CLASS[kind])
+    yield _t(s, P.identifier, string(pid))
+    title = get(row, line, "title")
+    if title is not None:
+        yield _t(s, P.title, string(str(title)))
+    yield _t(s, P.filing_date, xsd_date(filing))  # type: ignore[arg-type]
+    if grant is not None:
+        yield _t(s, P.grant_date, xsd_date(grant))  # type: ignore[arg-type]
+    if lapse is not None:
+        yield _t(s, P.lapse_date, xsd_date(lapse))  # type: ignore[arg-type]
+    for code in codes:
+        yield _t(s, P.ipc_code, string(code))
+    yield _t(s, P.first_owner, iri(mint(ctx.base, "owner", owners[0])))
+    for oid in owners:
+        yield _t(s, P.owner, iri(mint(ctx.base, "owner", oid)))
+    family = get(row, line, "family_id")
+    if family is not None:
+        f = iri(mint(ctx.base, "family", str(family)))
+        yield _t(s, P.family, f)
+        yield _t(f, P.type, P.Family)
+        yield _t(f, P.identifier, string(str(family)))
+
+
+def _ipc(c: Cells, code: str, line: int) -> str:
+    try:
+        return cells.ipc_code(code)
+    except ValueError as exc:
+        raise RowError(c.file, line, "ipc", str(exc)) from None
+
+
+def _members(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    number = str(c.get(row, line, "publication_number", required=True))
+    ctx.unique("family_members", number, c.file, line, "publication_number")
+    family = str(c.get(row, line, "family_id", required=True))
+    office = str(c.get(row, line, "office", cells.office, required=True))
+    granted = c.get(row, line, "granted_date", cells.iso_date)
+    s = iri(mint(ctx.base, "publication", number))
+    ctx.subject = s
+    f = iri(mint(ctx.base, "family", family))
+    yield _t(f, P.type, P.Family)
+    yield _t(f, P.identifier, string(family))
+    yield _t(f, P.member, s)
+    yield _t(s, P.type, P.FamilyMember)
+    yield _t(s, P.publication_number, string(number))
+    yield _t(s, P.office, string(office))
+    if granted is not None:
+        yield _t(s, P.grant_date, xsd_date(granted))  # type: ignore[arg-type]
+
+
+def _pledges(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    pid = str(c.get(row, line, "pledge_id", required=True))
+    ctx.unique("pledges", pid, c.file, line, "pledge_id")
+    patent = str(c.get(row, line, "patent_id", required=True))
+    ctx.require("patents", patent, c.file, line, "patent_id")
+    registered = c.get(row, line, "registration_date", cells.iso_date, required=True)
+    amount = c.get(row, line, "amount_cny", cells.amount, required=True)
+    s = iri(mint(ctx.base, "pledge", pid))
+    ctx.subject = s
+    yield _t(iri(mint(ctx.base, "patent", patent)), P.pledge, s)
+    yield _t(s, P.type, P.Pledge)
+    yield _t(s, P.identifier, string(pid))
+    yield _t(s, P.registration_date, xsd_date(registered))  # type: ignore[arg-type]
+    yield _t(s, P.amount, decimal(amount))  # type: ignore[arg-type]
+
+
+def _awards(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    aid = str(c.get(row, line, "award_id", required=True))
+    ctx.unique("awards", aid, c.file, line, "award_id")
+    patent = str(c.get(row, line, "patent_id", required=True))
+    ctx.require("patents", patent, c.file, line, "patent_id")
+    award = str(c.get(row, line, "award", cells.slug, required=True))
+    year = c.get(row, line, "year", cells.year, required=True)
+    s = iri(mint(ctx.base, "award", aid))
+    ctx.subject = s
+    yield _t(iri(mint(ctx.base, "patent", patent)), P.award, s)
+    yield _t(s, P.type, P.Award)
+    yield _t(s, P.identifier, string(aid))
+    yield _t(s, P.award_kind, iri(str(AWARD_KIND[award])))
+    yield _t(s, P.year, integer(year))  # type: ignore[arg-type]
+
+
+def _population(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    region = str(c.get(row, line, "region", cells.region, required=True))
+    year = c.get(row, line, "year", cells.year, required=True)
+    ctx.unique("population", f"{region}/{year}", c.file, line, "region")
+    people = c.get(row, line, "population", cells.positive_int, required=True)
+    s = iri(mint(ctx.base, "population", region, str(year)))
+    ctx.subject = s
+    yield _t(s, P.type, P.PopulationObservation)
+    yield _t(s, P.region, iri(mint(ctx.base, "region", region)))
+    yield _t(s, P.year, integer(year))  # type: ignore[arg-type]
+    yield _t(s, P.population, integer(people))  # type: ignore[arg-type]
+    source = c.get(row, line, "source") if "source" in c.index else None
+    yield _t(s, P.source, string(str(source or ctx.source)))
+
+
+def _concordance(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
+    pattern = str(c.get(row, line, "ipc", cells.ipc_pattern, required=True))
+    code = str(c.get(row, line, "sei_code", cells.sei_code, required=True))
+    ctx.unique("sei_concordance", f"{code}/{pattern}", c.file, line, "ipc")
+    excludes = []
+    for item in cells.split_list(str(c.get(row, line, "exclude") or "")):
+        try:
+            excludes.append(cells.ipc_pattern(item))
+        except ValueError as exc:
+            raise RowError(c.file, line, "exclude", str(exc)) from None
+    s = iri(concordance_iri(ctx.base, code, pattern))
+    ctx.subject = s
+    yield _t(s, P.type, P.ConcordanceRow)
+    yield _t(s, P.ipc_pattern, string(pattern))
+    yield _t(s, P.sei_category, iri(str(SEI[code])))
+    for item in excludes:
+        yield _t(s, P.exclude_pattern, string(item))
+    source = c.get(row, line, "source") if "source" in c.index else None
+    yield _t(s, P.source, string(str(source or ctx.source)))
+
+
+def concordance_iri(base: str, code: str, pattern: str) -> str:
+    return mint(base, "concordance", code, pattern.replace("/", "_").replace("*", "-any"))
+
+
+TABLES: tuple[Table, ...] = (
+    Table("owners", ("owner_id", "name", "country", "region"), _owners, "owner",
+          (str(HVP.country), str(HVP.region), "http://xmlns.com/foaf/0.1/name")),
+    Table("patents", ("patent_id", "kind", "title", "filing_date", "grant_date", "lapse_date",
+                      "ipc", "owners", "family_id"), _patents, "patent",
+          ("http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://purl.org/dc/terms/title",
+           "http://data.epo.org/linked-data/def/patent/filingDate", str(HVP.grantDate),
+           str(HVP.lapseDate), str(HVP.ipcCode), str(HVP.owner), str(HVP.firstOwner),
+           str(HVP.family))),
+    Table("family_members", ("family_id", "publication_number", "office", "granted_date"),
+          _members, "publication", (str(HVP.office), str(HVP.grantDate)), (str(HVP.member),)),
+    Table("pledges", ("pledge_id", "patent_id", "registration_date", "amount_cny"), _pledges,
+          "pledge", (str(HVP.registrationDate), str(HVP.amountCNY)), (str(HVP.pledge),)),
+    Table("awards", ("award_id", "patent_id", "award", "year"), _awards, "award",
+          (str(HVP.awardKind), str(HVP.year)), (str(HVP.award),)),
+    Table("population", ("region", "year", "population"), _population, "population",
+          (str(HVP.population), "http://purl.org/dc/terms/source")),
+    Table("sei_concordance", ("ipc", "sei_code", "exclude"), _concordance, "concordance", ()),
+)
+
+
+def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]]:
+    """CSV rows with the line each starts on; the first is the header (line 1)."""
+    reader = csv.reader(lines, strict=True)
+    line = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise RowError(file, reader.line_num, "*", f"not valid CSV: {exc}") from None
+        start, line = line + 1, reader.line_num
+        if row:
+            yield row, start

@@ -1,0 +1,31 @@
+"""Minting and reading the IRIs of things, under one configurable base."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, unquote
+
+DEFAULT_BASE = "https://w3id.org/hvp/"
+#: Collections of things, as the first path segment of their IRIs.
+KINDS = ("patent", "owner", "region", "family", "publication", "pledge", "award", "population",
+         "concordance", "classification", "observation", "indicators", "graph", "sei", "award-kind")
+_SAFE = "-._~:@!$&'()*+,;="
+
+
+def segment(text: str) -> str:
+    """Percent-encode one path segment (a ``/`` in an id is encoded)."""
+    return quote(text, safe=_SAFE)
+
+
+def mint(base: str, kind: str, *ids: str) -> str:
+    """The IRI of a thing: ``mint(base, "patent", "CN-T01")`` -> ``{base}patent/CN-T01``."""
+    return base + kind + "/" + "/".join(segment(i) for i in ids)
+
+
+def parse(base: str, iri: str) -> tuple[str, tuple[str, ...]] | None:
+    """Inverse of :func:`mint`: ``(kind, ids)``, or None for an IRI outside the base."""
+    if not iri.startswith(base):
+        return None
+    kind, _, rest = iri[len(base):].partition("/")
+    if kind not in KINDS or not rest:
+        return None
+    return kind, tuple(unquote(p) for p in rest.split("/"))

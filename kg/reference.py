@@ -1,0 +1,43 @@
+"""Reference data shipped with hvp-kg and loaded once into every store.
+
+The ontology, the SEI classification, award kinds, regions (``ontology/*.ttl``), the official
+year-end population and the built-in partial SEI concordance (``kg/data/*.csv``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+from kg.vocab import OWL, RDF
+
+ROOT = Path(__file__).resolve().parent.parent
+ONTOLOGY = ROOT / "ontology"
+DATA = Path(__file__).resolve().parent / "data"
+SHAPES = ROOT / "shapes"
+MARKER = ox.Quad(ox.NamedNode("https://w3id.org/hvp/def"), ox.NamedNode(str(RDF.type)),
+                 ox.NamedNode(str(OWL.Ontology)), ox.DefaultGraph())
+
+
+def is_loaded(store: LocalStore) -> bool:
+    return MARKER in store.engine
+
+
+def ensure(store: LocalStore, base: str = DEFAULT_BASE) -> bool:
+    """Load the reference data unless the store has it; True when it was loaded now."""
+    if is_loaded(store):
+        return False
+    if DATA.is_dir() and any(DATA.glob("*.csv")):
+        ingest(store, [DATA], base=base, source="hvp-kg built-in reference data")
+    # hvp.ttl holds the marker: loaded last, so an interrupted load is redone next time
+    for path in sorted(ONTOLOGY.glob("*.ttl"), key=lambda p: p.name == "hvp.ttl"):
+        text = path.read_text(encoding="utf-8")
+        if base != DEFAULT_BASE:
+            text = text.replace(DEFAULT_BASE + "region/", base + "region/")
+        store.load(text.encode("utf-8"), ox.RdfFormat.TURTLE)
+    store.flush()
+    return True

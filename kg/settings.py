@@ -1,0 +1,87 @@
+"""Settings, declared once as data.
+
+Precedence: defaults < a TOML settings file (``--config`` / ``HVP_CONFIG``) < ``HVP_*``
+environment variables < explicit values (CLI options, ``create_app(config)``). Nothing is read at
+import time: call :func:`load`. ``tests/test_settings.py`` checks that README documents each one.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.errors import InputError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if text.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "hvp-store", str,
+            "Directory of the on-disk Oxigraph store; ':memory:' for an in-memory store."),
+    Setting("endpoint", "", str,
+            "URL of a remote SPARQL 1.1 endpoint to use instead of the embedded store."),
+    Setting("base", "https://w3id.org/hvp/", str,
+            "Base IRI under which patents, owners, regions... are minted."),
+    Setting("profile", "cnipa-2021", str,
+            "Criteria profile: a name under shapes/profiles/ or a Turtle file."),
+    Setting("timeout", 30.0, float, "Time limit of one web SPARQL query, in seconds."),
+    Setting("row_cap", 10_000, int, "Most rows shown in an HTML results table."),
+    Setting("read_only", True, _bool, "Refuse SPARQL updates on the web endpoint."),
+    Setting("workers", 2, int, "Query worker processes of the web app."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def load(explicit: Mapping[str, Any] | None = None, *, env: Mapping[str, str] | None = None,
+         config_file: str | Path | None = None) -> dict[str, Any]:
+    """Resolve every setting: defaults, then file, then ``HVP_*`` variables, then ``explicit``."""
+    env = os.environ if env is None else env
+    values = {s.name: s.default for s in SETTINGS}
+    path = config_file or env.get("HVP_CONFIG")
+    if path:
+        values.update(_from_file(Path(path)))
+    for s in SETTINGS:
+        raw = env.get(f"HVP_{s.name.upper()}")
+        if raw is not None:
+            values[s.name] = _parse(s, raw, f"environment variable HVP_{s.name.upper()}")
+    for key, value in (explicit or {}).items():
+        if value is not None:
+            values[key] = value
+    return values
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: cannot read settings file: {exc}") from exc
+    unknown = sorted(set(data) - set(_BY_NAME))
+    if unknown:
+        raise InputError(f"{path}: unknown settings {unknown}; known: {sorted(_BY_NAME)}")
+    return {k: _parse(_BY_NAME[k], str(v), f"{path}: {k}") for k, v in data.items()}
+
+
+def _parse(setting: Setting, raw: str, where: str) -> Any:
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        raise InputError(f"{where}: {exc}") from exc

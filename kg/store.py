@@ -1,0 +1,168 @@
+"""The store: a thin interface over a SPARQL engine.
+
+:class:`LocalStore` wraps an embedded pyoxigraph store, in memory or on disk. A remote engine
+implements the same small interface (``select``, ``ask``, ``construct``, ``update``, ``load``,
+``dump``), so ingest, classification and indicators run on either.
+Terms are pyoxigraph terms (``NamedNode``, ``Literal``, ``BlankNode``) everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Protocol
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, StoreError
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Row = dict[str, Term]
+
+MEMORY = ":memory:"
+
+
+class Store(Protocol):
+    """What ingest, classification and indicators need from an engine."""
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]: ...
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...
+    def construct(self, query: str,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
+    def update(self, update: str) -> None: ...
+    def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
+             graph: ox.NamedNode | None = None) -> None: ...
+    def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
+             graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None: ...
+    def add(self, quads: Iterable[ox.Quad]) -> None: ...
+    def remove(self, quads: Iterable[ox.Quad]) -> None: ...
+    def __len__(self) -> int: ...
+
+
+class LocalStore:
+    """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
+        try:
+            if self.path is None:
+                self.engine = ox.Store()
+            elif read_only:
+                self.engine = ox.Store.read_only(str(self.path))
+            else:
+                self.engine = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"LocalStore({str(self.path) if self.path else MEMORY!r})"
+
+    # --- queries -------------------------------------------------------------------------
+    def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
+              union_default_graph: bool = False,
+              default_graph: list[ox.NamedNode] | None = None,
+              named_graphs: list[ox.NamedNode] | None = None
+              ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+        """Run a SPARQL query; ``bindings`` are bound by the engine, never formatted in."""
+        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        try:
+            return self.engine.query(query, substitutions=subs or None,
+                                     use_default_graph_as_union=union_default_graph,
+                                     default_graph=default_graph, named_graphs=named_graphs)
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+
+    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
+        result = self.query(query, bindings)
+        if not isinstance(result, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        names = [v.value for v in result.variables]
+        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
+        result = self.query(query, bindings)
+        if not isinstance(result, ox.QueryBoolean):
+            raise QueryError("expected an ASK query")
+        return bool(result)
+
+    def construct(self, query: str,
+                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
+        result = self.query(query, bindings)
+        if not isinstance(result, ox.QueryTriples):
+            raise QueryError("expected a CONSTRUCT or DESCRIBE query")
+        return list(result)
+
+    def update(self, update: str) -> None:
+        try:
+            self.engine.update(update)
+        except SyntaxError as exc:
+            raise QueryError(f"invalid SPARQL update: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(str(exc)) from exc
+
+    # --- bulk data -----------------------------------------------------------------------
+    def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
+             graph: ox.NamedNode | None = None) -> None:
+        """Bulk-load RDF (streamed, not transactional: validate before calling)."""
+        try:
+            if isinstance(source, Path):
+                self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph)
+            else:
+                self.engine.bulk_load(source, format=fmt, to_graph=graph)
+        except OSError as exc:
+            raise StoreError(f"cannot load into {self!r}: {exc}") from exc
+
+    def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
+             graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
+        if graph is None and not fmt.supports_datasets:
+            graph = ox.DefaultGraph()
+        self.engine.dump(out, format=fmt, from_graph=graph,
+                         prefixes=_prefixes() if fmt in _PREFIXED else None)
+
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        self.engine.extend(quads)
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        for quad in list(quads):
+            self.engine.remove(quad)
+
+    def quads(self, subject: ox.NamedNode | None = None, predicate: ox.NamedNode | None = None,
+              obj: Term | None = None, graph: ox.NamedNode | ox.DefaultGraph | None = None
+              ) -> Iterator[ox.Quad]:
+        return self.engine.quads_for_pattern(subject, predicate, obj, graph)
+
+    def clear_graph(self, graph: ox.NamedNode) -> None:
+        if graph in self.engine.named_graphs():
+            self.engine.remove_graph(graph)
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self.engine.flush()
+
+    def optimize(self) -> None:
+        if self.path is not None:
+            self.engine.optimize()
+
+    def __len__(self) -> int:
+        return len(self.engine)
+
+
+_PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
+
+
+def _prefixes() -> dict[str, str]:
+    from kg.vocab import PREFIXES
+
+    return dict(PREFIXES)
+
+
+def open_store(settings: Mapping[str, object], *, read_only: bool = False) -> Store:
+    """The store that the settings name: a remote endpoint, or the embedded one."""
+    endpoint = settings.get("endpoint")
+    if endpoint:
+        from kg.endpoint import EndpointStore
+
+        return EndpointStore(str(endpoint))  # type: ignore[return-value]
+    return LocalStore(str(settings.get("store") or MEMORY), read_only=read_only)

@@ -1,0 +1,49 @@
+"""Data-quality validation of a store's data with pySHACL and the shapes under shapes/data/."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from pyshacl import validate as shacl_validate
+
+from kg.errors import InputError
+from kg.reference import SHAPES
+from kg.store import LocalStore
+
+DATA_SHAPES = SHAPES / "data"
+
+
+@dataclass
+class ValidationReport:
+    conforms: bool
+    graph: rdflib.Graph
+    text: str
+
+
+def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for path in paths or sorted(DATA_SHAPES.glob("*.ttl")):
+        try:
+            graph.parse(path, format="turtle")
+        except Exception as exc:  # rdflib raises many types for bad syntax
+            raise InputError(f"{path}: cannot read shapes: {exc}") from exc
+    return graph
+
+
+def data_graph(store: LocalStore) -> rdflib.Graph:
+    """The default graph of the store as an rdflib graph (for pySHACL)."""
+    buffer = io.BytesIO()
+    store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
+    graph = rdflib.Graph()
+    graph.parse(data=buffer.getvalue(), format="nt")
+    return graph
+
+
+def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
+    conforms, report, text = shacl_validate(data, shacl_graph=shapes, advanced=True,
+                                            allow_warnings=True)
+    return ValidationReport(bool(conforms), report, str(text))
