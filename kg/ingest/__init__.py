@@ -57,6 +57,7 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
             store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
         for path, fmt in plan.rdf_files:
             store.load(path, fmt)
+        drop_derived(store, base)
         store.flush()
     finally:
         os.unlink(tmp)
@@ -200,6 +201,14 @@ def _clear_stale(store: LocalStore, plan: _Plan) -> None:
                                                ox.NamedNode(str(HVP.ConcordanceRow)))]
         for row in rows:
             store.remove(store.quads(row, None, None, ox.DefaultGraph()))
+
+
+def drop_derived(store: LocalStore, base: str) -> None:
+    """Drop graphs computed from the data (classifications, indicators): they are stale now."""
+    prefix = mint(base, "graph", "")
+    for graph in list(store.engine.named_graphs()):
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
+            store.clear_graph(graph)
 
 
 def _bundle(errors: list[RowError]) -> InputError:
