@@ -22,7 +22,7 @@ from kg.store import LocalStore
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXPORT_FORMATS = {
     "nt": ox.RdfFormat.N_TRIPLES,
@@ -44,6 +44,11 @@ class App:
     @property
     def base(self) -> str:
         return str(self.settings["base"])
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
 
     def store(self) -> LocalStore:
         if self._store is None:
@@ -77,6 +82,7 @@ def cli(ctx: click.Context, store: str | None, endpoint: str | None, base: str |
     """hvp: a knowledge graph of high-value invention patents."""
     explicit = {"store": store, "endpoint": endpoint, "base": base}
     ctx.obj = App(settings.load(explicit, config_file=config_file))
+    ctx.call_on_close(ctx.obj.close)
 
 
 pass_app = click.make_pass_decorator(App)

@@ -23,6 +23,25 @@ MARKER = ox.Quad(ox.NamedNode("https://w3id.org/hvp/def"), ox.NamedNode(str(RDF.
                  ox.NamedNode(str(OWL.Ontology)), ox.DefaultGraph())
 
 
+GENID = "https://w3id.org/hvp/.well-known/genid/"
+
+
+def skolemized(turtle: bytes, name: str) -> list[ox.Quad]:
+    """The quads of a Turtle file with blank nodes replaced by stable IRIs (RDF 1.1 §3.5).
+
+    Blank nodes are canonicalized first (RDFC-1.0), so that the same file always gives the same
+    IRIs and an exported store can be ingested again without duplicates.
+    """
+    dataset = ox.Dataset(ox.parse(turtle, format=ox.RdfFormat.TURTLE))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+
+    def term(t: ox.NamedNode | ox.BlankNode | ox.Literal) -> ox.NamedNode | ox.Literal:
+        return ox.NamedNode(f"{GENID}{name}-{t.value}") if isinstance(t, ox.BlankNode) else t
+
+    return [ox.Quad(term(q.subject), q.predicate, term(q.object), q.graph_name)  # type: ignore[arg-type]
+            for q in dataset]
+
+
 def is_loaded(store: LocalStore) -> bool:
     return MARKER in store.engine
 
@@ -38,6 +57,6 @@ def ensure(store: LocalStore, base: str = DEFAULT_BASE) -> bool:
         text = path.read_text(encoding="utf-8")
         if base != DEFAULT_BASE:
             text = text.replace(DEFAULT_BASE + "region/", base + "region/")
-        store.load(text.encode("utf-8"), ox.RdfFormat.TURTLE)
+        store.add(skolemized(text.encode("utf-8"), path.stem))
     store.flush()
     return True

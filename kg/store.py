@@ -148,6 +148,10 @@ class LocalStore:
     def __len__(self) -> int:
         return len(self.engine)
 
+    def close(self) -> None:
+        """Release the store (and its directory lock) now rather than at garbage collection."""
+        self.engine = None  # type: ignore[assignment]
+
 
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
 

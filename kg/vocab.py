@@ -40,6 +40,7 @@ class HVP(DefinedNamespace):
     Classification: URIRef
     Criterion: URIRef
     Evidence: URIRef
+    Profile: URIRef
     # patent facts
     grantDate: URIRef
     lapseDate: URIRef
@@ -73,6 +74,8 @@ class HVP(DefinedNamespace):
     highValue: URIRef
     meetsCriterion: URIRef
     evidence: URIRef
+    evidenceItem: URIRef
+    criterion: URIRef
     reason: URIRef
     SEICriterion: URIRef
     OverseasCriterion: URIRef

@@ -55,7 +55,7 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         _clear_stale(store, plan)
         if report.triples:
             store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
-        for path, fmt in plan.rdf_files:
+        for path, fmt, _ in plan.rdf_files:
             store.load(path, fmt)
         drop_derived(store, base)
         store.flush()
@@ -68,7 +68,7 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
 class _Plan:
     replace: list[tuple[ox.NamedNode, Table]] = field(default_factory=list)
     clear_concordance: bool = False
-    rdf_files: list[tuple[Path, ox.RdfFormat]] = field(default_factory=list)
+    rdf_files: list[tuple[Path, ox.RdfFormat, rdf.Checked]] = field(default_factory=list)
 
 
 def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
@@ -82,8 +82,10 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
         elif path.is_file():
             fmt = rdf.format_of(path)
             try:
-                report.rows[path.name] = rdf.check(path, fmt)
-                plan.rdf_files.append((path, fmt))
+                checked = rdf.check(path, fmt, store)
+                report.rows[path.name] = checked.quads
+                plan.rdf_files.append((path, fmt, checked))
+                plan.clear_concordance |= checked.concordance
             except RowError as exc:
                 errors.append(exc)
         else:
@@ -196,6 +198,8 @@ def _clear_stale(store: LocalStore, plan: _Plan) -> None:
             store.remove(store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()))
         for predicate in table.inbound:
             store.remove(store.quads(None, ox.NamedNode(predicate), subject, ox.DefaultGraph()))
+    for _, _, checked in plan.rdf_files:
+        rdf.clear(store, checked)
     if plan.clear_concordance:
         rows = [q.subject for q in store.quads(None, ox.NamedNode(str(RDF.type)),
                                                ox.NamedNode(str(HVP.ConcordanceRow)))]

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg.errors import InputError, RowError
+from kg.store import LocalStore
+from kg.vocab import HVP, RDF
+
+_TYPE = ox.NamedNode(str(RDF.type))
+_CONCORDANCE_ROW = ox.NamedNode(str(HVP.ConcordanceRow))
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -31,17 +37,48 @@ def format_of(path: Path) -> ox.RdfFormat:
                          "or a folder of CSV files") from None
 
 
-def check(path: Path, fmt: ox.RdfFormat, progress: object = None) -> int:
-    """Parse the whole file without storing it; the number of quads, or a located error."""
-    count = 0
+@dataclass
+class Checked:
+    """What a checked RDF file will change."""
+
+    quads: int = 0
+    replaced: set[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.NamedNode | ox.DefaultGraph]
+                  ] = field(default_factory=set)
+    """(subject, predicate, graph) whose values in the store the file replaces."""
+    concordance: bool = False
+    """The file holds SEI concordance rows: they replace the store's whole concordance."""
+
+
+def check(path: Path, fmt: ox.RdfFormat, store: LocalStore) -> Checked:
+    """Parse the whole file without storing it; what it will replace, or a located error.
+
+    For each subject and predicate that the file states, its values replace those in the store
+    (so that re-ingesting an exported, edited file updates rather than accumulates).
+    """
+    result = Checked()
     try:
         with path.open("rb") as f:
-            for _ in ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()):
-                count += 1
+            for quad in ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()):
+                result.quads += 1
+                _note(result, quad, store)
     except SyntaxError as exc:
         line = exc.lineno or 0
         column = str(exc.offset) if exc.offset else "*"
         raise RowError(str(path), line, column, exc.msg) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
-    return count
+    return result
+
+
+def _note(result: Checked, quad: ox.Quad, store: LocalStore) -> None:
+    if quad.predicate == _TYPE and quad.object == _CONCORDANCE_ROW:
+        result.concordance = True
+    key = (quad.subject, quad.predicate, quad.graph_name)
+    if key not in result.replaced and next(iter(store.quads(*key[:2], None, key[2])), None):
+        result.replaced.add(key)  # type: ignore[arg-type]
+
+
+def clear(store: LocalStore, checked: Checked) -> None:
+    """Remove the values that a checked file replaces."""
+    for subject, predicate, graph in checked.replaced:
+        store.remove(store.quads(subject, predicate, None, graph))
