@@ -19,7 +19,7 @@ holds ``round(real persons / S)`` for ``CN`` and the 31 provinces, 2020-2024. Wi
 the scale is derived as ``S = _REAL_ROWS / N`` and the last group written (utility models) is
 sized so that ``patents.csv`` has exactly ``N`` rows (when ``N`` is not tiny).
 
-**Default.** ``scale=250`` gives about 41,000 patent rows (≈19,000 valid domestic inventions at
+**Default.** ``scale=250`` gives about 42,000 patent rows (≈19,000 valid domestic inventions at
 2024-12-31, ≈7,900 of them high-value, 5.6 million "persons"). That is large enough for one
 patent to move the national indicator by only 0.018 per 10,000 (so rounding cannot break the
 ±0.1 calibration) and small enough to generate and ingest in seconds (``make run``, tests).
@@ -118,7 +118,7 @@ PROVINCES: tuple[tuple[str, str, float, tuple[int, ...]], ...] = (
 # IPC codes that match a row of the built-in SEI concordance, with a title (zh, en).
 _SEI_CODES: tuple[tuple[str, str, str], ...] = (
     ("G06N3/04", "一种基于深度神经网络的图像识别方法", "Deep neural network for image recognition"),
-    ("G06N3/08", "一种神经网络模型的训练方法及装置", "Method and device for training a neural network"),
+    ("G06N3/08", "一种神经网络模型的训练方法及装置", "Training a neural network"),
     ("G06N5/04", "一种基于知识图谱的推理方法", "Knowledge-graph based inference method"),
     ("G06F40/30", "一种中文语义分析方法", "Semantic analysis of Chinese text"),
     ("H04L9/32", "一种基于区块链的身份认证方法", "Blockchain-based identity authentication"),
@@ -173,7 +173,7 @@ _BRANDS = ("Acme", "Nordwind", "Sakura", "Hanbit", "Lumen", "Vektor", "Orion", "
            "Fujimi", "Daewon", "Alpen", "Helix")
 
 # Approximate real-scale number of patent rows of the model; patents=N uses S = _REAL_ROWS / N.
-_REAL_ROWS = 10_300_000
+_REAL_ROWS = 10_500_000
 _UTILITY_REAL = 2_000_000
 _DESIGN_REAL = 800_000
 _FOREIGN_REAL = 1_000_000
@@ -503,7 +503,7 @@ class _Writer:
             lday = lday if lday <= LAST_DAY else None
         pid = self.patent_id(fy, 2 if kind == "utility_model" else 3)
         if kind == "design":
-            ipc, title = "", "一种外观设计" + rng.choice(("（手机）", "（座椅）", "（灯具）", "（包装瓶）"))
+            ipc, title = "", "外观设计" + rng.choice(("（手机）", "（座椅）", "（灯具）", "（瓶）"))
         else:
             ipc, title = self.ipc(rng.random() < 0.3)
         first = self.foreign_owner() if rng.random() < 0.05 else self.domestic_owner()
@@ -625,7 +625,7 @@ def generate(out_dir: Path, *, scale: float = DEFAULT_SCALE, patents: int | None
              seed: int = 0, progress: Callable[[int], None] | None = None) -> DemoSummary:
     """Write a calibrated demo data set (exchange format) into ``out_dir``.
 
-    ``scale`` divides real counts and populations (default 250 → ≈41,000 patent rows);
+    ``scale`` divides real counts and populations (default 250 → ≈42,000 patent rows);
     ``patents``, if given, fixes the number of patent rows instead and derives the scale.
     ``progress`` is called with the cumulative number of patent rows written (every 10,000
     and at the end). Returns the rows per file and the calibrated national counts.
