@@ -87,6 +87,26 @@ class HVP(DefinedNamespace):
     per10k: URIRef
     populationSource: URIRef
 
+    # criteria profiles
+    validShape: URIRef
+    domesticShape: URIRef
+    highValueShape: URIRef
+    criterionShape: URIRef
+    checks: URIRef
+    evidenceQuery: URIRef
+    validityEvidence: URIRef
+    maintenanceYears: URIRef
+    maintenanceFrom: URIRef
+    termYears: URIRef
+    pledgeThreshold: URIRef
+    sumPledges: URIRef
+    pendingOverseasCounts: URIRef
+    domesticOffices: URIRef
+    applicationOffices: URIRef
+    countedAwards: URIRef
+    domesticCountries: URIRef
+    excludedCountries: URIRef
+    excludedRegions: URIRef
 
 PATENT = Namespace("http://data.epo.org/linked-data/def/patent/")
 SEI = Namespace("https://w3id.org/hvp/sei/")
