@@ -171,3 +171,20 @@ def test_realism(demo: Path, data: oracle.Folder, results: dict) -> None:
     for p in patents:
         if p["kind"] != "invention":
             assert p["patent_id"] not in res
+
+
+def test_oracle_edge_rules() -> None:
+    assert not oracle.maintained_over_10_years(date(2014, 12, 31), date(2024, 12, 31))
+    assert oracle.maintained_over_10_years(date(2014, 12, 30), date(2024, 12, 31))
+    assert not oracle.maintained_over_10_years(date(2008, 2, 29), date(2018, 2, 28))
+    assert oracle.maintained_over_10_years(date(2008, 2, 29), date(2018, 3, 1))
+    assert oracle.term_not_ended(date(2004, 12, 31), date(2024, 12, 30))
+    assert not oracle.term_not_ended(date(2004, 12, 31), date(2024, 12, 31))
+    assert oracle.term_not_ended(date(2080, 2, 29), date(2100, 2, 28))
+    assert not oracle.term_not_ended(date(2080, 2, 29), date(2100, 3, 1))
+    assert oracle.pattern_matches("G06N3/*", "G06N 3/04")
+    assert not oracle.pattern_matches("G06N3/*", "G06N30/00")
+    assert oracle.pattern_matches("A01B*", "a01b1/00")
+    assert not oracle.pattern_matches("G06F9/44", "G06F9/445")
+    assert oracle.sei_codes(["A61K31/00"], oracle.MINIMAL_CONCORDANCE) == {"4.1"}
+    assert not oracle.sei_codes(["A61K8/02"], oracle.MINIMAL_CONCORDANCE)
