@@ -19,7 +19,7 @@ holds ``round(real persons / S)`` for ``CN`` and the 31 provinces, 2020-2024. Wi
 the scale is derived as ``S = _REAL_ROWS / N`` and the last group written (utility models) is
 sized so that ``patents.csv`` has exactly ``N`` rows. One patent moves the indicator by
 ``S / 141,212``: below about ``N = 1,000`` (``S`` ≈ 10,000) the ±0.1 calibration no longer holds.
-Generating ``N = 1,000,000`` takes about 6 s (one core, measured).
+Generating ``N = 1,000,000`` takes 6-10 s (one core, measured).
 
 **Default.** ``scale=250`` gives about 42,000 patent rows (≈19,000 valid domestic inventions at
 2024-12-31, ≈7,900 of them high-value, 5.6 million "persons"). That is large enough for one
