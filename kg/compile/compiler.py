@@ -1,0 +1,104 @@
+"""The compiler: conforming focus nodes of a shape as MINUS-combined sets of violators."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.compile import sparql
+from kg.compile.constraints import BUILDERS, Scope
+from kg.compile.shapes import (
+    NON_CONSTRAINTS, SH, custom_parameters, has_implicit_class_target, is_true, path_sparql,
+)
+from kg.compile.text import EMPTY, n3, select_focus, union
+from kg.errors import CompileError
+
+# Features refused by name, with the reason given in the error.
+REFUSED = {
+    SH.closed: "sh:closed", SH.ignoredProperties: "sh:closed", SH.languageIn: "sh:languageIn",
+    SH.uniqueLang: "sh:uniqueLang", SH.js: "SHACL-JS", SH.jsFunctionName: "SHACL-JS",
+    SH.rule: "SHACL rules",
+}
+
+
+@dataclass
+class Compiler:
+    """Compiles the shapes of one shapes graph; collects the prefixes the query needs."""
+
+    g: Graph
+    prologue: sparql.Prologue = field(default_factory=sparql.Prologue)
+    stack: tuple = ()
+
+    def conforming(self, shape: Node, candidates: str) -> str:
+        """The candidates that conform to ``shape``: candidates MINUS each violator set."""
+        sets = self.violator_sets(shape, candidates)
+        if not sets:
+            return candidates
+        return select_focus(candidates + "".join(f"\nMINUS {s}" for s in sets))
+
+    def violators(self, shape: Node, candidates: str) -> str | None:
+        """One set of the candidates that violate ``shape`` (None if none can)."""
+        sets = self.violator_sets(shape, candidates)
+        return union(sets) if sets else None
+
+    def violator_sets(self, shape: Node, candidates: str) -> list[str]:
+        """One violator set per constraint of ``shape`` and of its property shapes."""
+        if is_true(self.g, shape, SH.deactivated):
+            return []
+        if shape in self.stack:
+            raise CompileError(f"recursive shape {shape}", shape=shape, feature="recursive shapes")
+        self.stack += (shape,)
+        try:
+            return self._constraint_sets(shape, candidates)
+        finally:
+            self.stack = self.stack[:-1]
+
+    def _constraint_sets(self, shape: Node, candidates: str) -> list[str]:
+        path = self.g.value(shape, SH.path)
+        scope = Scope(shape, None if path is None else path_sparql(self.g, path, shape), candidates)
+        sets = []
+        for pred, value in sorted(self.g.predicate_objects(shape)):
+            self._check_supported(shape, pred)
+            if pred == SH.property:
+                sets += self.violator_sets(value, candidates)
+            elif pred in BUILDERS:
+                built = BUILDERS[pred](self, scope, value)
+                sets += [built] if built is not None else []
+        return sets
+
+    def _check_supported(self, shape: Node, pred: Node) -> None:
+        if pred in REFUSED:
+            raise CompileError(f"{REFUSED[pred]} on {shape} is not supported", shape=shape,
+                               feature=REFUSED[pred])
+        if pred in custom_parameters(self.g):
+            raise CompileError(f"custom constraint component parameter {pred} on {shape}",
+                               shape=shape, feature="custom constraint components")
+        known = pred in BUILDERS or pred in NON_CONSTRAINTS or pred == SH.property
+        if str(pred).startswith(str(SH)) and not known:
+            raise CompileError(f"{pred} on {shape} is not supported", shape=shape, feature=str(pred))
+
+    def targets(self, shape: Node) -> str:
+        """The set of focus nodes of ``shape``'s targets."""
+        sets, nodes = [], sorted(self.g.objects(shape, SH.targetNode))
+        if nodes:
+            sets.append("{ VALUES ?focus { " + " ".join(n3(n) for n in nodes) + " } }")
+        classes = sorted(self.g.objects(shape, SH.targetClass))
+        if has_implicit_class_target(self.g, shape):
+            classes.append(shape)
+        type_path = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
+                    "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+        sets += [select_focus(f"?focus {type_path} {n3(c)} .") for c in classes]
+        sets += [select_focus(f"?focus {n3(p)} ?object .")
+                 for p in sorted(self.g.objects(shape, SH.targetSubjectsOf))]
+        sets += [select_focus(f"?subject {n3(p)} ?focus .")
+                 for p in sorted(self.g.objects(shape, SH.targetObjectsOf))]
+        sets += [self._custom_target(shape, t) for t in self.g.objects(shape, SH.target)]
+        return union(sets) if sets else EMPTY
+
+    def _custom_target(self, shape: Node, target: Node) -> str:
+        if isinstance(target, (URIRef, Literal)) or (target, SH.select, None) not in self.g:
+            raise CompileError(f"sh:target of {shape} is not a SPARQL target", shape=shape,
+                               feature="custom targets")
+        return sparql.target_set(self.g, target, shape, self.prologue)

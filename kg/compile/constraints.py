@@ -1,0 +1,343 @@
+"""One builder per SHACL constraint parameter: the set of violating focus nodes.
+
+Each builder takes the compiler context, the :class:`Scope` of the shape being compiled and
+the parameter's value, and returns a set (see :mod:`kg.compile.text`) that contains every
+candidate focus node violating the constraint and no conforming candidate; or None when the
+constraint can never be violated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from rdflib import RDF, RDFS, XSD, Literal
+from rdflib.term import Node
+
+from kg.compile import sparql
+from kg.compile.shapes import SH, is_true, one, rdf_list
+from kg.compile.text import as_value, n3, select_focus, union
+from kg.errors import CompileError
+
+
+class Context(Protocol):
+    """What builders need from the compiler (see kg.compile.compiler.Compiler)."""
+
+    g: object
+    prologue: sparql.Prologue
+
+    def violators(self, shape: Node, candidates: str) -> str | None: ...
+
+    def conforming(self, shape: Node, candidates: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A shape being compiled over a candidate set of focus nodes."""
+
+    shape: Node
+    path: str | None  # SPARQL property path of a property shape, None for a node shape
+    candidates: str
+
+    @property
+    def value_pattern(self) -> str:
+        """Pattern binding ?focus (a candidate) and ?value (each of its value nodes)."""
+        if self.path is None:
+            return f"{self.candidates}\nBIND(?focus AS ?value)"
+        return f"{self.candidates}\n?focus {self.path} ?value ."
+
+    @property
+    def value_nodes(self) -> str:
+        """The set of all value nodes of all candidates (candidates of nested shapes)."""
+        if self.path is None:
+            return self.candidates
+        inner = f"{{ SELECT ?value WHERE {{ {self.value_pattern} }} }}"
+        return select_focus(f"{inner}\nBIND(?value AS ?focus)")
+
+    def refuse(self, feature: str, why: str) -> CompileError:
+        """A CompileError about this shape."""
+        return CompileError(f"{feature} on {self.shape}: {why}", shape=self.shape, feature=feature)
+
+
+Builder = Callable[[Context, Scope, Node], "str | None"]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+def bad_values(scope: Scope, expr: str) -> str:
+    """Focus nodes with a value node for which the SPARQL expression ``expr`` is true."""
+    return select_focus(f"{scope.value_pattern}\nFILTER({expr})")
+
+
+def not_true(expr: str) -> str:
+    """True unless ``expr`` is true: errors (incomparable values) count as violations."""
+    return f"!COALESCE({expr}, false)"
+
+
+def values_outside(scope: Scope, pattern: str) -> str:
+    """Focus nodes with a value node that is not matched by ``pattern`` (over ?value)."""
+    return select_focus(f"{{ {scope.value_pattern} }}\nMINUS {{ {pattern} }}")
+
+
+def values_in(scope: Scope, value_set: str | None) -> str | None:
+    """Focus nodes with a value node in ``value_set`` (a set of nodes as ?focus)."""
+    if value_set is None:
+        return None
+    return select_focus(f"{scope.value_pattern}\n{as_value(value_set)}")
+
+
+def counted(scope: Scope, test: str, extra: str = "") -> str:
+    """Focus nodes whose number of distinct value nodes passes ``test`` (HAVING)."""
+    return (f"{{ SELECT ?focus WHERE {{ {scope.value_pattern}\n{extra} }}\n"
+            f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) {test}) }}")
+
+
+def without(scope: Scope, remove: str) -> str:
+    """Candidates not in the set ``remove``."""
+    return select_focus(f"{scope.candidates}\nMINUS {remove}")
+
+
+def integer(scope: Scope, value: Node, feature: str) -> int:
+    """A non-negative integer parameter."""
+    if not isinstance(value, Literal) or not isinstance(value.toPython(), int) or value.toPython() < 0:
+        raise scope.refuse(feature, "needs a non-negative integer")
+    return value.toPython()
+
+
+def property_only(scope: Scope, feature: str) -> None:
+    """Refuse a parameter that SHACL allows on property shapes only."""
+    if scope.path is None:
+        raise scope.refuse(feature, "only allowed on property shapes")
+
+
+def shape_list(ctx: Context, scope: Scope, head: Node, feature: str) -> list[Node]:
+    """The member shapes of a logical constraint's list."""
+    return rdf_list(ctx.g, head, scope.shape, feature)
+
+
+# --- value type ------------------------------------------------------------------------
+
+# Datatypes whose ill-typed literals SPARQL casts detect, as pySHACL (rdflib) does.
+_CAST_CHECKED = {XSD.integer, XSD.decimal, XSD.float, XSD.double, XSD.boolean, XSD.date,
+                 XSD.dateTime, XSD.time}
+# Oxigraph stores these as xsd:integer, so their datatype cannot be checked there.
+_COLLAPSED = {XSD.int, XSD.long, XSD.short, XSD.byte, XSD.nonNegativeInteger,
+              XSD.positiveInteger, XSD.negativeInteger, XSD.nonPositiveInteger,
+              XSD.unsignedInt, XSD.unsignedLong, XSD.unsignedShort, XSD.unsignedByte}
+
+
+def datatype(ctx: Context, scope: Scope, dt: Node) -> str:
+    """sh:datatype: a literal of that datatype, and well-formed where SPARQL can tell."""
+    if dt == RDFS.Literal:
+        return bad_values(scope, "!isLiteral(?value)")
+    if dt in _COLLAPSED or dt == RDFS.Datatype:
+        raise scope.refuse("sh:datatype", f"{dt} cannot be checked on Oxigraph")
+    ok = f"isLiteral(?value) && sameTerm(datatype(?value), {n3(dt)})"
+    if dt in _CAST_CHECKED:
+        ok += f" && isLiteral({n3(dt)}(?value))"
+    return bad_values(scope, not_true(ok))
+
+
+_NODE_KINDS = {
+    SH.IRI: "isIRI(?value)",
+    SH.BlankNode: "isBlank(?value)",
+    SH.Literal: "isLiteral(?value)",
+    SH.BlankNodeOrIRI: "!isLiteral(?value)",
+    SH.BlankNodeOrLiteral: "!isIRI(?value)",
+    SH.IRIOrLiteral: "!isBlank(?value)",
+}
+
+
+def node_kind(ctx: Context, scope: Scope, kind: Node) -> str:
+    """sh:nodeKind."""
+    if kind not in _NODE_KINDS:
+        raise scope.refuse("sh:nodeKind", f"unknown node kind {kind}")
+    return bad_values(scope, f"!({_NODE_KINDS[kind]})")
+
+
+def class_(ctx: Context, scope: Scope, cls: Node) -> str:
+    """sh:class: instances through rdf:type/rdfs:subClassOf* in the data graph."""
+    return values_outside(scope, f"?value {n3(RDF.type)}/{n3(RDFS.subClassOf)}* {n3(cls)}")
+
+
+# --- value range, string -----------------------------------------------------------------
+
+def comparison(op: str, feature: str) -> Builder:
+    """sh:minInclusive etc.: ``?value op bound``; incomparable values violate."""
+    def build(ctx: Context, scope: Scope, bound: Node) -> str:
+        if not isinstance(bound, Literal):
+            raise scope.refuse(feature, "needs a literal")
+        return bad_values(scope, not_true(f"?value {op} {n3(bound)}"))
+    return build
+
+
+def length(op: str, feature: str) -> Builder:
+    """sh:minLength/maxLength on STR(); blank nodes violate."""
+    def build(ctx: Context, scope: Scope, bound: Node) -> str:
+        n = integer(scope, bound, feature)
+        return bad_values(scope, not_true(f"!isBlank(?value) && STRLEN(STR(?value)) {op} {n}"))
+    return build
+
+
+def pattern(ctx: Context, scope: Scope, regex: Node) -> str:
+    """sh:pattern with sh:flags on STR(); blank nodes violate."""
+    flags = one(ctx.g, scope.shape, SH.flags)
+    args = n3(Literal(str(regex)))
+    if flags is not None:
+        args += ", " + n3(Literal(str(flags)))
+    return bad_values(scope, not_true(f"!isBlank(?value) && REGEX(STR(?value), {args})"))
+
+
+# --- other ------------------------------------------------------------------------------
+
+def in_(ctx: Context, scope: Scope, head: Node) -> str:
+    """sh:in: term equality with one of the members (VALUES joins on RDF terms)."""
+    members = rdf_list(ctx.g, head, scope.shape, "sh:in")
+    return values_outside(scope, "VALUES ?value { " + " ".join(n3(m) for m in members) + " }")
+
+
+def has_value(ctx: Context, scope: Scope, value: Node) -> str:
+    """sh:hasValue: the value is among the value nodes."""
+    if scope.path is None:
+        return bad_values(scope, f"!sameTerm(?value, {n3(value)})")
+    return without(scope, f"{{ ?focus {scope.path} {n3(value)} }}")
+
+
+# --- cardinality ---------------------------------------------------------------------------
+
+def min_count(ctx: Context, scope: Scope, bound: Node) -> str | None:
+    """sh:minCount on distinct value nodes."""
+    property_only(scope, "sh:minCount")
+    n = integer(scope, bound, "sh:minCount")
+    return without(scope, counted(scope, f">= {n}")) if n else None
+
+
+def max_count(ctx: Context, scope: Scope, bound: Node) -> str:
+    """sh:maxCount on distinct value nodes."""
+    property_only(scope, "sh:maxCount")
+    return counted(scope, f"> {integer(scope, bound, 'sh:maxCount')}")
+
+
+def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
+    """sh:qualifiedValueShape with sh:qualifiedMinCount and/or sh:qualifiedMaxCount."""
+    property_only(scope, "sh:qualifiedValueShape")
+    if is_true(ctx.g, scope.shape, SH.qualifiedValueShapesDisjoint):
+        raise scope.refuse("sh:qualifiedValueShapesDisjoint", "not supported")
+    matching = as_value(ctx.conforming(qshape, scope.value_nodes))
+    sets = []
+    low = one(ctx.g, scope.shape, SH.qualifiedMinCount)
+    if low is not None and integer(scope, low, "sh:qualifiedMinCount"):
+        sets.append(without(scope, counted(scope, f">= {low.toPython()}", matching)))
+    high = one(ctx.g, scope.shape, SH.qualifiedMaxCount)
+    if high is not None:
+        sets.append(counted(scope, f"> {integer(scope, high, 'sh:qualifiedMaxCount')}", matching))
+    return union(sets) if sets else None
+
+
+# --- shape-based and logical -----------------------------------------------------------------
+
+def node(ctx: Context, scope: Scope, shape: Node) -> str | None:
+    """sh:node: value nodes that do not conform to the shape."""
+    return values_in(scope, ctx.violators(shape, scope.value_nodes))
+
+
+def not_(ctx: Context, scope: Scope, shape: Node) -> str:
+    """sh:not: value nodes that conform to the shape."""
+    return values_in(scope, ctx.conforming(shape, scope.value_nodes))
+
+
+def and_(ctx: Context, scope: Scope, head: Node) -> str | None:
+    """sh:and: value nodes that violate any member."""
+    nodes = scope.value_nodes
+    sets = [ctx.violators(s, nodes) for s in shape_list(ctx, scope, head, "sh:and")]
+    sets = [s for s in sets if s is not None]
+    return values_in(scope, union(sets)) if sets else None
+
+
+def or_(ctx: Context, scope: Scope, head: Node) -> str:
+    """sh:or: value nodes that conform to no member."""
+    nodes = scope.value_nodes
+    minus = "".join(f"\nMINUS {ctx.conforming(s, nodes)}"
+                    for s in shape_list(ctx, scope, head, "sh:or"))
+    return values_in(scope, select_focus(nodes + minus))
+
+
+def xone(ctx: Context, scope: Scope, head: Node) -> str:
+    """sh:xone: value nodes that conform to a number of members other than one."""
+    nodes = scope.value_nodes
+    members = [ctx.conforming(s, nodes) for s in shape_list(ctx, scope, head, "sh:xone")]
+    once = (f"{{ SELECT ?focus WHERE {{ {' UNION '.join(members) or '{}'} }}\n"
+            "GROUP BY ?focus HAVING (COUNT(*) = 1) }")
+    return values_in(scope, select_focus(f"{nodes}\nMINUS {once}"))
+
+
+# --- property pairs ----------------------------------------------------------------------
+
+def equals(ctx: Context, scope: Scope, other: Node) -> str:
+    """sh:equals: value nodes and the values of the other property are the same set."""
+    mine = values_outside(scope, f"?focus {n3(other)} ?value")
+    theirs = select_focus(f"{{ {scope.candidates}\n?focus {n3(other)} ?value . }}\n"
+                          f"MINUS {{ {scope.value_pattern} }}")
+    return union([mine, theirs])
+
+
+def disjoint(ctx: Context, scope: Scope, other: Node) -> str:
+    """sh:disjoint: no value node is a value of the other property."""
+    return select_focus(f"{scope.value_pattern}\n?focus {n3(other)} ?value .")
+
+
+def _stringish(var: str) -> str:
+    return (f"(isIRI({var}) || sameTerm(datatype({var}), {n3(XSD.string)})"
+            f" || sameTerm(datatype({var}), {n3(RDF.langString)}))")
+
+
+def pair_order(op: str, feature: str) -> Builder:
+    """sh:lessThan(OrEquals); like pySHACL, IRIs and strings compare as strings."""
+    def build(ctx: Context, scope: Scope, other: Node) -> str:
+        property_only(scope, feature)
+        a, b = "?value", "?other"
+        test = (f"IF({_stringish(a)} && {_stringish(b)}, STR({a}) {op} STR({b}), {a} {op} {b})")
+        return select_focus(f"{scope.value_pattern}\n?focus {n3(other)} ?other .\n"
+                            f"FILTER({not_true(test)})")
+    return build
+
+
+# --- SHACL-SPARQL ------------------------------------------------------------------------------
+
+def sparql_constraint(ctx: Context, scope: Scope, constraint: Node) -> str | None:
+    """sh:sparql: the ?this of every solution is a violator."""
+    if is_true(ctx.g, constraint, SH.deactivated):
+        return None
+    if isinstance(constraint, Literal):
+        raise scope.refuse("sh:sparql", "needs a node with sh:select")
+    return sparql.constraint_set(ctx.g, constraint, scope.shape, scope.candidates,
+                                 ctx.prologue, scope.path)
+
+
+BUILDERS: dict[Node, Builder] = {
+    SH.datatype: datatype,
+    SH.nodeKind: node_kind,
+    SH["class"]: class_,
+    SH.minInclusive: comparison(">=", "sh:minInclusive"),
+    SH.maxInclusive: comparison("<=", "sh:maxInclusive"),
+    SH.minExclusive: comparison(">", "sh:minExclusive"),
+    SH.maxExclusive: comparison("<", "sh:maxExclusive"),
+    SH.minLength: length(">=", "sh:minLength"),
+    SH.maxLength: length("<=", "sh:maxLength"),
+    SH.pattern: pattern,
+    SH["in"]: in_,
+    SH.hasValue: has_value,
+    SH.minCount: min_count,
+    SH.maxCount: max_count,
+    SH.qualifiedValueShape: qualified,
+    SH.node: node,
+    SH["not"]: not_,
+    SH["and"]: and_,
+    SH["or"]: or_,
+    SH.xone: xone,
+    SH.equals: equals,
+    SH.disjoint: disjoint,
+    SH.lessThan: pair_order("<", "sh:lessThan"),
+    SH.lessThanOrEquals: pair_order("<=", "sh:lessThanOrEquals"),
+    SH.sparql: sparql_constraint,
+}

@@ -1,0 +1,123 @@
+"""SHACL-SPARQL: SPARQL-based constraints and targets as sets of focus nodes.
+
+A constraint's ``SELECT`` gets the candidate focus nodes joined in first inside its WHERE
+clause, bound to ``$this``; this stands in for SHACL's pre-binding. Every solution is a
+violation of its ``$this``, so the set of ``$this`` values is the set of violators.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.compile.shapes import SH
+from kg.compile.text import mask, n3, select_focus, substitute, uses_var
+from kg.errors import CompileError
+
+_PREFIX = re.compile(r"\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\s]*)>", re.I)
+_LEADING_COMMENTS = re.compile(r"\A(?:\s+|#[^\n]*)+")
+_BASE = re.compile(r"\s*BASE\b", re.I)
+_SELECT = re.compile(r"\s*SELECT(\s+(?:DISTINCT|REDUCED))?\b", re.I)
+
+
+class Prologue:
+    """The PREFIX declarations that the SPARQL-based parts of one compiled query need."""
+
+    def __init__(self) -> None:
+        self.prefixes: dict[str, str] = {}
+
+    def add(self, prefix: str, namespace: str, shape: Node) -> None:
+        """Declare a prefix; refuse one prefix bound to two namespaces."""
+        if self.prefixes.setdefault(prefix, namespace) != namespace:
+            raise CompileError(
+                f"prefix {prefix}: is declared with two namespaces", shape=shape, feature="sh:prefixes"
+            )
+
+    def text(self) -> str:
+        """The prologue as SPARQL text."""
+        return "".join(f"PREFIX {p}: {n3(URIRef(ns))}\n" for p, ns in sorted(self.prefixes.items()))
+
+
+def declare_prefixes(g: Graph, holder: Node, prologue: Prologue, shape: Node) -> None:
+    """Add the sh:prefixes declarations of ``holder`` (transitively via owl:imports? no)."""
+    for ontology in g.objects(holder, SH.prefixes):
+        for decl in g.objects(ontology, SH.declare):
+            prefix, namespace = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
+            if prefix is None or namespace is None:
+                raise CompileError(f"incomplete sh:declare on {shape}", shape=shape, feature="sh:declare")
+            prologue.add(str(prefix), str(namespace), shape)
+
+
+def split_prologue(query: str, prologue: Prologue, shape: Node) -> str:
+    """Move the query's own PREFIX lines into the shared prologue; return the rest."""
+    while True:
+        query = _LEADING_COMMENTS.sub("", query)
+        if _BASE.match(query):
+            raise CompileError(f"BASE in a SPARQL query of {shape}", shape=shape, feature="BASE")
+        m = _PREFIX.match(query)
+        if not m:
+            return query
+        prologue.add(m.group(1) or "", m.group(2), shape)
+        query = query[m.end():]
+
+
+def select_text(g: Graph, holder: Node, shape: Node, prologue: Prologue) -> str:
+    """The sh:select of a constraint or target, prefixes moved to ``prologue``."""
+    select = g.value(holder, SH.select)
+    if not isinstance(select, Literal):
+        raise CompileError(f"SPARQL part of {shape} without sh:select", shape=shape, feature="sh:ask")
+    declare_prefixes(g, holder, prologue, shape)
+    body = split_prologue(str(select), prologue, shape)
+    if not _SELECT.match(mask(body)):
+        raise CompileError(f"sh:select of {shape} is not a SELECT", shape=shape, feature="sh:select")
+    if uses_var(body, "shapesGraph"):
+        raise CompileError(f"$shapesGraph in {shape}", shape=shape, feature="$shapesGraph")
+    return body
+
+
+def project_this(body: str) -> str:
+    """Make sure the SELECT clause projects ?this."""
+    code = mask(body)
+    head_end = code.index("{")
+    head = code[:head_end]
+    if "*" in head or re.search(r"[?$]this\b", head):
+        return body
+    m = _SELECT.match(code)
+    return body[:m.end()] + " ?this" + body[m.end():]
+
+
+def inject_candidates(body: str, candidates: str) -> str:
+    """Join the candidate set, as ?this, at the start of the WHERE clause."""
+    brace = mask(body).index("{") + 1
+    bound = f"\n  {{ SELECT (?focus AS ?this) WHERE {candidates} }}\n"
+    return body[:brace] + bound + body[brace:]
+
+
+def this_set(body: str) -> str:
+    """The set of ?this values of a SELECT query, as ?focus."""
+    return select_focus(f"{{ SELECT (?this AS ?focus) WHERE {{\n{{ {body} }}\n}} }}")
+
+
+def constraint_set(g, holder, shape, candidates, prologue, path_text=None) -> str:
+    """Violators among ``candidates`` of one sh:sparql constraint."""
+    body = select_text(g, holder, shape, prologue)
+    values = {"currentShape": n3(shape)} if isinstance(shape, URIRef) else {}
+    if uses_var(body, "currentShape") and not values:
+        raise CompileError("$currentShape of a blank node shape", shape=shape, feature="$currentShape")
+    if uses_var(body, "PATH"):
+        if path_text is None:
+            raise CompileError(f"$PATH in node shape {shape}", shape=shape, feature="$PATH")
+        values["PATH"] = path_text
+    body = substitute(body, values)
+    return this_set(inject_candidates(project_this(body), candidates))
+
+
+def target_set(g, target, shape, prologue) -> str:
+    """Focus nodes of a sh:SPARQLTarget."""
+    body = select_text(g, target, shape, prologue)
+    if not re.search(r"[?$]this\b", mask(body)[: mask(body).index("{")]) and "*" not in body:
+        raise CompileError(f"SPARQL target of {shape} does not select ?this", shape=shape,
+                           feature="sh:SPARQLTarget")
+    return this_set(body)
