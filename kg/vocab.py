@@ -86,6 +86,7 @@ class HVP(DefinedNamespace):
     highValueCount: URIRef
     per10k: URIRef
     populationSource: URIRef
+    PatentsPer10000People: URIRef
 
     # criteria profiles
     validShape: URIRef
