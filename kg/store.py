@@ -71,6 +71,8 @@ class LocalStore:
                                      default_graph=default_graph, named_graphs=named_graphs)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL: {exc}") from exc
+        except RuntimeError as exc:  # e.g. a bound variable missing from the projection
+            raise QueryError(str(exc)) from exc
         except OSError as exc:
             raise StoreError(str(exc)) from exc
 

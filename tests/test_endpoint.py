@@ -1,0 +1,132 @@
+"""EndpointStore against a real `oxigraph serve` process on loopback: same answers as LocalStore."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import reference
+from kg.endpoint import EndpointStore, query_form, with_values
+from kg.errors import QueryError, StoreError
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+SMALL = Path(__file__).parent / "data" / "small"
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not Path(OXIGRAPH).exists():
+        pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location),
+                                "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("oxigraph serve did not start")
+    yield url
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def pair(server: str) -> tuple[LocalStore, EndpointStore]:
+    local = LocalStore()
+    reference.ensure(local)
+    ingest(local, [SMALL], base=DEFAULT_BASE)
+    buffer = io.BytesIO()
+    local.dump(buffer, ox.RdfFormat.N_QUADS)
+    remote = EndpointStore(f"{server}/query")
+    remote.load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
+    return local, remote
+
+
+QUERIES = [
+    """PREFIX hvp: <https://w3id.org/hvp/def#>
+       SELECT ?p ?code WHERE { ?p hvp:ipcCode ?code } ORDER BY ?p ?code""",
+    """PREFIX hvp: <https://w3id.org/hvp/def#>
+       SELECT ?r (COUNT(?p) AS ?n) WHERE { ?p hvp:firstOwner/hvp:region ?r }
+       GROUP BY ?r ORDER BY ?r""",
+    """SELECT ?s WHERE {
+         ?s <http://purl.org/dc/terms/title> "Battery electrode, with \\"quotes\\"" }""",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_select_same_as_local(pair: tuple[LocalStore, EndpointStore], query: str) -> None:
+    local, remote = pair
+    assert remote.select(query) == local.select(query)
+    assert remote.select(query)
+
+
+def test_bindings_become_values(pair: tuple[LocalStore, EndpointStore]) -> None:
+    local, remote = pair
+    query = "SELECT ?p ?t WHERE { ?p <http://purl.org/dc/terms/title> ?t }"
+    bindings = {"p": ox.NamedNode("https://w3id.org/hvp/patent/CN-T03")}
+    assert remote.select(query, bindings) == local.select(query, bindings) != []
+    evil = {"t": ox.Literal('x" } . ?a ?b ?c . FILTER("1')}
+    assert remote.select(query, evil) == []
+
+
+def test_ask_construct_count(pair: tuple[LocalStore, EndpointStore]) -> None:
+    local, remote = pair
+    assert remote.ask("ASK { ?s a <https://w3id.org/hvp/def#Pledge> }")
+    construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/hvp/def#Award> ; ?p ?o }"
+    assert sorted(map(str, remote.construct(construct))) == \
+        sorted(map(str, local.construct(construct)))
+    assert len(remote) == len(local)
+
+
+def test_update_and_graphs(pair: tuple[LocalStore, EndpointStore]) -> None:
+    _, remote = pair
+    graph = ox.NamedNode("https://w3id.org/hvp/graph/test")
+    remote.update(f"INSERT DATA {{ GRAPH {graph} {{ <http://e/a> <http://e/b> 1 }} }}")
+    out = io.BytesIO()
+    remote.dump(out, ox.RdfFormat.N_TRIPLES, graph)
+    assert out.getvalue().strip() == (b'<http://e/a> <http://e/b> '
+                                      b'"1"^^<http://www.w3.org/2001/XMLSchema#integer> .')
+    remote.clear_graph(graph)
+    assert not remote.ask(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+
+
+def test_errors(pair: tuple[LocalStore, EndpointStore], server: str) -> None:
+    _, remote = pair
+    with pytest.raises(QueryError):
+        remote.select("SELECT WHERE {")
+    with pytest.raises(StoreError):
+        EndpointStore(f"http://127.0.0.1:{free_port()}/query", timeout=2).ask("ASK {}")
+
+
+def test_query_form_and_values() -> None:
+    assert query_form("PREFIX s: <http://x/SELECT> CONSTRUCT {} WHERE {}") == "CONSTRUCT"
+    assert query_form("# SELECT\nask {}") == "ASK"
+    assert with_values("SELECT * {}", {"x": ox.Literal("a")}) == \
+        'SELECT * {}\nVALUES (?x) { ("a") }'
