@@ -18,6 +18,8 @@ from kg.errors import QueryError, StoreError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
+Subject = ox.NamedNode | ox.BlankNode | ox.Triple
+Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 MEMORY = ":memory:"
 
@@ -60,11 +62,12 @@ class LocalStore:
     # --- queries -------------------------------------------------------------------------
     def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
               union_default_graph: bool = False,
-              default_graph: list[ox.NamedNode] | None = None,
-              named_graphs: list[ox.NamedNode] | None = None
+              default_graph: list[Graph] | None = None,
+              named_graphs: list[ox.NamedNode | ox.BlankNode] | None = None
               ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run a SPARQL query; ``bindings`` are bound by the engine, never formatted in."""
-        subs = {ox.Variable(k): v for k, v in (bindings or {}).items()}
+        subs: dict[ox.Variable, Term | ox.Triple] = {
+            ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
             return self.engine.query(query, substitutions=subs or None,
                                      use_default_graph_as_union=union_default_graph,
@@ -130,8 +133,8 @@ class LocalStore:
         for quad in list(quads):
             self.engine.remove(quad)
 
-    def quads(self, subject: ox.NamedNode | None = None, predicate: ox.NamedNode | None = None,
-              obj: Term | None = None, graph: ox.NamedNode | ox.DefaultGraph | None = None
+    def quads(self, subject: Subject | None = None, predicate: ox.NamedNode | None = None,
+              obj: Term | ox.Triple | None = None, graph: Graph | None = None
               ) -> Iterator[ox.Quad]:
         return self.engine.quads_for_pattern(subject, predicate, obj, graph)
 
