@@ -210,6 +210,22 @@ def stats(app: App) -> None:
         click.echo(f"{name:<24}{n:>12,}")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads.")
+@pass_app
+def serve(app: App, host: str, port: int, threads: int) -> None:
+    """Serve the web app (SPARQL endpoint, editor, pages) with waitress; read-only."""
+    from waitress import serve as waitress_serve
+
+    from web.app import create_app
+
+    web = create_app(dict(app.settings))
+    err.print(f"serving {app.settings['store']} on http://{host}:{port}/", highlight=False)
+    waitress_serve(web, host=host, port=port, threads=threads, ident="hvp-kg")
+
+
 def main() -> None:
     cli(prog_name="hvp")
 

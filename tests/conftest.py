@@ -1,0 +1,114 @@
+"""Shared fixtures: stores with the small test data, web apps over them, a live server."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg import reference
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+DATA = Path(__file__).resolve().parent / "data"
+SMALL = DATA / "small"
+
+
+def _load(store: LocalStore) -> LocalStore:
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    return store
+
+
+@pytest.fixture(scope="session")
+def small_store() -> LocalStore:
+    """An in-memory store with the reference data and tests/data/small (do not write to it)."""
+    return _load(LocalStore())
+
+
+@pytest.fixture(scope="session")
+def small_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An on-disk store directory with tests/data/small (copy it before writing)."""
+    path = tmp_path_factory.mktemp("stores") / "small"
+    store = _load(LocalStore(path))
+    store.flush()
+    del store
+    return path
+
+
+@pytest.fixture()
+def disk_store_dir(small_store_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the on-disk small store."""
+    target = tmp_path / "store"
+    shutil.copytree(small_store_dir, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """A web app served by waitress on a loopback port, in a thread."""
+
+    def __init__(self, app: object) -> None:
+        from waitress.server import create_server
+
+        self.app = app
+        self.server = create_server(app, host="127.0.0.1", port=free_port(), threads=8,
+                                    ident="hvp-kg-test")
+        self.port = int(self.server.effective_port)  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.thread.join(5)
+
+
+@pytest.fixture()
+def app(small_store: LocalStore):
+    """A fresh app over the shared in-memory small store (queries run in-process)."""
+    from web.app import create_app
+
+    application = create_app({"store": small_store})
+    yield application
+    application.extensions["hvp"].close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def disk_app(disk_store_dir: Path):
+    """An app over an on-disk copy of the small store: queries run in worker processes."""
+    from web.app import create_app
+
+    application = create_app({"store": str(disk_store_dir), "workers": 2, "timeout": 5.0})
+    yield application
+    application.extensions["hvp"].close()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
+                ) -> Iterator[LiveServer]:
+    """The on-disk app (worker processes) served by waitress on 127.0.0.1."""
+    from web.app import create_app
+
+    target = tmp_path_factory.mktemp("live") / "store"
+    shutil.copytree(small_store_dir, target)
+    application = create_app({"store": str(target), "workers": 2, "timeout": 10.0})
+    server = LiveServer(application)
+    yield server
+    server.close()
+    application.extensions["hvp"].close()

@@ -1,0 +1,49 @@
+"""The app factory: ``create_app(config)`` -> a Flask app over the store named by the settings."""
+
+from __future__ import annotations
+
+import atexit
+from typing import Any
+
+from flask import Flask, Response, jsonify
+
+from kg import settings as kg_settings
+from web import errors, static
+from web.service import Service, service
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """A new app. ``config`` holds explicit settings (see ``kg.settings.SETTINGS``); a
+    ``LocalStore`` object may be given as ``store``."""
+    app = Flask(__name__)
+    app.config["JSON_SORT_KEYS"] = False
+    values = kg_settings.load({k: v for k, v in (config or {}).items()
+                               if k in {s.name for s in kg_settings.SETTINGS}})
+    svc = Service(values)
+    app.extensions["hvp"] = svc
+    atexit.register(svc.close)
+    errors.init_app(app)
+    static.init_app(app)
+    _blueprints(app)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    app.add_url_rule("/", "home", home)
+    return app
+
+
+def _blueprints(app: Flask) -> None:
+    from web import indicators, patents, queries, shacl, sparql
+
+    for module in (sparql, queries, shacl, indicators, patents):
+        app.register_blueprint(module.bp)
+
+
+def healthz() -> Response:
+    svc = service()
+    return jsonify(status="ok", store=str(svc.path or ":memory:"),
+                   workers=len(svc.pool.pids()) if svc.pool else 0)
+
+
+def home() -> str:
+    from flask import render_template
+
+    return render_template("home.html")

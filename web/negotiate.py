@@ -1,0 +1,82 @@
+"""Content negotiation as tables: media types and short names -> pyoxigraph formats.
+
+An explicit ``format`` / ``output`` / ``results`` parameter (Fuseki and SPARQLWrapper style short
+names, or a media type) wins over ``Accept``; ``Accept`` is parsed with q-values by werkzeug.
+No match -> 406 naming what is available.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+from werkzeug.datastructures import MIMEAccept
+
+from web.errors import Problem
+
+R, G = ox.QueryResultsFormat, ox.RdfFormat
+Format = ox.QueryResultsFormat | ox.RdfFormat
+
+#: SELECT / ASK results: media type -> format, in order of preference (first = default).
+RESULTS: dict[str, ox.QueryResultsFormat] = {
+    "application/sparql-results+json": R.JSON,
+    "application/json": R.JSON,
+    "application/sparql-results+xml": R.XML,
+    "application/xml": R.XML,
+    "text/csv": R.CSV,
+    "text/tab-separated-values": R.TSV,
+    "text/xml": R.XML,
+}
+#: CONSTRUCT / DESCRIBE results and linked-data pages.
+GRAPHS: dict[str, ox.RdfFormat] = {
+    "text/turtle": G.TURTLE,
+    "application/x-turtle": G.TURTLE,
+    "application/turtle": G.TURTLE,
+    "application/n-triples": G.N_TRIPLES,
+    "text/plain": G.N_TRIPLES,
+    "application/ld+json": G.JSON_LD,
+    "application/x-json+ld": G.JSON_LD,
+    "application/json": G.JSON_LD,
+    "application/rdf+xml": G.RDF_XML,
+    "application/xml": G.RDF_XML,
+}
+#: Short names (``?format=``, ``?output=``, ``?results=``) for each kind of result.
+SHORT_RESULTS = {"json": R.JSON, "srj": R.JSON, "xml": R.XML, "srx": R.XML, "csv": R.CSV,
+                 "tsv": R.TSV}
+SHORT_GRAPHS = {"ttl": G.TURTLE, "turtle": G.TURTLE, "nt": G.N_TRIPLES, "ntriples": G.N_TRIPLES,
+                "n-triples": G.N_TRIPLES, "jsonld": G.JSON_LD, "json-ld": G.JSON_LD,
+                "json": G.JSON_LD, "rdfxml": G.RDF_XML, "rdf": G.RDF_XML, "xml": G.RDF_XML,
+                "rdf+xml": G.RDF_XML}
+#: File suffixes of linked-data pages.
+SUFFIXES = {".ttl": G.TURTLE, ".nt": G.N_TRIPLES, ".jsonld": G.JSON_LD, ".rdf": G.RDF_XML}
+PARAMS = ("format", "output", "results")
+
+
+def choose(accept: MIMEAccept, args: Mapping[str, str], graph: bool) -> Format:
+    """The format to answer in, for a graph (CONSTRUCT/DESCRIBE) or a results table."""
+    table: Mapping[str, Format] = GRAPHS if graph else RESULTS
+    short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
+    for name in PARAMS:
+        value = (args.get(name) or "").strip().lower()
+        if value:
+            fmt = short.get(value) or table.get(value.split(";")[0].strip())
+            if fmt is None:
+                raise not_acceptable(table, short, f"{name}={value!r}")
+            return fmt
+    if not accept:
+        return next(iter(table.values()))
+    best = accept.best_match(list(table))
+    if best is None:
+        raise not_acceptable(table, short, f"Accept: {accept}")
+    return table[best]
+
+
+def not_acceptable(table: Mapping[str, Format], short: Mapping[str, Format],
+                   asked: str) -> Problem:
+    return Problem(406, "Not Acceptable", f"cannot answer {asked}; available: "
+                   + ", ".join(table) + "; short names: " + ", ".join(short),
+                   available=list(table), short_names=list(short))
+
+
+def media_type(fmt: Format) -> str:
+    return str(fmt.media_type)

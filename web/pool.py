@@ -1,0 +1,213 @@
+"""Query worker processes: the time limit that really stops the work.
+
+pyoxigraph's ``Store.query`` has no timeout, so each query of a web user runs in a worker process
+(``multiprocessing``, spawn) that opens the on-disk store read-only. A worker still busy at the
+deadline is killed and replaced; the caller gets :class:`kg.errors.QueryTimeout` (HTTP 503).
+Workers reopen the store when its directory changes (one ``stat`` per query, a reopen costs about
+6 ms), so they see what ``hvp ingest`` wrote without a restart.
+
+:func:`execute` is also what runs in-process for an in-memory store (no hard time limit there).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, QueryTimeout, StoreError
+
+KINDS = ("results", "boolean", "graph")
+
+
+@dataclass
+class Request:
+    """One query, with formats as media types (``None``: that kind of answer is not acceptable)."""
+
+    query: str
+    results_type: str | None = "application/sparql-results+json"
+    graph_type: str | None = "application/n-triples"
+    default_graph: list[str] | None = None
+    named_graphs: list[str] | None = None
+    union_default_graph: bool = False
+    bindings: dict[str, Any] = field(default_factory=dict)
+    prefixes: dict[str, str] | None = None
+
+
+@dataclass
+class Reply:
+    kind: str  # "results" | "boolean" | "graph", or "error"
+    media_type: str | None = None
+    body: bytes = b""
+    error: str = ""
+
+
+def execute(engine: ox.Store, req: Request) -> Reply:
+    """Run one query on an engine and serialize the answer as asked."""
+    try:
+        result = engine.query(
+            req.query, substitutions={ox.Variable(k): v for k, v in req.bindings.items()} or None,
+            use_default_graph_as_union=req.union_default_graph,
+            default_graph=[ox.NamedNode(g) for g in req.default_graph or []] or None,
+            named_graphs=[ox.NamedNode(g) for g in req.named_graphs] if req.named_graphs
+            else None)
+        if isinstance(result, ox.QueryTriples):
+            if req.graph_type is None:
+                return Reply("graph")
+            fmt = ox.RdfFormat.from_media_type(req.graph_type)
+            body = ox.serialize(list(result), format=fmt,
+                                prefixes=req.prefixes if fmt == ox.RdfFormat.TURTLE else None)
+            return Reply("graph", req.graph_type, body or b"")
+        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
+        if req.results_type is None:
+            return Reply(kind)
+        fmt_r = ox.QueryResultsFormat.from_media_type(req.results_type)
+        return Reply(kind, req.results_type, result.serialize(format=fmt_r) or b"")
+    except SyntaxError as exc:
+        return Reply("error", error=f"QueryError:invalid SPARQL: {exc}")
+    except (OSError, ValueError) as exc:
+        return Reply("error", error=f"StoreError:{exc}")
+
+
+def raise_for(reply: Reply) -> Reply:
+    if reply.kind == "error":
+        name, _, message = reply.error.partition(":")
+        raise (QueryError if name == "QueryError" else StoreError)(message)
+    return reply
+
+
+class _ReadOnly:
+    """A read-only store, reopened when its directory changes."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.stamp, self.engine = path, -1, None
+
+    def get(self) -> ox.Store:
+        stamp = os.stat(self.path).st_mtime_ns
+        if self.engine is None or stamp != self.stamp:
+            for attempt in range(20):  # the writer may be compacting: files come and go
+                try:
+                    self.engine, self.stamp = ox.Store.read_only(self.path), stamp
+                    break
+                except (OSError, RuntimeError):
+                    if attempt == 19:
+                        raise
+                    time.sleep(0.05)
+        assert self.engine is not None
+        return self.engine
+
+
+def _work(conn: Connection, path: str) -> None:
+    """The loop of a worker process."""
+    store = _ReadOnly(path)
+    conn.send("ready")
+    while True:
+        try:
+            req = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = execute(store.get(), req)
+        except (OSError, RuntimeError) as exc:
+            reply = Reply("error", error=f"StoreError:cannot open store: {exc}")
+        conn.send(reply)
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: Any
+    conn: Connection
+
+
+class QueryPool:
+    """``size`` worker processes over the on-disk store at ``path``."""
+
+    def __init__(self, path: str | Path, size: int, timeout: float) -> None:
+        self.path, self.timeout = str(path), timeout
+        self._ctx = multiprocessing.get_context("spawn")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.failure = ""
+        started = [self._spawn() for _ in range(max(1, size))]
+        for worker in started:
+            self._ready(worker)
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_work, args=(child, self.path), daemon=True,
+                                    name="hvp-query-worker")
+        process.start()
+        child.close()
+        worker = _Worker(process, parent)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _ready(self, worker: _Worker) -> None:
+        if worker.conn.poll(60) and worker.conn.recv() == "ready":
+            self._idle.put(worker)
+        else:
+            self._end(worker)
+            raise StoreError(f"a query worker could not open the store {self.path}")
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._all]
+
+    def run(self, req: Request, timeout: float | None = None) -> Reply:
+        """Run ``req`` in a worker; kill the worker at the deadline (QueryTimeout)."""
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        try:
+            worker = self._idle.get(timeout=limit)
+        except queue.Empty:
+            raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
+        try:
+            worker.conn.send(req)
+            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+                self._replace(worker)
+                raise QueryTimeout(f"query exceeded the {limit:g} s time limit")
+            reply: Reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise StoreError(f"a query worker died: {exc}") from exc
+        self._idle.put(worker)
+        return raise_for(reply)
+
+    def _end(self, worker: _Worker) -> None:
+        worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        with self._lock:
+            self._all.discard(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._end(worker)
+        if not self._closed:
+            threading.Thread(target=self._respawn, daemon=True).start()
+
+    def _respawn(self) -> None:
+        try:
+            worker = self._spawn()
+            self._ready(worker)
+            if self._closed:
+                self._end(worker)
+        except Exception as exc:  # noqa: BLE001 - a background thread; queries report busy
+            self.failure = str(exc)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+        for worker in workers:
+            self._end(worker)

@@ -1,0 +1,75 @@
+"""What the web app holds for its life: settings, the store, the query workers.
+
+One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached through
+:func:`service` (no module globals).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+
+from kg import reference
+from kg.store import MEMORY, LocalStore
+from kg.vocab import PREFIXES
+from web.pool import QueryPool, Reply, Request, execute, raise_for
+
+
+class Service:
+    """Settings, the store, and the pool of workers that runs users' queries."""
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.settings = settings
+        self.base: str = str(settings["base"])
+        self.timeout = float(settings["timeout"])
+        self.row_cap = int(settings["row_cap"])
+        self.read_only = bool(settings["read_only"])
+        self.prefixes = dict(PREFIXES)
+        self.pool: QueryPool | None = None
+        self.cache: dict[str, Any] = {}
+        given = settings["store"]
+        self._given: LocalStore | None = None
+        if isinstance(given, LocalStore):  # tests may hand over a store they built
+            self.path, self._given = given.path, given
+        elif str(given) == MEMORY:
+            self.path, self._given = None, LocalStore()
+            reference.ensure(self._given, self.base)
+        else:
+            self.path = Path(given)
+            self.store()  # created (with the reference data) if missing, before the workers
+        if self.path is not None and int(settings.get("workers", 2)) > 0:
+            self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout)
+
+    def store(self) -> LocalStore:
+        """The store for the app's own bounded queries and derived graphs (classification,
+        indicators), which it materializes on demand. On disk it is opened read-write once:
+        stop ``hvp serve`` before ``hvp ingest`` (one writer at a time)."""
+        if self._given is None:
+            assert self.path is not None
+            self._given = LocalStore(self.path)
+            reference.ensure(self._given, self.base)
+        return self._given
+
+    def changed(self) -> None:
+        """Call after writing derived graphs: flushed, so that the workers reopen and see them."""
+        self.store().flush()
+        self.cache.clear()
+
+    def run(self, req: Request, timeout: float | None = None) -> Reply:
+        """Run a user's query: in a worker with a hard time limit, or in-process in memory."""
+        if req.prefixes is None:
+            req.prefixes = self.prefixes
+        if self.pool is not None:
+            return self.pool.run(req, timeout)
+        return raise_for(execute(self.store().engine, req))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
+def service() -> Service:
+    """The running app's :class:`Service`."""
+    return current_app.extensions["hvp"]  # type: ignore[no-any-return]
