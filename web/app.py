@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, static
+from web import errors, links, static
 from web.service import Service, service
 
 
@@ -17,13 +17,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ``LocalStore`` object may be given as ``store``."""
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
-    values = kg_settings.load({k: v for k, v in (config or {}).items()
-                               if k in {s.name for s in kg_settings.SETTINGS}})
+    names = {s.name for s in kg_settings.SETTINGS}
+    values = kg_settings.load({k: v for k, v in (config or {}).items() if k in names})
+    app.config.update({k.upper(): v for k, v in (config or {}).items() if k not in names})
     svc = Service(values)
     app.extensions["hvp"] = svc
     atexit.register(svc.close)
     errors.init_app(app)
     static.init_app(app)
+    links.init_app(app)
     _blueprints(app)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "home", home)

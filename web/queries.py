@@ -1,16 +1,127 @@
-"""Placeholder: /queries."""
+"""Canned queries: ``/queries`` and ``/queries/NAME`` (form, results table, downloads, permalink).
+
+The queries, their typed parameters and the runner are :mod:`kg.queries` (``kg/queries/*.rq``).
+Parameters come from the URL (a GET form, so every result has a permalink), are parsed into RDF
+terms and bound by the engine; a bad value is a 400 problem. Canned queries are the project's own
+text, so they run in the app's process (they may first materialize the derived graphs they need);
+only free SPARQL from users goes to the time-limited workers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from web.errors import Problem
+from web.service import service
 
 bp = Blueprint("queries", __name__)
+
+DOWNLOADS = {"csv": "text/csv", "json": "application/json", "tsv": "text/tab-separated-values"}
+INPUTS = {"year": "number", "int": "number", "date": "date"}
+
+
+@dataclass
+class Example:
+    name: str
+    title: str
+    editor_text: str
+
+
+def _directory() -> Path | None:
+    return current_app.config.get("QUERIES_DIR")
+
+
+def _kg() -> Any:
+    import kg.queries
+
+    return kg.queries
+
+
+def _all() -> list[Any]:
+    directory = _directory()
+    return _kg().list_queries(directory) if directory else _kg().list_queries()
+
+
+def _one(name: str) -> Any:
+    directory = _directory()
+    return _kg().load(name, directory) if directory else _kg().load(name)
+
+
+def catalogue() -> list[Example]:
+    """The canned queries as editor examples (parameters listed in a leading comment)."""
+    try:
+        queries = _all()
+    except ImportError:
+        return []
+    return [Example(q.name, q.title, _editor_text(q)) for q in queries]
+
+
+def _editor_text(q: Any) -> str:
+    lines = [f"# {q.title}"]
+    for p in q.params:
+        default = f" (default {p.default})" if p.default is not None else ""
+        lines.append(f"# ?{p.name}: {p.label}, {p.type}{default}; bound on /queries/{q.name}")
+    body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+"))
+    return "\n".join(lines) + "\n" + body.lstrip("\n")
 
 
 @bp.route("/queries")
 def index() -> str:
-    return "todo"
+    return render_template("queries.html", queries=_all())
 
 
-def catalogue() -> list:
-    return []
+@bp.route("/queries/<name>")
+def show(name: str) -> Response:
+    query = _one(name)
+    values = {k: v for k, v in request.args.items() if k != "format"}
+    svc = service()
+    result = _kg().run(svc.store(), query, values, base=svc.base,
+                       profile=str(svc.settings["profile"]))
+    fmt = _download_format()
+    if fmt:
+        return _download(name, result, fmt)
+    shown = {p.name: values.get(p.name, p.default or "") for p in query.params}
+    links = {f: url_for("queries.show", name=name, **shown, format=f) for f in DOWNLOADS}
+    html = render_template("query.html", query=query, result=result, values=shown,
+                           inputs=INPUTS, cap=svc.row_cap, downloads=links,
+                           permalink=url_for("queries.show", name=name, _external=True,
+                                             **shown))
+    return Response(html, mimetype="text/html")
+
+
+def _download_format() -> str | None:
+    fmt = request.args.get("format")
+    if fmt:
+        if fmt not in DOWNLOADS:
+            raise Problem(406, "Not Acceptable", f"format={fmt!r}; available: "
+                          + ", ".join(DOWNLOADS), available=list(DOWNLOADS))
+        return fmt
+    best = request.accept_mimetypes.best_match(["text/html", *DOWNLOADS.values()])
+    return next((k for k, v in DOWNLOADS.items() if v == best), None)
+
+
+def _download(name: str, result: Any, fmt: str) -> Response:
+    if fmt == "csv":
+        body = result.to_csv()
+    elif fmt == "json":
+        body = result.to_json()
+    else:
+        body = _tsv(result)
+    response = Response(body, mimetype=DOWNLOADS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _tsv(result: Any) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if row[c] is None else row[c].value for c in result.columns])
+    return buffer.getvalue()

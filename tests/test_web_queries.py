@@ -1,0 +1,93 @@
+"""Canned queries on the web: list, form, typed parameters bound by the engine, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+QUERIES = Path(__file__).resolve().parent / "data" / "queries"
+T01 = "https://w3id.org/hvp/patent/CN-T01"
+
+
+@pytest.fixture()
+def qclient(small_store):
+    from web.app import create_app
+
+    app = create_app({"store": small_store, "queries_dir": QUERIES})
+    yield app.test_client()
+    app.extensions["hvp"].close()
+
+
+def test_list(qclient):
+    r = qclient.get("/queries")
+    assert r.status_code == 200
+    assert b"Invention patents granted in a year" in r.data
+    assert b'href="/queries/title-of"' in r.data
+
+
+def test_form_and_table_with_default(qclient, small_store):
+    r = qclient.get("/queries/granted-in")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert b'name="year" type="number"' in r.data and b'value="2018"' in r.data
+    expected = small_store.select("""PREFIX hvp: <https://w3id.org/hvp/def#>
+        SELECT ?p WHERE { ?p a hvp:InventionPatent ; hvp:grantDate ?d
+        FILTER(YEAR(?d) = 2018) }""")
+    assert expected
+    for row in expected:
+        assert row["p"].value.rsplit("/", 1)[1].encode() in r.data
+    assert b"/queries/granted-in?year=2018&amp;format=csv" in r.data
+    assert b'rel="bookmark"' in r.data
+
+
+def test_parameter_is_bound_by_the_engine(qclient):
+    rows = list(csv.DictReader(io.StringIO(
+        qclient.get("/queries/granted-in?year=2018&format=csv").text)))
+    assert rows and {r["year"] for r in rows} == {"2018"}
+    assert T01 in {r["patent"] for r in rows}
+    none = qclient.get("/queries/granted-in?year=1950&format=csv").text.splitlines()
+    assert none == ["year,patent,title"]
+
+
+@pytest.mark.parametrize(("fmt", "mime"), [("csv", "text/csv"), ("json", "application/json"),
+                                            ("tsv", "text/tab-separated-values")])
+def test_downloads(qclient, fmt, mime):
+    r = qclient.get(f"/queries/title-of?patent={T01}&format={fmt}")
+    assert r.status_code == 200 and r.mimetype == mime
+    assert "attachment" in r.headers["Content-Disposition"]
+    assert "Neural network accelerator" in r.text
+    r = qclient.get(f"/queries/title-of?patent={T01}", headers={"Accept": mime})
+    assert r.mimetype == mime
+
+
+def test_injection_is_impossible(qclient):
+    evil = T01 + "> } UNION { ?patent ?x ?title"
+    r = qclient.get("/queries/title-of", query_string={"patent": evil, "format": "csv"})
+    assert r.status_code in (200, 400)
+    if r.status_code == 200:
+        assert r.text.splitlines() == ["patent,title"]
+
+
+@pytest.mark.parametrize("url", [
+    "/queries/granted-in?year=20x4", "/queries/granted-in?year=99999",
+    "/queries/title-of?patent=not%20an%20iri", "/queries/title-of",
+    "/queries/granted-in?colour=red", "/queries/no-such-query",
+    "/queries/granted-in?format=pdf",
+])
+def test_bad_parameters_are_problems(qclient, url):
+    r = qclient.get(url)
+    assert r.status_code in (400, 404, 406)
+    assert r.mimetype == "application/problem+json"
+    assert r.get_json()["status"] == r.status_code
+
+
+def test_shipped_queries_render(client):
+    """Whatever kg/queries/*.rq ships renders with its defaults."""
+    import kg.queries
+
+    for q in kg.queries.list_queries():
+        if q.needs or any(p.required and p.default is None for p in q.params):
+            continue
+        assert client.get(f"/queries/{q.name}").status_code == 200, q.name
