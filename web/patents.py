@@ -1,5 +1,134 @@
-"""Placeholder."""
+"""Linked data: every IRI the service mints dereferences at the same path on the app.
 
-from flask import Blueprint
+``/patent/CN-T01`` is ``{base}patent/CN-T01`` (likewise owner, region, family, publication,
+pledge, award, population, concordance, classification, observation, sei, award-kind...).
+Browsers get an HTML page; RDF clients Turtle, N-Triples, JSON-LD or RDF/XML by ``Accept`` or a
+``.ttl`` / ``.nt`` / ``.jsonld`` / ``.rdf`` suffix: the resource's own triples plus the labels of
+the things it links to. A patent's page also explains why it is (or is not) high-value at a date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from kg.errors import InputError, NotFound
+from kg.iri import KINDS
+from web import negotiate
+from web.links import to_iri
+from web.service import service
 
 bp = Blueprint("patents", __name__)
+KIND_PATTERN = "any(" + ", ".join(f'"{k}"' for k in sorted(KINDS + ("award-kind",))) + ")"
+LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
+          "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
+          "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
+LABEL_RANK = (LABELS[2], LABELS[3], LABELS[1], LABELS[0], LABELS[4])
+_VALUES = " ".join(f"<{p}>" for p in LABELS)
+DESCRIBE = f"""CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label }} WHERE {{
+  {{ ?s ?p ?o }} UNION {{ ?s ?p ?o . ?o ?lp ?label . VALUES ?lp {{ {_VALUES} }} }} }}"""
+INCOMING = f"""SELECT ?s ?x ?p ?label WHERE {{ ?x ?p ?s .
+  OPTIONAL {{ ?x ?lp ?label . VALUES ?lp {{ {_VALUES} }} }} }} ORDER BY ?p ?x LIMIT 500"""
+DEFAULT_AS_OF = "2024-12-31"
+
+
+@bp.route(f"/<{KIND_PATTERN}:kind>/<path:rest>")
+def resource(kind: str, rest: str) -> Response:
+    iri, fmt = _resolve(kind, rest)
+    triples = _describe(iri)
+    if not triples:
+        raise NotFound(f"nothing is known about <{iri}>")
+    if fmt is None:
+        fmt = _negotiate()
+    if fmt is not None:
+        body = ox.serialize(triples, format=fmt, prefixes=service().prefixes
+                            if fmt == ox.RdfFormat.TURTLE else None)
+        return Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
+    return Response(_page(kind, iri, triples), mimetype="text/html")
+
+
+def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
+    for suffix, fmt in negotiate.SUFFIXES.items():
+        if rest.endswith(suffix) and len(rest) > len(suffix):
+            iri = to_iri(kind, rest[: -len(suffix)])
+            if _exists(iri) or not _exists(to_iri(kind, rest)):
+                return iri, fmt
+    return to_iri(kind, rest), None
+
+
+def _subject(iri: str) -> ox.NamedNode:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as exc:
+        raise NotFound(f"not an IRI this service mints: {iri!r}") from exc
+
+
+def _exists(iri: str) -> bool:
+    store = service().store()
+    return bool(store.query("ASK { ?s ?p ?o }", {"s": _subject(iri)}, union_default_graph=True))
+
+
+def _describe(iri: str) -> list[ox.Triple]:
+    result = service().store().query(DESCRIBE, {"s": _subject(iri)}, union_default_graph=True)
+    return list(result)  # type: ignore[arg-type]
+
+
+def _negotiate() -> ox.RdfFormat | None:
+    offers = ["text/html", *negotiate.GRAPHS]
+    best = request.accept_mimetypes.best_match(offers, default="text/html")
+    return None if best == "text/html" else negotiate.GRAPHS[best]
+
+
+def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
+    subject = ox.NamedNode(iri)
+    labels = _labels(triples)
+    facts = [(t.predicate, t.object) for t in triples if t.subject == subject]
+    facts.sort(key=lambda f: (f[0].value != LABELS[3], f[0].value, str(f[1])))
+    incoming = service().store().query(INCOMING, {"s": subject}, union_default_graph=True)
+    explanation = _explanation(iri) if kind == "patent" else None
+    return render_template("resource.html", iri=iri, kind=kind, title=labels.get(iri, iri),
+                           facts=facts, labels=labels, incoming=list(incoming),
+                           explanation=explanation, as_of=_as_of(),
+                           alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES})
+
+
+def _labels(triples: list[ox.Triple]) -> dict[str, str]:
+    """The best label of each subject: a name or title over an identifier; English first."""
+    ranked: dict[str, tuple[int, int, str]] = {}
+    for t in triples:
+        if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
+            lang = {"en": 0, None: 1}.get(t.object.language, 2)
+            rank = (LABEL_RANK.index(t.predicate.value), lang, t.object.value)
+            if t.subject.value not in ranked or rank < ranked[t.subject.value]:
+                ranked[t.subject.value] = rank
+    return {s: r[2] for s, r in ranked.items()}
+
+
+def _as_of() -> str:
+    raw = request.args.get("as_of") or DEFAULT_AS_OF
+    try:
+        return date.fromisoformat(raw).isoformat()
+    except ValueError:
+        raise InputError(f"parameter 'as_of': {raw!r} is not a date YYYY-MM-DD") from None
+
+
+def _explanation(iri: str) -> dict[str, Any] | None:
+    """kg.explain's account of the patent at the chosen date (None until kg.explain exists)."""
+    try:
+        from kg.explain import explain
+    except ImportError:
+        return None
+    svc = service()
+    store = svc.store()
+    graphs = sum(1 for _ in store.engine.named_graphs())
+    patent_id = iri.rsplit("/", 1)[1]
+    from urllib.parse import unquote
+
+    result = explain(store, unquote(patent_id), date.fromisoformat(_as_of()),
+                     str(svc.settings["profile"]), svc.base)
+    if sum(1 for _ in store.engine.named_graphs()) != graphs:
+        svc.changed()
+    return result.to_dict()  # type: ignore[no-any-return]
