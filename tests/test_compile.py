@@ -39,7 +39,8 @@ def sparql_conforming(data: str, query: str) -> set[str]:
     store = ox.Store()
     if data.strip():
         store.load(data.encode(), ox.RdfFormat.TURTLE)
-    return {row["focus"].value for row in store.query(query) if isinstance(row["focus"], ox.NamedNode)}
+    rows = store.query(query)
+    return {row["focus"].value for row in rows if isinstance(row["focus"], ox.NamedNode)}
 
 
 def reachable(shapes: Graph, shape: URIRef) -> set:
@@ -58,7 +59,8 @@ def pyshacl_report(data: Graph, shapes: Graph) -> Graph:
     return pyshacl.validate(data, shacl_graph=shapes, advanced=True, inference="none")[1]
 
 
-def pyshacl_conforming(data: Graph, shapes: Graph, shape: URIRef, report: Graph | None = None) -> set[str]:
+def pyshacl_conforming(data: Graph, shapes: Graph, shape: URIRef,
+                       report: Graph | None = None) -> set[str]:
     """Focus nodes of ``shape`` with no top-level pySHACL result from it or a shape nested in
     it (results about nested value nodes, under sh:detail, name the top focus node too)."""
     report = pyshacl_report(data, shapes) if report is None else report
@@ -125,7 +127,8 @@ ex:c a ex:Patent .
 """
 
 
-@pytest.mark.parametrize("as_of, expected", [("2020-01-01", {"a", "c"}), ("2022-01-01", {"a", "b", "c"})])
+@pytest.mark.parametrize("as_of, expected",
+                         [("2020-01-01", {"a", "c"}), ("2022-01-01", {"a", "b", "c"})])
 def test_bound_parameter_same_for_both_engines(as_of: str, expected: set[str]) -> None:
     shapes = Graph().parse(data=PARAM_SHAPES, format="turtle")
     ex = "http://example.org/"
@@ -167,25 +170,41 @@ RANDOM_SHAPES = """
 ex:S1 sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ; sh:maxCount 2 ] .
 ex:S2 sh:targetSubjectsOf ex:p ; sh:property [ sh:path ex:p ; sh:datatype xsd:integer ] .
 ex:S3 sh:targetClass ex:C ; sh:property [ sh:path ex:q ; sh:class ex:C ] .
-ex:S4 sh:targetSubjectsOf ex:q ; sh:property [ sh:path ( ex:q ex:p ) ; sh:minInclusive 1 ; sh:maxExclusive 3 ] .
-ex:S5 sh:targetClass ex:C ; sh:or ( [ sh:path ex:p ; sh:minCount 2 ] [ sh:path ex:q ; sh:minCount 1 ] ) .
+ex:S4 sh:targetSubjectsOf ex:q ;
+  sh:property [ sh:path ( ex:q ex:p ) ; sh:minInclusive 1 ; sh:maxExclusive 3 ] .
+ex:S5 sh:targetClass ex:C ;
+  sh:or ( [ sh:path ex:p ; sh:minCount 2 ] [ sh:path ex:q ; sh:minCount 1 ] ) .
 ex:S6 sh:targetClass ex:C ; sh:property [ sh:path [ sh:oneOrMorePath ex:q ] ; sh:node ex:S7 ] .
 ex:S7 sh:property [ sh:path ex:p ; sh:nodeKind sh:Literal ; sh:minLength 1 ] .
 ex:S8 sh:targetObjectsOf ex:q ; sh:not [ sh:path ex:p ; sh:hasValue 1 ] .
-ex:S9 sh:targetSubjectsOf ex:p ; sh:property [ sh:path ex:p ; sh:qualifiedValueShape [ sh:datatype xsd:string ] ; sh:qualifiedMinCount 1 ] .
-ex:S10 sh:targetClass ex:C ; sh:xone ( [ sh:path ex:p ; sh:in ( 1 2 "a" ) ; sh:minCount 1 ] [ sh:path [ sh:inversePath ex:q ] ; sh:minCount 1 ] ) .
+ex:S9 sh:targetSubjectsOf ex:p ; sh:property [ sh:path ex:p ;
+  sh:qualifiedValueShape [ sh:datatype xsd:string ] ; sh:qualifiedMinCount 1 ] .
+ex:S10 sh:targetClass ex:C ; sh:xone ( [ sh:path ex:p ; sh:in ( 1 2 "a" ) ; sh:minCount 1 ]
+  [ sh:path [ sh:inversePath ex:q ] ; sh:minCount 1 ] ) .
 ex:S11 sh:targetSubjectsOf ex:p ; sh:property [ sh:path ex:p ; sh:lessThan ex:q ] .
-ex:S12 sh:targetClass ex:C ; sh:property [ sh:path [ sh:alternativePath ( ex:p [ sh:zeroOrMorePath ex:q ] ) ] ; sh:pattern "^[a1]" ] .
+ex:S12 sh:targetClass ex:C ; sh:property [
+  sh:path [ sh:alternativePath ( ex:p [ sh:zeroOrMorePath ex:q ] ) ] ; sh:pattern "^[a1]" ] .
+ex:S13 sh:targetObjectsOf ex:p ; sh:or ( [ sh:datatype xsd:integer ; sh:minExclusive 0 ]
+  [ sh:datatype xsd:decimal ] [ sh:nodeKind sh:IRI ; sh:class ex:C ] ) .
+ex:S14 sh:targetSubjectsOf ex:q ; sh:property [ sh:path ex:q ; sh:equals ex:p ] ;
+  sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:disjoint ex:q ] .
+ex:S15 sh:targetClass ex:C ; sh:and ( ex:S1 [ sh:path ex:q ; sh:maxCount 1 ; sh:node ex:S7 ] ) .
+ex:S16 sh:targetSubjectsOf ex:p ; sh:sparql [ sh:select
+  "SELECT $this WHERE { $this <http://example.org/p> ?x . ?x <http://example.org/p> ?y }" ] .
+ex:S17 sh:targetClass ex:C ; sh:property [ sh:path ex:p ;
+  sh:qualifiedValueShape [ sh:not [ sh:datatype xsd:string ] ] ; sh:qualifiedMaxCount 1 ] .
 """
 EX = Namespace("http://example.org/")
 NODES = [EX[f"n{i}"] for i in range(4)]
-OBJECTS = st.sampled_from(NODES + [Literal(i) for i in range(4)] + [Literal("a"), Literal("bb")])
+OBJECTS = st.sampled_from(NODES + [Literal(i) for i in range(4)] + [
+    Literal("a"), Literal("bb"), Literal("a", lang="en"), Literal("1.5", datatype=XSD.decimal),
+    Literal("x1", datatype=XSD.integer)])
 TRIPLES = st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from([EX.p, EX.q]), OBJECTS)
                    | st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.just(EX.C)),
-                   max_size=10)
+                   max_size=14)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TRIPLES)
 def test_random_graphs_agree_with_pyshacl(triples) -> None:
     shapes = Graph().parse(data=RANDOM_SHAPES, format="turtle")
@@ -194,9 +213,9 @@ def test_random_graphs_agree_with_pyshacl(triples) -> None:
         data.add(triple)
     turtle = data.serialize(format="turtle")
     report = pyshacl_report(data, shapes)
-    for i in range(1, 13):
+    for i in range(1, 18):
         shape = EX[f"S{i}"]
-        if i == 7:
-            continue
+        if i == 7 or (i == 11 and any(getattr(o, "ill_typed", False) for o in data.objects())):
+            continue  # S7 has no targets; S11: pySHACL orders ill-typed literals (docs/compiler.md)
         got = sparql_conforming(turtle, compile_shape(shapes, shape).query)
         assert got == pyshacl_conforming(data, shapes, shape, report), (shape, turtle)

@@ -9,8 +9,8 @@ over the set of value nodes reached by the path. See docs/compiler.md for the su
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from rdflib import Graph, Literal
 from rdflib.term import Node

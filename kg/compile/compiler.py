@@ -10,7 +10,12 @@ from rdflib.term import Node
 from kg.compile import sparql
 from kg.compile.constraints import BUILDERS, Scope
 from kg.compile.shapes import (
-    NON_CONSTRAINTS, SH, custom_parameters, has_implicit_class_target, is_true, path_sparql,
+    NON_CONSTRAINTS,
+    SH,
+    custom_parameters,
+    has_implicit_class_target,
+    is_true,
+    path_sparql,
 )
 from kg.compile.text import EMPTY, n3, select_focus, union
 from kg.errors import CompileError
@@ -77,7 +82,8 @@ class Compiler:
                                shape=shape, feature="custom constraint components")
         known = pred in BUILDERS or pred in NON_CONSTRAINTS or pred == SH.property
         if str(pred).startswith(str(SH)) and not known:
-            raise CompileError(f"{pred} on {shape} is not supported", shape=shape, feature=str(pred))
+            raise CompileError(f"{pred} on {shape} is not supported", shape=shape,
+                               feature=str(pred))
 
     def targets(self, shape: Node) -> str:
         """The set of focus nodes of ``shape``'s targets."""

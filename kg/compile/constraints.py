@@ -8,8 +8,9 @@ constraint can never be violated.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 from rdflib import RDF, RDFS, XSD, Literal
 from rdflib.term import Node
@@ -99,9 +100,10 @@ def without(scope: Scope, remove: str) -> str:
 
 def integer(scope: Scope, value: Node, feature: str) -> int:
     """A non-negative integer parameter."""
-    if not isinstance(value, Literal) or not isinstance(value.toPython(), int) or value.toPython() < 0:
+    number = value.toPython() if isinstance(value, Literal) else None
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
         raise scope.refuse(feature, "needs a non-negative integer")
-    return value.toPython()
+    return number
 
 
 def property_only(scope: Scope, feature: str) -> None:

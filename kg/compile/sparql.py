@@ -22,6 +22,11 @@ _BASE = re.compile(r"\s*BASE\b", re.I)
 _SELECT = re.compile(r"\s*SELECT(\s+(?:DISTINCT|REDUCED))?\b", re.I)
 
 
+def refuse(shape: Node, feature: str, message: str) -> CompileError:
+    """A CompileError about ``shape``."""
+    return CompileError(f"{message} ({shape})", shape=shape, feature=feature)
+
+
 class Prologue:
     """The PREFIX declarations that the SPARQL-based parts of one compiled query need."""
 
@@ -31,9 +36,7 @@ class Prologue:
     def add(self, prefix: str, namespace: str, shape: Node) -> None:
         """Declare a prefix; refuse one prefix bound to two namespaces."""
         if self.prefixes.setdefault(prefix, namespace) != namespace:
-            raise CompileError(
-                f"prefix {prefix}: is declared with two namespaces", shape=shape, feature="sh:prefixes"
-            )
+            raise refuse(shape, "sh:prefixes", f"prefix {prefix}: bound to two namespaces")
 
     def text(self) -> str:
         """The prologue as SPARQL text."""
@@ -46,7 +49,7 @@ def declare_prefixes(g: Graph, holder: Node, prologue: Prologue, shape: Node) ->
         for decl in g.objects(ontology, SH.declare):
             prefix, namespace = g.value(decl, SH.prefix), g.value(decl, SH.namespace)
             if prefix is None or namespace is None:
-                raise CompileError(f"incomplete sh:declare on {shape}", shape=shape, feature="sh:declare")
+                raise refuse(shape, "sh:declare", "incomplete sh:declare")
             prologue.add(str(prefix), str(namespace), shape)
 
 
@@ -55,7 +58,7 @@ def split_prologue(query: str, prologue: Prologue, shape: Node) -> str:
     while True:
         query = _LEADING_COMMENTS.sub("", query)
         if _BASE.match(query):
-            raise CompileError(f"BASE in a SPARQL query of {shape}", shape=shape, feature="BASE")
+            raise refuse(shape, "BASE", "BASE in a SPARQL query")
         m = _PREFIX.match(query)
         if not m:
             return query
@@ -67,13 +70,13 @@ def select_text(g: Graph, holder: Node, shape: Node, prologue: Prologue) -> str:
     """The sh:select of a constraint or target, prefixes moved to ``prologue``."""
     select = g.value(holder, SH.select)
     if not isinstance(select, Literal):
-        raise CompileError(f"SPARQL part of {shape} without sh:select", shape=shape, feature="sh:ask")
+        raise refuse(shape, "sh:ask", "SPARQL part without sh:select")
     declare_prefixes(g, holder, prologue, shape)
     body = split_prologue(str(select), prologue, shape)
     if not _SELECT.match(mask(body)):
-        raise CompileError(f"sh:select of {shape} is not a SELECT", shape=shape, feature="sh:select")
+        raise refuse(shape, "sh:select", "sh:select is not a SELECT query")
     if uses_var(body, "shapesGraph"):
-        raise CompileError(f"$shapesGraph in {shape}", shape=shape, feature="$shapesGraph")
+        raise refuse(shape, "$shapesGraph", "$shapesGraph is not supported")
     return body
 
 
@@ -105,10 +108,10 @@ def constraint_set(g, holder, shape, candidates, prologue, path_text=None) -> st
     body = select_text(g, holder, shape, prologue)
     values = {"currentShape": n3(shape)} if isinstance(shape, URIRef) else {}
     if uses_var(body, "currentShape") and not values:
-        raise CompileError("$currentShape of a blank node shape", shape=shape, feature="$currentShape")
+        raise refuse(shape, "$currentShape", "$currentShape of a blank node shape")
     if uses_var(body, "PATH"):
         if path_text is None:
-            raise CompileError(f"$PATH in node shape {shape}", shape=shape, feature="$PATH")
+            raise refuse(shape, "$PATH", "$PATH in a node shape")
         values["PATH"] = path_text
     body = substitute(body, values)
     return this_set(inject_candidates(project_this(body), candidates))
@@ -118,6 +121,5 @@ def target_set(g, target, shape, prologue) -> str:
     """Focus nodes of a sh:SPARQLTarget."""
     body = select_text(g, target, shape, prologue)
     if not re.search(r"[?$]this\b", mask(body)[: mask(body).index("{")]) and "*" not in body:
-        raise CompileError(f"SPARQL target of {shape} does not select ?this", shape=shape,
-                           feature="sh:SPARQLTarget")
+        raise refuse(shape, "sh:SPARQLTarget", "SPARQL target does not select ?this")
     return this_set(body)
