@@ -1,12 +1,145 @@
-"""Placeholder: /shacl."""
+"""``/shacl``: validate posted RDF data against SHACL shapes; answer a ``sh:ValidationReport``.
+
+POST the data as the body (its ``Content-Type`` names the syntax) or as a form (``data`` and
+``syntax``); optionally shapes (``shapes`` and ``shapes_syntax``) or a shipped criteria profile at
+a date (``profile``, ``as_of``). Default shapes: the data-quality shapes of ``shapes/data/``.
+The report is Turtle, JSON-LD, or an HTML page, by ``Accept`` (or ``format``). Bad RDF is a 400
+problem with its line and column. Non-conformance is a result (200), never an error.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import date
+from typing import Any
+
+import pyoxigraph as ox
+import rdflib
+from flask import Blueprint, Response, render_template, request
+
+from kg.errors import InputError
+from kg.validate import load_shapes, validate
+from kg.vocab import SH
+from web.errors import Problem, position
 
 bp = Blueprint("shacl", __name__)
 
+SYNTAXES = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+            "jsonld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+            "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+REPORTS = {"text/turtle": "turtle", "application/ld+json": "json-ld"}
+SHORT = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
+         "json-ld": "application/ld+json", "html": "text/html"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-@bp.route("/shacl")
+
+@bp.route("/shacl", methods=["GET"])
 def form() -> str:
-    return "todo"
+    return render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
+                           report=None, data="", today=date.today().isoformat())
+
+
+@bp.route("/shacl", methods=["POST"])
+def check() -> Response:
+    data = _graph(*_data(), "data")
+    shapes = _shapes()
+    report = validate(data, shapes)
+    mime = _report_type()
+    if mime == "text/html":
+        html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
+                               report=report, results=results(report.graph),
+                               data=request.form.get("data", ""),
+                               today=date.today().isoformat())
+        return Response(html, mimetype="text/html")
+    body = report.graph.serialize(format=REPORTS[mime])
+    return Response(body, content_type=f"{mime}; charset=utf-8")
+
+
+def _data() -> tuple[bytes, ox.RdfFormat]:
+    if request.mimetype in FORM_TYPES:
+        upload = request.files.get("file")
+        text = upload.read() if upload else request.form.get("data", "").encode("utf-8")
+        return text, _syntax(request.form.get("syntax", "turtle"))
+    fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
+    if fmt is None:
+        raise Problem(415, "Unsupported Media Type", f"cannot read {request.mimetype!r} as RDF; "
+                      "POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
+    return request.get_data(), fmt
+
+
+def _syntax(name: str) -> ox.RdfFormat:
+    if name not in SYNTAXES:
+        raise InputError(f"syntax {name!r} is not one of {', '.join(SYNTAXES)}")
+    return SYNTAXES[name]
+
+
+def _graph(text: bytes, fmt: ox.RdfFormat, what: str) -> rdflib.Graph:
+    """Parse with pyoxigraph (errors located by line and column), hand over to rdflib."""
+    try:
+        quads = list(ox.parse(text, format=fmt, base_iri="https://example.org/shacl-input/"))
+    except SyntaxError as exc:
+        where = _where(exc)
+        raise Problem(400, "Bad RDF", f"{what}: {exc.msg}", **where, part=what) from None
+    triples = [q if isinstance(q, ox.Triple) else q.triple for q in quads]
+    graph = rdflib.Graph()
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
+    return graph
+
+
+def _where(exc: SyntaxError) -> dict[str, int]:
+    if exc.lineno is not None:
+        return {"line": int(exc.lineno), "column": int(exc.offset or 0)}
+    return position(str(exc))
+
+
+def _shapes() -> rdflib.Graph:
+    form = request.form if request.mimetype in FORM_TYPES else request.args
+    profile = form.get("profile", "")
+    if profile:
+        return _profile(profile, form.get("as_of") or date.today().isoformat())
+    text = form.get("shapes", "")
+    if text.strip():
+        return _graph(text.encode("utf-8"), _syntax(form.get("shapes_syntax", "turtle")),
+                      "shapes")
+    return load_shapes()
+
+
+def _profiles() -> list[str]:
+    try:
+        from kg.profiles import shipped
+    except ImportError:
+        return []
+    return shipped()
+
+
+def _profile(name: str, as_of: str) -> rdflib.Graph:
+    if name not in _profiles():
+        raise InputError(f"unknown profile {name!r}; shipped: {', '.join(_profiles())}")
+    from kg.profiles import load
+
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise InputError(f"parameter 'as_of': {as_of!r} is not a date YYYY-MM-DD") from None
+    return load(name).instantiate(day)
+
+
+def _report_type() -> str:
+    fmt = request.args.get("format") or request.form.get("format")
+    if fmt:
+        if fmt not in SHORT:
+            raise Problem(406, "Not Acceptable", f"format={fmt!r}; available: "
+                          + ", ".join(SHORT), available=list(SHORT))
+        return SHORT[fmt]
+    best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json",
+                                                "text/html"], default="text/turtle")
+    return best or "text/turtle"
+
+
+def results(report: rdflib.Graph) -> list[dict[str, Any]]:
+    """One dict per sh:ValidationResult: focus node, path, message, shape, severity, value."""
+    rows = []
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        rows.append({key: report.value(r, prop) for key, prop in (
+            ("focus", SH.focusNode), ("path", SH.resultPath), ("message", SH.resultMessage),
+            ("shape", SH.sourceShape), ("severity", SH.resultSeverity), ("value", SH.value))})
+    return sorted(rows, key=lambda row: (str(row["focus"]), str(row["path"])))

@@ -1,0 +1,108 @@
+"""/shacl: validation reports as Turtle, JSON-LD and HTML; bad RDF located by line and column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import rdflib
+
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+PREFIXES = """@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix patent: <http://data.epo.org/linked-data/def/patent/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+"""
+GOOD = PREFIXES + """<https://w3id.org/hvp/patent/X1> a hvp:Patent, hvp:InventionPatent ;
+    dcterms:identifier "X1" ; patent:filingDate "2020-01-01"^^xsd:date ;
+    hvp:firstOwner <https://w3id.org/hvp/owner/O1> ; hvp:owner <https://w3id.org/hvp/owner/O1> .
+<https://w3id.org/hvp/owner/O1> a hvp:Owner ; dcterms:identifier "O1" ;
+    <http://xmlns.com/foaf/0.1/name> "Owner one" ; hvp:country "CN" .
+"""
+BAD = PREFIXES + """<https://w3id.org/hvp/patent/X2> a hvp:Patent, hvp:InventionPatent ;
+    patent:filingDate "2020-01-01" .
+"""
+
+
+def _report(data: bytes, fmt: str) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=data, format=fmt)
+
+
+def test_conforming_data(client):
+    r = client.post("/shacl", data=GOOD, content_type="text/turtle")
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    g = _report(r.data, "turtle")
+    assert (None, SH.conforms, rdflib.Literal(True)) in g
+
+
+def test_non_conforming_data_is_a_report(client):
+    r = client.post("/shacl", data=BAD, content_type="text/turtle",
+                    headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200 and r.mimetype == "application/ld+json"
+    g = _report(r.data, "json-ld")
+    assert (None, SH.conforms, rdflib.Literal(False)) in g
+    focus = set(g.objects(None, SH.focusNode))
+    assert rdflib.URIRef("https://w3id.org/hvp/patent/X2") in focus
+    paths = set(g.objects(None, SH.resultPath))
+    assert rdflib.URIRef("http://purl.org/dc/terms/identifier") in paths
+
+
+def test_ntriples_body(client):
+    nt = rdflib.Graph().parse(data=GOOD, format="turtle").serialize(format="nt")
+    r = client.post("/shacl", data=nt, content_type="application/n-triples")
+    assert (None, SH.conforms, rdflib.Literal(True)) in _report(r.data, "turtle")
+
+
+def test_html_form_lists_each_result(client):
+    assert client.get("/shacl").status_code == 200
+    r = client.post("/shacl", data={"data": BAD, "syntax": "turtle", "format": "html"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert "does not conform" in r.text
+    assert "https://w3id.org/hvp/patent/X2" in r.text
+    assert "dcterms:identifier" in r.text  # the shape's message names the path
+
+
+def test_form_with_jsonld_and_own_shapes(client):
+    data = json.dumps({"@id": "https://example.org/a", "https://example.org/p": "x"})
+    shapes = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+    <https://example.org/S> a sh:NodeShape ; sh:targetNode <https://example.org/a> ;
+      sh:property [ sh:path <https://example.org/p> ; sh:minCount 2 ] ."""
+    r = client.post("/shacl", data={"data": data, "syntax": "jsonld", "shapes": shapes},
+                    headers={"Accept": "text/turtle"})
+    g = _report(r.data, "turtle")
+    assert (None, SH.conforms, rdflib.Literal(False)) in g
+    assert (None, SH.sourceConstraintComponent, SH.MinCountConstraintComponent) in g
+
+
+@pytest.mark.parametrize(("kwargs", "line"), [
+    ({"data": PREFIXES + "<a:b> <a:c> .\n", "content_type": "text/turtle"}, 5),
+    ({"data": {"data": "<a:b> <a:c> <a:d> .\n<a:x> <a:y> \"open", "syntax": "ntriples"}}, 2),
+])
+def test_bad_rdf_is_400_with_position(client, kwargs, line):
+    r = client.post("/shacl", **kwargs)
+    assert r.status_code == 400 and r.mimetype == "application/problem+json"
+    body = r.get_json()
+    assert body["line"] == line and "column" in body
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"data": "x", "content_type": "application/pdf"},
+    {"data": {"data": GOOD, "syntax": "klingon"}},
+    {"data": {"data": GOOD, "profile": "../../etc/passwd"}},
+    {"data": {"data": GOOD, "format": "pdf"}},
+])
+def test_other_bad_requests_are_problems(client, kwargs):
+    r = client.post("/shacl", **kwargs)
+    assert r.status_code in (400, 406, 415)
+    assert r.mimetype == "application/problem+json"
+
+
+def test_profile_shapes_at_a_date(client):
+    from kg.profiles import shipped
+
+    if not shipped():
+        pytest.skip("no shipped profile")
+    r = client.post("/shacl", data={"data": GOOD, "profile": shipped()[0],
+                                    "as_of": "2024-12-31"}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200
+    assert (None, SH.conforms, None) in _report(r.data, "turtle")
