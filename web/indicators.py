@@ -1,12 +1,99 @@
-"""Placeholder: /indicators."""
+"""``/indicators``: the dashboard of high-value invention patents per 10,000 people.
+
+A bar chart and a sortable table of the provinces for a chosen year, the national series with the
+official values beside the computed ones, a province's series, and downloads (CSV, JSON, the Data
+Cube as Turtle). Numbers come from :func:`kg.indicators.compute`, which materializes the
+classification of each year-end on first use (then cached until the store changes).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import json
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from kg.errors import InputError
+from web.errors import Problem
+from web.service import service
 
 bp = Blueprint("indicators", __name__)
 
+#: Official national values, per 10,000 people (RULES.md §1: CNIPA / NBS).
+OFFICIAL = {2020: 6.3, 2021: 7.5, 2022: 9.4, 2023: 11.8, 2024: 14.0, 2025: 16.0}
+YEARS = "2020-2025"
+DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"}
+
+
+def _compute(years_text: str) -> Any:
+    from kg import indicators
+
+    svc = service()
+    years = indicators.parse_years(years_text)
+    key = ("indicators", str(svc.settings["profile"]), tuple(years))
+    if key not in svc.cache:
+        store = svc.store()
+        graphs = sum(1 for _ in store.engine.named_graphs())
+        result = indicators.compute(store, years, profile=str(svc.settings["profile"]),
+                                    base=svc.base)
+        if sum(1 for _ in store.engine.named_graphs()) != graphs:
+            svc.changed()  # workers reopen and see the new classification graphs
+        svc.cache[key] = result
+    return svc.cache[key]
+
+
+def _year(result: Any) -> int:
+    present = sorted({r.year for r in result.rows})
+    raw = request.args.get("year") or (str(present[-1]) if present else "2024")
+    try:
+        year = int(raw)
+    except ValueError:
+        raise InputError(f"parameter 'year': {raw!r} is not a year") from None
+    if present and year not in present:
+        raise InputError(f"parameter 'year': no indicator for {year}; years with a population: "
+                         + ", ".join(map(str, present)))
+    return year
+
 
 @bp.route("/indicators")
-def dashboard() -> str:
-    return "todo"
+def dashboard() -> Response:
+    result = _compute(request.args.get("years", YEARS))
+    year = _year(result)
+    rows = [_row(r) for r in result.rows]
+    provinces = sorted((r for r in rows if r["region"] != "CN" and r["year"] == year),
+                       key=lambda r: -r["per_10k"])
+    national = [r for r in rows if r["region"] == "CN"]
+    series = {"national": [{"year": r["year"], "computed": r["per_10k"],
+                            "official": OFFICIAL.get(r["year"])} for r in national],
+              "provinces": provinces, "all": rows, "year": year}
+    links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
+             for f in DOWNLOADS}
+    html = render_template("indicators.html", year=year, provinces=provinces,
+                           national=series["national"], warnings=result.warnings,
+                           years=sorted({r["year"] for r in rows}), downloads=links,
+                           data=json.dumps(series), profile=result.profile)
+    return Response(html, mimetype="text/html")
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {"region": r.region, "year": r.year, "high_value_count": r.high_value_count,
+            "population": r.population, "per_10k": r.per_10k}
+
+
+@bp.route("/indicators.<fmt>")
+def download(fmt: str) -> Response:
+    if fmt not in DOWNLOADS:
+        raise Problem(406, "Not Acceptable", f"indicators.{fmt}: available "
+                      + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
+    from kg import indicators
+
+    result = _compute(request.args.get("years", YEARS))
+    by = request.args.get("by", "all")
+    result = result.select(by)
+    if fmt == "ttl":
+        body: str | bytes = indicators.cube.to_turtle(result, service().base)
+    else:
+        body = indicators.to_csv(result) if fmt == "csv" else indicators.to_json(result)
+    response = Response(body, mimetype=DOWNLOADS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
+    return response

@@ -1,0 +1,52 @@
+"""/indicators: dashboard page and downloads over kg.indicators (needs kg.classify.ensure)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import pytest
+
+classify = pytest.importorskip("kg.classify")
+if not hasattr(classify, "ensure"):
+    pytest.skip("kg.classify.ensure (classification) has not landed yet",
+                allow_module_level=True)
+
+
+@pytest.fixture()
+def iclient(small_store_dir, tmp_path):
+    """The dashboard writes classification graphs: a private on-disk store."""
+    from web.app import create_app
+
+    target = tmp_path / "store"
+    shutil.copytree(small_store_dir, target)
+    app = create_app({"store": str(target), "workers": 1})
+    yield app.test_client()
+    app.extensions["hvp"].close()
+
+
+def test_dashboard(iclient):
+    r = iclient.get("/indicators?year=2024")
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    assert 'id="provinces-chart"' in r.text and "chart.umd.min.js" in r.text
+    assert "CN-GD" in r.text
+    assert "<td class=\"num\">14.0</td>" in r.text  # official value beside the computed one
+
+
+def test_downloads_match_kg_indicators(iclient):
+    rows = list(csv.DictReader(io.StringIO(iclient.get("/indicators.csv?years=2024").text)))
+    assert {r["region"] for r in rows} == {"CN", "CN-GD"}
+    for row in rows:
+        assert float(row["per_10k"]) == pytest.approx(
+            int(row["high_value_count"]) / int(row["population"]) * 10000)
+    data = iclient.get("/indicators.json?years=2024").get_json()
+    assert len(data["rows"]) == len(rows)
+    assert iclient.get("/indicators.ttl?years=2024").mimetype == "text/turtle"
+
+
+@pytest.mark.parametrize("url", ["/indicators?year=1999", "/indicators?year=abc",
+                                 "/indicators?years=2025-2020", "/indicators.pdf"])
+def test_bad_requests(iclient, url):
+    r = iclient.get(url)
+    assert r.status_code in (400, 406) and r.mimetype == "application/problem+json"

@@ -1,0 +1,75 @@
+// Indicator dashboard: Chart.js (served from node_modules) and a sortable table.
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("indicator-data").textContent);
+  const blue = "#1f5fa8", orange = "#d9822b";
+  const common = { responsive: true, maintainAspectRatio: false, animation: false };
+
+  new Chart(document.getElementById("provinces-chart"), {
+    type: "bar",
+    data: {
+      labels: data.provinces.map((r) => r.region),
+      datasets: [{ label: `per 10,000 people, ${data.year}`, backgroundColor: blue,
+                   data: data.provinces.map((r) => r.per_10k) }],
+    },
+    options: common,
+  });
+
+  new Chart(document.getElementById("national-chart"), {
+    type: "line",
+    data: {
+      labels: data.national.map((r) => r.year),
+      datasets: [
+        { label: "computed", borderColor: blue, backgroundColor: blue,
+          data: data.national.map((r) => r.computed) },
+        { label: "official", borderColor: orange, backgroundColor: orange, borderDash: [6, 4],
+          data: data.national.map((r) => r.official) },
+      ],
+    },
+    options: common,
+  });
+
+  const select = document.getElementById("province-select");
+  let provinceChart = null;
+  function drawProvince() {
+    const rows = data.all.filter((r) => r.region === select.value);
+    const national = data.all.filter((r) => r.region === "CN");
+    if (provinceChart) provinceChart.destroy();
+    provinceChart = new Chart(document.getElementById("province-chart"), {
+      type: "line",
+      data: {
+        labels: rows.map((r) => r.year),
+        datasets: [
+          { label: select.value, borderColor: blue, backgroundColor: blue,
+            data: rows.map((r) => r.per_10k) },
+          { label: "CN (computed)", borderColor: "#888", backgroundColor: "#888",
+            data: national.map((r) => r.per_10k) },
+        ],
+      },
+      options: common,
+    });
+  }
+  if (select && select.options.length) {
+    select.addEventListener("change", drawProvince);
+    drawProvince();
+  }
+
+  document.querySelectorAll("table.sortable th.sortable").forEach((th, column) => {
+    th.addEventListener("click", () => {
+      const body = th.closest("table").tBodies[0];
+      const numeric = th.dataset.type === "num";
+      const descending = th.dataset.order !== "desc";
+      th.dataset.order = descending ? "desc" : "asc";
+      const key = (tr) => {
+        const text = tr.cells[column].textContent.trim();
+        return numeric ? parseFloat(text.replace(/,/g, "")) : text;
+      };
+      const rows = Array.from(body.rows).sort((a, b) => {
+        const x = key(a), y = key(b);
+        const order = x < y ? -1 : x > y ? 1 : 0;
+        return descending ? -order : order;
+      });
+      rows.forEach((tr) => body.appendChild(tr));
+    });
+  });
+})();
