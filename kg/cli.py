@@ -226,6 +226,85 @@ def serve(app: App, host: str, port: int, threads: int) -> None:
     waitress_serve(web, host=host, port=port, threads=threads, ident="hvp-kg")
 
 
+@cli.command()
+@click.option("--year", type=int, help="One year (uses the classification at YEAR-12-31).")
+@click.option("--years", "year_range", help="A range of years, e.g. 2020-2024.")
+@click.option("--by", type=click.Choice(["all", "nation", "province"]), default="all",
+              show_default=True, help="all = CN and provinces; nation = CN; province = "
+              "provinces only.")
+@click.option("--profile", help="Criteria profile: a name under shapes/profiles/ or a Turtle "
+              "file [default: the profile setting].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
+              show_default=True, help="ttl = an RDF Data Cube.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [default: standard output].")
+@pass_app
+def indicators(app: App, year: int | None, year_range: str | None, by: str, profile: str | None,
+               fmt: str, output: Path | None) -> None:
+    """High-value invention patents per 10,000 people, by region and year (RULES.md §4).
+
+    Classifies at each YEAR-12-31 as needed and materializes the Data Cube graph
+    {base}graph/indicators/{profile}. Regions with high-value patents but no population for a
+    year get no row and a warning on standard error.
+    """
+    from kg import indicators as ind
+    from kg.errors import InputError
+
+    if (year is None) == (year_range is None):
+        raise InputError("give exactly one of --year YEAR or --years FIRST-LAST")
+    years = ind.parse_years(str(year) if year is not None else str(year_range))
+    store = app.store()
+    result = ind.compute(store, years, profile=profile or str(app.settings["profile"]),
+                         base=app.base)
+    ind.cube.materialize(store, result, app.base)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True)
+    _write(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value (repeatable).")
+@click.option("--list", "list_only", is_flag=True, help="List the canned queries.")
+@click.option("--profile", help="Criteria profile [default: the profile setting].")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@pass_app
+def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
+          profile: str | None, fmt: str) -> None:
+    """Run a canned query (kg/queries/NAME.rq) with typed parameters, or --list them."""
+    from kg import queries
+    from kg.errors import InputError
+
+    if list_only or not name:
+        for q in queries.list_queries():
+            args = " ".join(f"{p.name}={p.default or '…'}:{p.type}" for p in q.params)
+            click.echo(f"{q.name:<28}{q.title}  [{args}]")
+        return
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--param {item!r}: expected NAME=VALUE")
+        values[key.strip()] = value
+    result = queries.run(app.store(), name, values, base=app.base,
+                         profile=profile or str(app.settings["profile"]))
+    click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
+
+
+def _write(output: Path | None, write: Callable[[Any], None]) -> None:
+    """Write to standard output, or to a file replaced only when complete."""
+    if output is None:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("wb") as out:
+        write(out)
+    tmp.replace(output)
+
+
 def main() -> None:
     cli(prog_name="hvp")
 

@@ -1,0 +1,28 @@
+"""Per-capita indicators (RULES.md §1, §4) and their RDF Data Cube.
+
+API::
+
+    compute(store, years, *, profile, base) -> IndicatorSet   # rows + warnings
+    IndicatorSet.select(by)                                    # "all" | "nation" | "province"
+    write(result, fmt, out, base)                              # csv | json | ttl
+    cube.ensure(store, years, profile, base) -> graph IRI      # materialized cube graph
+    cube.materialize(store, result, base) -> graph IRI
+    cube.check(rdflib_graph) -> ValidationReport               # Data Cube integrity constraints
+"""
+
+from __future__ import annotations
+
+from kg.indicators import cube
+from kg.indicators.core import (
+    NATION,
+    SCOPES,
+    Indicator,
+    IndicatorSet,
+    compute,
+    parse_years,
+    profile_name,
+)
+from kg.indicators.output import FORMATS, to_csv, to_json, write
+
+__all__ = ["FORMATS", "NATION", "SCOPES", "Indicator", "IndicatorSet", "compute", "cube",
+           "parse_years", "profile_name", "to_csv", "to_json", "write"]

@@ -1,0 +1,146 @@
+"""Per-capita indicators: high-value counts per region and year, divided by population.
+
+For each year ``Y`` the classification at ``Y-12-31`` is ensured (``kg.classify.ensure``) and its
+valid, domestic, high-value patents are counted: the nation (``CN``) counts all of them, including
+those with an unknown region; a province counts those attributed to it (RULES.md §1-§2). A region
+gets a row only when it has a population observation for ``Y``; a region with high-value patents
+but no population gets a warning instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from kg.errors import InputError
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+NATION = "CN"
+#: ``--by`` choices: ``all`` = the nation and every province, ``nation`` = CN only,
+#: ``province`` = provinces only (CN excluded).
+SCOPES = ("all", "nation", "province")
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One region and year: the count, the population and the unrounded value per 10,000."""
+
+    region: str
+    year: int
+    high_value_count: int
+    population: int
+    as_of: date
+    population_observation: str
+    population_source: str
+
+    @property
+    def per_10k(self) -> float:
+        """Exactly ``high_value_count / population * 10000`` (a float, never rounded)."""
+        return self.high_value_count / self.population * 10000
+
+
+@dataclass
+class IndicatorSet:
+    """Rows (year, then CN first, then provinces by code) and warnings of one computation."""
+
+    profile: str
+    rows: list[Indicator] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def select(self, by: str) -> IndicatorSet:
+        """Only the rows of a scope (see :data:`SCOPES`)."""
+        if by not in SCOPES:
+            raise InputError(f"--by must be one of {', '.join(SCOPES)}, got {by!r}")
+        keep = [r for r in self.rows if by == "all" or (r.region == NATION) == (by == "nation")]
+        return IndicatorSet(self.profile, keep, list(self.warnings))
+
+
+@cache
+def query_text(name: str) -> str:
+    """The text of one of this package's internal ``.rq`` files."""
+    return (HERE / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def profile_name(profile: str) -> str:
+    """The name a profile is known by in IRIs: its own name, or a Turtle file's stem."""
+    return Path(profile).stem if profile.endswith(".ttl") else profile
+
+
+def parse_years(text: str) -> list[int]:
+    """``"2024"`` -> [2024]; ``"2020-2024"`` -> [2020, ..., 2024]; a bad range is an InputError."""
+    first, sep, last = text.strip().partition("-")
+    try:
+        start, end = int(first), int(last) if sep else int(first)
+    except ValueError:
+        raise InputError(f"--years must be YEAR or FIRST-LAST (e.g. 2020-2024), "
+                         f"got {text!r}") from None
+    if not 1900 <= start <= end <= 2200:
+        raise InputError(f"--years {text!r}: need 1900 <= FIRST <= LAST <= 2200")
+    return list(range(start, end + 1))
+
+
+def compute(store: LocalStore, years: Iterable[int], *, profile: str = "cnipa-2021",
+            base: str = DEFAULT_BASE) -> IndicatorSet:
+    """The indicator rows of every region with a population, for each year."""
+    result = IndicatorSet(profile_name(profile))
+    for year in years:
+        as_of = date(year, 12, 31)
+        graph = classification_graph(store, as_of, profile, base)
+        counts = _counts(store, graph)
+        population = _population(store, year)
+        for region in sorted(set(counts) - set(population)):
+            result.warnings.append(
+                f"{region} {year}: {counts[region]} high-value patents but no population "
+                f"row; no indicator (add {region},{year},N to a population.csv)")
+        for region in sorted(population, key=lambda r: (r != NATION, r)):
+            obs, people, source = population[region]
+            result.rows.append(Indicator(region, year, counts.get(region, 0), people, as_of,
+                                         obs, source))
+    return result
+
+
+def classification_graph(store: LocalStore, as_of: date, profile: str = "cnipa-2021",
+                         base: str = DEFAULT_BASE) -> ox.NamedNode:
+    """The classification graph at ``as_of``, computed by ``kg.classify.ensure`` if missing."""
+    from kg import classify
+
+    graph = classify.ensure(store, as_of, profile, base)
+    return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
+
+
+def _counts(store: LocalStore, graph: ox.NamedNode) -> dict[str, int]:
+    """High-value count per region code; the nation's count under ``CN``."""
+    bind = {"graph": graph}
+    counts: dict[str, int] = {}
+    for row in store.select(query_text("counts"), bind):
+        if "region" in row:
+            code = _code(row["region"].value)
+            counts[code] = counts.get(code, 0) + int(row["n"].value)
+    nation = store.select(query_text("national"), bind)
+    if nation:
+        counts[NATION] = int(nation[0]["n"].value)
+    return counts
+
+
+def _population(store: LocalStore, year: int) -> dict[str, tuple[str, int, str]]:
+    """Region code -> (observation IRI, persons, source) for one year."""
+    rows = store.select(query_text("population"), {"year": ox.Literal(year)})
+    found: dict[str, tuple[str, int, str]] = {}
+    for row in rows:
+        code = row["code"].value if "code" in row else _code(row["region"].value)
+        source = row["source"].value if "source" in row else ""
+        found[code] = (row["obs"].value, int(row["population"].value), source)
+    return found
+
+
+def _code(region_iri: str) -> str:
+    """``{base}region/CN-GD`` -> ``CN-GD`` (any base)."""
+    return unquote(region_iri.rpartition("/region/")[2])

@@ -1,0 +1,179 @@
+"""The indicators as an RDF Data Cube, materialized in ``{base}graph/indicators/{profile}``.
+
+One ``qb:DataSet`` per profile (``{base}indicators/{profile}``) with its
+``qb:DataStructureDefinition`` (``{base}indicators/{profile}/structure``):
+
+* dimensions ``sdmx-dimension:refArea`` (the region IRI) and ``sdmx-dimension:refPeriod``
+  (a ``http://reference.data.gov.uk/id/year/YYYY`` year IRI);
+* measures ``hvp:highValueCount`` (patents), ``hvp:population`` (persons), ``hvp:per10k``
+  (``xsd:decimal``, the same digits as the CSV);
+* attributes ``sdmx-attribute:unitMeasure`` and ``hvp:profile`` (on the data set), ``hvp:asOf``
+  and ``hvp:populationSource`` (on each observation; the population observation's
+  ``dcterms:source`` is copied into the graph, so the cube names where each figure comes from).
+
+One observation per region and year: ``{base}observation/{profile}/{region}/{year}``.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+
+import pyoxigraph as ox
+import rdflib
+
+from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
+from kg.iri import DEFAULT_BASE, mint
+from kg.reference import SHAPES
+from kg.store import LocalStore
+from kg.validate import ValidationReport, load_shapes, validate
+from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
+
+CUBE_SHAPES = SHAPES / "cube"
+YEAR = "http://reference.data.gov.uk/id/year/"
+SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+PROFILE_NS = "https://w3id.org/hvp/profile/"
+
+
+def _n(iri: object) -> ox.NamedNode:
+    return ox.NamedNode(str(iri))
+
+
+A, DIMENSION, MEASURE, ATTRIBUTE = _n(RDF.type), _n(QB.dimension), _n(QB.measure), \
+    _n(QB.attribute)
+REF_AREA, REF_PERIOD = _n(SDMX_DIMENSION.refArea), _n(SDMX_DIMENSION.refPeriod)
+UNIT = ox.NamedNode(SDMX_ATTRIBUTE + "unitMeasure")
+#: (spec name, kind, component property, attached to the data set?)
+COMPONENTS = (
+    ("refArea", DIMENSION, REF_AREA, False),
+    ("refPeriod", DIMENSION, REF_PERIOD, False),
+    ("highValueCount", MEASURE, _n(HVP.highValueCount), False),
+    ("population", MEASURE, _n(HVP.population), False),
+    ("per10k", MEASURE, _n(HVP.per10k), False),
+    ("unitMeasure", ATTRIBUTE, UNIT, True),
+    ("profile", ATTRIBUTE, _n(HVP.profile), True),
+    ("asOf", ATTRIBUTE, _n(HVP.asOf), False),
+    ("populationSource", ATTRIBUTE, _n(HVP.populationSource), False),
+)
+_CLASS = {DIMENSION: QB.DimensionProperty, MEASURE: QB.MeasureProperty,
+          ATTRIBUTE: QB.AttributeProperty}
+
+
+def graph_iri(profile: str, base: str = DEFAULT_BASE) -> ox.NamedNode:
+    return ox.NamedNode(mint(base, "graph", "indicators", profile_name(profile)))
+
+
+def dataset_iri(profile: str, base: str = DEFAULT_BASE) -> ox.NamedNode:
+    return ox.NamedNode(mint(base, "indicators", profile_name(profile)))
+
+
+def period_iri(year: int) -> ox.NamedNode:
+    return ox.NamedNode(f"{YEAR}{year}")
+
+
+def decimal_text(value: float) -> str:
+    """The float's shortest repr as an ``xsd:decimal`` lexical form (never an exponent)."""
+    return format(Decimal(repr(value)), "f")
+
+
+def structure(profile: str, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
+    """The data set, its structure definition and the declared component properties."""
+    ds, name = dataset_iri(profile, base), profile_name(profile)
+    dsd = ox.NamedNode(ds.value + "/structure")
+    yield ox.Triple(ds, A, _n(QB.DataSet))
+    yield ox.Triple(ds, _n(QB.structure), dsd)
+    yield ox.Triple(ds, _n(RDFS.label), ox.Literal(
+        f"High-value invention patents per 10,000 people ({name})", language="en"))
+    yield ox.Triple(ds, _n(RDFS.label), ox.Literal(f"每万人口高价值发明专利拥有量（{name}）",
+                                                   language="zh"))
+    yield ox.Triple(ds, UNIT, _n(HVP.PatentsPer10000People))
+    yield ox.Triple(ds, _n(HVP.profile), ox.NamedNode(PROFILE_NS + name))
+    yield ox.Triple(dsd, A, _n(QB.DataStructureDefinition))
+    for order, (spec_name, kind, prop, on_dataset) in enumerate(COMPONENTS, start=1):
+        spec = ox.NamedNode(f"{dsd.value}/{spec_name}")
+        yield ox.Triple(dsd, _n(QB.component), spec)
+        yield ox.Triple(spec, A, _n(QB.ComponentSpecification))
+        yield ox.Triple(spec, kind, prop)
+        yield ox.Triple(spec, _n(QB.componentProperty), prop)  # normalized (W3C cube §10.3)
+        yield ox.Triple(prop, A, _n(_CLASS[kind]))
+        if kind == DIMENSION:
+            yield ox.Triple(spec, _n(QB.order), ox.Literal(order))
+            # as the SDMX-RDF vocabulary declares them
+            yield ox.Triple(prop, _n(RDFS.range), _n(RDFS.Resource))
+        if kind == ATTRIBUTE:
+            yield ox.Triple(spec, _n(QB.componentRequired), ox.Literal(True))
+        if on_dataset:
+            yield ox.Triple(spec, _n(QB.componentAttachment), _n(QB.DataSet))
+
+
+def observations(result: IndicatorSet, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
+    """One ``qb:Observation`` per row, plus the source of each population figure."""
+    ds = dataset_iri(result.profile, base)
+    for row in result.rows:
+        obs = ox.NamedNode(mint(base, "observation", result.profile, row.region, str(row.year)))
+        pop = ox.NamedNode(row.population_observation)
+        yield ox.Triple(obs, A, _n(QB.Observation))
+        yield ox.Triple(obs, _n(QB.dataSet), ds)
+        yield ox.Triple(obs, REF_AREA, ox.NamedNode(mint(base, "region", row.region)))
+        yield ox.Triple(obs, REF_PERIOD, period_iri(row.year))
+        yield ox.Triple(obs, _n(HVP.highValueCount), ox.Literal(row.high_value_count))
+        yield ox.Triple(obs, _n(HVP.population), ox.Literal(row.population))
+        yield ox.Triple(obs, _n(HVP.per10k),
+                        ox.Literal(decimal_text(row.per_10k), datatype=_n(XSD.decimal)))
+        yield ox.Triple(obs, _n(HVP.asOf), ox.Literal(row.as_of.isoformat(),
+                                                      datatype=_n(XSD.date)))
+        yield ox.Triple(obs, _n(HVP.populationSource), pop)
+        if row.population_source:
+            yield ox.Triple(pop, _n(DCTERMS.source), ox.Literal(row.population_source))
+
+
+def triples(result: IndicatorSet, base: str = DEFAULT_BASE) -> list[ox.Triple]:
+    """The whole cube of a result: structure and observations."""
+    return [*structure(result.profile, base), *observations(result, base)]
+
+
+def to_turtle(result: IndicatorSet, base: str = DEFAULT_BASE) -> bytes:
+    prefixes = dict(PREFIXES, **{"sdmx-attribute": SDMX_ATTRIBUTE, "year": YEAR})
+    ordered = sorted(triples(result, base), key=lambda t: str(t.subject))  # groups subjects
+    return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+def materialize(store: LocalStore, result: IndicatorSet, base: str = DEFAULT_BASE) -> ox.NamedNode:
+    """Write (or replace) the result's years in the profile's cube graph; returns the graph."""
+    graph = graph_iri(result.profile, base)
+    for year in {r.year for r in result.rows}:
+        for quad in list(store.quads(None, REF_PERIOD, period_iri(year), graph)):
+            store.remove(list(store.quads(quad.subject, None, None, graph)))
+    store.add(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples(result, base))
+    store.flush()
+    return graph
+
+
+def present_years(store: LocalStore, profile: str, base: str = DEFAULT_BASE) -> set[int]:
+    """Years that already have observations in the cube graph."""
+    rows = store.select(query_text("years"), {"graph": graph_iri(profile, base)})
+    return {int(r["period"].value.rpartition("/")[2]) for r in rows}
+
+
+def ensure(store: LocalStore, years: Iterable[int], profile: str = "cnipa-2021",
+           base: str = DEFAULT_BASE) -> ox.NamedNode:
+    """The cube graph, after computing the years it does not hold yet."""
+    missing = sorted(set(years) - present_years(store, profile, base))
+    if missing:
+        materialize(store, compute(store, missing, profile=profile, base=base), base)
+    return graph_iri(profile, base)
+
+
+def cube_graph(store: LocalStore, profile: str, base: str = DEFAULT_BASE) -> rdflib.Graph:
+    """The materialized cube graph as an rdflib graph (for pySHACL)."""
+    buffer = io.BytesIO()
+    store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph_iri(profile, base))
+    graph = rdflib.Graph()
+    graph.parse(data=buffer.getvalue(), format="nt")
+    return graph
+
+
+def check(data: rdflib.Graph) -> ValidationReport:
+    """Validate a cube against the Data Cube integrity-constraint shapes in shapes/cube/."""
+    return validate(data, load_shapes(sorted(CUBE_SHAPES.glob("*.ttl"))))

@@ -1,0 +1,48 @@
+"""Writing indicator rows as CSV, JSON or Turtle (a Data Cube); all carry the same numbers.
+
+``per_10k`` is written as the float's shortest ``repr`` (17 significant digits at most, never
+rounded for display): the CSV text, the JSON number and the cube's ``xsd:decimal`` agree digit
+for digit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import IO
+
+from kg.indicators import cube
+from kg.indicators.core import IndicatorSet
+from kg.iri import DEFAULT_BASE
+
+FORMATS = ("csv", "json", "ttl")
+HEADER = ("region", "year", "high_value_count", "population", "per_10k")
+
+
+def to_csv(result: IndicatorSet) -> str:
+    """RULES.md §4: ``region,year,high_value_count,population,per_10k``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(HEADER)
+    for r in result.rows:
+        writer.writerow((r.region, r.year, r.high_value_count, r.population, repr(r.per_10k)))
+    return buffer.getvalue()
+
+
+def to_json(result: IndicatorSet) -> str:
+    """The CSV columns plus provenance (as-of date, population observation and source)."""
+    rows = [{"region": r.region, "year": r.year, "high_value_count": r.high_value_count,
+             "population": r.population, "per_10k": r.per_10k, "as_of": r.as_of.isoformat(),
+             "population_observation": r.population_observation,
+             "population_source": r.population_source} for r in result.rows]
+    return json.dumps({"profile": result.profile, "rows": rows, "warnings": result.warnings},
+                      ensure_ascii=False, indent=2) + "\n"
+
+
+def write(result: IndicatorSet, fmt: str, out: IO[bytes], base: str = DEFAULT_BASE) -> None:
+    """Write the result to a binary stream in one of :data:`FORMATS`."""
+    if fmt == "ttl":
+        out.write(cube.to_turtle(result, base))
+    else:
+        out.write((to_csv(result) if fmt == "csv" else to_json(result)).encode("utf-8"))

@@ -1,0 +1,268 @@
+"""Canned queries: ``kg/queries/*.rq`` files with a front-matter header, run with typed parameters.
+
+Front matter (grlc-like): comment lines ``#+ key: value`` at the top of the file::
+
+    #+ title: High-value patents per 10,000 people by province
+    #+ description: One row per province (and the nation) for a year.
+    #+ needs: indicators
+    #+ param: year year "Year" default=2024
+
+* ``title`` (required), ``description``;
+* ``needs``: ``classification`` and/or ``indicators`` (comma-separated). Before running, the
+  runner ensures those derived graphs exist and adds them to the query's default graph (next to
+  the data and reference data): the classification at the query's ``date`` parameter, or at
+  ``Y-12-31`` of its ``year`` parameter; the indicator cube for its year parameter(s) (one: that
+  year; two, e.g. ``from`` and ``to``: every year between them);
+* ``param``: ``NAME TYPE "LABEL" [default=VALUE] [required]``; TYPE is one of :data:`TYPES`.
+
+Each raw value is parsed into an RDF term first (a bad value raises :class:`InputError` naming
+the parameter) and bound to ``?NAME`` by the engine (pyoxigraph substitutions), never formatted
+into the query text. pyoxigraph binds only variables of the SELECT projection, so every
+parameter is also a column of the result. The loader does not depend on the web app.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import InputError, NotFound, QueryError
+from kg.iri import DEFAULT_BASE, mint
+from kg.store import LocalStore, Term
+
+QUERY_DIR = Path(__file__).resolve().parent / "queries"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NEEDS = ("classification", "indicators")
+_REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
+
+
+def _year(raw: str, base: str) -> Term:
+    value = int(raw)
+    if not 1900 <= value <= 2200:
+        raise ValueError("a year between 1900 and 2200")
+    return ox.Literal(value)
+
+
+def _date(raw: str, base: str) -> Term:
+    return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=ox.NamedNode(XSD + "date"))
+
+
+def _iri(raw: str, base: str) -> Term:
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", raw):
+        raise ValueError("an absolute IRI")
+    return ox.NamedNode(raw)
+
+
+def _region(raw: str, base: str) -> Term:
+    code = raw.strip().upper()
+    if not _REGION.fullmatch(code):
+        raise ValueError("an ISO 3166-2 region code such as CN-GD, or CN for the nation")
+    return ox.NamedNode(mint(base, "region", code))
+
+
+#: Parameter types: name -> (parser, what a good value looks like).
+TYPES: dict[str, tuple[Callable[[str, str], Term], str]] = {
+    "year": (_year, "a year, e.g. 2024 (xsd:integer)"),
+    "int": (lambda raw, base: ox.Literal(int(raw)), "an integer"),
+    "date": (_date, "a date YYYY-MM-DD"),
+    "iri": (_iri, "an absolute IRI"),
+    "region": (_region, "a region code such as CN-GD (CN = the nation)"),
+    "string": (lambda raw, base: ox.Literal(raw), "text"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One typed parameter of a canned query."""
+
+    name: str
+    type: str
+    label: str
+    default: str | None = None
+    required: bool = False
+
+    def parse(self, raw: str, base: str = DEFAULT_BASE) -> Term:
+        """The RDF term of a raw value; InputError naming the parameter when it is bad."""
+        parser, expected = TYPES[self.type]
+        try:
+            return parser(raw, base)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"parameter {self.name!r}: {raw!r} is not {expected} "
+                             f"({exc})") from None
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    """A canned query: its file's front matter and SPARQL text."""
+
+    name: str
+    title: str
+    description: str
+    needs: tuple[str, ...]
+    params: tuple[Param, ...]
+    text: str
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise InputError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
+
+    def bind(self, raw: Mapping[str, str], base: str = DEFAULT_BASE) -> dict[str, Term]:
+        """Parse raw values (defaults filled in) into the terms bound to ``?name``."""
+        for name in raw:
+            self.param(name)
+        bound: dict[str, Term] = {}
+        for p in self.params:
+            value = raw.get(p.name, p.default)
+            if value is None or value == "":
+                if p.required:
+                    raise InputError(f"query {self.name!r}: parameter {p.name!r} is required "
+                                     f"({p.label})")
+                continue
+            bound[p.name] = p.parse(value, base)
+        return bound
+
+
+@dataclass
+class Result:
+    """Rows of a canned query: column names and, per row, a term (or None) per column."""
+
+    columns: list[str]
+    rows: list[dict[str, Term | None]]
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.columns)
+        for row in self.rows:
+            writer.writerow(["" if row[c] is None else row[c].value for c in self.columns])
+        return buffer.getvalue()
+
+    def to_json(self) -> str:
+        rows = [{c: _plain(row[c]) for c in self.columns} for row in self.rows]
+        return json.dumps({"columns": self.columns, "rows": rows}, ensure_ascii=False,
+                          indent=2) + "\n"
+
+
+_NUMERIC = {XSD + t: int for t in ("integer", "int", "long", "nonNegativeInteger")}
+_NUMERIC.update({XSD + t: float for t in ("decimal", "double", "float")})
+
+
+def _plain(term: Term | None) -> Any:
+    if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
+        return _NUMERIC[term.datatype.value](term.value)
+    if isinstance(term, ox.Literal) and term.datatype.value == XSD + "boolean":
+        return term.value == "true"
+    return None if term is None else term.value
+
+
+# --- loading ---------------------------------------------------------------------------------
+def parse(text: str, name: str) -> CannedQuery:
+    """A canned query from the text of an ``.rq`` file (front matter errors name file and line)."""
+    meta: dict[str, str] = {}
+    params: list[Param] = []
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        key, sep, value = line[2:].partition(":")
+        key, value = key.strip(), value.strip()
+        where = f"{name}.rq:{line_no}"
+        if not sep:
+            raise QueryError(f"{where}: expected '#+ key: value'")
+        if key == "param":
+            params.append(_param(value, where))
+        elif key in ("title", "description", "needs"):
+            meta[key] = value
+        else:
+            raise QueryError(f"{where}: unknown front-matter key {key!r} "
+                             "(title, description, needs, param)")
+    if "title" not in meta:
+        raise QueryError(f"{name}.rq: front matter needs a '#+ title:' line")
+    needs = tuple(n.strip() for n in meta.get("needs", "").split(",") if n.strip())
+    for need in needs:
+        if need not in NEEDS:
+            raise QueryError(f"{name}.rq: unknown need {need!r} (known: {', '.join(NEEDS)})")
+    return CannedQuery(name, meta["title"], meta.get("description", ""), needs, tuple(params),
+                       text)
+
+
+def _param(spec: str, where: str) -> Param:
+    try:
+        parts = shlex.split(spec)
+    except ValueError as exc:
+        raise QueryError(f"{where}: bad param line: {exc}") from None
+    if len(parts) < 3 or parts[1] not in TYPES:
+        raise QueryError(f"{where}: expected 'param: NAME TYPE \"LABEL\" [default=V] "
+                         f"[required]' with TYPE one of {', '.join(TYPES)}")
+    name, kind, label, *flags = parts
+    default = next((f.partition("=")[2] for f in flags if f.startswith("default=")), None)
+    param = Param(name, kind, label, default, "required" in flags)
+    if default is not None:
+        param.parse(default)  # a bad default is the query author's error, caught at load
+    return param
+
+
+def list_queries(directory: Path = QUERY_DIR) -> list[CannedQuery]:
+    """Every canned query of a folder, by name."""
+    return [load(p.stem, directory) for p in sorted(directory.glob("*.rq"))]
+
+
+def load(name: str, directory: Path = QUERY_DIR) -> CannedQuery:
+    """One canned query by name (the file's stem); NotFound lists the known names."""
+    path = directory / f"{name}.rq"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
+        known = ", ".join(p.stem for p in sorted(directory.glob("*.rq")))
+        raise NotFound(f"no canned query {name!r}; known: {known}")
+    return parse(path.read_text(encoding="utf-8"), name)
+
+
+# --- running ---------------------------------------------------------------------------------
+def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] | None = None,
+        *, base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> Result:
+    """Run a canned query: parse parameters, ensure the graphs it needs, bind and execute."""
+    if isinstance(query, str):
+        query = load(query)
+    bound = query.bind(params or {}, base)
+    graphs = [_ensure(store, need, query, bound, base, profile) for need in query.needs]
+    try:
+        solutions = store.query(query.text, bound,
+                                default_graph=[ox.DefaultGraph(), *graphs])
+    except RuntimeError as exc:  # pyoxigraph: e.g. a bound variable missing from the projection
+        raise QueryError(f"query {query.name!r}: {exc}") from exc
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError(f"query {query.name!r}: a canned query must be a SELECT")
+    columns = [v.value for v in solutions.variables]
+    return Result(columns, [{c: s[c] for c in columns} for s in solutions])
+
+
+def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str, Term],
+            base: str, profile: str) -> ox.NamedNode:
+    years = sorted(int(bound[p.name].value) for p in query.params
+                   if p.type == "year" and p.name in bound)
+    if need == "indicators":
+        from kg.indicators import cube
+
+        if not years:
+            raise QueryError(f"query {query.name!r} needs indicators but has no year parameter")
+        return cube.ensure(store, range(years[0], years[-1] + 1), profile, base)
+    from kg.indicators.core import classification_graph
+
+    dates = [bound[p.name].value for p in query.params if p.type == "date" and p.name in bound]
+    if dates:
+        return classification_graph(store, date.fromisoformat(dates[0]), profile, base)
+    if years:
+        return classification_graph(store, date(years[-1], 12, 31), profile, base)
+    raise QueryError(f"query {query.name!r} needs a classification but has no date or year "
+                     "parameter")

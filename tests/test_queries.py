@@ -1,0 +1,185 @@
+"""Canned queries: front matter, typed parameters bound by the engine, and every shipped query."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+from test_indicators_data import EXPECTED_2024, load_fixture, write_fixture
+
+from kg import queries, reference
+from kg.cli import cli
+from kg.errors import InputError, NotFound, QueryError
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+SHIPPED = [q.name for q in queries.list_queries()]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
+    s = LocalStore()
+    reference.ensure(s)
+    load_fixture(s, tmp_path_factory.mktemp("queries"))
+    return s
+
+
+def _values(result: queries.Result, column: str) -> list[str | None]:
+    return [None if r[column] is None else r[column].value for r in result.rows]
+
+
+# --- front matter ----------------------------------------------------------------------------
+def test_front_matter_is_parsed() -> None:
+    q = queries.parse('#+ title: T\n#+ description: D\n#+ needs: classification\n'
+                      '#+ param: date date "As-of date" default=2024-12-31\n'
+                      '#+ param: text string "Some text" required\nSELECT * {}', "t")
+    assert (q.title, q.description, q.needs) == ("T", "D", ("classification",))
+    assert q.params[0] == queries.Param("date", "date", "As-of date", "2024-12-31", False)
+    assert q.params[1].required and q.params[1].label == "Some text"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("SELECT * {}", "title"),
+    ("#+ title: T\n#+ colour: red\n", "unknown front-matter key"),
+    ("#+ title: T\n#+ needs: magic\n", "unknown need"),
+    ("#+ title: T\n#+ param: x float \"X\"\n", "TYPE one of"),
+    ("#+ title: T\n#+ param: y year \"Y\" default=later\n", "parameter 'y'"),
+    ("#+ title T\n", "expected '#\\+ key: value'"),
+])
+def test_bad_front_matter_names_the_problem(text: str, message: str) -> None:
+    with pytest.raises((QueryError, InputError), match=message):
+        queries.parse(text, "bad")
+
+
+def test_every_shipped_query_is_documented() -> None:
+    assert len(SHIPPED) >= 8
+    for q in queries.list_queries():
+        assert q.title and q.description, q.name
+        assert q.needs, q.name  # every shipped query reads a derived graph
+
+
+def test_unknown_query_lists_the_known_ones() -> None:
+    with pytest.raises(NotFound, match="per10k-by-region"):
+        queries.load("nope")
+    with pytest.raises(NotFound):
+        queries.load("../store")
+
+
+# --- typed parameters ------------------------------------------------------------------------
+@pytest.mark.parametrize("kind, raw, term", [
+    ("year", "2024", ox.Literal(2024)),
+    ("int", "-3", ox.Literal(-3)),
+    ("date", "2024-12-31", ox.Literal("2024-12-31", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#date"))),
+    ("iri", "https://w3id.org/hvp/patent/P1", ox.NamedNode("https://w3id.org/hvp/patent/P1")),
+    ("region", "cn-gd", ox.NamedNode(f"{DEFAULT_BASE}region/CN-GD")),
+    ("string", "a \"quoted\" } text", ox.Literal("a \"quoted\" } text")),
+])
+def test_parameters_become_terms(kind: str, raw: str, term: object) -> None:
+    assert queries.Param("x", kind, "X").parse(raw) == term
+
+
+@pytest.mark.parametrize("kind, raw", [
+    ("year", "20x4"), ("year", "99999"), ("int", "1.5"), ("date", "2024-13-01"),
+    ("iri", "not an iri"), ("iri", "http://a b"), ("region", "Guangdong"), ("region", "CN-GD>"),
+])
+def test_bad_parameter_names_the_parameter(kind: str, raw: str) -> None:
+    with pytest.raises(InputError, match="parameter 'x'"):
+        queries.Param("x", kind, "X").parse(raw)
+
+
+def test_unknown_and_missing_parameters() -> None:
+    q = queries.load("owners-named")
+    with pytest.raises(InputError, match="no parameter 'colour'"):
+        q.bind({"text": "a", "colour": "red"})
+    with pytest.raises(InputError, match="'text' is required"):
+        q.bind({})
+
+
+# --- running ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_query_runs(store: LocalStore, name: str) -> None:
+    params = {"text": "o"} if name == "owners-named" else {}
+    result = queries.run(store, name, params)
+    assert result.columns and result.rows, name
+    assert result.to_csv().splitlines()[0] == ",".join(result.columns)
+    assert json.loads(result.to_json())["columns"] == result.columns
+
+
+def test_per10k_by_region_reads_the_cube(store: LocalStore) -> None:
+    result = queries.run(store, "per10k-by-region", {"year": "2024"})
+    counts = dict(zip(_values(result, "code"), _values(result, "high_value_count"),
+                      strict=True))
+    assert {k: int(v) for k, v in counts.items() if v != "0"} == EXPECTED_2024
+    assert len(result.rows) == 32
+
+
+def test_region_series(store: LocalStore) -> None:
+    result = queries.run(store, "region-series", {"region": "CN-GD", "from": "2020",
+                                                  "to": "2021"})
+    assert _values(result, "year") == ["2020", "2021"]
+    assert _values(result, "high_value_count") == ["1", "1"]
+
+
+def test_criteria_queries(store: LocalStore) -> None:
+    by = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"})
+    counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
+    assert counts == {"maintained": "3", "pledge": "1", "sei": "1"}
+    n = queries.run(store, "criteria-count", {})
+    assert dict(zip(_values(n, "criteria_met"), _values(n, "patents"), strict=True)) == \
+        {"1": "5"}
+    combos = queries.run(store, "criteria-combinations", {})
+    assert sum(int(v) for v in _values(combos, "patents")) == 5
+
+
+def test_sei_by_industry(store: LocalStore) -> None:
+    result = queries.run(store, "sei-by-industry", {})
+    assert _values(result, "code") == ["1"] and _values(result, "patents") == ["1"]
+
+
+def test_share_by_region(store: LocalStore) -> None:
+    result = queries.run(store, "high-value-share-by-region", {"date": "2024-12-31"})
+    rows = {r["code"].value: r for r in result.rows}
+    assert rows["CN-GD"]["valid"].value == "3"  # P1, P5, P8
+    assert float(rows["CN-GD"]["share"].value) == pytest.approx(2 / 3)
+
+
+def test_top_owners(store: LocalStore) -> None:
+    result = queries.run(store, "top-owners", {})
+    assert _values(result, "name")[:2] == ["Beijing Neural Ltd.", "Guangzhou Robotics Co."]
+    assert _values(result, "high_value")[:2] == ["3", "2"]
+
+
+@pytest.mark.parametrize("attack", [
+    '") } DELETE WHERE { ?s ?p ?o } #',
+    "x\" || true || \"",
+    "'; DROP ALL; --",
+    "} UNION { ?s ?p ?o }",
+])
+def test_injection_in_a_string_parameter_is_harmless(store: LocalStore, attack: str) -> None:
+    size = len(store)
+    result = queries.run(store, "owners-named", {"text": attack})
+    assert result.rows == []  # matched as text, literally: no owner's name contains it
+    assert len(store) == size
+    assert queries.run(store, "owners-named", {"text": "neural"}).rows
+
+
+# --- command line ----------------------------------------------------------------------------
+def test_cli_query(tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--store", store, "ingest", "-q",
+                               str(write_fixture(tmp_path / "d"))]).exit_code == 0
+    listing = runner.invoke(cli, ["--store", store, "query", "--list"])
+    assert listing.exit_code == 0 and "per10k-by-region" in listing.stdout
+    out = runner.invoke(cli, ["--store", store, "query", "per10k-by-region", "--param",
+                              "year=2024", "--format", "json"])
+    assert out.exit_code == 0, out.output
+    assert len(json.loads(out.stdout)["rows"]) == 32
+    bad = runner.invoke(cli, ["--store", store, "query", "per10k-by-region", "-p", "year=soon"])
+    assert bad.exit_code == 2 and "parameter 'year'" in bad.stderr
+    missing = runner.invoke(cli, ["--store", store, "query", "nope"])
+    assert missing.exit_code == 2 and "no canned query" in missing.stderr
