@@ -109,6 +109,7 @@ class HVP(DefinedNamespace):
     excludedCountries: URIRef
     excludedRegions: URIRef
 
+
 PATENT = Namespace("http://data.epo.org/linked-data/def/patent/")
 SEI = Namespace("https://w3id.org/hvp/sei/")
 AWARD_KIND = Namespace("https://w3id.org/hvp/award-kind/")
