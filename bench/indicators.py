@@ -1,0 +1,74 @@
+"""Benchmark: demo -> ingest (in-memory LocalStore) -> indicators for all regions, 2020-2024.
+
+Reports each step's wall time and the ratio of the indicator run (five classifications ensured
+and materialized, counts, population join, cube materialized) to one classification run
+(``kg.classify.classify`` at 2024-12-31), timed in the same process.
+
+    .venv/bin/python bench/indicators.py            # 1,000,000 patents
+    .venv/bin/python bench/indicators.py --quick    # 50,000 patents
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+import psutil
+
+from kg import classify, indicators, reference
+from kg.demo import generate
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+T = TypeVar("T")
+YEARS = range(2020, 2025)
+
+
+def timed(label: str, fn: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    value = fn()
+    seconds = time.perf_counter() - start
+    rss = psutil.Process().memory_info().rss / 2**30
+    print(f"{label:<46}{seconds:>9.2f} s   (RSS {rss:.1f} GiB)", flush=True)
+    return value, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patents", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="50,000 patents")
+    parser.add_argument("--profile", default="cnipa-2021")
+    args = parser.parse_args()
+    n = 50_000 if args.quick else args.patents
+    print(f"hvp-kg indicators benchmark: {n:,} patents, years {YEARS[0]}-{YEARS[-1]}")
+    with tempfile.TemporaryDirectory(prefix="hvp-bench-") as tmp:
+        folder = Path(tmp) / "demo"
+        timed("demo.generate", lambda: generate(folder, patents=n))
+        store = LocalStore()
+        timed("reference data", lambda: reference.ensure(store))
+        timed("ingest (CSV -> in-memory store)",
+              lambda: ingest(store, [folder], base=DEFAULT_BASE))
+        print(f"store: {len(store):,} quads")
+        result, t_ind = timed("indicators 2020-2024 (5 classifications)", lambda: indicators
+                              .compute(store, YEARS, profile=args.profile))
+        _, t_cube = timed("cube materialize", lambda: indicators.cube.materialize(store, result))
+        _, t_cached = timed("indicators again (classifications cached)", lambda: indicators
+                            .compute(store, YEARS, profile=args.profile))
+        _, t_cls = timed("one classify.classify at 2024-12-31", lambda: classify.classify(
+            store, date(2024, 12, 31), profile=args.profile))
+    national = {r.year: round(r.per_10k, 3) for r in result.select("nation").rows}
+    print(f"rows: {len(result.rows)}; national per 10,000: {national}")
+    total = t_ind + t_cube
+    print(f"indicators total {total:.2f} s = {total / t_cls:.2f} x one classification "
+          f"({t_cls:.2f} s); counting + population join alone {t_cached:.2f} s "
+          f"({t_cached / t_cls:.3f} x)")
+
+
+if __name__ == "__main__":
+    main()

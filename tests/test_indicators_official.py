@@ -1,0 +1,52 @@
+"""The official national series as a test: demo -> ingest -> classify -> indicators.
+
+Official values (RULES.md §1; ../shared/reference/official-indicator.md §2): high-value invention
+patents per 10,000 people, 2020-2024. The demo data (kg.demo, default scale) is calibrated to
+them; the pipeline must reproduce them within ±0.1, and every region must agree exactly with the
+independent pure-Python evaluator tests/oracle.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import oracle
+import pytest
+
+from kg import indicators, reference
+from kg.demo import generate
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+OFFICIAL = {2020: 6.3, 2021: 7.5, 2022: 9.4, 2023: 11.8, 2024: 14.0}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, indicators.IndicatorSet]:
+    folder = tmp_path_factory.mktemp("demo") / "data"
+    generate(folder)
+    store = LocalStore()
+    reference.ensure(store)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    return folder, indicators.compute(store, sorted(OFFICIAL))
+
+
+def test_national_series_matches_the_official_values(
+        demo: tuple[Path, indicators.IndicatorSet]) -> None:
+    national = {r.year: r.per_10k for r in demo[1].select("nation").rows}
+    assert set(national) == set(OFFICIAL)
+    for year, official in OFFICIAL.items():
+        assert abs(national[year] - official) <= 0.1, (year, national[year], official)
+
+
+def test_every_region_agrees_with_the_oracle(
+        demo: tuple[Path, indicators.IndicatorSet]) -> None:
+    folder, result = demo
+    data = oracle.load_folder(folder)
+    concordance = oracle.load_concordance()
+    for year in OFFICIAL:
+        expected = oracle.indicators(data, year, concordance)
+        got = {r.region: r.per_10k for r in result.rows if r.year == year}
+        assert got == expected, year
+    assert not result.warnings
