@@ -8,7 +8,6 @@ classification of each year-end on first use (then cached until the store change
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
@@ -71,7 +70,7 @@ def dashboard() -> Response:
     html = render_template("indicators.html", year=year, provinces=provinces,
                            national=series["national"], warnings=result.warnings,
                            years=sorted({r["year"] for r in rows}), downloads=links,
-                           data=json.dumps(series), profile=result.profile)
+                           data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
 
 

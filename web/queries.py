@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from web.service import service
 bp = Blueprint("queries", __name__)
 
 DOWNLOADS = {"csv": "text/csv", "json": "application/json", "tsv": "text/tab-separated-values"}
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 INPUTS = {"year": "number", "int": "number", "date": "date"}
 
 
@@ -63,11 +65,19 @@ def catalogue() -> list[Example]:
 
 
 def _editor_text(q: Any) -> str:
+    """The query for a human to edit: the defaults of its parameters as a leading ``VALUES``
+    (terms written by the engine's serializer, from the project's own front matter)."""
     lines = [f"# {q.title}"]
     for p in q.params:
         default = f" (default {p.default})" if p.default is not None else ""
-        lines.append(f"# ?{p.name}: {p.label}, {p.type}{default}; bound on /queries/{q.name}")
+        lines.append(f"# ?{p.name}: {p.label}, {p.type}{default}; form: /queries/{q.name}")
     body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+"))
+    defaults = [(p.name, p.parse(p.default, service().base)) for p in q.params
+                if p.default is not None]
+    if defaults:
+        names = " ".join(f"?{n}" for n, _ in defaults)
+        terms = " ".join(str(t) for _, t in defaults)
+        body = _WHERE.sub(lambda m: f"{m[0]}\n  VALUES ({names}) {{ ({terms}) }}", body, count=1)
     return "\n".join(lines) + "\n" + body.lstrip("\n")
 
 

@@ -66,8 +66,12 @@ def _params() -> MultiDict[str, str]:
 
 
 def _wants_html() -> bool:
+    """A browser asking for a page: ``text/html`` named and preferred to every data format."""
     accept = request.accept_mimetypes
-    return accept.best == "text/html" and not any(request.args.get(p) for p in negotiate.PARAMS)
+    named = any(value == "text/html" for value, _ in accept)
+    offers = ["text/html", *negotiate.RESULTS, *negotiate.GRAPHS]
+    return named and accept.best_match(offers) == "text/html" and \
+        not any(request.args.get(p) for p in negotiate.PARAMS)
 
 
 def formats(args: MultiDict[str, str]) -> tuple[Request, Problem | None, Problem | None]:

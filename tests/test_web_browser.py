@@ -1,0 +1,103 @@
+"""A real headless Chromium: the editor runs a canned query, a patent page, the dashboard; and no
+request leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+QUERIES = Path(__file__).resolve().parent / "data" / "queries"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium "
+                       "(apt-get install chromium; CI installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, small_store_dir):
+    from web.app import create_app
+
+    target = tmp_path_factory.mktemp("browser") / "store"
+    shutil.copytree(small_store_dir, target)
+    app = create_app({"store": str(target), "workers": 2, "timeout": 10.0,
+                      "queries_dir": QUERIES})
+    live = LiveServer(app)
+    yield live
+    live.close()
+    app.extensions["hvp"].close()
+
+
+@pytest.fixture()
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        context = browser.new_context()
+        page = context.new_page()
+        page.requests = []  # type: ignore[attr-defined]
+        page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+        yield page
+        hosts = {urlsplit(u).hostname for u in page.requests  # type: ignore[attr-defined]
+                 if not u.startswith(("data:", "blob:", "about:"))}
+        assert hosts <= {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+        assert not page.errors, page.errors  # type: ignore[attr-defined]
+        context.close()
+        browser.close()
+
+
+def test_editor_runs_a_canned_query(server, page):
+    page.goto(server.url + "/editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    completers = page.evaluate("window.hvpYasgui.getTab().getYasqe().config.autocompleters")
+    assert "class" not in completers and "property" not in completers
+    page.select_option("#examples", "granted-in")
+    assert "VALUES (?year)" in page.evaluate("window.hvpYasgui.getTab().getYasqe().getValue()")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    table = page.inner_text(".yasr table")
+    assert "CN-T01" in table and "Neural network accelerator" in table
+
+
+def test_editor_permalink_from_url(server, page):
+    from urllib.parse import quote
+
+    query = "SELECT ?s WHERE { ?s a <https://w3id.org/hvp/def#Owner> }"
+    page.goto(server.url + "/sparql?query=" + quote(query))
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert "def#Owner" in page.evaluate("window.hvpYasgui.getTab().getYasqe().getValue()")
+
+
+def test_patent_page(server, page):
+    page.goto(server.url + "/patent/CN-T01")
+    assert page.inner_text("h1") == "Neural network accelerator"
+    page.click("a[href='/owner/O1']")
+    page.wait_for_url("**/owner/O1")
+    assert "Shenzhen Example Tech Co." in page.inner_text("h1")
+
+
+def test_dashboard_draws_charts(server, page):
+    classify = pytest.importorskip("kg.classify")
+    if not hasattr(classify, "ensure"):
+        pytest.skip("kg.classify.ensure (classification) has not landed yet")
+    page.goto(server.url + "/indicators?years=2024")
+    page.wait_for_selector("#provinces-chart")
+    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length >= 2")
+    painted = page.evaluate("""() => {
+        const c = document.getElementById('national-chart');
+        const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+        return n; }""")
+    assert painted > 500
