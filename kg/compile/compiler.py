@@ -15,6 +15,7 @@ from kg.compile.shapes import (
     custom_parameters,
     has_implicit_class_target,
     is_true,
+    may_be_empty,
     path_sparql,
 )
 from kg.compile.text import EMPTY, n3, select_focus, union
@@ -62,7 +63,11 @@ class Compiler:
 
     def _constraint_sets(self, shape: Node, candidates: str) -> list[str]:
         path = self.g.value(shape, SH.path)
-        scope = Scope(shape, None if path is None else path_sparql(self.g, path, shape), candidates)
+        if path is None:
+            scope = Scope(shape, None, candidates)
+        else:
+            scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
+                          may_be_empty(self.g, path))
         sets = []
         for pred, value in sorted(self.g.predicate_objects(shape)):
             self._check_supported(shape, pred)

@@ -39,6 +39,7 @@ class Scope:
     shape: Node
     path: str | None  # SPARQL property path of a property shape, None for a node shape
     candidates: str
+    path_may_be_empty: bool = False
 
     @property
     def value_pattern(self) -> str:
@@ -46,6 +47,14 @@ class Scope:
         if self.path is None:
             return f"{self.candidates}\nBIND(?focus AS ?value)"
         return f"{self.candidates}\n?focus {self.path} ?value ."
+
+    @property
+    def any_value_pattern(self) -> str:
+        """Like value_pattern, for constraints that one bad value node violates: the
+        candidates are joined only where needed (node shapes, paths of length zero)."""
+        if self.path is None or self.path_may_be_empty:
+            return self.value_pattern
+        return f"?focus {self.path} ?value ."
 
     @property
     def value_nodes(self) -> str:
@@ -67,7 +76,7 @@ Builder = Callable[[Context, Scope, Node], "str | None"]
 
 def bad_values(scope: Scope, expr: str) -> str:
     """Focus nodes with a value node for which the SPARQL expression ``expr`` is true."""
-    return select_focus(f"{scope.value_pattern}\nFILTER({expr})")
+    return select_focus(f"{scope.any_value_pattern}\nFILTER({expr})")
 
 
 def not_true(expr: str) -> str:
@@ -77,19 +86,20 @@ def not_true(expr: str) -> str:
 
 def values_outside(scope: Scope, pattern: str) -> str:
     """Focus nodes with a value node that is not matched by ``pattern`` (over ?value)."""
-    return select_focus(f"{{ {scope.value_pattern} }}\nMINUS {{ {pattern} }}")
+    return select_focus(f"{{ {scope.any_value_pattern} }}\nMINUS {{ {pattern} }}")
 
 
 def values_in(scope: Scope, value_set: str | None) -> str | None:
     """Focus nodes with a value node in ``value_set`` (a set of nodes as ?focus)."""
     if value_set is None:
         return None
-    return select_focus(f"{scope.value_pattern}\n{as_value(value_set)}")
+    return select_focus(f"{scope.any_value_pattern}\n{as_value(value_set)}")
 
 
-def counted(scope: Scope, test: str, extra: str = "") -> str:
+def counted(scope: Scope, test: str, extra: str = "", pattern: str | None = None) -> str:
     """Focus nodes whose number of distinct value nodes passes ``test`` (HAVING)."""
-    return (f"{{ SELECT ?focus WHERE {{ {scope.value_pattern}\n{extra} }}\n"
+    pattern = scope.value_pattern if pattern is None else pattern
+    return (f"{{ SELECT ?focus WHERE {{ {pattern}\n{extra} }}\n"
             f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) {test}) }}")
 
 
@@ -211,13 +221,16 @@ def min_count(ctx: Context, scope: Scope, bound: Node) -> str | None:
     """sh:minCount on distinct value nodes."""
     property_only(scope, "sh:minCount")
     n = integer(scope, bound, "sh:minCount")
+    if n == 1:  # the common case: an anti-join, no counting
+        return without(scope, select_focus(scope.value_pattern))
     return without(scope, counted(scope, f">= {n}")) if n else None
 
 
 def max_count(ctx: Context, scope: Scope, bound: Node) -> str:
     """sh:maxCount on distinct value nodes."""
     property_only(scope, "sh:maxCount")
-    return counted(scope, f"> {integer(scope, bound, 'sh:maxCount')}")
+    limit = integer(scope, bound, "sh:maxCount")
+    return counted(scope, f"> {limit}", pattern=scope.any_value_pattern)
 
 
 def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
@@ -232,7 +245,8 @@ def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
         sets.append(without(scope, counted(scope, f">= {low.toPython()}", matching)))
     high = one(ctx.g, scope.shape, SH.qualifiedMaxCount)
     if high is not None:
-        sets.append(counted(scope, f"> {integer(scope, high, 'sh:qualifiedMaxCount')}", matching))
+        limit = integer(scope, high, "sh:qualifiedMaxCount")
+        sets.append(counted(scope, f"> {limit}", matching, scope.any_value_pattern))
     return union(sets) if sets else None
 
 
@@ -256,12 +270,13 @@ def and_(ctx: Context, scope: Scope, head: Node) -> str | None:
     return values_in(scope, union(sets)) if sets else None
 
 
-def or_(ctx: Context, scope: Scope, head: Node) -> str:
-    """sh:or: value nodes that conform to no member."""
+def or_(ctx: Context, scope: Scope, head: Node) -> str | None:
+    """sh:or: value nodes that conform to no member, i.e. violate every member (a join)."""
     nodes = scope.value_nodes
-    minus = "".join(f"\nMINUS {ctx.conforming(s, nodes)}"
-                    for s in shape_list(ctx, scope, head, "sh:or"))
-    return values_in(scope, select_focus(nodes + minus))
+    sets = [ctx.violators(s, nodes) for s in shape_list(ctx, scope, head, "sh:or")]
+    if any(s is None for s in sets):
+        return None
+    return values_in(scope, select_focus("\n".join(sets) or nodes))
 
 
 def xone(ctx: Context, scope: Scope, head: Node) -> str:
@@ -285,7 +300,7 @@ def equals(ctx: Context, scope: Scope, other: Node) -> str:
 
 def disjoint(ctx: Context, scope: Scope, other: Node) -> str:
     """sh:disjoint: no value node is a value of the other property."""
-    return select_focus(f"{scope.value_pattern}\n?focus {n3(other)} ?value .")
+    return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?value .")
 
 
 def _stringish(var: str) -> str:
@@ -299,7 +314,7 @@ def pair_order(op: str, feature: str) -> Builder:
         property_only(scope, feature)
         a, b = "?value", "?other"
         test = (f"IF({_stringish(a)} && {_stringish(b)}, STR({a}) {op} STR({b}), {a} {op} {b})")
-        return select_focus(f"{scope.value_pattern}\n?focus {n3(other)} ?other .\n"
+        return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?other .\n"
                             f"FILTER({not_true(test)})")
     return build
 

@@ -70,6 +70,21 @@ def path_sparql(g: Graph, path: Node, shape: Node) -> str:
     raise CompileError(f"unsupported path on {shape}", shape=shape, feature="path")
 
 
+def may_be_empty(g: Graph, path: Node) -> bool:
+    """True if the path can have length zero (then a node is its own value node)."""
+    if isinstance(path, URIRef):
+        return False
+    if (path, RDF.first, None) in g:
+        return all(may_be_empty(g, step) for step in Collection(g, path))
+    if (path, SH.zeroOrMorePath, None) in g or (path, SH.zeroOrOnePath, None) in g:
+        return True
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return any(may_be_empty(g, step) for step in Collection(g, alternatives))
+    inner = g.value(path, SH.inversePath) or g.value(path, SH.oneOrMorePath)
+    return inner is not None and may_be_empty(g, inner)
+
+
 def has_implicit_class_target(g: Graph, shape: Node) -> bool:
     """A shape that is also an rdfs:Class (or owl:Class, or a subclass of rdfs:Class)."""
     if not isinstance(shape, URIRef):
