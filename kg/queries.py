@@ -147,7 +147,7 @@ class Result:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow(["" if row[c] is None else row[c].value for c in self.columns])
+            writer.writerow([_text(row[c]) for c in self.columns])
         return buffer.getvalue()
 
     def to_json(self) -> str:
@@ -156,7 +156,12 @@ class Result:
                           indent=2) + "\n"
 
 
-_NUMERIC = {XSD + t: int for t in ("integer", "int", "long", "nonNegativeInteger")}
+def _text(term: Term | None) -> str:
+    return "" if term is None else term.value
+
+
+_NUMERIC: dict[str, type[int] | type[float]] = {
+    XSD + t: int for t in ("integer", "int", "long", "nonNegativeInteger")}
 _NUMERIC.update({XSD + t: float for t in ("decimal", "double", "float")})
 
 
