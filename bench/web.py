@@ -1,0 +1,163 @@
+"""Benchmark: the web app's /sparql (waitress + worker processes) against ``oxigraph serve``.
+
+Same data (the demo generator, ingested into an on-disk store; the engine serves a copy of it
+read-only), same queries, same client: N threads with keep-alive connections, for D seconds per
+(query, server). Reports requests/s, p50 and p95 latency, and the ratio p50(web) / p50(engine).
+
+    .venv/bin/python bench/web.py             # 20 s per run, 8 threads, 20,000 patents
+    .venv/bin/python bench/web.py --quick     # 3 s per run
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+BASE = "https://w3id.org/hvp/"
+AGGREGATE = """PREFIX hvp: <https://w3id.org/hvp/def#>
+SELECT ?region (COUNT(?p) AS ?n) WHERE {
+  ?p a hvp:InventionPatent ; hvp:firstOwner/hvp:region ?region } GROUP BY ?region"""
+POINT = "SELECT ?p ?o WHERE { <%s> ?p ?o }"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(port: int, path: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def prepare(work: Path, patents: int) -> tuple[Path, list[str]]:
+    from kg import reference
+    from kg.demo import generate
+    from kg.ingest import ingest
+    from kg.store import LocalStore
+
+    data, store_dir = work / "demo", work / "store"
+    generate(data, patents=patents)
+    store = LocalStore(store_dir)
+    reference.ensure(store, BASE)
+    ingest(store, [data], base=BASE)
+    store.optimize()
+    store.flush()
+    ids = [row["p"].value for row in store.select(
+        "SELECT ?p WHERE { ?p a <https://w3id.org/hvp/def#InventionPatent> }")]
+    del store
+    return store_dir, ids
+
+
+def load(port: int, path: str, queries: list[str], threads: int, seconds: float
+         ) -> tuple[float, float, float, int]:
+    """(requests/s, p50 ms, p95 ms, errors) of ``threads`` clients for ``seconds``."""
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    errors = [0] * threads
+    stop = time.monotonic() + seconds
+
+    def client(i: int) -> None:
+        rng = random.Random(i)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Accept": "application/sparql-results+json"}
+        while time.monotonic() < stop:
+            url = path + "?" + urlencode({"query": rng.choice(queries)}, quote_via=quote)
+            start = time.perf_counter()
+            try:
+                conn.request("GET", url, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except OSError:
+                ok = False
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            latencies[i].append(time.perf_counter() - start)
+            errors[i] += not ok
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    began = time.monotonic()
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    elapsed = time.monotonic() - began
+    flat = sorted(x for xs in latencies for x in xs)
+    p95 = flat[int(len(flat) * 0.95)] if flat else 0.0
+    return len(flat) / elapsed, statistics.median(flat) * 1000, p95 * 1000, sum(errors)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of each run")
+    parser.add_argument("--quick", action="store_true", help="3 s per run")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--patents", type=int, default=20_000, help="demo size")
+    parser.add_argument("--workers", type=int, default=2, help="query worker processes")
+    args = parser.parse_args()
+    seconds = 3.0 if args.quick else args.seconds
+    work = Path(tempfile.mkdtemp(prefix="hvp-bench-web-"))
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        t0 = time.monotonic()
+        store_dir, ids = prepare(work, args.patents)
+        engine_dir = work / "engine"
+        shutil.copytree(store_dir, engine_dir)
+        print(f"data: {args.patents:,} demo patents, {len(ids):,} invention patents "
+              f"({time.monotonic() - t0:.1f} s to prepare)")
+        web_port, engine_port = free_port(), free_port()
+        env = {**os.environ, "HVP_WORKERS": str(args.workers)}
+        procs.append(subprocess.Popen(
+            [str(BIN / "hvp"), "--store", str(store_dir), "serve", "--port", str(web_port),
+             "--threads", str(args.threads)], env=env, stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(
+            [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
+             "--bind", f"127.0.0.1:{engine_port}"], stderr=subprocess.DEVNULL))
+        wait_up(web_port, "/healthz")
+        wait_up(engine_port, "/query?query=" + quote("ASK {}"))
+        scenarios = {"point lookup": [POINT % i for i in ids[:2000]], "aggregate": [AGGREGATE]}
+        print(f"{args.threads} client threads, {seconds:g} s per run, "
+              f"{args.workers} query workers\n")
+        print("| query | server | requests/s | p50 ms | p95 ms | errors | p50 web/engine |")
+        print("|---|---|---:|---:|---:|---:|---:|")
+        for name, queries in scenarios.items():
+            load(web_port, "/sparql", queries, args.threads, 1.0)  # warm up
+            load(engine_port, "/query", queries, args.threads, 1.0)
+            web = load(web_port, "/sparql", queries, args.threads, seconds)
+            engine = load(engine_port, "/query", queries, args.threads, seconds)
+            ratio = web[1] / engine[1] if engine[1] else float("nan")
+            for label, r in (("hvp serve /sparql", web), ("oxigraph serve", engine)):
+                extra = f"{ratio:.2f}x" if label.startswith("hvp") else ""
+                print(f"| {name} | {label} | {r[0]:,.0f} | {r[1]:.2f} | {r[2]:.2f} | {r[3]} "
+                      f"| {extra} |")
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
