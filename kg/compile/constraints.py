@@ -58,9 +58,14 @@ class Scope:
 
     @property
     def value_nodes(self) -> str:
-        """The set of all value nodes of all candidates (candidates of nested shapes)."""
+        """A set of nodes that holds every value node of every candidate: the candidates to
+        check nested shapes on. Conformance of a node does not depend on the candidate set,
+        so where the path cannot be empty all objects of the path are taken, without the
+        (costlier) join with the candidates."""
         if self.path is None:
             return self.candidates
+        if not self.path_may_be_empty:
+            return select_focus(f"?subject {self.path} ?focus .")
         inner = f"{{ SELECT ?value WHERE {{ {self.value_pattern} }} }}"
         return select_focus(f"{inner}\nBIND(?value AS ?focus)")
 
@@ -91,8 +96,8 @@ def values_outside(scope: Scope, pattern: str) -> str:
 
 def values_in(scope: Scope, value_set: str | None) -> str | None:
     """Focus nodes with a value node in ``value_set`` (a set of nodes as ?focus)."""
-    if value_set is None:
-        return None
+    if value_set is None or scope.path is None:
+        return value_set  # a node shape's value node is the focus node itself
     return select_focus(f"{scope.any_value_pattern}\n{as_value(value_set)}")
 
 
@@ -222,7 +227,7 @@ def min_count(ctx: Context, scope: Scope, bound: Node) -> str | None:
     property_only(scope, "sh:minCount")
     n = integer(scope, bound, "sh:minCount")
     if n == 1:  # the common case: an anti-join, no counting
-        return without(scope, select_focus(scope.value_pattern))
+        return without(scope, f"{{ {scope.any_value_pattern} }}")
     return without(scope, counted(scope, f">= {n}")) if n else None
 
 
