@@ -70,8 +70,10 @@ def query_text(name: str) -> str:
 
 
 def profile_name(profile: str) -> str:
-    """The name a profile is known by in IRIs: its own name, or a Turtle file's stem."""
-    return Path(profile).stem if profile.endswith(".ttl") else profile
+    """The name a profile is known by in IRIs (a Turtle file's stem, as ``kg.profiles``)."""
+    from kg.profiles import resolve
+
+    return resolve(profile).stem
 
 
 def parse_years(text: str) -> list[int]:
