@@ -24,10 +24,16 @@ __all__ = ["CompiledShape", "compile_shape", "compile_violations", "instantiate"
 
 @dataclass(frozen=True)
 class CompiledShape:
-    """A compiled shape: ``query`` selects ?focus, the conforming focus nodes."""
+    """A compiled shape.
+
+    ``query`` selects ?focus: the conforming focus nodes (compile_shape) or the violating
+    ones (compile_violations). For compile_violations ``constraints[i]`` is the
+    ``(shape, parameter, value)`` of the constraint that the query reports as ?constraint i.
+    """
 
     shape: Node
     query: str
+    constraints: tuple[tuple[Node, Node, Node], ...] = ()
 
 
 def instantiate(shapes: Graph, bindings: Mapping[str, Node] | None) -> Graph:
@@ -58,10 +64,17 @@ def compile_shape(shapes: Graph, shape: Node,
 
 def compile_violations(shapes: Graph, shape: Node,
                        bindings: Mapping[str, Node] | None = None) -> CompiledShape:
-    """Compile ``shape`` to a SELECT of its violating focus nodes (targets that do not conform)."""
+    """Compile ``shape`` to a SELECT of ``?focus ?constraint``: each violating focus node with
+    the index (xsd:integer) into ``constraints`` of each constraint it violates. Constraints
+    of nested shapes are reported as the sh:node/sh:or/... constraint that uses them, and
+    property shapes' constraints as their own, as pySHACL reports them."""
     if bindings:
         shapes = instantiate(shapes, bindings)
     compiler = Compiler(shapes)
-    bad = compiler.violators(shape, compiler.targets(shape)) or "{ VALUES ?focus { } }"
-    query = f"{compiler.prologue.text()}SELECT DISTINCT ?focus WHERE {{\n{indent(bad)}\n}}\n"
-    return CompiledShape(shape, query)
+    parts = compiler.violator_parts(shape, compiler.targets(shape))
+    branches = [f"{{ {p.violators}\n  BIND({i} AS ?constraint) }}" for i, p in enumerate(parts)]
+    where = "\nUNION\n".join(branches) or "{ VALUES (?focus ?constraint) { } }"
+    query = (f"{compiler.prologue.text()}SELECT DISTINCT ?focus ?constraint WHERE {{\n"
+             f"{indent(where)}\n}}\n")
+    constraints = tuple((p.shape, p.parameter, p.value) for p in parts)
+    return CompiledShape(shape, query, constraints)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -29,6 +31,15 @@ REFUSED = {
 }
 
 
+class Part(NamedTuple):
+    """One constraint (``shape parameter value``) and the set of its violators."""
+
+    shape: Node
+    parameter: Node
+    value: Node
+    violators: str
+
+
 @dataclass
 class Compiler:
     """Compiles the shapes of one shapes graph; collects the prefixes the query needs."""
@@ -36,6 +47,11 @@ class Compiler:
     g: Graph
     prologue: sparql.Prologue = field(default_factory=sparql.Prologue)
     stack: tuple = ()
+
+    @cached_property
+    def custom_parameters(self) -> set[Node]:
+        """Parameters of constraint components declared in the shapes graph."""
+        return custom_parameters(self.g)
 
     def conforming(self, shape: Node, candidates: str) -> str:
         """The candidates that conform to ``shape``: candidates MINUS each violator set."""
@@ -51,38 +67,42 @@ class Compiler:
 
     def violator_sets(self, shape: Node, candidates: str) -> list[str]:
         """One violator set per constraint of ``shape`` and of its property shapes."""
+        return [part.violators for part in self.violator_parts(shape, candidates)]
+
+    def violator_parts(self, shape: Node, candidates: str) -> list[Part]:
+        """The violator set of each constraint, with the constraint it comes from."""
         if is_true(self.g, shape, SH.deactivated):
             return []
         if shape in self.stack:
             raise CompileError(f"recursive shape {shape}", shape=shape, feature="recursive shapes")
         self.stack += (shape,)
         try:
-            return self._constraint_sets(shape, candidates)
+            return self._constraint_parts(shape, candidates)
         finally:
             self.stack = self.stack[:-1]
 
-    def _constraint_sets(self, shape: Node, candidates: str) -> list[str]:
+    def _constraint_parts(self, shape: Node, candidates: str) -> list[Part]:
         path = self.g.value(shape, SH.path)
         if path is None:
             scope = Scope(shape, None, candidates)
         else:
             scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
                           may_be_empty(self.g, path))
-        sets = []
+        parts = []
         for pred, value in sorted(self.g.predicate_objects(shape)):
             self._check_supported(shape, pred)
             if pred == SH.property:
-                sets += self.violator_sets(value, candidates)
+                parts += self.violator_parts(value, candidates)
             elif pred in BUILDERS:
                 built = BUILDERS[pred](self, scope, value)
-                sets += [built] if built is not None else []
-        return sets
+                parts += [Part(shape, pred, value, built)] if built is not None else []
+        return parts
 
     def _check_supported(self, shape: Node, pred: Node) -> None:
         if pred in REFUSED:
             raise CompileError(f"{REFUSED[pred]} on {shape} is not supported", shape=shape,
                                feature=REFUSED[pred])
-        if pred in custom_parameters(self.g):
+        if pred in self.custom_parameters:
             raise CompileError(f"custom constraint component parameter {pred} on {shape}",
                                shape=shape, feature="custom constraint components")
         known = pred in BUILDERS or pred in NON_CONSTRAINTS or pred == SH.property
