@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 
 from kg import reference
+from kg.errors import InputError
 from kg.store import MEMORY, LocalStore
 from kg.vocab import PREFIXES
 from web.pool import QueryPool, Reply, Request, execute, raise_for
@@ -29,6 +30,9 @@ class Service:
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[str, Any] = {}
+        if settings.get("endpoint"):
+            raise InputError("the web app serves the embedded store: unset `endpoint` "
+                             "(HVP_ENDPOINT) and name the store directory instead")
         given = settings["store"]
         self._given: LocalStore | None = None
         if isinstance(given, LocalStore):  # tests may hand over a store they built

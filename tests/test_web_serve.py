@@ -1,0 +1,56 @@
+"""``hvp serve``: waitress on a loopback port over an on-disk store; settings documented."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+from kg.settings import SETTINGS
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+HVP = Path(sys.executable).parent / "hvp"
+
+
+def _get(url: str, accept: str) -> tuple[int, str, bytes]:
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, response.headers["Server"], response.read()
+
+
+def test_hvp_serve(disk_store_dir):
+    port = free_port()
+    proc = subprocess.Popen([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, server, body = _get(base + "/healthz", "application/json")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "hvp serve did not start"
+                time.sleep(0.2)
+        assert status == 200 and server == "hvp-kg"  # waitress, not Flask's dev server
+        assert json.loads(body)["workers"] == 2
+        q = quote("ASK { ?s a <https://w3id.org/hvp/def#InventionPatent> }")
+        status, _, body = _get(f"{base}/sparql?query={q}", "application/sparql-results+json")
+        assert json.loads(body)["boolean"] is True
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()  # type: ignore[union-attr]
+
+
+def test_every_setting_is_documented_in_docs_web():
+    text = (ROOT / "docs" / "web.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        assert f"| `{setting.name}` |" in text, setting.name
+        assert f"HVP_{setting.name.upper()}" in text, setting.name
