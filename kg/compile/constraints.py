@@ -46,6 +46,11 @@ class Scope:
         """Pattern binding ?focus (a candidate) and ?value (each of its value nodes)."""
         if self.path is None:
             return f"{self.candidates}\nBIND(?focus AS ?value)"
+        if self.path_may_be_empty:
+            # Oxigraph gives no zero-length match for a node absent from the data, which
+            # SPARQL 1.1 defines as the node itself; so add the node itself explicitly.
+            return (f"{{ {self.candidates}\n?focus {self.path} ?value . }}\n"
+                    f"UNION {{ {self.candidates}\nBIND(?focus AS ?value) }}")
         return f"{self.candidates}\n?focus {self.path} ?value ."
 
     @property
@@ -217,7 +222,10 @@ def has_value(ctx: Context, scope: Scope, value: Node) -> str:
     """sh:hasValue: the value is among the value nodes."""
     if scope.path is None:
         return bad_values(scope, f"!sameTerm(?value, {n3(value)})")
-    return without(scope, f"{{ ?focus {scope.path} {n3(value)} }}")
+    reached = without(scope, f"{{ ?focus {scope.path} {n3(value)} }}")
+    if scope.path_may_be_empty:  # the value itself, even when absent from the data
+        return select_focus(f"{reached}\nFILTER(!sameTerm(?focus, {n3(value)}))")
+    return reached
 
 
 # --- cardinality ---------------------------------------------------------------------------
