@@ -5,9 +5,12 @@ Exit codes: 0 success; 1 findings (the data does not conform); 2 usage or input 
 
 from __future__ import annotations
 
+import io
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -303,6 +306,77 @@ def _write(output: Path | None, write: Callable[[Any], None]) -> None:
     with tmp.open("wb") as out:
         write(out)
     tmp.replace(output)
+
+
+def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
+    """Parse ``--as-of`` (an ISO date) or fail with exit code 2."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected YYYY-MM-DD") from None
+
+
+def _write(text: str, output: Path | None) -> None:
+    """Write to a file (atomically) or to standard output."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    tmp = output.with_name(output.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+
+
+PROFILE_HELP = "Profile: a name under shapes/profiles/ or a Turtle file [default: cnipa-2021]."
+
+
+@cli.command()
+@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD",
+              help="The as-of date D.")
+@click.option("--profile", help=PROFILE_HELP)
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="Compiled set-based SPARQL, or pySHACL (slow).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [default: standard output].")
+@pass_app
+def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
+             output: Path | None) -> None:
+    """Classify every invention patent at an as-of date (RULES.md §4) and store the results."""
+    from kg.classify import classify as run_classify
+    from kg.classify.output import to_csv, to_json
+
+    store = app.store()
+    result = run_classify(store, as_of, profile=profile or app.settings["profile"],
+                          engine=engine, base=app.base)
+    if fmt == "csv":
+        _write(to_csv(result.rows), output)
+    elif fmt == "json":
+        _write(to_json(result), output)
+    else:
+        buffer = io.BytesIO()
+        store.dump(buffer, ox.RdfFormat.TURTLE, ox.NamedNode(result.graph))
+        _write(buffer.getvalue().decode("utf-8"), output)
+
+
+@cli.command()
+@click.argument("patent_id")
+@click.option("--as-of", "as_of", required=True, callback=_as_of, metavar="YYYY-MM-DD",
+              help="The as-of date D.")
+@click.option("--profile", help=PROFILE_HELP)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@pass_app
+def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str) -> None:
+    """Why a patent is (or is not) high-value at an as-of date, criterion by criterion."""
+    from kg.explain import explain as run_explain
+
+    result = run_explain(app.store(), patent_id, as_of, profile or app.settings["profile"],
+                         app.base)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(result.to_text())
 
 
 def main() -> None:

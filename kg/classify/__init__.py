@@ -1,0 +1,165 @@
+"""Classify invention patents under a criteria profile at an as-of date.
+
+API (used by the CLI, the indicators and the web app)::
+
+    from kg.classify import classify, ensure, Classification, ClassRow
+
+    result = classify(store, date(2024, 12, 31), profile="cnipa-2021", engine="sparql",
+                      base=DEFAULT_BASE)
+    result.rows    # list[ClassRow(patent_id, valid, domestic, region, high_value, criteria)]
+    result.graph   # IRI of the named graph holding the results and their evidence
+    graph = ensure(store, date(2024, 12, 31), "cnipa-2021", DEFAULT_BASE)  # reuse or compute
+
+``profile`` is a shipped name (``shapes/profiles/NAME.ttl``), a ``.ttl`` path or a loaded
+:class:`kg.profiles.Profile`. ``engine="sparql"`` (default) runs one compiled, set-based query
+per leaf shape in the store and joins the sets in Python; ``engine="pyshacl"`` validates the same
+instantiated shapes with pySHACL on an rdflib copy of the store (slow; for small data and tests).
+Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the order
+sei, overseas, maintained, pledge, award and empty for a patent that is not valid; ``region`` the
+first owner's ISO 3166-2 code for domestic patents, else "". Results and evidence are written to
+``{base}graph/classification/{profile}/{as_of}`` (replaced on a re-run; dropped by ingest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from kg import iri as iris
+from kg.classify import engines, evidence, materialize
+from kg.classify.evidence import Evidence
+from kg.classify.results import table
+from kg.errors import InputError
+from kg.iri import DEFAULT_BASE
+from kg.profiles import DEFAULT_PROFILE, Profile, load
+from kg.store import Store
+
+__all__ = ["ENGINES", "ClassRow", "Classification", "classify", "ensure", "graph_iri"]
+
+ENGINES = {"sparql": engines.sparql_sets, "pyshacl": engines.pyshacl_sets}
+graph_iri = materialize.graph_iri
+
+_PATENTS = """PREFIX hvp: <https://w3id.org/hvp/def#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?patent ?id ?region WHERE {
+  ?patent a hvp:InventionPatent ; dcterms:identifier ?id .
+  OPTIONAL { ?patent hvp:firstOwner/hvp:region ?region }
+}"""
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    """One invention patent's classification (RULES.md §4)."""
+
+    patent_id: str
+    valid: bool
+    domestic: bool
+    region: str
+    high_value: bool
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """All rows of one classification and the graph that holds them."""
+
+    profile: str
+    as_of: date
+    engine: str
+    rows: list[ClassRow]
+    graph: str
+
+
+def _profile(profile: str | Path | Profile) -> Profile:
+    return profile if isinstance(profile, Profile) else load(profile)
+
+
+def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAULT_PROFILE,
+             engine: str = "sparql", base: str = DEFAULT_BASE) -> Classification:
+    """Classify every invention patent and materialize results and evidence."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    prof = _profile(profile)
+    shapes = prof.instantiate(as_of)
+    patents = _patents(store)
+    sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
+    found = _evidence(store, prof, shapes, as_of)
+    rows, chunks = _rows(prof, base, as_of, patents, sets, found)
+    graph = materialize.graph_iri(base, prof.name, as_of)
+    materialize.load(store, graph, chunks)
+    return Classification(prof.name, as_of, engine, rows, graph)
+
+
+def ensure(store: Store, as_of: date, profile: str | Path | Profile = DEFAULT_PROFILE,
+           base: str = DEFAULT_BASE) -> str:
+    """The classification graph, computed now unless already materialized (ingest drops it)."""
+    prof = _profile(profile)
+    graph = materialize.graph_iri(base, prof.name, as_of)
+    if not store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+        classify(store, as_of, profile=prof, base=base)
+    return graph
+
+
+def _wanted(prof: Profile) -> list[URIRef]:
+    return [prof.valid, prof.domestic, prof.high_value,
+            *(shape for _, shape in prof.conditions), *(c.shape for c in prof.criteria)]
+
+
+def _patents(store: Store) -> dict[str, tuple[str, str]]:
+    """Invention patent IRI -> (patent id, first owner's region IRI or "")."""
+    out: dict[str, tuple[str, str]] = {}
+    for row in table(store, _PATENTS):
+        out.setdefault(row["patent"], (row["id"], row["region"]))
+    return out
+
+
+def _evidence(store: Store, prof: Profile, shapes: Graph,
+              as_of: date) -> dict[str, dict[str, Evidence]]:
+    """Criterion or condition key -> patent IRI -> its evidence."""
+    found: dict[str, dict[str, Evidence]] = {}
+    keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
+    for key, shape in keyed:
+        per_patent = {}
+        for patent, rows in evidence.run(store, prof, shapes, shape).items():
+            rows = evidence.supporting(key, rows)
+            if rows:
+                per_patent[patent] = evidence.describe(key, rows[0], prof, as_of)
+        found[key] = per_patent
+    return found
+
+
+def _rows(prof: Profile, base: str, as_of: date, patents: dict[str, tuple[str, str]],
+          sets: dict[URIRef, set[str]], found: dict[str, dict[str, Evidence]]):
+    """The output rows (sorted by id) and the N-Triples chunks of the graph."""
+    writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
+    criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
+    valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
+                                       sets[prof.high_value])
+    criteria = [(c.key, sets[c.shape]) for c in prof.criteria]
+    conditions = [(key, sets[shape]) for key, shape in prof.conditions]
+    rows, chunks = [], [writer.graph_node()]
+    for patent, (patent_id, region_iri) in sorted(patents.items(), key=lambda kv: kv[1][0]):
+        valid, domestic = patent in valid_set, patent in domestic_set
+        met = [key for key, members in criteria if valid and patent in members]
+        region = _region(base, region_iri) if domestic else ""
+        row = ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met))
+        rows.append(row)
+        keys = met if valid else [k for k, members in conditions if patent not in members]
+        chunks.append(writer.row(
+            patent, patent_id, (row.valid, row.domestic, row.high_value),
+            region_iri if domestic else "", [(k, criterion_iris[k]) for k in met],
+            _evidence_for(found, keys, patent), criterion_iris))
+    return rows, chunks
+
+
+def _evidence_for(found: dict[str, dict[str, Evidence]], keys: list[str],
+                  patent: str) -> list[Evidence]:
+    return [found.get(k, {}).get(patent) or Evidence(k, k) for k in keys]
+
+
+def _region(base: str, region_iri: str) -> str:
+    parsed = iris.parse(base, region_iri) if region_iri else None
+    return parsed[1][0] if parsed and parsed[0] == "region" else ""

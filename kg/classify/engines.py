@@ -1,0 +1,95 @@
+"""The two engines: per-shape sets of conforming invention patents.
+
+``sparql``: every leaf shape (one with constraints of its own) is compiled by kg.compile into one
+set-based SELECT of its violating focus nodes, run in the store; composite shapes (``sh:and``,
+``sh:or``, ``sh:node`` of other shapes) are evaluated by set algebra over those sets, exactly as
+their SHACL definition reads. ``pyshacl``: the same instantiated shapes graph validated by
+pySHACL against an rdflib copy of the store; every shape with a target gets its set from the
+report (targets minus the focus nodes of results whose sh:sourceShape is that shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rdflib import Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from kg.classify.results import focus_set
+from kg.compile import compile_shape, compile_violations
+from kg.store import Store
+from kg.vocab import RDF, SH
+
+_LOGICAL = {SH["and"], SH["or"], SH.node}
+_IGNORED = {SH.targetClass, RDF.type, SH.name, SH.description, SH.message, SH.severity}
+
+
+def is_composite(shapes: Graph, shape: Node) -> bool:
+    """True for a shape made only of sh:and / sh:or / sh:node of other shapes."""
+    preds = {p for p in shapes.predicates(shape) if str(p).startswith(str(SH))} - _IGNORED
+    return bool(preds) and preds <= _LOGICAL
+
+
+def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
+                targets: set[str]) -> dict[URIRef, set[str]]:
+    """Conforming sets of ``wanted`` shapes, one compiled query per leaf shape."""
+    cache: dict[Node, set[str]] = {}
+
+    def conforming(shape: Node) -> set[str]:
+        if shape not in cache:
+            cache[shape] = _compose(shapes, shape, conforming, targets) \
+                if is_composite(shapes, shape) else _leaf(store, shapes, shape, targets)
+        return cache[shape]
+
+    return {shape: conforming(shape) for shape in wanted}
+
+
+def _leaf(store: Store, shapes: Graph, shape: Node, targets: set[str]) -> set[str]:
+    if (shape, SH.targetClass, None) in shapes:
+        return targets - focus_set(store, compile_violations(shapes, shape).query)
+    return focus_set(store, compile_shape(shapes, shape).query) & targets
+
+
+def _compose(shapes: Graph, shape: Node, conforming, targets: set[str]) -> set[str]:
+    result = set(targets)
+    for pred, value in shapes.predicate_objects(shape):
+        if pred == SH["and"]:
+            for member in Collection(shapes, value):
+                result &= conforming(member)
+        elif pred == SH["or"]:
+            union: set[str] = set()
+            for member in Collection(shapes, value):
+                union |= conforming(member)
+            result &= union
+        elif pred == SH.node:
+            result &= conforming(value)
+    return result
+
+
+def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
+                 targets: set[str]) -> dict[URIRef, set[str]]:
+    """Conforming sets of ``wanted`` shapes (each must have a target) from one pySHACL run."""
+    import pyshacl
+
+    data = data_graph(store)
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                    advanced=False, allow_warnings=True)
+    violators: dict[Node, set[str]] = {}
+    for result in report.subjects(RDF.type, SH.ValidationResult):
+        source, focus = report.value(result, SH.sourceShape), report.value(result, SH.focusNode)
+        violators.setdefault(source, set()).add(str(focus))
+    return {shape: targets - violators.get(shape, set()) for shape in wanted}
+
+
+def data_graph(store: Store) -> Graph:
+    """An rdflib copy of the store's default graph (via N-Triples)."""
+    import io
+
+    import pyoxigraph as ox
+
+    buffer = io.BytesIO()
+    store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
+    graph = Graph()
+    graph.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
+    return graph
