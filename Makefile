@@ -8,7 +8,7 @@ PORT    ?= 8000
 DEMO    := build/demo
 STORE   := build/store
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install run demo test lint bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -34,8 +34,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check kg web tests bench
 	$(BIN)/mypy
 
+BENCHES := ingest classify indicators web
+
 bench: $(STAMP)
-	$(BIN)/python bench/ingest.py
+	for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
+
+bench-quick: $(STAMP)
+	for b in $(BENCHES); do echo "== bench/$$b.py --quick"; $(BIN)/python bench/$$b.py --quick || exit 1; done
 
 clean:
 	rm -rf build $(VENV) node_modules
