@@ -1,0 +1,174 @@
+"""Explanations: why one patent is (or is not) high-value at an as-of date.
+
+``explain(store, patent_id, as_of, profile, base) -> Explanation`` reads the materialized
+classification graph (computing it first if needed, see :func:`kg.classify.ensure`): whether the
+patent is valid, domestic and high-value, and for each criterion of the profile whether it is met,
+with the evidence stored in the graph. For a criterion that is not met (or a patent that is not
+valid) it adds the shape's ``sh:message`` and the patent's own facts (its IPC codes and any
+concordance exclusion that stopped a match, family members, filing date and years held, pledges,
+awards). ``Explanation.to_dict()`` is what the web page and ``hvp explain --format json`` show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from kg.classify import ensure
+from kg.classify.evidence import run as run_evidence
+from kg.classify.results import table
+from kg.errors import NotFound
+from kg.iri import DEFAULT_BASE, mint
+from kg.profiles import DEFAULT_PROFILE, Profile, load
+from kg.store import Store
+from kg.vocab import RDFS, SH
+
+_PREFIXES = """PREFIX hvp: <https://w3id.org/hvp/def#>
+PREFIX patent: <http://data.epo.org/linked-data/def/patent/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+_KIND = _PREFIXES + "SELECT ?patent ?kind WHERE { ?patent a ?kind . FILTER(?kind != hvp:Patent) }"
+_RESULT = _PREFIXES + """SELECT ?patent ?g ?valid ?domestic ?high ?region WHERE { GRAPH ?g {
+  ?c hvp:patent ?patent ; hvp:valid ?valid ; hvp:domestic ?domestic ; hvp:highValue ?high .
+  OPTIONAL { ?c hvp:region ?region }
+} }"""
+_EVIDENCE = _PREFIXES + """SELECT ?patent ?g ?key ?reason WHERE {
+  GRAPH ?g { ?c hvp:patent ?patent . ?c hvp:evidence|hvp:validityEvidence ?e .
+             ?e hvp:reason ?reason }
+  BIND(STRAFTER(STR(?e), CONCAT(STR(?c), "/")) AS ?key)
+} ORDER BY ?key ?reason"""
+_FACTS = {
+    "overseas": "SELECT ?patent ?member ?office ?granted WHERE {"
+                " ?patent hvp:family/hvp:member ?member . ?member hvp:office ?office"
+                " OPTIONAL { ?member hvp:grantDate ?granted } }",
+    "maintained": "SELECT ?patent ?filing ?grant WHERE { ?patent patent:filingDate ?filing"
+                  " OPTIONAL { ?patent hvp:grantDate ?grant } }",
+    "pledge": "SELECT ?patent ?pledge ?amount ?registered WHERE { ?patent hvp:pledge ?pledge ."
+              " ?pledge hvp:amountCNY ?amount ; hvp:registrationDate ?registered }",
+    "award": "SELECT ?patent ?award ?kind ?year WHERE { ?patent hvp:award ?award ."
+             " ?award hvp:awardKind ?kind ; hvp:year ?year }",
+    "sei": "SELECT ?patent ?code WHERE { ?patent hvp:ipcCode ?code }",
+}
+
+
+@dataclass(frozen=True)
+class CriterionCheck:
+    """One criterion: met or not, why, and the facts looked at."""
+
+    key: str
+    label: str
+    met: bool
+    reasons: list[str]
+    facts: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Everything ``hvp explain`` and the patent web page show."""
+
+    patent_id: str
+    patent: str
+    as_of: str
+    profile: str
+    graph: str
+    valid: bool
+    domestic: bool
+    region: str
+    high_value: bool
+    validity: list[str]
+    criteria: list[CriterionCheck]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data."""
+        return asdict(self)
+
+    def to_text(self) -> str:
+        """A short human-readable report."""
+        flag = {True: "yes", False: "no"}
+        lines = [f"{self.patent_id} at {self.as_of} (profile {self.profile})",
+                 f"  valid: {flag[self.valid]}" + "".join(f"; {r}" for r in self.validity),
+                 f"  domestic: {flag[self.domestic]}" + (f" ({self.region})" if self.region
+                                                          else ""),
+                 f"  high-value: {flag[self.high_value]}"]
+        for check in self.criteria:
+            lines.append(f"  [{'x' if check.met else ' '}] {check.key}: {check.label}")
+            lines += [f"      {reason}" for reason in check.reasons]
+        return "\n".join(lines)
+
+
+def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = DEFAULT_PROFILE,
+            base: str = DEFAULT_BASE) -> Explanation:
+    """Explain one invention patent (NotFound if the store has no such invention patent)."""
+    prof = profile if isinstance(profile, Profile) else load(profile)
+    patent = mint(base, "patent", patent_id)
+    _check_invention(store, patent, patent_id)
+    graph = ensure(store, as_of, prof, base)
+    bound = {"patent": ox.NamedNode(patent), "g": ox.NamedNode(graph)}
+    result = table(store, _RESULT, bound)[0]
+    reasons: dict[str, list[str]] = {}
+    for row in table(store, _EVIDENCE, bound):
+        reasons.setdefault(row["key"], []).append(row["reason"])
+    valid = result["valid"] == "true"
+    checks = [_check(store, prof, as_of, patent, c.key, c.shape, reasons.get(c.key), valid)
+              for c in prof.criteria]
+    validity = [r for key, _ in prof.conditions for r in reasons.get(key, [])]
+    region = result["region"].rsplit("/", 1)[-1] if result["region"] else ""
+    return Explanation(patent_id, patent, as_of.isoformat(), prof.name, graph, valid,
+                       result["domestic"] == "true", region, result["high"] == "true",
+                       validity, checks)
+
+
+def _check_invention(store: Store, patent: str, patent_id: str) -> None:
+    kinds = {row["kind"] for row in table(store, _KIND, {"patent": ox.NamedNode(patent)})}
+    if not kinds:
+        raise NotFound(f"no patent {patent_id!r} in the store")
+    if not any(k.endswith("#InventionPatent") for k in kinds):
+        raise NotFound(f"patent {patent_id!r} is not an invention patent; only invention "
+                       "patents are classified")
+
+
+def _check(store: Store, prof: Profile, as_of: date, patent: str, key: str, shape: URIRef,
+           stored: list[str] | None, valid: bool) -> CriterionCheck:
+    label = _label(prof, shape, key)
+    facts = [{k: v for k, v in row.items() if k != "patent" and v}
+             for row in table(store, _PREFIXES + _FACTS[key], {"patent": ox.NamedNode(patent)})]
+    if stored:
+        return CriterionCheck(key, label, True, stored, facts)
+    if not valid:
+        return CriterionCheck(key, label, False, ["not counted: the patent is not valid at "
+                                                  f"{as_of.isoformat()}"], facts)
+    reasons = [_message(prof, shape)]
+    if key == "sei":
+        reasons += _exclusions(store, prof, as_of, patent)
+    elif key == "maintained" and facts:
+        reasons.append(_years_held(facts[0]["filing"], as_of))
+    return CriterionCheck(key, label, False, reasons, facts)
+
+
+def _label(prof: Profile, shape: URIRef, key: str) -> str:
+    labels = {lit.language: str(lit) for lit in prof.graph.objects(shape, RDFS.label)}
+    return labels.get("en") or next(iter(labels.values()), key)
+
+
+def _message(prof: Profile, shape: URIRef) -> str:
+    constraint = prof.graph.value(shape, SH.sparql)
+    message = prof.graph.value(constraint, SH.message) if constraint is not None else None
+    return str(message or f"does not conform to {URIRef(shape)}")
+
+
+def _exclusions(store: Store, prof: Profile, as_of: date, patent: str) -> list[str]:
+    """SEI matches of this patent that a row's exclusion stopped, and matches that hold."""
+    shapes = prof.instantiate(as_of)
+    shape = next(c.shape for c in prof.criteria if c.key == "sei")
+    rows = run_evidence(store, prof, shapes, shape, {"this": ox.NamedNode(patent)})
+    return [f"IPC {r['code']} matches {r['pattern']} but is excluded by {r['exclude']}"
+            for r in rows.get(patent, []) if r.get("exclude")]
+
+
+def _years_held(filing: str, as_of: date) -> str:
+    start = date.fromisoformat(filing)
+    years = as_of.year - start.year - ((as_of.month, as_of.day) < (start.month, start.day))
+    return f"filed {filing}: {years} full years at {as_of.isoformat()}"
