@@ -74,12 +74,19 @@ class LiveServer:
         self.thread.join(5)
 
 
+def copy_of(store: LocalStore) -> LocalStore:
+    """An in-memory copy (pages may materialize derived graphs into their store)."""
+    copy = LocalStore()
+    copy.engine.extend(store.engine.quads_for_pattern(None, None, None, None))
+    return copy
+
+
 @pytest.fixture()
 def app(small_store: LocalStore):
-    """A fresh app over the shared in-memory small store (queries run in-process)."""
+    """A fresh app over a copy of the in-memory small store (queries run in-process)."""
     from web.app import create_app
 
-    application = create_app({"store": small_store})
+    application = create_app({"store": copy_of(small_store)})
     yield application
     application.extensions["hvp"].close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pyoxigraph as ox
 import pytest
 
@@ -92,6 +94,17 @@ def test_bad_as_of_is_400(client):
 
 def test_patent_page_explains_high_value(client):
     pytest.importorskip("kg.explain", reason="kg.explain (classification) has not landed yet")
+    from kg.explain import explain
+
     r = client.get("/patent/CN-T01?as_of=2024-12-31", headers=HTML)
     assert r.status_code == 200
-    assert "explanation" in r.text
+    expected = explain(client.application.extensions["hvp"].store(), "CN-T01",
+                       date(2024, 12, 31), "cnipa-2021",
+                       DEFAULT_BASE).to_dict()
+    verdict = r.text.split('id="verdict"')[1].split("</p>")[0]
+    assert ("high-value <span class=\"yes\">yes" in verdict) == bool(expected["high_value"])
+    for criterion in expected["criteria"]:
+        for reason in criterion["reasons"]:
+            assert reason in r.text
+    older = client.get("/patent/CN-T01?as_of=2016-12-31", headers=HTML).text
+    assert "high-value <span class=\"no\">no" in older.split('id="verdict"')[1]
