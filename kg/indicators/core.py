@@ -90,13 +90,21 @@ def parse_years(text: str) -> list[int]:
 
 
 def compute(store: LocalStore, years: Iterable[int], *, profile: str = "cnipa-2021",
-            base: str = DEFAULT_BASE) -> IndicatorSet:
-    """The indicator rows of every region with a population, for each year."""
+            base: str = DEFAULT_BASE, keep_classifications: bool = True) -> IndicatorSet:
+    """The indicator rows of every region with a population, for each year.
+
+    With ``keep_classifications=False`` a classification graph that this call had to compute is
+    dropped once counted, so memory holds one year's classification at a time (a
+    classification graph has about 9 quads per invention patent).
+    """
     result = IndicatorSet(profile_name(profile))
     for year in years:
         as_of = date(year, 12, 31)
+        existed = _has_graph(store, as_of, result.profile, base)
         graph = classification_graph(store, as_of, profile, base)
         counts = _counts(store, graph)
+        if not keep_classifications and not existed:
+            store.clear_graph(graph)
         population = _population(store, year)
         for region in sorted(set(counts) - set(population)):
             result.warnings.append(
@@ -116,6 +124,13 @@ def classification_graph(store: LocalStore, as_of: date, profile: str = "cnipa-2
 
     graph = classify.ensure(store, as_of, profile, base)
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
+
+
+def _has_graph(store: LocalStore, as_of: date, name: str, base: str) -> bool:
+    from kg import classify
+
+    return store.ask("ASK { GRAPH ?g { ?s ?p ?o } }",
+                     {"g": ox.NamedNode(classify.graph_iri(base, name, as_of))})
 
 
 def _counts(store: LocalStore, graph: ox.NamedNode) -> dict[str, int]:
