@@ -86,8 +86,9 @@ def _problem(exc: Problem) -> Response:
 
 def _http(exc: HTTPException) -> Response:
     response = problem(exc.code or 500, exc.name, exc.description or "")
-    if exc.code == 405 and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)
+    if exc.code == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

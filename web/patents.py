@@ -73,7 +73,14 @@ def _exists(iri: str) -> bool:
 
 def _describe(iri: str) -> list[ox.Triple]:
     result = service().store().query(DESCRIBE, {"s": _subject(iri)}, union_default_graph=True)
-    return list(result)  # type: ignore[arg-type]
+    assert isinstance(result, ox.QueryTriples)
+    return list(result)
+
+
+def _incoming(subject: ox.NamedNode) -> list[ox.QuerySolution]:
+    result = service().store().query(INCOMING, {"s": subject}, union_default_graph=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return list(result)
 
 
 def _negotiate() -> ox.RdfFormat | None:
@@ -87,10 +94,10 @@ def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
     labels = _labels(triples)
     facts = [(t.predicate, t.object) for t in triples if t.subject == subject]
     facts.sort(key=lambda f: (f[0].value != LABELS[3], f[0].value, str(f[1])))
-    incoming = service().store().query(INCOMING, {"s": subject}, union_default_graph=True)
+    incoming = _incoming(subject)
     explanation = _explanation(iri) if kind == "patent" else None
     return render_template("resource.html", iri=iri, kind=kind, title=labels.get(iri, iri),
-                           facts=facts, labels=labels, incoming=list(incoming),
+                           facts=facts, labels=labels, incoming=incoming,
                            explanation=explanation, as_of=_as_of(),
                            alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES})
 
@@ -99,7 +106,8 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
     """The best label of each subject: a name or title over an identifier; English first."""
     ranked: dict[str, tuple[int, int, str]] = {}
     for t in triples:
-        if t.predicate.value in LABELS and isinstance(t.object, ox.Literal):
+        if t.predicate.value in LABELS and isinstance(t.object, ox.Literal) \
+                and isinstance(t.subject, ox.NamedNode | ox.BlankNode):
             lang = {"en": 0, None: 1}.get(t.object.language, 2)
             rank = (LABEL_RANK.index(t.predicate.value), lang, t.object.value)
             if t.subject.value not in ranked or rank < ranked[t.subject.value]:

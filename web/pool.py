@@ -88,7 +88,8 @@ class _ReadOnly:
     """A read-only store, reopened when its directory changes."""
 
     def __init__(self, path: str) -> None:
-        self.path, self.stamp, self.engine = path, -1, None
+        self.path, self.stamp = path, -1
+        self.engine: ox.Store | None = None
 
     def get(self) -> ox.Store:
         stamp = os.stat(self.path).st_mtime_ns

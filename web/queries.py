@@ -97,12 +97,15 @@ def show(name: str) -> Response:
     if fmt:
         return _download(name, result, fmt)
     shown = {p.name: values.get(p.name, p.default or "") for p in query.params}
-    links = {f: url_for("queries.show", name=name, **shown, format=f) for f in DOWNLOADS}
+    links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}
     html = render_template("query.html", query=query, result=result, values=shown,
                            inputs=INPUTS, cap=svc.row_cap, downloads=links,
-                           permalink=url_for("queries.show", name=name, _external=True,
-                                             **shown))
+                           permalink=_url(name, shown, external=True))
     return Response(html, mimetype="text/html")
+
+
+def _url(name: str, params: dict[str, str], external: bool = False) -> str:
+    return url_for("queries.show", name=name, _external=external, **params)  # type: ignore[arg-type]
 
 
 def _download_format() -> str | None:

@@ -29,7 +29,7 @@ class Service:
         self.read_only = bool(settings["read_only"])
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
-        self.cache: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
         if settings.get("endpoint"):
             raise InputError("the web app serves the embedded store: unset `endpoint` "
                              "(HVP_ENDPOINT) and name the store directory instead")

@@ -149,6 +149,7 @@ def _json_row(body: bytes) -> dict[str, str]:
 
 def description() -> Response:
     fmt = negotiate.choose(request.accept_mimetypes, request.args, graph=True)
+    assert isinstance(fmt, ox.RdfFormat)
     s = ox.NamedNode(request.base_url)
     dataset, graph = ox.BlankNode(), ox.BlankNode()
     sd = {n: ox.NamedNode(SD + n) for n in (
@@ -160,9 +161,9 @@ def description() -> Response:
                ox.Triple(s, sd["defaultDataset"], dataset),
                ox.Triple(dataset, a, sd["Dataset"]), ox.Triple(dataset, sd["defaultGraph"], graph),
                ox.Triple(graph, a, sd["Graph"])]
-    all_formats = {*negotiate.RESULTS.values(), *negotiate.GRAPHS.values()}
-    for f in sorted(all_formats, key=lambda f: f.iri):
-        triples.append(ox.Triple(s, sd["resultFormat"], ox.NamedNode(f.iri)))
+    iris = {f.iri for f in negotiate.RESULTS.values()} | {f.iri for f in negotiate.GRAPHS.values()}
+    for iri in sorted(iris):
+        triples.append(ox.Triple(s, sd["resultFormat"], ox.NamedNode(iri)))
     for name, value in statistics().items():
         if name in ("triples", "entities", "classes"):
             triples.append(ox.Triple(graph, ox.NamedNode(VOID + name), ox.Literal(value)))
