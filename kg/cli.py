@@ -262,7 +262,7 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True)
-    _write(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
+    _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
 
 
 @cli.command()
@@ -296,7 +296,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 
-def _write(output: Path | None, write: Callable[[Any], None]) -> None:
+def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
     """Write to standard output, or to a file replaced only when complete."""
     if output is None:
         write(sys.stdout.buffer)
