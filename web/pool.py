@@ -50,7 +50,7 @@ class Reply:
     error: str = ""
 
 
-def execute(engine: ox.Store, req: Request) -> Reply:
+def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = None) -> Reply:
     """Run one query on an engine and serialize the answer as asked."""
     try:
         result = engine.query(
@@ -64,7 +64,8 @@ def execute(engine: ox.Store, req: Request) -> Reply:
                 return Reply("graph")
             fmt = ox.RdfFormat.from_media_type(req.graph_type)
             body = ox.serialize(list(result), format=fmt,
-                                prefixes=req.prefixes if fmt == ox.RdfFormat.TURTLE else None)
+                                prefixes=(req.prefixes or prefixes)
+                                if fmt == ox.RdfFormat.TURTLE else None)
             return Reply("graph", req.graph_type, body or b"")
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
         if req.results_type is None:
@@ -106,7 +107,7 @@ class _ReadOnly:
         return self.engine
 
 
-def _work(conn: Connection, path: str) -> None:
+def _work(conn: Connection, path: str, prefixes: dict[str, str]) -> None:
     """The loop of a worker process."""
     store = _ReadOnly(path)
     conn.send("ready")
@@ -116,7 +117,7 @@ def _work(conn: Connection, path: str) -> None:
         except (EOFError, OSError):
             return
         try:
-            reply = execute(store.get(), req)
+            reply = execute(store.get(), req, prefixes)
         except (OSError, RuntimeError) as exc:
             reply = Reply("error", error=f"StoreError:cannot open store: {exc}")
         conn.send(reply)
@@ -131,8 +132,9 @@ class _Worker:
 class QueryPool:
     """``size`` worker processes over the on-disk store at ``path``."""
 
-    def __init__(self, path: str | Path, size: int, timeout: float) -> None:
-        self.path, self.timeout = str(path), timeout
+    def __init__(self, path: str | Path, size: int, timeout: float,
+                 prefixes: dict[str, str] | None = None) -> None:
+        self.path, self.timeout, self.prefixes = str(path), timeout, prefixes or {}
         self._ctx = multiprocessing.get_context("spawn")
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
@@ -145,8 +147,8 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_work, args=(child, self.path), daemon=True,
-                                    name="hvp-query-worker")
+        process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes),
+                                    daemon=True, name="hvp-query-worker")
         process.start()
         child.close()
         worker = _Worker(process, parent)

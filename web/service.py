@@ -44,7 +44,8 @@ class Service:
             self.path = Path(given)
             self.store()  # created (with the reference data) if missing, before the workers
         if self.path is not None and int(settings.get("workers", 2)) > 0:
-            self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout)
+            self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
+                                  self.prefixes)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -63,11 +64,9 @@ class Service:
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run a user's query: in a worker with a hard time limit, or in-process in memory."""
-        if req.prefixes is None:
-            req.prefixes = self.prefixes
         if self.pool is not None:
             return self.pool.run(req, timeout)
-        return raise_for(execute(self.store().engine, req))
+        return raise_for(execute(self.store().engine, req, self.prefixes))
 
     def close(self) -> None:
         if self.pool is not None:
