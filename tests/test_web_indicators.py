@@ -45,6 +45,19 @@ def test_downloads_match_kg_indicators(iclient):
     assert iclient.get("/indicators.ttl?years=2024").mimetype == "text/turtle"
 
 
+def test_cube_observations_dereference(iclient):
+    # a canned query that needs the indicator cube materializes it
+    assert iclient.get("/queries/per10k-by-region?year=2024").status_code == 200
+    store = iclient.application.extensions["hvp"].store()
+    rows = store.select("""SELECT ?o WHERE { GRAPH ?g {
+        ?o a <http://purl.org/linked-data/cube#Observation> } } LIMIT 1""")
+    assert rows
+    iri = rows[0]["o"].value
+    path = "/" + iri.split("https://w3id.org/hvp/", 1)[1]
+    r = iclient.get(path + ".ttl")
+    assert r.status_code == 200 and "highValueCount" in r.text
+
+
 @pytest.mark.parametrize("url", ["/indicators?year=1999", "/indicators?year=abc",
                                  "/indicators?years=2025-2020", "/indicators.pdf"])
 def test_bad_requests(iclient, url):
