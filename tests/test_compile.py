@@ -195,6 +195,8 @@ ex:S14 sh:targetSubjectsOf ex:q ; sh:property [ sh:path ex:q ; sh:equals ex:p ] 
 ex:S15 sh:targetClass ex:C ; sh:and ( ex:S1 [ sh:path ex:q ; sh:maxCount 1 ; sh:node ex:S7 ] ) .
 ex:S16 sh:targetSubjectsOf ex:p ; sh:sparql [ sh:select
   "SELECT $this WHERE { $this <http://example.org/p> ?x . ?x <http://example.org/p> ?y }" ] .
+ex:S18 sh:targetSubjectsOf ex:q ; sh:property [ sh:path ex:q ; sh:minExclusive "a" ] ;
+  sh:property [ sh:path ex:p ; sh:maxInclusive 1.5 ] .
 ex:S17 sh:targetClass ex:C ; sh:property [ sh:path ex:p ;
   sh:qualifiedValueShape [ sh:not [ sh:datatype xsd:string ] ] ; sh:qualifiedMaxCount 1 ] .
 """
@@ -202,7 +204,7 @@ EX = Namespace("http://example.org/")
 NODES = [EX[f"n{i}"] for i in range(4)]
 OBJECTS = st.sampled_from(NODES + [Literal(i) for i in range(4)] + [
     Literal("a"), Literal("bb"), Literal("a", lang="en"), Literal("1.5", datatype=XSD.decimal),
-    Literal("x1", datatype=XSD.integer)])
+    Literal("x1", datatype=XSD.integer), Literal(True)])
 TRIPLES = st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from([EX.p, EX.q]), OBJECTS)
                    | st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.just(EX.C)),
                    max_size=14)
@@ -217,7 +219,7 @@ def test_random_graphs_agree_with_pyshacl(triples) -> None:
         data.add(triple)
     turtle = data.serialize(format="turtle")
     report = pyshacl_report(data, shapes)
-    for i in range(1, 18):
+    for i in range(1, 19):
         shape = EX[f"S{i}"]
         if i == 7 or (i == 11 and any(getattr(o, "ill_typed", False) for o in data.objects())):
             continue  # S7 has no targets; S11: pySHACL orders ill-typed literals (docs/compiler.md)

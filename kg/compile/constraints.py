@@ -182,14 +182,31 @@ def class_(ctx: Context, scope: Scope, cls: Node) -> str:
     return values_outside(scope, f"?value {n3(RDF.type)}/{n3(RDFS.subClassOf)}* {n3(cls)}")
 
 
+def _stringish(var: str) -> str:
+    return (f"(isIRI({var}) || sameTerm(datatype({var}), {n3(XSD.string)})"
+            f" || sameTerm(datatype({var}), {n3(RDF.langString)}))")
+
+
 # --- value range, string -----------------------------------------------------------------
 
 def comparison(op: str, feature: str) -> Builder:
-    """sh:minInclusive etc.: ``?value op bound``; incomparable values violate."""
+    """sh:minInclusive etc.: ``?value op bound``; incomparable values violate. As in pySHACL
+    (rdflib's ordering), a language-tagged string is above any plain string bound, and a
+    boolean is below any number bound."""
     def build(ctx: Context, scope: Scope, bound: Node) -> str:
         if not isinstance(bound, Literal):
             raise scope.refuse(feature, "needs a literal")
-        return bad_values(scope, not_true(f"?value {op} {n3(bound)}"))
+        if bound.language is not None:
+            raise scope.refuse(feature, "a language-tagged bound is not supported")
+        if isinstance(bound.toPython(), str):
+            test = f"sameTerm(datatype(?value), {n3(XSD.string)}) && ?value {op} {n3(bound)}"
+            if op.startswith(">"):  # rdflib orders every language-tagged string higher
+                test = f"({test}) || sameTerm(datatype(?value), {n3(RDF.langString)})"
+        else:  # rdflib orders every boolean below any number
+            boolean = f"sameTerm(datatype(?value), {n3(XSD.boolean)})"
+            below = "true" if op.startswith("<") else "false"
+            test = f"IF({boolean}, {below}, ?value {op} {n3(bound)})"
+        return bad_values(scope, not_true(test))
     return build
 
 
@@ -316,17 +333,16 @@ def disjoint(ctx: Context, scope: Scope, other: Node) -> str:
     return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?value .")
 
 
-def _stringish(var: str) -> str:
-    return (f"(isIRI({var}) || sameTerm(datatype({var}), {n3(XSD.string)})"
-            f" || sameTerm(datatype({var}), {n3(RDF.langString)}))")
-
-
 def pair_order(op: str, feature: str) -> Builder:
     """sh:lessThan(OrEquals); like pySHACL, IRIs and strings compare as strings."""
     def build(ctx: Context, scope: Scope, other: Node) -> str:
         property_only(scope, feature)
         a, b = "?value", "?other"
-        test = (f"IF({_stringish(a)} && {_stringish(b)}, STR({a}) {op} STR({b}), {a} {op} {b})")
+        boolean = f"sameTerm(datatype(?value), {n3(XSD.boolean)})"
+        other_boolean = boolean.replace("?value", "?other")
+        numbers = (f"IF({boolean} && isNumeric({b}), true, "  # rdflib: booleans below numbers
+                   f"IF(isNumeric({a}) && {other_boolean}, false, {a} {op} {b}))")
+        test = f"IF({_stringish(a)} && {_stringish(b)}, STR({a}) {op} STR({b}), {numbers})"
         return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?other .\n"
                             f"FILTER({not_true(test)})")
     return build
