@@ -10,10 +10,13 @@ report (targets minus the focus nodes of results whose sh:sourceShape is that sh
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.classify.results import focus_set
@@ -74,7 +77,7 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
 
     data = data_graph(store)
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                    advanced=False, allow_warnings=True)
+                                    advanced=False, allow_warnings=True, inplace=True)
     violators: dict[Node, set[str]] = {}
     for result in report.subjects(RDF.type, SH.ValidationResult):
         source, focus = report.value(result, SH.sourceShape), report.value(result, SH.focusNode)
@@ -82,14 +85,30 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     return {shape: targets - violators.get(shape, set()) for shape in wanted}
 
 
+class PreparedGraph(Graph):
+    """An rdflib graph that parses each distinct query text once.
+
+    pySHACL sends the text of a SPARQL constraint once per focus node; rdflib would parse it
+    every time (several milliseconds, more than evaluating it). Caching the prepared query
+    changes nothing else: initBindings still pre-bind $this.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._prepared: dict[str, object] = {}
+
+    def query(self, query_object, *args, **kwargs):  # type: ignore[override]
+        if isinstance(query_object, str):
+            if query_object not in self._prepared:
+                self._prepared[query_object] = prepareQuery(query_object)
+            query_object = self._prepared[query_object]
+        return super().query(query_object, *args, **kwargs)
+
+
 def data_graph(store: Store) -> Graph:
     """An rdflib copy of the store's default graph (via N-Triples)."""
-    import io
-
-    import pyoxigraph as ox
-
     buffer = io.BytesIO()
     store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-    graph = Graph()
+    graph = PreparedGraph()
     graph.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
     return graph
