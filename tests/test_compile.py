@@ -210,7 +210,7 @@ TRIPLES = st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from([EX.p, EX.q
                    max_size=14)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TRIPLES)
 def test_random_graphs_agree_with_pyshacl(triples) -> None:
     shapes = Graph().parse(data=RANDOM_SHAPES, format="turtle")
