@@ -18,6 +18,7 @@ from rdflib.term import Node
 from kg.compile.compiler import Compiler
 from kg.compile.shapes import SH
 from kg.compile.text import binding_values, indent, substitute
+from kg.errors import InputError
 
 __all__ = ["CompiledShape", "compile_shape", "compile_violations", "instantiate"]
 
@@ -51,12 +52,16 @@ def instantiate(shapes: Graph, bindings: Mapping[str, Node] | None) -> Graph:
     return out
 
 
+def _compiler(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | None) -> Compiler:
+    if (shape, None, None) not in shapes:
+        raise InputError(f"no shape {shape} in the shapes graph")
+    return Compiler(instantiate(shapes, bindings) if bindings else shapes)
+
+
 def compile_shape(shapes: Graph, shape: Node,
                   bindings: Mapping[str, Node] | None = None) -> CompiledShape:
     """Compile ``shape`` to a SELECT of its conforming focus nodes (raises CompileError)."""
-    if bindings:
-        shapes = instantiate(shapes, bindings)
-    compiler = Compiler(shapes)
+    compiler = _compiler(shapes, shape, bindings)
     where = compiler.conforming(shape, compiler.targets(shape))
     query = f"{compiler.prologue.text()}SELECT DISTINCT ?focus WHERE {{\n{indent(where)}\n}}\n"
     return CompiledShape(shape, query)
@@ -68,9 +73,7 @@ def compile_violations(shapes: Graph, shape: Node,
     the index (xsd:integer) into ``constraints`` of each constraint it violates. Constraints
     of nested shapes are reported as the sh:node/sh:or/... constraint that uses them, and
     property shapes' constraints as their own, as pySHACL reports them."""
-    if bindings:
-        shapes = instantiate(shapes, bindings)
-    compiler = Compiler(shapes)
+    compiler = _compiler(shapes, shape, bindings)
     parts = compiler.violator_parts(shape, compiler.targets(shape))
     branches = [f"{{ {p.violators}\n  BIND({i} AS ?constraint) }}" for i, p in enumerate(parts)]
     where = "\nUNION\n".join(branches) or "{ VALUES (?focus ?constraint) { } }"

@@ -28,6 +28,8 @@ _OPAQUE = re.compile(
     r"|#[^\n]*",
     re.S,
 )
+# Variables that SHACL-SPARQL itself binds: never parameters.
+RESERVED = {"this", "PATH", "currentShape", "shapesGraph", "value"}
 _VAR = re.compile(r"[?$]([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -62,7 +64,7 @@ def binding_values(bindings: Mapping[str, Node] | None) -> dict[str, str]:
     """Check parameter names and terms, and serialize each term once."""
     values = {}
     for name, term in (bindings or {}).items():
-        if not _NAME.match(name):
+        if not _NAME.match(name) or name in RESERVED:
             raise InputError(f"bad parameter name {name!r}")
         if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
             raise InputError(f"parameter {name!r} must be an IRI or a literal, not {term!r}")
