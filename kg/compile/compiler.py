@@ -10,7 +10,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.compile import sparql
-from kg.compile.constraints import BUILDERS, Scope
+from kg.compile.constraints import BUILDERS
+from kg.compile.scope import Scope
 from kg.compile.shapes import (
     NON_CONSTRAINTS,
     SH,
