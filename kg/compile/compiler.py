@@ -25,11 +25,16 @@ from kg.compile.text import EMPTY, n3, select_focus, union
 from kg.errors import CompileError
 
 # Features refused by name, with the reason given in the error.
-REFUSED = {
+REFUSED: dict[Node, str] = {
     SH.closed: "sh:closed", SH.ignoredProperties: "sh:closed", SH.languageIn: "sh:languageIn",
     SH.uniqueLang: "sh:uniqueLang", SH.js: "SHACL-JS", SH.jsFunctionName: "SHACL-JS",
     SH.rule: "SHACL rules",
 }
+
+
+def _by_text(pair: tuple[Node, Node]) -> tuple[str, str]:
+    """Sort key giving a stable constraint order (and so a stable query text)."""
+    return str(pair[0]), pair[1].n3()
 
 
 class Part(NamedTuple):
@@ -90,7 +95,7 @@ class Compiler:
             scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
                           may_be_empty(self.g, path))
         parts = []
-        for pred, value in sorted(self.g.predicate_objects(shape)):
+        for pred, value in sorted(self.g.predicate_objects(shape), key=_by_text):
             self._check_supported(shape, pred)
             if pred == SH.property:
                 parts += self.violator_parts(value, candidates)
@@ -113,19 +118,19 @@ class Compiler:
 
     def targets(self, shape: Node) -> str:
         """The set of focus nodes of ``shape``'s targets."""
-        sets, nodes = [], sorted(self.g.objects(shape, SH.targetNode))
+        sets, nodes = [], sorted(self.g.objects(shape, SH.targetNode), key=str)
         if nodes:
             sets.append("{ VALUES ?focus { " + " ".join(n3(n) for n in nodes) + " } }")
-        classes = sorted(self.g.objects(shape, SH.targetClass))
+        classes = sorted(self.g.objects(shape, SH.targetClass), key=str)
         if has_implicit_class_target(self.g, shape):
             classes.append(shape)
         type_path = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
                     "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
         sets += [select_focus(f"?focus {type_path} {n3(c)} .") for c in classes]
         sets += [select_focus(f"?focus {n3(p)} ?object .")
-                 for p in sorted(self.g.objects(shape, SH.targetSubjectsOf))]
+                 for p in sorted(self.g.objects(shape, SH.targetSubjectsOf), key=str)]
         sets += [select_focus(f"?subject {n3(p)} ?focus .")
-                 for p in sorted(self.g.objects(shape, SH.targetObjectsOf))]
+                 for p in sorted(self.g.objects(shape, SH.targetObjectsOf), key=str)]
         sets += [self._custom_target(shape, t) for t in self.g.objects(shape, SH.target)]
         return union(sets) if sets else EMPTY
 

@@ -52,7 +52,7 @@ def datatype(ctx: Context, scope: Scope, dt: Node) -> str:
     return bad_values(scope, not_true(ok))
 
 
-_NODE_KINDS = {
+_NODE_KINDS: dict[Node, str] = {
     SH.IRI: "isIRI(?value)",
     SH.BlankNode: "isBlank(?value)",
     SH.Literal: "isLiteral(?value)",
@@ -163,8 +163,9 @@ def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
     matching = as_value(ctx.conforming(qshape, scope.value_nodes))
     sets = []
     low = one(ctx.g, scope.shape, SH.qualifiedMinCount)
-    if low is not None and integer(scope, low, "sh:qualifiedMinCount"):
-        sets.append(without(scope, counted(scope, f">= {low.toPython()}", matching)))
+    least = 0 if low is None else integer(scope, low, "sh:qualifiedMinCount")
+    if least:
+        sets.append(without(scope, counted(scope, f">= {least}", matching)))
     high = one(ctx.g, scope.shape, SH.qualifiedMaxCount)
     if high is not None:
         limit = integer(scope, high, "sh:qualifiedMaxCount")
@@ -179,7 +180,7 @@ def node(ctx: Context, scope: Scope, shape: Node) -> str | None:
     return values_in(scope, ctx.violators(shape, scope.value_nodes))
 
 
-def not_(ctx: Context, scope: Scope, shape: Node) -> str:
+def not_(ctx: Context, scope: Scope, shape: Node) -> str | None:
     """sh:not: value nodes that conform to the shape."""
     return values_in(scope, ctx.conforming(shape, scope.value_nodes))
 
@@ -187,21 +188,24 @@ def not_(ctx: Context, scope: Scope, shape: Node) -> str:
 def and_(ctx: Context, scope: Scope, head: Node) -> str | None:
     """sh:and: value nodes that violate any member."""
     nodes = scope.value_nodes
-    sets = [ctx.violators(s, nodes) for s in shape_list(ctx, scope, head, "sh:and")]
-    sets = [s for s in sets if s is not None]
+    found = [ctx.violators(s, nodes) for s in shape_list(ctx, scope, head, "sh:and")]
+    sets = [s for s in found if s is not None]
     return values_in(scope, union(sets)) if sets else None
 
 
 def or_(ctx: Context, scope: Scope, head: Node) -> str | None:
     """sh:or: value nodes that conform to no member, i.e. violate every member (a join)."""
     nodes = scope.value_nodes
-    sets = [ctx.violators(s, nodes) for s in shape_list(ctx, scope, head, "sh:or")]
-    if any(s is None for s in sets):
-        return None
+    sets = []
+    for member in shape_list(ctx, scope, head, "sh:or"):
+        violators = ctx.violators(member, nodes)
+        if violators is None:  # a member that every node conforms to
+            return None
+        sets.append(violators)
     return values_in(scope, select_focus("\n".join(sets) or nodes))
 
 
-def xone(ctx: Context, scope: Scope, head: Node) -> str:
+def xone(ctx: Context, scope: Scope, head: Node) -> str | None:
     """sh:xone: value nodes that conform to a number of members other than one."""
     nodes = scope.value_nodes
     members = [ctx.conforming(s, nodes) for s in shape_list(ctx, scope, head, "sh:xone")]

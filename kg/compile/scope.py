@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from rdflib import Literal
+from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from kg.compile import sparql
@@ -18,7 +18,7 @@ from kg.errors import CompileError
 class Context(Protocol):
     """What builders need from the compiler (see kg.compile.compiler.Compiler)."""
 
-    g: object
+    g: Graph
     prologue: sparql.Prologue
 
     def violators(self, shape: Node, candidates: str) -> str | None: ...

@@ -99,7 +99,7 @@ def has_implicit_class_target(g: Graph, shape: Node) -> bool:
 
 def custom_parameters(g: Graph) -> set[Node]:
     """Parameters of constraint components declared in the shapes graph (SHACL-SPARQL)."""
-    params = set()
+    params: set[Node] = set()
     for component in g.subjects(RDF.type, SH.ConstraintComponent):
         for param in g.objects(component, SH.parameter):
             params.update(g.objects(param, SH.path))

@@ -88,7 +88,8 @@ def project_this(body: str) -> str:
     if "*" in head or re.search(r"[?$]this\b", head):
         return body
     m = _SELECT.match(code)
-    return body[:m.end()] + " ?this" + body[m.end():]
+    end = m.end() if m else 0
+    return body[:end] + " ?this" + body[end:]
 
 
 def inject_candidates(body: str, candidates: str) -> str:
