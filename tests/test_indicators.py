@@ -199,3 +199,16 @@ def test_cli_bad_years_exit_2(disk_store: str, args: tuple[str, ...], message: s
     out = _run(disk_store, "indicators", *args)
     assert out.exit_code == 2
     assert message in out.stderr
+
+
+def test_another_profile_by_name_and_by_file(store: LocalStore) -> None:
+    four = indicators.compute(store, [2024], profile="cnipa-2026-four")
+    assert four.profile == "cnipa-2026-four"
+    assert _by(four, 2024)["CN"].high_value_count == 4  # P8 only met the pledge criterion
+    path = Path(reference.SHAPES / "profiles" / "cnipa-2026-four.ttl")
+    assert _by(indicators.compute(store, [2024], profile=str(path)), 2024)["CN"] \
+        .high_value_count == 4
+    graph = indicators.cube.materialize(store, four)
+    assert graph.value == f"{DEFAULT_BASE}graph/indicators/cnipa-2026-four"
+    with pytest.raises(InputError, match="unknown profile"):
+        indicators.compute(store, [2024], profile="no-such-profile")

@@ -19,6 +19,8 @@ from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 
+pytestmark = pytest.mark.slow
+
 OFFICIAL = {2020: 6.3, 2021: 7.5, 2022: 9.4, 2023: 11.8, 2024: 14.0}
 
 
