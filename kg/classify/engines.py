@@ -112,3 +112,6 @@ def data_graph(store: Store) -> Graph:
     graph = PreparedGraph()
     graph.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
     return graph
+
+
+ENGINES_BY_NAME = {"sparql": sparql_sets, "pyshacl": pyshacl_sets}

@@ -1,0 +1,130 @@
+"""Benchmark classification: ``python bench/classify.py [--quick]`` prints a table.
+
+(a) compiled SPARQL vs pySHACL, same profile and store, demo data (10,000 patents; --quick 1,000):
+    time to get every shape's set of conforming patents; goal >= 100x faster, identical sets.
+(b) full ``kg.classify.classify`` at one date on the in-memory store, 1,000,000 demo patents
+    (--quick 50,000); goal <= 30 s. Also the part before materialization (sets, evidence, rows).
+(c) the compiled queries vs a hand-written set-based query of the same rules
+    (bench/classify_handwritten.rq), same store as (b); goal <= 1.5x, identical sets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg import reference  # noqa: E402
+from kg.classify import _patents, classify, engines  # noqa: E402
+from kg.classify.results import table  # noqa: E402
+from kg.demo import generate  # noqa: E402
+from kg.ingest import ingest  # noqa: E402
+from kg.iri import DEFAULT_BASE  # noqa: E402
+from kg.profiles import load  # noqa: E402
+from kg.store import LocalStore  # noqa: E402
+
+AS_OF = date(2024, 12, 31)
+HANDWRITTEN = Path(__file__).with_name("classify_handwritten.rq")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
+
+
+def build(n: int, tmp: Path) -> LocalStore:
+    """Generate n demo patents and ingest them into a fresh in-memory store."""
+    folder = tmp / f"demo-{n}"
+    _, t_gen = timed(lambda: generate(folder, patents=n, seed=7))
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    _, t_ingest = timed(lambda: ingest(store, [folder], base=DEFAULT_BASE))
+    print(f"  {n:,} patents: generated in {t_gen:.1f} s, ingested in {t_ingest:.1f} s "
+          f"({len(store):,} quads)", flush=True)
+    return store
+
+
+def named_sets(store: LocalStore, engine: str) -> dict[str, set[str]]:
+    """valid, domestic, high_value and each criterion -> conforming patents."""
+    prof = load()
+    shapes = prof.instantiate(AS_OF)
+    names = {prof.valid: "valid", prof.domestic: "domestic", prof.high_value: "high_value"}
+    names.update({c.shape: c.key for c in prof.criteria})
+    sets = engines.ENGINES_BY_NAME[engine](store, shapes, list(names), set(_patents(store)))
+    return {names[shape]: members for shape, members in sets.items()}
+
+
+def handwritten_sets(store: LocalStore) -> dict[str, set[str]]:
+    query = HANDWRITTEN.read_text().replace("$asOf", f'"{AS_OF.isoformat()}"^^'
+                                            "<http://www.w3.org/2001/XMLSchema#date>")
+    out: dict[str, set[str]] = {}
+    for row in table(store, query):
+        out.setdefault(row["set"], set()).add(row["patent"])
+    return out
+
+
+def part_a(n: int, tmp: Path) -> dict[str, Any]:
+    print(f"(a) compiled SPARQL vs pySHACL, {n:,} patents", flush=True)
+    store = build(n, tmp)
+    sparql, t_sparql = timed(lambda: named_sets(store, "sparql"))
+    print(f"  compiled SPARQL {t_sparql:.2f} s", flush=True)
+    shacl, t_shacl = timed(lambda: named_sets(store, "pyshacl"))
+    print(f"  pySHACL {t_shacl:.1f} s", flush=True)
+    return {"n": n, "sparql": t_sparql, "pyshacl": t_shacl, "same": sparql == shacl}
+
+
+def part_bc(n: int, tmp: Path) -> dict[str, Any]:
+    print(f"(b, c) {n:,} patents", flush=True)
+    store = build(n, tmp)
+    result, t_full = timed(lambda: classify(store, AS_OF))
+    print(f"  classify (with materialization) {t_full:.1f} s, {len(result.rows):,} rows",
+          flush=True)
+    compiled, t_compiled = timed(lambda: named_sets(store, "sparql"))
+    print(f"  compiled queries (sets only) {t_compiled:.1f} s", flush=True)
+    hand, t_hand = timed(lambda: handwritten_sets(store))
+    print(f"  hand-written query {t_hand:.1f} s", flush=True)
+    keys = [k for k in compiled if k != "high_value"]
+    same = all(compiled[k] == hand.get(k, set()) for k in keys)
+    return {"n": n, "full": t_full, "compiled": t_compiled, "hand": t_hand, "same": same,
+            "rows": len(result.rows)}
+
+
+def report(a: dict[str, Any], bc: dict[str, Any]) -> None:
+    print()
+    print(f"{'measure':<58}{'value':>12}  goal")
+    print(f"{'(a) pySHACL / compiled SPARQL, ' + format(a['n'], ',') + ' patents':<58}"
+          f"{a['pyshacl'] / a['sparql']:>11.0f}x  >= 100x")
+    print(f"{'    compiled SPARQL / pySHACL seconds':<58}"
+          f"{a['sparql']:>6.2f}/{a['pyshacl']:<5.0f}")
+    print(f"{'    identical sets':<58}{str(a['same']):>12}")
+    print(f"{'(b) classify incl. evidence + materialization, s, ' + format(bc['n'], ','):<58}"
+          f"{bc['full']:>12.1f}  <= 30 s")
+    print(f"{'    compiled queries only (all shape sets), s':<58}{bc['compiled']:>12.1f}")
+    print(f"{'(c) compiled / hand-written set-based query':<58}"
+          f"{bc['compiled'] / bc['hand']:>11.2f}x  <= 1.5x")
+    print(f"{'    hand-written query, s':<58}{bc['hand']:>12.1f}")
+    print(f"{'    identical sets':<58}{str(bc['same']):>12}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (1,000 and 50,000)")
+    args = parser.parse_args()
+    n_a, n_b = (1_000, 50_000) if args.quick else (10_000, 1_000_000)
+    with tempfile.TemporaryDirectory(prefix="hvp-bench-") as tmp:
+        bc = part_bc(n_b, Path(tmp))
+        a = part_a(n_a, Path(tmp))
+    report(a, bc)
+
+
+if __name__ == "__main__":
+    main()
