@@ -1,0 +1,127 @@
+"""Profiles: parameters are data, user profiles work, unsupported SHACL is refused by name."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg import reference
+from kg.classify import classify
+from kg.cli import cli
+from kg.errors import CompileError, InputError
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.profiles import PROFILES, load, resolve, shipped
+from kg.store import LocalStore
+
+CASES = Path(__file__).parent / "cases" / "classify"
+SHIPPED = PROFILES / "cnipa-2021.ttl"
+
+
+def store_for(folder: Path) -> LocalStore:
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    return store
+
+
+def variant(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A user's copy of cnipa-2021 with some text replaced."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    path = tmp_path / "my-profile.ttl"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_profiles() -> None:
+    assert shipped() == ["cnipa-2021", "cnipa-2026-four"]
+    assert [c.key for c in load().criteria] == ["sei", "overseas", "maintained", "pledge", "award"]
+    four = load("cnipa-2026-four")
+    assert [c.key for c in four.criteria] == ["sei", "overseas", "maintained", "award"]
+    assert "UNCONFIRMED" in four.graph.serialize(format="turtle")
+
+
+def test_every_rules_parameter_is_a_value_in_the_profile() -> None:
+    params = load().parameters
+    assert int(params["maintenanceYears"]) == 10
+    assert str(params["maintenanceFrom"]).endswith("filingDate")
+    assert int(params["termYears"]) == 20
+    assert float(params["pledgeThreshold"]) == 10_000_000
+    assert params["sumPledges"].toPython() is False
+    assert params["pendingOverseasCounts"].toPython() is False
+    assert str(params["domesticOffices"]) == "|CN|"
+    assert str(params["applicationOffices"]) == "|WO|"
+    assert str(params["excludedRegions"]) == "|CN-HK|CN-MO|CN-TW|"
+    assert str(params["excludedCountries"]) == "|HK|MO|TW|"
+    assert str(params["countedAwards"]).count("|") == 5
+
+
+def test_instantiation_substitutes_every_parameter() -> None:
+    shapes = load().instantiate(date(2024, 12, 31))
+    text = shapes.serialize(format="turtle")
+    assert "$asOf" not in text and "$pledgeThreshold" not in text
+    assert '"2024-12-31"^^' in text
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_user_profile_changes_parameters(tmp_path: Path, engine: str) -> None:
+    path = variant(tmp_path, ("hvp:sumPledges false", "hvp:sumPledges true"),
+                   ("hvp:maintenanceYears 10", "hvp:maintenanceYears 1"))
+    store = store_for(CASES / "pledges" / "input")
+    rows = {r.patent_id: r.criteria for r in
+            classify(store, date(2024, 12, 31), profile=path, engine=engine).rows}
+    assert rows["P3"] == ("maintained", "pledge")  # 6M + 5M summed; filed 2020, > 1 year
+    assert rows["P2"] == ("maintained",)
+
+
+def test_pending_members_and_grant_date_maintenance(tmp_path: Path) -> None:
+    path = variant(tmp_path, ("hvp:pendingOverseasCounts false", "hvp:pendingOverseasCounts true"),
+                   ("hvp:maintenanceFrom patent:filingDate", "hvp:maintenanceFrom hvp:grantDate"),
+                   ("hvp:maintenanceYears 10", "hvp:maintenanceYears 4"))
+    store = store_for(CASES / "overseas-members" / "input")
+    rows = {r.patent_id: r.criteria for r in
+            classify(store, date(2024, 6, 30), profile=path).rows}
+    assert rows["O2"] == ("overseas", "maintained")  # pending US member; granted 2020-01-01
+    assert rows["O1"] == ("maintained",)  # a WO publication never counts
+
+
+def test_profile_by_file_on_the_cli(tmp_path: Path) -> None:
+    path = variant(tmp_path, ("hvp:maintenanceYears 10", "hvp:maintenanceYears 30"))
+    store = str(tmp_path / "store")
+    runner = CliRunner()
+    runner.invoke(cli, ["--store", store, "ingest", "-q", str(CASES / "owners-first-decides"
+                                                                / "input")])
+    out = runner.invoke(cli, ["--store", store, "classify", "--as-of", "2024-12-31",
+                              "--profile", str(path)])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.splitlines()[1] == "W1,true,false,,false,"
+
+
+def test_unsupported_shacl_is_a_compile_error_naming_shape_and_feature(tmp_path: Path) -> None:
+    path = variant(tmp_path, ('    skos:notation "sei" ;', '    skos:notation "sei" ;\n'
+                              "    sh:closed true ;"))
+    store = store_for(CASES / "awards" / "input")
+    with pytest.raises(CompileError) as info:
+        classify(store, date(2024, 12, 31), profile=path)
+    assert "sh:closed" in str(info.value) and "SEIShape" in str(info.value)
+
+
+def test_bad_profiles_name_what_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="shipped profiles: cnipa-2021, cnipa-2026-four"):
+        resolve("cnipa-1999")
+    with pytest.raises(InputError, match="does not exist"):
+        resolve(tmp_path / "missing.ttl")
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("this is not turtle")
+    with pytest.raises(InputError, match="not valid Turtle"):
+        load(broken)
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("@prefix hvp: <https://w3id.org/hvp/def#> .\n")
+    with pytest.raises(InputError, match="one hvp:Profile"):
+        load(empty)
