@@ -119,15 +119,16 @@ def _patents(store: Store) -> dict[str, tuple[str, str]]:
 def _evidence(store: Store, prof: Profile, shapes: Graph,
               as_of: date) -> dict[str, dict[str, Evidence]]:
     """Criterion or condition key -> patent IRI -> its evidence."""
-    found: dict[str, dict[str, Evidence]] = {}
     keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
-    for key, shape in keyed:
-        per_patent = {}
-        for patent, rows in evidence.run(store, prof, shapes, shape).items():
+    results = engines.parallel([lambda shape=shape: evidence.run(store, prof, shapes, shape)
+                                for _, shape in keyed])
+    found: dict[str, dict[str, Evidence]] = {}
+    for (key, _), grouped in zip(keyed, results, strict=True):
+        found[key] = {}
+        for patent, rows in grouped.items():
             rows = evidence.supporting(key, rows)
             if rows:
-                per_patent[patent] = evidence.describe(key, rows[0], prof, as_of)
-        found[key] = per_patent
+                found[key][patent] = evidence.describe(key, rows[0], prof, as_of)
     return found
 
 

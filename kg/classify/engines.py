@@ -11,7 +11,10 @@ report (targets minus the focus nodes of results whose sh:sourceShape is that sh
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -24,6 +27,7 @@ from kg.compile import compile_shape, compile_violations
 from kg.store import Store
 from kg.vocab import RDF, SH
 
+T = TypeVar("T")
 _LOGICAL = {SH["and"], SH["or"], SH.node}
 _IGNORED = {SH.targetClass, RDF.type, SH.name, SH.description, SH.message, SH.severity}
 
@@ -36,16 +40,40 @@ def is_composite(shapes: Graph, shape: Node) -> bool:
 
 def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
                 targets: set[str]) -> dict[URIRef, set[str]]:
-    """Conforming sets of ``wanted`` shapes, one compiled query per leaf shape."""
-    cache: dict[Node, set[str]] = {}
+    """Conforming sets of ``wanted`` shapes, one compiled query per leaf shape.
+
+    The leaf queries run concurrently (the engine releases the GIL while it evaluates).
+    """
+    wanted = list(wanted)
+    leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
+    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(
+        [lambda leaf=leaf: _leaf(store, shapes, leaf, targets) for leaf in leaves]),
+        strict=True))
 
     def conforming(shape: Node) -> set[str]:
         if shape not in cache:
-            cache[shape] = _compose(shapes, shape, conforming, targets) \
-                if is_composite(shapes, shape) else _leaf(store, shapes, shape, targets)
+            cache[shape] = _compose(shapes, shape, conforming, targets)
         return cache[shape]
 
     return {shape: conforming(shape) for shape in wanted}
+
+
+def parallel(jobs: list[Callable[[], T]]) -> list[T]:
+    """Run jobs in threads (one per CPU), results in order."""
+    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(lambda job: job(), jobs))
+
+
+def _leaves(shapes: Graph, shape: Node) -> Iterator[Node]:
+    """The leaf shapes under ``shape`` (itself if it is a leaf)."""
+    if not is_composite(shapes, shape):
+        yield shape
+        return
+    for pred, value in shapes.predicate_objects(shape):
+        members = list(Collection(shapes, value)) if pred in (SH["and"], SH["or"]) else \
+            [value] if pred == SH.node else []
+        for member in members:
+            yield from _leaves(shapes, member)
 
 
 def _leaf(store: Store, shapes: Graph, shape: Node, targets: set[str]) -> set[str]:
