@@ -61,7 +61,7 @@ def main() -> None:
         timed("demo.generate", lambda: generate(folder, patents=n))
         store = LocalStore(Path(tmp) / "store" if args.disk else None)
         timed("reference data", lambda: reference.ensure(store))
-        timed("ingest (CSV -> in-memory store)",
+        timed("ingest (CSV -> store)",
               lambda: ingest(store, [folder], base=DEFAULT_BASE))
         if args.disk:
             timed("optimize (on-disk store)", store.optimize)
