@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, URIRef
@@ -161,6 +162,7 @@ def _evidence_for(found: dict[str, dict[str, Evidence]], keys: list[str],
     return [found.get(k, {}).get(patent) or Evidence(k, k) for k in keys]
 
 
+@lru_cache(maxsize=4096)
 def _region(base: str, region_iri: str) -> str:
     parsed = iris.parse(base, region_iri) if region_iri else None
     return parsed[1][0] if parsed and parsed[0] == "region" else ""

@@ -17,7 +17,14 @@ from kg.iri import mint
 from kg.vocab import DCTERMS, HVP, RDF, XSD
 
 _BOOL = {True: f'"true"^^<{XSD.boolean}>', False: f'"false"^^<{XSD.boolean}>'}
-_CRITERION_PROPS = {"code": HVP.ipcCode, "category": HVP.seiCategory}
+# IRIs as ready N-Triples text, looked up once (the closed namespace is slow per access).
+_TYPE, _CLASSIFICATION, _PATENT = f"<{RDF.type}>", f"<{HVP.Classification}>", f"<{HVP.patent}>"
+_FLAGS = (f"<{HVP.valid}>", f"<{HVP.domestic}>", f"<{HVP.highValue}>")
+_REGION, _MEETS = f"<{HVP.region}>", f"<{HVP.meetsCriterion}>"
+_EVIDENCE, _VALIDITY = f"<{HVP.evidence}>", f"<{HVP.validityEvidence}>"
+_EVIDENCE_CLASS, _REASON, _CRITERION = f"<{HVP.Evidence}>", f"<{HVP.reason}>", f"<{HVP.criterion}>"
+_REFERENCES = f"<{DCTERMS.references}>"
+_CRITERION_PROPS = {"code": f"<{HVP.ipcCode}>", "category": f"<{HVP.seiCategory}>"}
 
 
 def graph_iri(base: str, profile: str, as_of: date) -> str:
@@ -59,33 +66,31 @@ class Writer:
         """Triples of one patent: flags = (valid, domestic, high_value)."""
         node = self.node_prefix + patent_iri.removeprefix(self.patent_prefix)
         s = f"<{node}> "
-        out = [f"{s}<{RDF.type}> <{HVP.Classification}> .\n",
-               f"{s}<{HVP.patent}> <{patent_iri}> .\n",
+        out = [f"{s}{_TYPE} {_CLASSIFICATION} .\n{s}{_PATENT} <{patent_iri}> .\n",
                s + self.head.replace(".\n", ".\n" + s, 1)]
-        for prop, value in zip((HVP.valid, HVP.domestic, HVP.highValue), flags, strict=True):
-            out.append(f"{s}<{prop}> {_BOOL[value]} .\n")
+        for prop, value in zip(_FLAGS, flags, strict=True):
+            out.append(f"{s}{prop} {_BOOL[value]} .\n")
         if region_iri:
-            out.append(f"{s}<{HVP.region}> <{region_iri}> .\n")
+            out.append(f"{s}{_REGION} <{region_iri}> .\n")
         for _, iri in criteria:
-            out.append(f"{s}<{HVP.meetsCriterion}> <{iri}> .\n")
+            out.append(f"{s}{_MEETS} <{iri}> .\n")
         for ev in evidence:
             out.extend(self._evidence(node, ev, criterion_iris.get(ev.key)))
         return "".join(out)
 
     def _evidence(self, node: str, ev: Evidence, criterion: str | None) -> Iterator[str]:
         iri = f"<{node}/{ev.key}>"
-        link = HVP.evidence if criterion else HVP.validityEvidence
-        yield f"<{node}> <{link}> {iri} .\n"
-        yield f"{iri} <{RDF.type}> <{HVP.Evidence}> .\n"
-        yield f"{iri} <{HVP.reason}> {literal(ev.reason)} .\n"
+        link = _EVIDENCE if criterion else _VALIDITY
+        yield f"<{node}> {link} {iri} .\n{iri} {_TYPE} {_EVIDENCE_CLASS} .\n"
+        yield f"{iri} {_REASON} {literal(ev.reason)} .\n"
         if criterion:
-            yield f"{iri} <{HVP.criterion}> <{criterion}> .\n"
+            yield f"{iri} {_CRITERION} <{criterion}> .\n"
         for name, value in ev.items.items():
             if name in _CRITERION_PROPS:
                 obj = f"<{value}>" if value.startswith("http") else literal(value)
-                yield f"{iri} <{_CRITERION_PROPS[name]}> {obj} .\n"
+                yield f"{iri} {_CRITERION_PROPS[name]} {obj} .\n"
             elif value.startswith(self.base) and name in ("member", "pledge", "award", "row"):
-                yield f"{iri} <{DCTERMS.references}> <{value}> .\n"
+                yield f"{iri} {_REFERENCES} <{value}> .\n"
 
 
 def load(store, graph: str, chunks: Iterable[str]) -> None:
