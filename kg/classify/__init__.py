@@ -26,13 +26,14 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from rdflib import Graph, URIRef
 
 from kg import iri as iris
 from kg.classify import engines, evidence, materialize
 from kg.classify.evidence import Evidence
-from kg.classify.results import table
+from kg.classify.results import iri_rows
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load
@@ -44,9 +45,8 @@ ENGINES = {"sparql": engines.sparql_sets, "pyshacl": engines.pyshacl_sets}
 graph_iri = materialize.graph_iri
 
 _PATENTS = """PREFIX hvp: <https://w3id.org/hvp/def#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?patent ?id ?region WHERE {
-  ?patent a hvp:InventionPatent ; dcterms:identifier ?id .
+SELECT ?patent ?region WHERE {
+  ?patent a hvp:InventionPatent .
   OPTIONAL { ?patent hvp:firstOwner/hvp:region ?region }
 }"""
 
@@ -85,7 +85,7 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
-    patents = _patents(store)
+    patents = _patents(store, base)
     sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
     found = _evidence(store, prof, shapes, as_of)
     rows, chunks = _rows(prof, base, as_of, patents, sets, found)
@@ -109,11 +109,16 @@ def _wanted(prof: Profile) -> list[URIRef]:
             *(shape for _, shape in prof.conditions), *(c.shape for c in prof.criteria)]
 
 
-def _patents(store: Store) -> dict[str, tuple[str, str]]:
-    """Invention patent IRI -> (patent id, first owner's region IRI or "")."""
+def _patents(store: Store, base: str = DEFAULT_BASE) -> dict[str, tuple[str, str]]:
+    """Invention patent IRI -> (patent id, first owner's region IRI or "").
+
+    The id is read back from the IRI that ingest minted (``{base}patent/{id}``, percent-encoded).
+    """
+    prefix = iris.mint(base, "patent", "")
     out: dict[str, tuple[str, str]] = {}
-    for row in table(store, _PATENTS):
-        out.setdefault(row["patent"], (row["id"], row["region"]))
+    for patent, region in iri_rows(store, _PATENTS):
+        local = patent[len(prefix):] if patent.startswith(prefix) else patent.rsplit("/", 1)[-1]
+        out.setdefault(patent, (unquote(local), region))
     return out
 
 

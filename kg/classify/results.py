@@ -28,6 +28,15 @@ def table(store: Store, query: str, bindings: dict | None = None) -> Table:
     return list(reader)
 
 
+def iri_rows(store: Store, query: str) -> list[list[str]]:
+    """Rows of a SELECT whose values are all IRIs (or unbound: ""), read from TSV."""
+    engine_query = getattr(store, "query", None)
+    if engine_query is None:
+        return [[t.value for t in row.values()] for row in store.select(query)]
+    data = engine_query(query).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+    return [[cell[1:-1] for cell in line.split("\t")] for line in data.split("\n")[1:] if line]
+
+
 def focus_set(store: Store, query: str, var: str = "focus") -> set[str]:
     """The IRIs bound to ``var`` by a SELECT (as plain strings).
 
