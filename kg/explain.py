@@ -101,11 +101,18 @@ class Explanation:
 
 def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = DEFAULT_PROFILE,
             base: str = DEFAULT_BASE) -> Explanation:
-    """Explain one invention patent (NotFound if the store has no such invention patent)."""
+    """Explain one patent (NotFound if the store has no such patent).
+
+    A utility model or design is never high-value: its explanation says so and has no criteria.
+    """
     prof = profile if isinstance(profile, Profile) else load(profile)
     patent = mint(base, "patent", patent_id)
-    _check_invention(store, patent, patent_id)
+    kind = _kind(store, patent, patent_id)
     graph = ensure(store, as_of, prof, base)
+    if kind != "InventionPatent":
+        return Explanation(patent_id, patent, as_of.isoformat(), prof.name, graph, False, False,
+                           "", False, [f"not an invention patent ({kind}): never high-value, "
+                                       "not classified"], [])
     bound = {"patent": ox.NamedNode(patent), "g": ox.NamedNode(graph)}
     result = table(store, _RESULT, bound)[0]
     reasons: dict[str, list[str]] = {}
@@ -121,13 +128,16 @@ def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = 
                        validity, checks)
 
 
-def _check_invention(store: Store, patent: str, patent_id: str) -> None:
-    kinds = {row["kind"] for row in table(store, _KIND, {"patent": ox.NamedNode(patent)})}
+def _kind(store: Store, patent: str, patent_id: str) -> str:
+    """InventionPatent, UtilityModel or DesignPatent (NotFound for an unknown patent)."""
+    kinds = {row["kind"].rsplit("#", 1)[-1]
+             for row in table(store, _KIND, {"patent": ox.NamedNode(patent)})}
     if not kinds:
         raise NotFound(f"no patent {patent_id!r} in the store")
-    if not any(k.endswith("#InventionPatent") for k in kinds):
-        raise NotFound(f"patent {patent_id!r} is not an invention patent; only invention "
-                       "patents are classified")
+    for kind in ("InventionPatent", "UtilityModel", "DesignPatent"):
+        if kind in kinds:
+            return kind
+    raise NotFound(f"{patent_id!r} is not a patent of the store")
 
 
 def _check(store: Store, prof: Profile, as_of: date, patent: str, key: str, shape: URIRef,

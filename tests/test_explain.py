@@ -88,8 +88,10 @@ def test_evidence_is_in_the_materialized_graph(small: LocalStore) -> None:
 def test_unknown_and_non_invention_patents(small: LocalStore) -> None:
     with pytest.raises(NotFound, match="no patent 'NOPE'"):
         explain(small, "NOPE", D)
-    with pytest.raises(NotFound, match="not an invention patent"):
-        explain(small, "CN-T05", D)
+    utility = explain(small, "CN-T05", D)
+    assert (utility.valid, utility.high_value, utility.criteria) == (False, False, [])
+    assert utility.validity == ["not an invention patent (UtilityModel): never high-value, "
+                                "not classified"]
 
 
 def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
