@@ -159,7 +159,8 @@ def _check(store: Store, prof: Profile, as_of: date, patent: str, key: str, shap
 
 
 def _label(prof: Profile, shape: URIRef, key: str) -> str:
-    labels = {lit.language: str(lit) for lit in prof.graph.objects(shape, RDFS.label)}
+    labels = {getattr(lit, "language", None): str(lit)
+              for lit in prof.graph.objects(shape, RDFS.label)}
     return labels.get("en") or next(iter(labels.values()), key)
 
 

@@ -108,7 +108,11 @@ class Profile:
             if key not in CRITERIA_ORDER:
                 raise InputError(f"profile {self.path}: criterion shape {shape} needs "
                                  f"skos:notation, one of {', '.join(CRITERIA_ORDER)}")
-            found[key] = Criterion(key, self.graph.value(shape, HVP.checks), shape)
+            criterion = self.graph.value(shape, HVP.checks)
+            if not isinstance(shape, URIRef) or not isinstance(criterion, URIRef):
+                raise InputError(f"profile {self.path}: criterion shape {shape} needs an IRI "
+                                 "and hvp:checks (an hvp:Criterion)")
+            found[key] = Criterion(key, criterion, shape)
         return tuple(found[k] for k in CRITERIA_ORDER if k in found)
 
     def prologue(self) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -126,7 +126,7 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
               as_of: date) -> dict[str, dict[str, Evidence]]:
     """Criterion or condition key -> patent IRI -> its evidence."""
     keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
-    results = engines.parallel([lambda shape=shape: evidence.run(store, prof, shapes, shape)
+    results = engines.parallel([partial(evidence.run, store, prof, shapes, shape)
                                 for _, shape in keyed])
     found: dict[str, dict[str, Evidence]] = {}
     for (key, _), grouped in zip(keyed, results, strict=True):

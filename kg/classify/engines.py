@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import TypeVar
 
 import pyoxigraph as ox
@@ -46,9 +47,8 @@ def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     """
     wanted = list(wanted)
     leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
-    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(
-        [lambda leaf=leaf: _leaf(store, shapes, leaf, targets) for leaf in leaves]),
-        strict=True))
+    jobs = [partial(_leaf, store, shapes, leaf, targets) for leaf in leaves]
+    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(jobs), strict=True))
 
     def conforming(shape: Node) -> set[str]:
         if shape not in cache:
@@ -58,7 +58,7 @@ def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     return {shape: conforming(shape) for shape in wanted}
 
 
-def parallel(jobs: list[Callable[[], T]]) -> list[T]:
+def parallel(jobs: Sequence[Callable[[], T]]) -> list[T]:
     """Run jobs in threads (one per CPU), results in order."""
     with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1) as pool:
         return list(pool.map(lambda job: job(), jobs))

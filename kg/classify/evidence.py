@@ -80,7 +80,7 @@ def _maintained(row: dict[str, str], profile: Profile, as_of: date) -> str:
 
 def _pledge(row: dict[str, str], profile: Profile, as_of: date) -> str:
     threshold = profile.parameters["pledgeThreshold"]
-    if profile.parameters["sumPledges"].toPython():
+    if str(profile.parameters["sumPledges"]) == "true":
         return (f"pledges registered by {as_of.isoformat()} total {row['total']} CNY "
                 f"(threshold {threshold})")
     number = row["pledge"].rsplit("/", 1)[-1]
@@ -103,7 +103,7 @@ def _lapsed(row: dict[str, str], profile: Profile, as_of: date) -> str:
 
 
 def _term(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    return f"term ended on {term_end(row['filing'], int(profile.parameters['termYears']))}"
+    return f"term ended on {term_end(row['filing'], int(str(profile.parameters['termYears'])))}"
 
 
 def term_end(filing: str, years: int) -> str:
