@@ -230,3 +230,31 @@ def cli_():
     from kg.cli import cli
 
     return cli
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=dataset())
+def test_evidence_queries_agree_with_the_shapes(tmp_path_factory, data) -> None:
+    """Every met criterion and every broken validity condition has real evidence, and
+    only those: the evidence queries restate the shapes' patterns, so they must agree."""
+    d, patents = data
+    folder = tmp_path_factory.mktemp("evidence") / "input"
+    write_folder(folder, patents)
+    store = store_for(folder)
+    result = classify(store, d)
+    rows = store.select(f"""PREFIX hvp: <https://w3id.org/hvp/def#>
+        SELECT ?patent ?e ?reason WHERE {{ GRAPH <{result.graph}> {{
+          ?c hvp:patent ?patent ; hvp:evidence|hvp:validityEvidence ?e . ?e hvp:reason ?reason
+        }} }}""")
+    found = {(r["patent"].value.rsplit("/", 1)[-1], r["e"].value.rsplit("/", 1)[-1]):
+             r["reason"].value for r in rows}
+    expected = set()
+    for row in result.rows:
+        expected |= {(row.patent_id, key) for key in row.criteria}
+        if not row.valid:
+            assert any(pid == row.patent_id for pid, _ in found), row
+    criteria_found = {k for k in found if k[1] in ("sei", "overseas", "maintained", "pledge",
+                                                   "award")}
+    assert criteria_found == expected
+    assert all(reason != key for (_, key), reason in found.items())
