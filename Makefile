@@ -23,6 +23,7 @@ demo: $(STAMP)
 	$(BIN)/hvp demo --out $(DEMO)
 	rm -rf $(STORE)
 	$(BIN)/hvp --store $(STORE) ingest $(DEMO)
+	$(BIN)/hvp --store $(STORE) indicators --years 2020-2024 --by nation
 
 run: demo
 	$(BIN)/hvp --store $(STORE) serve --host $(HOST) --port $(PORT)
