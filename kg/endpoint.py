@@ -26,7 +26,7 @@ from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.errors import QueryError, StoreError
-from kg.store import Row, Term
+from kg.store import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
     ox.RdfFormat.N_TRIPLES: "application/n-triples",
@@ -79,17 +79,10 @@ class EndpointStore:
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
-        result = self.query(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+        return rows_of(self.query(query, bindings))
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self.query(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("expected an ASK query")
-        return bool(result)
+        return boolean_of(self.query(query, bindings))
 
     def construct(self, query: str,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:

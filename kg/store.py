@@ -80,17 +80,10 @@ class LocalStore:
             raise StoreError(str(exc)) from exc
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
-        result = self.query(query, bindings)
-        if not isinstance(result, ox.QuerySolutions):
-            raise QueryError("expected a SELECT query")
-        names = [v.value for v in result.variables]
-        return [{n: s[n] for n in names if s[n] is not None} for s in result]
+        return rows_of(self.query(query, bindings))
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
-        result = self.query(query, bindings)
-        if not isinstance(result, ox.QueryBoolean):
-            raise QueryError("expected an ASK query")
-        return bool(result)
+        return boolean_of(self.query(query, bindings))
 
     def construct(self, query: str,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
@@ -156,6 +149,21 @@ class LocalStore:
     def close(self) -> None:
         """Release the store (and its directory lock) now rather than at garbage collection."""
         self.engine = None  # type: ignore[assignment]
+
+
+def rows_of(result: object) -> list[Row]:
+    """The solutions of a SELECT result as dicts of bound variables."""
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    names = [v.value for v in result.variables]
+    return [{n: s[n] for n in names if s[n] is not None} for s in result]
+
+
+def boolean_of(result: object) -> bool:
+    """The answer of an ASK result."""
+    if not isinstance(result, ox.QueryBoolean):
+        raise QueryError("expected an ASK query")
+    return bool(result)
 
 
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
