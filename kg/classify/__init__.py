@@ -22,6 +22,8 @@ first owner's ISO 3166-2 code for domestic patents, else "". Results and evidenc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
@@ -85,12 +87,18 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
-    patents = _patents(store, base)
-    sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
-    found = _evidence(store, prof, shapes, as_of)
-    rows, chunks = _rows(prof, base, as_of, patents, sets, found)
+    # The evidence queries run beside the shape queries: the engine evaluates them without the
+    # GIL, so one query's evaluation overlaps another's parsing in Python.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background:
+        evidence_future = background.submit(_evidence, store, prof, shapes, as_of)
+        patents = _patents(store, base)
+        sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
+        found = evidence_future.result()
     graph = materialize.graph_iri(base, prof.name, as_of)
-    materialize.load(store, graph, chunks)
+    writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
+    with materialize.Loader(store, graph) as put:
+        rows = _rows(prof, writer, patents, sets, found, put)
+        put(writer.graph_node())
     return Classification(prof.name, as_of, engine, rows, graph)
 
 
@@ -99,7 +107,7 @@ def ensure(store: Store, as_of: date, profile: str | Path | Profile = DEFAULT_PR
     """The classification graph, computed now unless already materialized (ingest drops it)."""
     prof = _profile(profile)
     graph = materialize.graph_iri(base, prof.name, as_of)
-    if not store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+    if not materialize.is_complete(store, graph):
         classify(store, as_of, profile=prof, base=base)
     return graph
 
@@ -138,16 +146,18 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
     return found
 
 
-def _rows(prof: Profile, base: str, as_of: date, patents: dict[str, tuple[str, str]],
-          sets: dict[URIRef, set[str]], found: dict[str, dict[str, Evidence]]):
-    """The output rows (sorted by id) and the N-Triples chunks of the graph."""
-    writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
+def _rows(prof: Profile, writer: materialize.Writer, patents: dict[str, tuple[str, str]],
+          sets: dict[URIRef, set[str]], found: dict[str, dict[str, Evidence]],
+          put: Callable[[str], None], chunk: int = 50_000) -> list[ClassRow]:
+    """The output rows (sorted by id); the graph's N-Triples go to ``put`` in chunks."""
+    base = writer.base
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     criteria = [(c.key, sets[c.shape]) for c in prof.criteria]
     conditions = [(key, sets[shape]) for key, shape in prof.conditions]
-    rows, chunks = [], [writer.graph_node()]
+    rows: list[ClassRow] = []
+    triples: list[str] = []
     for patent, (patent_id, region_iri) in sorted(patents.items(), key=lambda kv: kv[1][0]):
         valid, domestic = patent in valid_set, patent in domestic_set
         met = [key for key, members in criteria if valid and patent in members]
@@ -155,11 +165,16 @@ def _rows(prof: Profile, base: str, as_of: date, patents: dict[str, tuple[str, s
         row = ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met))
         rows.append(row)
         keys = met if valid else [k for k, members in conditions if patent not in members]
-        chunks.append(writer.row(
+        triples.append(writer.row(
             patent, patent_id, (row.valid, row.domestic, row.high_value),
             region_iri if domestic else "", [(k, criterion_iris[k]) for k in met],
             _evidence_for(found, keys, patent), criterion_iris))
-    return rows, chunks
+        if len(triples) >= chunk:
+            put("".join(triples))
+            triples.clear()
+    if triples:
+        put("".join(triples))
+    return rows
 
 
 def _evidence_for(found: dict[str, dict[str, Evidence]], keys: list[str],

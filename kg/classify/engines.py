@@ -40,15 +40,18 @@ def is_composite(shapes: Graph, shape: Node) -> bool:
 
 
 def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
-                targets: set[str]) -> dict[URIRef, set[str]]:
+                targets: set[str], workers: int | None = None) -> dict[URIRef, set[str]]:
     """Conforming sets of ``wanted`` shapes, one compiled query per leaf shape.
 
-    The leaf queries run concurrently (the engine releases the GIL while it evaluates).
+    The leaf queries run concurrently, ``workers`` at a time (default: one per CPU; the engine
+    releases the GIL while it evaluates).
     """
     wanted = list(wanted)
     leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
-    jobs = [partial(_leaf, store, shapes, leaf, targets) for leaf in leaves]
-    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(jobs), strict=True))
+    classes = {c for leaf in leaves for c in shapes.objects(leaf, SH.targetClass)}
+    plain = leaf_classes(store, classes)
+    jobs = [partial(_leaf, store, shapes, leaf, targets, plain) for leaf in leaves]
+    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(jobs, workers), strict=True))
 
     def conforming(shape: Node) -> set[str]:
         if shape not in cache:
@@ -58,9 +61,10 @@ def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     return {shape: conforming(shape) for shape in wanted}
 
 
-def parallel(jobs: Sequence[Callable[[], T]]) -> list[T]:
-    """Run jobs in threads (one per CPU), results in order."""
-    with ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1) as pool:
+def parallel(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
+    """Run jobs in threads (``workers``, default one per CPU), results in order."""
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=min(len(jobs), workers) or 1) as pool:
         return list(pool.map(lambda job: job(), jobs))
 
 
@@ -76,9 +80,17 @@ def _leaves(shapes: Graph, shape: Node) -> Iterator[Node]:
             yield from _leaves(shapes, member)
 
 
-def _leaf(store: Store, shapes: Graph, shape: Node, targets: set[str]) -> set[str]:
+def leaf_classes(store: Store, classes: Iterable[Node]) -> frozenset[Node]:
+    """The classes that have no subclass in the store's default graph (one ASK each)."""
+    return frozenset(c for c in classes if not store.ask(
+        f"ASK {{ ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{c}> }}"))
+
+
+def _leaf(store: Store, shapes: Graph, shape: Node, targets: set[str],
+          plain: frozenset[Node] = frozenset()) -> set[str]:
     if (shape, SH.targetClass, None) in shapes:
-        return targets - focus_set(store, compile_violations(shapes, shape).query)
+        query = compile_violations(shapes, shape, as_set=True, leaf_classes=plain).query
+        return targets - focus_set(store, query)
     return focus_set(store, compile_shape(shapes, shape).query) & targets
 
 

@@ -1,28 +1,39 @@
-"""Writing a classification and its evidence into its named graph, as one bulk load.
+"""Writing a classification and its evidence into its named graph.
 
 The graph (``{base}graph/classification/{profile}/{as_of}``, see docs/model.md) is dropped and
-reloaded from N-Triples generated here: one ``hvp:Classification`` node per invention patent,
-one ``hvp:Evidence`` node per met criterion (and per broken validity condition).
+reloaded from N-Triples generated here: one classification node per invention patent,
+one evidence node per met criterion (and per broken validity condition). The profile and the
+as-of date are stated once, on the graph node, not on every classification node, and
+the nodes carry no ``rdf:type``: the rdfs:domain of ``hvp:patent`` (``hvp:Classification``) and
+the range of ``hvp:evidence`` (``hvp:Evidence``) state it; the triples cost a quarter of the load
+time (docs/model.md).
+
+The N-Triples are loaded in chunks by a background thread (the engine releases the GIL while it
+loads), so generating the next chunk overlaps loading the last one. The graph node's
+``dcterms:created`` is loaded last: a graph without it is incomplete (an interrupted run) and
+:func:`is_complete` says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
+from types import TracebackType
 
 import pyoxigraph as ox
 
 from kg.classify.evidence import Evidence
 from kg.iri import mint
-from kg.vocab import DCTERMS, HVP, RDF, XSD
+from kg.vocab import DCTERMS, HVP, XSD
 
 _BOOL = {True: f'"true"^^<{XSD.boolean}>', False: f'"false"^^<{XSD.boolean}>'}
 # IRIs as ready N-Triples text, looked up once (the closed namespace is slow per access).
-_TYPE, _CLASSIFICATION, _PATENT = f"<{RDF.type}>", f"<{HVP.Classification}>", f"<{HVP.patent}>"
+_PATENT = f"<{HVP.patent}>"
 _FLAGS = (f"<{HVP.valid}>", f"<{HVP.domestic}>", f"<{HVP.highValue}>")
 _REGION, _MEETS = f"<{HVP.region}>", f"<{HVP.meetsCriterion}>"
 _EVIDENCE, _VALIDITY = f"<{HVP.evidence}>", f"<{HVP.validityEvidence}>"
-_EVIDENCE_CLASS, _REASON, _CRITERION = f"<{HVP.Evidence}>", f"<{HVP.reason}>", f"<{HVP.criterion}>"
+_REASON, _CRITERION = f"<{HVP.reason}>", f"<{HVP.criterion}>"
 _REFERENCES = f"<{DCTERMS.references}>"
 _CRITERION_PROPS = {"code": f"<{HVP.ipcCode}>", "category": f"<{HVP.seiCategory}>"}
 
@@ -51,14 +62,15 @@ class Writer:
         self.base, self.profile, self.as_of = base, profile_name, as_of
         self.patent_prefix = mint(base, "patent", "")
         self.node_prefix = node_iri(base, profile_name, as_of, "")
-        self.head = (f"<{HVP.profile}> <{profile_iri}> .\n"
-                     f'<{HVP.asOf}> "{as_of.isoformat()}"^^<{XSD.date}> .\n')
+        self.profile_iri = profile_iri
 
     def graph_node(self) -> str:
+        """The graph node's triples; ``dcterms:created`` last (it marks the graph complete)."""
         g = f"<{graph_iri(self.base, self.profile, self.as_of)}> "
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
-        return (g + self.head.replace(".\n", ".\n" + g, 1)
-                + g + f'<{DCTERMS.created}> "{now}"^^<{XSD.dateTime}> .\n')
+        return (f"{g}<{HVP.profile}> <{self.profile_iri}> .\n"
+                f'{g}<{HVP.asOf}> "{self.as_of.isoformat()}"^^<{XSD.date}> .\n'
+                f'{g}<{DCTERMS.created}> "{now}"^^<{XSD.dateTime}> .\n')
 
     def row(self, patent_iri: str, patent_id: str, flags: tuple[bool, bool, bool],
             region_iri: str, criteria: Iterable[tuple[str, str]],
@@ -66,8 +78,7 @@ class Writer:
         """Triples of one patent: flags = (valid, domestic, high_value)."""
         node = self.node_prefix + patent_iri.removeprefix(self.patent_prefix)
         s = f"<{node}> "
-        out = [f"{s}{_TYPE} {_CLASSIFICATION} .\n{s}{_PATENT} <{patent_iri}> .\n",
-               s + self.head.replace(".\n", ".\n" + s, 1)]
+        out = [f"{s}{_PATENT} <{patent_iri}> .\n"]
         for prop, value in zip(_FLAGS, flags, strict=True):
             out.append(f"{s}{prop} {_BOOL[value]} .\n")
         if region_iri:
@@ -81,8 +92,7 @@ class Writer:
     def _evidence(self, node: str, ev: Evidence, criterion: str | None) -> Iterator[str]:
         iri = f"<{node}/{ev.key}>"
         link = _EVIDENCE if criterion else _VALIDITY
-        yield f"<{node}> {link} {iri} .\n{iri} {_TYPE} {_EVIDENCE_CLASS} .\n"
-        yield f"{iri} {_REASON} {literal(ev.reason)} .\n"
+        yield f"<{node}> {link} {iri} .\n{iri} {_REASON} {literal(ev.reason)} .\n"
         if criterion:
             yield f"{iri} {_CRITERION} <{criterion}> .\n"
         for name, value in ev.items.items():
@@ -93,8 +103,39 @@ class Writer:
                 yield f"{iri} {_REFERENCES} <{value}> .\n"
 
 
-def load(store, graph: str, chunks: Iterable[str]) -> None:
-    """Replace the named graph with the generated triples (one bulk load)."""
-    store.update(f"DROP SILENT GRAPH <{graph}>")
-    data = "".join(chunks).encode("utf-8")
-    store.load(data, ox.RdfFormat.N_TRIPLES, ox.NamedNode(graph))
+def is_complete(store, graph: str) -> bool:
+    """True if the graph was written to the end (its node has ``dcterms:created``)."""
+    return bool(store.ask(f"ASK {{ GRAPH <{graph}> {{ <{graph}> <{DCTERMS.created}> ?t }} }}"))
+
+
+class Loader:
+    """Replaces a named graph with N-Triples chunks, loaded in order by one background thread.
+
+    ``with Loader(store, graph) as put: put(chunk) ...``: the graph is dropped first; leaving
+    the block waits for every load and raises the first error.
+    """
+
+    def __init__(self, store, graph: str) -> None:
+        self.store, self.graph = store, ox.NamedNode(graph)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-load")
+        self.pending: list[Future] = []
+
+    def __enter__(self):
+        self.store.update(f"DROP SILENT GRAPH {self.graph}")
+        return self.put
+
+    def put(self, chunk: str) -> None:
+        """Queue one chunk of N-Triples (at most one waits while another loads)."""
+        if len(self.pending) > 1:
+            self.pending.pop(0).result()
+        data = chunk.encode("utf-8")
+        self.pending.append(self.pool.submit(self.store.load, data, ox.RdfFormat.N_TRIPLES,
+                                             self.graph))
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)

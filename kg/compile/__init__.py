@@ -9,7 +9,7 @@ over the set of value nodes reached by the path. See docs/compiler.md for the su
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal
@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from kg.compile.compiler import Compiler
 from kg.compile.shapes import SH
-from kg.compile.text import binding_values, indent, substitute
+from kg.compile.text import binding_values, indent, substitute, undistinct
 from kg.errors import InputError
 
 __all__ = ["CompiledShape", "compile_shape", "compile_violations", "instantiate"]
@@ -52,10 +52,12 @@ def instantiate(shapes: Graph, bindings: Mapping[str, Node] | None) -> Graph:
     return out
 
 
-def _compiler(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | None) -> Compiler:
+def _compiler(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | None,
+              leaf_classes: Iterable[Node] = ()) -> Compiler:
     if (shape, None, None) not in shapes:
         raise InputError(f"no shape {shape} in the shapes graph")
-    return Compiler(instantiate(shapes, bindings) if bindings else shapes)
+    return Compiler(instantiate(shapes, bindings) if bindings else shapes,
+                    leaf_classes=frozenset(leaf_classes))
 
 
 def compile_shape(shapes: Graph, shape: Node,
@@ -68,16 +70,24 @@ def compile_shape(shapes: Graph, shape: Node,
 
 
 def compile_violations(shapes: Graph, shape: Node,
-                       bindings: Mapping[str, Node] | None = None) -> CompiledShape:
+                       bindings: Mapping[str, Node] | None = None, *, as_set: bool = False,
+                       leaf_classes: Iterable[Node] = ()) -> CompiledShape:
     """Compile ``shape`` to a SELECT of ``?focus ?constraint``: each violating focus node with
     the index (xsd:integer) into ``constraints`` of each constraint it violates. Constraints
     of nested shapes are reported as the sh:node/sh:or/... constraint that uses them, and
-    property shapes' constraints as their own, as pySHACL reports them."""
-    compiler = _compiler(shapes, shape, bindings)
+    property shapes' constraints as their own, as pySHACL reports them.
+
+    ``as_set=True``: the caller reads the answers as a set, so the query may repeat a row
+    (no DISTINCT at the top). ``leaf_classes``: target classes that have no subclasses in the
+    data graph; their targets are plain ``rdf:type`` triples. Both give the same set of
+    answers, faster (docs/compiler.md, "Options for set readers")."""
+    compiler = _compiler(shapes, shape, bindings, leaf_classes)
     parts = compiler.violator_parts(shape, compiler.targets(shape))
-    branches = [f"{{ {p.violators}\n  BIND({i} AS ?constraint) }}" for i, p in enumerate(parts)]
+    sets = [undistinct(p.violators) if as_set else p.violators for p in parts]
+    branches = [f"{{ {s}\n  BIND({i} AS ?constraint) }}" for i, s in enumerate(sets)]
     where = "\nUNION\n".join(branches) or "{ VALUES (?focus ?constraint) { } }"
-    query = (f"{compiler.prologue.text()}SELECT DISTINCT ?focus ?constraint WHERE {{\n"
+    select = "SELECT" if as_set else "SELECT DISTINCT"
+    query = (f"{compiler.prologue.text()}{select} ?focus ?constraint WHERE {{\n"
              f"{indent(where)}\n}}\n")
     constraints = tuple((p.shape, p.parameter, p.value) for p in parts)
     return CompiledShape(shape, query, constraints)

@@ -24,6 +24,8 @@ from kg.compile.shapes import (
 from kg.compile.text import EMPTY, n3, select_focus, union
 from kg.errors import CompileError
 
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
 # Features refused by name, with the reason given in the error.
 REFUSED: dict[Node, str] = {
     SH.closed: "sh:closed", SH.ignoredProperties: "sh:closed", SH.languageIn: "sh:languageIn",
@@ -53,6 +55,9 @@ class Compiler:
     g: Graph
     prologue: sparql.Prologue = field(default_factory=sparql.Prologue)
     stack: tuple = ()
+    # Target classes that the caller knows to have no subclasses in the data graph: their
+    # focus nodes are plain ``rdf:type`` triples, unique, so no path and no DISTINCT is needed.
+    leaf_classes: frozenset = frozenset()
 
     @cached_property
     def custom_parameters(self) -> set[Node]:
@@ -124,9 +129,9 @@ class Compiler:
         classes = sorted(self.g.objects(shape, SH.targetClass), key=str)
         if has_implicit_class_target(self.g, shape):
             classes.append(shape)
-        type_path = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
-                    "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
-        sets += [select_focus(f"?focus {type_path} {n3(c)} .") for c in classes]
+        type_path = f"{_RDF_TYPE}/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+        sets += [f"{{ ?focus {_RDF_TYPE} {n3(c)} }}" if c in self.leaf_classes
+                 else select_focus(f"?focus {type_path} {n3(c)} .") for c in classes]
         sets += [select_focus(f"?focus {n3(p)} ?object .")
                  for p in sorted(self.g.objects(shape, SH.targetSubjectsOf), key=str)]
         sets += [select_focus(f"?subject {n3(p)} ?focus .")

@@ -82,6 +82,14 @@ def select_focus(where: str) -> str:
     return f"{{ SELECT DISTINCT ?focus WHERE {{\n{indent(where)}\n}} }}"
 
 
+def undistinct(focus_set: str) -> str:
+    """A set made by :func:`select_focus` without its DISTINCT (for a reader that builds a set
+    anyway); any other pattern unchanged."""
+    head = "{ SELECT DISTINCT ?focus WHERE {"
+    return "{ SELECT ?focus WHERE {" + focus_set[len(head):] if focus_set.startswith(head) \
+        else focus_set
+
+
 def union(sets: list[str]) -> str:
     """One set of the union of sets (an empty set for none)."""
     if not sets:
