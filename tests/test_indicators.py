@@ -15,6 +15,7 @@ from test_indicators_data import EXPECTED_2020, EXPECTED_2024, load_fixture, wri
 
 from kg import indicators, reference
 from kg.cli import cli
+from kg.demo import generate
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -212,3 +213,27 @@ def test_another_profile_by_name_and_by_file(store: LocalStore) -> None:
     assert graph.value == f"{DEFAULT_BASE}graph/indicators/cnipa-2026-four"
     with pytest.raises(InputError, match="unknown profile"):
         indicators.compute(store, [2024], profile="no-such-profile")
+
+
+def test_counting_without_keeping_classifications_gives_the_same_rows(
+        result: indicators.IndicatorSet, tmp_path: Path) -> None:
+    """keep_classifications=False counts the rows of an unwritten classification in Python;
+    the default counts the materialized graph with counts.rq. Same rule, same numbers, and
+    nothing is written."""
+    fresh = LocalStore()
+    reference.ensure(fresh)
+    load_fixture(fresh, tmp_path)
+    before = len(fresh)
+    lean = indicators.compute(fresh, [2020, 2024, 2025], keep_classifications=False)
+    assert len(fresh) == before
+    assert lean.rows == result.rows and lean.warnings == result.warnings
+
+
+def test_counting_without_keeping_agrees_on_demo_data(tmp_path: Path) -> None:
+    demo_store = LocalStore()
+    reference.ensure(demo_store)
+    generate(tmp_path / "demo", patents=3_000, seed=11)
+    ingest(demo_store, [tmp_path / "demo"], base=DEFAULT_BASE)
+    lean = indicators.compute(demo_store, [2022, 2024], keep_classifications=False)
+    kept = indicators.compute(demo_store, [2022, 2024])
+    assert lean.rows == kept.rows and sum(r.high_value_count for r in kept.rows) > 0

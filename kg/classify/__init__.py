@@ -81,8 +81,13 @@ def _profile(profile: str | Path | Profile) -> Profile:
 
 
 def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAULT_PROFILE,
-             engine: str = "sparql", base: str = DEFAULT_BASE) -> Classification:
-    """Classify every invention patent and materialize results and evidence."""
+             engine: str = "sparql", base: str = DEFAULT_BASE,
+             store_graph: bool = True) -> Classification:
+    """Classify every invention patent and materialize results and evidence.
+
+    ``store_graph=False`` only computes the rows: no evidence, nothing written, ``graph`` is
+    "" (for a caller that needs the counts once, e.g. indicators that keep no classification).
+    """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = _profile(profile)
@@ -90,14 +95,18 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
     # The evidence queries run beside the shape queries: the engine evaluates them without the
     # GIL, so one query's evaluation overlaps another's parsing in Python.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background:
-        evidence_future = background.submit(_evidence, store, prof, shapes, as_of)
+        evidence_future = background.submit(_evidence, store, prof, shapes, as_of) \
+            if store_graph else None
         patents = _patents(store, base)
         sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
-        found = evidence_future.result()
+        found = evidence_future.result() if evidence_future else {}
+    if not store_graph:
+        return Classification(prof.name, as_of, engine, _rows(prof, None, patents, sets, found,
+                                                              None, base), "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
     with materialize.Loader(store, graph) as put:
-        rows = _rows(prof, writer, patents, sets, found, put)
+        rows = _rows(prof, writer, patents, sets, found, put, base)
         put(writer.graph_node())
     return Classification(prof.name, as_of, engine, rows, graph)
 
@@ -146,11 +155,11 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
     return found
 
 
-def _rows(prof: Profile, writer: materialize.Writer, patents: dict[str, tuple[str, str]],
+def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, tuple[str, str]],
           sets: dict[URIRef, set[str]], found: dict[str, dict[str, Evidence]],
-          put: Callable[[str], None], chunk: int = 50_000) -> list[ClassRow]:
-    """The output rows (sorted by id); the graph's N-Triples go to ``put`` in chunks."""
-    base = writer.base
+          put: Callable[[str], None] | None, base: str, chunk: int = 50_000) -> list[ClassRow]:
+    """The output rows (sorted by id); the graph's N-Triples go to ``put`` in chunks (none
+    without a writer)."""
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
@@ -164,6 +173,8 @@ def _rows(prof: Profile, writer: materialize.Writer, patents: dict[str, tuple[st
         region = _region(base, region_iri) if domestic else ""
         row = ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met))
         rows.append(row)
+        if writer is None or put is None:
+            continue
         keys = met if valid else [k for k, members in conditions if patent not in members]
         triples.append(writer.row(
             patent, patent_id, (row.valid, row.domestic, row.high_value),
