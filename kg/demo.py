@@ -406,11 +406,11 @@ class _Writer:
                               _DAYS[gday] if gday is not None else "",
                               _DAYS[lday] if lday is not None else "", ipc, owners, family])
         if s.pledge_y is not None and gday is not None:
-            if rng.random() < 0.3 and s.pledge_y > s.gy + 1:
+            if rng.random() < 0.3 and s.gy is not None and s.pledge_y > s.gy + 1:
                 self.pledge(pid, self.day(s.pledge_y - 1, gday), rng.randrange(1, 99) * 100_000)
             amount = PLEDGE_THRESHOLD if rng.random() < 0.1 else rng.randrange(1001, 30000) * 10_000
             self.pledge(pid, self.day(s.pledge_y, gday), amount)
-        if s.small_pledges and gday is not None and s.gy < 2024:
+        if s.small_pledges and gday is not None and s.gy is not None and s.gy < 2024:
             self._small_pledges(pid, gday)
         if s.award_y is not None:
             self.award(pid, s.award_y)
@@ -497,12 +497,12 @@ class _Writer:
         rng = self.rng
         fy = rng.randrange(2012, 2025)
         fday = self.day(fy)
-        gday = fday + 90 + int(330 * rng.random())
-        gday = gday if gday <= LAST_DAY else None
+        grant = fday + 90 + int(330 * rng.random())
+        gday = grant if grant <= LAST_DAY else None
         lday = None
         if gday is not None and rng.random() < 0.3:
-            lday = gday + 200 + int(1500 * rng.random())
-            lday = lday if lday <= LAST_DAY else None
+            lapse = gday + 200 + int(1500 * rng.random())
+            lday = lapse if lapse <= LAST_DAY else None
         pid = self.patent_id(fy, 2 if kind == "utility_model" else 3)
         if kind == "design":
             ipc, title = "", "外观设计" + rng.choice(("（手机）", "（座椅）", "（灯具）", "（瓶）"))
@@ -558,18 +558,18 @@ def _base(w: _Writer) -> None:
         fy = rng.randint(2003, 2016)
         gy = fy + rng.randint(1, 3)
         w.domestic(_Spec(fy, gy, rng.randint(gy + 1, 2020), sei=rng.random() < 0.3))
-    for go, k in _OVERSEAS.items():
-        for _ in range(w.n(k * 1000)):
+    for go, thousands in _OVERSEAS.items():
+        for _ in range(w.n(thousands * 1000)):
             fy = rng.randint(max(2008, go - 5), go - 1)
             w.domestic(_Spec(fy, min(fy + rng.randint(1, 4), 2024), sei=rng.random() < 0.3,
                              overseas_y=go))
-    for pg, k in _PLEDGES.items():
-        for _ in range(w.n(k * 1000)):
+    for pg, thousands in _PLEDGES.items():
+        for _ in range(w.n(thousands * 1000)):
             gy = rng.randint(pg - 4, pg - 1)
             w.domestic(_Spec(rng.randint(max(2006, gy - 4), gy - 1), gy, pledge_y=pg,
                              sei=rng.random() < 0.2))
-    for ay, k in _AWARD_YEARS.items():
-        for _ in range(w.n(k * 1000)):
+    for ay, thousands in _AWARD_YEARS.items():
+        for _ in range(w.n(thousands * 1000)):
             gy = rng.randint(max(2006, ay - 6), ay)
             w.domestic(_Spec(rng.randint(max(2005, gy - 4), gy - 1), gy, award_y=ay,
                              sei=rng.random() < 0.4))

@@ -173,17 +173,17 @@ def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, t
         region = _region(base, region_iri) if domestic else ""
         row = ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met))
         rows.append(row)
-        if writer is None or put is None:
+        if writer is None:
             continue
         keys = met if valid else [k for k, members in conditions if patent not in members]
         triples.append(writer.row(
             patent, patent_id, (row.valid, row.domestic, row.high_value),
             region_iri if domestic else "", [(k, criterion_iris[k]) for k in met],
             _evidence_for(found, keys, patent), criterion_iris))
-        if len(triples) >= chunk:
+        if len(triples) >= chunk and put is not None:
             put("".join(triples))
             triples.clear()
-    if triples:
+    if triples and put is not None:
         put("".join(triples))
     return rows
 
