@@ -140,23 +140,20 @@ def _patents(store: Store, base: str = DEFAULT_BASE) -> dict[str, tuple[str, str
 
 
 def _evidence(store: Store, prof: Profile, shapes: Graph,
-              as_of: date) -> dict[str, dict[str, Evidence]]:
-    """Criterion or condition key -> patent IRI -> its evidence."""
+              as_of: date) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """Criterion or condition key -> patent IRI -> its evidence rows (smallest first).
+
+    Rows are described (:func:`_evidence_for`) only for the patents whose graph needs them: a
+    criterion's rows for a patent that is not valid are never read.
+    """
     keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
     results = engines.parallel([partial(evidence.run, store, prof, shapes, shape)
                                 for _, shape in keyed])
-    found: dict[str, dict[str, Evidence]] = {}
-    for (key, _), grouped in zip(keyed, results, strict=True):
-        found[key] = {}
-        for patent, rows in grouped.items():
-            rows = evidence.supporting(key, rows)
-            if rows:
-                found[key][patent] = evidence.describe(key, rows[0], prof, as_of)
-    return found
+    return {key: grouped for (key, _), grouped in zip(keyed, results, strict=True)}
 
 
 def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, tuple[str, str]],
-          sets: dict[URIRef, set[str]], found: dict[str, dict[str, Evidence]],
+          sets: dict[URIRef, set[str]], found: dict[str, dict[str, list[dict[str, str]]]],
           put: Callable[[str], None] | None, base: str, chunk: int = 50_000) -> list[ClassRow]:
     """The output rows (sorted by id); the graph's N-Triples go to ``put`` in chunks (none
     without a writer)."""
@@ -179,7 +176,7 @@ def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, t
         triples.append(writer.row(
             patent, patent_id, (row.valid, row.domestic, row.high_value),
             region_iri if domestic else "", [(k, criterion_iris[k]) for k in met],
-            _evidence_for(found, keys, patent), criterion_iris))
+            _evidence_for(found, keys, patent, prof, writer.as_of), criterion_iris))
         if len(triples) >= chunk and put is not None:
             put("".join(triples))
             triples.clear()
@@ -188,9 +185,15 @@ def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, t
     return rows
 
 
-def _evidence_for(found: dict[str, dict[str, Evidence]], keys: list[str],
-                  patent: str) -> list[Evidence]:
-    return [found.get(k, {}).get(patent) or Evidence(k, k) for k in keys]
+def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],
+                  patent: str, prof: Profile, as_of: date) -> list[Evidence]:
+    """The evidence of ``patent`` for each key: its first supporting row, described (a bare
+    placeholder when the profile has no evidence query or no row supports it)."""
+    out = []
+    for key in keys:
+        rows = evidence.supporting(key, found.get(key, {}).get(patent, []))
+        out.append(evidence.describe(key, rows[0], prof, as_of) if rows else Evidence(key, key))
+    return out
 
 
 @lru_cache(maxsize=4096)

@@ -41,7 +41,8 @@ def run(store: Store, profile: Profile, shapes: Graph, shape: URIRef,
     for row in table(store, query, bindings):
         grouped.setdefault(row["this"], []).append(row)
     for rows in grouped.values():
-        rows.sort(key=lambda r: tuple(sorted(r.items())))
+        if len(rows) > 1:
+            rows.sort(key=lambda r: tuple(sorted(r.items())))
     return grouped
 
 
