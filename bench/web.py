@@ -3,6 +3,8 @@
 Same data (the demo generator, ingested into an on-disk store; the engine serves a copy of it
 read-only), same queries, same client: N threads with keep-alive connections, for D seconds per
 (query, server). Reports requests/s, p50 and p95 latency, and the ratio p50(web) / p50(engine).
+For point lookups it also measures the floor of any Python web layer: a bare WSGI app on the
+same waitress, answering a fixed result without running a query (bench/bare_wsgi.py).
 
     .venv/bin/python bench/web.py             # 20 s per run, 8 threads, 20,000 patents
     .venv/bin/python bench/web.py --quick     # 3 s per run
@@ -135,7 +137,13 @@ def main() -> None:
         procs.append(subprocess.Popen(
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
              "--bind", f"127.0.0.1:{engine_port}"], stderr=subprocess.DEVNULL))
+        bare_port = free_port()
+        procs.append(subprocess.Popen(
+            [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{bare_port}",
+             f"--threads={args.threads}", "bare_wsgi:app"], cwd=Path(__file__).parent,
+            stderr=subprocess.DEVNULL))
         wait_up(web_port, "/healthz")
+        wait_up(bare_port, "/")
         wait_up(engine_port, "/query?query=" + quote("ASK {}"))
         scenarios = {"point lookup": [POINT % i for i in ids[:2000]], "aggregate": [AGGREGATE]}
         print(f"{args.threads} client threads, {seconds:g} s per run, "
@@ -148,8 +156,13 @@ def main() -> None:
             web = load(web_port, "/sparql", queries, args.threads, seconds)
             engine = load(engine_port, "/query", queries, args.threads, seconds)
             ratio = web[1] / engine[1] if engine[1] else float("nan")
-            for label, r in (("hvp serve /sparql", web), ("oxigraph serve", engine)):
-                extra = f"{ratio:.2f}x" if label.startswith("hvp") else ""
+            rows = [("hvp serve /sparql", web, f"{ratio:.2f}x"), ("oxigraph serve", engine, "")]
+            if name == "point lookup":
+                load(bare_port, "/sparql", queries, args.threads, 1.0)
+                bare = load(bare_port, "/sparql", queries, args.threads, seconds)
+                rows.append(("floor: bare WSGI on waitress, no query", bare,
+                             f"{bare[1] / engine[1]:.2f}x" if engine[1] else ""))
+            for label, r, extra in rows:
                 print(f"| {name} | {label} | {r[0]:,.0f} | {r[1]:.2f} | {r[2]:.2f} | {r[3]} "
                       f"| {extra} |")
     finally:
