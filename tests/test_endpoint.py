@@ -130,3 +130,32 @@ def test_query_form_and_values() -> None:
     assert query_form("# SELECT\nask {}") == "ASK"
     assert with_values("SELECT * {}", {"x": ox.Literal("a")}) == \
         'SELECT * {}\nVALUES (?x) { ("a") }'
+
+
+def test_classify_and_indicators_on_the_remote_engine(server: str, tmp_path: Path) -> None:
+    """The compiled queries run in a real `oxigraph serve`: same rows as the embedded store,
+    the graph with its evidence is written there, explain and the indicators read it."""
+    from datetime import date
+
+    from kg import classify, explain, indicators
+    from kg.demo import generate
+
+    local = LocalStore()
+    reference.ensure(local)
+    generate(tmp_path / "demo", patents=2_000, seed=5)
+    ingest(local, [tmp_path / "demo"], base=DEFAULT_BASE)
+    buffer = io.BytesIO()
+    local.dump(buffer, ox.RdfFormat.N_QUADS)
+    remote = EndpointStore(f"{server}/query")
+    remote.update("DROP ALL")
+    remote.load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
+    as_of = date(2024, 12, 31)
+    here, there = classify.classify(local, as_of), classify.classify(remote, as_of)
+    assert there.rows == here.rows and any(r.high_value for r in there.rows)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <%s> { ?s ?p ?o } }" % there.graph
+    assert remote.select(count)[0]["n"].value == local.select(count)[0]["n"].value
+    patent = next(r.patent_id for r in there.rows if r.high_value)
+    assert explain.explain(remote, patent, as_of).to_dict() == \
+        explain.explain(local, patent, as_of).to_dict()
+    remote_rows = indicators.compute(remote, [2024]).rows  # type: ignore[arg-type]
+    assert remote_rows == indicators.compute(local, [2024]).rows
