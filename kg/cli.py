@@ -20,8 +20,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from kg import reference, settings
-from kg.errors import KGError
-from kg.store import LocalStore
+from kg.errors import InputError, KGError
+from kg.store import LocalStore, Store, open_store
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -42,22 +42,42 @@ class App:
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.settings = values
-        self._store: LocalStore | None = None
+        self._store: Store | None = None
 
     @property
     def base(self) -> str:
         return str(self.settings["base"])
 
     def close(self) -> None:
-        if self._store is not None:
+        if isinstance(self._store, LocalStore):
             self._store.close()
-            self._store = None
+        self._store = None
 
-    def store(self) -> LocalStore:
+    def store(self) -> Store:
+        """The remote endpoint (``endpoint`` setting) or the embedded store, opened once; an
+        embedded store gets the reference data on first use, an endpoint must already hold it."""
         if self._store is None:
-            self._store = LocalStore(self.settings["store"])
-            reference.ensure(self._store, self.base)
+            store = open_store(self.settings)
+            if isinstance(store, LocalStore):
+                reference.ensure(store, self.base)
+            elif not reference.is_loaded(store):
+                raise InputError(
+                    f"{store!r} has no hvp-kg reference data: load it once, e.g. "
+                    "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
+                    "own loader (or a Graph Store Protocol POST) for reference.nq")
+            self._store = store
         return self._store
+
+    def local_store(self, command: str) -> LocalStore:
+        """The embedded store, for a command that only works on it."""
+        if self.settings.get("endpoint"):
+            raise InputError(
+                f"hvp {command} works on the embedded store only; unset --endpoint / "
+                f"HVP_ENDPOINT (to fill a remote engine: `hvp export` an embedded store and load "
+                f"the file with the engine's own loader)")
+        store = self.store()
+        assert isinstance(store, LocalStore)
+        return store
 
 
 class HvpGroup(click.Group):
@@ -129,7 +149,7 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     for path in paths:
         for f in path.glob("*.csv") if path.is_dir() else []:
             _SIZES[f"{path.name}/{f.name}"] = f.stat().st_size
-    store = app.store()
+    store = app.local_store("ingest")
     with progress_bar(not quiet) as update:
         report = run_ingest(store, paths, base=app.base, progress=update)
     err.print(f"ingested {report} into {store!r}", highlight=False)
@@ -291,7 +311,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
         if not sep:
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
-    result = queries.run(app.store(), name, values, base=app.base,
+    result = queries.run(app.local_store("query"), name, values, base=app.base,
                          profile=profile or str(app.settings["profile"]))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 

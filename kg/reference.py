@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
-from kg.store import LocalStore
+from kg.store import LocalStore, Store
 from kg.vocab import OWL, RDF
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +42,9 @@ def skolemized(turtle: bytes, name: str) -> list[ox.Quad]:
             for q in dataset]
 
 
-def is_loaded(store: LocalStore) -> bool:
-    return MARKER in store.engine
+def is_loaded(store: Store) -> bool:
+    """True if the store holds the ontology's marker triple (embedded or remote store)."""
+    return store.ask(f"ASK {{ {MARKER.subject} {MARKER.predicate} {MARKER.object} }}")
 
 
 def ensure(store: LocalStore, base: str = DEFAULT_BASE) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg.store import LocalStore
+from kg.store import Store
 
 _QUERY = """
 PREFIX hvp: <https://w3id.org/hvp/def#>
@@ -19,11 +19,12 @@ _NAMES = {"InventionPatent": "invention patents", "UtilityModel": "utility model
           "PopulationObservation": "population rows", "ConcordanceRow": "concordance rows"}
 
 
-def counts(store: LocalStore) -> dict[str, int]:
+def counts(store: Store) -> dict[str, int]:
     """Things by kind, named graphs and triples."""
     found = {row["class"].value.rsplit("#", 1)[1]: int(row["n"].value)
              for row in store.select(_QUERY)}
     result = {label: found.get(cls, 0) for cls, label in _NAMES.items()}
-    result["named graphs"] = sum(1 for _ in store.engine.named_graphs())
+    graphs = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    result["named graphs"] = int(graphs[0]["n"].value)
     result["quads"] = len(store)
     return result

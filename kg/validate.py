@@ -12,7 +12,7 @@ from pyshacl import validate as shacl_validate
 
 from kg.errors import InputError
 from kg.reference import SHAPES
-from kg.store import LocalStore
+from kg.store import Store
 
 DATA_SHAPES = SHAPES / "data"
 
@@ -34,7 +34,7 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
     return graph
 
 
-def data_graph(store: LocalStore) -> rdflib.Graph:
+def data_graph(store: Store) -> rdflib.Graph:
     """The default graph of the store as an rdflib graph (for pySHACL)."""
     buffer = io.BytesIO()
     store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())

@@ -152,10 +152,45 @@ def test_classify_and_indicators_on_the_remote_engine(server: str, tmp_path: Pat
     as_of = date(2024, 12, 31)
     here, there = classify.classify(local, as_of), classify.classify(remote, as_of)
     assert there.rows == here.rows and any(r.high_value for r in there.rows)
-    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <%s> { ?s ?p ?o } }" % there.graph
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{there.graph}> {{ ?s ?p ?o }} }}"
     assert remote.select(count)[0]["n"].value == local.select(count)[0]["n"].value
     patent = next(r.patent_id for r in there.rows if r.high_value)
     assert explain.explain(remote, patent, as_of).to_dict() == \
         explain.explain(local, patent, as_of).to_dict()
     remote_rows = indicators.compute(remote, [2024]).rows  # type: ignore[arg-type]
     assert remote_rows == indicators.compute(local, [2024]).rows
+
+
+def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
+    """`--endpoint` sends the commands that can run on any engine there, refuses the ones that
+    need the embedded store by name, and never falls back to a local store silently."""
+    from click.testing import CliRunner
+
+    from kg.cli import cli
+
+    runner = CliRunner()
+    url = f"{server}/query"
+    remote = EndpointStore(url)
+    remote.update("DROP ALL")
+    bare = runner.invoke(cli, ["--endpoint", url, "stats"])
+    assert bare.exit_code == 2 and "no hvp-kg reference data" in bare.output
+    refused = runner.invoke(cli, ["--endpoint", url, "ingest", str(SMALL)])
+    assert refused.exit_code == 2 and "hvp ingest works on the embedded store only" in \
+        refused.output
+    assert not (Path.cwd() / "hvp-store").exists()
+
+    local_dir = str(tmp_path / "local")
+    assert runner.invoke(cli, ["--store", local_dir, "ingest", "-q", str(SMALL)]).exit_code == 0
+    dump = runner.invoke(cli, ["--store", local_dir, "export", "--format", "nq"])
+    remote.load(dump.stdout_bytes, ox.RdfFormat.N_QUADS)
+    for args in (["classify", "--as-of", "2024-12-31"],
+                 ["indicators", "--year", "2024", "--by", "all"],
+                 ["explain", "CN-T01", "--as-of", "2024-12-31", "--format", "json"]):
+        here = runner.invoke(cli, ["--store", local_dir, *args])
+        there = runner.invoke(cli, ["--endpoint", url, *args])
+        assert here.exit_code == there.exit_code == 0, there.output
+        assert there.stdout == here.stdout
+    stats = runner.invoke(cli, ["--endpoint", url, "stats"])
+    assert stats.exit_code == 0 and "invention patents" in stats.output
+    query = runner.invoke(cli, ["--endpoint", url, "query", "criteria-count"])
+    assert query.exit_code == 2 and "embedded store only" in query.output

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
-from kg.store import LocalStore
+from kg.store import Store
 
 NATION = "CN"
 #: ``--by`` choices: ``all`` = the nation and every province, ``nation`` = CN only,
@@ -89,7 +89,7 @@ def parse_years(text: str) -> list[int]:
     return list(range(start, end + 1))
 
 
-def compute(store: LocalStore, years: Iterable[int], *, profile: str = "cnipa-2021",
+def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             base: str = DEFAULT_BASE, keep_classifications: bool = True) -> IndicatorSet:
     """The indicator rows of every region with a population, for each year.
 
@@ -117,7 +117,7 @@ def compute(store: LocalStore, years: Iterable[int], *, profile: str = "cnipa-20
     return result
 
 
-def classification_graph(store: LocalStore, as_of: date, profile: str = "cnipa-2021",
+def classification_graph(store: Store, as_of: date, profile: str = "cnipa-2021",
                          base: str = DEFAULT_BASE) -> ox.NamedNode:
     """The classification graph at ``as_of``, computed by ``kg.classify.ensure`` if missing."""
     from kg import classify
@@ -126,13 +126,13 @@ def classification_graph(store: LocalStore, as_of: date, profile: str = "cnipa-2
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
 
 
-def _has_graph(store: LocalStore, as_of: date, name: str, base: str) -> bool:
+def _has_graph(store: Store, as_of: date, name: str, base: str) -> bool:
     from kg.classify import graph_iri, materialize
 
     return materialize.is_complete(store, graph_iri(base, name, as_of))
 
 
-def _row_counts(store: LocalStore, as_of: date, profile: str, base: str) -> dict[str, int]:
+def _row_counts(store: Store, as_of: date, profile: str, base: str) -> dict[str, int]:
     """Like :func:`_counts`, from a classification that is not written to the store."""
     from kg import classify
 
@@ -146,7 +146,7 @@ def _row_counts(store: LocalStore, as_of: date, profile: str, base: str) -> dict
     return counts
 
 
-def _counts(store: LocalStore, graph: ox.NamedNode) -> dict[str, int]:
+def _counts(store: Store, graph: ox.NamedNode) -> dict[str, int]:
     """High-value count per region code; the nation's count under ``CN``."""
     bind = {"graph": graph}
     counts: dict[str, int] = {}
@@ -160,7 +160,7 @@ def _counts(store: LocalStore, graph: ox.NamedNode) -> dict[str, int]:
     return counts
 
 
-def _population(store: LocalStore, year: int) -> dict[str, tuple[str, int, str]]:
+def _population(store: Store, year: int) -> dict[str, tuple[str, int, str]]:
     """Region code -> (observation IRI, persons, source) for one year."""
     rows = store.select(query_text("population"), {"year": ox.Literal(year)})
     found: dict[str, tuple[str, int, str]] = {}

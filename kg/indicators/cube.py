@@ -26,7 +26,7 @@ import rdflib
 from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
 from kg.iri import DEFAULT_BASE, mint
 from kg.reference import SHAPES
-from kg.store import LocalStore
+from kg.store import Store
 from kg.validate import ValidationReport, load_shapes, validate
 from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
@@ -139,24 +139,24 @@ def to_turtle(result: IndicatorSet, base: str = DEFAULT_BASE) -> bytes:
     return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""
 
 
-def materialize(store: LocalStore, result: IndicatorSet, base: str = DEFAULT_BASE) -> ox.NamedNode:
+def materialize(store: Store, result: IndicatorSet, base: str = DEFAULT_BASE) -> ox.NamedNode:
     """Write (or replace) the result's years in the profile's cube graph; returns the graph."""
     graph = graph_iri(result.profile, base)
-    for year in {r.year for r in result.rows}:
-        for quad in list(store.quads(None, REF_PERIOD, period_iri(year), graph)):
-            store.remove(list(store.quads(quad.subject, None, None, graph)))
+    for year in sorted({r.year for r in result.rows}):
+        store.update(f"DELETE {{ GRAPH {graph} {{ ?obs ?p ?o }} }} WHERE {{ GRAPH {graph} {{ "
+                     f"?obs {REF_PERIOD} {period_iri(year)} ; ?p ?o }} }}")
     store.add(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples(result, base))
     store.flush()
     return graph
 
 
-def present_years(store: LocalStore, profile: str, base: str = DEFAULT_BASE) -> set[int]:
+def present_years(store: Store, profile: str, base: str = DEFAULT_BASE) -> set[int]:
     """Years that already have observations in the cube graph."""
     rows = store.select(query_text("years"), {"graph": graph_iri(profile, base)})
     return {int(r["period"].value.rpartition("/")[2]) for r in rows}
 
 
-def ensure(store: LocalStore, years: Iterable[int], profile: str = "cnipa-2021",
+def ensure(store: Store, years: Iterable[int], profile: str = "cnipa-2021",
            base: str = DEFAULT_BASE) -> ox.NamedNode:
     """The cube graph, after computing the years it does not hold yet."""
     missing = sorted(set(years) - present_years(store, profile, base))
@@ -165,7 +165,7 @@ def ensure(store: LocalStore, years: Iterable[int], profile: str = "cnipa-2021",
     return graph_iri(profile, base)
 
 
-def cube_graph(store: LocalStore, profile: str, base: str = DEFAULT_BASE) -> rdflib.Graph:
+def cube_graph(store: Store, profile: str, base: str = DEFAULT_BASE) -> rdflib.Graph:
     """The materialized cube graph as an rdflib graph (for pySHACL)."""
     buffer = io.BytesIO()
     store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph_iri(profile, base))
