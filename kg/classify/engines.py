@@ -24,7 +24,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.classify.results import focus_set
-from kg.compile import compile_shape, compile_violations
+from kg.compile import compile_conformers, compile_shape, compile_violations
 from kg.store import Store
 from kg.vocab import RDF, SH
 
@@ -50,7 +50,10 @@ def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
     classes = {c for leaf in leaves for c in shapes.objects(leaf, SH.targetClass)}
     plain = leaf_classes(store, classes)
-    jobs = [partial(_leaf, store, shapes, leaf, targets, plain) for leaf in leaves]
+    # Compiled here, one after the other: rdflib's SPARQL parser (used by compile_conformers)
+    # is not thread-safe. Only the engine's evaluation runs in the threads.
+    queries = [_leaf_query(shapes, leaf, plain) for leaf in leaves]
+    jobs = [partial(_leaf, store, query, how, targets) for query, how in queries]
     cache: dict[Node, set[str]] = dict(zip(leaves, parallel(jobs, workers), strict=True))
 
     def conforming(shape: Node) -> set[str]:
@@ -86,12 +89,20 @@ def leaf_classes(store: Store, classes: Iterable[Node]) -> frozenset[Node]:
         f"ASK {{ ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{c}> }}"))
 
 
-def _leaf(store: Store, shapes: Graph, shape: Node, targets: set[str],
-          plain: frozenset[Node] = frozenset()) -> set[str]:
+def _leaf_query(shapes: Graph, shape: Node, plain: frozenset[Node]) -> tuple[str, str]:
+    """The query of a leaf shape and how its answers give the conforming set."""
     if (shape, SH.targetClass, None) in shapes:
-        query = compile_violations(shapes, shape, as_set=True, leaf_classes=plain).query
-        return targets - focus_set(store, query)
-    return focus_set(store, compile_shape(shapes, shape).query) & targets
+        conformers = compile_conformers(shapes, shape)
+        if conformers is not None:  # the negated sub-SELECT idiom: run the sub-SELECT alone
+            return conformers.query, "conforming"
+        return compile_violations(shapes, shape, as_set=True, leaf_classes=plain).query, \
+            "violating"
+    return compile_shape(shapes, shape).query, "conforming"
+
+
+def _leaf(store: Store, query: str, how: str, targets: set[str]) -> set[str]:
+    answers = focus_set(store, query)
+    return targets & answers if how == "conforming" else targets - answers
 
 
 def _compose(shapes: Graph, shape: Node, conforming, targets: set[str]) -> set[str]:

@@ -20,7 +20,8 @@ from kg.compile.shapes import SH
 from kg.compile.text import binding_values, indent, substitute, undistinct
 from kg.errors import InputError
 
-__all__ = ["CompiledShape", "compile_shape", "compile_violations", "instantiate"]
+__all__ = ["CompiledShape", "compile_conformers", "compile_shape", "compile_violations",
+           "instantiate"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +92,34 @@ def compile_violations(shapes: Graph, shape: Node,
              f"{indent(where)}\n}}\n")
     constraints = tuple((p.shape, p.parameter, p.value) for p in parts)
     return CompiledShape(shape, query, constraints)
+
+
+# What a shape may hold besides its one sh:sparql for compile_conformers (no other constraint).
+_ANNOTATIONS = {SH.targetClass, SH.sparql, SH.name, SH.description, SH.message, SH.severity,
+                SH.order, SH.group}
+
+
+def compile_conformers(shapes: Graph, shape: Node,
+                       bindings: Mapping[str, Node] | None = None) -> CompiledShape | None:
+    """A query whose ``?focus`` answers, intersected with the targets, are the conforming focus
+    nodes — for a shape with sh:targetClass and one SHACL-SPARQL constraint in the negated
+    sub-SELECT idiom (kg.compile.negation) and nothing else; None for any other shape (use
+    :func:`compile_violations`). Same set, without joining every target with the constraint."""
+    from kg.compile.negation import negated_subselect
+    from kg.compile.shapes import is_true
+    from kg.compile.sparql import Prologue, select_text
+
+    g = instantiate(shapes, bindings) if bindings else shapes
+    preds = {p for p in g.predicates(shape) if str(p).startswith(str(SH))}
+    constraints = list(g.objects(shape, SH.sparql))
+    if preds - _ANNOTATIONS or len(constraints) != 1 or is_true(g, shape, SH.deactivated) \
+            or (shape, SH.targetClass, None) not in g or is_true(g, constraints[0], SH.deactivated):
+        return None
+    prologue = Prologue()
+    body = select_text(g, constraints[0], shape, prologue)
+    inner = negated_subselect(prologue.text(), body)
+    if inner is None:
+        return None
+    query = (f"{prologue.text()}SELECT ?focus WHERE {{\n  {{ SELECT (?this AS ?focus) WHERE {{\n"
+             f"{indent(indent(inner))}\n  }} }}\n}}\n")
+    return CompiledShape(shape, query)
