@@ -22,7 +22,7 @@ first owner's ISO 3166-2 code for domestic patents, else "". Results and evidenc
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -92,23 +92,56 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
-    # The evidence queries run beside the shape queries: the engine evaluates them without the
-    # GIL, so one query's evaluation overlaps another's parsing in Python.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background:
-        evidence_future = background.submit(_evidence, store, prof, shapes, as_of) \
-            if store_graph else None
-        patents = _patents(store, base)
-        sets = ENGINES[engine](store, shapes, _wanted(prof), set(patents))
-        found = evidence_future.result() if evidence_future else {}
+    patents, sets = _sets(store, prof, shapes, engine, base)
+    rows, pending = _rows(prof, patents, sets, base)
     if not store_graph:
-        return Classification(prof.name, as_of, engine, _rows(prof, None, patents, sets, found,
-                                                              None, base), "")
+        return Classification(prof.name, as_of, engine, rows, "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
-    with materialize.Loader(store, graph) as put:
-        rows = _rows(prof, writer, patents, sets, found, put, base)
+    criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
+    # The evidence queries run while the classification nodes are generated and loaded (the
+    # engine evaluates and loads without the GIL); their triples follow, the graph node last.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background, \
+            materialize.Loader(store, graph) as put:
+        evidence_future = background.submit(_evidence, store, prof, shapes, as_of)
+        _chunks(put, (writer.node(patent, (row.valid, row.domestic, row.high_value),
+                                  region_iri if row.domestic else "",
+                                  [criterion_iris[k] for k in row.criteria])
+                      for row, (patent, region_iri, _) in zip(rows, pending, strict=True)))
+        found = evidence_future.result()
+        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, prof, as_of),
+                                      criterion_iris)
+                      for patent, _, keys in pending if keys))
         put(writer.graph_node())
     return Classification(prof.name, as_of, engine, rows, graph)
+
+
+def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
+          base: str) -> tuple[dict[str, tuple[str, str]], dict[URIRef, set[str]]]:
+    """The invention patents and the conforming set of every shape the rows need.
+
+    With the SPARQL engine the leaf queries need no targets: the patent list is read beside
+    them."""
+    if engine != "sparql":
+        patents = _patents(store, base)
+        return patents, ENGINES[engine](store, shapes, _wanted(prof), set(patents))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-patents") as background:
+        patents_future = background.submit(_patents, store, base)
+        answers = engines.leaf_answers(store, shapes, _wanted(prof))
+        patents = patents_future.result()
+    return patents, engines.combine(shapes, _wanted(prof), answers, set(patents))
+
+
+def _chunks(put: Callable[[str], None], texts: Iterable[str], size: int = 50_000) -> None:
+    """Send generated N-Triples to ``put`` in chunks of ``size`` patents."""
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= size:
+            put("".join(batch))
+            batch.clear()
+    if batch:
+        put("".join(batch))
 
 
 def ensure(store: Store, as_of: date, profile: str | Path | Profile = DEFAULT_PROFILE,
@@ -152,37 +185,24 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
     return {key: grouped for (key, _), grouped in zip(keyed, results, strict=True)}
 
 
-def _rows(prof: Profile, writer: materialize.Writer | None, patents: dict[str, tuple[str, str]],
-          sets: dict[URIRef, set[str]], found: dict[str, dict[str, list[dict[str, str]]]],
-          put: Callable[[str], None] | None, base: str, chunk: int = 50_000) -> list[ClassRow]:
-    """The output rows (sorted by id); the graph's N-Triples go to ``put`` in chunks (none
-    without a writer)."""
-    criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
+def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
+          base: str) -> tuple[list[ClassRow], list[tuple[str, str, list[str]]]]:
+    """The output rows (sorted by id) and, in the same order, each patent's IRI, first owner's
+    region IRI and the evidence keys its graph needs (met criteria, or broken conditions)."""
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     criteria = [(c.key, sets[c.shape]) for c in prof.criteria]
     conditions = [(key, sets[shape]) for key, shape in prof.conditions]
     rows: list[ClassRow] = []
-    triples: list[str] = []
+    pending: list[tuple[str, str, list[str]]] = []
     for patent, (patent_id, region_iri) in sorted(patents.items(), key=lambda kv: kv[1][0]):
         valid, domestic = patent in valid_set, patent in domestic_set
         met = [key for key, members in criteria if valid and patent in members]
         region = _region(base, region_iri) if domestic else ""
-        row = ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met))
-        rows.append(row)
-        if writer is None:
-            continue
+        rows.append(ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met)))
         keys = met if valid else [k for k, members in conditions if patent not in members]
-        triples.append(writer.row(
-            patent, patent_id, (row.valid, row.domestic, row.high_value),
-            region_iri if domestic else "", [(k, criterion_iris[k]) for k in met],
-            _evidence_for(found, keys, patent, prof, writer.as_of), criterion_iris))
-        if len(triples) >= chunk and put is not None:
-            put("".join(triples))
-            triples.clear()
-    if triples and put is not None:
-        put("".join(triples))
-    return rows
+        pending.append((patent, region_iri, keys))
+    return rows, pending
 
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],

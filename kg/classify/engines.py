@@ -24,7 +24,12 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.classify.results import focus_set
-from kg.compile import compile_conformers, compile_shape, compile_violations
+from kg.compile import (
+    compile_conformers,
+    compile_plain_violators,
+    compile_shape,
+    compile_violations,
+)
 from kg.store import Store
 from kg.vocab import RDF, SH
 
@@ -47,14 +52,33 @@ def sparql_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     releases the GIL while it evaluates).
     """
     wanted = list(wanted)
+    return combine(shapes, wanted, leaf_answers(store, shapes, wanted, workers), targets)
+
+
+#: leaf shape -> ("conforming" | "violating", the focus nodes its query answered)
+Answers = dict[Node, tuple[str, set[str]]]
+
+
+def leaf_answers(store: Store, shapes: Graph, wanted: Iterable[URIRef],
+                 workers: int | None = None) -> Answers:
+    """Run the query of every leaf shape under ``wanted`` (needs no targets yet)."""
     leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
     classes = {c for leaf in leaves for c in shapes.objects(leaf, SH.targetClass)}
     plain = leaf_classes(store, classes)
     # Compiled here, one after the other: rdflib's SPARQL parser (used by compile_conformers)
     # is not thread-safe. Only the engine's evaluation runs in the threads.
     queries = [_leaf_query(shapes, leaf, plain) for leaf in leaves]
-    jobs = [partial(_leaf, store, query, how, targets) for query, how in queries]
-    cache: dict[Node, set[str]] = dict(zip(leaves, parallel(jobs, workers), strict=True))
+    jobs = [partial(focus_set, store, query) for query, _ in queries]
+    return {leaf: (how, answers) for leaf, (_, how), answers
+            in zip(leaves, queries, parallel(jobs, workers), strict=True)}
+
+
+def combine(shapes: Graph, wanted: Iterable[URIRef], answers: Answers,
+            targets: set[str]) -> dict[URIRef, set[str]]:
+    """The conforming sets of ``wanted``: leaves from their answers, composites by set algebra."""
+    cache: dict[Node, set[str]] = {
+        leaf: targets & found if how == "conforming" else targets - found
+        for leaf, (how, found) in answers.items()}
 
     def conforming(shape: Node) -> set[str]:
         if shape not in cache:
@@ -95,14 +119,12 @@ def _leaf_query(shapes: Graph, shape: Node, plain: frozenset[Node]) -> tuple[str
         conformers = compile_conformers(shapes, shape)
         if conformers is not None:  # the negated sub-SELECT idiom: run the sub-SELECT alone
             return conformers.query, "conforming"
+        violators = compile_plain_violators(shapes, shape)
+        if violators is not None:  # filters over a pattern: run the pattern alone
+            return violators.query, "violating"
         return compile_violations(shapes, shape, as_set=True, leaf_classes=plain).query, \
             "violating"
     return compile_shape(shapes, shape).query, "conforming"
-
-
-def _leaf(store: Store, query: str, how: str, targets: set[str]) -> set[str]:
-    answers = focus_set(store, query)
-    return targets & answers if how == "conforming" else targets - answers
 
 
 def _compose(shapes: Graph, shape: Node, conforming, targets: set[str]) -> set[str]:

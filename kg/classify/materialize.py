@@ -72,22 +72,29 @@ class Writer:
                 f'{g}<{HVP.asOf}> "{self.as_of.isoformat()}"^^<{XSD.date}> .\n'
                 f'{g}<{DCTERMS.created}> "{now}"^^<{XSD.dateTime}> .\n')
 
-    def row(self, patent_iri: str, patent_id: str, flags: tuple[bool, bool, bool],
-            region_iri: str, criteria: Iterable[tuple[str, str]],
-            evidence: Iterable[Evidence], criterion_iris: dict[str, str]) -> str:
-        """Triples of one patent: flags = (valid, domestic, high_value)."""
-        node = self.node_prefix + patent_iri.removeprefix(self.patent_prefix)
-        s = f"<{node}> "
+    def node(self, patent_iri: str, flags: tuple[bool, bool, bool], region_iri: str,
+             criteria: Iterable[str]) -> str:
+        """Triples of one patent's classification node: flags = (valid, domestic, high_value),
+        ``criteria`` the IRIs of the criteria it meets."""
+        s = f"<{self.node_of(patent_iri)}> "
         out = [f"{s}{_PATENT} <{patent_iri}> .\n"]
         for prop, value in zip(_FLAGS, flags, strict=True):
             out.append(f"{s}{prop} {_BOOL[value]} .\n")
         if region_iri:
             out.append(f"{s}{_REGION} <{region_iri}> .\n")
-        for _, iri in criteria:
+        for iri in criteria:
             out.append(f"{s}{_MEETS} <{iri}> .\n")
-        for ev in evidence:
-            out.extend(self._evidence(node, ev, criterion_iris.get(ev.key)))
         return "".join(out)
+
+    def evidence(self, patent_iri: str, evidence: Iterable[Evidence],
+                 criterion_iris: dict[str, str]) -> str:
+        """Triples of one patent's evidence nodes (met criteria or broken validity conditions)."""
+        node = self.node_of(patent_iri)
+        return "".join(line for ev in evidence
+                       for line in self._evidence(node, ev, criterion_iris.get(ev.key)))
+
+    def node_of(self, patent_iri: str) -> str:
+        return self.node_prefix + patent_iri.removeprefix(self.patent_prefix)
 
     def _evidence(self, node: str, ev: Evidence, criterion: str | None) -> Iterator[str]:
         iri = f"<{node}/{ev.key}>"

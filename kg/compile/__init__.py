@@ -20,8 +20,8 @@ from kg.compile.shapes import SH
 from kg.compile.text import binding_values, indent, substitute, undistinct
 from kg.errors import InputError
 
-__all__ = ["CompiledShape", "compile_conformers", "compile_shape", "compile_violations",
-           "instantiate"]
+__all__ = ["CompiledShape", "compile_conformers", "compile_plain_violators", "compile_shape",
+           "compile_violations", "instantiate"]
 
 
 @dataclass(frozen=True)
@@ -99,27 +99,56 @@ _ANNOTATIONS = {SH.targetClass, SH.sparql, SH.name, SH.description, SH.message, 
                 SH.order, SH.group}
 
 
-def compile_conformers(shapes: Graph, shape: Node,
-                       bindings: Mapping[str, Node] | None = None) -> CompiledShape | None:
-    """A query whose ``?focus`` answers, intersected with the targets, are the conforming focus
-    nodes — for a shape with sh:targetClass and one SHACL-SPARQL constraint in the negated
-    sub-SELECT idiom (kg.compile.negation) and nothing else; None for any other shape (use
-    :func:`compile_violations`). Same set, without joining every target with the constraint."""
-    from kg.compile.negation import negated_subselect
+def _single_sparql(g: Graph, shape: Node) -> Node | None:
+    """The one SHACL-SPARQL constraint of a shape that has nothing else (else None)."""
     from kg.compile.shapes import is_true
-    from kg.compile.sparql import Prologue, select_text
 
-    g = instantiate(shapes, bindings) if bindings else shapes
     preds = {p for p in g.predicates(shape) if str(p).startswith(str(SH))}
     constraints = list(g.objects(shape, SH.sparql))
     if preds - _ANNOTATIONS or len(constraints) != 1 or is_true(g, shape, SH.deactivated) \
             or (shape, SH.targetClass, None) not in g or is_true(g, constraints[0], SH.deactivated):
         return None
-    prologue = Prologue()
-    body = select_text(g, constraints[0], shape, prologue)
-    inner = negated_subselect(prologue.text(), body)
-    if inner is None:
+    return constraints[0]
+
+
+def _wrap(prologue: str, select: str) -> str:
+    return (f"{prologue}SELECT ?focus WHERE {{\n  {{ SELECT (?this AS ?focus) WHERE {{\n"
+            f"{indent(indent(select))}\n  }} }}\n}}\n")
+
+
+def compile_conformers(shapes: Graph, shape: Node,
+                       bindings: Mapping[str, Node] | None = None) -> CompiledShape | None:
+    """A query whose ``?focus`` answers, intersected with the targets, are the conforming focus
+    nodes — for a shape with sh:targetClass and one SHACL-SPARQL constraint in the negated
+    sub-SELECT idiom (kg.compile.idioms) and nothing else; None for any other shape (use
+    :func:`compile_violations`). Same set, without joining every target with the constraint."""
+    from kg.compile.idioms import negated_subselect
+    from kg.compile.sparql import Prologue, select_text
+
+    g = instantiate(shapes, bindings) if bindings else shapes
+    constraint = _single_sparql(g, shape)
+    if constraint is None:
         return None
-    query = (f"{prologue.text()}SELECT ?focus WHERE {{\n  {{ SELECT (?this AS ?focus) WHERE {{\n"
-             f"{indent(indent(inner))}\n  }} }}\n}}\n")
-    return CompiledShape(shape, query)
+    prologue = Prologue()
+    body = select_text(g, constraint, shape, prologue)
+    inner = negated_subselect(prologue.text(), body)
+    return None if inner is None else CompiledShape(shape, _wrap(prologue.text(), inner))
+
+
+def compile_plain_violators(shapes: Graph, shape: Node,
+                            bindings: Mapping[str, Node] | None = None) -> CompiledShape | None:
+    """A query whose ``?focus`` answers, intersected with the targets, are the violating focus
+    nodes — for a shape like :func:`compile_conformers` whose one constraint is filters over a
+    basic graph pattern binding ``$this`` (kg.compile.idioms); None for any other shape."""
+    from kg.compile.idioms import plain_violators
+    from kg.compile.sparql import Prologue, select_text
+
+    g = instantiate(shapes, bindings) if bindings else shapes
+    constraint = _single_sparql(g, shape)
+    if constraint is None:
+        return None
+    prologue = Prologue()
+    body = select_text(g, constraint, shape, prologue)
+    if not plain_violators(prologue.text(), body):
+        return None
+    return CompiledShape(shape, _wrap(prologue.text(), body))

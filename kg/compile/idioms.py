@@ -1,5 +1,8 @@
-"""The negated sub-SELECT idiom: a SHACL-SPARQL constraint that reports the focus nodes for
-which a sub-SELECT finds nothing,
+"""Two forms of SHACL-SPARQL constraint that the engine can evaluate without joining every
+target with the constraint, recognized on the SPARQL algebra (rdflib's parser), never on text.
+
+**Negated sub-SELECT**: a constraint that reports the focus nodes for which a sub-SELECT finds
+nothing,
 
     SELECT $this WHERE {
       OPTIONAL { SELECT $this (true AS ?met) WHERE { ... } [GROUP BY $this HAVING (...)] }
@@ -16,6 +19,11 @@ must project only ``$this``; its WHERE must be exactly an empty pattern OPTIONAL
 filter of its own) with one sub-SELECT projecting ``$this`` and a variable that the sub-SELECT
 binds to a constant in every solution, and one FILTER ``!BOUND`` of that variable. Only then is
 the sub-SELECT's text taken from the query (the one OPTIONAL group of the WHERE clause).
+
+**Plain violators**: ``SELECT $this WHERE { <triple patterns binding $this> FILTER(...) }`` — a
+basic graph pattern under filters, nothing else. Joining the targets first and filtering gives
+the solutions of the pattern whose ``$this`` is a target, so the violators are the targets among
+the pattern's own ``$this`` values.
 """
 
 from __future__ import annotations
@@ -38,16 +46,33 @@ _OPTIONAL = re.compile(r"\bOPTIONAL\b", re.I)
 
 
 @lru_cache(maxsize=256)
-def negated_subselect(prologue: str, body: str) -> str | None:
-    """The sub-SELECT text if ``body`` (a SELECT, prefixes in ``prologue``) is the idiom."""
+def _algebra(text: str) -> CompValue | None:
     try:
         with _PARSER:
-            algebra = translateQuery(parseQuery(prologue + body)).algebra
-    except Exception:  # noqa: BLE001 - rdflib raises many types; not the idiom then
+            return translateQuery(parseQuery(text)).algebra
+    except Exception:  # noqa: BLE001 - rdflib raises many types; no idiom then
         return None
-    if not _is_idiom(algebra):
+
+
+def negated_subselect(prologue: str, body: str) -> str | None:
+    """The sub-SELECT text if ``body`` (a SELECT, prefixes in ``prologue``) is the idiom."""
+    algebra = _algebra(prologue + body)
+    if algebra is None or not _is_idiom(algebra):
         return None
     return _optional_group(body)
+
+
+def plain_violators(prologue: str, body: str) -> bool:
+    """True if ``body`` projects ``$this`` from filters over one basic graph pattern that
+    binds it."""
+    algebra = _algebra(prologue + body)
+    if algebra is None or algebra.p.name != "Project" or list(algebra.p.PV) != [THIS]:
+        return False
+    pattern = algebra.p.p
+    while isinstance(pattern, CompValue) and pattern.name == "Filter":
+        pattern = pattern.p
+    return isinstance(pattern, CompValue) and pattern.name == "BGP" and \
+        any(THIS in triple for triple in pattern.triples)
 
 
 def _is_idiom(query: CompValue) -> bool:
