@@ -22,12 +22,13 @@ first owner's ISO 3166-2 code for domestic patents, else "". Results and evidenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from rdflib import Graph, URIRef
@@ -53,9 +54,9 @@ SELECT ?patent ?region WHERE {
 }"""
 
 
-@dataclass(frozen=True)
-class ClassRow:
-    """One invention patent's classification (RULES.md §4)."""
+class ClassRow(NamedTuple):
+    """One invention patent's classification (RULES.md §4); immutable (a named tuple: a million
+    of them are made per run)."""
 
     patent_id: str
     valid: bool
@@ -93,25 +94,34 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
     patents, sets = _sets(store, prof, shapes, engine, base)
-    rows, pending = _rows(prof, patents, sets, base)
     if not store_graph:
-        return Classification(prof.name, as_of, engine, rows, "")
+        return Classification(prof.name, as_of, engine, [row for row, _ in _rows(
+            prof, patents, sets, base)], "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
-    # The evidence queries run while the classification nodes are generated and loaded (the
-    # engine evaluates and loads without the GIL); their triples follow, the graph node last.
+    rows: list[ClassRow] = []
+    pending: list[tuple[str, list[str]]] = []
+    # The evidence queries run while the rows are made and the classification nodes generated
+    # and loaded (the engine evaluates and loads without the GIL); the evidence triples follow,
+    # the graph node last.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background, \
             materialize.Loader(store, graph) as put:
         evidence_future = background.submit(_evidence, store, prof, shapes, as_of)
-        _chunks(put, (writer.node(patent, (row.valid, row.domestic, row.high_value),
+
+        def nodes() -> Iterator[str]:
+            for row, (patent, region_iri, keys) in _rows(prof, patents, sets, base):
+                rows.append(row)
+                if keys:
+                    pending.append((patent, keys))
+                yield writer.node(patent, row.valid, row.domestic, row.high_value,
                                   region_iri if row.domestic else "",
                                   [criterion_iris[k] for k in row.criteria])
-                      for row, (patent, region_iri, _) in zip(rows, pending, strict=True)))
+
+        _chunks(put, nodes())
         found = evidence_future.result()
         _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, prof, as_of),
-                                      criterion_iris)
-                      for patent, _, keys in pending if keys))
+                                      criterion_iris) for patent, keys in pending))
         put(writer.graph_node())
     return Classification(prof.name, as_of, engine, rows, graph)
 
@@ -186,23 +196,20 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
-          base: str) -> tuple[list[ClassRow], list[tuple[str, str, list[str]]]]:
-    """The output rows (sorted by id) and, in the same order, each patent's IRI, first owner's
-    region IRI and the evidence keys its graph needs (met criteria, or broken conditions)."""
+          base: str) -> Iterator[tuple[ClassRow, tuple[str, str, list[str]]]]:
+    """The output rows (sorted by id), each with the patent's IRI, its first owner's region IRI
+    and the evidence keys its graph needs (met criteria, or broken validity conditions)."""
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     criteria = [(c.key, sets[c.shape]) for c in prof.criteria]
     conditions = [(key, sets[shape]) for key, shape in prof.conditions]
-    rows: list[ClassRow] = []
-    pending: list[tuple[str, str, list[str]]] = []
     for patent, (patent_id, region_iri) in sorted(patents.items(), key=lambda kv: kv[1][0]):
         valid, domestic = patent in valid_set, patent in domestic_set
-        met = [key for key, members in criteria if valid and patent in members]
+        met = tuple(key for key, members in criteria if valid and patent in members)
         region = _region(base, region_iri) if domestic else ""
-        rows.append(ClassRow(patent_id, valid, domestic, region, patent in hv_set, tuple(met)))
-        keys = met if valid else [k for k, members in conditions if patent not in members]
-        pending.append((patent, region_iri, keys))
-    return rows, pending
+        keys = list(met) if valid else [k for k, members in conditions if patent not in members]
+        yield (ClassRow(patent_id, valid, domestic, region, patent in hv_set, met),
+               (patent, region_iri, keys))
 
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],

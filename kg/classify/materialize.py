@@ -30,7 +30,7 @@ from kg.vocab import DCTERMS, HVP, XSD
 _BOOL = {True: f'"true"^^<{XSD.boolean}>', False: f'"false"^^<{XSD.boolean}>'}
 # IRIs as ready N-Triples text, looked up once (the closed namespace is slow per access).
 _PATENT = f"<{HVP.patent}>"
-_FLAGS = (f"<{HVP.valid}>", f"<{HVP.domestic}>", f"<{HVP.highValue}>")
+_VALID, _DOMESTIC, _HIGH_VALUE = f"<{HVP.valid}>", f"<{HVP.domestic}>", f"<{HVP.highValue}>"
 _REGION, _MEETS = f"<{HVP.region}>", f"<{HVP.meetsCriterion}>"
 _EVIDENCE, _VALIDITY = f"<{HVP.evidence}>", f"<{HVP.validityEvidence}>"
 _REASON, _CRITERION = f"<{HVP.reason}>", f"<{HVP.criterion}>"
@@ -72,19 +72,17 @@ class Writer:
                 f'{g}<{HVP.asOf}> "{self.as_of.isoformat()}"^^<{XSD.date}> .\n'
                 f'{g}<{DCTERMS.created}> "{now}"^^<{XSD.dateTime}> .\n')
 
-    def node(self, patent_iri: str, flags: tuple[bool, bool, bool], region_iri: str,
-             criteria: Iterable[str]) -> str:
-        """Triples of one patent's classification node: flags = (valid, domestic, high_value),
-        ``criteria`` the IRIs of the criteria it meets."""
-        s = f"<{self.node_of(patent_iri)}> "
-        out = [f"{s}{_PATENT} <{patent_iri}> .\n"]
-        for prop, value in zip(_FLAGS, flags, strict=True):
-            out.append(f"{s}{prop} {_BOOL[value]} .\n")
+    def node(self, patent_iri: str, valid: bool, domestic: bool, high_value: bool,
+             region_iri: str, criteria: Iterable[str]) -> str:
+        """Triples of one patent's classification node (``criteria``: IRIs of those it meets)."""
+        s = f"<{self.node_prefix}{patent_iri.removeprefix(self.patent_prefix)}> "
+        text = (f"{s}{_PATENT} <{patent_iri}> .\n{s}{_VALID} {_BOOL[valid]} .\n"
+                f"{s}{_DOMESTIC} {_BOOL[domestic]} .\n{s}{_HIGH_VALUE} {_BOOL[high_value]} .\n")
         if region_iri:
-            out.append(f"{s}{_REGION} <{region_iri}> .\n")
+            text += f"{s}{_REGION} <{region_iri}> .\n"
         for iri in criteria:
-            out.append(f"{s}{_MEETS} <{iri}> .\n")
-        return "".join(out)
+            text += f"{s}{_MEETS} <{iri}> .\n"
+        return text
 
     def evidence(self, patent_iri: str, evidence: Iterable[Evidence],
                  criterion_iris: dict[str, str]) -> str:
