@@ -31,10 +31,13 @@ PREFIX patent: <http://data.epo.org/linked-data/def/patent/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 _KIND = _PREFIXES + "SELECT ?patent ?kind WHERE { ?patent a ?kind . FILTER(?kind != hvp:Patent) }"
-_RESULT = _PREFIXES + """SELECT ?patent ?g ?valid ?domestic ?high ?region WHERE { GRAPH ?g {
-  ?c hvp:patent ?patent ; hvp:valid ?valid ; hvp:domestic ?domestic ; hvp:highValue ?high .
-  OPTIONAL { ?c hvp:region ?region }
-} }"""
+_RESULT = _PREFIXES + """SELECT ?patent ?g ?valid ?domestic ?high ?region WHERE {
+  GRAPH ?g {
+    ?c hvp:patent ?patent ; hvp:valid ?valid ; hvp:domestic ?domestic ; hvp:highValue ?high .
+  }
+  OPTIONAL { ?patent hvp:firstOwner/hvp:region ?owner_region FILTER(?domestic) }
+  BIND(?owner_region AS ?region)
+}"""
 _EVIDENCE = _PREFIXES + """SELECT ?patent ?g ?key ?reason WHERE {
   GRAPH ?g { ?c hvp:patent ?patent . ?c hvp:evidence|hvp:validityEvidence ?e .
              ?e hvp:reason ?reason }

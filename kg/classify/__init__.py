@@ -110,12 +110,11 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         evidence_future = background.submit(_evidence, store, prof, shapes, as_of)
 
         def nodes() -> Iterator[str]:
-            for row, (patent, region_iri, keys) in _rows(prof, patents, sets, base):
+            for row, (patent, keys) in _rows(prof, patents, sets, base):
                 rows.append(row)
                 if keys:
                     pending.append((patent, keys))
                 yield writer.node(patent, row.valid, row.domestic, row.high_value,
-                                  region_iri if row.domestic else "",
                                   [criterion_iris[k] for k in row.criteria])
 
         _chunks(put, nodes())
@@ -196,9 +195,9 @@ def _evidence(store: Store, prof: Profile, shapes: Graph,
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
-          base: str) -> Iterator[tuple[ClassRow, tuple[str, str, list[str]]]]:
-    """The output rows (sorted by id), each with the patent's IRI, its first owner's region IRI
-    and the evidence keys its graph needs (met criteria, or broken validity conditions)."""
+          base: str) -> Iterator[tuple[ClassRow, tuple[str, list[str]]]]:
+    """The output rows (sorted by id), each with the patent's IRI and the evidence keys its
+    graph needs (met criteria, or broken validity conditions)."""
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     criteria = [(c.key, sets[c.shape]) for c in prof.criteria]
@@ -209,7 +208,7 @@ def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef,
         region = _region(base, region_iri) if domestic else ""
         keys = list(met) if valid else [k for k, members in conditions if patent not in members]
         yield (ClassRow(patent_id, valid, domestic, region, patent in hv_set, met),
-               (patent, region_iri, keys))
+               (patent, keys))
 
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],

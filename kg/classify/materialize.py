@@ -31,7 +31,7 @@ _BOOL = {True: f'"true"^^<{XSD.boolean}>', False: f'"false"^^<{XSD.boolean}>'}
 # IRIs as ready N-Triples text, looked up once (the closed namespace is slow per access).
 _PATENT = f"<{HVP.patent}>"
 _VALID, _DOMESTIC, _HIGH_VALUE = f"<{HVP.valid}>", f"<{HVP.domestic}>", f"<{HVP.highValue}>"
-_REGION, _MEETS = f"<{HVP.region}>", f"<{HVP.meetsCriterion}>"
+_MEETS = f"<{HVP.meetsCriterion}>"
 _EVIDENCE, _VALIDITY = f"<{HVP.evidence}>", f"<{HVP.validityEvidence}>"
 _REASON, _CRITERION = f"<{HVP.reason}>", f"<{HVP.criterion}>"
 _REFERENCES = f"<{DCTERMS.references}>"
@@ -73,13 +73,11 @@ class Writer:
                 f'{g}<{DCTERMS.created}> "{now}"^^<{XSD.dateTime}> .\n')
 
     def node(self, patent_iri: str, valid: bool, domestic: bool, high_value: bool,
-             region_iri: str, criteria: Iterable[str]) -> str:
+             criteria: Iterable[str]) -> str:
         """Triples of one patent's classification node (``criteria``: IRIs of those it meets)."""
         s = f"<{self.node_prefix}{patent_iri.removeprefix(self.patent_prefix)}> "
         text = (f"{s}{_PATENT} <{patent_iri}> .\n{s}{_VALID} {_BOOL[valid]} .\n"
                 f"{s}{_DOMESTIC} {_BOOL[domestic]} .\n{s}{_HIGH_VALUE} {_BOOL[high_value]} .\n")
-        if region_iri:
-            text += f"{s}{_REGION} <{region_iri}> .\n"
         for iri in criteria:
             text += f"{s}{_MEETS} <{iri}> .\n"
         return text
