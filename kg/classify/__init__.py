@@ -121,7 +121,7 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         found = evidence_future.result()
         _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, prof, as_of),
                                       criterion_iris) for patent, keys in pending))
-        put(writer.graph_node())
+        put(writer.graph_node(), last=True)
     return Classification(prof.name, as_of, engine, rows, graph)
 
 

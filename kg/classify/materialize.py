@@ -8,8 +8,8 @@ the nodes carry no ``rdf:type``: the rdfs:domain of ``hvp:patent`` (``hvp:Classi
 the range of ``hvp:evidence`` (``hvp:Evidence``) state it; the triples cost a quarter of the load
 time (docs/model.md).
 
-The N-Triples are loaded in chunks by a background thread (the engine releases the GIL while it
-loads), so generating the next chunk overlaps loading the last one. The graph node's
+The N-Triples are loaded in chunks by background threads (the engine releases the GIL while it
+loads), so generating the next chunk overlaps loading the last ones. The graph node's
 ``dcterms:created`` is loaded last: a graph without it is incomplete (an interrupted run) and
 :func:`is_complete` says so.
 """
@@ -112,24 +112,26 @@ def is_complete(store, graph: str) -> bool:
 
 
 class Loader:
-    """Replaces a named graph with N-Triples chunks, loaded in order by one background thread.
+    """Replaces a named graph with N-Triples chunks, loaded by background threads.
 
-    ``with Loader(store, graph) as put: put(chunk) ...``: the graph is dropped first; leaving
-    the block waits for every load and raises the first error.
+    ``with Loader(store, graph) as put: put(chunk) ... put(marker, last=True)``: the graph is
+    dropped first; chunks load concurrently, in any order; a ``last`` chunk waits for all the
+    others (the completeness marker goes last); leaving the block waits for every load and
+    raises the first error.
     """
 
-    def __init__(self, store, graph: str) -> None:
-        self.store, self.graph = store, ox.NamedNode(graph)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-load")
+    def __init__(self, store, graph: str, threads: int = 2) -> None:
+        self.store, self.graph, self.threads = store, ox.NamedNode(graph), threads
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hvp-load")
         self.pending: list[Future] = []
 
     def __enter__(self):
         self.store.update(f"DROP SILENT GRAPH {self.graph}")
         return self.put
 
-    def put(self, chunk: str) -> None:
-        """Queue one chunk of N-Triples (at most one waits while another loads)."""
-        if len(self.pending) > 1:
+    def put(self, chunk: str, last: bool = False) -> None:
+        """Queue one chunk of N-Triples (one more than the threads may wait, bounding memory)."""
+        while len(self.pending) > (0 if last else self.threads):
             self.pending.pop(0).result()
         data = chunk.encode("utf-8")
         self.pending.append(self.pool.submit(self.store.load, data, ox.RdfFormat.N_TRIPLES,
