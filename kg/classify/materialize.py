@@ -120,8 +120,8 @@ class Loader:
     raises the first error.
     """
 
-    def __init__(self, store, graph: str, threads: int = 2) -> None:
-        self.store, self.graph, self.threads = store, ox.NamedNode(graph), threads
+    def __init__(self, store, graph: str, threads: int = 2, queue: int = 6) -> None:
+        self.store, self.graph, self.queue = store, ox.NamedNode(graph), queue
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hvp-load")
         self.pending: list[Future] = []
 
@@ -130,8 +130,9 @@ class Loader:
         return self.put
 
     def put(self, chunk: str, last: bool = False) -> None:
-        """Queue one chunk of N-Triples (one more than the threads may wait, bounding memory)."""
-        while len(self.pending) > (0 if last else self.threads):
+        """Queue one chunk of N-Triples; at most ``queue`` chunks wait or load (bounding memory)
+        so that the caller can go on generating while the engine loads."""
+        while len(self.pending) >= (1 if last else self.queue):
             self.pending.pop(0).result()
         data = chunk.encode("utf-8")
         self.pending.append(self.pool.submit(self.store.load, data, ox.RdfFormat.N_TRIPLES,
