@@ -99,16 +99,22 @@ _ANNOTATIONS = {SH.targetClass, SH.sparql, SH.name, SH.description, SH.message, 
                 SH.order, SH.group}
 
 
-def _single_sparql(g: Graph, shape: Node) -> Node | None:
-    """The one SHACL-SPARQL constraint of a shape that has nothing else (else None)."""
+def _single_sparql(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | None
+                   ) -> tuple[str, str] | None:
+    """(prologue, select) of the one SHACL-SPARQL constraint of a shape with sh:targetClass and
+    nothing else; None for any other shape."""
     from kg.compile.shapes import is_true
+    from kg.compile.sparql import Prologue, select_text
 
+    g = instantiate(shapes, bindings) if bindings else shapes
     preds = {p for p in g.predicates(shape) if str(p).startswith(str(SH))}
     constraints = list(g.objects(shape, SH.sparql))
     if preds - _ANNOTATIONS or len(constraints) != 1 or is_true(g, shape, SH.deactivated) \
             or (shape, SH.targetClass, None) not in g or is_true(g, constraints[0], SH.deactivated):
         return None
-    return constraints[0]
+    prologue = Prologue()
+    body = select_text(g, constraints[0], shape, prologue)
+    return prologue.text(), body
 
 
 def _wrap(prologue: str, select: str) -> str:
@@ -123,16 +129,10 @@ def compile_conformers(shapes: Graph, shape: Node,
     sub-SELECT idiom (kg.compile.idioms) and nothing else; None for any other shape (use
     :func:`compile_violations`). Same set, without joining every target with the constraint."""
     from kg.compile.idioms import negated_subselect
-    from kg.compile.sparql import Prologue, select_text
 
-    g = instantiate(shapes, bindings) if bindings else shapes
-    constraint = _single_sparql(g, shape)
-    if constraint is None:
-        return None
-    prologue = Prologue()
-    body = select_text(g, constraint, shape, prologue)
-    inner = negated_subselect(prologue.text(), body)
-    return None if inner is None else CompiledShape(shape, _wrap(prologue.text(), inner))
+    found = _single_sparql(shapes, shape, bindings)
+    inner = negated_subselect(*found) if found else None
+    return CompiledShape(shape, _wrap(found[0], inner)) if found and inner else None
 
 
 def compile_plain_violators(shapes: Graph, shape: Node,
@@ -141,14 +141,6 @@ def compile_plain_violators(shapes: Graph, shape: Node,
     nodes — for a shape like :func:`compile_conformers` whose one constraint is filters over a
     basic graph pattern binding ``$this`` (kg.compile.idioms); None for any other shape."""
     from kg.compile.idioms import plain_violators
-    from kg.compile.sparql import Prologue, select_text
 
-    g = instantiate(shapes, bindings) if bindings else shapes
-    constraint = _single_sparql(g, shape)
-    if constraint is None:
-        return None
-    prologue = Prologue()
-    body = select_text(g, constraint, shape, prologue)
-    if not plain_violators(prologue.text(), body):
-        return None
-    return CompiledShape(shape, _wrap(prologue.text(), body))
+    found = _single_sparql(shapes, shape, bindings)
+    return CompiledShape(shape, _wrap(*found)) if found and plain_violators(*found) else None
