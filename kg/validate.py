@@ -11,6 +11,7 @@ import rdflib
 from pyshacl import validate as shacl_validate
 
 from kg.errors import InputError
+from kg.parsing import SPARQL_PARSER
 from kg.reference import SHAPES
 from kg.store import Store
 
@@ -44,6 +45,7 @@ def data_graph(store: Store) -> rdflib.Graph:
 
 
 def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
-    conforms, report, text = shacl_validate(data, shacl_graph=shapes, advanced=True,
-                                            allow_warnings=True)
+    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
+        conforms, report, text = shacl_validate(data, shacl_graph=shapes, advanced=True,
+                                                allow_warnings=True)
     return ValidationReport(bool(conforms), report, str(text))

@@ -30,6 +30,7 @@ from kg.compile import (
     compile_shape,
     compile_violations,
 )
+from kg.parsing import SPARQL_PARSER
 from kg.store import Store
 from kg.vocab import RDF, SH
 
@@ -149,8 +150,9 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     import pyshacl
 
     data = data_graph(store)
-    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                    advanced=False, allow_warnings=True, inplace=True)
+    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
+        _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
+                                        advanced=False, allow_warnings=True, inplace=True)
     violators: dict[Node, set[str]] = {}
     for result in report.subjects(RDF.type, SH.ValidationResult):
         source, focus = report.value(result, SH.sourceShape), report.value(result, SH.focusNode)

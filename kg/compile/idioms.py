@@ -29,7 +29,6 @@ the pattern's own ``$this`` values.
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 
 from rdflib import Literal, Variable
@@ -38,17 +37,16 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.compile.text import mask
+from kg.parsing import SPARQL_PARSER
 
 THIS = Variable("this")
-# rdflib's SPARQL parser (pyparsing) is not thread-safe: one parse at a time in this process.
-_PARSER = threading.Lock()
 _OPTIONAL = re.compile(r"\bOPTIONAL\b", re.I)
 
 
 @lru_cache(maxsize=256)
 def _algebra(text: str) -> CompValue | None:
     try:
-        with _PARSER:
+        with SPARQL_PARSER:
             return translateQuery(parseQuery(text)).algebra
     except Exception:  # noqa: BLE001 - rdflib raises many types; no idiom then
         return None
