@@ -8,8 +8,10 @@ human-readable reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
+from typing import NamedTuple
 
 from rdflib import Graph, URIRef
 
@@ -22,13 +24,13 @@ _FROM_LABEL = {"http://data.epo.org/linked-data/def/patent/filingDate": "filed",
                str(HVP.grantDate): "granted"}
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Why one criterion holds (or one validity condition fails) for one patent."""
+class Evidence(NamedTuple):
+    """Why one criterion holds (or one validity condition fails) for one patent (immutable; a
+    named tuple, as hundreds of thousands are made per run)."""
 
     key: str
     reason: str
-    items: dict[str, str] = field(default_factory=dict)
+    items: Mapping[str, str] = MappingProxyType({})
 
 
 def run(store: Store, profile: Profile, shapes: Graph, shape: URIRef,

@@ -24,8 +24,9 @@ def table(store: Store, query: str, bindings: dict | None = None) -> Table:
         return [{k: v.value for k, v in row.items()} for row in store.select(query, bindings)]
     result = engine_query(query, bindings)
     data = result.serialize(format=ox.QueryResultsFormat.CSV)
-    reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
-    return list(reader)
+    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    header = next(reader, [])
+    return [dict(zip(header, row, strict=True)) for row in reader]
 
 
 def iri_rows(store: Store, query: str) -> list[list[str]]:
