@@ -35,8 +35,7 @@ _RESULT = _PREFIXES + """SELECT ?patent ?g ?valid ?domestic ?high ?region WHERE 
   GRAPH ?g {
     ?c hvp:patent ?patent ; hvp:valid ?valid ; hvp:domestic ?domestic ; hvp:highValue ?high .
   }
-  OPTIONAL { ?patent hvp:firstOwner/hvp:region ?owner_region FILTER(?domestic) }
-  BIND(?owner_region AS ?region)
+  OPTIONAL { ?patent hvp:firstOwner/hvp:region ?region FILTER(?domestic) }
 }"""
 _EVIDENCE = _PREFIXES + """SELECT ?patent ?g ?key ?reason WHERE {
   GRAPH ?g { ?c hvp:patent ?patent . ?c hvp:evidence|hvp:validityEvidence ?e .

@@ -75,7 +75,7 @@ class Writer:
     def node(self, patent_iri: str, valid: bool, domestic: bool, high_value: bool,
              criteria: Iterable[str]) -> str:
         """Triples of one patent's classification node (``criteria``: IRIs of those it meets)."""
-        s = f"<{self.node_prefix}{patent_iri.removeprefix(self.patent_prefix)}> "
+        s = f"<{self.node_of(patent_iri)}> "
         text = (f"{s}{_PATENT} <{patent_iri}> .\n{s}{_VALID} {_BOOL[valid]} .\n"
                 f"{s}{_DOMESTIC} {_BOOL[domestic]} .\n{s}{_HIGH_VALUE} {_BOOL[high_value]} .\n")
         for iri in criteria:
@@ -90,6 +90,7 @@ class Writer:
                        for line in self._evidence(node, ev, criterion_iris.get(ev.key)))
 
     def node_of(self, patent_iri: str) -> str:
+        """The IRI of a patent's classification node in this graph."""
         return self.node_prefix + patent_iri.removeprefix(self.patent_prefix)
 
     def _evidence(self, node: str, ev: Evidence, criterion: str | None) -> Iterator[str]:

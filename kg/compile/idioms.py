@@ -111,7 +111,7 @@ def _optional_group(body: str) -> str | None:
     """The text inside the single OPTIONAL group at the top of the WHERE clause."""
     code = mask(body)
     start = code.index("{") + 1
-    depth, found = 0, []
+    found = []
     for m in _OPTIONAL.finditer(code, start):
         depth = code.count("{", start, m.start()) - code.count("}", start, m.start())
         if depth == 0:
