@@ -1,6 +1,7 @@
-"""The floor of bench/web.py: a bare WSGI app on waitress that answers every request with a fixed
-SPARQL JSON result, running no query. Whatever Python web layer serves /sparql costs at least
-this much; served by ``waitress-serve --threads N bare_wsgi:app``."""
+"""The floor of bench/web.py: a bare WSGI app that answers every request with a fixed SPARQL JSON
+result, running no query. Whatever Python web layer serves /sparql on the same server costs at
+least this much; served by ``granian --interface wsgi bare_wsgi:app`` and
+``waitress-serve --threads N bare_wsgi:app``."""
 
 from __future__ import annotations
 

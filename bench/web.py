@@ -1,10 +1,12 @@
-"""Benchmark: the web app's /sparql (waitress + worker processes) against ``oxigraph serve``.
+"""Benchmark: the web app's /sparql (``hvp serve``: granian + worker processes) against
+``oxigraph serve``.
 
 Same data (the demo generator, ingested into an on-disk store; the engine serves a copy of it
 read-only), same queries, same client: N threads with keep-alive connections, for D seconds per
 (query, server). Reports requests/s, p50 and p95 latency, and the ratio p50(web) / p50(engine).
-For point lookups it also measures the floor of any Python web layer: a bare WSGI app on the
-same waitress, answering a fixed result without running a query (bench/bare_wsgi.py).
+For point lookups it also measures the floor of a Python web layer: a bare WSGI app answering a
+fixed result without running a query (bench/bare_wsgi.py), on granian (what ``hvp serve`` uses)
+and on waitress (``hvp serve --server waitress``); and the app itself on waitress.
 
     .venv/bin/python bench/web.py             # 20 s per run, 8 threads, 20,000 patents
     .venv/bin/python bench/web.py --quick     # 3 s per run
@@ -125,8 +127,9 @@ def main() -> None:
     try:
         t0 = time.monotonic()
         store_dir, ids = prepare(work, args.patents)
-        engine_dir = work / "engine"
+        engine_dir, waitress_dir = work / "engine", work / "waitress"
         shutil.copytree(store_dir, engine_dir)
+        shutil.copytree(store_dir, waitress_dir)  # one app per store: each opens it read-write
         print(f"data: {args.patents:,} demo patents, {len(ids):,} invention patents "
               f"({time.monotonic() - t0:.1f} s to prepare)")
         web_port, engine_port = free_port(), free_port()
@@ -137,13 +140,24 @@ def main() -> None:
         procs.append(subprocess.Popen(
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
              "--bind", f"127.0.0.1:{engine_port}"], stderr=subprocess.DEVNULL))
-        bare_port = free_port()
+        waitress_port = free_port()
+        procs.append(subprocess.Popen(
+            [str(BIN / "hvp"), "--store", str(waitress_dir), "serve", "--port", str(waitress_port),
+             "--threads", str(args.threads), "--server", "waitress"], env=env,
+            stderr=subprocess.DEVNULL))
+        bare_port, bare_granian_port = free_port(), free_port()
         procs.append(subprocess.Popen(
             [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{bare_port}",
              f"--threads={args.threads}", "bare_wsgi:app"], cwd=Path(__file__).parent,
             stderr=subprocess.DEVNULL))
+        procs.append(subprocess.Popen(
+            [str(BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port",
+             str(bare_granian_port), "--blocking-threads", str(args.threads), "--log-level",
+             "error", "bare_wsgi:app"], cwd=Path(__file__).parent, stderr=subprocess.DEVNULL))
         wait_up(web_port, "/healthz")
+        wait_up(waitress_port, "/healthz")
         wait_up(bare_port, "/")
+        wait_up(bare_granian_port, "/")
         wait_up(engine_port, "/query?query=" + quote("ASK {}"))
         scenarios = {"point lookup": [POINT % i for i in ids[:2000]], "aggregate": [AGGREGATE]}
         print(f"{args.threads} client threads, {seconds:g} s per run, "
@@ -156,12 +170,16 @@ def main() -> None:
             web = load(web_port, "/sparql", queries, args.threads, seconds)
             engine = load(engine_port, "/query", queries, args.threads, seconds)
             ratio = web[1] / engine[1] if engine[1] else float("nan")
-            rows = [("hvp serve /sparql", web, f"{ratio:.2f}x"), ("oxigraph serve", engine, "")]
+            rows = [("hvp serve /sparql (granian)", web, f"{ratio:.2f}x"),
+                    ("oxigraph serve", engine, "")]
             if name == "point lookup":
-                load(bare_port, "/sparql", queries, args.threads, 1.0)
-                bare = load(bare_port, "/sparql", queries, args.threads, seconds)
-                rows.append(("floor: bare WSGI on waitress, no query", bare,
-                             f"{bare[1] / engine[1]:.2f}x" if engine[1] else ""))
+                for label, port in (("hvp serve --server waitress /sparql", waitress_port),
+                                    ("floor: bare WSGI on granian, no query", bare_granian_port),
+                                    ("floor: bare WSGI on waitress, no query", bare_port)):
+                    load(port, "/sparql", queries, args.threads, 1.0)
+                    other = load(port, "/sparql", queries, args.threads, seconds)
+                    rows.append((label, other,
+                                 f"{other[1] / engine[1]:.2f}x" if engine[1] else ""))
             for label, r, extra in rows:
                 print(f"| {name} | {label} | {r[0]:,.0f} | {r[1]:.2f} | {r[2]:.2f} | {r[3]} "
                       f"| {extra} |")

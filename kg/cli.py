@@ -236,17 +236,58 @@ def stats(app: App) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads.")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads that run requests.")
+@click.option("--server", type=click.Choice(["granian", "waitress"]), default="granian",
+              show_default=True, help="WSGI server: granian (HTTP in Rust, the faster) or "
+              "waitress (pure Python).")
 @pass_app
-def serve(app: App, host: str, port: int, threads: int) -> None:
-    """Serve the web app (SPARQL endpoint, editor, pages) with waitress; read-only."""
-    from waitress import serve as waitress_serve
+def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
+    """Serve the web app (SPARQL endpoint, editor, pages) on a production WSGI server;
+    read-only."""
+    import json
+    import os
 
-    from web.app import create_app
+    from web.service import preflight
+    from web.wsgi import SETTINGS_VARIABLE
 
-    web = create_app(dict(app.settings))
-    err.print(f"serving {app.settings['store']} on http://{host}:{port}/", highlight=False)
-    waitress_serve(web, host=host, port=port, threads=threads, ident="hvp-kg")
+    _check_port(host, port)
+    preflight(dict(app.settings))
+    err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})",
+              highlight=False)
+    if server == "waitress":
+        from waitress import serve as waitress_serve
+
+        from web.app import create_app
+
+        waitress_serve(create_app(dict(app.settings)), host=host, port=port, threads=threads,
+                       ident="hvp-kg")
+        return
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    # The app is built in granian's worker process, from the settings resolved here.
+    os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings))
+    Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
+            port=port, workers=1, blocking_threads=threads, backpressure=threads,
+            websockets=False, log_level=LogLevels.error).serve()
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port another process listens on (granian would share it silently)."""
+    import os
+    import socket
+
+    from kg.errors import InputError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise InputError(f"cannot listen on {host}:{port}: {reason}; choose another --port or "
+                         "stop what uses it") from None
 
 
 @cli.command()

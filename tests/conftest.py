@@ -74,6 +74,44 @@ class LiveServer:
         self.thread.join(5)
 
 
+class ServedApp:
+    """The app as ``hvp serve`` runs it: granian in its own process, the app built in granian's
+    worker by ``web.wsgi.application`` from settings (and app config) given as JSON."""
+
+    def __init__(self, settings: dict[str, object]) -> None:
+        import json
+        import os
+        import subprocess
+        import sys
+        import time
+        import urllib.request
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "HVP_SERVE_SETTINGS": json.dumps(settings, default=str)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory", "--host",
+             "127.0.0.1", "--port", str(self.port), "--blocking-threads", "8",
+             "--log-level", "error", "web.wsgi:application"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2):
+                    return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.close()
+                    raise RuntimeError("granian did not start: "
+                                       + self.process.stderr.read().decode())  # type: ignore
+                time.sleep(0.2)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(20)
+        self.process.stderr.close()  # type: ignore[union-attr]
+
+
 def copy_of(store: LocalStore) -> LocalStore:
     """An in-memory copy (pages may materialize derived graphs into their store)."""
     copy = LocalStore()
@@ -108,14 +146,10 @@ def disk_app(disk_store_dir: Path):
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
-                ) -> Iterator[LiveServer]:
-    """The on-disk app (worker processes) served by waitress on 127.0.0.1."""
-    from web.app import create_app
-
+                ) -> Iterator[ServedApp]:
+    """The on-disk app (worker processes) served by granian on 127.0.0.1, as `hvp serve` does."""
     target = tmp_path_factory.mktemp("live") / "store"
     shutil.copytree(small_store_dir, target)
-    application = create_app({"store": str(target), "workers": 2, "timeout": 10.0})
-    server = LiveServer(application)
+    server = ServedApp({"store": str(target), "workers": 2, "timeout": 10.0})
     yield server
     server.close()
-    application.extensions["hvp"].close()

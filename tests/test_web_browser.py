@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.conftest import ServedApp
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,16 +25,13 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, small_store_dir):
-    from web.app import create_app
-
+    """The app served by granian, as `hvp serve` runs it."""
     target = tmp_path_factory.mktemp("browser") / "store"
     shutil.copytree(small_store_dir, target)
-    app = create_app({"store": str(target), "workers": 2, "timeout": 10.0,
-                      "queries_dir": QUERIES})
-    live = LiveServer(app)
+    live = ServedApp({"store": str(target), "workers": 2, "timeout": 10.0,
+                      "queries_dir": str(QUERIES)})
     yield live
     live.close()
-    app.extensions["hvp"].close()
 
 
 @pytest.fixture()

@@ -1,4 +1,5 @@
-"""SPARQLWrapper against the app served by waitress on a real loopback port."""
+"""SPARQLWrapper against the app served by granian (as `hvp serve` runs it) on a real loopback
+port."""
 
 from __future__ import annotations
 

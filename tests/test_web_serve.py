@@ -1,14 +1,18 @@
-"""``hvp serve``: waitress on a loopback port over an on-disk store; settings documented."""
+"""``hvp serve``: granian (default) or waitress on a loopback port over an on-disk store; errors
+before serving; settings documented."""
 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import quote
+
+import pytest
 
 from kg.settings import SETTINGS
 from tests.conftest import free_port
@@ -23,10 +27,13 @@ def _get(url: str, accept: str) -> tuple[int, str, bytes]:
         return response.status, response.headers["Server"], response.read()
 
 
-def test_hvp_serve(disk_store_dir):
+@pytest.mark.parametrize(("server", "header"), [(None, "granian"), ("waitress", "hvp-kg")])
+def test_hvp_serve(disk_store_dir, server, header):
     port = free_port()
+    choice = ["--server", server] if server else []
     proc = subprocess.Popen([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(port), *choice], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -38,7 +45,7 @@ def test_hvp_serve(disk_store_dir):
                 assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
                 assert time.monotonic() < deadline, "hvp serve did not start"
                 time.sleep(0.2)
-        assert status == 200 and server == "hvp-kg"  # waitress, not Flask's dev server
+        assert status == 200 and server == header  # not Flask's development server
         assert json.loads(body)["workers"] == 2
         q = quote("ASK { ?s a <https://w3id.org/hvp/def#InventionPatent> }")
         status, _, body = _get(f"{base}/sparql?query={q}", "application/sparql-results+json")
@@ -47,6 +54,25 @@ def test_hvp_serve(disk_store_dir):
         proc.terminate()
         proc.wait(10)
         proc.stderr.close()  # type: ignore[union-attr]
+
+
+def test_a_port_in_use_is_refused_with_a_message(disk_store_dir):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
+                               str(port)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_store_that_cannot_open_is_refused_before_serving(tmp_path):
+    not_a_directory = tmp_path / "store"
+    not_a_directory.write_text("x")
+    done = subprocess.run([str(HVP), "--store", str(not_a_directory), "serve", "--port",
+                           str(free_port())], capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "cannot open store" in done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stderr
 
 
 def test_every_setting_is_documented_in_docs_web():

@@ -36,7 +36,9 @@ class Example:
 
 
 def _directory() -> Path | None:
-    return current_app.config.get("QUERIES_DIR")
+    """The canned queries' folder if the app was given one (``queries_dir``; JSON gives str)."""
+    folder = current_app.config.get("QUERIES_DIR")
+    return Path(folder) if folder else None
 
 
 def _kg() -> Any:

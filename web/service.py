@@ -30,9 +30,7 @@ class Service:
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[Any, Any] = {}
-        if settings.get("endpoint"):
-            raise InputError("the web app serves the embedded store: unset `endpoint` "
-                             "(HVP_ENDPOINT) and name the store directory instead")
+        _no_endpoint(settings)
         given = settings["store"]
         self._given: LocalStore | None = None
         if isinstance(given, LocalStore):  # tests may hand over a store they built
@@ -71,6 +69,27 @@ class Service:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
+
+
+def _no_endpoint(settings: dict[str, Any]) -> None:
+    if settings.get("endpoint"):
+        raise InputError("the web app serves the embedded store: unset `endpoint` "
+                         "(HVP_ENDPOINT) and name the store directory instead")
+
+
+def preflight(settings: dict[str, Any]) -> None:
+    """The checks a :class:`Service` makes when it starts, made here and released again.
+
+    For a server that builds the app in a child process (granian): a wrong setting or a store
+    that cannot be opened reaches the user as a message from ``hvp serve``, not as a
+    traceback of the server's worker. A missing store is created with the reference data.
+    """
+    _no_endpoint(settings)
+    if str(settings["store"]) != MEMORY:
+        store = LocalStore(Path(settings["store"]))
+        reference.ensure(store, str(settings["base"]))
+        store.flush()
+        del store  # closes it: the server's process opens it next
 
 
 def service() -> Service:

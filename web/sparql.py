@@ -39,7 +39,7 @@ def endpoint() -> Response:
         return description()
     if _wants_html() and request.method == "GET":
         return editor()
-    return answer(query, params.getlist("default-graph-uri"), params.getlist("named-graph-uri"))
+    return answer(query, params)
 
 
 @bp.route("/editor")
@@ -66,11 +66,9 @@ def _params() -> MultiDict[str, str]:
 
 
 def _wants_html() -> bool:
-    """A browser asking for a page: ``text/html`` named and preferred to every data format."""
-    accept = request.accept_mimetypes
-    named = any(value == "text/html" for value, _ in accept)
-    offers = ["text/html", *negotiate.RESULTS, *negotiate.GRAPHS]
-    return named and accept.best_match(offers) == "text/html" and \
+    """A browser asking for a page: ``text/html`` named and preferred to every data format,
+    and no format parameter."""
+    return negotiate.prefers_html(request.headers.get("Accept", "")) and \
         not any(request.args.get(p) for p in negotiate.PARAMS)
 
 
@@ -80,7 +78,7 @@ def formats(args: MultiDict[str, str]) -> tuple[Request, Problem | None, Problem
     errors: list[Problem | None] = []
     for graph in (False, True):
         try:
-            fmt = negotiate.choose(request.accept_mimetypes, args, graph)
+            fmt = negotiate.choose(request.headers.get("Accept", ""), args, graph)
             mime, err = negotiate.media_type(fmt), None
         except Problem as exc:
             mime, err = None, exc
@@ -92,11 +90,13 @@ def formats(args: MultiDict[str, str]) -> tuple[Request, Problem | None, Problem
     return req, errors[0], errors[1]
 
 
-def answer(query: str, default_graph: list[str], named_graphs: list[str]) -> Response:
-    req, results_error, graph_error = formats(_params())
+def answer(query: str, params: MultiDict[str, str]) -> Response:
+    req, results_error, graph_error = formats(params)
     req.query = query
-    req.default_graph = [_iri(g, "default-graph-uri") for g in default_graph] or None
-    req.named_graphs = [_iri(g, "named-graph-uri") for g in named_graphs] or None
+    req.default_graph = [_iri(g, "default-graph-uri")
+                         for g in params.getlist("default-graph-uri")] or None
+    req.named_graphs = [_iri(g, "named-graph-uri")
+                        for g in params.getlist("named-graph-uri")] or None
     reply = service().run(req)
     if reply.media_type is None:
         raise (graph_error if reply.kind == "graph" else results_error) or \
@@ -148,7 +148,7 @@ def _json_row(body: bytes) -> dict[str, str]:
 
 
 def description() -> Response:
-    fmt = negotiate.choose(request.accept_mimetypes, request.args, graph=True)
+    fmt = negotiate.choose(request.headers.get("Accept", ""), request.args, graph=True)
     assert isinstance(fmt, ox.RdfFormat)
     s = ox.NamedNode(request.base_url)
     dataset, graph = ox.BlankNode(), ox.BlankNode()
