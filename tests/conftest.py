@@ -101,9 +101,9 @@ class ServedApp:
                     return
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.close()
-                    raise RuntimeError("granian did not start: "
-                                       + self.process.stderr.read().decode())  # type: ignore
+                    self.process.terminate()
+                    _, errors = self.process.communicate(timeout=20)
+                    raise RuntimeError(f"granian did not start: {errors.decode()}") from None
                 time.sleep(0.2)
 
     def close(self) -> None:
