@@ -268,7 +268,7 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     from granian.log import LogLevels
 
     # The app is built in granian's worker process, from the settings resolved here.
-    os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings))
+    os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings), default=str)
     Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
             port=port, workers=1, blocking_threads=threads, backpressure=threads,
             websockets=False, log_level=LogLevels.error).serve()

@@ -230,7 +230,7 @@ def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef,
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     # Each valid patent's met criteria, in the profile's order, found set by set (not by five
-    # lookups per patent); likewise the broken validity conditions of the others.
+    # lookups per patent).
     met_of: dict[str, tuple[str, ...]] = {}
     for criterion in prof.criteria:
         for patent in sets[criterion.shape] & valid_set:
@@ -238,17 +238,13 @@ def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef,
     conditions = [(key, sets[shape]) for key, shape in prof.conditions]
     regions: dict[str, str] = {}
     for patent, (patent_id, region_iri) in sorted(patents.items(), key=_by_id):
-        domestic = patent in domestic_set
+        valid, domestic = patent in valid_set, patent in domestic_set
         if domestic and region_iri not in regions:
             regions[region_iri] = _region(base, region_iri)
-        if patent in valid_set:
-            met = met_of.get(patent, ())
-            yield (ClassRow(patent_id, True, domestic, regions[region_iri] if domestic else "",
-                            patent in hv_set, met), (patent, list(met)))
-        else:
-            yield (ClassRow(patent_id, False, domestic, regions[region_iri] if domestic else "",
-                            patent in hv_set, ()),
-                   (patent, [k for k, members in conditions if patent not in members]))
+        met = met_of.get(patent, ())  # () for a patent that is not valid
+        keys = list(met) if valid else [k for k, members in conditions if patent not in members]
+        yield (ClassRow(patent_id, valid, domestic, regions[region_iri] if domestic else "",
+                        patent in hv_set, met), (patent, keys))
 
 
 def _by_id(item: tuple[str, tuple[str, str]]) -> str:
