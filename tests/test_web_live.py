@@ -58,3 +58,41 @@ def test_sparqlwrapper_sees_a_bad_query_as_400(live_server):
     client.setQuery("SELECT * WHERE {")
     with pytest.raises(QueryBadFormed):
         client.query()
+
+
+@pytest.mark.parametrize("content_type", ["text/turtle", "application/sparql-query"])
+def test_request_bodies_reach_the_app_through_the_server(live_server, content_type):
+    """POSTed bodies (a SHACL upload; a direct SPARQL query) arrive whole through granian."""
+    import urllib.request
+
+    from tests.test_web_shacl import BAD, SH
+
+    if content_type == "text/turtle":
+        url, body, accept = live_server.url + "/shacl", BAD.encode(), "text/turtle"
+    else:
+        url, body, accept = live_server.url + "/sparql", ASK.encode(), "application/json"
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": content_type, "Accept": accept})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data = response.read()
+    if content_type == "text/turtle":
+        report = rdflib.Graph().parse(data=data, format="turtle")
+        assert (None, SH.conforms, rdflib.Literal(False)) in report
+    else:
+        assert b'"boolean":true' in data.replace(b" ", b"")
+
+
+def test_a_bad_query_is_problem_json_through_the_server(live_server):
+    import json
+    import urllib.error
+    import urllib.request
+    from urllib.parse import quote
+
+    url = live_server.url + "/sparql?query=" + quote("SELECT ?s\nWHERE {\n  ?s ?p")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": "application/json"}),
+                               timeout=30)
+    assert caught.value.code == 400
+    assert caught.value.headers["Content-Type"].startswith("application/problem+json")
+    body = json.loads(caught.value.read())
+    assert body["status"] == 400 and body["line"] == 3
