@@ -135,16 +135,15 @@ def main() -> None:
         web_port, engine_port = free_port(), free_port()
         env = {**os.environ, "HVP_WORKERS": str(args.workers)}
         procs.append(subprocess.Popen(
-            [str(BIN / "hvp"), "--store", str(store_dir), "serve", "--port", str(web_port),
-             "--threads", str(args.threads)], env=env, stderr=subprocess.DEVNULL))
+            [str(BIN / "hvp"), "--store", str(store_dir), "serve", "--port", str(web_port)],
+            env=env, stderr=subprocess.DEVNULL))
         procs.append(subprocess.Popen(
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
              "--bind", f"127.0.0.1:{engine_port}"], stderr=subprocess.DEVNULL))
         waitress_port = free_port()
         procs.append(subprocess.Popen(
             [str(BIN / "hvp"), "--store", str(waitress_dir), "serve", "--port", str(waitress_port),
-             "--threads", str(args.threads), "--server", "waitress"], env=env,
-            stderr=subprocess.DEVNULL))
+             "--server", "waitress"], env=env, stderr=subprocess.DEVNULL))
         bare_port, bare_granian_port = free_port(), free_port()
         procs.append(subprocess.Popen(
             [str(BIN / "waitress-serve"), f"--listen=127.0.0.1:{bare_port}",

@@ -236,8 +236,8 @@ def stats(app: App) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
-@click.option("--threads", default=8, show_default=True, type=int,
-              help="Threads that run requests.")
+@click.option("--threads", default=4, show_default=True, type=int,
+              help="Python threads that run requests (queries wait for a query worker there).")
 @click.option("--server", type=click.Choice(["granian", "waitress"]), default="granian",
               show_default=True, help="WSGI server: granian (HTTP in Rust, the faster) or "
               "waitress (pure Python).")
@@ -270,8 +270,8 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     # The app is built in granian's worker process, from the settings resolved here.
     os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings), default=str)
     Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
-            port=port, workers=1, blocking_threads=threads, backpressure=threads,
-            websockets=False, log_level=LogLevels.error).serve()
+            port=port, workers=1, blocking_threads=threads, websockets=False,
+            log_level=LogLevels.error).serve()
 
 
 def _check_port(host: str, port: int) -> None:
