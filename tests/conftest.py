@@ -83,17 +83,20 @@ class ServedApp:
         import os
         import subprocess
         import sys
+        import tempfile
         import time
         import urllib.request
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HVP_SERVE_SETTINGS": json.dumps(settings, default=str)}
+        # A file, not a pipe (a full pipe would block the server); closed by close().
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory", "--host",
-             "127.0.0.1", "--port", str(self.port), "--blocking-threads", "8",
+             "127.0.0.1", "--port", str(self.port), "--blocking-threads", "4",
              "--log-level", "error", "web.wsgi:application"],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -102,14 +105,21 @@ class ServedApp:
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.process.terminate()
-                    _, errors = self.process.communicate(timeout=20)
-                    raise RuntimeError(f"granian did not start: {errors.decode()}") from None
+                    self.process.wait(20)
+                    errors = self.errors
+                    self.log.close()
+                    raise RuntimeError(f"granian did not start: {errors}") from None
                 time.sleep(0.2)
+
+    @property
+    def errors(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
 
     def close(self) -> None:
         self.process.terminate()
         self.process.wait(20)
-        self.process.stderr.close()  # type: ignore[union-attr]
+        self.log.close()
 
 
 def copy_of(store: LocalStore) -> LocalStore:
