@@ -35,11 +35,12 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
     return graph
 
 
-def data_graph(store: Store) -> rdflib.Graph:
-    """The default graph of the store as an rdflib graph (for pySHACL)."""
+def data_graph(store: Store, into: rdflib.Graph | None = None) -> rdflib.Graph:
+    """The default graph of the store copied (as N-Triples) into an rdflib graph for pySHACL:
+    ``into``, or a new ``rdflib.Graph``."""
     buffer = io.BytesIO()
     store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-    graph = rdflib.Graph()
+    graph = rdflib.Graph() if into is None else into
     graph.parse(data=buffer.getvalue(), format="nt")
     return graph
 

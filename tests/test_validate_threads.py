@@ -9,13 +9,12 @@ from datetime import date
 from pathlib import Path
 
 from kg import reference
-from kg.classify.engines import data_graph
 from kg.compile import compile_conformers
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load
 from kg.store import LocalStore
-from kg.validate import validate
+from kg.validate import data_graph, validate
 
 SMALL = Path(__file__).parent / "data" / "small"
 

@@ -10,14 +10,12 @@ report (targets minus the focus nodes of results whose sh:sourceShape is that sh
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TypeVar
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
@@ -149,7 +147,9 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     """Conforming sets of ``wanted`` shapes (each must have a target) from one pySHACL run."""
     import pyshacl
 
-    data = data_graph(store)
+    from kg.validate import data_graph
+
+    data = data_graph(store, PreparedGraph())
     with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
         _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                         advanced=False, allow_warnings=True, inplace=True)
@@ -178,15 +178,6 @@ class PreparedGraph(Graph):
                 self._prepared[query_object] = prepareQuery(query_object)
             query_object = self._prepared[query_object]
         return super().query(query_object, *args, **kwargs)
-
-
-def data_graph(store: Store) -> Graph:
-    """An rdflib copy of the store's default graph (via N-Triples)."""
-    buffer = io.BytesIO()
-    store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-    graph = PreparedGraph()
-    graph.parse(data=buffer.getvalue().decode("utf-8"), format="nt")
-    return graph
 
 
 ENGINES_BY_NAME = {"sparql": sparql_sets, "pyshacl": pyshacl_sets}
