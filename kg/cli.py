@@ -245,7 +245,6 @@ def stats(app: App) -> None:
 def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     """Serve the web app (SPARQL endpoint, editor, pages) on a production WSGI server;
     read-only."""
-    import json
     import os
 
     from web.service import preflight
@@ -278,8 +277,6 @@ def _check_port(host: str, port: int) -> None:
     """Refuse a port another process listens on (granian would share it silently)."""
     import os
     import socket
-
-    from kg.errors import InputError
 
     try:
         with socket.create_server((host, port)):

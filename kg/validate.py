@@ -35,14 +35,15 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
     return graph
 
 
-def data_graph(store: Store, into: rdflib.Graph | None = None) -> rdflib.Graph:
-    """The default graph of the store copied (as N-Triples) into an rdflib graph for pySHACL:
-    ``into``, or a new ``rdflib.Graph``."""
+def data_graph(store: Store, into: rdflib.Graph | None = None,
+               graph: ox.NamedNode | ox.DefaultGraph | None = None) -> rdflib.Graph:
+    """A graph of the store (the default graph unless ``graph`` names one) copied as N-Triples
+    into an rdflib graph for pySHACL: ``into``, or a new ``rdflib.Graph``."""
     buffer = io.BytesIO()
-    store.dump(buffer, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-    graph = rdflib.Graph() if into is None else into
-    graph.parse(data=buffer.getvalue(), format="nt")
-    return graph
+    store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph or ox.DefaultGraph())
+    copy = rdflib.Graph() if into is None else into
+    copy.parse(data=buffer.getvalue(), format="nt")
+    return copy
 
 
 def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:

@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote
@@ -136,7 +135,7 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
     # evidence triples follow, the graph node last (measured orders: docs/classification.md).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background, \
             materialize.Loader(store, graph) as put:
-        evidence_future = background.submit(_evidence, store, prof, shapes, as_of, 1)
+        evidence_future = background.submit(_evidence, store, prof, shapes)
 
         def nodes() -> Iterator[str]:
             for row, (patent, keys) in _rows(prof, patents, sets, base):
@@ -214,17 +213,16 @@ def _patents(store: Store, base: str = DEFAULT_BASE) -> dict[str, tuple[str, str
     return out
 
 
-def _evidence(store: Store, prof: Profile, shapes: Graph, as_of: date,
-              workers: int | None = None) -> dict[str, dict[str, list[dict[str, str]]]]:
-    """Criterion or condition key -> patent IRI -> its evidence rows (smallest first).
+def _evidence(store: Store, prof: Profile,
+              shapes: Graph) -> dict[str, dict[str, list[dict[str, str]]]]:
+    """Criterion or condition key -> patent IRI -> its evidence rows (smallest first), the
+    queries one at a time (the caller runs this beside the load, which keeps the other core).
 
     Rows are described (:func:`_evidence_for`) only for the patents whose graph needs them: a
     criterion's rows for a patent that is not valid are never read.
     """
     keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
-    results = engines.parallel([partial(evidence.run, store, prof, shapes, shape)
-                                for _, shape in keyed], workers)
-    return {key: grouped for (key, _), grouped in zip(keyed, results, strict=True)}
+    return {key: evidence.run(store, prof, shapes, shape) for key, shape in keyed}
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],

@@ -16,7 +16,6 @@ One observation per region and year: ``{base}observation/{profile}/{region}/{yea
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
@@ -27,7 +26,7 @@ from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
 from kg.iri import DEFAULT_BASE, mint
 from kg.reference import SHAPES
 from kg.store import Store
-from kg.validate import ValidationReport, load_shapes, validate
+from kg.validate import ValidationReport, data_graph, load_shapes, validate
 from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
 CUBE_SHAPES = SHAPES / "cube"
@@ -167,11 +166,7 @@ def ensure(store: Store, years: Iterable[int], profile: str = "cnipa-2021",
 
 def cube_graph(store: Store, profile: str, base: str = DEFAULT_BASE) -> rdflib.Graph:
     """The materialized cube graph as an rdflib graph (for pySHACL)."""
-    buffer = io.BytesIO()
-    store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph_iri(profile, base))
-    graph = rdflib.Graph()
-    graph.parse(data=buffer.getvalue(), format="nt")
-    return graph
+    return data_graph(store, graph=graph_iri(profile, base))
 
 
 def check(data: rdflib.Graph) -> ValidationReport:
