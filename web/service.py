@@ -51,8 +51,7 @@ class Service:
         stop ``hvp serve`` before ``hvp ingest`` (one writer at a time)."""
         if self._given is None:
             assert self.path is not None
-            self._given = LocalStore(self.path)
-            reference.ensure(self._given, self.base)
+            self._given = _open(self.path, self.base)
         return self._given
 
     def changed(self) -> None:
@@ -86,10 +85,16 @@ def preflight(settings: dict[str, Any]) -> None:
     """
     _no_endpoint(settings)
     if str(settings["store"]) != MEMORY:
-        store = LocalStore(Path(settings["store"]))
-        reference.ensure(store, str(settings["base"]))
+        store = _open(Path(settings["store"]), str(settings["base"]))
         store.flush()
         del store  # closes it: the server's process opens it next
+
+
+def _open(path: Path, base: str) -> LocalStore:
+    """The on-disk store, created with the reference data if missing."""
+    store = LocalStore(path)
+    reference.ensure(store, base)
+    return store
 
 
 def service() -> Service:
