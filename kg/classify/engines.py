@@ -179,5 +179,3 @@ class PreparedGraph(Graph):
             query_object = self._prepared[query_object]
         return super().query(query_object, *args, **kwargs)
 
-
-ENGINES_BY_NAME = {"sparql": sparql_sets, "pyshacl": pyshacl_sets}
