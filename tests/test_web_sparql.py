@@ -168,3 +168,24 @@ def test_results_are_the_engines(client, small_store):
     expected = [str(s["p"].value) for s in small_store.engine.query(SELECT)]
     got = [b["p"]["value"] for b in get(client, SELECT).get_json()["results"]["bindings"]]
     assert got == expected and len(got) >= 5
+
+
+def test_head_answers_the_headers_of_get(client):
+    full = get(client, SELECT)
+    r = client.head("/sparql?query=" + quote(SELECT))
+    assert r.status_code == 200 and r.data == b""
+    assert r.mimetype == full.mimetype
+    assert int(r.headers["Content-Length"]) == len(full.data) > 0
+
+
+def test_a_browser_posting_a_bad_query_gets_an_html_error_page(client):
+    r = client.post("/sparql", data={"query": "SELECT ?s WHERE {"},
+                    headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert b"invalid SPARQL" in r.data and b"Traceback" not in r.data
+
+
+def test_other_methods_are_not_allowed(client):
+    r = client.put("/sparql?query=" + quote(ASK))
+    assert r.status_code == 405 and r.mimetype == "application/problem+json"
+    assert set(r.headers["Allow"].split(", ")) >= {"GET", "POST"}

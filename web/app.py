@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, links, static
+from web import errors, links, sparql, static
 from web.service import Service, service
 
 
@@ -27,13 +27,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     static.init_app(app)
     links.init_app(app)
     _blueprints(app)
+    app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "home", home)
     return app
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, patents, queries, shacl, sparql
+    from web import indicators, patents, queries, shacl
 
     for module in (sparql, queries, shacl, indicators, patents):
         app.register_blueprint(module.bp)

@@ -56,33 +56,40 @@ PARAMS = ("format", "output", "results")
 
 def choose(accept: str, args: Mapping[str, str], graph: bool) -> Format:
     """The format to answer in, for a graph (CONSTRUCT/DESCRIBE) or a results table, given the
-    request's ``Accept`` header and its parameters."""
-    table: Mapping[str, Format] = GRAPHS if graph else RESULTS
-    short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
+    request's ``Accept`` header and its parameters; 406 if none fits."""
+    param = given(args)
+    fmt = pick(accept, param, graph)
+    if fmt is None:
+        raise not_acceptable(graph, accept, param)
+    return fmt
+
+
+def given(args: Mapping[str, str]) -> tuple[str, str] | None:
+    """The format parameter that decides, as ``(name, value)``: the first of :data:`PARAMS`
+    given a value."""
     for name in PARAMS:
-        value = (args.get(name) or "").strip().lower()
-        if value:
-            fmt = short.get(value) or table.get(value.split(";")[0].strip())
-            if fmt is None:
-                raise not_acceptable(table, short, f"{name}={value!r}")
-            return fmt
+        if name in args:  # not args.get(): werkzeug raises (and catches) a KeyError for a miss
+            value = (args.get(name) or "").strip().lower()
+            if value:
+                return name, value
+    return None
+
+
+@lru_cache(maxsize=1024)
+def pick(accept: str, param: tuple[str, str] | None, graph: bool) -> Format | None:
+    """The format for ``Accept`` (werkzeug's q-value rules) and the deciding format parameter,
+    or ``None``. Memoized: clients send the same few headers again and again, and matching them
+    cost more than the engine's answer to a point lookup (measured: negotiation was half of the
+    app's ~180 us per /sparql request)."""
+    table: Mapping[str, Format] = GRAPHS if graph else RESULTS
+    if param is not None:
+        value = param[1]
+        short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
+        return short.get(value) or table.get(value.split(";")[0].strip())
     if not accept.strip():
         return next(iter(table.values()))
-    best = best_match(accept, tuple(table))
-    if best is None:
-        raise not_acceptable(table, short, f"Accept: {accept}")
-    return table[best]
-
-
-@lru_cache(maxsize=512)
-def best_match(accept: str, offers: tuple[str, ...]) -> str | None:
-    """The best of ``offers`` for an ``Accept`` header (werkzeug's q-value rules).
-
-    Memoized: clients send the same few headers again and again, and matching them costs more
-    than the engine's answer to a point lookup (measured: negotiation was half of the app's
-    ~180 us per /sparql request).
-    """
-    return parse_accept_header(accept, MIMEAccept).best_match(offers)
+    best = parse_accept_header(accept, MIMEAccept).best_match(table)
+    return None if best is None else table[best]
 
 
 @lru_cache(maxsize=512)
@@ -93,8 +100,12 @@ def prefers_html(accept: str) -> bool:
     return named and parsed.best_match(["text/html", *RESULTS, *GRAPHS]) == "text/html"
 
 
-def not_acceptable(table: Mapping[str, Format], short: Mapping[str, Format],
-                   asked: str) -> Problem:
+def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> Problem:
+    """406 naming what was asked (the format parameter, else ``Accept``) and what is
+    available."""
+    asked = f"{param[0]}={param[1]!r}" if param else f"Accept: {accept}"
+    table: Mapping[str, Format] = GRAPHS if graph else RESULTS
+    short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
     return Problem(406, "Not Acceptable", f"cannot answer {asked}; available: "
                    + ", ".join(table) + "; short names: " + ", ".join(short),
                    available=list(table), short_names=list(short))

@@ -6,18 +6,27 @@ deadline is killed and replaced; the caller gets :class:`kg.errors.QueryTimeout`
 Workers reopen the store when its directory changes (one ``stat`` per query, a reopen costs about
 6 ms), so they see what ``hvp ingest`` wrote without a restart.
 
+The app and a worker talk over a socket pair: one message each way per query, a length and a
+:mod:`marshal`-ed tuple of strings and bytes (:func:`send`, :func:`receive`). Both ends are this
+program, started from the same interpreter. It is the cheapest round trip measured: pickled
+dataclasses through ``multiprocessing.Connection`` cost the app's process 2.5 times the CPU, as
+much as the engine's whole answer to a point lookup (docs/web.md, "Benchmark").
+
 :func:`execute` is also what runs in-process for an in-memory store (no hard time limit there).
 """
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing
 import os
 import queue
+import select
+import socket
+import struct
 import threading
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +46,6 @@ class Request:
     graph_type: str | None = "application/n-triples"
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
-    union_default_graph: bool = False
-    bindings: dict[str, Any] = field(default_factory=dict)
-    prefixes: dict[str, str] | None = None
 
 
 @dataclass
@@ -54,9 +60,7 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
     """Run one query on an engine and serialize the answer as asked."""
     try:
         result = engine.query(
-            req.query, substitutions={ox.Variable(k): v for k, v in req.bindings.items()} or None,
-            use_default_graph_as_union=req.union_default_graph,
-            default_graph=[ox.NamedNode(g) for g in req.default_graph or []] or None,
+            req.query, default_graph=[ox.NamedNode(g) for g in req.default_graph or []] or None,
             named_graphs=[ox.NamedNode(g) for g in req.named_graphs] if req.named_graphs
             else None)
         if isinstance(result, ox.QueryTriples):
@@ -64,8 +68,7 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
                 return Reply("graph")
             fmt = ox.RdfFormat.from_media_type(req.graph_type)
             body = ox.serialize(list(result), format=fmt,
-                                prefixes=(req.prefixes or prefixes)
-                                if fmt == ox.RdfFormat.TURTLE else None)
+                                prefixes=prefixes if fmt == ox.RdfFormat.TURTLE else None)
             return Reply("graph", req.graph_type, body or b"")
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
         if req.results_type is None:
@@ -83,6 +86,41 @@ def raise_for(reply: Reply) -> Reply:
         name, _, message = reply.error.partition(":")
         raise (QueryError if name == "QueryError" else StoreError)(message)
     return reply
+
+
+#: Each message: its length (8 bytes, little-endian), then a marshal-ed tuple.
+LENGTH = struct.Struct("<Q")
+CHUNK = 1 << 16
+
+
+def send(sock: socket.socket, message: tuple[Any, ...]) -> None:
+    payload = marshal.dumps(message)
+    sock.sendall(LENGTH.pack(len(payload)) + payload)
+
+
+def receive(sock: socket.socket) -> tuple[Any, ...]:
+    """One message (EOFError when the other end is gone). A point lookup's answer comes in
+    one ``recv``; larger ones are read into one buffer."""
+    data = b""
+    while len(data) < LENGTH.size:
+        more = sock.recv(CHUNK)
+        if not more:
+            raise EOFError("the other end closed the connection")
+        data += more
+    size = LENGTH.size + LENGTH.unpack_from(data)[0]
+    if len(data) < size:
+        buffer = bytearray(size)
+        buffer[:len(data)] = data
+        view, got = memoryview(buffer), len(data)
+        while got < size:
+            n = sock.recv_into(view[got:])
+            if not n:
+                raise EOFError("the other end closed the connection")
+            got += n
+        data = bytes(buffer)
+    message = marshal.loads(memoryview(data)[LENGTH.size:])
+    assert isinstance(message, tuple)
+    return message
 
 
 class _ReadOnly:
@@ -107,26 +145,34 @@ class _ReadOnly:
         return self.engine
 
 
-def _work(conn: Connection, path: str, prefixes: dict[str, str]) -> None:
+def _work(sock: socket.socket, path: str, prefixes: dict[str, str]) -> None:
     """The loop of a worker process."""
     store = _ReadOnly(path)
-    conn.send("ready")
+    send(sock, ("ready",))
     while True:
         try:
-            req = conn.recv()
+            req = Request(*receive(sock))
         except (EOFError, OSError):
             return
         try:
             reply = execute(store.get(), req, prefixes)
         except (OSError, RuntimeError) as exc:
             reply = Reply("error", error=f"StoreError:cannot open store: {exc}")
-        conn.send(reply)
+        send(sock, (reply.kind, reply.media_type, reply.body, reply.error))
 
 
 @dataclass(eq=False)
 class _Worker:
     process: Any
-    conn: Connection
+    sock: socket.socket
+
+    def __post_init__(self) -> None:
+        self.readable = select.poll()
+        self.readable.register(self.sock, select.POLLIN)
+
+    def wait(self, seconds: float) -> bool:
+        """Whether the worker answered within ``seconds``."""
+        return bool(self.readable.poll(max(0, int(seconds * 1000 + 1))))
 
 
 class QueryPool:
@@ -146,7 +192,7 @@ class QueryPool:
             self._ready(worker)
 
     def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
+        parent, child = socket.socketpair()
         process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes),
                                     daemon=True, name="hvp-query-worker")
         process.start()
@@ -157,7 +203,7 @@ class QueryPool:
         return worker
 
     def _ready(self, worker: _Worker) -> None:
-        if worker.conn.poll(60) and worker.conn.recv() == "ready":
+        if worker.wait(60) and receive(worker.sock) == ("ready",):
             self._idle.put(worker)
         else:
             self._end(worker)
@@ -176,11 +222,12 @@ class QueryPool:
         except queue.Empty:
             raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
         try:
-            worker.conn.send(req)
-            if not worker.conn.poll(max(0.0, deadline - time.monotonic())):
+            send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
+                               req.named_graphs))
+            if not worker.wait(deadline - time.monotonic()):
                 self._replace(worker)
                 raise QueryTimeout(f"query exceeded the {limit:g} s time limit")
-            reply: Reply = worker.conn.recv()
+            reply = Reply(*receive(worker.sock))
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise StoreError(f"a query worker died: {exc}") from exc
@@ -190,7 +237,7 @@ class QueryPool:
     def _end(self, worker: _Worker) -> None:
         worker.process.kill()
         worker.process.join(5)
-        worker.conn.close()
+        worker.sock.close()
         with self._lock:
             self._all.discard(worker)
 

@@ -3,22 +3,38 @@
 GET ``?query=``, POST form, POST ``application/sparql-query``; ``default-graph-uri`` and
 ``named-graph-uri``; answers negotiated by :mod:`web.negotiate`. Updates are refused. Without a
 query: the query editor for browsers, otherwise a service description (Turtle by default).
+
+The query operation is plain WSGI (:class:`Endpoint`, with werkzeug's request), in front
+of the Flask app: Flask's request machinery cost the app's process twice the engine's answer to a
+point lookup (docs/web.md, "Benchmark"). The pages (editor, service description) are the Flask
+view :func:`endpoint`, and so is every error: :class:`Endpoint` hands it over in the WSGI environ
+(:data:`ERROR`) and the view raises it, so the app's error handlers render it as for any route.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Request as WsgiRequest
 
 from kg.errors import KGError
 from web import negotiate
 from web.errors import Problem
 from web.pool import Request
-from web.service import service
+from web.service import Service, service
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 bp = Blueprint("sparql", __name__)
 
+PATH = "/sparql"
+#: The WSGI environ key under which :class:`Endpoint` hands an error over to the Flask view.
+ERROR = "hvp.sparql.error"
 SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -26,20 +42,51 @@ UPDATE_TYPE = "application/sparql-update"
 QUERY_TYPE = "application/sparql-query"
 
 
-@bp.route("/sparql", methods=["GET", "POST"])
-def endpoint() -> Response:
-    params = _params()
-    if "update" in params or request.mimetype == UPDATE_TYPE:
+class Endpoint:
+    """WSGI middleware (``app.wsgi_app``): answers the query operations on :data:`PATH` and
+    passes everything else to the Flask app."""
+
+    def __init__(self, app: WSGIApplication, svc: Service) -> None:
+        self.app, self.service = app, svc
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != PATH or \
+                environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
+            return self.app(environ, start_response)
+        try:
+            answered = query_operation(WsgiRequest(environ), self.service)
+        except Exception as exc:  # noqa: BLE001 - rendered by the app's error handlers
+            environ[ERROR] = exc
+            answered = None
+        if answered is None:
+            return self.app(environ, start_response)
+        body, content_type = answered
+        start_response("200 OK", [("Content-Type", content_type),
+                                  ("Content-Length", str(len(body)))])
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+
+def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
+    """The answer to a query operation and its content type; ``None`` for a page (the editor,
+    the description)."""
+    params = _params(req)
+    if "update" in params:
         raise Problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused "
                       "(load data with `hvp ingest`)")
     query = params.get("query", "")
-    if not query.strip():
-        if _wants_html():
-            return editor()
-        return description()
-    if _wants_html() and request.method == "GET":
-        return editor()
-    return answer(query, params)
+    if not query.strip() or (req.method != "POST" and _wants_html(req)):
+        return None
+    return answer(req, query, params, svc)
+
+
+@bp.route(PATH, methods=["GET", "POST"])
+def endpoint() -> Response:
+    """What :class:`Endpoint` leaves to Flask: its errors, the editor, the description."""
+    error = request.environ.get(ERROR)
+    if error is not None:
+        raise error
+    return editor() if _wants_html(request) else description()
 
 
 @bp.route("/editor")
@@ -50,58 +97,46 @@ def editor() -> Response:
                                     examples=catalogue()), mimetype="text/html")
 
 
-def _params() -> MultiDict[str, str]:
-    params: MultiDict[str, str] = MultiDict(request.args)
-    if request.method == "POST":
-        if request.mimetype == QUERY_TYPE:
-            params["query"] = request.get_data(as_text=True)
-        elif request.mimetype == UPDATE_TYPE:
-            params["update"] = request.get_data(as_text=True)
-        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            params.update(request.form)
-        else:
-            raise Problem(415, "Unsupported Media Type", "POST a form "
-                          "(application/x-www-form-urlencoded) or application/sparql-query")
+def _params(req: WsgiRequest) -> MultiDict[str, str]:
+    """The parameters of the URL, and of a POST's body (``update`` for an update)."""
+    if req.method != "POST":
+        return req.args
+    params: MultiDict[str, str] = MultiDict(req.args)
+    if req.mimetype == QUERY_TYPE:
+        params["query"] = req.get_data(as_text=True)
+    elif req.mimetype == UPDATE_TYPE:
+        params["update"] = req.get_data(as_text=True)
+    elif req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        params.update(req.form)
+    else:
+        raise Problem(415, "Unsupported Media Type", "POST a form "
+                      "(application/x-www-form-urlencoded) or application/sparql-query")
     return params
 
 
-def _wants_html() -> bool:
+def _wants_html(req: WsgiRequest) -> bool:
     """A browser asking for a page: ``text/html`` named and preferred to every data format,
     and no format parameter."""
-    return negotiate.prefers_html(request.headers.get("Accept", "")) and \
-        not any(request.args.get(p) for p in negotiate.PARAMS)
+    return negotiate.prefers_html(req.headers.get("Accept", "")) and \
+        not any(req.args.get(p) for p in negotiate.PARAMS)
 
 
-def formats(args: MultiDict[str, str]) -> tuple[Request, Problem | None, Problem | None]:
-    """A request skeleton with both negotiated formats (the query's form decides which applies)."""
-    req = Request("")
-    errors: list[Problem | None] = []
-    for graph in (False, True):
-        try:
-            fmt = negotiate.choose(request.headers.get("Accept", ""), args, graph)
-            mime, err = negotiate.media_type(fmt), None
-        except Problem as exc:
-            mime, err = None, exc
-        if graph:
-            req.graph_type = mime
-        else:
-            req.results_type = mime
-        errors.append(err)
-    return req, errors[0], errors[1]
-
-
-def answer(query: str, params: MultiDict[str, str]) -> Response:
-    req, results_error, graph_error = formats(params)
-    req.query = query
-    req.default_graph = [_iri(g, "default-graph-uri")
-                         for g in params.getlist("default-graph-uri")] or None
-    req.named_graphs = [_iri(g, "named-graph-uri")
-                        for g in params.getlist("named-graph-uri")] or None
-    reply = service().run(req)
+def answer(req: WsgiRequest, query: str, params: MultiDict[str, str], svc: Service
+           ) -> tuple[bytes, str]:
+    """Run the query in the formats negotiated for both kinds of answer (the query's form,
+    known once it runs, decides which applies)."""
+    accept, param = req.headers.get("Accept", ""), negotiate.given(params)
+    results, graph = (negotiate.pick(accept, param, g) for g in (False, True))
+    reply = svc.run(Request(
+        query, results_type=negotiate.media_type(results) if results else None,
+        graph_type=negotiate.media_type(graph) if graph else None,
+        default_graph=[_iri(g, "default-graph-uri")
+                       for g in params.getlist("default-graph-uri")] or None,
+        named_graphs=[_iri(g, "named-graph-uri")
+                      for g in params.getlist("named-graph-uri")] or None))
     if reply.media_type is None:
-        raise (graph_error if reply.kind == "graph" else results_error) or \
-            Problem(406, "Not Acceptable", "no acceptable format")
-    return Response(reply.body, content_type=_content_type(reply.media_type))
+        raise negotiate.not_acceptable(reply.kind == "graph", accept, param)
+    return reply.body, _content_type(reply.media_type)
 
 
 def _content_type(mime: str) -> str:
