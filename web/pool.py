@@ -182,7 +182,7 @@ class QueryPool:
                  prefixes: dict[str, str] | None = None) -> None:
         self.path, self.timeout, self.prefixes = str(path), timeout, prefixes or {}
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

@@ -14,6 +14,7 @@ view :func:`endpoint`, and so is every error: :class:`Endpoint` hands it over in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
@@ -75,9 +76,10 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
         raise Problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused "
                       "(load data with `hvp ingest`)")
     query = params.get("query", "")
-    if not query.strip() or (req.method != "POST" and _wants_html(req)):
+    accept = req.environ.get("HTTP_ACCEPT", "")
+    if not query.strip() or (req.method != "POST" and _wants_html(accept, req.args)):
         return None
-    return answer(req, query, params, svc)
+    return answer(query, params, accept, svc)
 
 
 @bp.route(PATH, methods=["GET", "POST"])
@@ -86,7 +88,8 @@ def endpoint() -> Response:
     error = request.environ.get(ERROR)
     if error is not None:
         raise error
-    return editor() if _wants_html(request) else description()
+    return editor() if _wants_html(request.headers.get("Accept", ""), request.args) \
+        else description()
 
 
 @bp.route("/editor")
@@ -114,34 +117,38 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     return params
 
 
-def _wants_html(req: WsgiRequest) -> bool:
+def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
     """A browser asking for a page: ``text/html`` named and preferred to every data format,
     and no format parameter."""
-    return negotiate.prefers_html(req.headers.get("Accept", "")) and \
-        not any(req.args.get(p) for p in negotiate.PARAMS)
+    return negotiate.prefers_html(accept) and negotiate.given(args) is None
 
 
-def answer(req: WsgiRequest, query: str, params: MultiDict[str, str], svc: Service
+def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service
            ) -> tuple[bytes, str]:
     """Run the query in the formats negotiated for both kinds of answer (the query's form,
     known once it runs, decides which applies)."""
-    accept, param = req.headers.get("Accept", ""), negotiate.given(params)
-    results, graph = (negotiate.pick(accept, param, g) for g in (False, True))
+    param = negotiate.given(params)
+    results, graph = negotiate.pick(accept, param, False), negotiate.pick(accept, param, True)
     reply = svc.run(Request(
         query, results_type=negotiate.media_type(results) if results else None,
         graph_type=negotiate.media_type(graph) if graph else None,
-        default_graph=[_iri(g, "default-graph-uri")
-                       for g in params.getlist("default-graph-uri")] or None,
-        named_graphs=[_iri(g, "named-graph-uri")
-                      for g in params.getlist("named-graph-uri")] or None))
+        default_graph=_iris(params, "default-graph-uri"),
+        named_graphs=_iris(params, "named-graph-uri")))
     if reply.media_type is None:
         raise negotiate.not_acceptable(reply.kind == "graph", accept, param)
     return reply.body, _content_type(reply.media_type)
 
 
+@lru_cache(maxsize=64)
 def _content_type(mime: str) -> str:
     textual = mime.startswith("text/") or mime.endswith(("json", "xml", "triples"))
     return f"{mime}; charset=utf-8" if textual else mime
+
+
+def _iris(params: MultiDict[str, str], name: str) -> list[str] | None:
+    if name not in params:
+        return None
+    return [_iri(g, name) for g in params.getlist(name)] or None
 
 
 def _iri(text: str, name: str) -> str:
