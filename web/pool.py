@@ -95,30 +95,34 @@ CHUNK = 1 << 16
 
 def send(sock: socket.socket, message: tuple[Any, ...]) -> None:
     payload = marshal.dumps(message)
-    sock.sendall(LENGTH.pack(len(payload)) + payload)
+    data = memoryview(LENGTH.pack(len(payload)) + payload)
+    fd = sock.fileno()
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def receive(sock: socket.socket) -> tuple[Any, ...]:
     """One message (EOFError when the other end is gone). A point lookup's answer comes in
-    one ``recv``; larger ones are read into one buffer."""
-    data = b""
+    one read; larger ones are read into one buffer."""
+    fd, data = sock.fileno(), b""
     while len(data) < LENGTH.size:
-        more = sock.recv(CHUNK)
+        more = os.read(fd, CHUNK)
         if not more:
             raise EOFError("the other end closed the connection")
         data += more
     size = LENGTH.size + LENGTH.unpack_from(data)[0]
-    if len(data) < size:
+    if len(data) >= size:
+        message = marshal.loads(memoryview(data)[LENGTH.size:])
+    else:
         buffer = bytearray(size)
         buffer[:len(data)] = data
         view, got = memoryview(buffer), len(data)
         while got < size:
-            n = sock.recv_into(view[got:])
+            n = os.readv(fd, [view[got:]])
             if not n:
                 raise EOFError("the other end closed the connection")
             got += n
-        data = bytes(buffer)
-    message = marshal.loads(memoryview(data)[LENGTH.size:])
+        message = marshal.loads(view[LENGTH.size:])
     assert isinstance(message, tuple)
     return message
 
