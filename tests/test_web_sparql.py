@@ -52,6 +52,7 @@ def test_select_negotiation_with_q_values(client, accept, mime):
     r = get(client, SELECT, accept)
     assert r.status_code == 200, r.data
     assert r.mimetype == mime
+    assert r.headers["Vary"] == "Accept"  # for HTTP caches: the answer depends on Accept
 
 
 def test_csv_and_tsv_bodies(client):

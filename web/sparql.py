@@ -64,7 +64,7 @@ class Endpoint:
             return self.app(environ, start_response)
         body, content_type = answered
         start_response("200 OK", [("Content-Type", content_type),
-                                  ("Content-Length", str(len(body)))])
+                                  ("Content-Length", str(len(body))), ("Vary", "Accept")])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
