@@ -9,7 +9,7 @@ Workers reopen the store when its directory changes (one ``stat`` per query, a r
 The app and a worker talk over a socket pair: one message each way per query, a length and a
 :mod:`marshal`-ed tuple of strings and bytes (:func:`send`, :func:`receive`). Both ends are this
 program, started from the same interpreter. It is the cheapest round trip measured: pickled
-dataclasses through ``multiprocessing.Connection`` cost the app's process 2.5 times the CPU, as
+dataclasses through ``multiprocessing.Connection`` cost the app's process twice the CPU, as
 much as the engine's whole answer to a point lookup (docs/web.md, "Benchmark").
 
 :func:`execute` is also what runs in-process for an in-memory store (no hard time limit there).
@@ -186,7 +186,7 @@ class QueryPool:
                  prefixes: dict[str, str] | None = None) -> None:
         self.path, self.timeout, self.prefixes = str(path), timeout, prefixes or {}
         self._ctx = multiprocessing.get_context("spawn")
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

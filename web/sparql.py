@@ -5,10 +5,11 @@ GET ``?query=``, POST form, POST ``application/sparql-query``; ``default-graph-u
 query: the query editor for browsers, otherwise a service description (Turtle by default).
 
 The query operation is plain WSGI (:class:`Endpoint`, with werkzeug's request), in front
-of the Flask app: Flask's request machinery cost the app's process twice the engine's answer to a
-point lookup (docs/web.md, "Benchmark"). The pages (editor, service description) are the Flask
-view :func:`endpoint`, and so is every error: :class:`Endpoint` hands it over in the WSGI environ
-(:data:`ERROR`) and the view raises it, so the app's error handlers render it as for any route.
+of the Flask app: Flask's request machinery cost the app's process more than the engine's whole
+answer to a point lookup (docs/web.md, "Benchmark"). The pages (editor, service description)
+are the Flask view :func:`endpoint`, and so is every error: :class:`Endpoint` hands it over in
+the WSGI environ (:data:`ERROR`) and the view raises it, so the app's error handlers render it
+as for any route.
 """
 
 from __future__ import annotations
