@@ -41,13 +41,18 @@ def resource(kind: str, rest: str) -> Response:
     triples = _describe(iri)
     if not triples:
         raise NotFound(f"nothing is known about <{iri}>")
-    if fmt is None:
+    negotiated = fmt is None
+    if negotiated:
         fmt = _negotiate()
     if fmt is not None:
         body = ox.serialize(triples, format=fmt, prefixes=service().prefixes
                             if fmt == ox.RdfFormat.TURTLE else None)
-        return Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
-    return Response(_page(kind, iri, triples), mimetype="text/html")
+        response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
+    else:
+        response = Response(_page(kind, iri, triples), mimetype="text/html")
+    if negotiated:  # the suffixed URLs name one format; the bare one depends on Accept
+        response.vary.add("Accept")
+    return response
 
 
 def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
