@@ -9,7 +9,9 @@ meets the same moments of a shared machine: on a 2-core VM the engine's p50 alon
 slices, the range of the slices' p50s, and the ratio p50(web) / p50(engine).
 For point lookups it also measures the floor of a Python web layer: a bare WSGI app answering a
 fixed result without running a query (bench/bare_wsgi.py), on granian (what ``hvp serve`` uses)
-and on waitress (``hvp serve --server waitress``); and the app itself on waitress.
+and on waitress (``hvp serve --server waitress``); the app itself on waitress; and the app with
+``HVP_WORKERS=0`` (queries in the app's process: no worker hop, and no hard time limit), which
+prices the hop.
 
     .venv/bin/python bench/web.py             # 20 s per server in 5 slices, 8 threads
     .venv/bin/python bench/web.py --quick     # 3 s per server
@@ -152,8 +154,9 @@ def main() -> None:
         t0 = time.monotonic()
         store_dir, ids = prepare(work, args.patents)
         engine_dir, waitress_dir = work / "engine", work / "waitress"
-        shutil.copytree(store_dir, engine_dir)
-        shutil.copytree(store_dir, waitress_dir)  # one app per store: each opens it read-write
+        in_process_dir = work / "in-process"
+        for copy in (engine_dir, waitress_dir, in_process_dir):  # one app per store: each
+            shutil.copytree(store_dir, copy)                      # opens it read-write
         print(f"data: {args.patents:,} demo patents, {len(ids):,} invention patents "
               f"({time.monotonic() - t0:.1f} s to prepare)")
         web_port, engine_port = free_port(), free_port()
@@ -164,6 +167,10 @@ def main() -> None:
         procs.append(subprocess.Popen(
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
              "--bind", f"127.0.0.1:{engine_port}"], stderr=subprocess.DEVNULL))
+        in_process_port = free_port()  # workers = 0: queries in the app, no hard time limit
+        procs.append(subprocess.Popen(
+            [str(BIN / "hvp"), "--store", str(in_process_dir), "serve", "--port",
+             str(in_process_port)], env={**env, "HVP_WORKERS": "0"}, stderr=subprocess.DEVNULL))
         waitress_port = free_port()
         procs.append(subprocess.Popen(
             [str(BIN / "hvp"), "--store", str(waitress_dir), "serve", "--port", str(waitress_port),
@@ -179,6 +186,7 @@ def main() -> None:
              "error", "bare_wsgi:app"], cwd=Path(__file__).parent, stderr=subprocess.DEVNULL))
         wait_up(web_port, "/healthz")
         wait_up(waitress_port, "/healthz")
+        wait_up(in_process_port, "/healthz")
         wait_up(bare_port, "/")
         wait_up(bare_granian_port, "/")
         wait_up(engine_port, "/query?query=" + quote("ASK {}"))
@@ -192,7 +200,9 @@ def main() -> None:
             servers = {"hvp serve /sparql (granian)": (web_port, "/sparql"),
                        "oxigraph serve": (engine_port, "/query")}
             if name == "point lookup":
-                servers |= {"hvp serve --server waitress /sparql": (waitress_port, "/sparql"),
+                servers |= {"HVP_WORKERS=0 hvp serve /sparql (no hard time limit)":
+                            (in_process_port, "/sparql"),
+                            "hvp serve --server waitress /sparql": (waitress_port, "/sparql"),
                             "floor: bare WSGI on granian, no query": (bare_granian_port, "/"),
                             "floor: bare WSGI on waitress, no query": (bare_port, "/")}
             runs = {label: Runs() for label in servers}
