@@ -121,14 +121,14 @@ class Loader:
     background thread.
 
     ``with Loader(store, graph) as put: put(chunk) ... put(marker, last=True)``: the graph is
-    dropped first; chunks load concurrently, in any order; a ``last`` chunk waits for all the
-    others (the completeness marker goes last); leaving the block waits for every load and
-    raises the first error.
+    dropped first; chunks load one after the other while the caller generates the next; a
+    ``last`` chunk waits for all the others (the completeness marker goes last); leaving the
+    block waits for every load and raises the first error.
     """
 
-    def __init__(self, store, graph: str, threads: int = 1, queue: int = 6) -> None:
+    def __init__(self, store, graph: str, queue: int = 6) -> None:
         self.store, self.graph, self.queue = store, ox.NamedNode(graph), queue
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="hvp-load")
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-load")
         self.pending: list[Future] = []
 
     def __enter__(self):
