@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,25 +52,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """A web app served by waitress on a loopback port, in a thread."""
-
-    def __init__(self, app: object) -> None:
-        from waitress.server import create_server
-
-        self.app = app
-        self.server = create_server(app, host="127.0.0.1", port=free_port(), threads=8,
-                                    ident="hvp-kg-test")
-        self.port = int(self.server.effective_port)  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.close()
-        self.thread.join(5)
 
 
 class ServedApp:
