@@ -2,7 +2,7 @@
 ``oxigraph serve``.
 
 Same data (the demo generator, ingested into an on-disk store; the engine serves a copy of it
-read-only), same queries, same client: N threads with keep-alive connections, for D seconds per
+read-only), same queries, same client: N clients with keep-alive connections, for D seconds per
 (query, server), cut into interleaved slices (engine, app, engine, app, ...) so that every server
 meets the same moments of a shared machine: on a 2-core VM the engine's p50 alone moves between
 0.4 and 1.0 ms from one minute to the next. Reports requests/s, p50 and p95 latency over all
@@ -13,14 +13,22 @@ and on waitress (``hvp serve --server waitress``); the app itself on waitress; a
 ``HVP_WORKERS=0`` (queries in the app's process: no worker hop, and no hard time limit), which
 prices the hop.
 
-    .venv/bin/python bench/web.py             # 20 s per server in 5 slices, 8 threads
-    .venv/bin/python bench/web.py --quick     # 3 s per server
+The clients are threads of this process by default. They share one GIL, and at about 130 us of
+Python per request they cap the engine near 7,000 requests/s on a 2-core VM: the latency they
+see is mostly their own queueing, the same for every server. ``--clients processes`` runs each
+client in its own process, so that the servers, not the client, are what saturates the
+machine; ``--threads 1`` measures one request at a time (the latency added, with no load).
+
+    .venv/bin/python bench/web.py                       # 20 s per server in 5 slices, 8 threads
+    .venv/bin/python bench/web.py --clients processes   # 8 client processes
+    .venv/bin/python bench/web.py --quick               # 3 s per server
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import multiprocessing
 import os
 import random
 import shutil
@@ -102,38 +110,61 @@ class Runs:
         return flat[min(len(flat) - 1, int(len(flat) * q))] * 1000 if flat else 0.0
 
 
-def load(port: int, path: str, queries: list[str], threads: int, seconds: float
-         ) -> tuple[list[float], float, int]:
-    """The latencies, elapsed seconds and errors of ``threads`` clients for ``seconds``."""
-    latencies: list[list[float]] = [[] for _ in range(threads)]
-    errors = [0] * threads
+def _client(port: int, path: str, queries: list[str], seconds: float, seed: int
+            ) -> tuple[list[float], int]:
+    """One client: its latencies and errors, requests on one keep-alive connection."""
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Accept": "application/sparql-results+json"}
+    latencies, errors = [], 0
     stop = time.monotonic() + seconds
+    while time.monotonic() < stop:
+        url = path + "?" + urlencode({"query": rng.choice(queries)}, quote_via=quote)
+        start = time.perf_counter()
+        try:
+            conn.request("GET", url, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            ok = response.status == 200
+        except OSError:
+            ok = False
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        latencies.append(time.perf_counter() - start)
+        errors += not ok
+    return latencies, errors
 
-    def client(i: int) -> None:
-        rng = random.Random(i)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Accept": "application/sparql-results+json"}
-        while time.monotonic() < stop:
-            url = path + "?" + urlencode({"query": rng.choice(queries)}, quote_via=quote)
-            start = time.perf_counter()
-            try:
-                conn.request("GET", url, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            latencies[i].append(time.perf_counter() - start)
-            errors[i] += not ok
 
-    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
-    began = time.monotonic()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return [x for xs in latencies for x in xs], time.monotonic() - began, sum(errors)
+class Clients:
+    """``count`` concurrent clients: threads of this process, or processes of their own."""
+
+    def __init__(self, count: int, processes: bool) -> None:
+        self.count = count
+        self.pool = multiprocessing.get_context("spawn").Pool(count) if processes else None
+
+    def load(self, port: int, path: str, queries: list[str], seconds: float
+             ) -> tuple[list[float], float, int]:
+        """The latencies, elapsed seconds and errors of the clients for ``seconds``."""
+        jobs = [(port, path, queries, seconds, i) for i in range(self.count)]
+        began = time.monotonic()
+        if self.pool is not None:
+            results = self.pool.starmap(_client, jobs)
+        else:
+            results = [([], 0)] * self.count
+
+            def run(i: int) -> None:
+                results[i] = _client(*jobs[i])
+
+            threads = [threading.Thread(target=run, args=(i,)) for i in range(self.count)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        elapsed = time.monotonic() - began
+        return [x for xs, _ in results for x in xs], elapsed, sum(e for _, e in results)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
 
 
 def main() -> None:
@@ -143,13 +174,16 @@ def main() -> None:
     parser.add_argument("--slices", type=int, default=5,
                         help="interleaved slices the seconds are cut into")
     parser.add_argument("--quick", action="store_true", help="3 s per server")
-    parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
+    parser.add_argument("--threads", type=int, default=8, help="concurrent clients")
+    parser.add_argument("--clients", choices=("threads", "processes"), default="threads",
+                        help="clients as threads of one process (default) or processes")
     parser.add_argument("--patents", type=int, default=20_000, help="demo size")
     parser.add_argument("--workers", type=int, default=2, help="query worker processes")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
     work = Path(tempfile.mkdtemp(prefix="hvp-bench-web-"))
     procs: list[subprocess.Popen[bytes]] = []
+    clients = Clients(args.threads, args.clients == "processes")
     try:
         t0 = time.monotonic()
         store_dir, ids = prepare(work, args.patents)
@@ -191,7 +225,7 @@ def main() -> None:
         wait_up(bare_granian_port, "/")
         wait_up(engine_port, "/query?query=" + quote("ASK {}"))
         scenarios = {"point lookup": [POINT % i for i in ids[:2000]], "aggregate": [AGGREGATE]}
-        print(f"{args.threads} client threads, {seconds:g} s per server in {args.slices} "
+        print(f"{args.threads} client {args.clients}, {seconds:g} s per server in {args.slices} "
               f"interleaved slices, {args.workers} query workers\n")
         print("| query | server | requests/s | p50 ms | p95 ms | errors | p50 of slices ms "
               "| p50 / engine |")
@@ -207,11 +241,11 @@ def main() -> None:
                             "floor: bare WSGI on waitress, no query": (bare_port, "/")}
             runs = {label: Runs() for label in servers}
             for port, path in servers.values():
-                load(port, path, queries, args.threads, 1.0)  # warm up
+                clients.load(port, path, queries, 1.0)  # warm up
             for _ in range(args.slices):  # the same moments of the machine for every server
                 for label, (port, path) in servers.items():
-                    runs[label].add(*load(port, path, queries, args.threads,
-                                          seconds / args.slices))
+                    runs[label].add(*clients.load(port, path, queries,
+                                                  seconds / args.slices))
             engine = runs["oxigraph serve"]
             for label, r in runs.items():
                 slices = [w / e for w, e in zip(r.slice_p50s, engine.slice_p50s, strict=True)]
@@ -221,6 +255,7 @@ def main() -> None:
                 print(f"| {name} | {label} | {len(r.latencies) / r.seconds:,.0f} "
                       f"| {r.p(0.5):.2f} | {r.p(0.95):.2f} | {r.errors} | {spread} | {ratio} |")
     finally:
+        clients.close()
         for p in procs:
             p.terminate()
             p.wait(10)
