@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +20,9 @@ import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from kg import reference, settings
+from kg import dates, reference, settings
 from kg.errors import InputError, KGError
-from kg.store import LocalStore, Store, open_store
+from kg.store import MEMORY, LocalStore, Store, open_store
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -149,9 +150,17 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     for path in paths:
         for f in path.glob("*.csv") if path.is_dir() else []:
             _SIZES[f"{path.name}/{f.name}"] = f.stat().st_size
+    target = str(app.settings.get("store") or "")
+    fresh = target not in ("", MEMORY) and not Path(target).exists()
     store = app.local_store("ingest")
-    with progress_bar(not quiet) as update:
-        report = run_ingest(store, paths, base=app.base, progress=update)
+    try:
+        with progress_bar(not quiet) as update:
+            report = run_ingest(store, paths, base=app.base, progress=update)
+    except BaseException:
+        if fresh:  # the store did not exist before the command: it does not exist after it
+            app.close()
+            shutil.rmtree(target, ignore_errors=True)
+        raise
     err.print(f"ingested {report} into {store!r}", highlight=False)
 
 
@@ -369,9 +378,9 @@ def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
 def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
     """Parse ``--as-of`` (an ISO date) or fail with exit code 2."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: expected YYYY-MM-DD") from None
+        return dates.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _write(text: str, output: Path | None) -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg import dates
 from kg.errors import InputError, NotFound, QueryError
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import LocalStore, Term
@@ -54,7 +55,7 @@ def _year(raw: str, base: str) -> Term:
 
 
 def _date(raw: str, base: str) -> Term:
-    return ox.Literal(date.fromisoformat(raw).isoformat(), datatype=ox.NamedNode(XSD + "date"))
+    return ox.Literal(dates.parse(raw).isoformat(), datatype=ox.NamedNode(XSD + "date"))
 
 
 def _iri(raw: str, base: str) -> Term:
@@ -264,9 +265,9 @@ def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str
         return cube.ensure(store, range(years[0], years[-1] + 1), profile, base)
     from kg.indicators.core import classification_graph
 
-    dates = [bound[p.name].value for p in query.params if p.type == "date" and p.name in bound]
-    if dates:
-        return classification_graph(store, date.fromisoformat(dates[0]), profile, base)
+    days = [bound[p.name].value for p in query.params if p.type == "date" and p.name in bound]
+    if days:
+        return classification_graph(store, date.fromisoformat(days[0]), profile, base)
     if years:
         return classification_graph(store, date(years[-1], 12, 31), profile, base)
     raise QueryError(f"query {query.name!r} needs a classification but has no date or year "

@@ -139,7 +139,8 @@ def test_engines_and_oracle_agree_on_random_edges(tmp_path_factory, data) -> Non
 
 
 def test_engines_and_oracle_agree_on_demo_data(tmp_path: Path) -> None:
-    demo = pytest.importorskip("kg.demo")
+    from kg import demo
+
     demo.generate(tmp_path / "demo", patents=100, seed=3)
     store = store_for(tmp_path / "demo")
     sparql = classify(store, date(2024, 12, 31)).rows
@@ -192,6 +193,27 @@ def test_ensure_reuses_then_ingest_drops(tmp_path: Path) -> None:
     assert not store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
 
 
+def test_ipc_codes_from_rdf_are_compared_normalized(tmp_path: Path) -> None:
+    """RULES.md §2: codes are compared after removing all white space and upper-casing, also
+    codes that did not come through the CSV reader (an RDF file, another tool's data)."""
+    store = LocalStore()
+    reference.ensure(store)
+    ingest(store, [Path(__file__).parent / "data" / "small"], base=DEFAULT_BASE)
+    turtle = tmp_path / "codes.ttl"
+    turtle.write_text("""@prefix hvp: <https://w3id.org/hvp/def#> .
+        <https://w3id.org/hvp/patent/CN-T03> hvp:ipcCode " g06n 3/04 " .
+        <https://w3id.org/hvp/patent/CN-T04> hvp:ipcCode "h01m\u300010/052" .
+        <https://w3id.org/hvp/patent/CN-T02> hvp:ipcCode "g06n 3/12" .""", encoding="utf-8")
+    before = {r.patent_id: r.criteria for r in classify(store, date(2019, 12, 31)).rows}
+    ingest(store, [turtle], base=DEFAULT_BASE)
+    for engine in ("sparql", "pyshacl"):
+        rows = {r.patent_id: r for r in classify(store, date(2019, 12, 31), engine=engine).rows}
+        assert "sei" not in before["CN-T03"] and "sei" in rows["CN-T03"].criteria, engine
+        assert "sei" not in before["CN-T04"] and "sei" in rows["CN-T04"].criteria, engine
+        # the file replaces CN-T02's codes (H01M10/052) with one that G06N3/* excludes
+        assert "sei" in before["CN-T02"] and "sei" not in rows["CN-T02"].criteria, engine
+
+
 def test_unknown_engine_and_profile_name_what_to_fix(small_store: LocalStore) -> None:
     with pytest.raises(InputError, match="sparql, pyshacl"):
         classify(small_store, date(2024, 12, 31), engine="jena")
@@ -203,7 +225,11 @@ def test_cli_errors_exit_2(small_store_dir: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     bad_date = runner.invoke(cli_(), ["--store", str(tmp_path / "s"), "classify",
                                       "--as-of", "31/12/2024"])
-    assert bad_date.exit_code == 2 and "expected YYYY-MM-DD" in bad_date.output
+    assert bad_date.exit_code == 2 and "not a date as YYYY-MM-DD" in bad_date.output
+    for other_iso_form in ("20241231", "2024-W52-2", "２０２４-12-31"):  # fromisoformat takes some
+        rejected = runner.invoke(cli_(), ["--store", str(tmp_path / "s"), "classify",
+                                          "--as-of", other_iso_form])
+        assert rejected.exit_code == 2 and "YYYY-MM-DD" in rejected.output, other_iso_form
     unknown = runner.invoke(cli_(), ["--store", str(tmp_path / "s"), "classify", "--as-of",
                                      "2024-12-31", "--profile", "nope"])
     assert unknown.exit_code == 2 and "cnipa-2026-four" in unknown.output

@@ -91,9 +91,10 @@ def test_csv_json_and_ttl_carry_the_same_numbers(result: indicators.IndicatorSet
     for c, j, r in zip(rows, doc["rows"], result.rows, strict=True):
         assert float(c["per_10k"]) == j["per_10k"] == r.per_10k
         assert int(c["high_value_count"]) == j["high_value_count"] == r.high_value_count
-        assert c["per_10k"] == repr(r.per_10k)
+        assert c["per_10k"] == indicators.cube.decimal_text(r.per_10k)
+    turtle = indicators.cube.to_turtle(result)
     cube = ox.Store()
-    cube.load(indicators.cube.to_turtle(result), ox.RdfFormat.TURTLE)
+    cube.load(turtle, ox.RdfFormat.TURTLE)
     found = {(s["area"].value.rpartition("/")[2], int(s["period"].value[-4:])):
              (int(s["n"].value), int(s["pop"].value), s["v"].value) for s in cube.query(
         f"SELECT ?area ?period ?n ?pop ?v {{ ?o <{HVP}highValueCount> ?n ; <{HVP}population> "
@@ -103,12 +104,26 @@ def test_csv_json_and_ttl_carry_the_same_numbers(result: indicators.IndicatorSet
         n, pop, value = found[(r.region, r.year)]
         assert (n, pop) == (r.high_value_count, r.population)
         assert float(value) == r.per_10k
+    written = {t.object.value for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)
+               if t.predicate.value == f"{HVP}per10k"}  # the store canonicalizes decimals
+    assert written == {c["per_10k"] for c in rows}
 
 
 def test_significant_digits(result: indicators.IndicatorSet) -> None:
     gd = _by(result, 2024)["CN-GD"]
     digits = repr(gd.per_10k).replace(".", "").replace("e-", "").lstrip("0")
     assert len(digits) >= 6
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (20.0, "20.0000"), (0.0, "0.000000"), (14.2, "14.2000"), (1 / 3, "0.3333333333333333"),
+    (2 / 1_408_280_000 * 10_000, "0.000014201721248615331"), (1e-05, "0.0000100000"),
+    (123456.0, "123456.0"), (1234567.0, "1234567.0")])
+def test_per_10k_text_is_plain_decimal_with_six_significant_digits(value: float, text: str
+                                                                  ) -> None:
+    written = indicators.cube.decimal_text(value)
+    assert written == text
+    assert float(written) == value
 
 
 def test_user_population_overrides_the_built_in_figure(tmp_path: Path) -> None:

@@ -106,6 +106,13 @@ BAD_CELLS = [
     ("family_members.csv", 1, "publication_number", "CN100000001B", "duplicate id"),
     ("population.csv", 0, "population", "-1", "above 0"),
     ("sei_concordance.csv", 0, "exclude", "G06N3/12;??", "not an IPC code or pattern"),
+    ("sei_concordance.csv", 0, "sei_code", "9.99.99", "not in the NBS 2018"),
+    ("sei_concordance.csv", 1, "sei_code", "1.6", "not in the NBS 2018"),
+    # ASCII digits only: Python's int() and Decimal() read full-width ones
+    ("awards.csv", 0, "year", "２０２０", "not a year"),
+    ("pledges.csv", 0, "amount_cny", "２０００００００", "not a number"),
+    ("population.csv", 0, "population", "１０００", "above 0"),
+    ("patents.csv", 0, "filing_date", "20150301", "not a date as YYYY-MM-DD"),
 ]
 
 
@@ -128,6 +135,19 @@ def test_bad_cell_is_located_and_nothing_is_written(folder: Path, tmp_path: Path
     assert dump(LocalStore(store_dir)) == before
 
 
+def test_failed_ingest_into_a_new_store_leaves_no_store(folder: Path, tmp_path: Path) -> None:
+    """RULES.md §3: the store is left exactly as it was: here, not there at all (the reference
+    data a first use loads is not left behind either)."""
+    edit(folder, "patents.csv", 0, "filing_date", "2015-02-30")
+    store_dir = tmp_path / "new-store"
+    code, out = hvp(store_dir, "ingest", "-q", str(folder))
+    assert code == 2 and "not a calendar date" in " ".join(out.split())
+    assert not store_dir.exists()
+    shutil.copytree(SMALL, tmp_path / "good")
+    assert hvp(store_dir, "ingest", "-q", str(tmp_path / "good"))[0] == 0  # the name is free
+    assert store_dir.is_dir()
+
+
 def test_errors_are_collected_across_files(folder: Path) -> None:
     edit(folder, "patents.csv", 0, "kind", "bogus")
     edit(folder, "pledges.csv", 0, "amount_cny", "-1")
@@ -142,7 +162,27 @@ def test_missing_column_and_ragged_row(folder: Path) -> None:
     with pytest.raises(RowError, match=r"awards.csv:1: column 'year': missing column"):
         ingest(LocalStore(), [folder], base=DEFAULT_BASE)
     (folder / "awards.csv").write_text("award_id,patent_id,award,year\nA,CN-T01,x\n")
-    with pytest.raises(RowError, match=r"awards.csv:2: .*row has 3 cells"):
+    with pytest.raises(RowError, match=r"awards.csv:2: column 'year': row has 3 cells"):
+        ingest(LocalStore(), [folder], base=DEFAULT_BASE)
+    (folder / "awards.csv").write_text("award_id,patent_id,award,year\nA,CN-T01,x,2020,y\n")
+    with pytest.raises(RowError, match=r"awards.csv:2: column '#5': row has 5 cells"):
+        ingest(LocalStore(), [folder], base=DEFAULT_BASE)
+
+
+def test_text_that_is_not_utf8_is_located(folder: Path) -> None:
+    """The line and column of the first byte that is not UTF-8, far past the decoder's first
+    chunk (whose own offsets count from the chunk)."""
+    owners = (folder / "owners.csv").read_text(encoding="utf-8").splitlines()
+    rows = [f"P{i},某公司{i},CN,CN-GD" for i in range(2000)]  # > 8 KiB of UTF-8 first
+    bad = "广州某大学".encode("gbk")
+    data = ("\n".join([owners[0], *owners[1:], *rows]) + "\n").encode("utf-8")
+    at = len(data) + len(b"PX,")
+    data += b"PX," + bad + b",CN,CN-GD\n"
+    (folder / "owners.csv").write_bytes(data)
+    line = len(owners) + len(rows) + 1
+    with pytest.raises(RowError, match=rf"owners.csv:{line}: column 'name': not UTF-8 text "
+                                       rf".* at byte {at} of the file, "
+                                       r"character 4 of the line"):
         ingest(LocalStore(), [folder], base=DEFAULT_BASE)
 
 

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import rdflib
 from flask import Blueprint, Response, render_template, request
 
+from kg import dates
 from kg.errors import InputError
 from kg.validate import load_shapes, validate
 from kg.vocab import SH
@@ -117,9 +118,9 @@ def _profile(name: str, as_of: str) -> rdflib.Graph:
     from kg.profiles import load
 
     try:
-        day = date.fromisoformat(as_of)
-    except ValueError:
-        raise InputError(f"parameter 'as_of': {as_of!r} is not a date YYYY-MM-DD") from None
+        day = dates.parse(as_of)
+    except ValueError as exc:
+        raise InputError(f"parameter 'as_of': {exc}") from None
     return load(name).instantiate(day)
 
 

@@ -1,8 +1,8 @@
 """Writing indicator rows as CSV, JSON or Turtle (a Data Cube); all carry the same numbers.
 
-``per_10k`` is written as the float's shortest ``repr`` (17 significant digits at most, never
-rounded for display): the CSV text, the JSON number and the cube's ``xsd:decimal`` agree digit
-for digit.
+``per_10k`` is never rounded for display: the CSV text and the cube's ``xsd:decimal`` are the
+float's shortest round-tripping form as a plain decimal, padded with zeros to at least 6
+significant digits (:func:`kg.indicators.cube.decimal_text`); the JSON number is the same float.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ def to_csv(result: IndicatorSet) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
     for r in result.rows:
-        writer.writerow((r.region, r.year, r.high_value_count, r.population, repr(r.per_10k)))
+        writer.writerow((r.region, r.year, r.high_value_count, r.population,
+                         cube.decimal_text(r.per_10k)))
     return buffer.getvalue()
 
 

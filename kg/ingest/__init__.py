@@ -7,6 +7,7 @@ bulk-loaded.
 
 from __future__ import annotations
 
+import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -143,11 +144,32 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
                 yield triples, ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
     except RowError as exc:
         errors.append(exc)
-    except UnicodeDecodeError as exc:
-        errors.append(RowError(str(path), 0, "*", f"not UTF-8 text ({exc.reason} at byte "
-                                                  f"{exc.start})"))
+    except UnicodeDecodeError:
+        errors.append(_not_utf8(path))
     if progress:
         progress(label, counted.chars if done else 0, done)
+
+
+def _not_utf8(path: Path) -> RowError:
+    """Where a file stops being UTF-8: the line, the CSV column and the byte of the file.
+    (The decoder's own position counts from the start of the chunk it was decoding.)"""
+    offset, header = 0, []
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            try:
+                text = raw.decode("utf-8")
+                if number == 1:
+                    header = [h.strip() for h in next(csv.reader([text.lstrip("\ufeff")]), [])]
+            except UnicodeDecodeError as exc:  # a multi-byte character never holds a newline
+                before = raw[:exc.start].decode("utf-8").lstrip("\ufeff")
+                cell = len(next(csv.reader([before]), [""])) - 1 if before else 0
+                column = header[cell] if cell < len(header) else f"#{cell + 1}"
+                return RowError(str(path), number, column,
+                                f"not UTF-8 text ({exc.reason} at byte {offset + exc.start} of "
+                                f"the file, character {len(before) + 1} of the line): save the "
+                                "file as UTF-8")
+            offset += len(raw)
+    return RowError(str(path), 1, "*", "not UTF-8 text: save the file as UTF-8")
 
 
 class _counting:

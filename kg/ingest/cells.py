@@ -6,17 +6,22 @@ import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 
 import pycountry
+import pyoxigraph as ox
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_IPC = re.compile(r"[A-HY]\d{2}[A-Z](\d{1,4}(/\d{1,6})?)?")
-_IPC_PATTERN = re.compile(r"[A-HY](\d{2}([A-Z](\d{1,4}(/\d{0,6})?)?)?)?\*?")
+from kg import dates
+from kg.vocab import SKOS
+
+_IPC = re.compile(r"[A-HY][0-9]{2}[A-Z]([0-9]{1,4}(/[0-9]{1,6})?)?")
+_IPC_PATTERN = re.compile(r"[A-HY]([0-9]{2}([A-Z]([0-9]{1,4}(/[0-9]{0,6})?)?)?)?\*?")
 _SPACE = re.compile(r"\s+")
 _SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _OFFICE = re.compile(r"[A-Z]{2}")
-_SEI_CODE = re.compile(r"[1-9](\.\d{1,2}){0,2}")
+_SEI_CODE = re.compile(r"[1-9](\.[0-9]{1,2}){0,2}")
 KINDS = ("invention", "utility_model", "design")
+SEI_SCHEME = Path(__file__).resolve().parents[2] / "ontology" / "sei.ttl"
 
 
 def text(value: str) -> str:
@@ -26,12 +31,7 @@ def text(value: str) -> str:
 
 
 def iso_date(value: str) -> date:
-    if not _DATE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a date as YYYY-MM-DD")
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+    return dates.parse(value)
 
 
 def kind(value: str) -> str:
@@ -66,22 +66,24 @@ def split_list(value: str) -> list[str]:
 
 def amount(value: str) -> Decimal:
     try:
+        if not value.isascii():  # Decimal reads full-width and other Unicode digits
+            raise InvalidOperation
         number = Decimal(value)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+        raise ValueError(f"{value!r} is not a number written in ASCII digits") from None
     if not number.is_finite() or number < 0:
         raise ValueError(f"{value!r} must be a number of at least 0")
     return number
 
 
 def year(value: str) -> int:
-    if not re.fullmatch(r"\d{4}", value):
+    if not re.fullmatch(r"[0-9]{4}", value):
         raise ValueError(f"{value!r} is not a year such as 2021")
     return int(value)
 
 
 def positive_int(value: str) -> int:
-    if not re.fullmatch(r"\d+", value) or int(value) <= 0:
+    if not re.fullmatch(r"[0-9]+", value) or int(value) <= 0:
         raise ValueError(f"{value!r} must be a whole number above 0")
     return int(value)
 
@@ -100,9 +102,25 @@ def office(value: str) -> str:
 
 
 def sei_code(value: str) -> str:
+    """A code of the NBS 2018 classification (RULES.md §3): one of its 9 industries or 40
+    categories (``ontology/sei.ttl``), or a sub-category ``n.m.k`` of one of those categories
+    (the scheme does not list the sub-categories, so only their parent is checked)."""
     if not _SEI_CODE.fullmatch(value):
         raise ValueError(f"{value!r} is not a strategic-emerging-industry code such as 1.5")
+    known = sei_codes()
+    if value not in known and not (value.count(".") == 2 and value.rpartition(".")[0] in known):
+        raise ValueError(f"{value!r} is not in the NBS 2018 strategic-emerging-industry "
+                         f"classification (codes 1-9 and their categories, e.g. 1.5; see "
+                         f"ontology/sei.ttl)")
     return value
+
+
+@cache
+def sei_codes() -> frozenset[str]:
+    """The codes (``skos:notation``) of the NBS 2018 classification in ``ontology/sei.ttl``."""
+    notation = ox.NamedNode(str(SKOS.notation))
+    return frozenset(t.object.value for t in ox.parse(path=SEI_SCHEME, format=ox.RdfFormat.TURTLE)
+                     if t.predicate == notation)
 
 
 @cache

@@ -47,7 +47,7 @@ class Cells:
     """Reads the cells of one file's rows by column name."""
 
     def __init__(self, file: str, header: list[str], columns: tuple[str, ...]) -> None:
-        self.file = file
+        self.file, self.header = file, header
         self.width = len(header)
         missing = [c for c in columns if c not in header]
         if missing:
@@ -56,9 +56,14 @@ class Cells:
         self.index = {name: header.index(name) for name in header}
 
     def check_width(self, row: list[str], line: int) -> None:
-        if len(row) != self.width:
-            raise RowError(self.file, line, "*",
-                           f"row has {len(row)} cells where the header has {self.width}")
+        if len(row) < self.width:
+            raise RowError(self.file, line, self.header[len(row)],
+                           f"row has {len(row)} cells where the header has {self.width}: this "
+                           "cell and those after it are missing")
+        if len(row) > self.width:
+            raise RowError(self.file, line, f"#{self.width + 1}",
+                           f"row has {len(row)} cells where the header has {self.width}: "
+                           f"cell {self.width + 1} and those after it have no column")
 
     def get(self, row: list[str], line: int, column: str,
             parse: Callable[[str], object] | None = None, *, required: bool = False) -> object:
