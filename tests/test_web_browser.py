@@ -86,9 +86,6 @@ def test_patent_page(server, page):
 
 
 def test_dashboard_draws_charts(server, page):
-    classify = pytest.importorskip("kg.classify")
-    if not hasattr(classify, "ensure"):
-        pytest.skip("kg.classify.ensure (classification) has not landed yet")
     page.goto(server.url + "/indicators?years=2024")
     page.wait_for_selector("#provinces-chart")
     page.wait_for_function("window.Chart && Object.keys(Chart.instances).length >= 2")

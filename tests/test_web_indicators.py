@@ -1,4 +1,4 @@
-"""/indicators: dashboard page and downloads over kg.indicators (needs kg.classify.ensure)."""
+"""/indicators: dashboard page and downloads over kg.indicators."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ import io
 import shutil
 
 import pytest
-
-classify = pytest.importorskip("kg.classify")
-if not hasattr(classify, "ensure"):
-    pytest.skip("kg.classify.ensure (classification) has not landed yet",
-                allow_module_level=True)
 
 
 @pytest.fixture()

@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
+from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS
 from web import negotiate
@@ -123,17 +124,15 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
 def _as_of() -> str:
     raw = request.args.get("as_of") or DEFAULT_AS_OF
     try:
-        return date.fromisoformat(raw).isoformat()
-    except ValueError:
-        raise InputError(f"parameter 'as_of': {raw!r} is not a date YYYY-MM-DD") from None
+        return dates.parse(raw).isoformat()
+    except ValueError as exc:
+        raise InputError(f"parameter 'as_of': {exc}") from None
 
 
 def _explanation(iri: str) -> dict[str, Any] | None:
-    """kg.explain's account of the patent at the chosen date (None until kg.explain exists)."""
-    try:
-        from kg.explain import explain
-    except ImportError:
-        return None
+    """kg.explain's account of the patent at the chosen date."""
+    from kg.explain import explain
+
     svc = service()
     store = svc.store()
     graphs = sum(1 for _ in store.engine.named_graphs())
