@@ -39,6 +39,52 @@ def test_every_minted_kind_dereferences(client, small_store):
         assert ox.NamedNode(iri) in {t.subject for t in triples}, kind
 
 
+def test_odd_ids_derived_graphs_profiles_and_genids_dereference(tmp_path):
+    """Ids with '/', a space or Chinese (percent-encoded in their IRIs, decoded by the server),
+    the derived graphs, the criteria profiles and the reference data's skolem IRIs."""
+    from kg import reference
+    from kg.classify import ensure
+    from kg.indicators import cube
+    from kg.ingest import ingest
+    from kg.iri import mint
+    from kg.store import LocalStore
+    from web.app import create_app
+
+    store = LocalStore()
+    reference.ensure(store)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "owners.csv").write_text("owner_id,name,country,region\n"
+                                       "甲 1/2,某公司,CN,CN-GD\n", encoding="utf-8")
+    (folder / "patents.csv").write_text(
+        "patent_id,kind,title,filing_date,grant_date,lapse_date,ipc,owners,family_id\n"
+        "CN 1/2,invention,Slash and space,2010-01-01,2012-01-01,,G06N3/04,甲 1/2,\n"
+        "CN 1,invention,Its prefix,2010-01-01,2012-01-01,,G06N3/04,甲 1/2,\n", encoding="utf-8")
+    ingest(store, [folder], base=DEFAULT_BASE)
+    classification = ensure(store, date(2024, 12, 31))
+    indicators = cube.ensure(store, [2024]).value
+    genid = next(q.subject.value for q in store.engine.quads_for_pattern(None, None, None)
+                 if q.subject.value.startswith(reference.GENID))
+    app = create_app({"store": store})
+    client = app.test_client()
+    iris = [mint(DEFAULT_BASE, "patent", "CN 1/2"), mint(DEFAULT_BASE, "patent", "CN 1"),
+            mint(DEFAULT_BASE, "owner", "甲 1/2"), classification, indicators,
+            cube.PROFILE_NS + "cnipa-2021", cube.PROFILE_NS + "cnipa-2026-four", genid]
+    for iri in iris:
+        path = iri[len(DEFAULT_BASE) - 1:]
+        page = client.get(path, headers=HTML)
+        assert page.status_code == 200, (iri, page.data[:300])
+        assert iri in page.text
+        ttl = client.get(path + ".ttl")
+        assert ttl.status_code == 200, iri
+        subjects = {q.subject for q in ox.parse(ttl.data, format=ox.RdfFormat.TURTLE)}
+        assert ox.NamedNode(iri) in subjects, iri
+    profile = client.get("/profile/cnipa-2021.ttl").data
+    assert b"SEIShape" in profile and b"maintenanceYears" in profile
+    assert client.get("/profile/cnipa-1999", headers=HTML).status_code == 404
+    app.extensions["hvp"].close()
+
+
 @pytest.mark.parametrize(("how", "mime"), [
     ({"Accept": "text/turtle"}, "text/turtle"),
     ({"Accept": "application/n-triples"}, "application/n-triples"),

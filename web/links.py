@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kg.iri import KINDS
+from kg.indicators.cube import PROFILE_NS
+from kg.iri import KINDS, segment
+from kg.reference import GENID
 from kg.vocab import AWARD_KIND, SEI
 from web.service import service
 
-#: Vocabularies with fixed IRIs (independent of the base), served under their kind's path.
-FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND)}
+#: IRIs fixed whatever the base (vocabularies, criteria profiles, the reference data's
+#: skolemized blank nodes), served under these paths.
+FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND), "profile": PROFILE_NS,
+         ".well-known/genid": GENID}
 
 
 def to_path(iri: str) -> str | None:
@@ -25,11 +29,17 @@ def to_path(iri: str) -> str | None:
     return None
 
 
-def to_iri(kind: str, rest: str) -> str:
-    """The IRI served at ``/{kind}/{rest}``."""
-    if kind in FIXED:
-        return FIXED[kind] + rest
-    return f"{service().base}{kind}/{rest}"
+def to_iris(kind: str, rest: str) -> list[str]:
+    """The IRIs that may be served at ``/{kind}/{rest}``, ``rest`` as the server decoded it.
+
+    Ids are percent-encoded in IRIs (:func:`kg.iri.mint`), and servers hand the app the decoded
+    path (granian has no raw one), where an id's ``%2F`` and the ``/`` between two ids look
+    alike: first every ``/`` as a separator, then the whole rest as one id."""
+    prefix = FIXED.get(kind) or f"{service().base}{kind}/"
+    iris = [prefix + "/".join(segment(part) for part in rest.split("/"))]
+    if "/" in rest:
+        iris.append(prefix + segment(rest))
+    return iris
 
 
 def local_link(iri: str) -> str:

@@ -17,13 +17,15 @@ from flask import Blueprint, Response, render_template, request
 
 from kg import dates
 from kg.errors import InputError, NotFound
+from kg.indicators.cube import PROFILE_NS
 from kg.iri import KINDS
 from web import negotiate
-from web.links import to_iri
+from web.links import to_iris
 from web.service import service
 
 bp = Blueprint("patents", __name__)
-KIND_PATTERN = "any(" + ", ".join(f'"{k}"' for k in sorted(KINDS + ("award-kind",))) + ")"
+KIND_PATTERN = "any(" + ", ".join(f'"{k}"' for k in sorted(KINDS + ("award-kind", "profile"))
+                                   ) + ")"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
@@ -37,9 +39,10 @@ DEFAULT_AS_OF = "2024-12-31"
 
 
 @bp.route(f"/<{KIND_PATTERN}:kind>/<path:rest>")
+@bp.route("/.well-known/genid/<path:rest>", defaults={"kind": ".well-known/genid"})
 def resource(kind: str, rest: str) -> Response:
     iri, fmt = _resolve(kind, rest)
-    triples = _describe(iri)
+    triples = _profile(iri) if kind == "profile" else _describe(iri)
     if not triples:
         raise NotFound(f"nothing is known about <{iri}>")
     negotiated = fmt is None
@@ -57,12 +60,16 @@ def resource(kind: str, rest: str) -> Response:
 
 
 def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
-    for suffix, fmt in negotiate.SUFFIXES.items():
-        if rest.endswith(suffix) and len(rest) > len(suffix):
-            iri = to_iri(kind, rest[: -len(suffix)])
-            if _exists(iri) or not _exists(to_iri(kind, rest)):
+    """The IRI served at the path and the format its suffix names (None: negotiated): the
+    first reading that the store knows, else the first (which is then not found)."""
+    readings = [(rest[: -len(suffix)], fmt) for suffix, fmt in negotiate.SUFFIXES.items()
+                if rest.endswith(suffix) and len(rest) > len(suffix)] + [(rest, None)]
+    exists = _shipped_profile if kind == "profile" else _exists
+    for name, fmt in readings:
+        for iri in to_iris(kind, name):
+            if exists(iri):
                 return iri, fmt
-    return to_iri(kind, rest), None
+    return to_iris(kind, readings[0][0])[0], readings[0][1]
 
 
 def _subject(iri: str) -> ox.NamedNode:
@@ -75,6 +82,22 @@ def _subject(iri: str) -> ox.NamedNode:
 def _exists(iri: str) -> bool:
     store = service().store()
     return bool(store.query("ASK { ?s ?p ?o }", {"s": _subject(iri)}, union_default_graph=True))
+
+
+def _shipped_profile(iri: str) -> bool:
+    from kg.profiles import shipped
+
+    return iri.startswith(PROFILE_NS) and iri[len(PROFILE_NS):] in shipped()
+
+
+def _profile(iri: str) -> list[ox.Triple]:
+    """A criteria profile's IRI gives its whole Turtle file: parameters and shapes."""
+    from kg.profiles import resolve
+
+    if not _shipped_profile(iri):
+        return []
+    return [t.triple for t in ox.parse(path=resolve(iri[len(PROFILE_NS):]),
+                                       format=ox.RdfFormat.TURTLE)]
 
 
 def _describe(iri: str) -> list[ox.Triple]:

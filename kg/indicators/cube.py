@@ -17,6 +17,7 @@ One observation per region and year: ``{base}observation/{profile}/{region}/{yea
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -154,8 +155,21 @@ def materialize(store: Store, result: IndicatorSet, base: str = DEFAULT_BASE) ->
         store.update(f"DELETE {{ GRAPH {graph} {{ ?obs ?p ?o }} }} WHERE {{ GRAPH {graph} {{ "
                      f"?obs {REF_PERIOD} {period_iri(year)} ; ?p ?o }} }}")
     store.add(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples(result, base))
+    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {_n(DCTERMS.modified)} ?t }} }}")
+    store.add(ox.Quad(t.subject, t.predicate, t.object, graph)
+              for t in graph_node(graph, result.profile))
     store.flush()
     return graph
+
+
+def graph_node(graph: ox.NamedNode, profile: str) -> Iterator[ox.Triple]:
+    """What the cube graph says about itself (its IRI dereferences like any other)."""
+    name = profile_name(profile)
+    yield ox.Triple(graph, _n(RDFS.label), ox.Literal(
+        f"Indicator cube graph ({name})", language="en"))
+    yield ox.Triple(graph, _n(HVP.profile), ox.NamedNode(PROFILE_NS + name))
+    yield ox.Triple(graph, _n(DCTERMS.modified), ox.Literal(
+        datetime.now(UTC).replace(microsecond=0).isoformat(), datatype=_n(XSD.dateTime)))
 
 
 def present_years(store: Store, profile: str, base: str = DEFAULT_BASE) -> set[int]:
