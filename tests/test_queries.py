@@ -13,6 +13,7 @@ from test_indicators_data import EXPECTED_2024, load_fixture, write_fixture
 from kg import queries, reference
 from kg.cli import cli
 from kg.errors import InputError, NotFound, QueryError
+from kg.ingest import drop_derived, ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 
@@ -138,6 +139,27 @@ def test_criteria_queries(store: LocalStore) -> None:
 def test_sei_by_industry(store: LocalStore) -> None:
     result = queries.run(store, "sei-by-industry", {})
     assert _values(result, "code") == ["1"] and _values(result, "patents") == ["1"]
+
+
+def test_sei_by_industry_counts_a_patent_in_each_of_its_industries() -> None:
+    """CN-T01's codes match G06N3/* (1.5) and, once it also has H01M10/052, H01M* (5.2)."""
+    s = LocalStore()
+    reference.ensure(s)
+    ingest(s, [Path(__file__).parent / "data" / "small"], base=DEFAULT_BASE)
+
+    def by_industry() -> dict[str, int]:
+        result = queries.run(s, "sei-by-industry", {})
+        return {code: int(n) for code, n in zip(_values(result, "code"),
+                                                _values(result, "patents"), strict=True)
+                if code and n}
+
+    before = by_industry()
+    s.add([ox.Quad(ox.NamedNode(DEFAULT_BASE + "patent/CN-T01"),
+                   ox.NamedNode("https://w3id.org/hvp/def#ipcCode"), ox.Literal("H01M10/052"))])
+    drop_derived(s, DEFAULT_BASE)  # as an ingest does
+    after = by_industry()
+    assert after["1"] == before["1"]
+    assert after["5"] == before.get("5", 0) + 1
 
 
 def test_share_by_region(store: LocalStore) -> None:

@@ -255,12 +255,12 @@ def _by_id(item: tuple[str, tuple[str, str]]) -> str:
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],
                   patent: str, prof: Profile, as_of: date) -> list[Evidence]:
-    """The evidence of ``patent`` for each key: its first supporting row, described (a bare
+    """The evidence of ``patent`` for each key: its supporting rows, described (a bare
     placeholder when the profile has no evidence query or no row supports it)."""
     out = []
     for key in keys:
         rows = evidence.supporting(key, found.get(key, {}).get(patent, []))
-        out.append(evidence.describe(key, rows[0], prof, as_of) if rows else Evidence(key, key))
+        out.append(evidence.describe(key, rows, prof, as_of) if rows else Evidence(key, key))
     return out
 
 

@@ -57,10 +57,14 @@ def supporting(key: str, rows: list[dict[str, str]]) -> list[dict[str, str]]:
     return rows
 
 
-def describe(key: str, row: dict[str, str], profile: Profile, as_of: date) -> Evidence:
-    """The evidence for criterion or condition ``key`` from one row of its query."""
-    return Evidence(key, _REASONS[key](row, profile, as_of), {k: v for k, v in row.items()
-                                                             if v and k != "this"})
+def describe(key: str, rows: list[dict[str, str]], profile: Profile, as_of: date) -> Evidence:
+    """The evidence for criterion or condition ``key`` from the supporting rows of its query:
+    the first one, and for ``sei`` the categories of them all (space-separated IRIs), so that
+    a patent counts in each industry its codes are in."""
+    items = {k: v for k, v in rows[0].items() if v and k != "this"}
+    if key == "sei" and len(rows) > 1:
+        items["category"] = " ".join(sorted({r["category"] for r in rows}))
+    return Evidence(key, _REASONS[key](rows[0], profile, as_of), items)
 
 
 def _sei(row: dict[str, str], profile: Profile, as_of: date) -> str:

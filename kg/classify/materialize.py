@@ -103,7 +103,10 @@ class Writer:
         if criterion:
             text += f" ;\n  hvp:criterion <{criterion}>"
         for name, value in ev.items.items():
-            if name in _CRITERION_PROPS:
+            if name == "category":  # one or more IRIs
+                text += f" ;\n  {_CRITERION_PROPS[name]} " + ", ".join(
+                    f"<{iri}>" for iri in value.split(" "))
+            elif name in _CRITERION_PROPS:
                 obj = f"<{value}>" if value.startswith("http") else literal(value)
                 text += f" ;\n  {_CRITERION_PROPS[name]} {obj}"
             elif value.startswith(self.base) and name in ("member", "pledge", "award", "row"):
