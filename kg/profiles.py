@@ -30,6 +30,9 @@ DEFAULT_PROFILE = "cnipa-2021"
 #: Output order of the criteria (RULES.md §4); a profile may ship a subset.
 CRITERIA_ORDER = ("sei", "overseas", "maintained", "pledge", "award")
 _SHAPE_LINKS = {HVP.validShape, HVP.domesticShape, HVP.highValueShape, HVP.criterionShape}
+#: Parameters that profiles written before them lack, with the value that keeps their meaning.
+DEFAULTS: dict[str, Node] = {"leapDayAnniversary": Literal("march-1")}
+LEAP_DAY_VALUES = ("march-1", "february-28")
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,9 @@ class Profile:
 
     @cached_property
     def parameters(self) -> dict[str, Node]:
-        """Parameter name (local name of the hvp: property) -> RDF term."""
-        params: dict[str, Node] = {}
+        """Parameter name (local name of the hvp: property) -> RDF term; a parameter added
+        after a user copied a profile has its default (:data:`DEFAULTS`)."""
+        params: dict[str, Node] = dict(DEFAULTS)
         for pred, value in self.graph.predicate_objects(self.iri):
             if str(pred).startswith(HVP_NS) and pred not in _SHAPE_LINKS:
                 params[str(pred)[len(HVP_NS):]] = self._term(value)
@@ -161,4 +165,9 @@ def load(profile: str | Path = DEFAULT_PROFILE) -> Profile:
     if len(nodes) != 1:
         raise InputError(f"profile {path}: expected one hvp:Profile node (an IRI), "
                          f"found {len(nodes)}")
-    return Profile(path.stem, nodes[0], graph, path)
+    loaded = Profile(path.stem, nodes[0], graph, path)
+    leap = str(loaded.parameters["leapDayAnniversary"])
+    if leap not in LEAP_DAY_VALUES:
+        raise InputError(f"profile {path}: hvp:leapDayAnniversary is {leap!r}; use one of "
+                         f"{', '.join(repr(v) for v in LEAP_DAY_VALUES)}")
+    return loaded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def test_every_rules_parameter_is_a_value_in_the_profile() -> None:
     assert str(params["excludedRegions"]) == "|CN-HK|CN-MO|CN-TW|"
     assert str(params["excludedCountries"]) == "|HK|MO|TW|"
     assert str(params["countedAwards"]).count("|") == 5
+    assert str(params["leapDayAnniversary"]) == "march-1"
 
 
 def test_instantiation_substitutes_every_parameter() -> None:
@@ -89,6 +91,57 @@ def test_pending_members_and_grant_date_maintenance(tmp_path: Path) -> None:
             classify(store, date(2024, 6, 30), profile=path).rows}
     assert rows["O2"] == ("overseas", "maintained")  # pending US member; granted 2020-01-01
     assert rows["O1"] == ("maintained",)  # a WO publication never counts
+
+
+LEAP_CASE = CASES / "leap-as-of-2024-02-29" / "input"
+LEAP_LINE = 'hvp:leapDayAnniversary "march-1"'
+
+
+def leap_store(tmp_path: Path) -> LocalStore:
+    """The 29 February case, plus a patent filed 2080-02-29 (its 20 years end in 2100, a year
+    without 29 February) and one filed 2016-02-28 (8 years before 2024-02-29, a leap year)."""
+    folder = tmp_path / "leap"
+    shutil.copytree(LEAP_CASE, folder)
+    with (folder / "patents.csv").open("a", encoding="utf-8") as f:
+        f.write("T1,invention,Term from a leap day,2080-02-29,2082-01-01,,F16H1/00,OCN,\n"
+                "E1,invention,Eight years,2016-02-28,2017-01-01,,F16H1/00,OCN,\n")
+    return store_for(folder)
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_leap_day_anniversary_is_a_parameter(tmp_path: Path, engine: str) -> None:
+    """RULES.md is silent on "N years before or after a 29 February" in a year without one:
+    the default is 1 March, a profile can say 28 February."""
+    store = leap_store(tmp_path)
+    feb28 = variant(tmp_path, (LEAP_LINE, 'hvp:leapDayAnniversary "february-28"'))
+    eight = tmp_path / "eight.ttl"
+    eight.write_text(feb28.read_text(encoding="utf-8").replace(
+        "hvp:maintenanceYears 10", "hvp:maintenanceYears 8"), encoding="utf-8")
+
+    def rows(profile: str | Path, as_of: date) -> dict[str, tuple[bool, tuple[str, ...]]]:
+        return {r.patent_id: (r.valid, r.criteria)
+                for r in classify(store, as_of, profile=profile, engine=engine).rows}
+
+    default, changed = rows("cnipa-2021", date(2024, 2, 29)), rows(feb28, date(2024, 2, 29))
+    # 2024-02-29 minus 10 years: 2014-03-01 by default, 2014-02-28 in the variant
+    assert default["D3"] == (True, ("maintained",)) and changed["D3"] == (True, ())
+    assert default["D4"] == changed["D4"] == (True, ())
+    assert default["D2"] == changed["D2"] == (True, ("maintained",))
+    # minus 8 years is 2016-02-29, which exists: the parameter changes nothing
+    assert rows(eight, date(2024, 2, 29))["E1"] == (True, ("maintained",))
+    # 2080-02-29 plus 20 years: the term ends on 2100-03-01 by default, on 2100-02-28 else
+    assert rows("cnipa-2021", date(2100, 2, 28))["T1"][0] is True
+    assert rows(feb28, date(2100, 2, 28))["T1"][0] is False
+    assert rows(feb28, date(2100, 2, 27))["T1"][0] is True
+
+
+def test_leap_day_parameter_defaults_and_is_checked(tmp_path: Path) -> None:
+    older = variant(tmp_path, (f"    {LEAP_LINE} ;\n", ""))  # a copy from before the parameter
+    assert str(load(older).parameters["leapDayAnniversary"]) == "march-1"
+    (tmp_path / "other").mkdir()
+    wrong = variant(tmp_path / "other", (LEAP_LINE, 'hvp:leapDayAnniversary "feb-28"'))
+    with pytest.raises(InputError, match="'march-1', 'february-28'"):
+        load(wrong)
 
 
 def test_profile_by_file_on_the_cli(tmp_path: Path) -> None:
