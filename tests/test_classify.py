@@ -9,6 +9,7 @@ concordance exclusions and ``*`` boundaries. Also the API, the materialized grap
 from __future__ import annotations
 
 import csv
+import shutil
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -191,6 +192,21 @@ def test_ensure_reuses_then_ingest_drops(tmp_path: Path) -> None:
     assert created == store.select(query)
     ingest(store, [Path(__file__).parent / "data" / "small"], base=DEFAULT_BASE)
     assert not store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_grants_in_hong_kong_macao_taiwan_are_overseas(tmp_path: Path, engine: str) -> None:
+    """RULES.md §2: a member at an office other than CN; HK, MO and TW are other offices."""
+    folder = tmp_path / "case"
+    shutil.copytree(Path(__file__).parent / "cases" / "classify" / "overseas-members" / "input",
+                    folder)
+    with (folder / "family_members.csv").open("a", encoding="utf-8") as f:
+        f.write("F2,HK1000002B,HK,2021-01-01\nF5,TW100000005B,TW,2021-01-01\n"
+                "F1,MO100000001B,MO,2025-01-01\n")
+    rows = {r.patent_id: r.criteria for r in classify(store_for(folder), date(2024, 6, 30),
+                                                      engine=engine).rows}
+    assert rows["O2"] == ("overseas",) and rows["O5"] == ("overseas",)
+    assert rows["O1"] == ()  # granted at MO only after the as-of date
 
 
 def test_ipc_codes_from_rdf_are_compared_normalized(tmp_path: Path) -> None:

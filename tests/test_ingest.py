@@ -254,6 +254,18 @@ def test_user_concordance_replaces_the_builtin_one() -> None:
     assert int(store.select(count)[0]["n"].value) == 3
 
 
+def test_concordance_patterns_are_normalized(folder: Path) -> None:
+    (folder / "sei_concordance.csv").write_text("ipc,sei_code,exclude\n"
+                                                " g06n 3/* ,1.5,g06n 3/12; a61k8/*\n"
+                                                "h01m*,5.2,\n", encoding="utf-8")
+    store = LocalStore()
+    ingest(store, [folder], base=DEFAULT_BASE)
+    rows = store.select("""SELECT ?p ?x WHERE { ?r <https://w3id.org/hvp/def#ipcPattern> ?p
+        OPTIONAL { ?r <https://w3id.org/hvp/def#excludePattern> ?x } }""")
+    found = {(r["p"].value, r.get("x").value if r.get("x") else None) for r in rows}
+    assert found == {("G06N3/*", "G06N3/12"), ("G06N3/*", "A61K8/*"), ("H01M*", None)}
+
+
 @pytest.mark.parametrize("path", RDF_FILES, ids=[p.suffix for p in RDF_FILES])
 def test_ingest_each_rdf_syntax(path: Path) -> None:
     store = LocalStore()

@@ -82,6 +82,31 @@ def test_user_profile_changes_parameters(tmp_path: Path, engine: str) -> None:
     assert rows["P2"] == ("maintained",)
 
 
+@pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
+def test_threshold_awards_offices_and_regions_are_parameters(tmp_path: Path, engine: str
+                                                             ) -> None:
+    """Every parameter changes what it names, in both engines."""
+    def rows(case: str, as_of: date, *changes: tuple[str, str]) -> dict[str, object]:
+        (tmp_path / case).mkdir()
+        path = variant(tmp_path / case, *changes)
+        return {r.patent_id: r for r in classify(store_for(CASES / case / "input"), as_of,
+                                                 profile=path, engine=engine).rows}
+
+    pledges = rows("pledges", date(2024, 12, 31),
+                   ("hvp:pledgeThreshold 10000000.0", "hvp:pledgeThreshold 9999999.99"))
+    assert "pledge" in pledges["P2"].criteria  # 9,999,999.99 now reaches the threshold
+    awards = rows("awards", date(2024, 12, 31),
+                  ("awardkind:china-patent-gold", "awardkind:china-design-gold"))
+    assert "award" not in awards["A1"].criteria and "award" in awards["A3"].criteria
+    offices = rows("overseas-members", date(2024, 6, 30),
+                   ('hvp:domesticOffices ( "CN" )', 'hvp:domesticOffices ( "CN" "EP" )'))
+    assert "overseas" not in offices["O6"].criteria and "overseas" in offices["O4"].criteria
+    regions = rows("owners-first-decides", date(2024, 12, 31),
+                   ('hvp:excludedRegions ( "CN-HK" "CN-MO" "CN-TW" )',
+                    'hvp:excludedRegions ( "CN-HK" "CN-MO" "CN-TW" "CN-BJ" )'))
+    assert not regions["W9"].domestic and regions["W2"].domestic
+
+
 def test_pending_members_and_grant_date_maintenance(tmp_path: Path) -> None:
     path = variant(tmp_path, ("hvp:pendingOverseasCounts false", "hvp:pendingOverseasCounts true"),
                    ("hvp:maintenanceFrom patent:filingDate", "hvp:maintenanceFrom hvp:grantDate"),

@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, FOAF, OWL, XSD
 
 ROOT = Path(__file__).parents[1]
 SHARED_REFERENCE = Path(__file__).parents[2] / "shared/reference"
+RULES = Path(__file__).parents[2] / "shared/design/RULES.md"
 HVP = Namespace("https://w3id.org/hvp/def#")
 PATENT = Namespace("http://data.epo.org/linked-data/def/patent/")
 BASE = "https://w3id.org/hvp/"
@@ -203,6 +204,24 @@ def test_population_format_and_totals() -> None:
 
 
 # --- concordance ------------------------------------------------------------------------------
+
+
+def test_official_national_figures_are_those_of_rules_md() -> None:
+    """RULES.md §1's official values (dashboard) and year-end populations (population.csv)."""
+    from web.indicators import OFFICIAL
+
+    text = " ".join(RULES.read_text(encoding="utf-8").split())
+    values = text.split("Official national values")[1].split("Counts:")[0]
+    official = {int(y): float(v) for y, v in re.findall(r"(20\d\d) (\d+(?:\.\d+)?)\b", values)}
+    assert official == OFFICIAL and set(official) == set(range(2020, 2026))
+    listed = "2022 " + text.split("population 2022 ")[1].split(". ")[0]
+    populations = {int(y): int(n.replace(",", ""))
+                   for y, n in re.findall(r"(20\d\d) (\d[\d,]*\d)", listed)}
+    assert set(populations) == {2022, 2023, 2024, 2025}
+    national = {int(r["year"]): int(r["population"])
+                for r in read_csv("kg/data/population.csv") if r["region"] == "CN"}
+    for year, count in populations.items():
+        assert national[year] == count, year
 
 
 def test_concordance_codes_exist(sei: Graph) -> None:
