@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import quote, unquote
 
 DEFAULT_BASE = "https://w3id.org/hvp/"
+#: Criteria profiles' IRIs (``{PROFILE_NS}cnipa-2021``): fixed, whatever the base.
+PROFILE_NS = "https://w3id.org/hvp/profile/"
 #: Collections of things, as the first path segment of their IRIs.
 KINDS = ("patent", "owner", "region", "family", "publication", "pledge", "award", "population",
          "concordance", "classification", "observation", "indicators", "graph", "sei", "award-kind")

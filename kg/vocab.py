@@ -99,6 +99,7 @@ class HVP(DefinedNamespace):
     maintenanceYears: URIRef
     maintenanceFrom: URIRef
     termYears: URIRef
+    leapDayAnniversary: URIRef
     pledgeThreshold: URIRef
     sumPledges: URIRef
     pendingOverseasCounts: URIRef

@@ -7,7 +7,7 @@ from datetime import date
 import pyoxigraph as ox
 import pytest
 
-from kg.iri import DEFAULT_BASE, parse
+from kg.iri import DEFAULT_BASE, PROFILE_NS, parse
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -69,7 +69,7 @@ def test_odd_ids_derived_graphs_profiles_and_genids_dereference(tmp_path):
     client = app.test_client()
     iris = [mint(DEFAULT_BASE, "patent", "CN 1/2"), mint(DEFAULT_BASE, "patent", "CN 1"),
             mint(DEFAULT_BASE, "owner", "甲 1/2"), classification, indicators,
-            cube.PROFILE_NS + "cnipa-2021", cube.PROFILE_NS + "cnipa-2026-four", genid]
+            PROFILE_NS + "cnipa-2021", PROFILE_NS + "cnipa-2026-four", genid]
     for iri in iris:
         path = iri[len(DEFAULT_BASE) - 1:]
         page = client.get(path, headers=HTML)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kg.indicators.cube import PROFILE_NS
-from kg.iri import KINDS, segment
+from kg.iri import KINDS, PROFILE_NS, segment
 from kg.reference import GENID
 from kg.vocab import AWARD_KIND, SEI
 from web.service import service

@@ -17,8 +17,7 @@ from flask import Blueprint, Response, render_template, request
 
 from kg import dates
 from kg.errors import InputError, NotFound
-from kg.indicators.cube import PROFILE_NS
-from kg.iri import KINDS
+from kg.iri import KINDS, PROFILE_NS
 from web import negotiate
 from web.links import to_iris
 from web.service import service
@@ -152,7 +151,7 @@ def _as_of() -> str:
         raise InputError(f"parameter 'as_of': {exc}") from None
 
 
-def _explanation(iri: str) -> dict[str, Any] | None:
+def _explanation(iri: str) -> dict[str, Any]:
     """kg.explain's account of the patent at the chosen date."""
     from kg.explain import explain
 

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 import rdflib
 
 from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
-from kg.iri import DEFAULT_BASE, mint
+from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
 from kg.reference import SHAPES
 from kg.store import Store
 from kg.validate import ValidationReport, data_graph, load_shapes, validate
@@ -33,7 +33,6 @@ from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 CUBE_SHAPES = SHAPES / "cube"
 YEAR = "http://reference.data.gov.uk/id/year/"
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
-PROFILE_NS = "https://w3id.org/hvp/profile/"
 
 
 def _n(iri: object) -> ox.NamedNode:
