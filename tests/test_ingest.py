@@ -169,6 +169,22 @@ def test_missing_column_and_ragged_row(folder: Path) -> None:
         ingest(LocalStore(), [folder], base=DEFAULT_BASE)
 
 
+@pytest.mark.parametrize(("tail", "line", "column", "message"), [
+    ('PX,"Name"x,CN,CN-GD\n', 0, "name", "',' expected after '\"'"),
+    ('PX,Name,CN,"CN-GD\nPY,Other,CN,CN-BJ\n', 0, "region", "never closed"),
+    ('PX,"Two\nlines"!,CN,CN-GD\n', 1, "name", "expected after"),
+])
+def test_csv_syntax_errors_are_located(folder: Path, tail: str, line: int, column: str,
+                                       message: str) -> None:
+    path = folder / "owners.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + tail, encoding="utf-8")
+    first = text.count("\n") + 1 + line
+    with pytest.raises(RowError, match=rf"owners.csv:{first}: column '{column}': not valid CSV: "
+                                       rf".*{re.escape(message)}"):
+        ingest(LocalStore(), [folder], base=DEFAULT_BASE)
+
+
 def test_text_that_is_not_utf8_is_located(folder: Path) -> None:
     """The line and column of the first byte that is not UTF-8, far past the decoder's first
     chunk (whose own offsets count from the chunk)."""

@@ -289,8 +289,17 @@ TABLES: tuple[Table, ...] = (
 
 
 def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]]:
-    """CSV rows with the line each starts on; the first is the header (line 1)."""
-    reader = csv.reader(lines, strict=True)
+    """CSV rows with the line each starts on; the first is the header (line 1). A CSV syntax
+    error is located at its line and the column of the cell it is in."""
+    record: list[str] = []  # the physical lines of the record being read
+
+    def remembered() -> Iterator[str]:
+        for text in lines:
+            record.append(text)
+            yield text
+
+    reader = csv.reader(remembered(), strict=True)
+    header: list[str] = []
     line = 0
     while True:
         try:
@@ -298,7 +307,41 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
         except StopIteration:
             return
         except csv.Error as exc:
-            raise RowError(file, reader.line_num, "*", f"not valid CSV: {exc}") from None
+            text = "".join(record)
+            cell, at = _failing_cell(text)
+            column = header[cell] if cell < len(header) else f"#{cell + 1}" if header else "*"
+            unclosed = at < len(text) and text[at] == '"'
+            reason = "a quoted cell opened here is never closed" if unclosed else str(exc)
+            raise RowError(file, line + 1 + text.count("\n", 0, at), column,
+                           f"not valid CSV: {reason}") from None
+        record.clear()
         start, line = line + 1, reader.line_num
         if row:
+            header = header or [h.strip() for h in row]
             yield row, start
+
+
+def _failing_cell(text: str) -> tuple[int, int]:
+    """Where a record stops being CSV: the index of the cell and the position in ``text`` of
+    a character after a closing quote that is not a comma or a line end, or of the opening
+    quote of a cell never closed."""
+    cell, quoted, closed, start, opened, i = 0, False, False, True, 0, 0
+    while i < len(text):
+        c = text[i]
+        if quoted:
+            if c == '"' and text[i + 1:i + 2] == '"':
+                i += 1
+            elif c == '"':
+                quoted, closed = False, True
+        elif closed:
+            if c not in ",\r\n":
+                return cell, i
+            closed, start, cell = False, True, cell + (c == ",")
+        elif c == '"' and start:
+            quoted, start, opened = True, False, i
+        elif c == ",":
+            cell, start = cell + 1, True
+        else:
+            start = False
+        i += 1
+    return cell, opened if quoted else len(text)
