@@ -256,11 +256,10 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     read-only."""
     import os
 
-    from web.service import preflight
     from web.wsgi import SETTINGS_VARIABLE
 
     _check_port(host, port)
-    preflight(dict(app.settings))
+    _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})",
               highlight=False)
     if server == "waitress":
@@ -280,6 +279,31 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
             port=port, workers=1, blocking_threads=threads, websockets=False,
             log_level=LogLevels.error).serve()
+
+
+def _preflight_elsewhere(settings: dict[str, Any]) -> None:
+    """The server's start-up checks (:func:`web.service.preflight`), in a spawned process.
+
+    Opening the store here would start RocksDB's background threads in this process, and
+    granian forks its worker from it: the worker inherits a thread pool without threads, and
+    its first flush of written data (the dashboard computing a new year) waits forever."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        message = pool.apply(_preflight, (settings,))
+    if message:
+        raise InputError(message)
+
+
+def _preflight(settings: dict[str, Any]) -> str:
+    """:func:`web.service.preflight`'s error message, or ``""``."""
+    from web.service import preflight
+
+    try:
+        preflight(settings)
+    except KGError as exc:
+        return str(exc)
+    return ""
 
 
 def _check_port(host: str, port: int) -> None:

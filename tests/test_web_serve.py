@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HVP = Path(sys.executable).parent / "hvp"
 
 
-def _get(url: str, accept: str) -> tuple[int, str, bytes]:
+def _get(url: str, accept: str, timeout: float = 10) -> tuple[int, str, bytes]:
     request = urllib.request.Request(url, headers={"Accept": accept})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, response.headers["Server"], response.read()
 
 
@@ -50,6 +50,13 @@ def test_hvp_serve(disk_store_dir, server, header):
         q = quote("ASK { ?s a <https://w3id.org/hvp/def#InventionPatent> }")
         status, _, body = _get(f"{base}/sparql?query={q}", "application/sparql-results+json")
         assert json.loads(body)["boolean"] is True
+        # Years never computed: the app writes and flushes their graphs (in granian's forked
+        # worker this waited forever on RocksDB threads while `hvp serve` had opened the store)
+        status, _, body = _get(f"{base}/indicators?years=2010-2011", "text/html", timeout=60)
+        assert status == 200 and b"2011" in body
+        status, _, _ = _get(f"{base}/queries/region-series?region=CN-GD&from=2008&to=2009",
+                            "text/html", timeout=60)
+        assert status == 200
     finally:
         proc.terminate()
         proc.wait(10)
