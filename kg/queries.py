@@ -255,20 +255,44 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
 
 def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str, Term],
             base: str, profile: str) -> ox.NamedNode:
+    target = _target(need, query, bound)
+    if isinstance(target, range):
+        from kg.indicators import cube
+
+        return cube.ensure(store, target, profile, base)
+    from kg.indicators.core import classification_graph
+
+    return classification_graph(store, target, profile, base)
+
+
+def graph_iris(query: CannedQuery, params: Mapping[str, str] | None = None, *,
+               base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> list[str]:
+    """The derived graphs :func:`run` reads beside the default graph, computing none."""
+    from kg.classify.materialize import graph_iri
+    from kg.indicators import cube
+
+    bound = query.bind(params or {}, base)
+    iris = []
+    for need in query.needs:
+        target = _target(need, query, bound)
+        iris.append(cube.graph_iri(profile, base).value if isinstance(target, range)
+                    else graph_iri(base, profile, target))
+    return iris
+
+
+def _target(need: str, query: CannedQuery, bound: Mapping[str, Term]) -> range | date:
+    """What a need means for these parameters: the years of the cube, or the classification's
+    as-of date (the date parameter, else the last year's 31 December)."""
     years = sorted(int(bound[p.name].value) for p in query.params
                    if p.type == "year" and p.name in bound)
     if need == "indicators":
-        from kg.indicators import cube
-
         if not years:
             raise QueryError(f"query {query.name!r} needs indicators but has no year parameter")
-        return cube.ensure(store, range(years[0], years[-1] + 1), profile, base)
-    from kg.indicators.core import classification_graph
-
+        return range(years[0], years[-1] + 1)
     days = [bound[p.name].value for p in query.params if p.type == "date" and p.name in bound]
     if days:
-        return classification_graph(store, date.fromisoformat(days[0]), profile, base)
+        return date.fromisoformat(days[0])
     if years:
-        return classification_graph(store, date(years[-1], 12, 31), profile, base)
+        return date(years[-1], 12, 31)
     raise QueryError(f"query {query.name!r} needs a classification but has no date or year "
                      "parameter")

@@ -68,6 +68,26 @@ def test_editor_runs_a_canned_query(server, page):
     assert "CN-T01" in table and "Neural network accelerator" in table
 
 
+def test_editor_example_on_a_derived_graph_finds_what_its_canned_query_finds(server, page):
+    """The examples that read a classification send the dataset (the store's default graph
+    and the derived graph) with the query."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(server.url + "/queries/high-value-at?format=json",
+                                timeout=60) as response:  # computes the classification
+        expected = json.load(response)
+    assert expected["rows"]
+    page.goto(server.url + "/editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.select_option("#examples", "high-value-at")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table tbody tr")
+    rows = page.locator(".yasr table tbody tr").count()
+    assert rows == len(expected["rows"])
+    assert "No data available" not in page.inner_text(".yasr table")
+
+
 def test_editor_permalink_from_url(server, page):
     from urllib.parse import quote
 

@@ -124,6 +124,14 @@ def test_named_graphs_are_not_in_the_default_graph(app, client):
         assert len(get(client, q2).get_json()["results"]["bindings"]) == 1
         r = get(client, q2, **{"named-graph-uri": "https://example.org/other"})
         assert r.get_json()["results"]["bindings"] == []
+        # Jena's name for the store's default graph joins it with a named graph
+        q3 = ("SELECT ?o ?t WHERE { ?s <https://example.org/p> ?o . "
+              "<https://w3id.org/hvp/patent/CN-T01> <http://purl.org/dc/terms/title> ?t }")
+        both = client.get("/sparql", query_string=[
+            ("query", q3), ("default-graph-uri", "urn:x-arq:DefaultGraph"),
+            ("default-graph-uri", "https://example.org/g")]).get_json()["results"]["bindings"]
+        assert [(b["o"]["value"], b["t"]["value"]) for b in both] == [
+            ("in g", "Neural network accelerator")]
     finally:
         store.remove([quad])
 

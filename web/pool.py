@@ -35,6 +35,9 @@ import pyoxigraph as ox
 from kg.errors import QueryError, QueryTimeout, StoreError
 
 KINDS = ("results", "boolean", "graph")
+#: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` (and
+#: ``named-graph-uri``) so that a dataset can join it with named graphs (the editor's examples).
+DEFAULT_GRAPH = "urn:x-arq:DefaultGraph"
 
 
 @dataclass
@@ -60,7 +63,7 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
     """Run one query on an engine and serialize the answer as asked."""
     try:
         result = engine.query(
-            req.query, default_graph=[ox.NamedNode(g) for g in req.default_graph or []] or None,
+            req.query, default_graph=[_graph(g) for g in req.default_graph or []] or None,
             named_graphs=[ox.NamedNode(g) for g in req.named_graphs] if req.named_graphs
             else None)
         if isinstance(result, ox.QueryTriples):
@@ -79,6 +82,10 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
         return Reply("error", error=f"QueryError:invalid SPARQL: {exc}")
     except (OSError, ValueError) as exc:
         return Reply("error", error=f"StoreError:{exc}")
+
+
+def _graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
 
 
 def raise_for(reply: Reply) -> Reply:

@@ -18,7 +18,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from kg.errors import KGError
 from web.errors import Problem
+from web.pool import DEFAULT_GRAPH
 from web.service import service
 
 bp = Blueprint("queries", __name__)
@@ -33,6 +35,9 @@ class Example:
     name: str
     title: str
     editor_text: str
+    graphs: list[str]
+    """The dataset's default graph (``default-graph-uri``): none, or the store's default graph
+    and the derived graphs the canned query reads."""
 
 
 def _directory() -> Path | None:
@@ -59,20 +64,36 @@ def _one(name: str) -> Any:
 
 def catalogue() -> list[Example]:
     """The canned queries as editor examples (parameters listed in a leading comment)."""
+    examples = []
+    for q in _all():
+        graphs = _graphs(q)
+        examples.append(Example(q.name, q.title, _editor_text(q, graphs), graphs))
+    return examples
+
+
+def _graphs(q: Any) -> list[str]:
+    """What the canned query reads with its defaults: the store's default graph and the
+    derived graphs (by ``default-graph-uri``, as :func:`kg.queries.run` does)."""
+    svc = service()
     try:
-        queries = _all()
-    except ImportError:
+        derived = _kg().graph_iris(q, base=svc.base, profile=str(svc.settings["profile"]))
+    except KGError:  # a required parameter without a default
         return []
-    return [Example(q.name, q.title, _editor_text(q)) for q in queries]
+    return [DEFAULT_GRAPH, *derived] if derived else []
 
 
-def _editor_text(q: Any) -> str:
+def _editor_text(q: Any, graphs: list[str]) -> str:
     """The query for a human to edit: the defaults of its parameters as a leading ``VALUES``
     (terms written by the engine's serializer, from the project's own front matter)."""
     lines = [f"# {q.title}"]
     for p in q.params:
         default = f" (default {p.default})" if p.default is not None else ""
         lines.append(f"# ?{p.name}: {p.label}, {p.type}{default}; form: /queries/{q.name}")
+    if graphs:
+        lines.append("# Dataset (default-graph-uri, in the endpoint's URL): the store's default "
+                     "graph and")
+        lines += [f"#   <{g}>" for g in graphs[1:]]
+        lines.append(f"# (derived graphs: /queries/{q.name} computes them if this finds nothing)")
     body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+"))
     defaults = [(p.name, p.parse(p.default, service().base)) for p in q.params
                 if p.default is not None]

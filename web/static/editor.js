@@ -4,6 +4,7 @@
   const endpoint = new URL("sparql", document.baseURI.replace(/editor$|sparql$/, "")).href;
   const prefixes = JSON.parse(document.getElementById("prefixes").textContent);
   const examples = JSON.parse(document.getElementById("example-texts").textContent);
+  const graphs = JSON.parse(document.getElementById("example-graphs").textContent);
   const header = Object.entries(prefixes).map(([p, iri]) => `PREFIX ${p}: <${iri}>`).join("\n");
   const start = `${header}\n\nSELECT ?patent ?title WHERE {\n  ?patent a hvp:InventionPatent ;` +
     `\n          dcterms:title ?title .\n} LIMIT 20\n`;
@@ -31,8 +32,11 @@
     select.addEventListener("change", () => {
       const i = select.selectedIndex - 1;
       if (i >= 0) {
+        // The dataset goes in the endpoint's URL: YASGUI's own defaultGraphs setting sends the
+        // named graphs' values as default-graph-uri (@zazuko/yasgui 4.x).
+        const dataset = new URLSearchParams(graphs[i].map((g) => ["default-graph-uri", g]));
         const current = yasgui.getTab();
-        current.setEndpoint(endpoint);
+        current.setEndpoint(graphs[i].length ? `${endpoint}?${dataset}` : endpoint);
         current.getYasqe().setValue(examples[i]);
       }
     });
