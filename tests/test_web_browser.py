@@ -88,6 +88,16 @@ def test_editor_example_on_a_derived_graph_finds_what_its_canned_query_finds(ser
     assert "No data available" not in page.inner_text(".yasr table")
 
 
+@pytest.mark.parametrize("path", ["/editor", "/queries/granted-in?year=2018", "/region/CN-GD",
+                                  "/patent/CN-T01", "/indicators?year=2024", "/shacl"])
+def test_pages_fit_a_phone(server, page, path):
+    """At 390 px the page itself does not scroll sideways (wide tables scroll in their box)."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server.url + path)
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def test_editor_permalink_from_url(server, page):
     from urllib.parse import quote
 

@@ -83,6 +83,20 @@ def test_bad_parameters_are_problems(qclient, url):
     assert r.get_json()["status"] == r.status_code
 
 
+def test_browsers_get_the_form_to_fill_in_or_correct(qclient):
+    html = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    first = qclient.get("/queries/title-of", headers=html)
+    assert first.status_code == 200 and first.mimetype == "text/html"
+    assert 'name="patent"' in first.text and "Fill in" in first.text
+    assert 'id="results"' not in first.text
+    wrong = qclient.get("/queries/granted-in?year=20x4", headers=html)
+    assert wrong.status_code == 400 and wrong.mimetype == "text/html"
+    assert 'name="year"' in wrong.text and 'value="20x4"' in wrong.text
+    assert "year" in wrong.text and 'role="alert"' in wrong.text
+    numbers = qclient.get("/queries/granted-in?year=2018", headers=html)
+    assert '<td class="number">2018</td>' in numbers.text  # right-aligned
+
+
 SAMPLE = {"string": "example", "region": "CN-GD", "year": "2024", "date": "2024-12-31",
           "iri": T01, "int": "1"}
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
-from kg.errors import KGError
+from kg.errors import InputError, KGError
+from web import negotiate
 from web.errors import Problem
 from web.pool import DEFAULT_GRAPH
 from web.service import service
@@ -104,6 +105,17 @@ def _editor_text(q: Any, graphs: list[str]) -> str:
     return "\n".join(lines) + "\n" + body.lstrip("\n")
 
 
+_NUMBERS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in (
+    "integer", "decimal", "double", "float", "long", "int", "nonNegativeInteger")}
+
+
+@bp.app_template_test("numeric_term")
+def numeric_term(term: Any) -> bool:
+    """A literal of a numeric datatype (right-aligned in result tables)."""
+    datatype = getattr(term, "datatype", None)
+    return datatype is not None and datatype.value in _NUMBERS
+
+
 @bp.route("/queries")
 def index() -> str:
     return render_template("queries.html", queries=_all())
@@ -114,17 +126,27 @@ def show(name: str) -> Response:
     query = _one(name)
     values = {k: v for k, v in request.args.items() if k != "format"}
     svc = service()
-    result = _kg().run(svc.store(), query, values, base=svc.base,
-                       profile=str(svc.settings["profile"]))
     fmt = _download_format()
+    shown = {p.name: values.get(p.name, p.default or "") for p in query.params}
+    missing = [p.label for p in query.params if p.required and p.default is None
+               and not values.get(p.name)]
+    page = fmt is None and negotiate.prefers_html(request.headers.get("Accept", ""))
+    result, error, status = None, "", 200
+    if not (page and missing):  # a browser gets the form to fill in first
+        try:
+            result = _kg().run(svc.store(), query, values, base=svc.base,
+                               profile=str(svc.settings["profile"]))
+        except InputError as exc:
+            if not page:
+                raise
+            error, status = str(exc), 400  # the page again, with the form to correct
     if fmt:
         return _download(name, result, fmt)
-    shown = {p.name: values.get(p.name, p.default or "") for p in query.params}
     links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}
     html = render_template("query.html", query=query, result=result, values=shown,
-                           inputs=INPUTS, cap=svc.row_cap, downloads=links,
-                           permalink=_url(name, shown, external=True))
-    return Response(html, mimetype="text/html")
+                           inputs=INPUTS, cap=svc.row_cap, downloads=links, error=error,
+                           missing=missing, permalink=_url(name, shown, external=True))
+    return Response(html, status=status, mimetype="text/html")
 
 
 def _url(name: str, params: dict[str, str], external: bool = False) -> str:
