@@ -79,6 +79,10 @@ OFFICIAL: dict[int, tuple[int, int, int, float]] = {
     2024: (4_756_000, 1_978_000, 140_828, 14.0),
 }
 
+#: 2025 year-end population in 万人 (NBS release 2026-01-19; RULES.md §1): no patents are
+#: generated for 2025, but its national row is written scaled like the others.
+NATIONAL_NEXT = 140_489
+
 # ISO 3166-2, short Chinese name, weight (% of domestic patents), year-end population 2020-2024
 # (万人, NBS E0103 via ../shared/reference/cn-provinces.csv). Weights are synthetic, anchored on
 # Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
@@ -522,6 +526,10 @@ class _Writer:
     def population(self, pop: dict[int, int]) -> None:
         for year in YEARS:
             self._row("population", ["CN", year, pop[year]])
+        # The next year's national population, scaled like the others: without it the store's
+        # built-in (real) one would divide the scaled-down count (the dashboard's 2025 point)
+        self._row("population", ["CN", YEARS[-1] + 1,
+                                 round(NATIONAL_NEXT * 10_000 / self.scale)])
         for code, _, _, values in PROVINCES:
             for year, value in zip(YEARS, values, strict=True):
                 self._row("population", [code, year, round(value * 10_000 / self.scale)])

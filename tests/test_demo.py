@@ -143,7 +143,7 @@ def test_provinces(demo: Path, data: oracle.Folder, results: dict) -> None:
     top5 = {r for r, _ in Counter({k: v for k, v in counts.items() if k != "CN"}).most_common(5)}
     assert top5 == BIG_FIVE
     pop = {(r["region"], int(r["year"])) for r in _rows(demo, "population")}
-    assert pop == {(r, y) for r in codes | {"CN"} for y in YEARS}
+    assert pop == {(r, y) for r in codes | {"CN"} for y in YEARS} | {("CN", YEARS[-1] + 1)}
 
 
 def test_realism(demo: Path, data: oracle.Folder, results: dict) -> None:

@@ -29,6 +29,16 @@ def test_dashboard(iclient):
     assert "<td class=\"num\">14.0</td>" in r.text  # official value beside the computed one
 
 
+def test_dashboard_opens_on_the_last_year_with_provinces(iclient):
+    """2025 has only the national population (built in): the page opens on 2024, and lists
+    only the chosen year's warnings."""
+    r = iclient.get("/indicators")
+    assert r.status_code == 200
+    assert "<option selected>2024</option>" in r.text
+    assert " 2025:" not in r.text
+    assert "Provinces, 2024" in r.text
+
+
 def test_downloads_match_kg_indicators(iclient):
     rows = list(csv.DictReader(io.StringIO(iclient.get("/indicators.csv?years=2024").text)))
     assert {"CN", "CN-GD"} <= {r["region"] for r in rows}

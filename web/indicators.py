@@ -42,8 +42,11 @@ def _compute(years_text: str) -> Any:
 
 
 def _year(result: Any) -> int:
+    """The chosen year; by default the last with province rows (a year with only a national
+    population, such as the latest official one, would show an empty map of provinces)."""
     present = sorted({r.year for r in result.rows})
-    raw = request.args.get("year") or (str(present[-1]) if present else "2024")
+    provincial = sorted({r.year for r in result.rows if r.region != "CN"}) or present
+    raw = request.args.get("year") or (str(provincial[-1]) if provincial else "2024")
     try:
         year = int(raw)
     except ValueError:
@@ -68,7 +71,8 @@ def dashboard() -> Response:
     links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
              for f in DOWNLOADS}
     html = render_template("indicators.html", year=year, provinces=provinces,
-                           national=series["national"], warnings=result.warnings,
+                           national=series["national"],
+                           warnings=[w for w in result.warnings if f" {year}:" in w],
                            years=sorted({r["year"] for r in rows}), downloads=links,
                            data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
