@@ -39,6 +39,19 @@ def test_every_minted_kind_dereferences(client, small_store):
         assert ox.NamedNode(iri) in {t.subject for t in triples}, kind
 
 
+def test_linked_from_lists_each_link_once_with_the_count(client, small_store):
+    owner = ox.NamedNode(DEFAULT_BASE + "owner/O1")
+    links = {(q.subject, q.predicate) for q in small_store.engine.quads_for_pattern(
+        None, None, owner, None)}
+    page = client.get("/owner/O1", headers=HTML).text
+    table = page.split('id="incoming"')[1].split("</table>")[0]
+    assert table.count("<tr><td>") == len(links) > 1
+    assert f"{len(links)} links" in page
+    # a patent's title is its label, shown once (not a second row for its identifier)
+    assert table.count("/patent/CN-T01\"") == sum(
+        1 for s, _ in links if s.value.endswith("/patent/CN-T01"))
+
+
 def test_odd_ids_derived_graphs_profiles_and_genids_dereference(tmp_path):
     """Ids with '/', a space or Chinese (percent-encoded in their IRIs, decoded by the server),
     the derived graphs, the criteria profiles and the reference data's skolem IRIs."""

@@ -32,8 +32,12 @@ LABEL_RANK = (LABELS[2], LABELS[3], LABELS[1], LABELS[0], LABELS[4])
 _VALUES = " ".join(f"<{p}>" for p in LABELS)
 DESCRIBE = f"""CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label }} WHERE {{
   {{ ?s ?p ?o }} UNION {{ ?s ?p ?o . ?o ?lp ?label . VALUES ?lp {{ {_VALUES} }} }} }}"""
-INCOMING = f"""SELECT ?s ?x ?p ?label WHERE {{ ?x ?p ?s .
-  OPTIONAL {{ ?x ?lp ?label . VALUES ?lp {{ {_VALUES} }} }} }} ORDER BY ?p ?x LIMIT 500"""
+#: Things linking to a resource, shown on its page (``INCOMING_COUNT`` says how many in all).
+INCOMING_LIMIT = 500
+INCOMING = f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} ORDER BY ?p ?x LIMIT {INCOMING_LIMIT}"
+INCOMING_COUNT = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?x ?p ?s } GROUP BY ?s"
+INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{ ?x ?p ?s ; ?lp ?label .
+  VALUES ?lp {{ {_VALUES} }} }}"""
 DEFAULT_AS_OF = "2024-12-31"
 
 
@@ -105,10 +109,19 @@ def _describe(iri: str) -> list[ox.Triple]:
     return list(result)
 
 
-def _incoming(subject: ox.NamedNode) -> list[ox.QuerySolution]:
-    result = service().store().query(INCOMING, {"s": subject}, union_default_graph=True)
-    assert isinstance(result, ox.QuerySolutions)
-    return list(result)
+def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], int]:
+    """The first :data:`INCOMING_LIMIT` links to ``subject``, each with its thing's best label
+    (one row per link), and how many there are in all."""
+    store = service().store()
+    rows = store.query(INCOMING, {"s": subject}, union_default_graph=True)
+    labelled = store.query(INCOMING_LABELS, {"s": subject}, union_default_graph=True)
+    counted = store.query(INCOMING_COUNT, {"s": subject}, union_default_graph=True)
+    assert isinstance(rows, ox.QuerySolutions) and isinstance(counted, ox.QuerySolutions)
+    assert isinstance(labelled, ox.QueryTriples)
+    labels = _labels(list(labelled))
+    links = [{"x": r["x"], "p": r["p"], "label": labels.get(r["x"].value)} for r in rows]
+    total = next(iter(counted), None)
+    return links, int(total["n"].value) if total else 0
 
 
 def _negotiate() -> ox.RdfFormat | None:
@@ -122,10 +135,10 @@ def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
     labels = _labels(triples)
     facts = [(t.predicate, t.object) for t in triples if t.subject == subject]
     facts.sort(key=lambda f: (f[0].value != LABELS[3], f[0].value, str(f[1])))
-    incoming = _incoming(subject)
+    incoming, linked = _incoming(subject)
     explanation = _explanation(iri) if kind == "patent" else None
     return render_template("resource.html", iri=iri, kind=kind, title=labels.get(iri, iri),
-                           facts=facts, labels=labels, incoming=incoming,
+                           facts=facts, labels=labels, incoming=incoming, linked=linked,
                            explanation=explanation, as_of=_as_of(),
                            alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES})
 
