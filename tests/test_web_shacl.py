@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import rdflib
@@ -62,6 +63,15 @@ def test_html_form_lists_each_result(client):
     assert "dcterms:identifier" in r.text  # the shape's message names the path
 
 
+def test_html_form_comes_back_filled_with_what_to_correct(client):
+    broken = "<https://example.org/a> <https://example.org/p> ."
+    r = client.post("/shacl", data={"data": broken, "syntax": "ntriples", "format": "html"})
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert 'role="alert"' in r.text and "line 1" in r.text
+    assert "&lt;https://example.org/a&gt; &lt;https://example.org/p&gt; ." in r.text  # kept
+    assert '<option selected>ntriples</option>' in r.text
+
+
 def test_form_with_jsonld_and_own_shapes(client):
     data = json.dumps({"@id": "https://example.org/a", "https://example.org/p": "x"})
     shapes = """@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -71,6 +81,11 @@ def test_form_with_jsonld_and_own_shapes(client):
                     headers={"Accept": "text/turtle"})
     g = _report(r.data, "turtle")
     assert (None, SH.conforms, rdflib.Literal(False)) in g
+    page = client.post("/shacl", data={"data": data, "syntax": "jsonld", "shapes": shapes,
+                                       "format": "html"}).text
+    # a blank-node property shape is named by its node shape and path, not a blank node id
+    assert "<td>https://example.org/S › https://example.org/p</td>" in page
+    assert not re.search(r"<td>[nN][0-9a-f]{16,}", page)
     assert (None, SH.sourceConstraintComponent, SH.MinCountConstraintComponent) in g
 
 

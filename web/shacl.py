@@ -21,6 +21,7 @@ from kg.errors import InputError
 from kg.validate import load_shapes, validate
 from kg.vocab import SH
 from web.errors import Problem, position
+from web.links import short_iri
 
 bp = Blueprint("shacl", __name__)
 
@@ -41,18 +42,44 @@ def form() -> str:
 
 @bp.route("/shacl", methods=["POST"])
 def check() -> Response:
-    data = _graph(*_data(), "data")
-    shapes = _shapes()
-    report = validate(data, shapes)
     mime = _report_type()
+    try:
+        data = _graph(*_data(), "data")
+        shapes = _shapes()
+    except (Problem, InputError) as exc:
+        if mime != "text/html":
+            raise
+        # the form again, filled in, with what to correct
+        status = exc.status if isinstance(exc, Problem) else 400
+        html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
+                               report=None, error=_message(exc), **_filled())
+        return Response(html, status=status, mimetype="text/html")
+    report = validate(data, shapes)
     if mime == "text/html":
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
-                               report=report, results=results(report.graph),
-                               data=request.form.get("data", ""),
-                               today=date.today().isoformat())
+                               report=report, results=results(report.graph, shapes),
+                               **_filled())
         return Response(html, mimetype="text/html")
     body = report.graph.serialize(format=REPORTS[mime])
     return Response(body, content_type=f"{mime}; charset=utf-8")
+
+
+def _message(exc: Exception) -> str:
+    if not isinstance(exc, Problem):
+        return str(exc)
+    where = exc.extra
+    at = f" (line {where['line']}, column {where['column']})" if "line" in where else ""
+    return f"{exc.detail}{at}"
+
+
+def _filled() -> dict[str, str]:
+    """The form's fields as the user sent them."""
+    form = request.form
+    return {"data": form.get("data", ""), "shapes_text": form.get("shapes", ""),
+            "syntax": form.get("syntax", "turtle"),
+            "shapes_syntax": form.get("shapes_syntax", "turtle"),
+            "profile": form.get("profile", ""),
+            "today": form.get("as_of") or date.today().isoformat()}
 
 
 def _data() -> tuple[bytes, ox.RdfFormat]:
@@ -105,10 +132,8 @@ def _shapes() -> rdflib.Graph:
 
 
 def _profiles() -> list[str]:
-    try:
-        from kg.profiles import shipped
-    except ImportError:
-        return []
+    from kg.profiles import shipped
+
     return shipped()
 
 
@@ -136,11 +161,23 @@ def _report_type() -> str:
     return best or "text/turtle"
 
 
-def results(report: rdflib.Graph) -> list[dict[str, Any]]:
-    """One dict per sh:ValidationResult: focus node, path, message, shape, severity, value."""
+def results(report: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[dict[str, Any]]:
+    """One dict per sh:ValidationResult: focus node, path, message, shape, severity, value;
+    ``shape_name`` names a blank-node property shape by its node shape and ``sh:name``."""
     rows = []
     for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
-        rows.append({key: report.value(r, prop) for key, prop in (
+        row: dict[str, Any] = {key: report.value(r, prop) for key, prop in (
             ("focus", SH.focusNode), ("path", SH.resultPath), ("message", SH.resultMessage),
-            ("shape", SH.sourceShape), ("severity", SH.resultSeverity), ("value", SH.value))})
+            ("shape", SH.sourceShape), ("severity", SH.resultSeverity), ("value", SH.value))}
+        row["shape_name"] = _shape_name(row["shape"], shapes)
+        rows.append(row)
     return sorted(rows, key=lambda row: (str(row["focus"]), str(row["path"])))
+
+
+def _shape_name(shape: Any, shapes: rdflib.Graph | None) -> str:
+    if not isinstance(shape, rdflib.BNode) or shapes is None:
+        return short_iri(str(shape)) if shape is not None else ""
+    parent = shapes.value(predicate=SH.property, object=shape)
+    name = shapes.value(shape, SH.name) or shapes.value(shape, SH.path)
+    owner = short_iri(str(parent)) if parent is not None else "a property shape"
+    return f"{owner} › {short_iri(str(name)) if isinstance(name, rdflib.URIRef) else name}"
