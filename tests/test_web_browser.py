@@ -98,6 +98,19 @@ def test_pages_fit_a_phone(server, page, path):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
 
 
+def test_editor_shows_a_syntax_error_whole(server, page):
+    page.goto(server.url + "/editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    page.evaluate("window.hvpYasgui.getTab().getYasqe().setValue('SELECT garbage WHERE { }')")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .errorResult")
+    shown = page.inner_text(".yasr .errorResult")
+    assert "invalid SPARQL" in shown and '"line": 1' in shown and '"column"' in shown
+    # the problem document is indented: no line runs out of the box
+    assert page.evaluate("""() => { const e = document.querySelector('.yasr .errorResult pre');
+        return e.scrollWidth <= e.clientWidth; }""")
+
+
 def test_editor_permalink_from_url(server, page):
     from urllib.parse import quote
 

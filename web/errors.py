@@ -54,7 +54,9 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
     if _wants_html():
         html = render_template("error.html", problem=body)
         return Response(html, status=status, mimetype="text/html")
-    return Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM)
+    # indented: the query editor shows the body as it comes, and one long line is cut off
+    return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status,
+                    mimetype=PROBLEM)
 
 
 def _wants_html() -> bool:
