@@ -241,6 +241,7 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
     if isinstance(query, str):
         query = load(query)
     bound = query.bind(params or {}, base)
+    _check(store, query, bound)
     graphs = [_ensure(store, need, query, bound, base, profile) for need in query.needs]
     try:
         solutions = store.query(query.text, bound,
@@ -251,6 +252,21 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
         raise QueryError(f"query {query.name!r}: a canned query must be a SELECT")
     columns = [v.value for v in solutions.variables]
     return Result(columns, [{c: s[c] for c in columns} for s in solutions])
+
+
+def _check(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term]) -> None:
+    """Values that are well-formed but would only find nothing: a region the store does not
+    know, a ``from`` year after the ``to`` year."""
+    for p in query.params:
+        term = bound.get(p.name)
+        if p.type == "region" and term is not None and not store.ask(
+                "ASK { ?region ?p ?o }", {"region": term}):
+            code = term.value.rsplit("/", 1)[-1]
+            raise InputError(f"parameter {p.name!r}: the store knows no region {code!r} "
+                             "(ISO 3166-2, e.g. CN-GD; CN for the nation)")
+    first, last = bound.get("from"), bound.get("to")
+    if first is not None and last is not None and int(first.value) > int(last.value):
+        raise InputError(f"parameters 'from' and 'to': {first.value} is after {last.value}")
 
 
 def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str, Term],

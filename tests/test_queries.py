@@ -92,6 +92,16 @@ def test_bad_parameter_names_the_parameter(kind: str, raw: str) -> None:
         queries.Param("x", kind, "X").parse(raw)
 
 
+@pytest.mark.parametrize(("params", "message"), [
+    ({"region": "XX"}, "knows no region 'XX'"),
+    ({"region": "CN-GD", "from": "2023", "to": "2021"}, "2023 is after 2021"),
+])
+def test_values_that_could_only_find_nothing_are_refused(store: LocalStore, params: dict,
+                                                         message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        queries.run(store, "region-series", params)
+
+
 def test_unknown_and_missing_parameters() -> None:
     q = queries.load("owners-named")
     with pytest.raises(InputError, match="no parameter 'colour'"):
