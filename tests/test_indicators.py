@@ -71,6 +71,7 @@ def test_region_without_population_gets_a_warning_not_a_row(
                for w in result.warnings)
     assert any(w.startswith("CN-BJ 2025") for w in result.warnings)
     assert not any(" 2024:" in w for w in result.warnings)
+    assert result.warnings_in(2025) == result.warnings and result.warnings_in(2024) == []
 
 
 def test_scopes(result: indicators.IndicatorSet) -> None:

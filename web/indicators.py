@@ -72,7 +72,7 @@ def dashboard() -> Response:
              for f in DOWNLOADS}
     html = render_template("indicators.html", year=year, provinces=provinces,
                            national=series["national"],
-                           warnings=[w for w in result.warnings if f" {year}:" in w],
+                           warnings=result.warnings_in(year),
                            years=sorted({r["year"] for r in rows}), downloads=links,
                            data=series, profile=result.profile)
     return Response(html, mimetype="text/html")

@@ -62,6 +62,10 @@ class IndicatorSet:
         keep = [r for r in self.rows if by == "all" or (r.region == NATION) == (by == "nation")]
         return IndicatorSet(self.profile, keep, list(self.warnings))
 
+    def warnings_in(self, year: int) -> list[str]:
+        """The warnings about ``year`` (each begins ``REGION YEAR:``, see :func:`compute`)."""
+        return [w for w in self.warnings if w.partition(":")[0].endswith(f" {year}")]
+
 
 @cache
 def query_text(name: str) -> str:
