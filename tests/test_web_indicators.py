@@ -39,6 +39,13 @@ def test_dashboard_opens_on_the_last_year_with_provinces(iclient):
     assert "Provinces, 2024" in r.text
 
 
+def test_dashboard_for_years_without_population_says_so(iclient):
+    r = iclient.get("/indicators?years=2010-2011")
+    assert r.status_code == 200
+    assert "Provinces, 2011" in r.text and 'id="no-provinces"' in r.text
+    assert "<option selected>2011</option>" in r.text
+
+
 def test_downloads_match_kg_indicators(iclient):
     rows = list(csv.DictReader(io.StringIO(iclient.get("/indicators.csv?years=2024").text)))
     assert {"CN", "CN-GD"} <= {r["region"] for r in rows}

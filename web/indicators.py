@@ -41,12 +41,13 @@ def _compute(years_text: str) -> Any:
     return svc.cache[key]
 
 
-def _year(result: Any) -> int:
+def _year(result: Any, asked: list[int]) -> int:
     """The chosen year; by default the last with province rows (a year with only a national
-    population, such as the latest official one, would show an empty map of provinces)."""
+    population, such as the latest official one, would show an empty map of provinces), or
+    the last year asked for when none has a population (its warnings say what is missing)."""
     present = sorted({r.year for r in result.rows})
-    provincial = sorted({r.year for r in result.rows if r.region != "CN"}) or present
-    raw = request.args.get("year") or (str(provincial[-1]) if provincial else "2024")
+    provincial = sorted({r.year for r in result.rows if r.region != "CN"}) or present or asked
+    raw = request.args.get("year") or str(provincial[-1])
     try:
         year = int(raw)
     except ValueError:
@@ -59,8 +60,12 @@ def _year(result: Any) -> int:
 
 @bp.route("/indicators")
 def dashboard() -> Response:
-    result = _compute(request.args.get("years", YEARS))
-    year = _year(result)
+    from kg import indicators
+
+    years_text = request.args.get("years", YEARS)
+    result = _compute(years_text)
+    asked = indicators.parse_years(years_text)
+    year = _year(result, asked)
     rows = [_row(r) for r in result.rows]
     provinces = sorted((r for r in rows if r["region"] != "CN" and r["year"] == year),
                        key=lambda r: -r["per_10k"])
@@ -73,7 +78,8 @@ def dashboard() -> Response:
     html = render_template("indicators.html", year=year, provinces=provinces,
                            national=series["national"],
                            warnings=result.warnings_in(year),
-                           years=sorted({r["year"] for r in rows}), downloads=links,
+                           years=sorted({r["year"] for r in rows}) or list(asked),
+                           downloads=links,
                            data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
 

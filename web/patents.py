@@ -35,7 +35,8 @@ DESCRIBE = f"""CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label }} WHERE {{
 #: Things linking to a resource, shown on its page (``INCOMING_COUNT`` says how many in all).
 INCOMING_LIMIT = 500
 INCOMING = f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} ORDER BY ?p ?x LIMIT {INCOMING_LIMIT}"
-INCOMING_COUNT = "SELECT ?s (COUNT(*) AS ?n) WHERE { ?x ?p ?s } GROUP BY ?s"
+INCOMING_COUNT = """SELECT ?s (COUNT(*) AS ?n) (COUNT(DISTINCT ?x) AS ?things)
+  WHERE { ?x ?p ?s } GROUP BY ?s"""
 INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{ ?x ?p ?s ; ?lp ?label .
   VALUES ?lp {{ {_VALUES} }} }}"""
 DEFAULT_AS_OF = "2024-12-31"
@@ -109,9 +110,10 @@ def _describe(iri: str) -> list[ox.Triple]:
     return list(result)
 
 
-def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], int]:
-    """The first :data:`INCOMING_LIMIT` links to ``subject``, each with its thing's best label
-    (one row per link), and how many there are in all."""
+def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], tuple[int, int]]:
+    """The things with the first :data:`INCOMING_LIMIT` links to ``subject`` (one row per
+    thing: its best label and the properties that link it), and how many links and things
+    there are in all."""
     store = service().store()
     rows = store.query(INCOMING, {"s": subject}, union_default_graph=True)
     labelled = store.query(INCOMING_LABELS, {"s": subject}, union_default_graph=True)
@@ -119,9 +121,14 @@ def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], int]:
     assert isinstance(rows, ox.QuerySolutions) and isinstance(counted, ox.QuerySolutions)
     assert isinstance(labelled, ox.QueryTriples)
     labels = _labels(list(labelled))
-    links = [{"x": r["x"], "p": r["p"], "label": labels.get(r["x"].value)} for r in rows]
+    things: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        thing = things.setdefault(r["x"].value, {"x": r["x"], "ps": [],
+                                                 "label": labels.get(r["x"].value)})
+        thing["ps"].append(r["p"])
     total = next(iter(counted), None)
-    return links, int(total["n"].value) if total else 0
+    counts = (int(total["n"].value), int(total["things"].value)) if total else (0, 0)
+    return sorted(things.values(), key=lambda t: t["x"].value), counts
 
 
 def _negotiate() -> ox.RdfFormat | None:
