@@ -37,8 +37,10 @@ INCOMING_LIMIT = 500
 INCOMING = f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} ORDER BY ?p ?x LIMIT {INCOMING_LIMIT}"
 INCOMING_COUNT = """SELECT ?s (COUNT(*) AS ?n) (COUNT(DISTINCT ?x) AS ?things)
   WHERE { ?x ?p ?s } GROUP BY ?s"""
-INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{ ?x ?p ?s ; ?lp ?label .
-  VALUES ?lp {{ {_VALUES} }} }}"""
+#: The labels of the things :data:`INCOMING` lists (not of every thing linking).
+INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{
+  {{ SELECT DISTINCT ?s ?x WHERE {{ {{ {INCOMING} }} }} }}
+  ?x ?lp ?label . VALUES ?lp {{ {_VALUES} }} }}"""
 DEFAULT_AS_OF = "2024-12-31"
 
 
