@@ -24,11 +24,17 @@ YEARS = "2020-2025"
 DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"}
 
 
-def _compute(years_text: str) -> Any:
+def _years() -> list[int]:
+    """The years asked for (``years=A-B``; default :data:`YEARS`)."""
+    from kg import indicators
+
+    return indicators.parse_years(request.args.get("years", YEARS))
+
+
+def _compute(years: list[int]) -> Any:
     from kg import indicators
 
     svc = service()
-    years = indicators.parse_years(years_text)
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
     if key not in svc.cache:
         store = svc.store()
@@ -60,11 +66,8 @@ def _year(result: Any, asked: list[int]) -> int:
 
 @bp.route("/indicators")
 def dashboard() -> Response:
-    from kg import indicators
-
-    years_text = request.args.get("years", YEARS)
-    result = _compute(years_text)
-    asked = indicators.parse_years(years_text)
+    asked = _years()
+    result = _compute(asked)
     year = _year(result, asked)
     rows = [_row(r) for r in result.rows]
     provinces = sorted((r for r in rows if r["region"] != "CN" and r["year"] == year),
@@ -78,7 +81,7 @@ def dashboard() -> Response:
     html = render_template("indicators.html", year=year, provinces=provinces,
                            national=series["national"],
                            warnings=result.warnings_in(year),
-                           years=sorted({r["year"] for r in rows}) or list(asked),
+                           years=sorted({r["year"] for r in rows}) or asked,
                            downloads=links,
                            data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
@@ -96,7 +99,7 @@ def download(fmt: str) -> Response:
                       + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
     from kg import indicators
 
-    result = _compute(request.args.get("years", YEARS))
+    result = _compute(_years())
     by = request.args.get("by", "all")
     result = result.select(by)
     if fmt == "ttl":
