@@ -19,12 +19,14 @@ from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS, PROFILE_NS
 from web import negotiate
-from web.links import to_iris
+from web.links import FIXED, to_iris
 from web.service import service
 
 bp = Blueprint("patents", __name__)
-KIND_PATTERN = "any(" + ", ".join(f'"{k}"' for k in sorted(KINDS + ("award-kind", "profile"))
-                                   ) + ")"
+#: The first path segment of a served IRI: a minted kind, or a fixed namespace of one segment
+#: (``/.well-known/genid/...`` has a route of its own).
+KIND_PATTERN = "any(" + ", ".join(
+    f'"{k}"' for k in sorted(set(KINDS) | {k for k in FIXED if "/" not in k})) + ")"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")

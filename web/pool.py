@@ -35,8 +35,8 @@ import pyoxigraph as ox
 from kg.errors import QueryError, QueryTimeout, StoreError
 
 KINDS = ("results", "boolean", "graph")
-#: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` (and
-#: ``named-graph-uri``) so that a dataset can join it with named graphs (the editor's examples).
+#: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` so that a
+#: dataset can join it with named graphs (the editor's examples).
 DEFAULT_GRAPH = "urn:x-arq:DefaultGraph"
 
 
