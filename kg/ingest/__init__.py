@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError, RowError
 from kg.ingest import rdf
-from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
+from kg.ingest.tabular import TABLES, Cells, Context, Table, column_name, read_rows
 from kg.iri import mint
 from kg.store import LocalStore
 from kg.vocab import HVP, RDF
@@ -163,8 +163,7 @@ def _not_utf8(path: Path) -> RowError:
             except UnicodeDecodeError as exc:  # a multi-byte character never holds a newline
                 before = raw[:exc.start].decode("utf-8").lstrip("\ufeff")
                 cell = len(next(csv.reader([before]), [""])) - 1 if before else 0
-                column = header[cell] if cell < len(header) else f"#{cell + 1}"
-                return RowError(str(path), number, column,
+                return RowError(str(path), number, column_name(header, cell),
                                 f"not UTF-8 text ({exc.reason} at byte {offset + exc.start} of "
                                 f"the file, character {len(before) + 1} of the line): save the "
                                 "file as UTF-8")

@@ -61,7 +61,7 @@ class Cells:
                            f"row has {len(row)} cells where the header has {self.width}: this "
                            "cell and those after it are missing")
         if len(row) > self.width:
-            raise RowError(self.file, line, f"#{self.width + 1}",
+            raise RowError(self.file, line, column_name(self.header, self.width),
                            f"row has {len(row)} cells where the header has {self.width}: "
                            f"cell {self.width + 1} and those after it have no column")
 
@@ -309,7 +309,7 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
         except csv.Error as exc:
             text = "".join(record)
             cell, at = _failing_cell(text)
-            column = header[cell] if cell < len(header) else f"#{cell + 1}" if header else "*"
+            column = column_name(header, cell) if header else "*"
             unclosed = at < len(text) and text[at] == '"'
             reason = "a quoted cell opened here is never closed" if unclosed else str(exc)
             raise RowError(file, line + 1 + text.count("\n", 0, at), column,
@@ -319,6 +319,11 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
         if row:
             header = header or [h.strip() for h in row]
             yield row, start
+
+
+def column_name(header: list[str], cell: int) -> str:
+    """The name of a row's ``cell`` (0-based): its header's, or ``#N`` past the header."""
+    return header[cell] if cell < len(header) else f"#{cell + 1}"
 
 
 def _failing_cell(text: str) -> tuple[int, int]:
