@@ -47,6 +47,9 @@ class LocalStore:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
+        #: Writes made through this object (the web app tells its query workers when one
+        #: of its pages wrote derived graphs).
+        self.writes = 0
         try:
             if self.path is None:
                 self.engine = ox.Store()
@@ -94,6 +97,7 @@ class LocalStore:
         return list(result)
 
     def update(self, update: str) -> None:
+        self.writes += 1
         try:
             self.engine.update(update)
         except SyntaxError as exc:
@@ -109,6 +113,7 @@ class LocalStore:
         An in-memory store takes bytes through its transactional loader, which is faster there
         (measured ~1.7x on 1.7M triples); files and on-disk stores use the bulk loader.
         """
+        self.writes += 1
         try:
             if isinstance(source, Path):
                 self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph)
@@ -127,9 +132,11 @@ class LocalStore:
                          prefixes=_prefixes() if fmt in _PREFIXED else None)
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
+        self.writes += 1
         self.engine.extend(quads)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
+        self.writes += 1
         for quad in list(quads):
             self.engine.remove(quad)
 
@@ -140,6 +147,7 @@ class LocalStore:
 
     def clear_graph(self, graph: ox.NamedNode) -> None:
         if graph in self.engine.named_graphs():
+            self.writes += 1
             self.engine.remove_graph(graph)
 
     def flush(self) -> None:

@@ -61,18 +61,54 @@ def test_runaway_query_is_stopped_and_others_are_served(limited_app):
     assert client.get("/sparql?query=" + quote(SMALL)).status_code == 200
 
 
-def test_workers_see_data_written_after_they_started(disk_app):
+NEW = "ASK { <https://example.org/new> ?p ?o }"
+
+
+def _new_quads(n: int) -> list:
     import pyoxigraph as ox
 
+    return [ox.Quad(ox.NamedNode("https://example.org/new"), ox.NamedNode("https://example.org/p"),
+                    ox.Literal(i)) for i in range(n)]
+
+
+def _sees_new(client) -> list[bool]:
+    """What each of the two workers answers (one query each: they take turns)."""
+    return [client.get("/sparql?query=" + quote(NEW)).get_json()["boolean"] for _ in range(2)]
+
+
+def test_workers_see_what_a_page_wrote_once_it_is_complete(disk_app):
     svc = disk_app.extensions["hvp"]
     client = disk_app.test_client()
-    q = "ASK { <https://example.org/new> ?p ?o }"
-    assert client.get("/sparql?query=" + quote(q)).get_json()["boolean"] is False
-    svc.store().add([ox.Quad(ox.NamedNode("https://example.org/new"),
-                             ox.NamedNode("https://example.org/p"), ox.Literal("x"))])
-    svc.changed()
-    for _ in range(2):  # each worker
-        assert client.get("/sparql?query=" + quote(q)).get_json()["boolean"] is True
+    assert _sees_new(client) == [False, False]
+    with svc.deriving() as store:
+        store.add(_new_quads(1))
+        store.flush()  # on disk: a worker opening the store now would see it
+        assert _sees_new(client) == [False, False]  # not yet: the write is not complete
+        store.add(_new_quads(2))
+    assert _sees_new(client) == [True, True]
+
+
+def test_a_page_that_writes_nothing_keeps_the_workers_view_and_the_statistics(disk_app):
+    svc = disk_app.extensions["hvp"]
+    generation = svc.pool.generation
+    svc.cache["void"] = {"triples": 1}
+    with svc.deriving() as store:
+        store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert svc.pool.generation == generation and svc.cache == {"void": {"triples": 1}}
+    with svc.deriving() as store:
+        store.add(_new_quads(1))
+    assert svc.pool.generation == generation + 1 and svc.cache == {}
+
+
+def test_workers_see_a_classification_a_canned_query_computed(disk_app):
+    client = disk_app.test_client()
+    graph = "https://w3id.org/hvp/graph/classification/cnipa-2021/2019-12-31"
+    ask = quote(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    assert client.get("/sparql?query=" + ask).get_json()["boolean"] is False
+    assert client.get("/queries/criteria-count?date=2019-12-31",
+                      headers={"Accept": "application/json"}).status_code == 200
+    for _ in range(2):
+        assert client.get("/sparql?query=" + ask).get_json()["boolean"] is True
 
 
 def test_in_memory_store_runs_in_process(app):

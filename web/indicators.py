@@ -37,12 +37,9 @@ def _compute(years: list[int]) -> Any:
     svc = service()
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
     if key not in svc.cache:
-        store = svc.store()
-        graphs = sum(1 for _ in store.engine.named_graphs())
-        result = indicators.compute(store, years, profile=str(svc.settings["profile"]),
-                                    base=svc.base)
-        if sum(1 for _ in store.engine.named_graphs()) != graphs:
-            svc.changed()  # workers reopen and see the new classification graphs
+        with svc.deriving() as store:
+            result = indicators.compute(store, years, profile=str(svc.settings["profile"]),
+                                        base=svc.base)
         svc.cache[key] = result
     return svc.cache[key]
 

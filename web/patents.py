@@ -180,13 +180,10 @@ def _explanation(iri: str) -> dict[str, Any]:
     from kg.explain import explain
 
     svc = service()
-    store = svc.store()
-    graphs = sum(1 for _ in store.engine.named_graphs())
     patent_id = iri.rsplit("/", 1)[1]
     from urllib.parse import unquote
 
-    result = explain(store, unquote(patent_id), date.fromisoformat(_as_of()),
-                     str(svc.settings["profile"]), svc.base)
-    if sum(1 for _ in store.engine.named_graphs()) != graphs:
-        svc.changed()
+    with svc.deriving() as store:
+        result = explain(store, unquote(patent_id), date.fromisoformat(_as_of()),
+                         str(svc.settings["profile"]), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

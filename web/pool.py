@@ -3,8 +3,10 @@
 pyoxigraph's ``Store.query`` has no timeout, so each query of a web user runs in a worker process
 (``multiprocessing``, spawn) that opens the on-disk store read-only. A worker still busy at the
 deadline is killed and replaced; the caller gets :class:`kg.errors.QueryTimeout` (HTTP 503).
-Workers reopen the store when its directory changes (one ``stat`` per query, a reopen costs about
-6 ms), so they see what ``hvp ingest`` wrote without a restart.
+The app is the store's only writer while it serves (it writes derived graphs); it calls
+:meth:`QueryPool.refresh` when a write is complete and flushed, and each worker reopens its view
+on its next query (about 6 ms). Between two refreshes a worker's view does not change, even while
+the app writes (a read-only view keeps the files it opened, measured with compactions).
 
 The app and a worker talk over a socket pair: one message each way per query, a length and a
 :mod:`marshal`-ed tuple of strings and bytes (:func:`send`, :func:`receive`). Both ends are this
@@ -135,18 +137,18 @@ def receive(sock: socket.socket) -> tuple[Any, ...]:
 
 
 class _ReadOnly:
-    """A read-only store, reopened when its directory changes."""
+    """A read-only store, reopened for a new generation of the app's writes."""
 
     def __init__(self, path: str) -> None:
-        self.path, self.stamp = path, -1
+        self.path, self.generation = path, -1
         self.engine: ox.Store | None = None
 
-    def get(self) -> ox.Store:
-        stamp = os.stat(self.path).st_mtime_ns
-        if self.engine is None or stamp != self.stamp:
+    def get(self, generation: int) -> ox.Store:
+        if self.engine is None or generation != self.generation:
             for attempt in range(20):  # the writer may be compacting: files come and go
                 try:
-                    self.engine, self.stamp = ox.Store.read_only(self.path), stamp
+                    self.engine = ox.Store.read_only(self.path)
+                    self.generation = generation
                     break
                 except (OSError, RuntimeError):
                     if attempt == 19:
@@ -162,11 +164,11 @@ def _work(sock: socket.socket, path: str, prefixes: dict[str, str]) -> None:
     send(sock, ("ready",))
     while True:
         try:
-            req = Request(*receive(sock))
+            *fields, generation = receive(sock)
         except (EOFError, OSError):
             return
         try:
-            reply = execute(store.get(), req, prefixes)
+            reply = execute(store.get(generation), Request(*fields), prefixes)
         except (OSError, RuntimeError) as exc:
             reply = Reply("error", error=f"StoreError:cannot open store: {exc}")
         send(sock, (reply.kind, reply.media_type, reply.body, reply.error))
@@ -198,6 +200,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._closed = False
         self.failure = ""
+        self.generation = 0  # of the app's writes: see refresh
         started = [self._spawn() for _ in range(max(1, size))]
         for worker in started:
             self._ready(worker)
@@ -220,6 +223,11 @@ class QueryPool:
             self._end(worker)
             raise StoreError(f"a query worker could not open the store {self.path}")
 
+    def refresh(self) -> None:
+        """Have every worker reopen its view before its next query: call after a write is
+        complete and flushed."""
+        self.generation += 1
+
     def pids(self) -> list[int]:
         with self._lock:
             return [w.process.pid for w in self._all]
@@ -234,7 +242,7 @@ class QueryPool:
             raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
         try:
             send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
-                               req.named_graphs))
+                               req.named_graphs, self.generation))
             if not worker.wait(deadline - time.monotonic()):
                 self._replace(worker)
                 raise QueryTimeout(f"query exceeded the {limit:g} s time limit")

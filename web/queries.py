@@ -134,8 +134,9 @@ def show(name: str) -> Response:
     result, error, status = None, "", 200
     if not (page and missing):  # a browser gets the form to fill in first
         try:
-            result = _kg().run(svc.store(), query, values, base=svc.base,
-                               profile=str(svc.settings["profile"]))
+            with svc.deriving() as store:
+                result = _kg().run(store, query, values, base=svc.base,
+                                   profile=str(svc.settings["profile"]))
         except InputError as exc:
             if not page:
                 raise

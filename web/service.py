@@ -6,6 +6,8 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +56,21 @@ class Service:
             self._given = _open(self.path, self.base)
         return self._given
 
-    def changed(self) -> None:
-        """Call after writing derived graphs: flushed, so that the workers reopen and see them."""
-        self.store().flush()
-        self.cache.clear()
+    @contextmanager
+    def deriving(self) -> Iterator[LocalStore]:
+        """The store, for a page's work that may write derived graphs (a classification, the
+        indicator cube). If it wrote, the writes are flushed, the cached statistics dropped and
+        the query workers reopen their view: they see the new graphs whole, never half-written."""
+        store = self.store()
+        before = store.writes
+        try:
+            yield store
+        finally:
+            if store.writes != before:
+                store.flush()
+                self.cache.clear()
+                if self.pool is not None:
+                    self.pool.refresh()
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run a user's query: in a worker with a hard time limit, or in-process in memory."""

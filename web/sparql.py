@@ -169,7 +169,6 @@ CLASSES = "SELECT (COUNT(DISTINCT ?c) AS ?classes) WHERE { ?s a ?c }"
 def statistics() -> dict[str, int]:
     """VoID counts of the default graph (cached until the store changes; bounded by the limit)."""
     svc = service()
-    svc.store()  # notices a changed store and clears the cache
     if "void" not in svc.cache:
         counts: dict[str, int] = {}
         try:
