@@ -46,6 +46,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("row_cap", 10_000, int, "Most rows shown in an HTML results table."),
     Setting("read_only", True, _bool, "Refuse SPARQL updates on the web endpoint."),
     Setting("workers", 2, int, "Query worker processes of the web app."),
+    Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
+            "(any web page may read them); an origin, or empty for none."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -10,6 +10,8 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 
+from tests.conftest import copy_of
+
 HVP = "PREFIX hvp: <https://w3id.org/hvp/def#> PREFIX dcterms: <http://purl.org/dc/terms/> "
 SELECT = HVP + "SELECT ?p ?t WHERE { ?p a hvp:InventionPatent ; dcterms:title ?t } ORDER BY ?p"
 ASK = HVP + "ASK { <https://w3id.org/hvp/patent/CN-T01> a hvp:InventionPatent }"
@@ -198,3 +200,178 @@ def test_other_methods_are_not_allowed(client):
     r = client.put("/sparql?query=" + quote(ASK))
     assert r.status_code == 405 and r.mimetype == "application/problem+json"
     assert set(r.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+# --- found by a protocol review (2026-11-26) ---------------------------------------------------
+def test_service_clauses_are_refused_and_nothing_is_fetched(client):
+    import socket
+    import threading
+
+    calls = []
+
+    def answer(listener: socket.socket) -> None:  # records a call and hangs up at once
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            calls.append(conn.recv(100))
+            conn.close()
+
+    with socket.socket() as listener:  # a host the query names: it must never be called
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        threading.Thread(target=answer, args=(listener,), daemon=True).start()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        for query in (f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+                      f"select * {{ ?a ?b ?c .service silent <{url}>{{ ?s ?p ?o }} }}"):
+            r = get(client, query)
+            assert r.status_code == 403 and "SERVICE" in r.get_json()["detail"], r.data
+    assert calls == []
+    # the word elsewhere is not the keyword
+    q = ('PREFIX ex: <https://example.org/> SELECT ?service WHERE { '
+         'BIND("SERVICE <x> {}" AS ?service) } # SERVICE <x>')
+    assert get(client, q).status_code == 200
+
+
+def _dataset(app):
+    store = app.extensions["hvp"].store()
+    g1, g2 = ox.NamedNode("https://example.org/g1"), ox.NamedNode("https://example.org/g2")
+    p = ox.NamedNode("https://example.org/p")
+    store.add([ox.Quad(ox.NamedNode("https://example.org/s"), p, ox.Literal(g.value[-2:]), g)
+               for g in (g1, g2)])
+    return g1.value, g2.value
+
+
+def _values(r) -> list[str]:
+    assert r.status_code == 200, r.data
+    return sorted(v["value"] for b in r.get_json()["results"]["bindings"] for v in b.values())
+
+
+def test_a_dataset_given_with_the_request_replaces_the_querys_whole(app, client):
+    """SPARQL 1.1 Protocol 2.1.4: named graphs only mean an empty default graph, and a default
+    graph only means no named graphs; either replaces FROM and FROM NAMED."""
+    g1, g2 = _dataset(app)
+    in_default = "SELECT ?o WHERE { ?s <https://example.org/p> ?o }"
+    in_named = "SELECT ?g WHERE { GRAPH ?g { ?s <https://example.org/p> ?o } }"
+    assert _values(get(client, in_named)) == [g1, g2]
+    assert _values(get(client, in_default, **{"default-graph-uri": g1})) == ["g1"]
+    assert _values(get(client, in_named, **{"default-graph-uri": g1})) == []
+    assert _values(get(client, in_named, **{"named-graph-uri": g2})) == [g2]
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert _values(get(client, count, **{"named-graph-uri": g2})) == ["0"]
+    from_g1 = f"SELECT ?o FROM <{g1}> WHERE {{ ?s <https://example.org/p> ?o }}"
+    assert _values(get(client, from_g1)) == ["g1"]
+    assert _values(get(client, from_g1, **{"default-graph-uri": g2})) == ["g2"]
+    assert _values(get(client, from_g1, **{"named-graph-uri": g2})) == []
+
+
+@pytest.mark.parametrize(("query", "accept", "mime"), [
+    (SELECT, "*/*, application/sparql-results+json;q=0", "application/sparql-results+xml"),
+    (CONSTRUCT, "text/turtle;q=0, */*", "application/n-triples"),
+    (SELECT, "application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
+    (CONSTRUCT, "text/turtle; charset=utf-8;q=0.9", "text/turtle"),
+])
+def test_q_zero_is_kept_and_parameters_do_not_stop_a_match(client, query, accept, mime):
+    r = get(client, query, accept)
+    assert r.status_code == 200 and r.mimetype == mime, (r.status_code, r.mimetype)
+
+
+@pytest.mark.parametrize("accept", ["text/csv", "text/tab-separated-values"])
+def test_one_charset_in_the_content_type(client, accept):
+    assert get(client, SELECT, accept).headers["Content-Type"] == f"{accept}; charset=utf-8"
+
+
+def test_sparqlwrapper_n3_gets_turtle(client):
+    r = get(client, CONSTRUCT, "application/turtle,text/turtle", format="n3")
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+
+
+@pytest.mark.parametrize("request_", [
+    lambda c: c.get("/sparql?query="),
+    lambda c: c.get("/sparql?query=%20%0A"),
+    lambda c: c.post("/sparql", data={"query": ""}),
+    lambda c: c.post("/sparql", data={"format": "json"}),
+    lambda c: c.post("/sparql", data=b"  ", content_type="application/sparql-query"),
+])
+def test_an_empty_query_is_a_bad_request(client, request_):
+    r = request_(client)
+    assert r.status_code == 400 and r.mimetype == "application/problem+json", r.data
+    assert "query" in r.get_json()["detail"]
+
+
+def test_exactly_one_query(client):
+    r = client.get("/sparql", query_string=[("query", ASK), ("query", SELECT)])
+    assert r.status_code == 400 and "exactly one query, not 2" in r.get_json()["detail"]
+    r = client.post("/sparql?query=" + quote(ASK), data={"query": SELECT})
+    assert r.status_code == 400
+    r = client.post("/sparql?query=" + quote(ASK), data=SELECT,
+                    content_type="application/sparql-query")
+    assert r.status_code == 400
+
+
+def test_relative_iris_resolve_against_the_endpoint(client):
+    r = client.post("/sparql", data="CONSTRUCT { <s> <p> 1 } WHERE {}",
+                    content_type="application/sparql-query", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200, r.data
+    (triple,) = ox.parse(r.data, format=ox.RdfFormat.TURTLE)
+    assert triple.subject == ox.NamedNode("http://localhost/s")
+
+
+@pytest.mark.parametrize(("request_", "where"), [
+    (lambda c: c.get("/sparql?query=SELECT%20(%22caf%E9%22%20AS%20?x)%20%7B%7D"), "URL"),
+    (lambda c: c.post("/sparql", data=b"query=SELECT+(%22caf%E9%22+AS+?x)+{}",
+                      content_type="application/x-www-form-urlencoded"), "form"),
+    (lambda c: c.post("/sparql", data='SELECT ("caf\xe9" AS ?x) {}'.encode("latin-1"),
+                      content_type="application/sparql-query"), "request body"),
+])
+def test_a_query_that_is_not_utf8_is_a_bad_request(client, request_, where):
+    r = request_(client)
+    assert r.status_code == 400, r.data
+    detail = r.get_json()["detail"]
+    assert where in detail and "not UTF-8: byte 0xE9" in detail
+
+
+def test_utf8_text_in_every_operation(client):
+    q = 'SELECT ?x WHERE { BIND("专利 café" AS ?x) }'
+    for r in (get(client, q), client.post("/sparql", data={"query": q}),
+              client.post("/sparql", data=q.encode(), content_type="application/sparql-query")):
+        assert _values(r) == ["专利 café"]
+
+
+def test_every_negotiated_answer_varies_on_accept(client):
+    for r in (client.get("/sparql"), client.get("/sparql", headers={"Accept": "text/html"}),
+              get(client, "SELECT ?s WHERE {"), client.get("/patent/CN-T01"),
+              client.get("/queries/top-owners", headers={"Accept": "application/json"})):
+        assert "Accept" in r.headers.get("Vary", ""), r.request.path
+
+
+def test_service_description_names_formats_by_their_w3c_iris(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert b"<http://www.w3.org/ns/formats/JSON-LD>" in r.data
+    assert b"formats/data/" not in r.data
+
+
+def test_any_web_page_may_read_the_answers(client):
+    origin = {"Origin": "https://example.org"}
+    for r in (get(client, ASK), get(client, "SELECT ?s WHERE {"),
+              client.get("/sparql", headers=origin), client.get("/patent/CN-T01.ttl")):
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+    r = client.options("/sparql", headers={**origin, "Access-Control-Request-Method": "POST",
+                                           "Access-Control-Request-Headers": "content-type"})
+    assert r.status_code == 200
+    assert "POST" in r.headers["Access-Control-Allow-Methods"]
+    assert "Content-Type" in r.headers["Access-Control-Allow-Headers"]
+
+
+@pytest.mark.parametrize(("setting", "header"), [("", None),
+                                                  ("https://example.org", "https://example.org")])
+def test_cors_setting(small_store, setting, header):
+    from web.app import create_app
+
+    app = create_app({"store": copy_of(small_store), "cors": setting})
+    try:
+        for r in (get(app.test_client(), ASK), app.test_client().get("/sparql")):
+            assert r.headers.get("Access-Control-Allow-Origin") == header
+    finally:
+        app.extensions["hvp"].close()

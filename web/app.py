@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, links, sparql, static
+from web import errors, headers, links, sparql, static
 from web.service import Service, service
 
 
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["hvp"] = svc
     atexit.register(svc.close)
     errors.init_app(app)
+    headers.init_app(app, str(values["cors"]))
     static.init_app(app)
     links.init_app(app)
     _blueprints(app)

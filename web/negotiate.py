@@ -46,7 +46,7 @@ GRAPHS: dict[str, ox.RdfFormat] = {
 SHORT_RESULTS = {"json": R.JSON, "srj": R.JSON, "xml": R.XML, "srx": R.XML, "csv": R.CSV,
                  "tsv": R.TSV}
 SHORT_GRAPHS = {"ttl": G.TURTLE, "turtle": G.TURTLE, "nt": G.N_TRIPLES, "ntriples": G.N_TRIPLES,
-                "n-triples": G.N_TRIPLES, "jsonld": G.JSON_LD, "json-ld": G.JSON_LD,
+                "n-triples": G.N_TRIPLES, "n3": G.TURTLE, "jsonld": G.JSON_LD, "json-ld": G.JSON_LD,
                 "json": G.JSON_LD, "rdfxml": G.RDF_XML, "rdf": G.RDF_XML, "xml": G.RDF_XML,
                 "rdf+xml": G.RDF_XML}
 #: File suffixes of linked-data pages.
@@ -88,7 +88,14 @@ def pick(accept: str, param: tuple[str, str] | None, graph: bool) -> Format | No
         return short.get(value) or table.get(value.split(";")[0].strip())
     if not accept.strip():
         return next(iter(table.values()))
-    best = parse_accept_header(accept, MIMEAccept).best_match(table)
+    # Parameters other than q do not change what a type means here (a client may well send
+    # back the "charset=utf-8" it was answered with).
+    ranges = [(value.split(";")[0].strip().lower(), q)
+              for value, q in parse_accept_header(accept, MIMEAccept)]
+    # A type refused with q=0 is not let in again as an alias matched by a wildcard (*/*
+    # matches application/json, which is answered as application/sparql-results+json).
+    refused = {table[v] for v, q in ranges if q == 0 and v in table and media_type(table[v]) == v}
+    best = MIMEAccept(ranges).best_match([k for k, f in table.items() if f not in refused])
     return None if best is None else table[best]
 
 
@@ -112,4 +119,13 @@ def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> P
 
 
 def media_type(fmt: Format) -> str:
-    return str(fmt.media_type)
+    """The media type an answer in ``fmt`` is sent as, without parameters."""
+    return str(fmt.media_type).split(";")[0]
+
+
+#: W3C's unique IRIs for formats (https://www.w3.org/ns/formats/), where pyoxigraph's differ.
+FORMAT_IRIS = {G.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
+
+
+def format_iri(fmt: Format) -> str:
+    return FORMAT_IRIS.get(fmt) or str(fmt.iri)

@@ -51,6 +51,7 @@ class Request:
     graph_type: str | None = "application/n-triples"
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
+    base: str | None = None  # relative IRIs in the query resolve against it
 
 
 @dataclass
@@ -63,11 +64,14 @@ class Reply:
 
 def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = None) -> Reply:
     """Run one query on an engine and serialize the answer as asked."""
+    # A dataset given with the request replaces the query's (FROM, FROM NAMED) whole: named
+    # graphs only mean an empty default graph, and the reverse (SPARQL 1.1 Protocol 2.1.4).
+    dataset = req.default_graph is not None or req.named_graphs is not None
     try:
         result = engine.query(
-            req.query, default_graph=[_graph(g) for g in req.default_graph or []] or None,
-            named_graphs=[ox.NamedNode(g) for g in req.named_graphs] if req.named_graphs
-            else None)
+            req.query, base_iri=req.base,
+            default_graph=[_graph(g) for g in req.default_graph or []] if dataset else None,
+            named_graphs=[ox.NamedNode(g) for g in req.named_graphs or []] if dataset else None)
         if isinstance(result, ox.QueryTriples):
             if req.graph_type is None:
                 return Reply("graph")
@@ -242,7 +246,7 @@ class QueryPool:
             raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
         try:
             send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
-                               req.named_graphs, self.generation))
+                               req.named_graphs, req.base, self.generation))
             if not worker.wait(deadline - time.monotonic()):
                 self._replace(worker)
                 raise QueryTimeout(f"query exceeded the {limit:g} s time limit")

@@ -14,9 +14,11 @@ as for any route.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
@@ -24,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
 from kg.errors import KGError
-from web import negotiate
+from web import headers, negotiate
 from web.errors import Problem
 from web.pool import Request
 from web.service import Service, service
@@ -50,6 +52,7 @@ class Endpoint:
 
     def __init__(self, app: WSGIApplication, svc: Service) -> None:
         self.app, self.service = app, svc
+        self.headers = [("Vary", "Accept"), *headers.cors(str(svc.settings["cors"]))]
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -65,7 +68,7 @@ class Endpoint:
             return self.app(environ, start_response)
         body, content_type = answered
         start_response("200 OK", [("Content-Type", content_type),
-                                  ("Content-Length", str(len(body))), ("Vary", "Accept")])
+                                  ("Content-Length", str(len(body))), *self.headers])
         return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
 
 
@@ -76,11 +79,22 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     if "update" in params:
         raise Problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused "
                       "(load data with `hvp ingest`)")
-    query = params.get("query", "")
     accept = req.environ.get("HTTP_ACCEPT", "")
-    if not query.strip() or (req.method != "POST" and _wants_html(accept, req.args)):
+    if req.method != "POST" and ("query" not in params or _wants_html(accept, req.args)):
         return None
-    return answer(query, params, accept, svc)
+    queries = params.getlist("query")
+    if len(queries) != 1:
+        raise Problem(400, "Bad request", f"give exactly one query, not {len(queries)} (SPARQL "
+                      "1.1 Protocol: one `query` parameter, or one application/sparql-query "
+                      "body)", parameter="query")
+    query = queries[0]
+    if not query.strip():
+        raise Problem(400, "Bad request", "the query is empty", parameter="query")
+    if _federated(query):
+        raise Problem(403, "Forbidden", "SERVICE (a federated query) is refused: this endpoint "
+                      "does not fetch data from other hosts. Query that endpoint directly, or "
+                      "load its data with `hvp ingest`")
+    return answer(query, params, accept, svc, req.base_url)
 
 
 @bp.route(PATH, methods=["GET", "POST"])
@@ -102,20 +116,65 @@ def editor() -> Response:
 
 
 def _params(req: WsgiRequest) -> MultiDict[str, str]:
-    """The parameters of the URL, and of a POST's body (``update`` for an update)."""
+    """The parameters of the URL, and of a POST's body (``update`` for an update), checked to
+    be UTF-8 (werkzeug keeps a bad escape such as ``%E9`` as text)."""
+    _utf8(req.environ.get("QUERY_STRING", ""), "the URL's query string")
     if req.method != "POST":
         return req.args
     params: MultiDict[str, str] = MultiDict(req.args)
-    if req.mimetype == QUERY_TYPE:
-        params["query"] = req.get_data(as_text=True)
-    elif req.mimetype == UPDATE_TYPE:
-        params["update"] = req.get_data(as_text=True)
-    elif req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        params.update(req.form)
+    if req.mimetype in (QUERY_TYPE, UPDATE_TYPE):
+        params.add("query" if req.mimetype == QUERY_TYPE else "update",
+                   _body_text(req.get_data()))
+    elif req.mimetype == "application/x-www-form-urlencoded":
+        _utf8(req.get_data(cache=True).decode("latin-1"), "the form")
+        for name, value in req.form.items(multi=True):
+            params.add(name, value)
+    elif req.mimetype == "multipart/form-data":
+        for name, value in req.form.items(multi=True):
+            params.add(name, value)
     else:
         raise Problem(415, "Unsupported Media Type", "POST a form "
                       "(application/x-www-form-urlencoded) or application/sparql-query")
     return params
+
+
+#: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
+_HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
+
+
+def _utf8(encoded: str, where: str) -> None:
+    """400 if the percent-encoded ``encoded`` is not UTF-8 once decoded."""
+    if _HIGH_BYTE.search(encoded):
+        try:
+            unquote_to_bytes(encoded.replace("+", " ")).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(where, exc) from None
+
+
+def _body_text(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8("the request body", exc) from None
+
+
+def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
+    return Problem(400, "Bad request", f"{where} is not UTF-8: byte 0x{exc.object[exc.start]:02X} "
+                   f"at byte {exc.start} (SPARQL queries are UTF-8)")
+
+
+#: Tokens of SPARQL text that may hold the word SERVICE without being the keyword (strings,
+#: IRIs, comments, variables, prefixed names), then the words left, which may be the keyword.
+_TOKENS = re.compile(r"""
+    \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
+  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$]\w+ | [\w.-]*:[\w.:%\\-]*
+  | (?P<word>[^\W\d]\w*)""", re.VERBOSE)
+
+
+def _federated(query: str) -> bool:
+    """Whether the query has a SERVICE clause (which Oxigraph would run by calling that host)."""
+    return "service" in query.lower() and any(
+        (m.group("word") or "").upper() == "SERVICE" for m in _TOKENS.finditer(query))
 
 
 def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
@@ -124,8 +183,8 @@ def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
     return negotiate.prefers_html(accept) and negotiate.given(args) is None
 
 
-def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service
-           ) -> tuple[bytes, str]:
+def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service,
+           base: str | None = None) -> tuple[bytes, str]:
     """Run the query in the formats negotiated for both kinds of answer (the query's form,
     known once it runs, decides which applies)."""
     param = negotiate.given(params)
@@ -134,7 +193,7 @@ def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service
         query, results_type=negotiate.media_type(results) if results else None,
         graph_type=negotiate.media_type(graph) if graph else None,
         default_graph=_iris(params, "default-graph-uri"),
-        named_graphs=_iris(params, "named-graph-uri")))
+        named_graphs=_iris(params, "named-graph-uri"), base=base))
     if reply.media_type is None:
         raise negotiate.not_acceptable(reply.kind == "graph", accept, param)
     return reply.body, _content_type(reply.media_type)
@@ -142,6 +201,7 @@ def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service
 
 @lru_cache(maxsize=64)
 def _content_type(mime: str) -> str:
+    """The Content-Type for ``mime`` (a media type without parameters)."""
     textual = mime.startswith("text/") or mime.endswith(("json", "xml", "triples"))
     return f"{mime}; charset=utf-8" if textual else mime
 
@@ -203,7 +263,8 @@ def description() -> Response:
                ox.Triple(s, sd["defaultDataset"], dataset),
                ox.Triple(dataset, a, sd["Dataset"]), ox.Triple(dataset, sd["defaultGraph"], graph),
                ox.Triple(graph, a, sd["Graph"])]
-    iris = {f.iri for f in negotiate.RESULTS.values()} | {f.iri for f in negotiate.GRAPHS.values()}
+    iris = {negotiate.format_iri(f) for f in [*negotiate.RESULTS.values(),
+                                              *negotiate.GRAPHS.values()]}
     for iri in sorted(iris):
         triples.append(ox.Triple(s, sd["resultFormat"], ox.NamedNode(iri)))
     for name, value in statistics().items():
