@@ -124,7 +124,7 @@ def media_type(fmt: Format) -> str:
 
 
 #: W3C's unique IRIs for formats (https://www.w3.org/ns/formats/), where pyoxigraph's differ.
-FORMAT_IRIS = {G.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
+FORMAT_IRIS: dict[Format, str] = {G.JSON_LD: "http://www.w3.org/ns/formats/JSON-LD"}
 
 
 def format_iri(fmt: Format) -> str:

@@ -263,8 +263,8 @@ def description() -> Response:
                ox.Triple(s, sd["defaultDataset"], dataset),
                ox.Triple(dataset, a, sd["Dataset"]), ox.Triple(dataset, sd["defaultGraph"], graph),
                ox.Triple(graph, a, sd["Graph"])]
-    iris = {negotiate.format_iri(f) for f in [*negotiate.RESULTS.values(),
-                                              *negotiate.GRAPHS.values()]}
+    formats: list[negotiate.Format] = [*negotiate.RESULTS.values(), *negotiate.GRAPHS.values()]
+    iris = {negotiate.format_iri(f) for f in formats}
     for iri in sorted(iris):
         triples.append(ox.Triple(s, sd["resultFormat"], ox.NamedNode(iri)))
     for name, value in statistics().items():
