@@ -2,7 +2,8 @@
 
 Precedence: defaults < a TOML settings file (``--config`` / ``HVP_CONFIG``) < ``HVP_*``
 environment variables < explicit values (CLI options, ``create_app(config)``). Nothing is read at
-import time: call :func:`load`. ``tests/test_settings.py`` checks that README documents each one.
+import time: call :func:`load`. ``tests/test_settings.py`` checks that README documents each one,
+``tests/test_web_serve.py`` that docs/web.md does.
 """
 
 from __future__ import annotations

@@ -87,3 +87,19 @@ def test_every_setting_is_documented_in_docs_web():
     for setting in SETTINGS:
         assert f"| `{setting.name}` |" in text, setting.name
         assert f"HVP_{setting.name.upper()}" in text, setting.name
+
+
+@pytest.mark.parametrize(("variable", "message"), [
+    ("HVP_READ_ONLY=false", "read_only = false is not supported"),
+    ("HVP_ENDPOINT=http://127.0.0.1:1/query", "serves the embedded store"),
+])
+def test_settings_the_app_cannot_honour_are_refused_before_serving(disk_store_dir, variable,
+                                                                   message):
+    import os
+
+    name, value = variable.split("=", 1)
+    done = subprocess.run([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
+                           str(free_port())], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, name: value})
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "serving" not in done.stderr

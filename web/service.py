@@ -28,11 +28,10 @@ class Service:
         self.base: str = str(settings["base"])
         self.timeout = float(settings["timeout"])
         self.row_cap = int(settings["row_cap"])
-        self.read_only = bool(settings["read_only"])
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[Any, Any] = {}
-        _no_endpoint(settings)
+        _check(settings)
         given = settings["store"]
         self._given: LocalStore | None = None
         if isinstance(given, LocalStore):  # tests may hand over a store they built
@@ -83,10 +82,14 @@ class Service:
             self.pool.close()
 
 
-def _no_endpoint(settings: dict[str, Any]) -> None:
+def _check(settings: dict[str, Any]) -> None:
+    """Settings the web app cannot honour."""
     if settings.get("endpoint"):
         raise InputError("the web app serves the embedded store: unset `endpoint` "
                          "(HVP_ENDPOINT) and name the store directory instead")
+    if not settings.get("read_only", True):
+        raise InputError("read_only = false is not supported: the web app refuses SPARQL "
+                         "updates (load data with `hvp ingest`); unset HVP_READ_ONLY")
 
 
 def preflight(settings: dict[str, Any]) -> None:
@@ -96,7 +99,7 @@ def preflight(settings: dict[str, Any]) -> None:
     that cannot be opened reaches the user as a message from ``hvp serve``, not as a
     traceback of the server's worker. A missing store is created with the reference data.
     """
-    _no_endpoint(settings)
+    _check(settings)
     if str(settings["store"]) != MEMORY:
         store = _open(Path(settings["store"]), str(settings["base"]))
         store.flush()
