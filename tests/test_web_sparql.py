@@ -375,3 +375,13 @@ def test_cors_setting(small_store, setting, header):
             assert r.headers.get("Access-Control-Allow-Origin") == header
     finally:
         app.extensions["hvp"].close()
+
+
+def test_an_undeclared_prefix_is_named_with_its_declaration(client):
+    r = get(client, 'PREFIX ex: <https://example.org/> SELECT * WHERE {\n'
+                    '  ?s hvp:title ex:a . ?s nope:x "a:b" }')
+    body = r.get_json()
+    assert r.status_code == 400 and body["line"] == 2, body
+    assert "undeclared prefix hvp:, nope:" in body["detail"]
+    assert "PREFIX hvp: <https://w3id.org/hvp/def#>" in body["detail"]
+    assert "'\\u{" not in body["detail"]  # not the engine's list of expected characters

@@ -25,7 +25,8 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
-from kg.errors import KGError
+from kg.errors import KGError, QueryError
+from kg.vocab import PREFIXES
 from web import headers, negotiate
 from web.errors import Problem
 from web.pool import Request
@@ -163,11 +164,12 @@ def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
                    f"at byte {exc.start} (SPARQL queries are UTF-8)")
 
 
-#: Tokens of SPARQL text that may hold the word SERVICE without being the keyword (strings,
-#: IRIs, comments, variables, prefixed names), then the words left, which may be the keyword.
+#: Tokens of SPARQL text that may hold a keyword's letters without being one (strings, IRIs,
+#: comments, variables, prefixed names, whose ``prefix`` is kept), then the words left, which
+#: may be keywords (SERVICE, PREFIX).
 _TOKENS = re.compile(r"""
     \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
-  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$]\w+ | [\w.-]*:[\w.:%\\-]*
+  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$]\w+ | (?P<prefix>[\w.-]*):[\w.:%\\-]*
   | (?P<word>[^\W\d]\w*)""", re.VERBOSE)
 
 
@@ -175,6 +177,33 @@ def _federated(query: str) -> bool:
     """Whether the query has a SERVICE clause (which Oxigraph would run by calling that host)."""
     return "service" in query.lower() and any(
         (m.group("word") or "").upper() == "SERVICE" for m in _TOKENS.finditer(query))
+
+
+def _undeclared(query: str) -> list[str]:
+    """The prefixes a query uses without declaring them, in order."""
+    declared, used, after_prefix = set(), [], False
+    for m in _TOKENS.finditer(query):
+        prefix = m.group("prefix")
+        if prefix is not None:
+            if after_prefix:
+                declared.add(prefix)
+            elif prefix not in used:
+                used.append(prefix)
+        after_prefix = (m.group("word") or "").upper() == "PREFIX"
+    return [p for p in used if p not in declared]
+
+
+def _prefix_error(query: str, exc: QueryError) -> QueryError:
+    """The engine's "Prefix not found" (a list of expected characters) said plainly, with the
+    declarations to add for the project's prefixes."""
+    position = re.search(r"error at \d+:\d+", str(exc))
+    missing = _undeclared(query)
+    if not missing or position is None:
+        return exc
+    hint = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in missing if p in PREFIXES)
+    return QueryError(f"invalid SPARQL: {position[0]}: undeclared prefix "
+                      + ", ".join(f"{p}:" for p in missing)
+                      + (f" (declare it: {hint})" if hint else " (declare it with PREFIX)"))
 
 
 def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
@@ -189,11 +218,16 @@ def answer(query: str, params: MultiDict[str, str], accept: str, svc: Service,
     known once it runs, decides which applies)."""
     param = negotiate.given(params)
     results, graph = negotiate.pick(accept, param, False), negotiate.pick(accept, param, True)
-    reply = svc.run(Request(
-        query, results_type=negotiate.media_type(results) if results else None,
-        graph_type=negotiate.media_type(graph) if graph else None,
-        default_graph=_iris(params, "default-graph-uri"),
-        named_graphs=_iris(params, "named-graph-uri"), base=base))
+    try:
+        reply = svc.run(Request(
+            query, results_type=negotiate.media_type(results) if results else None,
+            graph_type=negotiate.media_type(graph) if graph else None,
+            default_graph=_iris(params, "default-graph-uri"),
+            named_graphs=_iris(params, "named-graph-uri"), base=base))
+    except QueryError as exc:
+        if "Prefix not found" in str(exc):
+            raise _prefix_error(query, exc) from None
+        raise
     if reply.media_type is None:
         raise negotiate.not_acceptable(reply.kind == "graph", accept, param)
     return reply.body, _content_type(reply.media_type)
