@@ -1,7 +1,8 @@
 """Headers every answer carries.
 
 - ``Vary: Accept``: every route may answer in several forms (a page for browsers, data or
-  problem+json for other clients), so a shared cache must key on ``Accept``.
+  problem+json for other clients), so a shared cache must key on ``Accept`` — except an answer
+  whose URL names its one form (``/patent/X.ttl``), marked with :func:`fixed`.
 - CORS: the data is public and the app read-only, with no cookies or credentials, so by default
   any web page may query it and read the answer (``Access-Control-Allow-Origin: *``, as Fuseki
   and the Wikidata Query Service send); the ``cors`` setting names one origin instead, or none.
@@ -21,10 +22,17 @@ def cors(origin: str) -> list[tuple[str, str]]:
     return [("Access-Control-Allow-Origin", origin)] if origin else []
 
 
+def fixed(response: Response) -> Response:
+    """Mark an answer whose URL names its form: it does not vary on ``Accept``."""
+    response.hvp_fixed = True  # type: ignore[attr-defined]
+    return response
+
+
 def init_app(app: Flask, origin: str) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.vary.add("Accept")
+        if not getattr(response, "hvp_fixed", False):
+            response.vary.add("Accept")
         for name, value in cors(origin):
             response.headers[name] = value
             if request.method == "OPTIONS":

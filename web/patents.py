@@ -18,7 +18,7 @@ from flask import Blueprint, Response, render_template, request
 from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS, PROFILE_NS
-from web import negotiate
+from web import headers, negotiate
 from web.links import FIXED, to_iris
 from web.service import service
 
@@ -62,9 +62,8 @@ def resource(kind: str, rest: str) -> Response:
         response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
     else:
         response = Response(_page(kind, iri, triples), mimetype="text/html")
-    if negotiated:  # the suffixed URLs name one format; the bare one depends on Accept
-        response.vary.add("Accept")
-    return response
+    # the bare IRI's answer depends on Accept (web.headers); a suffixed URL names one format
+    return response if negotiated else headers.fixed(response)
 
 
 def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
