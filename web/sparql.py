@@ -95,7 +95,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
         raise Problem(403, "Forbidden", "SERVICE (a federated query) is refused: this endpoint "
                       "does not fetch data from other hosts. Query that endpoint directly, or "
                       "load its data with `hvp ingest`")
-    return answer(query, params, accept, svc, req.base_url)
+    # the endpoint's URL (werkzeug takes 7 us to build it) only for a query with a relative IRI
+    return answer(query, params, accept, svc, req.base_url if _RELATIVE.search(query) else None)
 
 
 @bp.route(PATH, methods=["GET", "POST"])
@@ -139,6 +140,8 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     return params
 
 
+#: An IRI without a scheme (or a ``<`` that only looks like one: then the base is not used).
+_RELATIVE = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
 #: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
 _HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
