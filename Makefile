@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/hvp demo --out $(DEMO)
+	$(BIN)/hvp demo --out $(DEMO) --force
 	rm -rf $(STORE)
 	$(BIN)/hvp --store $(STORE) ingest $(DEMO)
 	$(BIN)/hvp --store $(STORE) indicators --years 2020-2024 --by nation

@@ -19,14 +19,25 @@ import click
 import pyoxigraph as ox
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from kg import dates, reference, settings
 from kg.errors import InputError, KGError
-from kg.store import MEMORY, LocalStore, Store, open_store
+from kg.store import MEMORY, LocalStore, Store, open_store, store_setting
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
-err = Console(stderr=True, soft_wrap=True)
+# No markup by default: messages hold user text (paths, cells, arguments) to print as it is.
+err = Console(stderr=True, soft_wrap=True, markup=False, highlight=False)
+
+
+def say(label: str, style: str, message: str) -> None:
+    """``label: message`` on standard error, the label styled and the message literal."""
+    err.print(Text.assemble((f"{label}:", style), " ", message))
+
+
+PROFILE_HELP = ("Criteria profile: a name under shapes/profiles/ or a Turtle file [default: the "
+                "profile setting (--config file, HVP_PROFILE), else cnipa-2021].")
 
 EXPORT_FORMATS = {
     "nt": ox.RdfFormat.N_TRIPLES,
@@ -54,11 +65,12 @@ class App:
             self._store.close()
         self._store = None
 
-    def store(self) -> Store:
+    def store(self, *, create: bool = False) -> Store:
         """The remote endpoint (``endpoint`` setting) or the embedded store, opened once; an
-        embedded store gets the reference data on first use, an endpoint must already hold it."""
+        embedded store gets the reference data on first use, an endpoint must already hold it.
+        A missing on-disk store is an input error unless ``create`` (``hvp ingest``)."""
         if self._store is None:
-            store = open_store(self.settings)
+            store = open_store(self.settings, create=create)
             if isinstance(store, LocalStore):
                 reference.ensure(store, self.base)
             elif not reference.is_loaded(store):
@@ -69,14 +81,14 @@ class App:
             self._store = store
         return self._store
 
-    def local_store(self, command: str) -> LocalStore:
+    def local_store(self, command: str, *, create: bool = False) -> LocalStore:
         """The embedded store, for a command that only works on it."""
         if self.settings.get("endpoint"):
             raise InputError(
                 f"hvp {command} works on the embedded store only; unset --endpoint / "
                 f"HVP_ENDPOINT (to fill a remote engine: `hvp export` an embedded store and load "
                 f"the file with the engine's own loader)")
-        store = self.store()
+        store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
 
@@ -88,7 +100,7 @@ class HvpGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KGError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            say("error", "bold red", str(exc))
             sys.exit(EXIT_INPUT)
 
 
@@ -113,30 +125,36 @@ pass_app = click.make_pass_decorator(App)
 
 
 @contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
-    """A progress callback ``(label, bytes_done, rows_done)`` drawing one bar per file."""
-    columns = (TextColumn("{task.description}"), BarColumn(),
-               TextColumn("{task.fields[rows]:>10,} rows"),
-               TextColumn("{task.fields[rate]:>9,.0f} rows/s"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False, disable=not enabled) as bar:
-        tasks: dict[str, TaskID] = {}
+def progress_bar(enabled: bool = True
+                 ) -> Iterator[Callable[[str, int, int | None, int | None], None]]:
+    """A progress callback ``(label, done, total, rows)`` (:data:`kg.ingest.Progress`) drawing
+    one bar per label: a file (``done`` of ``total`` bytes, ``rows`` read, rows/s since its
+    first call) or a step without rows (``rows`` None; a moving bar while ``total`` is None).
+    A bar ends, at 100% with its clock stopped, when ``done`` reaches ``total``."""
+    import time
 
-        def update(label: str, done: int, rows: int) -> None:
+    from rich.progress import TaskProgressColumn
+
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
+               TaskProgressColumn(), TextColumn("{task.fields[rows]}", justify="right"),
+               TextColumn("{task.fields[rate]}", justify="right"), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=False, disable=not enabled) as bar:
+        tasks: dict[str, tuple[TaskID, float]] = {}
+
+        def update(label: str, done: int, total: int | None, rows: int | None) -> None:
             if label not in tasks:
-                tasks[label] = bar.add_task(label, total=_size(label), rows=0, rate=0.0)
-            task = bar.tasks[tasks[label]]
-            elapsed = task.elapsed or 0.0
-            bar.update(tasks[label], completed=done, rows=rows,
-                       rate=rows / elapsed if elapsed > 0 else 0.0)
+                tasks[label] = bar.add_task(label, total=total, rows="", rate=""), time.monotonic()
+            task, start = tasks[label]
+            fields: dict[str, Any] = {}
+            if rows is not None:
+                elapsed = time.monotonic() - start
+                fields = {"rows": f"{rows:,} rows",
+                          "rate": f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""}
+            bar.update(task, total=total, completed=done, **fields)
+            if total is not None and done >= total:
+                bar.stop_task(task)
 
         yield update
-
-
-_SIZES: dict[str, int] = {}
-
-
-def _size(label: str) -> int | None:
-    return _SIZES.get(label)
 
 
 @cli.command()
@@ -147,21 +165,24 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     """Load CSV folders (exchange format) and RDF files into the store, all or nothing."""
     from kg.ingest import ingest as run_ingest
 
-    for path in paths:
-        for f in path.glob("*.csv") if path.is_dir() else []:
-            _SIZES[f"{path.name}/{f.name}"] = f.stat().st_size
-    target = str(app.settings.get("store") or "")
-    fresh = target not in ("", MEMORY) and not Path(target).exists()
-    store = app.local_store("ingest")
+    target = "" if app.settings.get("endpoint") else store_setting(app.settings)
+    folder = Path(target)
+    fresh = target not in ("", MEMORY) and not folder.exists()
+    emptied = target not in ("", MEMORY) and folder.is_dir() and not any(folder.iterdir())
+    store = app.local_store("ingest", create=True)
     try:
         with progress_bar(not quiet) as update:
             report = run_ingest(store, paths, base=app.base, progress=update)
     except BaseException:
-        if fresh:  # the store did not exist before the command: it does not exist after it
+        if fresh or emptied:  # the store did not exist before the command: nor after it
             app.close()
             shutil.rmtree(target, ignore_errors=True)
+            if emptied:
+                folder.mkdir(exist_ok=True)
         raise
-    err.print(f"ingested {report} into {store!r}", highlight=False)
+    err.print(f"ingested {report} into {store.path or MEMORY}", highlight=False)
+    if report.dropped:
+        err.print(report.dropped_note(), highlight=False)
 
 
 @cli.command()
@@ -198,37 +219,71 @@ def export(app: App, fmt: str, output: Path | None, graph: str | None) -> None:
     if graph == "default":
         target = ox.DefaultGraph()
     elif graph:
-        target = ox.NamedNode(graph)
+        try:
+            target = ox.NamedNode(graph)
+        except ValueError as exc:
+            raise InputError(f"--graph: not an IRI: {graph!r} ({exc}); give a named graph's "
+                             "absolute IRI, or 'default' for the default graph") from None
+    _check_output(output)
     store = app.store()
-    if output is None:
-        store.dump(sys.stdout.buffer, rdf_format, target)
-        sys.stdout.buffer.flush()
-        return
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("wb") as out:
-        store.dump(out, rdf_format, target)
-    tmp.replace(output)
+    _write_stream(output, lambda out: store.dump(out, rdf_format, target))
+    if target is None and not rdf_format.supports_datasets:
+        left_out = _named_graph_count(store)
+        if left_out:
+            say("note", "yellow",
+                f"--format {fmt} holds one graph: only the default graph was written, not the "
+                f"{left_out:,} named graph{'s' if left_out > 1 else ''} (classifications, "
+                "indicators...); use --format nq or trig for all of them, or --graph IRI for "
+                "one")
+
+
+def _named_graph_count(store: Store) -> int:
+    rows = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g {} }")
+    return int(rows[0]["n"].value) if rows and "n" in rows[0] else 0
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """Refuse ``nan`` and ``inf`` (FloatRange lets them through)."""
+    import math
+
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number")
+    return value
 
 
 @cli.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder to write the CSV files into.")
-@click.option("--scale", type=float, help="Divide real counts and populations by this.")
-@click.option("--patents", type=int, help="Number of patents (sets the scale).")
+              help="Folder to write the CSV files into: new or empty (see --force); never a "
+              "store's folder.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), callback=_finite,
+              help="Divide real counts and populations by this [default: 250, about 42,000 "
+              "patents]. Not with --patents.")
+@click.option("--patents", type=click.IntRange(min=1),
+              help="Number of patents (sets the scale). Not with --scale.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing "
+              "the demo's CSV files there.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, quiet: bool) -> None:
+def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, force: bool,
+         quiet: bool) -> None:
     """Write a calibrated synthetic data set (a scaled-down China) in the exchange format."""
     from kg.demo import generate
 
-    kwargs: dict[str, Any] = {"seed": seed}
+    if scale is not None and patents is not None:
+        raise click.UsageError("give --scale or --patents, not both (--patents sets the scale)")
+    kwargs: dict[str, Any] = {"seed": seed, "force": force}
     if scale is not None:
         kwargs["scale"] = scale
     if patents is not None:
         kwargs["patents"] = patents
+    label = f"{out_dir / 'patents.csv'}"
     with progress_bar(not quiet) as update:
-        summary = generate(out_dir, progress=lambda n: update("demo patents", n, n), **kwargs)
-    err.print(f"wrote {out_dir}: {summary}", highlight=False)
+        summary = generate(out_dir, progress=lambda n, total: update(label, n, total, n),
+                           **kwargs)
+    err.print(f"wrote {summary}", highlight=False)
+    if (out_dir / "sei_concordance.csv").exists():
+        say("warning", "yellow", f"{out_dir / 'sei_concordance.csv'} is not the demo's: "
+            "`hvp ingest` reads it too")
 
 
 @cli.command()
@@ -244,7 +299,8 @@ def stats(app: App) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="TCP port.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="TCP port.")
 @click.option("--threads", default=4, show_default=True, type=int,
               help="Python threads that run requests (queries wait for a query worker there).")
 @click.option("--server", type=click.Choice(["granian", "waitress"]), default="granian",
@@ -258,6 +314,7 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
 
     from web.wsgi import SETTINGS_VARIABLE
 
+    store_setting(app.settings)  # an empty one is refused, not taken for the current folder
     _check_port(host, port)
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})",
@@ -307,27 +364,39 @@ def _preflight(settings: dict[str, Any]) -> str:
 
 
 def _check_port(host: str, port: int) -> None:
-    """Refuse a port another process listens on (granian would share it silently)."""
+    """Refuse a port another process listens on (granian would share it silently), and a host
+    that is not a name or address of this machine."""
+    import errno
     import os
     import socket
 
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(f"cannot listen on {host}:{port}: the host {host!r} cannot be resolved "
+                         f"({exc.strerror}); choose another --host, e.g. 127.0.0.1 (this "
+                         "machine only) or 0.0.0.0 (every interface)") from None
     try:
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise InputError(f"cannot listen on {host}:{port}: {reason} ({host} is not an "
+                             "address of this machine); choose another --host, e.g. 127.0.0.1 "
+                             "or 0.0.0.0") from None
         raise InputError(f"cannot listen on {host}:{port}: {reason}; choose another --port or "
                          "stop what uses it") from None
 
 
 @cli.command()
-@click.option("--year", type=int, help="One year (uses the classification at YEAR-12-31).")
+@click.option("--year", type=click.IntRange(1900, 2200),  # the years parse_years accepts
+              help="One year (uses the classification at YEAR-12-31).")
 @click.option("--years", "year_range", help="A range of years, e.g. 2020-2024.")
 @click.option("--by", type=click.Choice(["all", "nation", "province"]), default="all",
               show_default=True, help="all = CN and provinces; nation = CN; province = "
               "provinces only.")
-@click.option("--profile", help="Criteria profile: a name under shapes/profiles/ or a Turtle "
-              "file [default: the profile setting].")
+@click.option("--profile", help=PROFILE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
               show_default=True, help="ttl = an RDF Data Cube.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -342,17 +411,20 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     year get no row and a warning on standard error.
     """
     from kg import indicators as ind
-    from kg.errors import InputError
 
     if (year is None) == (year_range is None):
         raise InputError("give exactly one of --year YEAR or --years FIRST-LAST")
+    from kg.profiles import resolve
+
     years = ind.parse_years(str(year) if year is not None else str(year_range))
+    criteria = profile or str(app.settings["profile"])
+    resolve(criteria)  # an unknown profile is named before any work
+    _check_output(output)
     store = app.store()
-    result = ind.compute(store, years, profile=profile or str(app.settings["profile"]),
-                         base=app.base)
+    result = ind.compute(store, years, profile=criteria, base=app.base)
     ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False, markup=True)
+        say("warning", "yellow", str(warning))
     _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
 
 
@@ -369,7 +441,6 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
           profile: str | None, fmt: str) -> None:
     """Run a canned query (kg/queries/NAME.rq) with typed parameters, or --list them."""
     from kg import queries
-    from kg.errors import InputError
 
     if list_only or not name:
         for q in queries.list_queries():
@@ -387,16 +458,45 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 
+def _part(output: Path) -> Path:
+    """The file written first, renamed to ``output`` when complete."""
+    return output.with_name(output.name + ".part")
+
+
+def _check_output(output: Path | None) -> None:
+    """Refuse, before any work, an ``--output`` file that cannot be written."""
+    if output is None:
+        return
+    folder = output.parent
+    if not folder.exists():
+        raise InputError(f"--output {output}: the folder {folder} does not exist; create it "
+                         "first")
+    if not folder.is_dir():
+        raise InputError(f"--output {output}: {folder} is not a folder")
+    tmp = _part(output)
+    try:
+        with tmp.open("ab"):
+            pass
+        tmp.unlink()
+    except OSError as exc:
+        raise InputError(f"--output {output}: cannot write there: "
+                         f"{exc.strerror or exc}") from None
+
+
 def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
     """Write to standard output, or to a file replaced only when complete."""
     if output is None:
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    tmp = output.with_name(output.name + ".part")
-    with tmp.open("wb") as out:
-        write(out)
-    tmp.replace(output)
+    tmp = _part(output)
+    try:
+        with tmp.open("wb") as out:
+            write(out)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"--output {output}: cannot write it: {exc.strerror or exc}") from None
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
@@ -412,12 +512,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    tmp = output.with_name(output.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-
-
-PROFILE_HELP = "Profile: a name under shapes/profiles/ or a Turtle file [default: cnipa-2021]."
+    _write_stream(output, lambda out: out.write(text.encode("utf-8")))
 
 
 @cli.command()
@@ -436,10 +531,12 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
     """Classify every invention patent at an as-of date (RULES.md §4) and store the results."""
     from kg.classify import classify as run_classify
     from kg.classify.output import to_csv, to_json
+    from kg.profiles import load
 
+    criteria = load(profile or str(app.settings["profile"]))  # input errors before any work
+    _check_output(output)
     store = app.store()
-    result = run_classify(store, as_of, profile=profile or app.settings["profile"],
-                          engine=engine, base=app.base)
+    result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base)
     if fmt == "csv":
         _write(to_csv(result.rows), output)
     elif fmt == "json":
@@ -461,9 +558,10 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
 def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str) -> None:
     """Why a patent is (or is not) high-value at an as-of date, criterion by criterion."""
     from kg.explain import explain as run_explain
+    from kg.profiles import load
 
-    result = run_explain(app.store(), patent_id, as_of, profile or app.settings["profile"],
-                         app.base)
+    criteria = load(profile or str(app.settings["profile"]))
+    result = run_explain(app.store(), patent_id, as_of, criteria, app.base)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:

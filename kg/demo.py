@@ -15,7 +15,8 @@ year  domestic valid inventions  high-value (domestic)  population (万人)  per
 ====  =========================  =====================  =================  ==========
 
 **Scale.** A scale ``S`` divides every real count and every real population: ``population.csv``
-holds ``round(real persons / S)`` for ``CN`` and the 31 provinces, 2020-2024. With ``patents=N``
+holds ``round(real persons / S)`` (at least 1) for ``CN`` and the 31 provinces, 2020-2024 (and
+``CN`` 2025). With ``patents=N``
 the scale is derived as ``S = _REAL_ROWS / N`` and the last group written (utility models) is
 sized so that ``patents.csv`` has exactly ``N`` rows. One patent moves the indicator by
 ``S / 141,212``: below about ``N = 1,000`` (``S`` ≈ 10,000) the ±0.1 calibration no longer holds.
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import random
 from bisect import bisect_right
 from collections.abc import Callable
@@ -62,6 +64,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import accumulate
 from pathlib import Path
+
+from kg.errors import InputError
 
 __all__ = ["DEFAULT_SCALE", "DemoSummary", "OFFICIAL", "generate", "PROVINCES"]
 
@@ -208,6 +212,31 @@ class DemoSummary:
         """National high-value patents per 10,000 people, per year."""
         return {y: self.high_value[y] / self.population[y] * 10_000 for y in YEARS}
 
+    def __str__(self) -> str:
+        """``demo1/: 42,181 patents, 6,840 owners, ... (scale 250); ...``, for people."""
+        counts = ", ".join(_counted(n, *_NOUNS.get(name, (name, name)))
+                           for name, n in self.rows.items())
+        last = YEARS[-1]
+        return (f"{os.path.join(self.out_dir, '')}: {counts} (scale {_number(self.scale)}); "
+                f"national indicator {last}: {self.indicator[last]:.2f} per 10,000 "
+                f"(official {OFFICIAL[last][3]})")
+
+
+_NOUNS = {"patents": ("patent", "patents"), "owners": ("owner", "owners"),
+          "family_members": ("family member", "family members"), "pledges": ("pledge", "pledges"),
+          "awards": ("award", "awards"), "population": ("population figure", "population figures")}
+
+
+def _counted(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _number(x: float) -> str:
+    """``10500.0`` -> ``10,500``; ``954545.4545`` -> ``954,545.45``; ``0.25`` -> ``0.25``."""
+    if x < 1 or x >= 1e12:
+        return f"{x:.3g}"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
 
 @dataclass
 class _Spec:
@@ -229,7 +258,7 @@ def _targets(scale: float) -> tuple[dict[int, int], dict[int, int], dict[int, in
     """Scaled (valid, high-value, population) targets per year."""
     valid, high, pop = {}, {}, {}
     for year, (v, h, p, per10k) in OFFICIAL.items():
-        pop[year] = round(p * 10_000 / scale)
+        pop[year] = _persons(p, scale)
         low = math.ceil((per10k - TOLERANCE) * pop[year] / 10_000)
         high_ = math.floor((per10k + TOLERANCE) * pop[year] / 10_000)
         want = round(h / scale)
@@ -242,10 +271,12 @@ class _Writer:
     """Streams the CSV files and tallies the domestic year-end counts."""
 
     def __init__(self, out_dir: Path, scale: float, seed: int,
-                 progress: Callable[[int], None] | None) -> None:
+                 progress: Callable[[int, int], None] | None) -> None:
         self.rng = random.Random(seed)
         self.scale = scale
         self.progress = progress
+        #: Patent rows expected (for progress; the exact number is known at the end).
+        self.expected = round(_REAL_ROWS / scale)
         self.files = {name: (out_dir / f"{name}.csv").open("w", encoding="utf-8", newline="")
                       for name in ("patents", "owners", "family_members", "pledges", "awards",
                                    "population")}
@@ -367,7 +398,7 @@ class _Writer:
         self.counter["patent"] += 1
         count = self.counter["patent"]
         if self.progress and count % 10_000 == 0:
-            self.progress(count)
+            self.progress(count, max(self.expected, count + 1))
         return f"CN{fy}{kind_digit}{count:07d}"
 
     # --- families, pledges, awards ------------------------------------------------------------
@@ -528,11 +559,16 @@ class _Writer:
             self._row("population", ["CN", year, pop[year]])
         # The next year's national population, scaled like the others: without it the store's
         # built-in (real) one would divide the scaled-down count (the dashboard's 2025 point)
-        self._row("population", ["CN", YEARS[-1] + 1,
-                                 round(NATIONAL_NEXT * 10_000 / self.scale)])
+        self._row("population", ["CN", YEARS[-1] + 1, _persons(NATIONAL_NEXT, self.scale)])
         for code, _, _, values in PROVINCES:
             for year, value in zip(YEARS, values, strict=True):
-                self._row("population", [code, year, round(value * 10_000 / self.scale)])
+                self._row("population", [code, year, _persons(value, self.scale)])
+
+
+def _persons(wan: int, scale: float) -> int:
+    """A population in 万人, in persons divided by the scale: at least 1 (RULES.md §3 wants a
+    whole number above 0, and a region never has no people, however large the scale)."""
+    return max(1, round(wan * 10_000 / scale))
 
 
 def _DAYS_YEAR(day: int) -> int:  # noqa: N802 - reads like the table it indexes
@@ -632,26 +668,56 @@ def _fill(w: _Writer, h_target: dict[int, int], v_target: dict[int, int]) -> Non
 
 
 def generate(out_dir: Path, *, scale: float = DEFAULT_SCALE, patents: int | None = None,
-             seed: int = 0, progress: Callable[[int], None] | None = None) -> DemoSummary:
+             seed: int = 0, progress: Callable[[int, int], None] | None = None,
+             force: bool = True) -> DemoSummary:
     """Write a calibrated demo data set (exchange format) into ``out_dir``.
 
     ``scale`` divides real counts and populations (default 250 → ≈42,000 patent rows);
     ``patents``, if given, fixes the number of patent rows instead and derives the scale.
-    ``progress`` is called with the cumulative number of patent rows written (every 10,000
-    and at the end). Returns the rows per file and the national counts it calibrated, which
-    the RULES.md rules reproduce (``tests/oracle.py``). Raises ``ValueError`` for a
-    non-positive ``scale`` or ``patents``.
+    ``progress(done, total)`` is called with the number of patent rows written and the number
+    expected: at the start, every 10,000 rows and at the end (where ``done == total``). Returns
+    the rows per file and the national counts it calibrated, which the RULES.md rules reproduce
+    (``tests/oracle.py``). Raises ``ValueError`` for a ``scale`` or ``patents`` that is not
+    above 0 (or a ``scale`` that is not finite), and :class:`~kg.errors.InputError` for a
+    folder it cannot or must not write into (see :func:`check_out_dir`).
     """
     if patents is not None:
         if patents <= 0:
             raise ValueError("patents must be a positive number")
         scale = _REAL_ROWS / patents
-    if scale <= 0:
-        raise ValueError("scale must be positive")
+    if not (math.isfinite(scale) and scale > 0):
+        raise ValueError("scale must be a finite number above 0")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_out_dir(out_dir, force=force)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _generate(out_dir, scale, patents, seed, progress)
+    except OSError as exc:
+        where = exc.filename or out_dir
+        raise InputError(f"cannot write the demo data to {out_dir}: {exc.strerror or exc}"
+                         + (f" ({where})" if str(where) != str(out_dir) else "")) from None
+
+
+def check_out_dir(out_dir: Path, *, force: bool = False) -> None:
+    """Refuse a folder that holds an Oxigraph store (it has a ``CURRENT`` file) or lies inside
+    one, whatever ``force`` says; without ``force``, refuse one that is not empty."""
+    here = Path(os.path.abspath(out_dir))
+    for folder in (here, *here.parents):
+        if (folder / "CURRENT").is_file():
+            inside = "" if folder == here else f" is inside {folder}, which"
+            raise InputError(f"{out_dir}{inside} holds an Oxigraph store: write the demo data "
+                             "to another folder")
+    if not force and out_dir.is_dir() and any(out_dir.iterdir()):
+        raise InputError(f"{out_dir} is not empty: choose a new or empty folder, or give "
+                         "--force to overwrite the demo's CSV files there")
+
+
+def _generate(out_dir: Path, scale: float, patents: int | None, seed: int,
+              progress: Callable[[int, int], None] | None) -> DemoSummary:
     v_target, h_target, pop = _targets(scale)
     w = _Writer(out_dir, scale, seed, progress)
+    if progress:
+        progress(0, max(w.expected, 1))
     try:
         _base(w)
         _fill(w, h_target, v_target)
@@ -666,5 +732,5 @@ def generate(out_dir: Path, *, scale: float = DEFAULT_SCALE, patents: int | None
     finally:
         w.close()
     if progress:
-        progress(w.rows["patents"])
+        progress(w.rows["patents"], w.rows["patents"])
     return DemoSummary(out_dir, scale, seed, dict(w.rows), dict(w.valid), dict(w.high), pop)

@@ -14,7 +14,7 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, StoreError
+from kg.errors import InputError, QueryError, StoreError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -46,10 +46,15 @@ class LocalStore:
     """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        if path == "":
+            raise InputError("the store is an empty path: name a store directory, or "
+                             f"{MEMORY} for an in-memory store")
         self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
         self.writes = 0
+        if self.path is not None:
+            check_store_dir(self.path)
         try:
             if self.path is None:
                 self.engine = ox.Store()
@@ -58,6 +63,10 @@ class LocalStore:
             else:
                 self.engine = ox.Store(str(self.path))
         except OSError as exc:
+            if "lock file" in str(exc).lower():  # RocksDB: "While lock file: DIR/LOCK: ..."
+                raise StoreError(
+                    f"the store {self.path} is in use by another process (a running `hvp "
+                    "serve`?): stop it first; one process at a time can open a store") from exc
             raise StoreError(f"cannot open store {self.path}: {exc}") from exc
 
     def __repr__(self) -> str:
@@ -190,11 +199,67 @@ def _prefixes() -> dict[str, str]:
     return dict(PREFIXES)
 
 
-def open_store(settings: Mapping[str, object], *, read_only: bool = False) -> Store:
-    """The store that the settings name: a remote endpoint, or the embedded one."""
+def is_store_dir(path: Path) -> bool:
+    """Whether ``path`` holds an on-disk Oxigraph store: RocksDB keeps a ``CURRENT`` file
+    (naming its current manifest) in every database directory, from its creation on."""
+    return (path / "CURRENT").is_file()
+
+
+def check_store_dir(path: Path) -> None:
+    """Refuse a path that an on-disk store cannot be opened or created in without harm: a file,
+    or a directory that holds other things (RocksDB would write its files among them)."""
+    if not path.exists():
+        return
+    if not path.is_dir():
+        raise InputError(f"cannot open store {path}: it is not a directory; name a store "
+                         "directory (or a new one to create)")
+    if not is_store_dir(path) and any(path.iterdir()):
+        raise InputError(
+            f"{path} is not a store: the directory is not empty and holds no Oxigraph store "
+            "(a store directory, written by RocksDB, has a CURRENT file); name the store "
+            "directory, or a new or empty one to create a store")
+
+
+def store_setting(settings: Mapping[str, object]) -> str:
+    """The ``store`` setting: a directory or ``:memory:``; an empty value is refused."""
+    value = settings.get("store")
+    if value is None:
+        return MEMORY
+    if not str(value).strip():
+        raise InputError("the store setting (--store / HVP_STORE) is empty: name a store "
+                         f"directory, or {MEMORY} for an in-memory store")
+    return str(value)
+
+
+def check_endpoint(url: str) -> None:
+    """Refuse an ``endpoint`` setting that is not an http(s) URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError(f"the endpoint setting (--endpoint / HVP_ENDPOINT) {url!r} is not an "
+                         "http(s) URL: give the query URL of a SPARQL endpoint, e.g. "
+                         "http://localhost:7878/query")
+
+
+def open_store(settings: Mapping[str, object], *, read_only: bool = False,
+               create: bool = False) -> Store:
+    """The store that the settings name: a remote endpoint, or the embedded one.
+
+    An on-disk store that does not exist yet (a missing or empty directory) is created only
+    with ``create=True`` (``hvp ingest``); otherwise it is an :class:`InputError`, so that a
+    mistyped ``--store`` is not taken for a new, empty store."""
     endpoint = settings.get("endpoint")
     if endpoint:
         from kg.endpoint import EndpointStore
 
+        check_endpoint(str(endpoint))
         return EndpointStore(str(endpoint))  # type: ignore[return-value]
-    return LocalStore(str(settings.get("store") or MEMORY), read_only=read_only)
+    target = store_setting(settings)
+    if target != MEMORY:
+        path = Path(target)
+        check_store_dir(path)
+        if not create and not is_store_dir(path):
+            raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
+                             "/ HVP_STORE)")
+    return LocalStore(target, read_only=read_only)

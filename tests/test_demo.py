@@ -95,9 +95,11 @@ def test_national_indicator_is_calibrated(data: oracle.Folder, concordance: list
 
 
 def test_summary_matches_oracle(tmp_path: Path, concordance: list) -> None:
-    seen: list[int] = []
-    summary = generate(tmp_path, patents=5_000, seed=7, progress=seen.append)
-    assert seen[-1] == 5_000
+    seen: list[tuple[int, int]] = []
+    summary = generate(tmp_path, patents=5_000, seed=7,
+                       progress=lambda done, total: seen.append((done, total)))
+    assert seen[0] == (0, 5_000) and seen[-1] == (5_000, 5_000)  # the bar starts and ends
+    assert all(done < total for done, total in seen[:-1])
     data = oracle.load_folder(tmp_path)
     assert summary.rows["patents"] == len(data.patents) == 5_000
     for year in YEARS:

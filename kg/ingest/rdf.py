@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,18 +51,29 @@ class Checked:
     """The file holds SEI concordance rows: they replace the store's whole concordance."""
 
 
-def check(path: Path, fmt: ox.RdfFormat, store: LocalStore) -> Checked:
+def check(path: Path, fmt: ox.RdfFormat, store: LocalStore,
+          progress: Callable[[str, int, int | None, int | None], None] | None = None
+          ) -> Checked:
     """Parse the whole file without storing it; what it will replace, or a located error.
 
     For each subject and predicate that the file states, its values replace those in the store
     (so that re-ingesting an exported, edited file updates rather than accumulates).
+    ``progress`` is :data:`kg.ingest.Progress`, labelled with the file's path.
     """
     result = Checked()
+    label = str(path)
     try:
         with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if progress:
+                progress(label, 0, size, 0)
             for quad in ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()):
                 result.quads += 1
                 _note(result, quad, store)
+                if progress and result.quads % 20_000 == 0:
+                    progress(label, min(f.tell(), size - 1), size, result.quads)
+        if progress:
+            progress(label, size, size, result.quads)
     except SyntaxError as exc:
         line = exc.lineno or 0
         column = str(exc.offset) if exc.offset else "*"

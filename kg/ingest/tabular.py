@@ -28,6 +28,8 @@ class Context:
     ids: dict[str, set[str]] = field(default_factory=dict)
     """Ids seen in this run, per table, for duplicates and references."""
     source: str = "user-supplied file"
+    families: set[str] = field(default_factory=set)
+    """Families described in this run (patents and family members both name them)."""
     subject: str = ""
     """The N-Triples IRI of the thing the current row describes (set by its converter)."""
 
@@ -165,8 +167,7 @@ def _patents(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]
     if family is not None:
         f = iri(mint(ctx.base, "family", str(family)))
         yield _t(s, P.family, f)
-        yield _t(f, P.type, P.Family)
-        yield _t(f, P.identifier, string(str(family)))
+        yield from _family(ctx, f, str(family))
 
 
 def _ipc(c: Cells, code: str, line: int) -> str:
@@ -185,14 +186,21 @@ def _members(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]
     s = iri(mint(ctx.base, "publication", number))
     ctx.subject = s
     f = iri(mint(ctx.base, "family", family))
-    yield _t(f, P.type, P.Family)
-    yield _t(f, P.identifier, string(family))
+    yield from _family(ctx, f, family)
     yield _t(f, P.member, s)
     yield _t(s, P.type, P.FamilyMember)
     yield _t(s, P.publication_number, string(number))
     yield _t(s, P.office, string(office))
     if granted is not None:
         yield _t(s, P.grant_date, xsd_date(granted))  # type: ignore[arg-type]
+
+
+def _family(ctx: Context, f: str, family: str) -> Iterator[str]:
+    """A family's own triples, once per run (so that the triples counted are distinct)."""
+    if f not in ctx.families:
+        ctx.families.add(f)
+        yield _t(f, P.type, P.Family)
+        yield _t(f, P.identifier, string(family))
 
 
 def _pledges(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
