@@ -157,6 +157,16 @@ def progress_bar(enabled: bool = True
         yield update
 
 
+@contextmanager
+def working(label: str) -> Iterator[Callable[[int, int], None]]:
+    """One bar for a long step of a command, on a terminal: moving until the step reports
+    ``(done, total)`` through the callback yielded (if it can), always with the time taken."""
+    with progress_bar(err.is_terminal) as update:
+        update(label, 0, None, None)
+        yield lambda done, total: update(label, done, total, None)
+        update(label, 1, 1, None)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -196,7 +206,9 @@ def validate(app: App, fmt: str, shape_files: tuple[Path, ...]) -> None:
     from kg.validate import data_graph, load_shapes
     from kg.validate import validate as run_validate
 
-    report = run_validate(data_graph(app.store()), load_shapes(list(shape_files) or None))
+    shapes = load_shapes(list(shape_files) or None)
+    with working("validating the store against the shapes (pySHACL)"):
+        report = run_validate(data_graph(app.store()), shapes)
     if fmt == "ttl":
         click.echo(report.graph.serialize(format="turtle"))
     else:
@@ -421,7 +433,9 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     resolve(criteria)  # an unknown profile is named before any work
     _check_output(output)
     store = app.store()
-    result = ind.compute(store, years, profile=criteria, base=app.base)
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    with working(f"years {span}: classifying at each year's end as needed, counting") as done:
+        result = ind.compute(store, years, profile=criteria, base=app.base, progress=done)
     ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
@@ -536,7 +550,11 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
     criteria = load(profile or str(app.settings["profile"]))  # input errors before any work
     _check_output(output)
     store = app.store()
-    result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base)
+    with working(f"classifying at {as_of} ({criteria.name}, {engine})"):
+        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base)
+    high = sum(1 for r in result.rows if r.valid and r.domestic and r.high_value)
+    say("classified", "green", f"{len(result.rows):,} invention patents at {as_of}: {high:,} "
+        f"valid, domestic and high-value; stored in <{result.graph}>")
     if fmt == "csv":
         _write(to_csv(result.rows), output)
     elif fmt == "json":

@@ -266,6 +266,11 @@ def test_cli_json_and_ttl(tmp_path: Path) -> None:
     ttl = runner.invoke(cli_(), ["--store", store, "classify", "--as-of", "2024-12-31",
                                  "--format", "ttl", "--output", str(tmp_path / "c.ttl")])
     assert ttl.exit_code == 0 and "hvp:highValue" in (tmp_path / "c.ttl").read_text()
+    # what was done, on standard error (the data on standard output stays clean)
+    high = sum(p["valid"] and p["domestic"] and p["high_value"] for p in data["patents"])
+    assert (f"classified: {len(data['patents'])} invention patents at 2024-12-31: {high} valid, "
+            "domestic and high-value") in " ".join(ttl.stderr.split())
+    assert "<https://w3id.org/hvp/graph/classification/cnipa-2021/2024-12-31>" in ttl.stderr
 
 
 def cli_():

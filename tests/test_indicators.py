@@ -174,6 +174,12 @@ def _run(store: str, *args: str) -> object:
     return CliRunner().invoke(cli, ["--store", store, *args], catch_exceptions=False)
 
 
+def test_compute_reports_its_progress_year_by_year(store: LocalStore) -> None:
+    calls: list[tuple[int, int]] = []
+    indicators.compute(store, [2023, 2024], progress=lambda *call: calls.append(call))
+    assert calls == [(0, 2), (1, 2), (2, 2)]
+
+
 def test_cli_csv(disk_store: str) -> None:
     out = _run(disk_store, "indicators", "--year", "2024")
     assert out.exit_code == 0, out.output

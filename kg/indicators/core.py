@@ -9,7 +9,7 @@ but no population gets a warning instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -94,16 +94,21 @@ def parse_years(text: str) -> list[int]:
 
 
 def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
-            base: str = DEFAULT_BASE, keep_classifications: bool = True) -> IndicatorSet:
+            base: str = DEFAULT_BASE, keep_classifications: bool = True,
+            progress: Callable[[int, int], None] | None = None) -> IndicatorSet:
     """The indicator rows of every region with a population, for each year.
 
     With ``keep_classifications=False`` a year whose classification graph is not in the store
     is classified without writing a graph (``classify(store_graph=False)``) and counted from
     its rows, the same rule as ``counts.rq`` (a test checks both agree): nothing is added to
     the store, whose memory an in-memory Oxigraph store never gives back.
+    ``progress(years_done, years)`` is called before each year and at the end.
     """
     result = IndicatorSet(profile_name(profile))
-    for year in years:
+    years = list(years)
+    for done, year in enumerate(years):
+        if progress:
+            progress(done, len(years))
         as_of = date(year, 12, 31)
         if keep_classifications or _has_graph(store, as_of, result.profile, base):
             counts = _counts(store, classification_graph(store, as_of, profile, base))
@@ -118,6 +123,8 @@ def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             obs, people, source = population[region]
             result.rows.append(Indicator(region, year, counts.get(region, 0), people, as_of,
                                          obs, source))
+    if progress:
+        progress(len(years), len(years))
     return result
 
 
