@@ -169,6 +169,20 @@ def test_missing_column_and_ragged_row(folder: Path) -> None:
         ingest(LocalStore(), [folder], base=DEFAULT_BASE)
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("award_id;patent_id;award;year\nA;CN-T01;x;2020\n",
+     r"column 'award_id': the header is one cell with semicolons in it: separate the columns "
+     "with commas"),
+    ("award_id,patent_id,award,year,award\nA,CN-T01,x,2020,y\n",
+     r"column 'award': column named twice in the header"),
+])
+def test_a_header_that_cannot_be_read_one_way_is_refused(folder: Path, text: str,
+                                                         message: str) -> None:
+    (folder / "awards.csv").write_text(text)
+    with pytest.raises(RowError, match=r"awards.csv:1: " + message):
+        ingest(LocalStore(), [folder], base=DEFAULT_BASE)
+
+
 @pytest.mark.parametrize(("tail", "line", "column", "message"), [
     ('PX,"Name"x,CN,CN-GD\n', 0, "name", "',' expected after '\"'"),
     ('PX,Name,CN,"CN-GD\nPY,Other,CN,CN-BJ\n', 0, "region", "never closed"),

@@ -52,9 +52,17 @@ class Cells:
         self.file, self.header = file, header
         self.width = len(header)
         missing = [c for c in columns if c not in header]
+        if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+            sep = "semicolons" if ";" in header[0] else "tabs"
+            raise RowError(file, 1, missing[0], f"the header is one cell with {sep} in it: "
+                           "separate the columns with commas (the exchange format is "
+                           "comma-separated)")
         if missing:
             raise RowError(file, 1, missing[0],
                            f"missing column; the header must name {', '.join(columns)}")
+        twice = [c for i, c in enumerate(header) if c and c in header[:i]]
+        if twice:  # which of the two cells would count is anyone's guess: neither
+            raise RowError(file, 1, twice[0], "column named twice in the header; keep one")
         self.index = {name: header.index(name) for name in header}
 
     def check_width(self, row: list[str], line: int) -> None:
