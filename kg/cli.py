@@ -238,6 +238,10 @@ def export(app: App, fmt: str, output: Path | None, graph: str | None) -> None:
                              "absolute IRI, or 'default' for the default graph") from None
     _check_output(output)
     store = app.store()
+    if isinstance(target, ox.NamedNode) and not store.ask(
+            f"ASK {{ GRAPH {target} {{ ?s ?p ?o }} }}"):
+        raise InputError(f"--graph: the store has no graph {target}; `hvp stats` lists what it "
+                         "holds, or give 'default' for the default graph")
     _write_stream(output, lambda out: store.dump(out, rdf_format, target))
     if target is None and not rdf_format.supports_datasets:
         left_out = _named_graph_count(store)
@@ -587,6 +591,10 @@ def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str
 
 
 def main() -> None:
+    import signal
+
+    # `hvp export | head`: end quietly when the reader goes, as other Unix tools do
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli(prog_name="hvp")
 
 

@@ -28,11 +28,23 @@ class ValidationReport:
 def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
     graph = rdflib.Graph()
     for path in paths or sorted(DATA_SHAPES.glob("*.ttl")):
+        part = rdflib.Graph()
         try:
-            graph.parse(path, format="turtle")
+            part.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many types for bad syntax
             raise InputError(f"{path}: cannot read shapes: {exc}") from exc
+        graph += part
+        if not _has_shapes(part):
+            raise InputError(f"{path}: no SHACL shapes in it (no sh:NodeShape, "
+                             "sh:PropertyShape or sh:targetClass): nothing would be checked")
     return graph
+
+
+def _has_shapes(graph: rdflib.Graph) -> bool:
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    return any(graph.triples((None, rdflib.RDF.type, sh.NodeShape))) or any(
+        graph.triples((None, rdflib.RDF.type, sh.PropertyShape))) or any(
+        graph.triples((None, sh.targetClass, None)))
 
 
 def data_graph(store: Store, into: rdflib.Graph | None = None,

@@ -85,6 +85,34 @@ def test_export_graph_not_an_iri(disk_store_dir: Path) -> None:
             "--graph: not an IRI", "'not an iri'")
 
 
+def test_export_graph_not_in_the_store(disk_store_dir: Path) -> None:
+    refused(hvp("--store", str(disk_store_dir), "export", "--graph", "https://example.org/no"),
+            "no graph <https://example.org/no>")
+
+
+def test_shapes_file_without_shapes(disk_store_dir: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "none.ttl"
+    empty.write_text("<https://example.org/a> <https://example.org/b> 1 .\n")
+    shapes = ROOT / "shapes" / "data"
+    some = sorted(shapes.glob("*.ttl"))[0]
+    refused(hvp("--store", str(disk_store_dir), "validate", "--shapes", str(some), "--shapes",
+                str(empty)), f"{empty}: no SHACL shapes")
+
+
+def test_a_closed_pipe_ends_export_quietly(tmp_path: Path) -> None:
+    from kg.demo import generate
+
+    generate(tmp_path / "demo", patents=2000)  # an export far larger than a pipe's buffer
+    store = tmp_path / "store"
+    assert hvp("--store", str(store), "ingest", "-q", str(tmp_path / "demo")).exit_code == 0
+    done = subprocess.run(f"'{ROOT}/.venv/bin/hvp' --store '{store}' export | head -1; "
+                          "echo ${PIPESTATUS[0]} >&2", shell=True, capture_output=True,
+                          text=True, timeout=60, executable="/bin/bash")
+    assert done.stdout.count("\n") == 1
+    # ended by SIGPIPE, as `cat` or `grep` would be (128 + 13): not 1, which means findings
+    assert done.stderr == "141\n"
+
+
 def test_endpoint_not_a_url() -> None:
     refused(hvp("--endpoint", "notaurl", "stats"), "'notaurl'", "HVP_ENDPOINT", "http://")
 
