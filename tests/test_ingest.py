@@ -95,7 +95,7 @@ BAD_CELLS = [
     ("patents.csv", 0, "owners", "", "must not be empty"),
     ("owners.csv", 0, "country", "China", "not an ISO 3166-1"),
     ("owners.csv", 0, "region", "CN-XX", "not an ISO 3166-2"),
-    ("owners.csv", 1, "owner_id", "O1", "duplicate id 'O1'"),
+    ("owners.csv", 1, "owner_id", "O1", "duplicate id 'O1' (first on line 2 of owners.csv)"),
     ("pledges.csv", 0, "amount_cny", "-5", "at least 0"),
     ("pledges.csv", 1, "amount_cny", "ten million", "not a number"),
     ("pledges.csv", 0, "patent_id", "CN-NOPE", "'CN-NOPE' is not in patents.csv"),

@@ -25,8 +25,8 @@ class Context:
     base: str
     known: Callable[[str, str], bool]
     """``known(table, id)``: is the thing already in the store (for references)?"""
-    ids: dict[str, set[str]] = field(default_factory=dict)
-    """Ids seen in this run, per table, for duplicates and references."""
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Ids seen in this run, per table, with the line of each, for duplicates and references."""
     source: str = "user-supplied file"
     families: set[str] = field(default_factory=set)
     """Families described in this run (patents and family members both name them)."""
@@ -34,10 +34,12 @@ class Context:
     """The N-Triples IRI of the thing the current row describes (set by its converter)."""
 
     def unique(self, table: str, key: str, file: str, line: int, column: str) -> None:
-        seen = self.ids.setdefault(table, set())
-        if key in seen:
-            raise RowError(file, line, column, f"duplicate id {key!r}")
-        seen.add(key)
+        seen = self.ids.setdefault(table, {})
+        first = seen.get(key)
+        if first is not None:
+            raise RowError(file, line, column,
+                           f"duplicate id {key!r} (first on line {first} of {table}.csv)")
+        seen[key] = line
 
     def require(self, table: str, key: str, file: str, line: int, column: str) -> None:
         if key in self.ids.get(table, ()) or self.known(table, key):
