@@ -223,8 +223,13 @@ def test_service_clauses_are_refused_and_nothing_is_fetched(client):
         listener.listen()
         threading.Thread(target=answer, args=(listener,), daemon=True).start()
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        ex = "PREFIX ex: <https://example.org/> SELECT * WHERE { VALUES ?v { "
         for query in (f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
-                      f"select * {{ ?a ?b ?c .service silent <{url}>{{ ?s ?p ?o }} }}"):
+                      f"select * {{ ?a ?b ?c .service silent <{url}>{{ ?s ?p ?o }} }}",
+                      # escapes that a tokenizer may take for a comment or a string opening
+                      ex + f"ex:a\\# }} SERVICE <{url}> {{ ?s ?p ?o }} }}",
+                      ex + f"ex:a\\' }} SERVICE <{url}> {{ ?s ?p ?o }} }} # '",
+                      ex + f"<https://x/\\u0041#> }} SERVICE <{url}> {{ ?s ?p ?o }} }}"):
             r = get(client, query)
             assert r.status_code == 403 and "SERVICE" in r.get_json()["detail"], r.data
     assert calls == []
@@ -384,4 +389,7 @@ def test_an_undeclared_prefix_is_named_with_its_declaration(client):
     assert r.status_code == 400 and body["line"] == 2, body
     assert "undeclared prefix hvp:, nope:" in body["detail"]
     assert "PREFIX hvp: <https://w3id.org/hvp/def#>" in body["detail"]
+    r = get(client, "PREFIX # a comment\n ex: <https://example.org/> SELECT * { ?s hvp:title ?t . "
+                    "?s ex:p _:b }")
+    assert "undeclared prefix hvp: (" in r.get_json()["detail"]  # not ex:, not _:
     assert "'\\u{" not in body["detail"]  # not the engine's list of expected characters

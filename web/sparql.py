@@ -140,8 +140,10 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     return params
 
 
+#: An IRI reference, with the ``\u`` escapes SPARQL allows in it.
+_IRI = r"""<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"""
 #: An IRI without a scheme (or a ``<`` that only looks like one: then the base is not used).
-_RELATIVE = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\x00-\x20]*>")
+_RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + _IRI[1:])
 #: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
 _HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
@@ -172,7 +174,8 @@ def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
 #: may be keywords (SERVICE, PREFIX).
 _TOKENS = re.compile(r"""
     \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
-  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | [?$]\w+ | (?P<prefix>[\w.-]*):[\w.:%\\-]*
+  | """ + _IRI + r""" | (?P<comment>\#[^\n\r]*) | [?$]\w+ | _:[\w.-]*
+  | (?P<prefix>[\w.-]*):(?:[\w.:%-]|\\[_~.\-!$&'()*+,;=/?\#@%])*
   | (?P<word>[^\W\d]\w*)""", re.VERBOSE)
 
 
@@ -186,6 +189,8 @@ def _undeclared(query: str) -> list[str]:
     """The prefixes a query uses without declaring them, in order."""
     declared, used, after_prefix = set(), [], False
     for m in _TOKENS.finditer(query):
+        if m.group("comment") is not None:
+            continue
         prefix = m.group("prefix")
         if prefix is not None:
             if after_prefix:
