@@ -88,6 +88,19 @@ def test_workers_see_what_a_page_wrote_once_it_is_complete(disk_app):
     assert _sees_new(client) == [True, True]
 
 
+def test_a_page_ending_while_another_writes_does_not_show_half_a_write(disk_app):
+    svc = disk_app.extensions["hvp"]
+    client = disk_app.test_client()
+    with svc.deriving() as writer:  # page A, at work
+        writer.add(_new_quads(1))
+        with svc.deriving() as reader:  # page B, which only reads, starts and ends meanwhile
+            reader.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+        writer.flush()
+        assert _sees_new(client) == [False, False]
+        writer.add(_new_quads(2))
+    assert _sees_new(client) == [True, True]
+
+
 def test_a_page_that_writes_nothing_keeps_the_workers_view_and_the_statistics(disk_app):
     svc = disk_app.extensions["hvp"]
     generation = svc.pool.generation

@@ -36,12 +36,13 @@ def _compute(years: list[int]) -> Any:
 
     svc = service()
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
-    if key not in svc.cache:
+    result = svc.cache.get(key)  # one read: another page may clear the cache at any time
+    if result is None:
         with svc.deriving() as store:
             result = indicators.compute(store, years, profile=str(svc.settings["profile"]),
                                         base=svc.base)
         svc.cache[key] = result
-    return svc.cache[key]
+    return result
 
 
 def _year(result: Any, asked: list[int]) -> int:

@@ -162,9 +162,11 @@ class _ReadOnly:
         return self.engine
 
 
-def _work(sock: socket.socket, path: str, prefixes: dict[str, str]) -> None:
-    """The loop of a worker process."""
+def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: int) -> None:
+    """The loop of a worker process. Its view of the store is taken before it says it is
+    ready (not at its first query, which may come while a page writes)."""
     store = _ReadOnly(path)
+    store.get(generation)
     send(sock, ("ready",))
     while True:
         try:
@@ -211,7 +213,8 @@ class QueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
-        process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes),
+        process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes,
+                                                        self.generation),
                                     daemon=True, name="hvp-query-worker")
         process.start()
         child.close()

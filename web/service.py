@@ -6,6 +6,7 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,8 @@ class Service:
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[Any, Any] = {}
+        self._deriving = threading.Lock()  # guards the two below (see deriving)
+        self._pages, self._unpublished = 0, False
         _check(settings)
         given = settings["store"]
         self._given: LocalStore | None = None
@@ -58,18 +61,26 @@ class Service:
     @contextmanager
     def deriving(self) -> Iterator[LocalStore]:
         """The store, for a page's work that may write derived graphs (a classification, the
-        indicator cube). If it wrote, the writes are flushed, the cached statistics dropped and
-        the query workers reopen their view: they see the new graphs whole, never half-written."""
+        indicator cube). Writes are published when no page is in such work any more: flushed,
+        the cached statistics dropped, and the query workers told to reopen their view, so that
+        they never see a graph half-written by a page still at work. (A worker that replaces
+        one killed at the time limit opens the store when it starts.)"""
         store = self.store()
-        before = store.writes
+        with self._deriving:
+            self._pages += 1
+            before = store.writes
         try:
             yield store
         finally:
-            if store.writes != before:
-                store.flush()
-                self.cache.clear()
-                if self.pool is not None:
-                    self.pool.refresh()
+            with self._deriving:
+                self._pages -= 1
+                self._unpublished |= store.writes != before
+                if self._pages == 0 and self._unpublished:
+                    self._unpublished = False
+                    store.flush()
+                    self.cache.clear()
+                    if self.pool is not None:
+                        self.pool.refresh()
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run a user's query: in a worker with a hard time limit, or in-process in memory."""

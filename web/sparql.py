@@ -271,8 +271,9 @@ CLASSES = "SELECT (COUNT(DISTINCT ?c) AS ?classes) WHERE { ?s a ?c }"
 def statistics() -> dict[str, int]:
     """VoID counts of the default graph (cached until the store changes; bounded by the limit)."""
     svc = service()
-    if "void" not in svc.cache:
-        counts: dict[str, int] = {}
+    counts: dict[str, int] | None = svc.cache.get("void")  # one read (see web.indicators)
+    if counts is None:
+        counts = {}
         try:
             for text in (STATS, CLASSES):
                 reply = svc.run(Request(text, results_type="application/sparql-results+json"))
@@ -281,7 +282,7 @@ def statistics() -> dict[str, int]:
         except KGError:
             return {}
         svc.cache["void"] = counts
-    return dict(svc.cache["void"])
+    return dict(counts)
 
 
 def _json_row(body: bytes) -> dict[str, str]:
