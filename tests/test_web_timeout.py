@@ -92,10 +92,11 @@ def test_a_page_ending_while_another_writes_does_not_show_half_a_write(disk_app)
     svc = disk_app.extensions["hvp"]
     client = disk_app.test_client()
     with svc.deriving() as writer:  # page A, at work
+        page_b = svc.deriving()  # page B, which only reads, starts, and ends while A writes
+        page_b.__enter__().select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
         writer.add(_new_quads(1))
-        with svc.deriving() as reader:  # page B, which only reads, starts and ends meanwhile
-            reader.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
         writer.flush()
+        page_b.__exit__(None, None, None)
         assert _sees_new(client) == [False, False]
         writer.add(_new_quads(2))
     assert _sees_new(client) == [True, True]
