@@ -330,7 +330,6 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
 
     from web.wsgi import SETTINGS_VARIABLE
 
-    store_setting(app.settings)  # an empty one is refused, not taken for the current folder
     _check_port(host, port)
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})",
@@ -512,9 +511,12 @@ def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
         with tmp.open("wb") as out:
             write(out)
         tmp.replace(output)
-    except OSError as exc:
+    except BaseException as exc:  # a failed or interrupted write leaves no part file behind
         tmp.unlink(missing_ok=True)
-        raise InputError(f"--output {output}: cannot write it: {exc.strerror or exc}") from None
+        if isinstance(exc, OSError):
+            raise InputError(f"--output {output}: cannot write it: "
+                             f"{exc.strerror or exc}") from None
+        raise
 
 
 def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:

@@ -46,9 +46,9 @@ class LocalStore:
     """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
-        if path == "":
-            raise InputError("the store is an empty path: name a store directory, or "
-                             f"{MEMORY} for an in-memory store")
+        if path is not None and str(path) in ("", "."):  # Path("") is "."
+            raise InputError(f"the store path {str(path)!r} names no store: name a store "
+                             f"directory, or {MEMORY} for an in-memory store")
         self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
@@ -242,8 +242,7 @@ def check_endpoint(url: str) -> None:
                          "http://localhost:7878/query")
 
 
-def open_store(settings: Mapping[str, object], *, read_only: bool = False,
-               create: bool = False) -> Store:
+def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store:
     """The store that the settings name: a remote endpoint, or the embedded one.
 
     An on-disk store that does not exist yet (a missing or empty directory) is created only
@@ -262,4 +261,4 @@ def open_store(settings: Mapping[str, object], *, read_only: bool = False,
         if not create and not is_store_dir(path):
             raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
                              "/ HVP_STORE)")
-    return LocalStore(target, read_only=read_only)
+    return LocalStore(target)

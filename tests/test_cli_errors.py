@@ -197,6 +197,32 @@ def test_a_file_is_not_a_store(tmp_path: Path) -> None:
 def test_an_empty_store_setting_is_refused(tmp_path: Path) -> None:
     refused(hvp("--store", "", "stats"), ":memory:")
     refused(hvp("stats", env={"HVP_STORE": ""}), ":memory:")
+    refused(hvp("--store", "", "serve", "--port", str(free_port())), ":memory:")
+
+
+def test_the_web_app_refuses_an_empty_store_setting(tmp_path: Path, monkeypatch) -> None:
+    from kg.errors import InputError
+    from web.app import create_app
+
+    monkeypatch.chdir(tmp_path)
+    for store in ("", "."):
+        with pytest.raises(InputError, match=":memory:"):
+            create_app({"store": store})
+    assert list(tmp_path.iterdir()) == []  # no store made in the current folder
+
+
+def test_an_interrupted_export_leaves_no_part_file(disk_store_dir: Path, tmp_path: Path,
+                                                   monkeypatch) -> None:
+    from kg.store import LocalStore
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LocalStore, "dump", interrupted)
+    out = tmp_path / "out"
+    out.mkdir()
+    result = hvp("--store", str(disk_store_dir), "export", "-o", str(out / "x.nq"))
+    assert result.exit_code != 0 and list(out.iterdir()) == []
 
 
 # --- 4. a store another process holds -----------------------------------------------------

@@ -16,7 +16,7 @@ from flask import current_app
 
 from kg import reference
 from kg.errors import InputError
-from kg.store import MEMORY, LocalStore
+from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
 from web.pool import QueryPool, Reply, Request, execute, raise_for
 
@@ -98,6 +98,7 @@ def _check(settings: dict[str, Any]) -> None:
     if settings.get("endpoint"):
         raise InputError("the web app serves the embedded store: unset `endpoint` "
                          "(HVP_ENDPOINT) and name the store directory instead")
+    store_setting(settings)  # an empty one is refused, not taken for the current folder
     if not settings.get("read_only", True):
         raise InputError("read_only = false is not supported: the web app refuses SPARQL "
                          "updates (load data with `hvp ingest`); unset HVP_READ_ONLY")
