@@ -190,9 +190,9 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
             if emptied:
                 folder.mkdir(exist_ok=True)
         raise
-    err.print(f"ingested {report} into {store.path or MEMORY}", highlight=False)
+    err.print(f"ingested {report} into {store.path or MEMORY}")
     if report.dropped:
-        err.print(report.dropped_note(), highlight=False)
+        err.print(report.dropped_note())
 
 
 @cli.command()
@@ -296,7 +296,7 @@ def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, for
     with progress_bar(not quiet) as update:
         summary = generate(out_dir, progress=lambda n, total: update(label, n, total, n),
                            **kwargs)
-    err.print(f"wrote {summary}", highlight=False)
+    err.print(f"wrote {summary}")
     if (out_dir / "sei_concordance.csv").exists():
         say("warning", "yellow", f"{out_dir / 'sei_concordance.csv'} is not the demo's: "
             "`hvp ingest` reads it too")

@@ -66,6 +66,7 @@ from itertools import accumulate
 from pathlib import Path
 
 from kg.errors import InputError
+from kg.store import is_store_dir
 
 __all__ = ["DEFAULT_SCALE", "DemoSummary", "OFFICIAL", "generate", "PROVINCES"]
 
@@ -214,21 +215,13 @@ class DemoSummary:
 
     def __str__(self) -> str:
         """``demo1/: 42,181 patents, 6,840 owners, ... (scale 250); ...``, for people."""
-        counts = ", ".join(_counted(n, *_NOUNS.get(name, (name, name)))
-                           for name, n in self.rows.items())
+        from kg.ingest import table_rows
+
+        counts = table_rows(self.rows)
         last = YEARS[-1]
         return (f"{os.path.join(self.out_dir, '')}: {counts} (scale {_number(self.scale)}); "
                 f"national indicator {last}: {self.indicator[last]:.2f} per 10,000 "
                 f"(official {OFFICIAL[last][3]})")
-
-
-_NOUNS = {"patents": ("patent", "patents"), "owners": ("owner", "owners"),
-          "family_members": ("family member", "family members"), "pledges": ("pledge", "pledges"),
-          "awards": ("award", "awards"), "population": ("population figure", "population figures")}
-
-
-def _counted(n: int, one: str, many: str) -> str:
-    return f"{n:,} {one if n == 1 else many}"
 
 
 def _number(x: float) -> str:
@@ -703,7 +696,7 @@ def check_out_dir(out_dir: Path, *, force: bool = False) -> None:
     one, whatever ``force`` says; without ``force``, refuse one that is not empty."""
     here = Path(os.path.abspath(out_dir))
     for folder in (here, *here.parents):
-        if (folder / "CURRENT").is_file():
+        if is_store_dir(folder):
             inside = "" if folder == here else f" is inside {folder}, which"
             raise InputError(f"{out_dir}{inside} holds an Oxigraph store: write the demo data "
                              "to another folder")

@@ -38,7 +38,8 @@ MAX_ERRORS = 20
 _KIND_CLASS = {"owners": HVP.Owner, "patents": HVP.Patent}
 
 
-_NOUNS = {"owners": ("owner", "owners"), "patents": ("patent", "patents"),
+#: What a row of each table of the exchange format is, in words (one, many).
+TABLE_NOUNS = {"owners": ("owner", "owners"), "patents": ("patent", "patents"),
           "family_members": ("family member", "family members"),
           "pledges": ("pledge", "pledges"), "awards": ("award", "awards"),
           "population": ("population figure", "population figures"),
@@ -60,7 +61,7 @@ class IngestReport:
     def __str__(self) -> str:
         """``6,840 owners, 42,181 patents, ... (537,334 triples)``, or for RDF files alone
         ``539,780 triples from big.nt``."""
-        parts = [_counted(n, *_NOUNS.get(name, (name, name))) for name, n in self.rows.items()]
+        parts = [table_rows(self.rows)] if self.rows else []
         parts += [f"{_counted(n, 'triple', 'triples')} from {name}"
                   for name, n in self.files.items()]
         text = ", ".join(parts) or "nothing"
@@ -86,6 +87,12 @@ class IngestReport:
 
 def _counted(n: int, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
+
+
+def table_rows(rows: dict[str, int]) -> str:
+    """``6,840 owners, 42,181 patents, ...``: rows per table of the exchange format, in words."""
+    return ", ".join(_counted(n, *TABLE_NOUNS.get(name, (name, name)))
+                     for name, n in rows.items())
 
 
 def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
