@@ -118,8 +118,9 @@ def editor() -> Response:
 
 
 def _params(req: WsgiRequest) -> MultiDict[str, str]:
-    """The parameters of the URL, and of a POST's body (``update`` for an update), checked to
-    be UTF-8 (werkzeug keeps a bad escape such as ``%E9`` as text)."""
+    """The parameters of the URL, and of a POST's body (``update`` for an update). The URL, a
+    urlencoded form and a direct body are checked to be UTF-8 (werkzeug keeps a bad escape such
+    as ``%E9`` as text); a multipart form's fields are werkzeug's, bad bytes replaced."""
     _utf8(req.environ.get("QUERY_STRING", ""), "the URL's query string")
     if req.method != "POST":
         return req.args
