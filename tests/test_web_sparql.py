@@ -351,6 +351,21 @@ def test_every_negotiated_answer_varies_on_accept(client):
         assert "Accept" in r.headers.get("Vary", ""), r.request.path
 
 
+def test_service_description_names_the_named_graphs(app, client):
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    names = f"SELECT ?g WHERE {{ ?d <{sd}namedGraph>/<{sd}name> ?g }} ORDER BY ?g"
+
+    def listed() -> list[str]:
+        store = ox.Store()
+        store.load(client.get("/sparql", headers={"Accept": "text/turtle"}).data,
+                   format=ox.RdfFormat.TURTLE, base_iri="http://localhost/")
+        return [r["g"].value for r in store.query(names)]
+
+    assert listed() == []
+    g1, g2 = _dataset(app)
+    assert listed() == [g1, g2]
+
+
 def test_service_description_names_formats_by_their_w3c_iris(client):
     r = client.get("/sparql", headers={"Accept": "text/turtle"})
     assert b"<http://www.w3.org/ns/formats/JSON-LD>" in r.data

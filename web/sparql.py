@@ -300,7 +300,8 @@ def description() -> Response:
     dataset, graph = ox.BlankNode(), ox.BlankNode()
     sd = {n: ox.NamedNode(SD + n) for n in (
         "Service", "endpoint", "supportedLanguage", "SPARQL11Query", "resultFormat",
-        "defaultDataset", "Dataset", "defaultGraph", "Graph", "feature", "UnionDefaultGraph")}
+        "defaultDataset", "Dataset", "defaultGraph", "Graph", "feature", "UnionDefaultGraph",
+        "namedGraph", "NamedGraph", "name")}
     a = ox.NamedNode(RDF_TYPE)
     triples = [ox.Triple(s, a, sd["Service"]), ox.Triple(s, sd["endpoint"], s),
                ox.Triple(s, sd["supportedLanguage"], sd["SPARQL11Query"]),
@@ -314,6 +315,13 @@ def description() -> Response:
     for name, value in statistics().items():
         if name in ("triples", "entities", "classes"):
             triples.append(ox.Triple(graph, ox.NamedNode(VOID + name), ox.Literal(value)))
+    # the named graphs (derived: classifications at a date, the indicator cube), by name
+    for name in sorted(g.value for g in service().store().engine.named_graphs()
+                       if isinstance(g, ox.NamedNode)):
+        named = ox.BlankNode()
+        triples += [ox.Triple(dataset, sd["namedGraph"], named),
+                    ox.Triple(named, a, sd["NamedGraph"]),
+                    ox.Triple(named, sd["name"], ox.NamedNode(name))]
     prefixes = {"sd": SD, "void": VOID}
     body = ox.serialize(triples, format=fmt,
                         prefixes=prefixes if fmt == ox.RdfFormat.TURTLE else None)
