@@ -219,7 +219,8 @@ def validate(app: App, fmt: str, shape_files: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(list(EXPORT_FORMATS)), default="nq",
-              show_default=True)
+              show_default=True, help="RDF syntax: N-Quads, TriG and JSON-LD hold every "
+              "graph; N-Triples, Turtle and RDF/XML one (see --graph).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write [default: standard output].")
 @click.option("--graph", help="Only this named graph (IRI), or 'default'.")
@@ -276,7 +277,8 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
               "patents]. Not with --patents.")
 @click.option("--patents", type=click.IntRange(min=1),
               help="Number of patents (sets the scale). Not with --scale.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed: the same seed and scale give the same files.")
 @click.option("--force", is_flag=True, help="Write into a folder that is not empty, replacing "
               "the demo's CSV files there.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -452,7 +454,7 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
 @click.option("--list", "list_only", is_flag=True, help="List the canned queries.")
 @click.option("--profile", help="Criteria profile [default: the profile setting].")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)
+              show_default=True, help="CSV with a header row, or JSON (columns and rows).")
 @pass_app
 def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
           profile: str | None, fmt: str) -> None:
@@ -542,7 +544,9 @@ def _write(text: str, output: Path | None) -> None:
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
               show_default=True, help="Compiled set-based SPARQL, or pySHACL (slow).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
-              show_default=True)
+              show_default=True, help="CSV (RULES.md §4 columns), JSON (the same rows, with "
+              "the profile, date and graph), or the classification graph with its evidence as "
+              "Turtle.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write [default: standard output].")
 @pass_app
@@ -577,7 +581,7 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
               help="The as-of date D.")
 @click.option("--profile", help=PROFILE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+              show_default=True, help="Readable text, or JSON with every piece of evidence.")
 @pass_app
 def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str) -> None:
     """Why a patent is (or is not) high-value at an as-of date, criterion by criterion."""
