@@ -14,6 +14,7 @@ from kg.errors import InputError
 from kg.parsing import SPARQL_PARSER
 from kg.reference import SHAPES
 from kg.store import Store
+from kg.vocab import SH
 
 DATA_SHAPES = SHAPES / "data"
 
@@ -41,10 +42,9 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
 
 
 def _has_shapes(graph: rdflib.Graph) -> bool:
-    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
-    return any(graph.triples((None, rdflib.RDF.type, sh.NodeShape))) or any(
-        graph.triples((None, rdflib.RDF.type, sh.PropertyShape))) or any(
-        graph.triples((None, sh.targetClass, None)))
+    return any(graph.triples((None, rdflib.RDF.type, SH.NodeShape))) or any(
+        graph.triples((None, rdflib.RDF.type, SH.PropertyShape))) or any(
+        graph.triples((None, SH.targetClass, None)))
 
 
 def data_graph(store: Store, into: rdflib.Graph | None = None,

@@ -128,11 +128,9 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     if req.mimetype in (QUERY_TYPE, UPDATE_TYPE):
         params.add("query" if req.mimetype == QUERY_TYPE else "update",
                    _body_text(req.get_data()))
-    elif req.mimetype == "application/x-www-form-urlencoded":
-        _utf8(req.get_data(cache=True).decode("latin-1"), "the form")
-        for name, value in req.form.items(multi=True):
-            params.add(name, value)
-    elif req.mimetype == "multipart/form-data":
+    elif req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if req.mimetype == "application/x-www-form-urlencoded":
+            _utf8(req.get_data(cache=True).decode("latin-1"), "the form")
         for name, value in req.form.items(multi=True):
             params.add(name, value)
     else:

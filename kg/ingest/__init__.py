@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
@@ -35,6 +35,7 @@ a label is made when its work starts (``done`` 0); ``done`` reaches ``total`` on
 only, when the work is finished."""
 
 MAX_ERRORS = 20
+T = TypeVar("T")
 _KIND_CLASS = {"owners": HVP.Owner, "patents": HVP.Patent}
 
 
@@ -120,6 +121,21 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
     finally:
         os.unlink(tmp)
     return report
+
+
+def _each(progress: Progress | None, label: str, items: list[T], every: int = 1
+          ) -> Iterator[T]:
+    """The items of a step of writing the store, its progress told as they are done (every
+    ``every`` items; nothing for no items)."""
+    total = len(items)
+    if progress and total:
+        progress(label, 0, total, None)
+    for i, item in enumerate(items, start=1):
+        yield item
+        if progress and i % every == 0 and i < total:
+            progress(label, i, total, None)
+    if progress and total:
+        progress(label, total, total, None)
 
 
 @contextmanager
@@ -290,19 +306,12 @@ def _known_in(store: LocalStore, base: str) -> Callable[[str, str], bool]:
 
 def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = None) -> None:
     """Remove what re-ingested things said before, so that new rows replace old ones."""
-    total = len(plan.replace)
-    label = f"replacing {total:,} old rows"
-    if progress and total:
-        progress(label, 0, total, None)
-    for i, (subject, table) in enumerate(plan.replace, start=1):
-        if progress and i % 2000 == 0 and i < total:
-            progress(label, i, total, None)
+    label = f"replacing {len(plan.replace):,} old rows"
+    for subject, table in _each(progress, label, plan.replace, every=2000):
         for predicate in table.owned:
             store.remove(store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()))
         for predicate in table.inbound:
             store.remove(store.quads(None, ox.NamedNode(predicate), subject, ox.DefaultGraph()))
-    if progress and total:
-        progress(label, total, total, None)
     if any(checked.replaced for _, _, checked in plan.rdf_files):
         with _step(progress, "replacing restated values"):
             for _, _, checked in plan.rdf_files:
@@ -326,12 +335,8 @@ def drop_derived(store: LocalStore, base: str, progress: Progress | None = None)
     Returns their IRIs."""
     dropped = derived_graphs(store, base)
     label = f"dropping {len(dropped)} derived graph{'s' if len(dropped) != 1 else ''}"
-    for i, graph in enumerate(dropped):
-        if progress:
-            progress(label, i, len(dropped), None)
+    for graph in _each(progress, label, dropped):
         store.clear_graph(graph)
-    if progress and dropped:
-        progress(label, len(dropped), len(dropped), None)
     return [graph.value for graph in dropped]
 
 
