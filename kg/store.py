@@ -257,8 +257,8 @@ def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store
     target = store_setting(settings)
     if target != MEMORY:
         path = Path(target)
-        check_store_dir(path)
         if not create and not is_store_dir(path):
+            check_store_dir(path)  # a file or a folder of other things, said as such
             raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
                              "/ HVP_STORE)")
     return LocalStore(target)
