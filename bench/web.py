@@ -179,6 +179,8 @@ def main() -> None:
                         help="clients as threads of one process (default) or processes")
     parser.add_argument("--patents", type=int, default=20_000, help="demo size")
     parser.add_argument("--workers", type=int, default=2, help="query worker processes")
+    parser.add_argument("--serve-threads", type=int, default=4,
+                        help="request threads of `hvp serve` (its --threads)")
     args = parser.parse_args()
     seconds = 3.0 if args.quick else args.seconds
     work = Path(tempfile.mkdtemp(prefix="hvp-bench-web-"))
@@ -196,7 +198,8 @@ def main() -> None:
         web_port, engine_port = free_port(), free_port()
         env = {**os.environ, "HVP_WORKERS": str(args.workers)}
         procs.append(subprocess.Popen(
-            [str(BIN / "hvp"), "--store", str(store_dir), "serve", "--port", str(web_port)],
+            [str(BIN / "hvp"), "--store", str(store_dir), "serve", "--port", str(web_port),
+             "--threads", str(args.serve_threads)],
             env=env, stderr=subprocess.DEVNULL))
         procs.append(subprocess.Popen(
             [str(BIN / "oxigraph"), "serve-read-only", "--location", str(engine_dir),
@@ -204,7 +207,8 @@ def main() -> None:
         in_process_port = free_port()  # workers = 0: queries in the app, no hard time limit
         procs.append(subprocess.Popen(
             [str(BIN / "hvp"), "--store", str(in_process_dir), "serve", "--port",
-             str(in_process_port)], env={**env, "HVP_WORKERS": "0"}, stderr=subprocess.DEVNULL))
+             str(in_process_port), "--threads", str(args.serve_threads)],
+            env={**env, "HVP_WORKERS": "0"}, stderr=subprocess.DEVNULL))
         waitress_port = free_port()
         procs.append(subprocess.Popen(
             [str(BIN / "hvp"), "--store", str(waitress_dir), "serve", "--port", str(waitress_port),

@@ -18,6 +18,7 @@ from kg import reference
 from kg.errors import InputError
 from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
+from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
 
 
@@ -83,8 +84,9 @@ class Service:
                         self.pool.refresh()
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
-        """Run a user's query: in a worker with a hard time limit, or in-process in memory."""
-        if self.pool is not None:
+        """Run a user's query: in a worker with a hard time limit; in-process in memory, with
+        no workers, or for a lookup (:mod:`web.lookup`: its work is bounded by the data)."""
+        if self.pool is not None and not is_lookup(req):
             return self.pool.run(req, timeout)
         return raise_for(execute(self.store().engine, req, self.prefixes))
 
