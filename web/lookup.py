@@ -4,8 +4,9 @@ A query goes to a query worker (:mod:`web.pool`) so that it can be killed at the
 *lookup* needs no such guard: it reads the triples of one named resource in the default graph,
 and nothing in its text can make that work larger than the resource's own triples (the demo's
 largest: 18; for ``DESCRIBE``, with the blank nodes they lead to, as Oxigraph describes a
-resource by its concise bounded description). It runs in the app's process, without the hop to a worker (docs/web.md,
-"Benchmark"; docs/decisions.md 26). A lookup is one of these, whole, and nothing else::
+resource by its concise bounded description). It runs in the app's process, without the hop
+to a worker (docs/web.md, "Benchmark"; docs/decisions.md 26). A lookup is one of these,
+whole, and nothing else::
 
     SELECT [DISTINCT|REDUCED] (* | ?v ...) [WHERE] { S P O [.] } [LIMIT n] [OFFSET n]
     ASK [WHERE] { S P O [.] }
