@@ -13,14 +13,14 @@ whole, and nothing else::
     CONSTRUCT WHERE { S P O [.] } [LIMIT n] [OFFSET n]
     DESCRIBE S
 
-after ``PREFIX`` and ``BASE`` declarations, where ``S`` is an IRI or a prefixed name (a
-constant: never a variable, nor a blank node, which is one), ``P`` a variable, an IRI, a
-prefixed name or ``a`` (no property path), ``O`` a variable, an IRI or a prefixed name. No
-comments, ``FILTER``, ``GRAPH``, ``FROM``, function or subquery: anything else is not a lookup
-and goes to a worker, as does a request that names its dataset (``default-graph-uri``,
-``named-graph-uri``). The default graph holds the ingested data only, which nothing writes
-while the app serves (pages write their derived graphs, all named), so a lookup in the app's
-process sees what a worker sees.
+after ``PREFIX`` and ``BASE`` declarations, in at most :data:`LONGEST` characters, where ``S``
+is an IRI or a prefixed name (a constant: never a variable, nor a blank node, which is one),
+``P`` a variable, an IRI, a prefixed name or ``a`` (no property path), ``O`` a variable, an IRI
+or a prefixed name. No comments, ``FILTER``, ``GRAPH``, ``FROM``, function or subquery:
+anything else is not a lookup and goes to a worker, as does a request that names its dataset
+(``default-graph-uri``, ``named-graph-uri``). The default graph holds the ingested data only,
+which nothing writes while the app serves (pages write their derived graphs, all named), so a
+lookup in the app's process sees what a worker sees.
 """
 
 from __future__ import annotations
@@ -34,18 +34,24 @@ _PNAME = r"(?:[A-Za-z][\w-]*)?:[\w:%-]*"  # no dots or escapes: those go to a wo
 _VAR = r"[?$]\w+"
 _CONSTANT = f"(?:{_IRI}|{_PNAME})"
 _PATTERN = (rf"\{{\s*{_CONSTANT}\s+(?:{_VAR}|{_CONSTANT}|a)\s+(?:{_VAR}|{_CONSTANT})"
-            r"\s*\.?\s*\}")
+            r"\s*(?:\.\s*)?\}")
 _SLICE = r"(?:\s*(?:LIMIT|OFFSET)\s+\d+){0,2}"
 LOOKUP = re.compile(rf"""\s*
     (?:(?:PREFIX\s+{_PNAME}\s*{_IRI}|BASE\s*{_IRI})\s*)*
-    (?: SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?(?:\*|(?:{_VAR}\s*)+)\s*(?:WHERE\s*)?{_PATTERN}{_SLICE}
+    (?: SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?(?:\*\s*|(?:{_VAR}\s*)+)(?:WHERE\s*)?{_PATTERN}{_SLICE}
       | ASK\s*(?:WHERE\s*)?{_PATTERN}
       | CONSTRUCT\s*WHERE\s*{_PATTERN}{_SLICE}
       | DESCRIBE\s+{_CONSTANT}
     )\s*""", re.VERBOSE | re.IGNORECASE)
 
 
+#: The longest lookup, in characters. A point lookup is a few hundred; a longer text goes to a
+#: worker, so that neither this recognizer nor the engine's parser (which takes seconds for a
+#: projection of 40,000 variables) can be kept busy by a text without a time limit.
+LONGEST = 4096
+
+
 def is_lookup(req: Request) -> bool:
     """Whether ``req`` is a lookup (above): its work is bounded by one resource's triples."""
-    return req.default_graph is None and req.named_graphs is None \
-        and LOOKUP.fullmatch(req.query) is not None
+    return len(req.query) <= LONGEST and req.default_graph is None \
+        and req.named_graphs is None and LOOKUP.fullmatch(req.query) is not None
