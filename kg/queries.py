@@ -120,15 +120,17 @@ class CannedQuery:
         known = ", ".join(p.name for p in self.params) or "none"
         raise InputError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
 
-    def bind(self, raw: Mapping[str, str], base: str = DEFAULT_BASE) -> dict[str, Term]:
-        """Parse raw values (defaults filled in) into the terms bound to ``?name``."""
+    def bind(self, raw: Mapping[str, str], base: str = DEFAULT_BASE, *,
+             partial: bool = False) -> dict[str, Term]:
+        """Parse raw values (defaults filled in) into the terms bound to ``?name``; ``partial``:
+        leave out a required parameter without a value instead of refusing."""
         for name in raw:
             self.param(name)
         bound: dict[str, Term] = {}
         for p in self.params:
             value = raw.get(p.name, p.default)
             if value is None or value == "":
-                if p.required:
+                if p.required and not partial:
                     raise InputError(f"query {self.name!r}: parameter {p.name!r} is required "
                                      f"({p.label})")
                 continue
@@ -281,13 +283,22 @@ def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str
     return classification_graph(store, target, profile, base)
 
 
+def ensure_graphs(store: LocalStore, query: CannedQuery, params: Mapping[str, str] | None = None,
+                  *, base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> list[str]:
+    """Compute the derived graphs :func:`run` reads with these parameters (the others may be
+    missing: the graphs depend on the dates and years only) and name them."""
+    bound = query.bind(params or {}, base, partial=True)
+    return [_ensure(store, need, query, bound, base, profile).value for need in query.needs]
+
+
 def graph_iris(query: CannedQuery, params: Mapping[str, str] | None = None, *,
                base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> list[str]:
-    """The derived graphs :func:`run` reads beside the default graph, computing none."""
+    """The derived graphs :func:`run` reads beside the default graph, computing none (the
+    parameters other than dates and years may be missing)."""
     from kg.classify.materialize import graph_iri
     from kg.indicators import cube
 
-    bound = query.bind(params or {}, base)
+    bound = query.bind(params or {}, base, partial=True)
     iris = []
     for need in query.needs:
         target = _target(need, query, bound)

@@ -113,3 +113,24 @@ def test_shipped_queries_render(client):
         csv_text = client.get(f"/queries/{q.name}", query_string={**params, "format": "csv"}).text
         store = client.application.extensions["hvp"].store()
         assert csv_text == kg.queries.run(store, q, params).to_csv(), q.name
+
+
+def test_the_editor_has_an_examples_derived_graphs_computed(disk_app):
+    """What the editor asks before it shows an example that reads derived graphs: they are
+    computed (also for a query whose required text parameter has no default) and named."""
+    from web.pool import DEFAULT_GRAPH
+
+    client = disk_app.test_client()
+    store = disk_app.extensions["hvp"].store()
+    before = {g.value for g in store.engine.named_graphs()}
+    answer = client.post("/queries/owners-named/graphs")
+    assert answer.status_code == 200
+    graphs = answer.get_json()["graphs"]
+    assert graphs[0] == DEFAULT_GRAPH and len(graphs) == 2
+    assert graphs[1].endswith("/classification/cnipa-2021/2024-12-31")
+    assert graphs[1] not in before and graphs[1] in {g.value for g in store.engine.named_graphs()}
+    cube = client.post("/queries/per10k-by-region/graphs").get_json()["graphs"]
+    assert cube[0] == DEFAULT_GRAPH and cube[1].endswith("/graph/indicators/cnipa-2021")
+    assert store.ask(f"ASK {{ GRAPH <{cube[1]}> {{ ?s ?p ?o }} }}")
+    assert client.post("/queries/no-such-query/graphs").status_code == 404
+    assert client.get("/queries/owners-named/graphs").status_code == 405

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from kg.errors import InputError, KGError
 from web import negotiate
@@ -94,7 +94,8 @@ def _editor_text(q: Any, graphs: list[str]) -> str:
         lines.append("# Dataset (default-graph-uri, in the endpoint's URL): the store's default "
                      "graph and")
         lines += [f"#   <{g}>" for g in graphs[1:]]
-        lines.append(f"# (derived graphs: /queries/{q.name} computes them if this finds nothing)")
+        lines.append("# (derived graphs: computed when the example is chosen in the editor; on a "
+                     f"store that lost them, POST /queries/{q.name}/graphs)")
     body = "\n".join(line for line in q.text.splitlines() if not line.startswith("#+"))
     defaults = [(p.name, p.parse(p.default, service().base)) for p in q.params
                 if p.default is not None]
@@ -148,6 +149,19 @@ def show(name: str) -> Response:
                            inputs=INPUTS, cap=svc.row_cap, downloads=links, error=error,
                            missing=missing, permalink=_url(name, shown, external=True))
     return Response(html, status=status, mimetype="text/html")
+
+
+@bp.route("/queries/<name>/graphs", methods=["POST"])
+def graphs(name: str) -> Response:
+    """Compute the derived graphs a canned query reads with its defaults (what the editor asks
+    before it runs the query as an example) and name the dataset: ``{"graphs": [...]}``, the
+    store's default graph first, or an empty list for a query that reads no derived graph."""
+    query = _one(name)
+    svc = service()
+    with svc.deriving() as store:
+        iris = _kg().ensure_graphs(store, query, base=svc.base,
+                                   profile=str(svc.settings["profile"]))
+    return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})
 
 
 def _url(name: str, params: dict[str, str], external: bool = False) -> str:

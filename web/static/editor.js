@@ -25,20 +25,47 @@
       !tab.getYasqe().getValue().trim()) {
     tab.getYasqe().setValue(start);
   }
-  tab.setEndpoint(endpoint);
+  // Only this endpoint: a saved tab or a shared link keeps its dataset (an example's, in the
+  // URL's query string); any other endpoint is replaced.
+  const saved = tab.getEndpoint() || "";
+  if (saved !== endpoint && !saved.startsWith(`${endpoint}?`)) {
+    tab.setEndpoint(endpoint);
+  }
   window.hvpYasgui = yasgui;
   const select = document.getElementById("examples");
+  const status = document.getElementById("example-status");
+  const show = (i, dataset) => {
+    // The dataset goes in the endpoint's URL: YASGUI's own defaultGraphs setting sends the
+    // named graphs' values as default-graph-uri (@zazuko/yasgui 4.x).
+    const params = new URLSearchParams(dataset.map((g) => ["default-graph-uri", g]));
+    const current = yasgui.getTab();
+    current.setEndpoint(dataset.length ? `${endpoint}?${params}` : endpoint);
+    current.getYasqe().setValue(examples[i]);
+  };
   if (select) {
     select.addEventListener("change", () => {
       const i = select.selectedIndex - 1;
-      if (i >= 0) {
-        // The dataset goes in the endpoint's URL: YASGUI's own defaultGraphs setting sends the
-        // named graphs' values as default-graph-uri (@zazuko/yasgui 4.x).
-        const dataset = new URLSearchParams(graphs[i].map((g) => ["default-graph-uri", g]));
-        const current = yasgui.getTab();
-        current.setEndpoint(graphs[i].length ? `${endpoint}?${dataset}` : endpoint);
-        current.getYasqe().setValue(examples[i]);
+      if (i < 0) {
+        return;
       }
+      if (!graphs[i].length) {
+        status.textContent = "";
+        show(i, []);
+        return;
+      }
+      // The example reads derived graphs (a classification, the indicators), which the store
+      // may not hold yet: the app computes them first.
+      status.textContent = "Computing the derived graphs this example reads…";
+      select.disabled = true;
+      const url = new URL(`queries/${encodeURIComponent(select.value)}/graphs`, endpoint);
+      fetch(url, { method: "POST", headers: { Accept: "application/json" } })
+        .then((r) => r.ok ? r.json() : r.json().then((p) => { throw new Error(p.detail); }))
+        .then((answer) => { status.textContent = ""; show(i, answer.graphs); })
+        .catch((e) => {
+          status.textContent = `Could not compute the derived graphs: ${e.message}`;
+          show(i, graphs[i]);
+        })
+        .finally(() => { select.disabled = false; });
     });
   }
 })();
