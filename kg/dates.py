@@ -11,6 +11,9 @@ import re
 from datetime import date
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: The as-of date of the web pages when none is given (a patent's explanation, /shacl with a
+#: profile, the canned queries' defaults): the last year-end with official figures.
+DEFAULT_AS_OF = "2024-12-31"
 
 
 def parse(value: str) -> date:

@@ -121,3 +121,69 @@ def test_profile_shapes_at_a_date(client):
                                     "as_of": "2024-12-31"}, headers={"Accept": "text/turtle"})
     assert r.status_code == 200
     assert (None, SH.conforms, None) in _report(r.data, "turtle")
+
+
+def _owned(patent: str, ipc: str) -> str:
+    return f"""<https://w3id.org/hvp/patent/{patent}> a hvp:Patent, hvp:InventionPatent ;
+    dcterms:identifier "{patent}" ; patent:filingDate "2020-01-01"^^xsd:date ;
+    hvp:grantDate "2022-01-01"^^xsd:date ; hvp:ipcCode "{ipc}" ;
+    hvp:firstOwner <https://w3id.org/hvp/owner/O1> ; hvp:owner <https://w3id.org/hvp/owner/O1> .
+"""
+
+
+PATENTS = PREFIXES + _owned("B1", "H01M10/052") + _owned("P1", "F04B1/00") + """
+<https://w3id.org/hvp/owner/O1> a hvp:Owner ; dcterms:identifier "O1" ;
+    <http://xmlns.com/foaf/0.1/name> "Owner one" ; hvp:country "CN" .
+"""
+
+
+def test_a_profile_gives_each_patent_the_verdict_the_engine_gives(client):
+    """The criteria read the reference data (here the SEI concordance: H01M* is 5.2), which
+    /shacl joins to the data, so a patent's verdict is the one its page would give."""
+    from datetime import date
+
+    import pyoxigraph as ox
+
+    from kg import reference
+    from kg.explain import explain
+    from kg.store import LocalStore
+
+    r = client.post("/shacl", data={"data": PATENTS, "profile": "cnipa-2021",
+                                    "as_of": "2024-12-31", "format": "html"})
+    assert r.status_code == 200
+    rows = re.findall(r"<tr><td>https://w3id.org/hvp/patent/(\w+)</td><td>(\w+)</td><td>(\w+)"
+                      r"</td>\s*<td>([^<]*)</td>\s*<td><span class=\"\w+\">(\w+)</span>",
+                      r.get_data(as_text=True))
+    assert rows == [("B1", "yes", "yes", "sei", "yes"), ("P1", "yes", "yes", "none", "no")]
+    store = LocalStore()
+    reference.ensure(store)
+    store.load(PATENTS.encode(), ox.RdfFormat.TURTLE)
+    for patent, *_, high_value in rows:
+        assert explain(store, patent, date(2024, 12, 31)).high_value == (high_value == "yes")
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"data": {"data": "  \n"}},
+    {"data": "", "content_type": "text/turtle"},
+])
+def test_no_data_is_a_bad_request(client, kwargs):
+    r = client.post("/shacl", **kwargs)
+    assert r.status_code == 400 and "no data to validate" in r.get_json()["detail"]
+
+
+def test_data_pasted_and_uploaded_is_a_bad_request(client):
+    import io
+
+    r = client.post("/shacl", data={"data": GOOD, "file": (io.BytesIO(BAD.encode()), "bad.ttl"),
+                                    "format": "ttl"}, headers={"Accept": "text/html"})
+    assert r.status_code == 400 and r.mimetype == "text/html"  # the form again, to correct
+    assert "paste it or choose a file, not both" in r.get_data(as_text=True)
+
+
+def test_the_form_offers_the_report_formats_and_the_pages_as_of_date(client):
+    page = client.get("/shacl").get_data(as_text=True)
+    assert 'name="as_of" value="2024-12-31"' in page
+    assert re.findall(r'<option value="(\w+)"', page)[-3:] == ["html", "ttl", "jsonld"]
+    r = client.post("/shacl", data={"data": GOOD, "format": "jsonld"},
+                    headers={"Accept": "text/html"})
+    assert r.mimetype == "application/ld+json"

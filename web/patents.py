@@ -43,7 +43,6 @@ INCOMING_COUNT = """SELECT ?s (COUNT(*) AS ?n) (COUNT(DISTINCT ?x) AS ?things)
 INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{
   {{ SELECT DISTINCT ?s ?x WHERE {{ {{ {INCOMING} }} }} }}
   ?x ?lp ?label . VALUES ?lp {{ {_VALUES} }} }}"""
-DEFAULT_AS_OF = "2024-12-31"
 
 
 @bp.route(f"/<{KIND_PATTERN}:kind>/<path:rest>")
@@ -167,7 +166,7 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
 
 
 def _as_of() -> str:
-    raw = request.args.get("as_of") or DEFAULT_AS_OF
+    raw = request.args.get("as_of") or dates.DEFAULT_AS_OF
     try:
         return dates.parse(raw).isoformat()
     except ValueError as exc:

@@ -2,15 +2,19 @@
 
 POST the data as the body (its ``Content-Type`` names the syntax) or as a form (``data`` and
 ``syntax``); optionally shapes (``shapes`` and ``shapes_syntax``) or a shipped criteria profile at
-a date (``profile``, ``as_of``). Default shapes: the data-quality shapes of ``shapes/data/``.
-The report is Turtle, JSON-LD, or an HTML page, by ``Accept`` (or ``format``). Bad RDF is a 400
-problem with its line and column. Non-conformance is a result (200), never an error.
+a date (``profile``, ``as_of``, by default 2024-12-31). Default shapes: the data-quality shapes
+of ``shapes/data/``. Validated against a profile, the data is joined with the reference data
+(the SEI concordance, regions, award kinds, the ontology), which the criteria read, and the
+HTML page gives each patent's verdict (valid, domestic, the criteria met, high-value), as the
+patent pages do. The report is Turtle, JSON-LD, or an HTML page, by ``Accept`` (or ``format``).
+Bad RDF is a 400 problem with its line and column; no data, or data given twice (pasted and a
+file), is a 400 too. Non-conformance is a result (200), never an error.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import rdflib
@@ -18,10 +22,15 @@ from flask import Blueprint, Response, render_template, request
 
 from kg import dates
 from kg.errors import InputError
-from kg.validate import load_shapes, validate
+from kg.validate import data_graph, load_shapes, validate
 from kg.vocab import SH
+from web import negotiate
 from web.errors import Problem, position
 from web.links import short_iri
+from web.service import service
+
+if TYPE_CHECKING:
+    from kg.profiles import Profile
 
 bp = Blueprint("shacl", __name__)
 
@@ -37,7 +46,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 @bp.route("/shacl", methods=["GET"])
 def form() -> str:
     return render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
-                           report=None, data="", today=date.today().isoformat())
+                           report=None, data="", today=dates.DEFAULT_AS_OF)
 
 
 @bp.route("/shacl", methods=["POST"])
@@ -45,19 +54,24 @@ def check() -> Response:
     mime = _report_type()
     try:
         data = _graph(*_data(), "data")
-        shapes = _shapes()
+        shapes, profile = _shapes()
     except (Problem, InputError) as exc:
-        if mime != "text/html":
+        # a browser's form gets the form again, whichever report format it asked for
+        browser = request.mimetype in FORM_TYPES and negotiate.prefers_html(
+            request.headers.get("Accept", ""))
+        if mime != "text/html" and not browser:
             raise
         # the form again, filled in, with what to correct
         status = exc.status if isinstance(exc, Problem) else 400
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
                                report=None, error=_message(exc), **_filled())
         return Response(html, status=status, mimetype="text/html")
-    report = validate(data, shapes)
+    report = validate(data if profile is None else data + _reference(service().base), shapes)
     if mime == "text/html":
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
                                report=report, results=results(report.graph, shapes),
+                               verdicts=[] if profile is None
+                               else verdicts(data, report.graph, profile),
                                **_filled())
         return Response(html, mimetype="text/html")
     body = report.graph.serialize(format=REPORTS[mime])
@@ -79,19 +93,28 @@ def _filled() -> dict[str, str]:
             "syntax": form.get("syntax", "turtle"),
             "shapes_syntax": form.get("shapes_syntax", "turtle"),
             "profile": form.get("profile", ""),
-            "today": form.get("as_of") or date.today().isoformat()}
+            "today": form.get("as_of") or dates.DEFAULT_AS_OF,
+            "format": form.get("format", "html")}
 
 
 def _data() -> tuple[bytes, ox.RdfFormat]:
     if request.mimetype in FORM_TYPES:
-        upload = request.files.get("file")
-        text = upload.read() if upload else request.form.get("data", "").encode("utf-8")
+        upload = request.files.get("file")  # none chosen: no file name, false
+        pasted = request.form.get("data", "")
+        if upload and pasted.strip():
+            raise InputError("give the data once: paste it or choose a file, not both")
+        text = upload.read() if upload else pasted.encode("utf-8")
+        if not text.strip():
+            raise InputError("no data to validate: paste RDF or choose a file")
         return text, _syntax(request.form.get("syntax", "turtle"))
     fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
     if fmt is None:
         raise Problem(415, "Unsupported Media Type", f"cannot read {request.mimetype!r} as RDF; "
                       "POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
-    return request.get_data(), fmt
+    body = request.get_data()
+    if not body.strip():
+        raise InputError("no data to validate: POST RDF as the request body")
+    return body, fmt
 
 
 def _syntax(name: str) -> ox.RdfFormat:
@@ -119,16 +142,48 @@ def _where(exc: SyntaxError) -> dict[str, int]:
     return position(str(exc))
 
 
-def _shapes() -> rdflib.Graph:
+def _shapes() -> tuple[rdflib.Graph, Profile | None]:
+    """The shapes asked for, and the profile they come from (or ``None``)."""
     form = request.form if request.mimetype in FORM_TYPES else request.args
-    profile = form.get("profile", "")
-    if profile:
-        return _profile(profile, form.get("as_of") or date.today().isoformat())
+    name = form.get("profile", "")
+    if name:
+        profile = _profile(name)
+        return _instantiate(profile, form.get("as_of") or dates.DEFAULT_AS_OF), profile
     text = form.get("shapes", "")
     if text.strip():
         return _graph(text.encode("utf-8"), _syntax(form.get("shapes_syntax", "turtle")),
-                      "shapes")
-    return load_shapes()
+                      "shapes"), None
+    return load_shapes(), None
+
+
+@lru_cache(maxsize=4)
+def _reference(base: str) -> rdflib.Graph:
+    """The reference data every store holds (built in), which a profile's criteria read."""
+    from kg import reference
+    from kg.store import LocalStore
+
+    store = LocalStore()
+    reference.ensure(store, base)
+    return data_graph(store)
+
+
+def verdicts(data: rdflib.Graph, report: rdflib.Graph, profile: Profile) -> list[dict[str, Any]]:
+    """Per invention patent of the data: which of the profile's shapes it conforms to (no
+    result with it as focus node and the shape as source)."""
+    from kg.vocab import HVP
+
+    failed: dict[Any, set[Any]] = {}
+    for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        failed.setdefault(report.value(r, SH.focusNode), set()).add(
+            report.value(r, SH.sourceShape))
+    rows = []
+    for patent in sorted(set(data.subjects(rdflib.RDF.type, HVP.InventionPatent)), key=str):
+        fails = failed.get(patent, set())
+        rows.append({"patent": patent, "valid": profile.valid not in fails,
+                     "domestic": profile.domestic not in fails,
+                     "criteria": [c.key for c in profile.criteria if c.shape not in fails],
+                     "high_value": profile.high_value not in fails})
+    return rows
 
 
 def _profiles() -> list[str]:
@@ -137,16 +192,20 @@ def _profiles() -> list[str]:
     return shipped()
 
 
-def _profile(name: str, as_of: str) -> rdflib.Graph:
+def _profile(name: str) -> Profile:
     if name not in _profiles():
         raise InputError(f"unknown profile {name!r}; shipped: {', '.join(_profiles())}")
     from kg.profiles import load
 
+    return load(name)
+
+
+def _instantiate(profile: Profile, as_of: str) -> rdflib.Graph:
     try:
         day = dates.parse(as_of)
     except ValueError as exc:
         raise InputError(f"parameter 'as_of': {exc}") from None
-    return load(name).instantiate(day)
+    return profile.instantiate(day)
 
 
 def _report_type() -> str:
