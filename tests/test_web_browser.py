@@ -103,7 +103,8 @@ def test_editor_example_on_a_derived_graph_finds_what_its_canned_query_finds(
 
 
 @pytest.mark.parametrize("path", ["/editor", "/queries/granted-in?year=2018", "/region/CN-GD",
-                                  "/patent/CN-T01", "/indicators?year=2024", "/shacl"])
+                                  "/patent/CN-T01", "/indicators?year=2024", "/shacl",
+                                  "/population/CN-GD/2024"])  # a heading that is an address
 def test_pages_fit_a_phone(server, page, path):
     """At 390 px the page itself does not scroll sideways (wide tables scroll in their box)."""
     page.set_viewport_size({"width": 390, "height": 844})

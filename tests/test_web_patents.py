@@ -171,3 +171,12 @@ def test_patent_page_explains_high_value(client):
             assert reason in r.text
     older = client.get("/patent/CN-T01?as_of=2016-12-31", headers=HTML).text
     assert "high-value <span class=\"no\">no" in older.split('id="verdict"')[1]
+
+
+@pytest.mark.parametrize(("path", "title"), [
+    ("/", "hvp-kg"), ("/shacl", "SHACL validation · hvp-kg"),
+    ("/patent/CN-T01", "Neural network accelerator · hvp-kg")])
+def test_page_titles(client, path, title):
+    page = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f"<title>{title}</title>" in page
+    assert '<link rel="icon" href="data:,">' in page  # no request for /favicon.ico (a 404)
