@@ -47,8 +47,15 @@ NEEDS = ("classification", "indicators")
 _REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 
+def _integer(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError("not a whole number") from None
+
+
 def _year(raw: str, base: str) -> Term:
-    value = int(raw)
+    value = _integer(raw)
     if not 1900 <= value <= 2200:
         raise ValueError("a year between 1900 and 2200")
     return ox.Literal(value)
@@ -74,7 +81,7 @@ def _region(raw: str, base: str) -> Term:
 #: Parameter types: name -> (parser, what a good value looks like).
 TYPES: dict[str, tuple[Callable[[str, str], Term], str]] = {
     "year": (_year, "a year, e.g. 2024 (xsd:integer)"),
-    "int": (lambda raw, base: ox.Literal(int(raw)), "an integer"),
+    "int": (lambda raw, base: ox.Literal(_integer(raw)), "an integer"),
     "date": (_date, "a date YYYY-MM-DD"),
     "iri": (_iri, "an absolute IRI"),
     "region": (_region, "a region code such as CN-GD (CN = the nation)"),
@@ -128,7 +135,7 @@ class CannedQuery:
             self.param(name)
         bound: dict[str, Term] = {}
         for p in self.params:
-            value = raw.get(p.name, p.default)
+            value = raw.get(p.name) or p.default  # a field left empty takes the default
             if value is None or value == "":
                 if p.required and not partial:
                     raise InputError(f"query {self.name!r}: parameter {p.name!r} is required "

@@ -134,3 +134,25 @@ def test_the_editor_has_an_examples_derived_graphs_computed(disk_app):
     assert store.ask(f"ASK {{ GRAPH <{cube[1]}> {{ ?s ?p ?o }} }}")
     assert client.post("/queries/no-such-query/graphs").status_code == 404
     assert client.get("/queries/owners-named/graphs").status_code == 405
+
+
+def test_a_field_left_empty_takes_its_default(disk_app):
+    client = disk_app.test_client()
+    emptied = client.get("/queries/region-series?region=&from=2023&to=2024&format=json")
+    default = client.get("/queries/region-series?from=2023&to=2024&format=json")
+    assert emptied.status_code == default.status_code == 200
+    rows = emptied.get_json()["rows"]
+    assert rows == default.get_json()["rows"] and {r["region"] for r in rows} == {
+        "https://w3id.org/hvp/region/CN"}
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("/indicators.csv?years=abc", "parameter 'years' must be YEAR or FIRST-LAST"),
+    ("/indicators.csv?by=foo", "parameter 'by' must be one of all, nation, province"),
+    ("/queries/per10k-by-region?year=abc&format=json", "'abc' is not a year, e.g. 2024 "
+     "(xsd:integer) (not a whole number)"),
+])
+def test_web_errors_name_the_parameter_in_web_words(client, url, message):
+    problem = client.get(url).get_json()
+    assert message in problem["detail"]
+    assert "--" not in problem["detail"] and "int()" not in problem["detail"]

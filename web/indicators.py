@@ -28,7 +28,7 @@ def _years() -> list[int]:
     """The years asked for (``years=A-B``; default :data:`YEARS`)."""
     from kg import indicators
 
-    return indicators.parse_years(request.args.get("years", YEARS))
+    return indicators.parse_years(request.args.get("years", YEARS), "parameter 'years'")
 
 
 def _compute(years: list[int]) -> Any:
@@ -99,7 +99,7 @@ def download(fmt: str) -> Response:
 
     result = _compute(_years())
     by = request.args.get("by", "all")
-    result = result.select(by)
+    result = result.select(by, "parameter 'by'")
     if fmt == "ttl":
         body: str | bytes = indicators.cube.to_turtle(result, service().base)
     else:

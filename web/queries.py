@@ -128,7 +128,7 @@ def show(name: str) -> Response:
     values = {k: v for k, v in request.args.items() if k != "format"}
     svc = service()
     fmt = _download_format()
-    shown = {p.name: values.get(p.name, p.default or "") for p in query.params}
+    shown = {p.name: values.get(p.name) or p.default or "" for p in query.params}
     missing = [p.label for p in query.params if p.required and p.default is None
                and not values.get(p.name)]
     page = fmt is None and negotiate.prefers_html(request.headers.get("Accept", ""))

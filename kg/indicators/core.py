@@ -55,10 +55,11 @@ class IndicatorSet:
     rows: list[Indicator] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def select(self, by: str) -> IndicatorSet:
-        """Only the rows of a scope (see :data:`SCOPES`)."""
+    def select(self, by: str, name: str = "--by") -> IndicatorSet:
+        """Only the rows of a scope (see :data:`SCOPES`); ``name``: the option or parameter
+        that gave it, for the error."""
         if by not in SCOPES:
-            raise InputError(f"--by must be one of {', '.join(SCOPES)}, got {by!r}")
+            raise InputError(f"{name} must be one of {', '.join(SCOPES)}, got {by!r}")
         keep = [r for r in self.rows if by == "all" or (r.region == NATION) == (by == "nation")]
         return IndicatorSet(self.profile, keep, list(self.warnings))
 
@@ -80,16 +81,17 @@ def profile_name(profile: str) -> str:
     return resolve(profile).stem
 
 
-def parse_years(text: str) -> list[int]:
-    """``"2024"`` -> [2024]; ``"2020-2024"`` -> [2020, ..., 2024]; a bad range is an InputError."""
+def parse_years(text: str, name: str = "--years") -> list[int]:
+    """``"2024"`` -> [2024]; ``"2020-2024"`` -> [2020, ..., 2024]; a bad range is an InputError
+    (``name``: the option or parameter that gave it)."""
     first, sep, last = text.strip().partition("-")
     try:
         start, end = int(first), int(last) if sep else int(first)
     except ValueError:
-        raise InputError(f"--years must be YEAR or FIRST-LAST (e.g. 2020-2024), "
+        raise InputError(f"{name} must be YEAR or FIRST-LAST (e.g. 2020-2024), "
                          f"got {text!r}") from None
     if not 1900 <= start <= end <= 2200:
-        raise InputError(f"--years {text!r}: need 1900 <= FIRST <= LAST <= 2200")
+        raise InputError(f"{name} {text!r}: need 1900 <= FIRST <= LAST <= 2200")
     return list(range(start, end + 1))
 
 
