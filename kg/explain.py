@@ -156,7 +156,8 @@ def _check(store: Store, prof: Profile, as_of: date, patent: str, key: str, shap
     if key == "sei":
         reasons += _exclusions(store, prof, as_of, patent)
     elif key == "maintained" and facts:
-        reasons.append(_years_held(facts[0]["filing"], as_of))
+        reasons.append(_years_held(facts[0]["filing"], as_of)
+                       + f" (more than {prof.parameters['maintenanceYears']} needed)")
     return CriterionCheck(key, label, False, reasons, facts)
 
 

@@ -46,13 +46,14 @@ def test_met_criteria_carry_their_evidence(small: LocalStore) -> None:
     assert by_key["sei"].reasons == ["IPC G06N3/063 matches G06N3/* (SEI 1.5)"]
     assert by_key["overseas"].reasons == ["family member US10000001B2 at US granted 2020-03-03"]
     assert not by_key["maintained"].met
-    assert "filed 2015-03-01: 9 full years at 2024-12-31" in by_key["maintained"].reasons
+    assert "filed 2015-03-01: 9 full years at 2024-12-31 (more than 10 needed)" \
+        in by_key["maintained"].reasons
     assert {f["office"] for f in by_key["overseas"].facts} == {"CN", "US", "WO"}
 
 
 def test_pledge_and_award_evidence(small: LocalStore) -> None:
     assert checks(explain(small, "CN-T09", D))["pledge"].reasons == [
-        "pledge PL1 of 10000000 CNY registered 2021-05-01 (threshold 10000000.0)"]
+        "pledge PL1 of 10,000,000 CNY registered 2021-05-01 (threshold 10,000,000 CNY)"]
     assert checks(explain(small, "CN-T10", D))["award"].reasons == [
         "award china-patent-silver in 2021"]
 

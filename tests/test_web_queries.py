@@ -156,3 +156,29 @@ def test_web_errors_name_the_parameter_in_web_words(client, url, message):
     problem = client.get(url).get_json()
     assert message in problem["detail"]
     assert "--" not in problem["detail"] and "int()" not in problem["detail"]
+
+
+def test_fractions_in_a_table_are_rounded_as_on_the_dashboard(disk_app):
+    """151.51515151515153 shows as 151.52 (its every digit in the title and the downloads)."""
+    client = disk_app.test_client()
+    page = client.get("/queries/region-series?from=2024&to=2024",
+                      headers={"Accept": "text/html"}).get_data(as_text=True)
+    full = client.get("/queries/region-series?from=2024&to=2024&format=csv").get_data(as_text=True)
+    value = next(csv.DictReader(io.StringIO(full)))["per_10k"]
+    assert len(value.split(".")[1]) > 2  # the raw value has more digits than shown
+    assert value == "0.000021302581872923"  # the small test data's nation: tiny
+    assert f'<span title="{value}">0.00002130</span>' in page
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("151.51515151515153", "151.52"), ("14.017088919043855", "14.02"), ("0", "0.00"),
+    ("0.012345", "0.01235"), ("-2.5", "-2.50")])
+def test_readable_fractions(text, shown):
+    import pyoxigraph as ox
+
+    from web.queries import readable
+
+    double = ox.NamedNode("http://www.w3.org/2001/XMLSchema#double")
+    assert readable(ox.Literal(text, datatype=double)) == shown
+    assert readable(ox.Literal("2024", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#integer"))) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,26 @@ def numeric_term(term: Any) -> bool:
     """A literal of a numeric datatype (right-aligned in result tables)."""
     datatype = getattr(term, "datatype", None)
     return datatype is not None and datatype.value in _NUMBERS
+
+
+_FRACTIONS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "double", "float")}
+
+
+@bp.app_template_filter("readable")
+def readable(term: Any) -> str | None:
+    """A fraction shown as the dashboard shows it (2 decimals; 4 significant digits below 1,
+    never in exponent notation),
+    or ``None`` for any other term (shown as it is; downloads always have every digit)."""
+    datatype = getattr(term, "datatype", None)
+    if datatype is None or datatype.value not in _FRACTIONS:
+        return None
+    try:
+        value = float(term.value)
+    except ValueError:
+        return None
+    if abs(value) >= 1 or value == 0 or not math.isfinite(value):
+        return f"{value:.2f}"
+    return f"{value:.{3 - math.floor(math.log10(abs(value)))}f}"  # 4 significant digits
 
 
 @bp.route("/queries")

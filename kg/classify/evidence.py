@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -86,13 +87,19 @@ def _maintained(row: dict[str, str], profile: Profile, as_of: date) -> str:
 
 
 def _pledge(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    threshold = profile.parameters["pledgeThreshold"]
+    threshold = _cny(str(profile.parameters["pledgeThreshold"]))
     if str(profile.parameters["sumPledges"]) == "true":
-        return (f"pledges registered by {as_of.isoformat()} total {row['total']} CNY "
+        return (f"pledges registered by {as_of.isoformat()} total {_cny(row['total'])} "
                 f"(threshold {threshold})")
     number = row["pledge"].rsplit("/", 1)[-1]
-    return (f"pledge {number} of {row['amount']} CNY registered {row['registered']} "
+    return (f"pledge {number} of {_cny(row['amount'])} registered {row['registered']} "
             f"(threshold {threshold})")
+
+
+def _cny(amount: str) -> str:
+    """An amount as people read it: ``10,000,000 CNY``; cents only when there are some."""
+    value = Decimal(amount)
+    return f"{value:,.0f} CNY" if value == value.to_integral_value() else f"{value:,.2f} CNY"
 
 
 def _award(row: dict[str, str], profile: Profile, as_of: date) -> str:
