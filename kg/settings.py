@@ -49,6 +49,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, int, "Query worker processes of the web app."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
+    Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
+            "web app keeps (computed for a page; the oldest are dropped first)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -15,6 +15,7 @@ from typing import Any
 from flask import current_app
 
 from kg import reference
+from kg.classify.materialize import prune
 from kg.errors import InputError
 from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
@@ -62,7 +63,8 @@ class Service:
     @contextmanager
     def deriving(self) -> Iterator[LocalStore]:
         """The store, for a page's work that may write derived graphs (a classification, the
-        indicator cube). Writes are published when no page is in such work any more: flushed,
+        indicator cube). Writes are published when no page is in such work any more: the
+        classifications at dates other than 31 December beyond ``kept_dates`` dropped, flushed,
         the cached statistics dropped, and the query workers told to reopen their view, so that
         they never see a graph half-written by a page still at work. (A worker that replaces
         one killed at the time limit opens the store when it starts.)"""
@@ -78,6 +80,7 @@ class Service:
                 self._unpublished |= store.writes != before
                 if self._pages == 0 and self._unpublished:
                     self._unpublished = False
+                    prune(store, self.base, int(self.settings["kept_dates"]))
                     store.flush()
                     self.cache.clear()
                     if self.pool is not None:

@@ -72,7 +72,7 @@ class Writer:
 
     def graph_node(self) -> str:
         """The graph node's triples; ``dcterms:created`` last (it marks the graph complete)."""
-        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        now = datetime.now(UTC).isoformat()  # to the microsecond: prune keeps the newest
         return (f"<{graph_iri(self.base, self.profile, self.as_of)}> "
                 f"hvp:profile <{self.profile_iri}> ;\n"
                 f'  hvp:asOf "{self.as_of.isoformat()}"^^xsd:date ;\n'
@@ -112,6 +112,20 @@ class Writer:
             elif value.startswith(self.base) and name in ("member", "pledge", "award", "row"):
                 text += f" ;\n  dcterms:references <{value}>"
         return text + " .\n"
+
+
+def prune(store, base: str, keep: int) -> list[str]:
+    """Drop the classification graphs at dates other than 31 December beyond the ``keep`` most
+    recently created (a web page computes one for any date a visitor asks); the year-end ones,
+    which the indicators and the default pages read, stay. The names of those dropped."""
+    prefix = mint(base, "graph", "classification") + "/"
+    rows = store.query(f"""SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{DCTERMS.created}> ?t }}
+        FILTER(STRSTARTS(STR(?g), "{prefix}") && !STRENDS(STR(?g), "-12-31")) }}
+        ORDER BY DESC(?t) ?g""")
+    dropped = [row["g"].value for row in rows][max(keep, 0):]
+    for graph in dropped:
+        store.update(f"DROP SILENT GRAPH <{graph}>")
+    return dropped
 
 
 def is_complete(store, graph: str) -> bool:
