@@ -282,9 +282,9 @@ def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str
             base: str, profile: str) -> ox.NamedNode:
     target = _target(need, query, bound)
     if isinstance(target, range):
-        from kg.indicators import cube
+        from kg.indicators import cube, with_population
 
-        return cube.ensure(store, target, profile, base)
+        return cube.ensure(store, with_population(store, target), profile, base)
     from kg.indicators.core import classification_graph
 
     return classification_graph(store, target, profile, base)

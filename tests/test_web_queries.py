@@ -182,3 +182,17 @@ def test_readable_fractions(text, shown):
     assert readable(ox.Literal(text, datatype=double)) == shown
     assert readable(ox.Literal("2024", datatype=ox.NamedNode(
         "http://www.w3.org/2001/XMLSchema#integer"))) is None
+
+
+def test_a_long_year_range_computes_only_the_years_with_figures(disk_app):
+    """region-series?from=2000&to=2030 classifies (and stores) the years with a population
+    row, not 31 years."""
+    store = disk_app.extensions["hvp"].store()
+    response = disk_app.test_client().get("/queries/region-series?from=2000&to=2030&format=json")
+    assert response.status_code == 200 and response.get_json()["rows"]
+    years = {g.value.rsplit("/", 1)[1][:4] for g in store.engine.named_graphs()
+             if "/graph/classification/" in g.value}
+    figures = {r["year"].value for r in store.select(
+        "SELECT DISTINCT ?year WHERE { ?o a <https://w3id.org/hvp/def#PopulationObservation> ; "
+        "<https://w3id.org/hvp/def#year> ?year }")}
+    assert years and years <= figures

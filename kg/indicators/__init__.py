@@ -21,8 +21,9 @@ from kg.indicators.core import (
     compute,
     parse_years,
     profile_name,
+    with_population,
 )
 from kg.indicators.output import FORMATS, to_csv, to_json, write
 
 __all__ = ["FORMATS", "NATION", "SCOPES", "Indicator", "IndicatorSet", "compute", "cube",
-           "parse_years", "profile_name", "to_csv", "to_json", "write"]
+           "parse_years", "profile_name", "to_csv", "to_json", "with_population", "write"]

@@ -173,6 +173,16 @@ def _counts(store: Store, graph: ox.NamedNode) -> dict[str, int]:
     return counts
 
 
+def with_population(store: Store, years: Iterable[int]) -> list[int]:
+    """The ``years`` that have a population row (of any region): the only ones with an
+    indicator. The web pages compute these alone; a visitor's ``2000-2030`` would otherwise
+    classify, and store, 31 years for the five that have figures."""
+    rows = store.select("PREFIX hvp: <https://w3id.org/hvp/def#> SELECT DISTINCT ?year "
+                        "WHERE { ?obs a hvp:PopulationObservation ; hvp:year ?year }")
+    known = {int(row["year"].value) for row in rows}
+    return [y for y in years if y in known]
+
+
 def _population(store: Store, year: int) -> dict[str, tuple[str, int, str]]:
     """Region code -> (observation IRI, persons, source) for one year."""
     rows = store.select(query_text("population"), {"year": ox.Literal(year)})
