@@ -153,3 +153,23 @@ def test_dashboard_draws_charts(server, page):
         let n = 0; for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
         return n; }""")
     assert painted > 500
+
+
+def test_dashboard_names_provinces_and_sorts_as_asked(server, page):
+    page.goto(server.url + "/indicators?years=2024")
+    page.wait_for_selector("#provinces tbody tr")
+    names = page.locator("#provinces tbody tr td:first-child a").all_inner_texts()
+    assert "Guangdong" in names  # the region's name, its code beside it
+    region, per10k = page.locator("#provinces th").nth(0), page.locator("#provinces th").nth(3)
+    assert per10k.get_attribute("aria-sort") == "descending"  # as the server sorted it
+    region.click()  # names A to Z first
+    assert region.get_attribute("aria-sort") == "ascending" and per10k.get_attribute(
+        "aria-sort") is None
+    shown = page.locator("#provinces tbody tr td:first-child a").all_inner_texts()
+    assert shown == sorted(names)
+    region.press("Enter")  # the keyboard too; again: Z to A
+    assert region.get_attribute("aria-sort") == "descending"
+    assert page.locator("#provinces tbody tr td:first-child a").all_inner_texts() == sorted(
+        names, reverse=True)
+    options = page.locator("#province-select option").all_inner_texts()
+    assert "Guangdong (CN-GD)" in options

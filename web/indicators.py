@@ -67,7 +67,8 @@ def dashboard() -> Response:
     asked = _years()
     result = _compute(asked)
     year = _year(result, asked)
-    rows = [_row(r) for r in result.rows]
+    names = _names()
+    rows = [{**_row(r), "name": names.get(r.region, r.region)} for r in result.rows]
     provinces = sorted((r for r in rows if r["region"] != "CN" and r["year"] == year),
                        key=lambda r: -r["per_10k"])
     national = [r for r in rows if r["region"] == "CN"]
@@ -83,6 +84,21 @@ def dashboard() -> Response:
                            downloads=links,
                            data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
+
+
+#: Region names in English (rdfs:label of the regions, reference data).
+NAMES = """SELECT ?code ?name WHERE { ?region a <https://w3id.org/hvp/def#Region> ;
+  <http://www.w3.org/2004/02/skos/core#notation> ?code ;
+  <http://www.w3.org/2000/01/rdf-schema#label> ?name FILTER(LANGMATCHES(LANG(?name), "en")) }"""
+
+
+def _names() -> dict[str, str]:
+    svc = service()
+    names: dict[str, str] | None = svc.cache.get("region names")  # one read (see _compute)
+    if names is None:
+        names = {r["code"].value: r["name"].value for r in svc.store().select(NAMES)}
+        svc.cache["region names"] = names
+    return names
 
 
 def _row(r: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@
   new Chart(document.getElementById("provinces-chart"), {
     type: "bar",
     data: {
-      labels: data.provinces.map((r) => r.region),
+      labels: data.provinces.map((r) => r.name),
       datasets: [{ label: `per 10,000 people, ${data.year}`, backgroundColor: blue,
                    data: data.provinces.map((r) => r.per_10k) }],
     },
@@ -34,13 +34,14 @@
   function drawProvince() {
     const rows = data.all.filter((r) => r.region === select.value);
     const national = data.all.filter((r) => r.region === "CN");
+    const name = rows.length ? rows[0].name : select.value;
     if (provinceChart) provinceChart.destroy();
     provinceChart = new Chart(document.getElementById("province-chart"), {
       type: "line",
       data: {
         labels: rows.map((r) => r.year),
         datasets: [
-          { label: select.value, borderColor: blue, backgroundColor: blue,
+          { label: name, borderColor: blue, backgroundColor: blue,
             data: rows.map((r) => r.per_10k) },
           { label: "CN (computed)", borderColor: "#888", backgroundColor: "#888",
             data: national.map((r) => r.per_10k) },
@@ -54,12 +55,18 @@
     drawProvince();
   }
 
+  // Click a heading to sort by it: names A to Z first, numbers largest first; again to
+  // reverse. The heading says how the table is sorted (aria-sort, shown by an arrow).
   document.querySelectorAll("table.sortable th.sortable").forEach((th, column) => {
-    th.addEventListener("click", () => {
+    th.setAttribute("role", "columnheader");
+    th.tabIndex = 0;
+    const sort = () => {
       const body = th.closest("table").tBodies[0];
       const numeric = th.dataset.type === "num";
-      const descending = th.dataset.order !== "desc";
-      th.dataset.order = descending ? "desc" : "asc";
+      const current = th.getAttribute("aria-sort");
+      const descending = current ? current === "ascending" : numeric;
+      th.closest("tr").querySelectorAll("th").forEach((h) => h.removeAttribute("aria-sort"));
+      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
       const key = (tr) => {
         const text = tr.cells[column].textContent.trim();
         return numeric ? parseFloat(text.replace(/,/g, "")) : text;
@@ -70,6 +77,13 @@
         return descending ? -order : order;
       });
       rows.forEach((tr) => body.appendChild(tr));
+    };
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        sort();
+      }
     });
   });
 })();
