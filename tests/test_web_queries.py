@@ -196,3 +196,11 @@ def test_a_long_year_range_computes_only_the_years_with_figures(disk_app):
         "SELECT DISTINCT ?year WHERE { ?o a <https://w3id.org/hvp/def#PopulationObservation> ; "
         "<https://w3id.org/hvp/def#year> ?year }")}
     assert years and years <= figures
+
+
+def test_an_accept_naming_nothing_a_canned_query_gives_is_406(qclient):
+    r = qclient.get("/queries/granted-in", headers={"Accept": "text/turtle"})
+    assert r.status_code == 406 and r.mimetype == "application/problem+json"
+    assert "text/csv" in r.get_json()["available"]
+    assert qclient.get("/queries/granted-in", headers={"Accept": "text/turtle, */*;q=0.1"}
+                      ).status_code == 200

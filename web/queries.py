@@ -197,6 +197,11 @@ def _download_format() -> str | None:
                           + ", ".join(DOWNLOADS), available=list(DOWNLOADS))
         return fmt
     best = request.accept_mimetypes.best_match(["text/html", *DOWNLOADS.values()])
+    if best is None and request.headers.get("Accept", "").strip():
+        # as /sparql: an Accept naming only what a canned query cannot give
+        available = ["text/html", *DOWNLOADS.values()]
+        raise Problem(406, "Not Acceptable", f"cannot answer {request.headers['Accept']!r}; "
+                      "available: " + ", ".join(available), available=available)
     return next((k for k, v in DOWNLOADS.items() if v == best), None)
 
 
