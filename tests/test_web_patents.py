@@ -180,3 +180,20 @@ def test_page_titles(client, path, title):
     page = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
     assert f"<title>{title}</title>" in page
     assert '<link rel="icon" href="data:,">' in page  # no request for /favicon.ico (a 404)
+
+
+@pytest.mark.parametrize(("path", "label"), [("/sei/", "Strategic"), ("/award-kind/", "ward")])
+def test_the_concept_schemes_dereference(client, path, label):
+    """The SEI classification and the award kinds are concept schemes whose IRIs end in `/`:
+    pages link to them, and they are served here (not only their concepts)."""
+    page = client.get(path, headers={"Accept": "text/html"})
+    assert page.status_code == 200 and label in page.get_data(as_text=True)
+    turtle = client.get(path + ".ttl")
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"
+    assert "skos:ConceptScheme" in turtle.get_data(as_text=True)
+
+
+
+def test_a_concept_links_to_its_scheme_here(client):
+    concept = client.get("/sei/5.2", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/sei/"' in concept

@@ -13,12 +13,14 @@ from web.service import service
 #: skolemized blank nodes), served under these paths.
 FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND), "profile": PROFILE_NS,
          ".well-known/genid": GENID}
+#: Of those, the namespaces that are things themselves (SKOS concept schemes), at ``/{kind}/``.
+SCHEMES = ("sei", "award-kind")
 
 
 def to_path(iri: str) -> str | None:
     """The app path of an IRI the service mints, or None."""
     for kind, namespace in FIXED.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
+        if iri.startswith(namespace) and (len(iri) > len(namespace) or kind in SCHEMES):
             return f"/{kind}/{iri[len(namespace):]}"
     base = service().base
     if iri.startswith(base):

@@ -19,7 +19,7 @@ from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS, PROFILE_NS
 from web import headers, negotiate
-from web.links import FIXED, to_iris
+from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
 bp = Blueprint("patents", __name__)
@@ -46,6 +46,7 @@ INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{
 
 
 @bp.route(f"/<{KIND_PATTERN}:kind>/<path:rest>")
+@bp.route("/<any(sei, 'award-kind'):kind>/", defaults={"rest": ""})  # concept schemes
 @bp.route("/.well-known/genid/<path:rest>", defaults={"kind": ".well-known/genid"})
 def resource(kind: str, rest: str) -> Response:
     iri, fmt = _resolve(kind, rest)
@@ -69,7 +70,8 @@ def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
     """The IRI served at the path and the format its suffix names (None: negotiated): the
     first reading that the store knows, else the first (which is then not found)."""
     readings = [(rest[: -len(suffix)], fmt) for suffix, fmt in negotiate.SUFFIXES.items()
-                if rest.endswith(suffix) and len(rest) > len(suffix)] + [(rest, None)]
+                if rest.endswith(suffix) and (len(rest) > len(suffix) or kind in SCHEMES)]
+    readings.append((rest, None))
     exists = _shipped_profile if kind == "profile" else _exists
     for name, fmt in readings:
         for iri in to_iris(kind, name):
