@@ -69,8 +69,9 @@ def resource(kind: str, rest: str) -> Response:
 def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
     """The IRI served at the path and the format its suffix names (None: negotiated): the
     first reading that the store knows, else the first (which is then not found)."""
-    readings = [(rest[: -len(suffix)], fmt) for suffix, fmt in negotiate.SUFFIXES.items()
-                if rest.endswith(suffix) and (len(rest) > len(suffix) or kind in SCHEMES)]
+    readings: list[tuple[str, ox.RdfFormat | None]] = [
+        (rest[: -len(suffix)], fmt) for suffix, fmt in negotiate.SUFFIXES.items()
+        if rest.endswith(suffix) and (len(rest) > len(suffix) or kind in SCHEMES)]
     readings.append((rest, None))
     exists = _shipped_profile if kind == "profile" else _exists
     for name, fmt in readings:
