@@ -197,3 +197,24 @@ def test_the_concept_schemes_dereference(client, path, label):
 def test_a_concept_links_to_its_scheme_here(client):
     concept = client.get("/sei/5.2", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert 'href="/sei/"' in concept
+
+
+def test_the_ontology_and_its_terms_dereference(client):
+    """hvp: terms are hash IRIs of https://w3id.org/hvp/def, served at /def: a page with a row
+    per term (the fragment's target), and the ontology file as data."""
+    import re
+
+    page = client.get("/def", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "hvp-kg ontology" in page
+    rows = re.findall(r'<tr id="(\w+)">', page)
+    assert {"InventionPatent", "firstOwner", "highValue"} <= set(rows)
+    patent = client.get("/patent/CN-T01", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/def#InventionPatent"' in patent  # links stay on this site
+    turtle = client.get("/def.ttl")
+    assert turtle.status_code == 200 and turtle.mimetype == "text/turtle"
+    graph = ox.Store()
+    graph.load(turtle.data, format=ox.RdfFormat.TURTLE)
+    assert graph.query("ASK { <https://w3id.org/hvp/def> a "
+                       "<http://www.w3.org/2002/07/owl#Ontology> }")
+    negotiated = client.get("/def", headers={"Accept": "application/ld+json"})
+    assert negotiated.mimetype == "application/ld+json" and negotiated.headers["Vary"] == "Accept"

@@ -35,9 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, patents, queries, shacl
+    from web import indicators, ontology, patents, queries, shacl
 
-    for module in (sparql, queries, shacl, indicators, patents):
+    for module in (sparql, queries, shacl, indicators, ontology, patents):
         app.register_blueprint(module.bp)
 
 

@@ -6,19 +6,23 @@ from flask import Flask
 
 from kg.iri import KINDS, PROFILE_NS, segment
 from kg.reference import GENID
-from kg.vocab import AWARD_KIND, SEI
+from kg.vocab import AWARD_KIND, HVP_NS, SEI
 from web.service import service
 
 #: IRIs fixed whatever the base (vocabularies, criteria profiles, the reference data's
 #: skolemized blank nodes), served under these paths.
 FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND), "profile": PROFILE_NS,
          ".well-known/genid": GENID}
+#: The hvp ontology (terms ``ONTOLOGY#name``), served at ``/def`` (web.ontology).
+ONTOLOGY = HVP_NS.rstrip("#")
 #: Of those, the namespaces that are things themselves (SKOS concept schemes), at ``/{kind}/``.
 SCHEMES = ("sei", "award-kind")
 
 
 def to_path(iri: str) -> str | None:
     """The app path of an IRI the service mints, or None."""
+    if iri == ONTOLOGY or iri.startswith(ONTOLOGY + "#"):  # the ontology and its terms
+        return "/def" + iri[len(ONTOLOGY):]
     for kind, namespace in FIXED.items():
         if iri.startswith(namespace) and (len(iri) > len(namespace) or kind in SCHEMES):
             return f"/{kind}/{iri[len(namespace):]}"
@@ -49,7 +53,7 @@ def local_link(iri: str) -> str:
 
 def short_iri(iri: str) -> str:
     """``hvp:grantDate``, ``patent/CN-T01``, or the IRI itself."""
-    path = to_path(iri)
+    path = None if iri.startswith(ONTOLOGY) else to_path(iri)  # hvp: terms by their prefix
     if path:
         return path[1:]
     best = max(((p, ns) for p, ns in service().prefixes.items() if iri.startswith(ns)),

@@ -1,0 +1,93 @@
+"""``/def``: the hvp ontology, where its IRI and its terms' IRIs (``hvp:``, hash IRIs such as
+``https://w3id.org/hvp/def#InventionPatent``) dereference.
+
+A browser asking for a term asks for ``/def`` (the fragment stays in the browser) and lands
+on the term's row of an HTML page listing every class, property and individual with its label,
+comment, domain and range. Data clients get the ontology file (``ontology/hvp.ttl``) as Turtle,
+N-Triples, JSON-LD or RDF/XML by ``Accept`` or a ``.ttl``/``.nt``/``.jsonld``/``.rdf`` suffix.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from kg.reference import ONTOLOGY
+from kg.store import Term
+from kg.vocab import HVP_NS
+from web import headers, negotiate
+from web.service import service
+
+bp = Blueprint("ontology", __name__)
+
+#: The ontology's IRI; its terms are ``IRI#name``.
+IRI = HVP_NS.rstrip("#")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+DCTERMS = "http://purl.org/dc/terms/"
+KINDS = {OWL + "Class": "class", RDFS + "Class": "class", OWL + "ObjectProperty": "property",
+         OWL + "DatatypeProperty": "property", RDF + "Property": "property",
+         OWL + "AnnotationProperty": "property", OWL + "NamedIndividual": "individual"}
+
+
+@lru_cache(maxsize=1)
+def triples() -> tuple[ox.Triple, ...]:
+    """The ontology file's triples (as shipped; not the store's copy)."""
+    return tuple(q.triple for q in ox.parse(path=ONTOLOGY / "hvp.ttl",
+                                           format=ox.RdfFormat.TURTLE))
+
+
+@bp.route("/def")
+@bp.route("/def<any('.ttl', '.nt', '.jsonld', '.rdf'):suffix>")
+def ontology(suffix: str = "") -> Response:
+    fmt = negotiate.SUFFIXES[suffix] if suffix else _negotiate()
+    if fmt is not None:
+        body = ox.serialize(list(triples()), format=fmt, prefixes=service().prefixes
+                            if fmt == ox.RdfFormat.TURTLE else None)
+        response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
+        return headers.fixed(response) if suffix else response
+    html = render_template("ontology.html", iri=IRI, header=_about(ox.NamedNode(IRI)),
+                           terms=terms(), alternates={s: f"/def{s}" for s in negotiate.SUFFIXES})
+    return Response(html, mimetype="text/html")
+
+
+def _negotiate() -> ox.RdfFormat | None:
+    best = request.accept_mimetypes.best_match(["text/html", *negotiate.GRAPHS],
+                                               default="text/html")
+    return None if best == "text/html" else negotiate.GRAPHS[best]
+
+
+def terms() -> list[dict[str, Any]]:
+    """Every term of the ontology (its hash IRIs), classes first, then properties, then
+    individuals, each by name."""
+    names = sorted({t.subject.value for t in triples() if isinstance(t.subject, ox.NamedNode)
+                    and t.subject.value.startswith(IRI + "#")})
+    found = [{"name": n.partition("#")[2], "iri": n, **_about(ox.NamedNode(n))} for n in names]
+    order = {"class": 0, "property": 1, "individual": 2}
+    return sorted(found, key=lambda t: (order.get(t["kind"], 3), t["name"]))
+
+
+def _about(node: ox.NamedNode) -> dict[str, Any]:
+    facts: dict[str, list[Term]] = {}
+    for t in triples():
+        if t.subject == node and not isinstance(t.object, ox.Triple):
+            facts.setdefault(t.predicate.value, []).append(t.object)
+    kinds = [KINDS[o.value] for o in facts.get(RDF + "type", []) if o.value in KINDS]
+    return {"kind": kinds[0] if kinds else "",
+            "label": _english(facts.get(RDFS + "label") or facts.get(DCTERMS + "title")),
+            "comment": _english(facts.get(RDFS + "comment")
+                                or facts.get(DCTERMS + "description")),
+            "domain": [o.value for o in facts.get(RDFS + "domain", [])],
+            "range": [o.value for o in facts.get(RDFS + "range", [])],
+            "types": [o.value for o in facts.get(RDF + "type", [])]}
+
+
+def _english(values: list[Term] | None) -> str:
+    literals = [v for v in values or [] if isinstance(v, ox.Literal)]
+    best = next((v for v in literals if v.language == "en"), None) or next(
+        (v for v in literals if not v.language), None)
+    return best.value if best else ""
