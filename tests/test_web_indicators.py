@@ -43,6 +43,7 @@ def test_dashboard_for_years_without_population_says_so(iclient):
     r = iclient.get("/indicators?years=2010-2011")
     assert r.status_code == 200
     assert "Provinces, 2011" in r.text and 'id="no-provinces"' in r.text
+    assert 'id="provinces-chart"' not in r.text and 'id="provinces"' not in r.text  # no empty frame
     assert "<option selected>2011</option>" in r.text
 
 

@@ -77,7 +77,10 @@ def dashboard() -> Response:
               "provinces": provinces, "all": rows, "year": year}
     links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
              for f in DOWNLOADS}
+    every_province = sorted({r["region"]: r for r in rows if r["region"] != "CN"}.values(),
+                            key=lambda r: r["name"])  # any year's: the province series
     html = render_template("indicators.html", year=year, provinces=provinces,
+                           every_province=every_province,
                            national=series["national"],
                            warnings=result.warnings_in(year),
                            years=sorted({r["year"] for r in rows}) or asked,

@@ -5,7 +5,8 @@
   const blue = "#1f5fa8", orange = "#d9822b";
   const common = { responsive: true, maintainAspectRatio: false, animation: false };
 
-  new Chart(document.getElementById("provinces-chart"), {
+  const provincesCanvas = document.getElementById("provinces-chart");
+  if (provincesCanvas) new Chart(provincesCanvas, {
     type: "bar",
     data: {
       labels: data.provinces.map((r) => r.name),
