@@ -173,3 +173,39 @@ def test_dashboard_names_provinces_and_sorts_as_asked(server, page):
         names, reverse=True)
     options = page.locator("#province-select option").all_inner_texts()
     assert "Guangdong (CN-GD)" in options
+
+
+def test_province_series_puts_the_nation_beside_the_same_years(tmp_path, page):
+    """A province lacking a year the nation has: each national point is the nation's value
+    for the province's year (it was the nation's series by position, one year late)."""
+    import json
+    import urllib.request
+
+    from kg import reference
+    from kg.ingest import ingest
+    from kg.iri import DEFAULT_BASE
+    from kg.store import LocalStore
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).resolve().parent / "data" / "small", data)
+    (data / "population.csv").write_text(  # the nation in 2019 too, no province then
+        "region,year,population\nCN,2019,1400050000\nCN,2024,1408280000\nCN-GD,2024,127812345\n")
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [data], base=DEFAULT_BASE)
+    store.flush()
+    del store
+    live = ServedApp({"store": str(tmp_path / "store"), "workers": 1})
+    try:
+        page.goto(live.url + "/indicators?years=2019-2024")
+        page.wait_for_function("window.Chart && Chart.getChart('province-chart')")
+        page.select_option("#province-select", "CN-GD")
+        chart = page.evaluate("""() => { const c = Chart.getChart('province-chart');
+            return {labels: c.data.labels, national: c.data.datasets[1].data}; }""")
+        with urllib.request.urlopen(live.url + "/indicators.json?years=2019-2024&by=nation",
+                                    timeout=60) as response:
+            nation = {r["year"]: r["per_10k"] for r in json.load(response)["rows"]}
+        assert 2019 in nation and 2019 not in chart["labels"] and chart["labels"]
+        assert chart["national"] == [nation[year] for year in chart["labels"]]
+    finally:
+        live.close()

@@ -218,3 +218,9 @@ def test_the_ontology_and_its_terms_dereference(client):
                        "<http://www.w3.org/2002/07/owl#Ontology> }")
     negotiated = client.get("/def", headers={"Accept": "application/ld+json"})
     assert negotiated.mimetype == "application/ld+json" and negotiated.headers["Vary"] == "Accept"
+
+
+def test_a_resource_page_shows_its_literals_as_they_are(client):
+    """Rounding is for results tables: a pledge's amount is shown with every digit."""
+    page = client.get("/pledge/PL2", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "6000000.5" in page and "6000000.50" not in page

@@ -159,7 +159,8 @@ def test_web_errors_name_the_parameter_in_web_words(client, url, message):
 
 
 def test_fractions_in_a_table_are_rounded_as_on_the_dashboard(disk_app):
-    """151.51515151515153 shows as 151.52 (its every digit in the title and the downloads)."""
+    """A long fraction shows rounded (here 0.000021302581872923 as 0.00002130), its every
+    digit in the title and the downloads."""
     client = disk_app.test_client()
     page = client.get("/queries/region-series?from=2024&to=2024",
                       headers={"Accept": "text/html"}).get_data(as_text=True)
@@ -172,7 +173,8 @@ def test_fractions_in_a_table_are_rounded_as_on_the_dashboard(disk_app):
 
 @pytest.mark.parametrize(("text", "shown"), [
     ("151.51515151515153", "151.52"), ("14.017088919043855", "14.02"), ("0", "0.00"),
-    ("0.012345", "0.01235"), ("-2.5", "-2.50")])
+    ("0.012345", "0.01235"), ("-2.5", "-2.50"), ("0.99996", "1.00"), ("2.1E-5", "0.00002100"),
+    ("12345678901234567.5", "12345678901234567.50"), ("NaN", None)])
 def test_readable_fractions(text, shown):
     import pyoxigraph as ox
 

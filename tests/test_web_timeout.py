@@ -134,24 +134,37 @@ def test_in_memory_store_runs_in_process(app):
 
 def test_the_app_keeps_a_bounded_number_of_classifications_at_odd_dates(disk_store_dir):
     """A patent page computes a classification for any date a visitor asks: beyond
-    ``kept_dates`` the oldest at dates other than 31 December are dropped, the year-ends stay,
-    and a dropped date is computed again when asked."""
+    ``kept_dates`` the oldest it computed at dates other than 31 December are dropped; the
+    year-ends stay, and so do the graphs the store held before; a dropped date is computed
+    again when asked."""
+    from datetime import date
+
+    from kg.classify import ensure
+    from kg.store import LocalStore
     from web.app import create_app
 
+    operator = LocalStore(disk_store_dir)  # what `hvp classify` stored before: never dropped
+    ensure(operator, date(2019, 6, 30))
+    ensure(operator, date(2019, 6, 30), profile="cnipa-2026-four")
+    operator.flush()
+    del operator
     app = create_app({"store": str(disk_store_dir), "workers": 1, "kept_dates": 2})
     try:
         store = app.extensions["hvp"].store()
         client = app.test_client()
 
         def dates() -> list[str]:
-            return sorted(g.value.rsplit("/", 1)[1] for g in store.engine.named_graphs()
+            return sorted("/".join(g.value.rsplit("/", 2)[1:]) for g in store.engine.named_graphs()
                           if "/graph/classification/" in g.value)
 
+        kept = ["cnipa-2021/2019-06-30", "cnipa-2026-four/2019-06-30"]
         for day in ("2020-12-31", "2021-03-01", "2021-06-01", "2021-09-01"):
             assert client.get(f"/patent/CN-T01?as_of={day}").status_code == 200
-        assert dates() == ["2020-12-31", "2021-06-01", "2021-09-01"]
+        assert dates() == sorted([*kept, "cnipa-2021/2020-12-31", "cnipa-2021/2021-06-01",
+                                  "cnipa-2021/2021-09-01"])
         page = client.get("/patent/CN-T01?as_of=2021-03-01")
         assert page.status_code == 200 and "2021-03-01" in page.get_data(as_text=True)
-        assert dates() == ["2020-12-31", "2021-03-01", "2021-09-01"]
+        assert dates() == sorted([*kept, "cnipa-2021/2020-12-31", "cnipa-2021/2021-03-01",
+                                  "cnipa-2021/2021-09-01"])
     finally:
         app.extensions["hvp"].close()

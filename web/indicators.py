@@ -48,7 +48,7 @@ def _compute(years: list[int]) -> Any:
 def _year(result: Any, asked: list[int]) -> int:
     """The chosen year; by default the last with province rows (a year with only a national
     population, such as the latest official one, would show an empty map of provinces), or
-    the last year asked for when none has a population (its warnings say what is missing)."""
+    the last year asked for when none has a population (the page then says that none has)."""
     present = sorted({r.year for r in result.rows})
     provincial = sorted({r.year for r in result.rows if r.region != "CN"}) or present or asked
     raw = request.args.get("year") or str(provincial[-1])

@@ -53,7 +53,7 @@ def local_link(iri: str) -> str:
 
 def short_iri(iri: str) -> str:
     """``hvp:grantDate``, ``patent/CN-T01``, or the IRI itself."""
-    path = None if iri.startswith(ONTOLOGY) else to_path(iri)  # hvp: terms by their prefix
+    path = None if iri.startswith(ONTOLOGY + "#") else to_path(iri)  # hvp: terms: hvp:name
     if path:
         return path[1:]
     best = max(((p, ns) for p, ns in service().prefixes.items() if iri.startswith(ns)),

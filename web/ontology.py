@@ -15,29 +15,26 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from kg.reference import ONTOLOGY
+from kg import reference
 from kg.store import Term
-from kg.vocab import HVP_NS
+from kg.vocab import DCTERMS, OWL, RDF, RDFS
 from web import headers, negotiate
+from web.links import ONTOLOGY
 from web.service import service
 
 bp = Blueprint("ontology", __name__)
 
 #: The ontology's IRI; its terms are ``IRI#name``.
-IRI = HVP_NS.rstrip("#")
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-DCTERMS = "http://purl.org/dc/terms/"
-KINDS = {OWL + "Class": "class", RDFS + "Class": "class", OWL + "ObjectProperty": "property",
-         OWL + "DatatypeProperty": "property", RDF + "Property": "property",
-         OWL + "AnnotationProperty": "property", OWL + "NamedIndividual": "individual"}
+IRI = ONTOLOGY
+KINDS = {str(OWL.Class): "class", str(RDFS.Class): "class", str(OWL.ObjectProperty): "property",
+         str(OWL.DatatypeProperty): "property", str(RDF.Property): "property",
+         str(OWL.AnnotationProperty): "property", str(OWL.NamedIndividual): "individual"}
 
 
 @lru_cache(maxsize=1)
 def triples() -> tuple[ox.Triple, ...]:
     """The ontology file's triples (as shipped; not the store's copy)."""
-    return tuple(q.triple for q in ox.parse(path=ONTOLOGY / "hvp.ttl",
+    return tuple(q.triple for q in ox.parse(path=reference.ONTOLOGY / "hvp.ttl",
                                            format=ox.RdfFormat.TURTLE))
 
 
@@ -76,14 +73,14 @@ def _about(node: ox.NamedNode) -> dict[str, Any]:
     for t in triples():
         if t.subject == node and not isinstance(t.object, ox.Triple):
             facts.setdefault(t.predicate.value, []).append(t.object)
-    kinds = [KINDS[o.value] for o in facts.get(RDF + "type", []) if o.value in KINDS]
+    kinds = [KINDS[o.value] for o in facts.get(str(RDF.type), []) if o.value in KINDS]
     return {"kind": kinds[0] if kinds else "",
-            "label": _english(facts.get(RDFS + "label") or facts.get(DCTERMS + "title")),
-            "comment": _english(facts.get(RDFS + "comment")
-                                or facts.get(DCTERMS + "description")),
-            "domain": [o.value for o in facts.get(RDFS + "domain", [])],
-            "range": [o.value for o in facts.get(RDFS + "range", [])],
-            "types": [o.value for o in facts.get(RDF + "type", [])]}
+            "label": _english(facts.get(str(RDFS.label)) or facts.get(str(DCTERMS.title))),
+            "comment": _english(facts.get(str(RDFS.comment))
+                                or facts.get(str(DCTERMS.description))),
+            "domain": [o.value for o in facts.get(str(RDFS.domain), [])],
+            "range": [o.value for o in facts.get(str(RDFS.range), [])],
+            "types": [o.value for o in facts.get(str(RDF.type), [])]}
 
 
 def _english(values: list[Term] | None) -> str:

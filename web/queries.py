@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -123,19 +123,25 @@ _FRACTIONS = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("decimal", "doub
 
 @bp.app_template_filter("readable")
 def readable(term: Any) -> str | None:
-    """A fraction shown as the dashboard shows it (2 decimals; 4 significant digits below 1,
-    never in exponent notation),
-    or ``None`` for any other term (shown as it is; downloads always have every digit)."""
+    """A fraction in a results table as the dashboard shows it (2 decimals; 4 significant
+    digits below 1, never in exponent notation), or ``None`` for any other term (shown as it
+    is; downloads, and the linked-data pages, always have every digit)."""
     datatype = getattr(term, "datatype", None)
     if datatype is None or datatype.value not in _FRACTIONS:
         return None
     try:
-        value = float(term.value)
-    except ValueError:
+        value = Decimal(term.value)
+    except InvalidOperation:
         return None
-    if abs(value) >= 1 or value == 0 or not math.isfinite(value):
+    if not value.is_finite():
+        return None
+    with localcontext() as context:
+        context.rounding = ROUND_HALF_UP  # as people round (and as the dashboard shows)
+        if value != 0 and abs(value) < 1:
+            small = f"{value:.{3 - value.adjusted()}f}"  # 4 significant digits
+            if abs(Decimal(small)) < 1:  # else it rounded up to 1: shown as below
+                return small
         return f"{value:.2f}"
-    return f"{value:.{3 - math.floor(math.log10(abs(value)))}f}"  # 4 significant digits
 
 
 @bp.route("/queries")

@@ -17,6 +17,7 @@ from flask import current_app
 from kg import reference
 from kg.classify.materialize import prune
 from kg.errors import InputError
+from kg.indicators import profile_name
 from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
 from web.lookup import is_lookup
@@ -47,6 +48,8 @@ class Service:
         else:
             self.path = Path(given)
             self.store()  # created (with the reference data) if missing, before the workers
+        # derived graphs the store held before (an operator's `hvp classify`): never pruned
+        self._spared = frozenset(g.value for g in self.store().engine.named_graphs())
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
@@ -64,7 +67,8 @@ class Service:
     def deriving(self) -> Iterator[LocalStore]:
         """The store, for a page's work that may write derived graphs (a classification, the
         indicator cube). Writes are published when no page is in such work any more: the
-        classifications at dates other than 31 December beyond ``kept_dates`` dropped, flushed,
+        classifications it computed at dates other than 31 December beyond ``kept_dates``
+        dropped (:func:`kg.classify.materialize.prune`), flushed,
         the cached statistics dropped, and the query workers told to reopen their view, so that
         they never see a graph half-written by a page still at work. (A worker that replaces
         one killed at the time limit opens the store when it starts.)"""
@@ -80,7 +84,8 @@ class Service:
                 self._unpublished |= store.writes != before
                 if self._pages == 0 and self._unpublished:
                     self._unpublished = False
-                    prune(store, self.base, int(self.settings["kept_dates"]))
+                    prune(store, self.base, profile_name(str(self.settings["profile"])),
+                          int(self.settings["kept_dates"]), self._spared)
                     store.flush()
                     self.cache.clear()
                     if self.pool is not None:

@@ -22,7 +22,7 @@ incomplete (an interrupted run) and :func:`is_complete` says so.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from types import TracebackType
@@ -114,15 +114,18 @@ class Writer:
         return text + " .\n"
 
 
-def prune(store, base: str, keep: int) -> list[str]:
-    """Drop the classification graphs at dates other than 31 December beyond the ``keep`` most
-    recently created (a web page computes one for any date a visitor asks); the year-end ones,
-    which the indicators and the default pages read, stay. The names of those dropped."""
-    prefix = mint(base, "graph", "classification") + "/"
+def prune(store, base: str, profile: str, keep: int, spare: Collection[str] = ()) -> list[str]:
+    """Drop the classification graphs of ``profile`` at dates other than 31 December beyond the
+    ``keep`` most recently created (a web page computes one for any date a visitor asks), but
+    none named in ``spare`` (those the store held before: an operator's ``hvp classify``). The
+    year-end ones, which the indicators and the default pages read, stay. The names of those
+    dropped."""
+    prefix = mint(base, "graph", "classification", profile) + "/"
     rows = store.query(f"""SELECT ?g WHERE {{ GRAPH ?g {{ ?g <{DCTERMS.created}> ?t }}
         FILTER(STRSTARTS(STR(?g), "{prefix}") && !STRENDS(STR(?g), "-12-31")) }}
         ORDER BY DESC(?t) ?g""")
-    dropped = [row["g"].value for row in rows][max(keep, 0):]
+    ours = [row["g"].value for row in rows if row["g"].value not in spare]
+    dropped = ours[max(keep, 0):]
     for graph in dropped:
         store.update(f"DROP SILENT GRAPH <{graph}>")
     return dropped

@@ -34,7 +34,9 @@
   let provinceChart = null;
   function drawProvince() {
     const rows = data.all.filter((r) => r.region === select.value);
-    const national = data.all.filter((r) => r.region === "CN");
+    // the nation's value of each of the province's years (a province may lack some)
+    const nation = new Map(data.all.filter((r) => r.region === "CN").map((r) => [r.year, r]));
+    const national = rows.map((r) => nation.get(r.year) || { per_10k: null });
     const name = rows.length ? rows[0].name : select.value;
     if (provinceChart) provinceChart.destroy();
     provinceChart = new Chart(document.getElementById("province-chart"), {

@@ -59,7 +59,8 @@
       select.disabled = true;
       const url = new URL(`queries/${encodeURIComponent(select.value)}/graphs`, endpoint);
       fetch(url, { method: "POST", headers: { Accept: "application/json" } })
-        .then((r) => r.ok ? r.json() : r.json().then((p) => { throw new Error(p.detail); }))
+        .then((r) => r.ok ? r.json() : r.json().catch(() => ({ detail: r.statusText }))
+          .then((p) => { throw new Error(p.detail || r.statusText); }))
         .then((answer) => { status.textContent = ""; show(i, answer.graphs); })
         .catch((e) => {
           status.textContent = `Could not compute the derived graphs: ${e.message}`;
