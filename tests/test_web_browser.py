@@ -209,3 +209,22 @@ def test_province_series_puts_the_nation_beside_the_same_years(tmp_path, page):
         assert chart["national"] == [nation[year] for year in chart["labels"]]
     finally:
         live.close()
+
+
+UNNAMED = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+  .filter((e) => e.type !== 'hidden' && !(e.closest('label') || e.getAttribute('aria-label')
+    || e.getAttribute('aria-labelledby') || e.title
+    || (e.id && document.querySelector(`label[for="${e.id}"]`))
+    || (e.tagName === 'BUTTON' && e.textContent.trim())))
+  .map((e) => e.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize("path", ["/editor", "/queries/granted-in", "/shacl",
+                                  "/indicators?years=2024", "/patent/CN-T01"])
+def test_every_control_has_a_name(server, page, path):
+    """Screen readers name every input, select and button (YASGUI's own ones included)."""
+    page.goto(server.url + path)
+    page.wait_for_load_state("networkidle")
+    if path == "/editor":
+        page.wait_for_selector(".yasqe .CodeMirror")
+    assert page.evaluate(UNNAMED) == []

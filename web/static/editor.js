@@ -32,6 +32,24 @@
     tab.setEndpoint(endpoint);
   }
   window.hvpYasgui = yasgui;
+  // YASGUI's own controls have no labels: name them for screen readers, also in tabs that
+  // YASGUI draws later.
+  const names = [
+    ["input.autocomplete", "SPARQL endpoint"],
+    [".CodeMirror textarea", "SPARQL query"],
+    [".tabPanel input[type=text], .tabsList input[type=text], a input[type=text]", "tab name"],
+    ["select:has(option[value='application/sparql-results+json'])",
+     "answer format for SELECT and ASK"],
+    ["select:has(option[value='text/turtle'])", "answer format for CONSTRUCT and DESCRIBE"],
+  ];
+  const root = document.getElementById("yasgui");
+  const label = () => names.forEach(([selector, name]) => {
+    root.querySelectorAll(selector).forEach((e) => {
+      if (!e.hasAttribute("aria-label")) e.setAttribute("aria-label", name);
+    });
+  });
+  label();
+  new MutationObserver(label).observe(root, { childList: true, subtree: true });
   const select = document.getElementById("examples");
   const status = document.getElementById("example-status");
   const show = (i, dataset) => {
