@@ -228,3 +228,15 @@ def test_every_control_has_a_name(server, page, path):
     if path == "/editor":
         page.wait_for_selector(".yasqe .CodeMirror")
     assert page.evaluate(UNNAMED) == []
+
+
+def test_editor_buttons_leave_the_query_readable_on_a_phone(server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server.url + "/editor")
+    page.wait_for_selector(".yasqe .CodeMirror")
+    overlap = page.evaluate("""() => {
+        const b = document.querySelector('.yasqe_buttons').getBoundingClientRect();
+        const l = document.querySelector('.yasqe .CodeMirror-code .CodeMirror-line')
+          .getBoundingClientRect();
+        return b.left < l.right && l.left < b.right && b.top < l.bottom && l.top < b.bottom; }""")
+    assert overlap is False
