@@ -73,6 +73,7 @@ class HVP(DefinedNamespace):
     domestic: URIRef
     highValue: URIRef
     meetsCriterion: URIRef
+    evaluatesCriterion: URIRef
     evidence: URIRef
     evidenceItem: URIRef
     criterion: URIRef

@@ -28,7 +28,8 @@ TRICKY = 'award "gold" \\ 金奖\nline two\r'
 
 
 def writer() -> materialize.Writer:
-    return materialize.Writer(DEFAULT_BASE, "cnipa-2021", PROFILE, AS_OF)
+    return materialize.Writer(DEFAULT_BASE, "cnipa-2021", PROFILE, AS_OF,
+                              [str(HVP.SEICriterion), str(HVP.AwardCriterion)])
 
 
 def body() -> str:
@@ -76,6 +77,8 @@ def expected() -> set[tuple[str, str, object]]:
         (node2, str(HVP.validityEvidence), URIRef(node2 + "/lapsed")),
         (node2 + "/lapsed", str(HVP.reason), Literal("lapsed on 2020-01-01")),
         (graph, str(HVP.profile), URIRef(PROFILE)),
+        (graph, str(HVP.evaluatesCriterion), HVP.SEICriterion),
+        (graph, str(HVP.evaluatesCriterion), HVP.AwardCriterion),
         (graph, str(HVP.asOf), Literal("2024-12-31", datatype=XSD.date)),
     }
 

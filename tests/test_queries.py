@@ -138,7 +138,11 @@ def test_region_series(store: LocalStore) -> None:
 def test_criteria_queries(store: LocalStore) -> None:
     by = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"})
     counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
-    assert counts == {"maintained": "3", "pledge": "1", "sei": "1"}
+    # every criterion of the profile, those no patent meets with 0
+    assert counts == {"maintained": "3", "pledge": "1", "sei": "1", "overseas": "0", "award": "0"}
+    four = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"},
+                       profile="cnipa-2026-four")
+    assert set(_values(four, "code")) == {"sei", "overseas", "maintained", "award"}
     n = queries.run(store, "criteria-count", {})
     assert dict(zip(_values(n, "criteria_met"), _values(n, "patents"), strict=True)) == \
         {"1": "5"}
@@ -215,3 +219,15 @@ def test_cli_query(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "parameter 'year'" in bad.stderr
     missing = runner.invoke(cli, ["--store", store, "query", "nope"])
     assert missing.exit_code == 2 and "no canned query" in missing.stderr
+
+
+def test_criteria_of_a_graph_computed_before_they_were_listed(store: LocalStore) -> None:
+    """A classification graph without hvp:evaluatesCriterion (computed by an earlier version)
+    still gives the criteria some patent meets."""
+    queries.run(store, "high-value-by-criterion", {"date": "2023-12-31"})  # computes the graph
+    graph = f"<{DEFAULT_BASE}graph/classification/cnipa-2021/2023-12-31>"
+    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} "
+                 "<https://w3id.org/hvp/def#evaluatesCriterion> ?c } }")
+    by = queries.run(store, "high-value-by-criterion", {"date": "2023-12-31"})
+    counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
+    assert counts and "0" not in counts.values()

@@ -125,7 +125,8 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
         return Classification(prof.name, as_of, engine, [row for row, _ in _rows(
             prof, patents, sets, base)], "")
     graph = materialize.graph_iri(base, prof.name, as_of)
-    writer = materialize.Writer(base, prof.name, str(prof.iri), as_of)
+    writer = materialize.Writer(base, prof.name, str(prof.iri), as_of,
+                                [str(c.iri) for c in prof.criteria])
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     rows: list[ClassRow] = []
     pending: list[tuple[str, list[str]]] = []

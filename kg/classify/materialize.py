@@ -64,18 +64,22 @@ class Writer:
     """Generates the Turtle of one classification graph (each text to be read after
     :data:`HEADER`)."""
 
-    def __init__(self, base: str, profile_name: str, profile_iri: str, as_of: date) -> None:
+    def __init__(self, base: str, profile_name: str, profile_iri: str, as_of: date,
+                 criteria: Iterable[str] = ()) -> None:
         self.base, self.profile, self.as_of = base, profile_name, as_of
         self.patent_prefix = mint(base, "patent", "")
         self.node_prefix = node_iri(base, profile_name, as_of, "")
         self.profile_iri = profile_iri
+        self.criteria = list(criteria)  # the IRIs of the profile's criteria
 
     def graph_node(self) -> str:
         """The graph node's triples; ``dcterms:created`` last (it marks the graph complete)."""
         now = datetime.now(UTC).isoformat()  # to the microsecond: prune keeps the newest
+        evaluates = ", ".join(f"<{iri}>" for iri in self.criteria)
         return (f"<{graph_iri(self.base, self.profile, self.as_of)}> "
                 f"hvp:profile <{self.profile_iri}> ;\n"
-                f'  hvp:asOf "{self.as_of.isoformat()}"^^xsd:date ;\n'
+                + (f"  hvp:evaluatesCriterion {evaluates} ;\n" if evaluates else "")
+                + f'  hvp:asOf "{self.as_of.isoformat()}"^^xsd:date ;\n'
                 f'  dcterms:created "{now}"^^xsd:dateTime .\n')
 
     def node(self, patent_iri: str, valid: bool, domestic: bool, high_value: bool,
