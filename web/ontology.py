@@ -13,14 +13,14 @@ from functools import lru_cache
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template
 
 from kg import reference
 from kg.store import Term
 from kg.vocab import DCTERMS, OWL, RDF, RDFS
-from web import headers, negotiate
+from web import negotiate
 from web.links import ONTOLOGY
-from web.service import service
+from web.patents import linked_data
 
 bp = Blueprint("ontology", __name__)
 
@@ -39,23 +39,11 @@ def triples() -> tuple[ox.Triple, ...]:
 
 
 @bp.route("/def")
-@bp.route("/def<any('.ttl', '.nt', '.jsonld', '.rdf'):suffix>")
+@bp.route("/def<any({}):suffix>".format(", ".join(f"'{s}'" for s in negotiate.SUFFIXES)))
 def ontology(suffix: str = "") -> Response:
-    fmt = negotiate.SUFFIXES[suffix] if suffix else _negotiate()
-    if fmt is not None:
-        body = ox.serialize(list(triples()), format=fmt, prefixes=service().prefixes
-                            if fmt == ox.RdfFormat.TURTLE else None)
-        response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
-        return headers.fixed(response) if suffix else response
-    html = render_template("ontology.html", iri=IRI, header=_about(ox.NamedNode(IRI)),
-                           terms=terms(), alternates={s: f"/def{s}" for s in negotiate.SUFFIXES})
-    return Response(html, mimetype="text/html")
-
-
-def _negotiate() -> ox.RdfFormat | None:
-    best = request.accept_mimetypes.best_match(["text/html", *negotiate.GRAPHS],
-                                               default="text/html")
-    return None if best == "text/html" else negotiate.GRAPHS[best]
+    return linked_data(list(triples()), negotiate.SUFFIXES.get(suffix), lambda: render_template(
+        "ontology.html", iri=IRI, header=_about(ox.NamedNode(IRI)), terms=terms(),
+        alternates={s: f"/def{s}" for s in negotiate.SUFFIXES}))
 
 
 def terms() -> list[dict[str, Any]]:

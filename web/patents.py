@@ -9,6 +9,7 @@ the things it links to. A patent's page also explains why it is (or is not) high
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -53,17 +54,22 @@ def resource(kind: str, rest: str) -> Response:
     triples = _profile(iri) if kind == "profile" else _describe(iri)
     if not triples:
         raise NotFound(f"nothing is known about <{iri}>")
-    negotiated = fmt is None
-    if negotiated:
-        fmt = _negotiate()
+    return linked_data(triples, fmt, lambda: _page(kind, iri, triples))
+
+
+def linked_data(triples: list[ox.Triple], suffixed: ox.RdfFormat | None,
+                page: Callable[[], str]) -> Response:
+    """The answer at a linked-data URL: the triples in the format its suffix names, else by
+    ``Accept`` in a graph format, or the HTML ``page()`` for a browser."""
+    fmt = suffixed or _negotiate()
     if fmt is not None:
         body = ox.serialize(triples, format=fmt, prefixes=service().prefixes
                             if fmt == ox.RdfFormat.TURTLE else None)
         response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
     else:
-        response = Response(_page(kind, iri, triples), mimetype="text/html")
+        response = Response(page(), mimetype="text/html")
     # the bare IRI's answer depends on Accept (web.headers); a suffixed URL names one format
-    return response if negotiated else headers.fixed(response)
+    return response if suffixed is None else headers.fixed(response)
 
 
 def _resolve(kind: str, rest: str) -> tuple[str, ox.RdfFormat | None]:
