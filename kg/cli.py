@@ -161,10 +161,10 @@ def progress_bar(enabled: bool = True
 def working(label: str) -> Iterator[Callable[[int, int], None]]:
     """One bar for a long step of a command, on a terminal: moving until the step reports
     ``(done, total)`` through the callback yielded (if it can), always with the time taken."""
-    with progress_bar(err.is_terminal) as update:
-        update(label, 0, None, None)
+    from kg.ingest import step
+
+    with progress_bar(err.is_terminal) as update, step(update, label):
         yield lambda done, total: update(label, done, total, None)
-        update(label, 1, 1, None)
 
 
 @cli.command()

@@ -109,14 +109,14 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         _clear_stale(store, plan, progress)
         tabular = report.triples - sum(report.files.values())
         if tabular:
-            with _step(progress, f"loading {tabular:,} triples"):
+            with step(progress, f"loading {tabular:,} triples"):
                 store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
         for path, fmt, _ in plan.rdf_files:
-            with _step(progress, f"loading {path}"):
+            with step(progress, f"loading {path}"):
                 store.load(path, fmt)
         report.dropped = drop_derived(store, base, progress)
         if store.path is not None:
-            with _step(progress, "writing to disk"):
+            with step(progress, "writing to disk"):
                 store.flush()
     finally:
         os.unlink(tmp)
@@ -139,8 +139,9 @@ def _each(progress: Progress | None, label: str, items: list[T], every: int = 1
 
 
 @contextmanager
-def _step(progress: Progress | None, label: str) -> Iterator[None]:
-    """A step of writing the store whose progress cannot be measured: started, then ended."""
+def step(progress: Progress | None, label: str) -> Iterator[None]:
+    """A step whose progress cannot be measured, told to ``progress``: started (no total),
+    then ended (1 of 1). Also the frame of a command's bar (``kg.cli.working``)."""
     if progress:
         progress(label, 0, None, None)
     yield
@@ -313,7 +314,7 @@ def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = Non
         for predicate in table.inbound:
             store.remove(store.quads(None, ox.NamedNode(predicate), subject, ox.DefaultGraph()))
     if any(checked.replaced for _, _, checked in plan.rdf_files):
-        with _step(progress, "replacing restated values"):
+        with step(progress, "replacing restated values"):
             for _, _, checked in plan.rdf_files:
                 rdf.clear(store, checked)
     if plan.clear_concordance:
