@@ -1,18 +1,10 @@
-"""Calibrated synthetic demo data: a scaled-down China in the exchange format (RULES.md §3).
+"""Calibrated synthetic demo data: a scaled-down China in the exchange format (docs/rules.md §3).
 
 ``generate(out_dir)`` writes ``patents.csv``, ``owners.csv``, ``family_members.csv``,
 ``pledges.csv``, ``awards.csv`` and ``population.csv``. Everything is synthetic except the
-calibration targets, which are the official national series (``official-indicator.md`` §2):
-
-====  =========================  =====================  =================  ==========
-year  domestic valid inventions  high-value (domestic)  population (万人)  per 10,000
-====  =========================  =====================  =================  ==========
-2020  221.3万                    ≈89.0万                141,212            6.3
-2021  270.4万                    ≈106万                 141,260            7.5
-2022  328.0万                    132.4万                141,175            9.4
-2023  401.5万                    166.5万                140,967            11.8
-2024  475.6万                    197.8万                140,828            14.0
-====  =========================  =====================  =================  ==========
+calibration targets, which are the official national series (:mod:`kg.official`: the domestic
+valid and high-value invention patents and the NBS year-end population of 2020-2024, whose
+quotient is the published indicator, 6.3 in 2020 to 14 in 2024).
 
 **Scale.** A scale ``S`` divides every real count and every real population: ``population.csv``
 holds ``round(real persons / S)`` (at least 1) for ``CN`` and the 31 provinces, 2020-2024 (and
@@ -65,33 +57,26 @@ from datetime import date
 from itertools import accumulate
 from pathlib import Path
 
+from kg import official
 from kg.errors import InputError
 from kg.store import is_store_dir
 
-__all__ = ["DEFAULT_SCALE", "DemoSummary", "OFFICIAL", "generate", "PROVINCES"]
+__all__ = ["DEFAULT_SCALE", "DemoSummary", "generate", "PROVINCES"]
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 DEFAULT_SCALE = 250.0
 TOLERANCE = 0.02
 PLEDGE_THRESHOLD = 10_000_000
 
-# year -> (domestic valid inventions, domestic high-value, NBS population in 万人, per 10k)
-OFFICIAL: dict[int, tuple[int, int, int, float]] = {
-    2020: (2_213_000, 890_000, 141_212, 6.3),
-    2021: (2_704_000, 1_060_000, 141_260, 7.5),
-    2022: (3_280_000, 1_324_000, 141_175, 9.4),
-    2023: (4_015_000, 1_665_000, 140_967, 11.8),
-    2024: (4_756_000, 1_978_000, 140_828, 14.0),
-}
-
-#: 2025 year-end population in 万人 (NBS release 2026-01-19; RULES.md §1): no patents are
-#: generated for 2025, but its national row is written scaled like the others.
-NATIONAL_NEXT = 140_489
+#: The year after the last calibrated one: no patents are generated for it, but its national
+#: population row (:func:`kg.official.national_population`) is written scaled like the others.
+NEXT_YEAR = YEARS[-1] + 1
 
 # ISO 3166-2, short Chinese name, weight (% of domestic patents), year-end population 2020-2024
-# (万人, NBS E0103 via ../shared/reference/cn-provinces.csv). Weights are synthetic, anchored on
+# (万人, NBS E0103, as in kg/data/reference/cn-provinces.csv). Weights are synthetic, anchored on
 # Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
-# 10.18万 in 2022 (official-indicator.md §3); the rest is a plausible guess, not a statistic.
+# 10.18万 in 2022 (kg/data/reference/official-indicator.md §3); the rest is a plausible guess,
+# not a statistic.
 PROVINCES: tuple[tuple[str, str, float, tuple[int, ...]], ...] = (
     ("CN-GD", "广东", 18.5, (12624, 12684, 12657, 12706, 12780)),
     ("CN-BJ", "北京", 17.5, (2189, 2189, 2184, 2186, 2183)),
@@ -221,7 +206,7 @@ class DemoSummary:
         last = YEARS[-1]
         return (f"{os.path.join(self.out_dir, '')}: {counts} (scale {_number(self.scale)}); "
                 f"national indicator {last}: {self.indicator[last]:.2f} per 10,000 "
-                f"(official {OFFICIAL[last][3]})")
+                f"(official {official.per_10k()[last]})")
 
 
 def _number(x: float) -> str:
@@ -250,8 +235,10 @@ class _Spec:
 def _targets(scale: float) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """Scaled (valid, high-value, population) targets per year."""
     valid, high, pop = {}, {}, {}
-    for year, (v, h, p, per10k) in OFFICIAL.items():
-        pop[year] = _persons(p, scale)
+    for year in YEARS:
+        target = official.series()[year]
+        v, h, per10k = target.valid_invention_count, target.high_value_count, target.per_10k
+        pop[year] = _persons(target.population // 10_000, scale)
         low = math.ceil((per10k - TOLERANCE) * pop[year] / 10_000)
         high_ = math.floor((per10k + TOLERANCE) * pop[year] / 10_000)
         want = round(h / scale)
@@ -552,14 +539,15 @@ class _Writer:
             self._row("population", ["CN", year, pop[year]])
         # The next year's national population, scaled like the others: without it the store's
         # built-in (real) one would divide the scaled-down count (the dashboard's 2025 point)
-        self._row("population", ["CN", YEARS[-1] + 1, _persons(NATIONAL_NEXT, self.scale)])
+        self._row("population", ["CN", YEARS[-1] + 1, _persons(
+            official.national_population()[NEXT_YEAR] // 10_000, self.scale)])
         for code, _, _, values in PROVINCES:
             for year, value in zip(YEARS, values, strict=True):
                 self._row("population", [code, year, _persons(value, self.scale)])
 
 
 def _persons(wan: int, scale: float) -> int:
-    """A population in 万人, in persons divided by the scale: at least 1 (RULES.md §3 wants a
+    """A population in 万人, in persons divided by the scale: at least 1 (docs/rules.md §3 wants a
     whole number above 0, and a region never has no people, however large the scale)."""
     return max(1, round(wan * 10_000 / scale))
 
@@ -669,7 +657,7 @@ def generate(out_dir: Path, *, scale: float = DEFAULT_SCALE, patents: int | None
     ``patents``, if given, fixes the number of patent rows instead and derives the scale.
     ``progress(done, total)`` is called with the number of patent rows written and the number
     expected: at the start, every 10,000 rows and at the end (where ``done == total``). Returns
-    the rows per file and the national counts it calibrated, which the RULES.md rules reproduce
+    the rows per file and the national counts it calibrated, which the docs/rules.md rules reproduce
     (``tests/oracle.py``). Raises ``ValueError`` for a ``scale`` or ``patents`` that is not
     above 0 (or a ``scale`` that is not finite), and :class:`~kg.errors.InputError` for a
     folder it cannot or must not write into (see :func:`check_out_dir`).

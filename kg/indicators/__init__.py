@@ -1,4 +1,4 @@
-"""Per-capita indicators (RULES.md §1, §4) and their RDF Data Cube.
+"""Per-capita indicators (docs/rules.md §1, §4) and their RDF Data Cube.
 
 API::
 

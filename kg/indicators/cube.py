@@ -71,13 +71,13 @@ def period_iri(year: int) -> ox.NamedNode:
     return ox.NamedNode(f"{YEAR}{year}")
 
 
-#: RULES.md §4: per_10k unrounded, with at least this many significant digits.
+#: docs/rules.md §4: per_10k unrounded, with at least this many significant digits.
 SIGNIFICANT = 6
 
 
 def decimal_text(value: float) -> str:
     """The float's shortest repr as an ``xsd:decimal`` lexical form: never an exponent, and
-    at least 6 significant digits (RULES.md §4), zeros added to a short exact value:
+    at least 6 significant digits (docs/rules.md §4), zeros added to a short exact value:
     ``20.0`` -> ``20.0000``, ``1.42e-05`` -> ``0.0000142000``."""
     number = Decimal(repr(value))
     if len(number.as_tuple().digits) < SIGNIFICANT:
