@@ -72,43 +72,43 @@ PLEDGE_THRESHOLD = 10_000_000
 #: population row (:func:`kg.official.national_population`) is written scaled like the others.
 NEXT_YEAR = YEARS[-1] + 1
 
-# ISO 3166-2, short Chinese name, weight (% of domestic patents), year-end population 2020-2024
-# (万人, NBS E0103, as in kg/data/reference/cn-provinces.csv). Weights are synthetic, anchored on
-# Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
+# ISO 3166-2, short Chinese name, weight (% of domestic patents). Weights are synthetic, anchored
+# on Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
 # 10.18万 in 2022 (kg/data/reference/official-indicator.md §3); the rest is a plausible guess,
-# not a statistic.
-PROVINCES: tuple[tuple[str, str, float, tuple[int, ...]], ...] = (
-    ("CN-GD", "广东", 18.5, (12624, 12684, 12657, 12706, 12780)),
-    ("CN-BJ", "北京", 17.5, (2189, 2189, 2184, 2186, 2183)),
-    ("CN-JS", "江苏", 10.5, (8477, 8505, 8515, 8526, 8526)),
-    ("CN-ZJ", "浙江", 7.5, (6468, 6540, 6577, 6627, 6670)),
-    ("CN-SH", "上海", 7.0, (2488, 2489, 2475, 2487, 2480)),
-    ("CN-SD", "山东", 4.2, (10165, 10170, 10163, 10123, 10080)),
-    ("CN-AH", "安徽", 3.2, (6105, 6113, 6127, 6121, 6123)),
-    ("CN-HB", "湖北", 3.2, (5745, 5830, 5844, 5838, 5834)),
-    ("CN-SC", "四川", 3.0, (8371, 8372, 8374, 8368, 8364)),
-    ("CN-SN", "陕西", 2.6, (3955, 3954, 3956, 3952, 3953)),
-    ("CN-HN", "湖南", 2.2, (6645, 6622, 6604, 6568, 6539)),
-    ("CN-FJ", "福建", 2.0, (4161, 4187, 4188, 4183, 4193)),
-    ("CN-HA", "河南", 1.8, (9941, 9883, 9872, 9815, 9785)),
-    ("CN-TJ", "天津", 1.8, (1387, 1373, 1363, 1364, 1364)),
-    ("CN-LN", "辽宁", 1.6, (4255, 4229, 4197, 4182, 4155)),
-    ("CN-CQ", "重庆", 1.3, (3209, 3212, 3213, 3191, 3190)),
-    ("CN-HE", "河北", 1.2, (7464, 7448, 7420, 7393, 7378)),
-    ("CN-JX", "江西", 0.9, (4519, 4517, 4528, 4515, 4502)),
-    ("CN-HL", "黑龙江", 0.9, (3171, 3125, 3099, 3062, 3029)),
-    ("CN-JL", "吉林", 0.7, (2399, 2375, 2348, 2339, 2317)),
-    ("CN-YN", "云南", 0.6, (4722, 4690, 4693, 4673, 4655)),
-    ("CN-GX", "广西", 0.6, (5019, 5037, 5047, 5027, 5013)),
-    ("CN-SX", "山西", 0.6, (3490, 3480, 3481, 3466, 3446)),
-    ("CN-GZ", "贵州", 0.5, (3858, 3852, 3856, 3865, 3860)),
-    ("CN-GS", "甘肃", 0.4, (2501, 2490, 2492, 2465, 2458)),
-    ("CN-XJ", "新疆", 0.3, (2590, 2589, 2587, 2598, 2623)),
-    ("CN-NM", "内蒙古", 0.3, (2403, 2400, 2401, 2396, 2388)),
-    ("CN-HI", "海南", 0.25, (1012, 1020, 1027, 1043, 1048)),
-    ("CN-NX", "宁夏", 0.15, (721, 725, 728, 729, 729)),
-    ("CN-QH", "青海", 0.1, (593, 594, 595, 594, 593)),
-    ("CN-XZ", "西藏", 0.05, (366, 366, 364, 365, 370)),
+# not a statistic. Year-end populations are NBS's, from the built-in population.csv
+# (kg.official.population).
+PROVINCES: tuple[tuple[str, str, float], ...] = (
+    ("CN-GD", "广东", 18.5),
+    ("CN-BJ", "北京", 17.5),
+    ("CN-JS", "江苏", 10.5),
+    ("CN-ZJ", "浙江", 7.5),
+    ("CN-SH", "上海", 7.0),
+    ("CN-SD", "山东", 4.2),
+    ("CN-AH", "安徽", 3.2),
+    ("CN-HB", "湖北", 3.2),
+    ("CN-SC", "四川", 3.0),
+    ("CN-SN", "陕西", 2.6),
+    ("CN-HN", "湖南", 2.2),
+    ("CN-FJ", "福建", 2.0),
+    ("CN-HA", "河南", 1.8),
+    ("CN-TJ", "天津", 1.8),
+    ("CN-LN", "辽宁", 1.6),
+    ("CN-CQ", "重庆", 1.3),
+    ("CN-HE", "河北", 1.2),
+    ("CN-JX", "江西", 0.9),
+    ("CN-HL", "黑龙江", 0.9),
+    ("CN-JL", "吉林", 0.7),
+    ("CN-YN", "云南", 0.6),
+    ("CN-GX", "广西", 0.6),
+    ("CN-SX", "山西", 0.6),
+    ("CN-GZ", "贵州", 0.5),
+    ("CN-GS", "甘肃", 0.4),
+    ("CN-XJ", "新疆", 0.3),
+    ("CN-NM", "内蒙古", 0.3),
+    ("CN-HI", "海南", 0.25),
+    ("CN-NX", "宁夏", 0.15),
+    ("CN-QH", "青海", 0.1),
+    ("CN-XZ", "西藏", 0.05),
 )
 
 # IPC codes that match a row of the built-in SEI concordance, with a title (zh, en).
@@ -303,7 +303,7 @@ class _Writer:
         total = max(62, self.n(_REAL_ROWS) // 7)
         total_weight = self.cum_region[-1]
         self.pools: list[list[str]] = []
-        for code, short, weight, _ in PROVINCES:
+        for code, short, weight in PROVINCES:
             size = max(2, round(total * weight / total_weight))
             pool = []
             for _ in range(size):
@@ -541,9 +541,10 @@ class _Writer:
         # built-in (real) one would divide the scaled-down count (the dashboard's 2025 point)
         self._row("population", ["CN", YEARS[-1] + 1, _persons(
             official.national_population()[NEXT_YEAR] // 10_000, self.scale)])
-        for code, _, _, values in PROVINCES:
-            for year, value in zip(YEARS, values, strict=True):
-                self._row("population", [code, year, _persons(value, self.scale)])
+        for code, _, _ in PROVINCES:
+            for year in YEARS:
+                self._row("population", [code, year, _persons(
+                    official.population()[code, year] // 10_000, self.scale)])
 
 
 def _persons(wan: int, scale: float) -> int:

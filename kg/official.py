@@ -4,8 +4,9 @@ One definition, read from ``kg/data/reference/official-series.csv`` (each row na
 ``kg/data/reference/official-indicator.md`` has the full notes): the published value per 10,000
 people, the domestic high-value and valid invention patent counts. The year-end national
 population beside them is NBS's, the ``CN`` rows of ``kg/data/population.csv`` (the denominators
-that reproduce the published values). The dashboard shows the values beside the computed ones,
-the demo data is calibrated to them and the tests compare the pipeline with them.
+that reproduce the published values); :func:`population` gives every row of that file. The
+dashboard shows the values beside the computed ones, the demo data is calibrated to them and the
+tests compare the pipeline with them.
 """
 
 from __future__ import annotations
@@ -48,10 +49,15 @@ def per_10k() -> dict[int, float]:
     return {year: row.per_10k for year, row in series().items()}
 
 
-@cache
 def national_population() -> dict[int, int]:
     """NBS year-end national population in persons, by year (the ``CN`` rows of the built-in
     ``population.csv``)."""
+    return {year: n for (region, year), n in population().items() if region == "CN"}
+
+
+@cache
+def population() -> dict[tuple[str, int], int]:
+    """NBS year-end resident population in persons by (region, year): the built-in
+    ``population.csv`` (the nation ``CN`` and the 31 provinces)."""
     with POPULATION.open(encoding="utf-8", newline="") as f:
-        return {int(r["year"]): int(r["population"]) for r in csv.DictReader(f)
-                if r["region"] == "CN"}
+        return {(r["region"], int(r["year"])): int(r["population"]) for r in csv.DictReader(f)}

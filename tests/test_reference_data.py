@@ -242,6 +242,13 @@ def test_official_counts_reproduce_the_published_values() -> None:
         assert "official-indicator.md" in row.source, year
 
 
+def test_official_population_is_population_csv() -> None:
+    rows = {(r["region"], int(r["year"])): int(r["population"])
+            for r in read_csv("kg/data/population.csv")}
+    assert official.population() == rows and len(rows) == 31 * 5 + 6
+    assert official.national_population() == {y: n for (r, y), n in rows.items() if r == "CN"}
+
+
 def test_population_matches_the_provinces_table() -> None:
     """population.csv's province rows are the 万人 figures of kg/data/reference/cn-provinces.csv."""
     with open(REFERENCE / "cn-provinces.csv", encoding="utf-8", newline="") as f:
