@@ -420,7 +420,7 @@ def _check_port(host: str, port: int) -> None:
 @pass_app
 def indicators(app: App, year: int | None, year_range: str | None, by: str, profile: str | None,
                fmt: str, output: Path | None) -> None:
-    """High-value invention patents per 10,000 people, by region and year (RULES.md §4).
+    """High-value invention patents per 10,000 people, by region and year (docs/rules.md §4).
 
     Classifies at each YEAR-12-31 as needed and materializes the Data Cube graph
     {base}graph/indicators/{profile}. Regions with high-value patents but no population for a
@@ -543,7 +543,7 @@ def _write(text: str, output: Path | None) -> None:
 @click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
               show_default=True, help="Compiled set-based SPARQL, or pySHACL (slow).")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
-              show_default=True, help="CSV (RULES.md §4 columns), JSON (the same rows, with "
+              show_default=True, help="CSV (docs/rules.md §4 columns), JSON (the same rows, with "
               "the profile, date and graph), or the classification graph with its evidence as "
               "Turtle.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -551,7 +551,7 @@ def _write(text: str, output: Path | None) -> None:
 @pass_app
 def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
              output: Path | None) -> None:
-    """Classify every invention patent at an as-of date (RULES.md §4) and store the results."""
+    """Classify every invention patent at an as-of date (docs/rules.md §4) and store the results."""
     from kg.classify import classify as run_classify
     from kg.classify.output import to_csv, to_json
     from kg.profiles import load

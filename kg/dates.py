@@ -1,4 +1,4 @@
-"""Dates as RULES.md writes them: ISO 8601 calendar dates, ``YYYY-MM-DD`` and nothing else.
+"""Dates as docs/rules.md writes them: ISO 8601 calendar dates, ``YYYY-MM-DD`` and nothing else.
 
 Python's ``date.fromisoformat`` also takes ``20241231`` and week dates such as ``2024-W52-2``;
 every date a user gives (cells of the exchange format, ``--as-of``, the web's ``as_of``, a

@@ -1,18 +1,10 @@
-"""Calibrated synthetic demo data: a scaled-down China in the exchange format (RULES.md §3).
+"""Calibrated synthetic demo data: a scaled-down China in the exchange format (docs/rules.md §3).
 
 ``generate(out_dir)`` writes ``patents.csv``, ``owners.csv``, ``family_members.csv``,
 ``pledges.csv``, ``awards.csv`` and ``population.csv``. Everything is synthetic except the
-calibration targets, which are the official national series (``official-indicator.md`` §2):
-
-====  =========================  =====================  =================  ==========
-year  domestic valid inventions  high-value (domestic)  population (万人)  per 10,000
-====  =========================  =====================  =================  ==========
-2020  221.3万                    ≈89.0万                141,212            6.3
-2021  270.4万                    ≈106万                 141,260            7.5
-2022  328.0万                    132.4万                141,175            9.4
-2023  401.5万                    166.5万                140,967            11.8
-2024  475.6万                    197.8万                140,828            14.0
-====  =========================  =====================  =================  ==========
+calibration targets, which are the official national series (:mod:`kg.official`: the domestic
+valid and high-value invention patents and the NBS year-end population of 2020-2024, whose
+quotient is the published indicator, 6.3 in 2020 to 14 in 2024).
 
 **Scale.** A scale ``S`` divides every real count and every real population: ``population.csv``
 holds ``round(real persons / S)`` (at least 1) for ``CN`` and the 31 provinces, 2020-2024 (and
@@ -65,65 +57,58 @@ from datetime import date
 from itertools import accumulate
 from pathlib import Path
 
+from kg import official
 from kg.errors import InputError
 from kg.store import is_store_dir
 
-__all__ = ["DEFAULT_SCALE", "DemoSummary", "OFFICIAL", "generate", "PROVINCES"]
+__all__ = ["DEFAULT_SCALE", "DemoSummary", "generate", "PROVINCES"]
 
 YEARS = (2020, 2021, 2022, 2023, 2024)
 DEFAULT_SCALE = 250.0
 TOLERANCE = 0.02
 PLEDGE_THRESHOLD = 10_000_000
 
-# year -> (domestic valid inventions, domestic high-value, NBS population in 万人, per 10k)
-OFFICIAL: dict[int, tuple[int, int, int, float]] = {
-    2020: (2_213_000, 890_000, 141_212, 6.3),
-    2021: (2_704_000, 1_060_000, 141_260, 7.5),
-    2022: (3_280_000, 1_324_000, 141_175, 9.4),
-    2023: (4_015_000, 1_665_000, 140_967, 11.8),
-    2024: (4_756_000, 1_978_000, 140_828, 14.0),
-}
+#: The year after the last calibrated one: no patents are generated for it, but its national
+#: population row (:func:`kg.official.national_population`) is written scaled like the others.
+NEXT_YEAR = YEARS[-1] + 1
 
-#: 2025 year-end population in 万人 (NBS release 2026-01-19; RULES.md §1): no patents are
-#: generated for 2025, but its national row is written scaled like the others.
-NATIONAL_NEXT = 140_489
-
-# ISO 3166-2, short Chinese name, weight (% of domestic patents), year-end population 2020-2024
-# (万人, NBS E0103 via ../shared/reference/cn-provinces.csv). Weights are synthetic, anchored on
-# Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
-# 10.18万 in 2022 (official-indicator.md §3); the rest is a plausible guess, not a statistic.
-PROVINCES: tuple[tuple[str, str, float, tuple[int, ...]], ...] = (
-    ("CN-GD", "广东", 18.5, (12624, 12684, 12657, 12706, 12780)),
-    ("CN-BJ", "北京", 17.5, (2189, 2189, 2184, 2186, 2183)),
-    ("CN-JS", "江苏", 10.5, (8477, 8505, 8515, 8526, 8526)),
-    ("CN-ZJ", "浙江", 7.5, (6468, 6540, 6577, 6627, 6670)),
-    ("CN-SH", "上海", 7.0, (2488, 2489, 2475, 2487, 2480)),
-    ("CN-SD", "山东", 4.2, (10165, 10170, 10163, 10123, 10080)),
-    ("CN-AH", "安徽", 3.2, (6105, 6113, 6127, 6121, 6123)),
-    ("CN-HB", "湖北", 3.2, (5745, 5830, 5844, 5838, 5834)),
-    ("CN-SC", "四川", 3.0, (8371, 8372, 8374, 8368, 8364)),
-    ("CN-SN", "陕西", 2.6, (3955, 3954, 3956, 3952, 3953)),
-    ("CN-HN", "湖南", 2.2, (6645, 6622, 6604, 6568, 6539)),
-    ("CN-FJ", "福建", 2.0, (4161, 4187, 4188, 4183, 4193)),
-    ("CN-HA", "河南", 1.8, (9941, 9883, 9872, 9815, 9785)),
-    ("CN-TJ", "天津", 1.8, (1387, 1373, 1363, 1364, 1364)),
-    ("CN-LN", "辽宁", 1.6, (4255, 4229, 4197, 4182, 4155)),
-    ("CN-CQ", "重庆", 1.3, (3209, 3212, 3213, 3191, 3190)),
-    ("CN-HE", "河北", 1.2, (7464, 7448, 7420, 7393, 7378)),
-    ("CN-JX", "江西", 0.9, (4519, 4517, 4528, 4515, 4502)),
-    ("CN-HL", "黑龙江", 0.9, (3171, 3125, 3099, 3062, 3029)),
-    ("CN-JL", "吉林", 0.7, (2399, 2375, 2348, 2339, 2317)),
-    ("CN-YN", "云南", 0.6, (4722, 4690, 4693, 4673, 4655)),
-    ("CN-GX", "广西", 0.6, (5019, 5037, 5047, 5027, 5013)),
-    ("CN-SX", "山西", 0.6, (3490, 3480, 3481, 3466, 3446)),
-    ("CN-GZ", "贵州", 0.5, (3858, 3852, 3856, 3865, 3860)),
-    ("CN-GS", "甘肃", 0.4, (2501, 2490, 2492, 2465, 2458)),
-    ("CN-XJ", "新疆", 0.3, (2590, 2589, 2587, 2598, 2623)),
-    ("CN-NM", "内蒙古", 0.3, (2403, 2400, 2401, 2396, 2388)),
-    ("CN-HI", "海南", 0.25, (1012, 1020, 1027, 1043, 1048)),
-    ("CN-NX", "宁夏", 0.15, (721, 725, 728, 729, 729)),
-    ("CN-QH", "青海", 0.1, (593, 594, 595, 594, 593)),
-    ("CN-XZ", "西藏", 0.05, (366, 366, 364, 365, 370)),
+# ISO 3166-2, short Chinese name, weight (% of domestic patents). Weights are synthetic, anchored
+# on Guangdong 36.77万 and Beijing ≈34.9万 (159.81/10k) high-value patents in 2024 and Shanghai
+# 10.18万 in 2022 (kg/data/reference/official-indicator.md §3); the rest is a plausible guess,
+# not a statistic. Year-end populations are NBS's, from the built-in population.csv
+# (kg.official.population).
+PROVINCES: tuple[tuple[str, str, float], ...] = (
+    ("CN-GD", "广东", 18.5),
+    ("CN-BJ", "北京", 17.5),
+    ("CN-JS", "江苏", 10.5),
+    ("CN-ZJ", "浙江", 7.5),
+    ("CN-SH", "上海", 7.0),
+    ("CN-SD", "山东", 4.2),
+    ("CN-AH", "安徽", 3.2),
+    ("CN-HB", "湖北", 3.2),
+    ("CN-SC", "四川", 3.0),
+    ("CN-SN", "陕西", 2.6),
+    ("CN-HN", "湖南", 2.2),
+    ("CN-FJ", "福建", 2.0),
+    ("CN-HA", "河南", 1.8),
+    ("CN-TJ", "天津", 1.8),
+    ("CN-LN", "辽宁", 1.6),
+    ("CN-CQ", "重庆", 1.3),
+    ("CN-HE", "河北", 1.2),
+    ("CN-JX", "江西", 0.9),
+    ("CN-HL", "黑龙江", 0.9),
+    ("CN-JL", "吉林", 0.7),
+    ("CN-YN", "云南", 0.6),
+    ("CN-GX", "广西", 0.6),
+    ("CN-SX", "山西", 0.6),
+    ("CN-GZ", "贵州", 0.5),
+    ("CN-GS", "甘肃", 0.4),
+    ("CN-XJ", "新疆", 0.3),
+    ("CN-NM", "内蒙古", 0.3),
+    ("CN-HI", "海南", 0.25),
+    ("CN-NX", "宁夏", 0.15),
+    ("CN-QH", "青海", 0.1),
+    ("CN-XZ", "西藏", 0.05),
 )
 
 # IPC codes that match a row of the built-in SEI concordance, with a title (zh, en).
@@ -221,7 +206,7 @@ class DemoSummary:
         last = YEARS[-1]
         return (f"{os.path.join(self.out_dir, '')}: {counts} (scale {_number(self.scale)}); "
                 f"national indicator {last}: {self.indicator[last]:.2f} per 10,000 "
-                f"(official {OFFICIAL[last][3]})")
+                f"(official {official.per_10k()[last]})")
 
 
 def _number(x: float) -> str:
@@ -250,8 +235,10 @@ class _Spec:
 def _targets(scale: float) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
     """Scaled (valid, high-value, population) targets per year."""
     valid, high, pop = {}, {}, {}
-    for year, (v, h, p, per10k) in OFFICIAL.items():
-        pop[year] = _persons(p, scale)
+    for year in YEARS:
+        target = official.series()[year]
+        v, h, per10k = target.valid_invention_count, target.high_value_count, target.per_10k
+        pop[year] = _persons(target.population // 10_000, scale)
         low = math.ceil((per10k - TOLERANCE) * pop[year] / 10_000)
         high_ = math.floor((per10k + TOLERANCE) * pop[year] / 10_000)
         want = round(h / scale)
@@ -316,7 +303,7 @@ class _Writer:
         total = max(62, self.n(_REAL_ROWS) // 7)
         total_weight = self.cum_region[-1]
         self.pools: list[list[str]] = []
-        for code, short, weight, _ in PROVINCES:
+        for code, short, weight in PROVINCES:
             size = max(2, round(total * weight / total_weight))
             pool = []
             for _ in range(size):
@@ -552,14 +539,16 @@ class _Writer:
             self._row("population", ["CN", year, pop[year]])
         # The next year's national population, scaled like the others: without it the store's
         # built-in (real) one would divide the scaled-down count (the dashboard's 2025 point)
-        self._row("population", ["CN", YEARS[-1] + 1, _persons(NATIONAL_NEXT, self.scale)])
-        for code, _, _, values in PROVINCES:
-            for year, value in zip(YEARS, values, strict=True):
-                self._row("population", [code, year, _persons(value, self.scale)])
+        self._row("population", ["CN", YEARS[-1] + 1, _persons(
+            official.national_population()[NEXT_YEAR] // 10_000, self.scale)])
+        for code, _, _ in PROVINCES:
+            for year in YEARS:
+                self._row("population", [code, year, _persons(
+                    official.population()[code, year] // 10_000, self.scale)])
 
 
 def _persons(wan: int, scale: float) -> int:
-    """A population in 万人, in persons divided by the scale: at least 1 (RULES.md §3 wants a
+    """A population in 万人, in persons divided by the scale: at least 1 (docs/rules.md §3 wants a
     whole number above 0, and a region never has no people, however large the scale)."""
     return max(1, round(wan * 10_000 / scale))
 
@@ -669,7 +658,7 @@ def generate(out_dir: Path, *, scale: float = DEFAULT_SCALE, patents: int | None
     ``patents``, if given, fixes the number of patent rows instead and derives the scale.
     ``progress(done, total)`` is called with the number of patent rows written and the number
     expected: at the start, every 10,000 rows and at the end (where ``done == total``). Returns
-    the rows per file and the national counts it calibrated, which the RULES.md rules reproduce
+    the rows per file and the national counts it calibrated, which the docs/rules.md rules reproduce
     (``tests/oracle.py``). Raises ``ValueError`` for a ``scale`` or ``patents`` that is not
     above 0 (or a ``scale`` that is not finite), and :class:`~kg.errors.InputError` for a
     folder it cannot or must not write into (see :func:`check_out_dir`).

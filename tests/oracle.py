@@ -1,7 +1,8 @@
-"""An independent, deliberately plain Python implementation of RULES.md §2 (profile cnipa-2021).
+"""An independent, deliberately plain Python implementation of docs/rules.md §2 (profile
+cnipa-2021).
 
-It reads an exchange-format folder (RULES.md §3) with the ``csv`` module only and shares no code
-with ``kg``: tests compare the SPARQL/SHACL implementation and the demo generator against it.
+It reads an exchange-format folder (docs/rules.md §3) with the ``csv`` module only and shares no
+code with ``kg``: tests compare the SPARQL/SHACL implementation and the demo generator against it.
 
 Date arithmetic ("N years after a date")
 ----------------------------------------
@@ -116,7 +117,7 @@ def normalize_ipc(code: str) -> str:
 
 
 def pattern_matches(pattern: str, code: str) -> bool:
-    """RULES.md: a trailing ``*`` is a prefix match, otherwise the code must be equal."""
+    """docs/rules.md: a trailing ``*`` is a prefix match, otherwise the code must be equal."""
     pattern, code = normalize_ipc(pattern), normalize_ipc(code)
     if pattern.endswith("*"):
         return code.startswith(pattern[:-1])
@@ -175,7 +176,7 @@ def is_domestic(owner: dict[str, str] | None) -> bool:
 def criteria_met(data: Folder, patent: dict[str, str], as_of: date,
                  concordance: Concordance, sei_cache: dict[str, bool] | None = None
                  ) -> tuple[str, ...]:
-    """The criteria (in RULES.md order) that hold at ``as_of``, validity aside.
+    """The criteria (in docs/rules.md order) that hold at ``as_of``, validity aside.
 
     ``sei_cache`` memoises "does this code match the concordance" for one concordance.
     """

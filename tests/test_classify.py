@@ -86,7 +86,7 @@ def dataset(draw: st.DrawFn) -> tuple[date, list[dict]]:
 
 
 def write_folder(folder: Path, patents: list[dict]) -> None:
-    """The data set in the exchange format (RULES.md §3)."""
+    """The data set in the exchange format (docs/rules.md §3)."""
     folder.mkdir(parents=True, exist_ok=True)
     rows = {"owners": [("owner_id", "name", "country", "region")]
             + [(o, f"Owner {o}", c, r) for o, c, r in OWNERS],
@@ -196,7 +196,7 @@ def test_ensure_reuses_then_ingest_drops(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
 def test_grants_in_hong_kong_macao_taiwan_are_overseas(tmp_path: Path, engine: str) -> None:
-    """RULES.md §2: a member at an office other than CN; HK, MO and TW are other offices."""
+    """docs/rules.md §2: a member at an office other than CN; HK, MO and TW are other offices."""
     folder = tmp_path / "case"
     shutil.copytree(Path(__file__).parent / "cases" / "classify" / "overseas-members" / "input",
                     folder)
@@ -210,7 +210,7 @@ def test_grants_in_hong_kong_macao_taiwan_are_overseas(tmp_path: Path, engine: s
 
 
 def test_ipc_codes_from_rdf_are_compared_normalized(tmp_path: Path) -> None:
-    """RULES.md §2: codes are compared after removing all white space and upper-casing, also
+    """docs/rules.md §2: codes are compared after removing all white space and upper-casing, also
     codes that did not come through the CSV reader (an RDF file, another tool's data)."""
     store = LocalStore()
     reference.ensure(store)

@@ -1,6 +1,6 @@
 """Golden cases: tests/cases/classify/<case>/{input/, as_of.txt, expected.csv[, profile.txt]}.
 
-Each expected.csv was checked by hand against RULES.md §2; ``hvp classify`` must print it byte
+Each expected.csv was checked by hand against docs/rules.md §2; ``hvp classify`` must print it byte
 for byte with both engines, and the independent oracle (tests/oracle.py) must agree.
 """
 

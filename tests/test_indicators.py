@@ -1,4 +1,4 @@
-"""Indicators (RULES.md §1, §4) through the real pipeline: ingest -> classify -> indicators."""
+"""Indicators (docs/rules.md §1, §4) through the real pipeline: ingest -> classify -> indicators."""
 
 from __future__ import annotations
 

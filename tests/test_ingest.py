@@ -136,7 +136,7 @@ def test_bad_cell_is_located_and_nothing_is_written(folder: Path, tmp_path: Path
 
 
 def test_failed_ingest_into_a_new_store_leaves_no_store(folder: Path, tmp_path: Path) -> None:
-    """RULES.md §3: the store is left exactly as it was: here, not there at all (the reference
+    """docs/rules.md §3: the store is left exactly as it was: here, not there at all (the reference
     data a first use loads is not left behind either)."""
     edit(folder, "patents.csv", 0, "filing_date", "2015-02-30")
     store_dir = tmp_path / "new-store"

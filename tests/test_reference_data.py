@@ -11,9 +11,11 @@ from pyshacl import validate
 from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, XSD
 
+from kg import official
+
 ROOT = Path(__file__).parents[1]
-SHARED_REFERENCE = Path(__file__).parents[2] / "shared/reference"
-RULES = Path(__file__).parents[2] / "shared/design/RULES.md"
+REFERENCE = ROOT / "kg/data/reference"
+RULES = ROOT / "docs/rules.md"
 HVP = Namespace("https://w3id.org/hvp/def#")
 PATENT = Namespace("http://data.epo.org/linked-data/def/patent/")
 BASE = "https://w3id.org/hvp/"
@@ -149,7 +151,7 @@ def test_award_kinds() -> None:
 
 
 def test_regions_match_reference(regions: Graph) -> None:
-    with open(SHARED_REFERENCE / "cn-provinces.csv", encoding="utf-8", newline="") as f:
+    with open(REFERENCE / "cn-provinces.csv", encoding="utf-8", newline="") as f:
         provinces = list(csv.DictReader(f))
     assert len(provinces) == 31
     expected = {row["iso_3166_2"]: row["wikidata_qid"] for row in provinces}
@@ -207,13 +209,18 @@ def test_population_format_and_totals() -> None:
 
 
 def test_official_national_figures_are_those_of_rules_md() -> None:
-    """RULES.md §1's official values (dashboard) and year-end populations (population.csv)."""
-    from web.indicators import OFFICIAL
-
+    """docs/rules.md §1's official values and counts (kg.official) and year-end populations
+    (population.csv)."""
     text = " ".join(RULES.read_text(encoding="utf-8").split())
     values = text.split("Official national values")[1].split("Counts:")[0]
-    official = {int(y): float(v) for y, v in re.findall(r"(20\d\d) (\d+(?:\.\d+)?)\b", values)}
-    assert official == OFFICIAL and set(official) == set(range(2020, 2026))
+    published = {int(y): float(v) for y, v in re.findall(r"(20\d\d) (\d+(?:\.\d+)?)\b", values)}
+    assert published == official.per_10k() and set(published) == set(range(2020, 2026))
+    counts = text.split("Counts: ")[1].split("high-value patents")[0]
+    listed = {int(y): int(n.replace(",", ""))
+              for y, n in re.findall(r"(20\d\d) (\d[\d,]*\d)", counts)}
+    assert set(listed) == {2022, 2023, 2024, 2025}
+    for year, count in listed.items():
+        assert official.series()[year].high_value_count == count, year
     listed = "2022 " + text.split("population 2022 ")[1].split(". ")[0]
     populations = {int(y): int(n.replace(",", ""))
                    for y, n in re.findall(r"(20\d\d) (\d[\d,]*\d)", listed)}
@@ -221,7 +228,35 @@ def test_official_national_figures_are_those_of_rules_md() -> None:
     national = {int(r["year"]): int(r["population"])
                 for r in read_csv("kg/data/population.csv") if r["region"] == "CN"}
     for year, count in populations.items():
-        assert national[year] == count, year
+        assert national[year] == count == official.national_population()[year], year
+
+
+def test_official_counts_reproduce_the_published_values() -> None:
+    """Each published value is the count over the NBS population, at the published precision
+    (14 for 14.05 in 2024, 16 for 16.31 in 2025, 9.4 for 9.378 in 2022)."""
+    for year, row in official.series().items():
+        digits = len(repr(row.per_10k).partition(".")[2].rstrip("0"))
+        computed = row.high_value_count / row.population * 10_000
+        assert round(computed, digits) == row.per_10k, (year, computed)
+        assert row.valid_invention_count > row.high_value_count
+        assert "official-indicator.md" in row.source, year
+
+
+def test_official_population_is_population_csv() -> None:
+    rows = {(r["region"], int(r["year"])): int(r["population"])
+            for r in read_csv("kg/data/population.csv")}
+    assert official.population() == rows and len(rows) == 31 * 5 + 6
+    assert official.national_population() == {y: n for (r, y), n in rows.items() if r == "CN"}
+
+
+def test_population_matches_the_provinces_table() -> None:
+    """population.csv's province rows are the 万人 figures of kg/data/reference/cn-provinces.csv."""
+    with open(REFERENCE / "cn-provinces.csv", encoding="utf-8", newline="") as f:
+        table = {(r["iso_3166_2"], year): int(r[f"pop_{year}"]) * 10_000
+                 for r in csv.DictReader(f) for year in range(2020, 2025)}
+    rows = {(r["region"], int(r["year"])): int(r["population"])
+            for r in read_csv("kg/data/population.csv") if r["region"] != "CN"}
+    assert rows == table
 
 
 def test_concordance_codes_exist(sei: Graph) -> None:

@@ -12,14 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
+from kg import official
 from kg.errors import InputError
 from web.errors import Problem
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
 
-#: Official national values, per 10,000 people (RULES.md §1: CNIPA / NBS).
-OFFICIAL = {2020: 6.3, 2021: 7.5, 2022: 9.4, 2023: 11.8, 2024: 14.0, 2025: 16.0}
 YEARS = "2020-2025"
 DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"}
 
@@ -73,7 +72,7 @@ def dashboard() -> Response:
                        key=lambda r: -r["per_10k"])
     national = [r for r in rows if r["region"] == "CN"]
     series = {"national": [{"year": r["year"], "computed": r["per_10k"],
-                            "official": OFFICIAL.get(r["year"])} for r in national],
+                            "official": official.per_10k().get(r["year"])} for r in national],
               "provinces": provinces, "all": rows, "year": year}
     links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
              for f in DOWNLOADS}

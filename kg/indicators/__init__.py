@@ -1,4 +1,4 @@
-"""Per-capita indicators (RULES.md §1, §4) and their RDF Data Cube.
+"""Per-capita indicators (docs/rules.md §1, §4) and their RDF Data Cube.
 
 API::
 
@@ -7,12 +7,14 @@ API::
     write(result, fmt, out, base)                              # csv | json | ttl
     cube.ensure(store, years, profile, base) -> graph IRI      # materialized cube graph
     cube.materialize(store, result, base) -> graph IRI
-    cube.check(rdflib_graph) -> ValidationReport               # Data Cube integrity constraints
+    cube.stored(store, profile, base) -> [Triple]              # the materialized cube graph
+    integrity.check(triples) -> IntegrityReport                # W3C Data Cube IC-1 .. IC-21
+    integrity.normalized(triples) -> bool                      # in the W3C normalized form?
 """
 
 from __future__ import annotations
 
-from kg.indicators import cube
+from kg.indicators import cube, integrity
 from kg.indicators.core import (
     NATION,
     SCOPES,
@@ -26,4 +28,5 @@ from kg.indicators.core import (
 from kg.indicators.output import FORMATS, to_csv, to_json, write
 
 __all__ = ["FORMATS", "NATION", "SCOPES", "Indicator", "IndicatorSet", "compute", "cube",
-           "parse_years", "profile_name", "to_csv", "to_json", "with_population", "write"]
+           "integrity", "parse_years", "profile_name", "to_csv", "to_json", "with_population",
+           "write"]

@@ -2,9 +2,9 @@
 
 For each year ``Y`` the classification at ``Y-12-31`` is ensured (``kg.classify.ensure``) and its
 valid, domestic, high-value patents are counted: the nation (``CN``) counts all of them, including
-those with an unknown region; a province counts those attributed to it (RULES.md §1-§2). A region
-gets a row only when it has a population observation for ``Y``; a region with high-value patents
-but no population gets a warning instead.
+those with an unknown region; a province counts those attributed to it (docs/rules.md §1-§2). A
+region gets a row only when it has a population observation for ``Y``; a region with high-value
+patents but no population gets a warning instead.
 """
 
 from __future__ import annotations

@@ -7,30 +7,34 @@ One ``qb:DataSet`` per profile (``{base}indicators/{profile}``) with its
   (a ``http://reference.data.gov.uk/id/year/YYYY`` year IRI);
 * measures ``hvp:highValueCount`` (patents), ``hvp:population`` (persons), ``hvp:per10k``
   (``xsd:decimal``, the same digits as the CSV);
-* attributes ``sdmx-attribute:unitMeasure`` and ``hvp:profile`` (on the data set), ``hvp:asOf``
-  and ``hvp:populationSource`` (on each observation; the population observation's
+* attributes ``sdmx-attribute:unitMeasure`` and ``hvp:profile`` (attached to the data set),
+  ``hvp:asOf`` and ``hvp:populationSource`` (on each observation; the population observation's
   ``dcterms:source`` is copied into the graph, so the cube names where each figure comes from).
 
 One observation per region and year: ``{base}observation/{profile}/{region}/{year}``.
+
+Every cube is written in the Recommendation's normalized form (W3C Data Cube §10): each component
+specification states ``qb:componentProperty`` beside ``qb:dimension``/``qb:measure``/
+``qb:attribute``, each component property its type, each observation its ``rdf:type`` and
+``qb:dataSet``, and the values of the attributes attached to the data set are repeated on every
+observation. The integrity constraints IC-1 to IC-21 (:mod:`kg.indicators.integrity`) hold on the
+file, the stored graph and the web download as written.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pyoxigraph as ox
-import rdflib
 
 from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
-from kg.reference import SHAPES
 from kg.store import Store
-from kg.validate import ValidationReport, data_graph, load_shapes, validate
 from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
-CUBE_SHAPES = SHAPES / "cube"
 YEAR = "http://reference.data.gov.uk/id/year/"
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
 
@@ -71,18 +75,26 @@ def period_iri(year: int) -> ox.NamedNode:
     return ox.NamedNode(f"{YEAR}{year}")
 
 
-#: RULES.md §4: per_10k unrounded, with at least this many significant digits.
+#: docs/rules.md §4: per_10k unrounded, with at least this many significant digits.
 SIGNIFICANT = 6
 
 
 def decimal_text(value: float) -> str:
     """The float's shortest repr as an ``xsd:decimal`` lexical form: never an exponent, and
-    at least 6 significant digits (RULES.md §4), zeros added to a short exact value:
+    at least 6 significant digits (docs/rules.md §4), zeros added to a short exact value:
     ``20.0`` -> ``20.0000``, ``1.42e-05`` -> ``0.0000142000``."""
     number = Decimal(repr(value))
     if len(number.as_tuple().digits) < SIGNIFICANT:
         number = number.quantize(Decimal(1).scaleb(number.adjusted() - SIGNIFICANT + 1))
     return format(number, "f")
+
+
+def dataset_attributes(profile: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+    """The values of the attributes attached to the data set (``qb:componentAttachment
+    qb:DataSet``), which the normalized form repeats on every observation."""
+    values = {UNIT: _n(HVP.PatentsPer10000People),
+              _n(HVP.profile): ox.NamedNode(PROFILE_NS + profile_name(profile))}
+    return [(prop, values[prop]) for _, _, prop, on_dataset in COMPONENTS if on_dataset]
 
 
 def structure(profile: str, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
@@ -95,8 +107,8 @@ def structure(profile: str, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
         f"High-value invention patents per 10,000 people ({name})", language="en"))
     yield ox.Triple(ds, _n(RDFS.label), ox.Literal(f"每万人口高价值发明专利拥有量（{name}）",
                                                    language="zh"))
-    yield ox.Triple(ds, UNIT, _n(HVP.PatentsPer10000People))
-    yield ox.Triple(ds, _n(HVP.profile), ox.NamedNode(PROFILE_NS + name))
+    for prop, value in dataset_attributes(profile):
+        yield ox.Triple(ds, prop, value)
     yield ox.Triple(dsd, A, _n(QB.DataStructureDefinition))
     for order, (spec_name, kind, prop, on_dataset) in enumerate(COMPONENTS, start=1):
         spec = ox.NamedNode(f"{dsd.value}/{spec_name}")
@@ -118,6 +130,7 @@ def structure(profile: str, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
 def observations(result: IndicatorSet, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
     """One ``qb:Observation`` per row, plus the source of each population figure."""
     ds = dataset_iri(result.profile, base)
+    attached = dataset_attributes(result.profile)
     for row in result.rows:
         obs = ox.NamedNode(mint(base, "observation", result.profile, row.region, str(row.year)))
         pop = ox.NamedNode(row.population_observation)
@@ -132,6 +145,8 @@ def observations(result: IndicatorSet, base: str = DEFAULT_BASE) -> Iterator[ox.
         yield ox.Triple(obs, _n(HVP.asOf), ox.Literal(row.as_of.isoformat(),
                                                       datatype=_n(XSD.date)))
         yield ox.Triple(obs, _n(HVP.populationSource), pop)
+        for prop, value in attached:  # normalized form (W3C Data Cube §10.2, phase 2)
+            yield ox.Triple(obs, prop, value)
         if row.population_source:
             yield ox.Triple(pop, _n(DCTERMS.source), ox.Literal(row.population_source))
 
@@ -186,11 +201,8 @@ def ensure(store: Store, years: Iterable[int], profile: str = "cnipa-2021",
     return graph_iri(profile, base)
 
 
-def cube_graph(store: Store, profile: str, base: str = DEFAULT_BASE) -> rdflib.Graph:
-    """The materialized cube graph as an rdflib graph (for pySHACL)."""
-    return data_graph(store, graph=graph_iri(profile, base))
-
-
-def check(data: rdflib.Graph) -> ValidationReport:
-    """Validate a cube against the Data Cube integrity-constraint shapes in shapes/cube/."""
-    return validate(data, load_shapes(sorted(CUBE_SHAPES.glob("*.ttl"))))
+def stored(store: Store, profile: str, base: str = DEFAULT_BASE) -> list[ox.Triple]:
+    """The triples of the profile's materialized cube graph."""
+    buffer = io.BytesIO()
+    store.dump(buffer, ox.RdfFormat.N_TRIPLES, graph_iri(profile, base))
+    return [q.triple for q in ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_TRIPLES)]

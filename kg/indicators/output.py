@@ -21,7 +21,7 @@ HEADER = ("region", "year", "high_value_count", "population", "per_10k")
 
 
 def to_csv(result: IndicatorSet) -> str:
-    """RULES.md §4: ``region,year,high_value_count,population,per_10k``."""
+    """docs/rules.md §4: ``region,year,high_value_count,population,per_10k``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(HEADER)
