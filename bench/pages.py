@@ -1,0 +1,139 @@
+"""Benchmark: every kind of web page and canned query on an on-disk store, p50 and p95.
+
+    python bench/pages.py [--patents N] [--store DIR] [--quick] [--rounds R]
+
+Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the
+2020-2024 indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks
+the app (Flask's test client, in this process; the store on disk as `hvp serve` opens it, with
+no query workers, so the times are the pages' own) for a sample of pages of every kind: patent,
+owner, region, family, SEI category, award kind, classification node, indicator observation,
+the dashboard and its data, and every canned query with its default parameters. Each page is
+asked `--rounds` times (default 5) after one unmeasured request (its derived graphs computed).
+
+The baseline, measured in the same run on the same resources: the engine reading the
+resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal
+(issue 14): every page and canned query at most 300 ms p95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg.queries import list_queries  # noqa: E402
+
+GOAL_MS = 300.0
+
+
+def build(n: int, work: Path) -> Path:
+    demo, store = work / "demo", work / "store"
+    hvp = [sys.executable, "-m", "kg.cli", "-q"]
+    subprocess.run([*hvp[:-1], "demo", "--out", str(demo), "--patents", str(n), "-q"],
+                   check=True, cwd=ROOT)
+    subprocess.run([*hvp[:-1], "--store", str(store), "ingest", "-q", str(demo)],
+                   check=True, cwd=ROOT)
+    subprocess.run([*hvp[:-1], "--store", str(store), "indicators", "--years", "2020-2024"],
+                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return store
+
+
+def sample(store: Path) -> dict[str, list[str]]:
+    """Paths of a few resources of every kind, picked from the store."""
+    engine = ox.Store.read_only(str(store))
+    hvp = "https://w3id.org/hvp/"
+
+    def subjects(query: str, limit: int = 5) -> list[str]:
+        rows = engine.query(query + f" LIMIT {limit}", use_default_graph_as_union=True)
+        return [r[0].value.replace(hvp, "/") for r in rows]  # type: ignore[index]
+
+    kinds = {
+        "patent": "SELECT ?s WHERE { ?s a <https://w3id.org/hvp/def#InventionPatent> }",
+        "owner": "SELECT ?s WHERE { ?s a <https://w3id.org/hvp/def#Owner> }",
+        "region": "SELECT ?s WHERE { ?s a <https://w3id.org/hvp/def#Region> }",
+        "family": "SELECT DISTINCT ?s WHERE { ?p <https://w3id.org/hvp/def#family> ?s }",
+        "sei": "SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#inScheme> "
+               "<https://w3id.org/hvp/sei/> }",
+        "award-kind": "SELECT ?s WHERE { ?s <http://www.w3.org/2004/02/skos/core#inScheme> "
+                      "<https://w3id.org/hvp/award-kind/> }",
+        "classification": "SELECT ?s WHERE { ?s <https://w3id.org/hvp/def#patent> ?p }",
+        "observation": "SELECT ?s WHERE { ?s a <http://purl.org/linked-data/cube#Observation> }",
+    }
+    out = {kind: subjects(q) for kind, q in kinds.items()}
+    out["region"] = ["/region/CN-GD", "/region/CN-BJ", *out["region"][:3]]  # the largest
+    out["dashboard"] = ["/indicators", "/indicators.json?year=2024"]
+    for query in list_queries():  # one row each; a required text parameter gets a common word
+        needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
+        out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
+    del engine
+    return {k: v for k, v in out.items() if v}
+
+
+def measure(store: Path, pages: dict[str, list[str]], rounds: int) -> None:
+    from web.app import create_app
+
+    app = create_app({"store": str(store), "workers": 0})
+    client = app.test_client()
+    engine = app.extensions["hvp"].store()
+    worst = 0.0
+    print(f"{'kind':<34}{'pages':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}"
+          f"{'own triples p95 ms':>20}{'ratio':>9}")
+    for kind, paths in pages.items():
+        times, floor = [], []
+        for path in paths:
+            first = client.get(path)
+            if first.status_code != 200:
+                print(f"  {path}: HTTP {first.status_code}")
+                continue
+            for _ in range(rounds):
+                start = time.perf_counter()
+                client.get(path)
+                times.append((time.perf_counter() - start) * 1000)
+                if not path.startswith(("/queries", "/indicators")):
+                    subject = ox.NamedNode("https://w3id.org/hvp" + path)
+                    start = time.perf_counter()
+                    list(engine.quads(subject, None, None, None))
+                    floor.append((time.perf_counter() - start) * 1000)
+        if not times:
+            continue
+        p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+        base = statistics.quantiles(floor, n=20)[-1] if len(floor) > 1 else None
+        worst = max(worst, p95)
+        ratio = f"{p95 / base:>8.0f}x" if base else f"{'':>9}"
+        print(f"{kind:<34}{len(paths):>6}{statistics.median(times):>10.1f}{p95:>10.1f}"
+              f"{max(times):>10.1f}{(f'{base:.2f}' if base else '-'):>20}{ratio}", flush=True)
+    app.extensions["hvp"].close()
+    mark = "ok" if worst <= GOAL_MS else "MISSED"
+    print(f"slowest p95 {worst:.1f} ms (goal <= {GOAL_MS:.0f} ms) {mark}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patents", type=int, default=250_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 patents")
+    parser.add_argument("--store", type=Path, help="an existing store (left as it is)")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hvp-bench-pages-") as tmp:
+        if args.store:
+            store = args.store
+        else:
+            n = 20_000 if args.quick else args.patents
+            start = time.perf_counter()
+            store = build(n, Path(tmp))
+            print(f"{n:,} demo patents, on-disk store built in "
+                  f"{time.perf_counter() - start:.0f} s", flush=True)
+        measure(store, sample(store), args.rounds)
+
+
+if __name__ == "__main__":
+    main()
