@@ -74,7 +74,6 @@ def sample(store: Path) -> dict[str, list[str]]:
     for query in list_queries():  # one row each; a required text parameter gets a common word
         needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
         out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
-    del engine
     return {k: v for k, v in out.items() if v}
 
 
