@@ -18,11 +18,11 @@ from typing import Any
 import click
 import pyoxigraph as ox
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from kg import dates, reference, settings
 from kg.errors import InputError, KGError
+from kg.progress import reporter
 from kg.store import MEMORY, LocalStore, Store, open_store, store_setting
 
 EXIT_FINDINGS = 1
@@ -127,43 +127,21 @@ pass_app = click.make_pass_decorator(App)
 @contextmanager
 def progress_bar(enabled: bool = True
                  ) -> Iterator[Callable[[str, int, int | None, int | None], None]]:
-    """A progress callback ``(label, done, total, rows)`` (:data:`kg.ingest.Progress`) drawing
-    one bar per label: a file (``done`` of ``total`` bytes, ``rows`` read, rows/s since its
-    first call) or a step without rows (``rows`` None; a moving bar while ``total`` is None).
-    A bar ends, at 100% with its clock stopped, when ``done`` reaches ``total``."""
-    import time
-
-    from rich.progress import TaskProgressColumn
-
-    columns = (TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
-               TaskProgressColumn(), TextColumn("{task.fields[rows]}", justify="right"),
-               TextColumn("{task.fields[rate]}", justify="right"), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=False, disable=not enabled) as bar:
-        tasks: dict[str, tuple[TaskID, float]] = {}
-
-        def update(label: str, done: int, total: int | None, rows: int | None) -> None:
-            if label not in tasks:
-                tasks[label] = bar.add_task(label, total=total, rows="", rate=""), time.monotonic()
-            task, start = tasks[label]
-            fields: dict[str, Any] = {}
-            if rows is not None:
-                elapsed = time.monotonic() - start
-                fields = {"rows": f"{rows:,} rows",
-                          "rate": f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""}
-            bar.update(task, total=total, completed=done, **fields)
-            if total is not None and done >= total:
-                bar.stop_task(task)
-
+    """A progress callback ``(label, done, total, rows)`` (:data:`kg.ingest.Progress`): bars
+    on a terminal, log lines on standard error otherwise, nothing when not ``enabled``
+    (:func:`kg.progress.reporter`)."""
+    with reporter(err, enabled) as update:
         yield update
 
 
 @contextmanager
 def working(label: str) -> Iterator[Callable[[int, int], None]]:
-    """One bar for a long step of a command, on a terminal: moving until the step reports
-    ``(done, total)`` through the callback yielded (if it can), always with the time taken."""
+    """One bar for a long step of a command (a log line at its start and end when standard
+    error is not a terminal): moving until the step reports ``(done, total)`` through the
+    callback yielded (if it can), always with the time taken."""
     from kg.ingest import step
 
-    with progress_bar(err.is_terminal) as update, step(update, label):
+    with progress_bar() as update, step(update, label):
         yield lambda done, total: update(label, done, total, None)
 
 

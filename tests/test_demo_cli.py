@@ -207,8 +207,9 @@ def test_ingest_progress_covers_each_file_from_start_to_end(tmp_path: Path,
         assert mine[0][2] is None and mine[-1][1] == mine[-1][2], mine
 
 
-def test_ingest_bars_render_at_100_percent(tmp_path: Path, demo3k: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ingest_progress_in_a_log(tmp_path: Path, demo3k: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Standard error that is not a terminal gets a line per file and step as it ends."""
     screen = io.StringIO()
     monkeypatch.setattr(cli_module, "err", Console(file=screen, width=160, soft_wrap=True))
     store = tmp_path / "st"
@@ -218,12 +219,25 @@ def test_ingest_bars_render_at_100_percent(tmp_path: Path, demo3k: Path,
     text = screen.getvalue()
     for name in ("owners", "patents", "family_members", "population"):
         rows = len(csv_rows(demo3k / f"{name}.csv"))
-        bar = [ln for ln in text.splitlines() if f"{demo3k.name}/{name}.csv" in ln]
-        assert len(bar) == 2, text
-        for ln in bar:
-            assert re.search(rf"100%\s+{rows:,} rows\s+[\d,]+ rows/s", ln), ln
+        done = [ln for ln in text.splitlines() if ln.startswith(f"{demo3k.name}/{name}.csv")]
+        assert len(done) == 2, text
+        for ln in done:
+            assert re.fullmatch(rf".*: done in \d:\d\d:\d\d, {rows:,} rows", ln), ln
+    assert re.search(r"^loading [\d,]+ triples: done in ", text, re.M), text
+    assert re.search(r"^dropping 2 derived graphs: done in ", text, re.M), text
+
+
+def test_ingest_bars_on_a_terminal_end_at_100_percent(tmp_path: Path, demo3k: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_module, "err", Console(file=screen, width=160, soft_wrap=True,
+                                                   force_terminal=True, color_system=None))
+    assert hvp("--store", str(tmp_path / "st"), "ingest", str(demo3k))[0] == 0
+    text = screen.getvalue()
+    rows = len(csv_rows(demo3k / "patents.csv"))
+    assert re.search(rf"{demo3k.name}/patents.csv\s.*100%\s+{rows:,} rows\s+[\d,]+ rows/s",
+                     text), text
     assert re.search(r"loading [\d,]+ triples.*100%", text), text
-    assert re.search(r"dropping 2 derived graphs.*100%", text), text
 
 
 def test_triples_counted_are_the_triples_stored(demo3k: Path) -> None:

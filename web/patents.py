@@ -127,9 +127,10 @@ def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], tuple[int, i
     thing: its best label and the properties that link it), and how many links and things
     there are in all."""
     store = service().store()
-    rows = list(store.query(INCOMING, {"s": subject}, union_default_graph=True))
+    found = store.query(INCOMING, {"s": subject}, union_default_graph=True)
     counted = store.query(INCOMING_COUNT, {"s": subject}, union_default_graph=True)
-    assert isinstance(counted, ox.QuerySolutions)
+    assert isinstance(found, ox.QuerySolutions) and isinstance(counted, ox.QuerySolutions)
+    rows = list(found)
     # The labels of the things listed, looked up one (thing, label property) at a time: a query
     # joining the listed things to the label triples reads every label triple (0.7-1.4 s).
     labels = _labels([quad.triple for thing in {r["x"] for r in rows} for p in _LABEL_TERMS
