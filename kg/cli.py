@@ -18,7 +18,14 @@ from typing import Any
 import click
 import pyoxigraph as ox
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 from kg import dates, reference, settings
@@ -137,7 +144,8 @@ def progress_bar(enabled: bool = True
 
     columns = (TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
                TaskProgressColumn(), TextColumn("{task.fields[rows]}", justify="right"),
-               TextColumn("{task.fields[rate]}", justify="right"), TimeElapsedColumn())
+               TextColumn("{task.fields[rate]}", justify="right"), TimeElapsedColumn(),
+               TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False, disable=not enabled) as bar:
         tasks: dict[str, tuple[TaskID, float]] = {}
 
@@ -155,6 +163,39 @@ def progress_bar(enabled: bool = True
                 bar.stop_task(task)
 
         yield update
+
+
+@contextmanager
+def progress_log(enabled: bool = True, every: float = 5.0
+                 ) -> Iterator[Callable[[str, int, int | None, int | None], None]]:
+    """The same callback as :func:`progress_bar`, as plain log lines on standard error (for a
+    log, when it is not a terminal): a label's start, its end, and every ``every`` seconds
+    between, with the percentage done and the time left where a total is known."""
+    import time
+
+    started: dict[str, float] = {}
+    last = [0.0]
+
+    def update(label: str, done: int, total: int | None, rows: int | None) -> None:
+        now = time.monotonic()
+        first = label not in started
+        start = started.setdefault(label, now)
+        end = total is not None and done >= total
+        if not enabled or not (first or end or now - last[0] >= every):
+            return
+        last[0] = now
+        elapsed = now - start
+        parts = [label]
+        if total:
+            parts.append(f"{100 * done / total:.0f}%")
+        if rows is not None:
+            parts.append(f"{rows:,} rows")
+        parts.append(f"{elapsed:.1f} s")
+        if total and done and not end:
+            parts.append(f"about {elapsed * (total - done) / done:.0f} s left")
+        err.print(": ".join(parts[:1]) + ": " + ", ".join(parts[1:]))
+
+    yield update
 
 
 @contextmanager
@@ -200,21 +241,50 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
               show_default=True, help="Report as text or as a Turtle sh:ValidationReport.")
 @click.option("--shapes", "shape_files", multiple=True, type=click.Path(exists=True,
               dir_okay=False, path_type=Path), help="Shapes file(s) instead of shapes/data/.")
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="sparql: the shapes compiled to SPARQL and run in the "
+              "store; pyshacl: the reference engine on a copy of the data in memory.")
+@click.option("--max-results", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Results printed in text (sparql engine; the rest are counted); 0: all. "
+              "--format ttl writes all.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or log lines.")
 @pass_app
-def validate(app: App, fmt: str, shape_files: tuple[Path, ...]) -> None:
+def validate(app: App, fmt: str, shape_files: tuple[Path, ...], engine: str,
+             max_results: int, quiet: bool) -> None:
     """Check the store's data against the data-quality SHACL shapes (exit 1 if it fails)."""
-    from kg.validate import data_graph, load_shapes
-    from kg.validate import validate as run_validate
+    from kg.validate import load_shapes
 
     shapes = load_shapes(list(shape_files) or None)
+    if engine == "pyshacl":
+        conforms = _validate_pyshacl(app, shapes, fmt)
+    else:
+        from kg.validate.compiled import results
+        from kg.validate.report import TextReport, TurtleReport
+
+        out = sys.stdout
+        writer = TurtleReport(out, shapes) if fmt == "ttl" else \
+            TextReport(out, shapes, max_results or None)
+        store = app.store()
+        with progress_bar(err.is_terminal) if not quiet and err.is_terminal else \
+                progress_log(not quiet) as update:
+            for result in results(store, shapes, update):
+                writer.write(result)
+        conforms = writer.close()
+    if not conforms:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _validate_pyshacl(app: App, shapes: Any, fmt: str) -> bool:
+    from kg.validate import data_graph
+    from kg.validate import validate as run_validate
+
     with working("validating the store against the shapes (pySHACL)"):
         report = run_validate(data_graph(app.store()), shapes)
     if fmt == "ttl":
         click.echo(report.graph.serialize(format="turtle"))
     else:
         click.echo(report.text)
-    if not report.conforms:
-        sys.exit(EXIT_FINDINGS)
+    return report.conforms
 
 
 @cli.command()
