@@ -194,11 +194,16 @@ def canonical_term(graph: Graph, node: Node | None, depth: int = 0) -> object:
 
 def canonical(results: Iterable[Result], graph: Graph,
               messages: bool = True) -> set[Canonical]:
-    """The set of results as comparable tuples (blank-node shapes and paths resolved in
-    ``graph``, the shapes or the report graph); ``messages=False`` leaves messages out."""
-    return {(canonical_term(graph, r.focus), canonical_term(graph, r.path),
-             canonical_term(graph, r.value), canonical_term(graph, r.source_shape),
-             r.component, r.severity, canonical_term(graph, r.source_constraint),
+    """The set of results as comparable tuples: blank-node shapes and paths resolved in
+    ``graph`` (the shapes graph, or the report graph that holds copies of them); a blank node
+    of the data (focus node or value) only as "a blank node", as the two engines label them
+    differently. ``messages=False`` leaves messages out."""
+    def data(term: Node | None) -> object:
+        return ("blank",) if isinstance(term, BNode) else canonical_term(graph, term)
+
+    return {(data(r.focus), canonical_term(graph, r.path), data(r.value),
+             canonical_term(graph, r.source_shape), r.component, r.severity,
+             canonical_term(graph, r.source_constraint),
              frozenset(str(m) for m in r.messages) if messages else None)
             for r in results}
 
