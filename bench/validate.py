@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -51,8 +50,16 @@ def run_one(engine: str, store_dir: str, memory: bool) -> dict[str, float]:
     else:
         count = sum(1 for _ in results(store, shapes))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"wall": wall, "cpu": cpu, "rss_mb": rss, "results": count}
+    return {"wall": wall, "cpu": cpu, "rss_mb": peak_rss_mb(), "results": count}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM: its own, where getrusage's ru_maxrss also
+    counts the parent's memory at the fork that started it)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure(engine: str, store_dir: Path, memory: bool = False) -> dict[str, float]:
