@@ -12,7 +12,7 @@ from rdflib import Graph, URIRef
 
 from kg.compile.results import compile_results
 from kg.errors import CompileError
-from kg.validate.compiled import to_rdflib
+from kg.validate.compiled import run
 from kg.validate.report import Result, canonical, results_of
 from tests.test_compile import ACCEPTED, pyshacl_report, read_expected
 
@@ -20,14 +20,7 @@ from tests.test_compile import ACCEPTED, pyshacl_report, read_expected
 def compiled(case: Path, shapes: Graph, shape: URIRef) -> list[Result]:
     store = ox.Store()
     store.load(case.joinpath("data.ttl").read_bytes(), ox.RdfFormat.TURTLE)
-    out = []
-    for q in compile_results(shapes, shape):
-        for row in store.query(q.query):
-            value = row["value"]
-            out.append(Result(focus=to_rdflib(row["focus"]), source_shape=q.source_shape,
-                              component=q.component, severity=q.severity, path=q.path,
-                              value=None if value is None else to_rdflib(value)))
-    return out
+    return [r for q in compile_results(shapes, shape) for r in run(store, q)]
 
 
 # Known differences, each where SHACL and pySHACL part ways (docs/compiler.md).
@@ -54,3 +47,36 @@ def test_case_results_equal_pyshacl(case: Path) -> None:
     theirs = [r for r in results_of(report) if r.source_shape in top]
     assert canonical(mine, shapes, messages=False) == \
         canonical(theirs, report, messages=False)
+
+
+SPARQL_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:message "shape says {$this}" ;
+  sh:sparql [ sh:message "{$this} has {?value} via {?p}, {?missing} left alone" ;
+    sh:select "SELECT $this ?value ?p WHERE { $this ?p ?value . FILTER(isLiteral(?value)) }" ] .
+ex:P a sh:PropertyShape ; sh:targetClass ex:C ; sh:path ex:q ;
+  sh:sparql [ sh:select "SELECT $this WHERE { $this $PATH ?o . FILTER(?o = 1) }" ] .
+ex:N a sh:NodeShape ; sh:targetClass ex:C ;
+  sh:sparql [ sh:select "SELECT $this ?path WHERE { $this ?path 2 }" ; sh:message "n {?path}" ] .
+"""
+SPARQL_DATA = """
+@prefix ex: <http://example.org/> .
+ex:a a ex:C ; ex:q 1 , 2 ; ex:r "x" .
+ex:b a ex:C ; ex:q ex:o .
+ex:u ex:q 1 .
+"""
+
+
+def test_sparql_constraint_results_with_messages_equal_pyshacl() -> None:
+    shapes = Graph().parse(data=SPARQL_SHAPES, format="turtle")
+    data = Graph().parse(data=SPARQL_DATA, format="turtle")
+    store = ox.Store()
+    store.load(SPARQL_DATA.encode(), ox.RdfFormat.TURTLE)
+    ex = "http://example.org/"
+    mine = [r for s in ("S", "P", "N") for q in compile_results(shapes, URIRef(ex + s))
+            for r in run(store, q)]
+    report = pyshacl_report(data, shapes)
+    theirs = results_of(report)
+    assert len(mine) == 5 and all(r.source_constraint is not None for r in mine)
+    assert canonical(mine, shapes) == canonical(theirs, report)

@@ -256,11 +256,8 @@ def sparql_constraint(ctx: Context, scope: Scope, constraint: Node) -> str | Non
         return None
     if isinstance(constraint, Literal):
         raise scope.refuse("sh:sparql", "needs a node with sh:select")
-    if scope.rows:
-        raise scope.refuse("sh:sparql", "validation results of SHACL-SPARQL constraints are "
-                           "not compiled yet (use --engine pyshacl)")
-    return sparql.constraint_set(ctx.g, constraint, scope.shape, scope.candidates,
-                                 ctx.prologue, scope.path)
+    build = sparql.constraint_rows if scope.rows else sparql.constraint_set
+    return build(ctx.g, constraint, scope.shape, scope.candidates, ctx.prologue, scope.path)
 
 
 BUILDERS: dict[Node, Builder] = {

@@ -39,6 +39,10 @@ class ResultQuery:
     severity: Node
     messages: tuple[Literal, ...]
     query: str
+    #: SHACL-SPARQL: the constraint node (sh:sourceConstraint); its rows may bind ?path and
+    #: the variables that ``{?name}`` in a message names; a node shape's result without
+    #: ?value names the focus node.
+    source_constraint: Node | None = None
 
 
 def shapes_with_targets(shapes: Graph) -> list[Node]:
@@ -62,6 +66,8 @@ def component_of(shapes: Graph, part: Part) -> URIRef:
                 feature="sh:qualifiedValueShape")
         return SH.QualifiedMinCountConstraintComponent if low is not None else \
             SH.QualifiedMaxCountConstraintComponent
+    if part.parameter == SH.sparql:
+        return SH.SPARQLConstraintComponent
     name = str(part.parameter).removeprefix(str(SH))
     return SH[name[0].upper() + name[1:] + "ConstraintComponent"]
 
@@ -79,11 +85,19 @@ def compile_results(shapes: Graph, shape: Node,
     compiler = Compiler(shapes)
     parts = compiler.violator_parts(shape, compiler.targets(shape), targeted=True, rows=True)
     prologue = compiler.prologue.text()
-    return [ResultQuery(
+    return [_result_query(shapes, part, prologue) for part in parts]
+
+
+def _result_query(shapes: Graph, part: Part, prologue: str) -> ResultQuery:
+    sparql = part.parameter == SH.sparql
+    messages = [m for m in shapes.objects(part.shape, SH.message) if isinstance(m, Literal)]
+    if sparql:  # the constraint's own messages, then the shape's (as pySHACL gives them)
+        messages = [m for m in shapes.objects(part.value, SH.message)
+                    if isinstance(m, Literal) and m not in messages] + messages
+    return ResultQuery(
         source_shape=part.shape, component=component_of(shapes, part),
         parameter=part.parameter, value=part.value, path=shapes.value(part.shape, SH.path),
         severity=shapes.value(part.shape, SH.severity) or SH.Violation,
-        messages=tuple(m for m in shapes.objects(part.shape, SH.message)
-                       if isinstance(m, Literal)),
-        query=f"{prologue}SELECT ?focus ?value WHERE {{\n{indent(part.violators)}\n}}\n",
-    ) for part in parts]
+        messages=tuple(messages),
+        query=f"{prologue}SELECT * WHERE {{\n{indent(part.violators)}\n}}\n",
+        source_constraint=part.value if sparql else None)

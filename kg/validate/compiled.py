@@ -4,6 +4,7 @@ the store (nothing copied out of it), results streamed as :class:`~kg.validate.r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -17,6 +18,7 @@ from kg.store import Store
 from kg.validate.report import Result, shape_name
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def compile_all(shapes: Graph) -> list[tuple[Node, list[ResultQuery]]]:
@@ -44,21 +46,56 @@ def results(store: Store, shapes: Graph, progress: Progress | None = None) -> It
         if progress:
             progress(label, 0, len(queries), 0)
         for done, q in enumerate(queries, 1):
-            for focus, value in _rows(store, q.query):
+            for result in run(store, q):
                 found += 1
-                yield Result(focus=focus, source_shape=q.source_shape, component=q.component,
-                             severity=q.severity, path=q.path, value=value,
-                             messages=q.messages)
+                yield result
             if progress:
                 progress(label, done, len(queries), found)
 
 
-def _rows(store: Store, query: str) -> Iterator[tuple[Node, Node | None]]:
+def run(store: Store | ox.Store, q: ResultQuery) -> Iterator[Result]:
+    """The results of one constraint's query, streamed."""
+    for focus, value, extra in _rows(store, q.query):
+        yield _result(q, focus, value, extra)
+
+
+def _result(q: ResultQuery, focus: Node, value: Node | None, extra: dict[str, Node]) -> Result:
+    """The result of one row; for SHACL-SPARQL, as pySHACL makes it: ?path overrides the
+    shape's path, a node shape's result names the focus node when ?value is unbound, and
+    ``{?name}``/``{$name}`` in a message is the text of that variable's binding."""
+    if q.source_constraint is None:
+        return Result(focus=focus, source_shape=q.source_shape, component=q.component,
+                      severity=q.severity, path=q.path, value=value, messages=q.messages)
+    path = extra.get("path")
+    if value is None and q.path is None:
+        value = focus
+    names: dict[str, Node | None] = {
+        k: v for k, v in extra.items() if k not in ("this", "path", "value")}
+    names.update({"this": focus, "value": value, "path": path})
+    messages = tuple(Literal(_TEMPLATE.sub(lambda m: _bound(names, m), str(msg)))
+                     for msg in q.messages)
+    return Result(focus=focus, source_shape=q.source_shape, component=q.component,
+                  severity=q.severity, path=path or q.path, value=value, messages=messages,
+                  source_constraint=q.source_constraint)
+
+
+def _bound(names: dict[str, Node | None], match: re.Match[str]) -> str:
+    term = names.get(match.group(1))
+    return match.group(0) if term is None else str(term)
+
+
+Row = tuple[Node, Node | None, dict[str, Node]]
+
+
+def _rows(store: Store | ox.Store, query: str) -> Iterator[Row]:
     engine_query = getattr(store, "query", None)
-    solutions = engine_query(query) if engine_query else store.select(query)
-    for row in solutions:
-        focus, value = row["focus"], row["value"]
-        yield to_rdflib(focus), (None if value is None else to_rdflib(value))
+    solutions = engine_query(query) if engine_query else store.select(query)  # type: ignore[union-attr]
+    names = [v.value for v in getattr(solutions, "variables", [])]
+    for row in solutions:  # engine solutions (unbound: None) or an endpoint's dicts
+        pairs = row.items() if isinstance(row, dict) else ((n, row[n]) for n in names)
+        bound = {k: to_rdflib(v) for k, v in pairs if v is not None}
+        focus = bound.pop("focus")
+        yield focus, bound.pop("value", None), bound
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
