@@ -28,6 +28,7 @@ from kg.validate.compiled import results
 from kg.validate.report import canonical, results_of
 from kg.vocab import SH
 from tests.planted import plant
+from tests.test_endpoint import server  # noqa: F401 - the `oxigraph serve` fixture
 
 SHAPES = load_shapes()
 
@@ -169,3 +170,20 @@ def test_cli_refuses_uncompilable_shape_by_name(demo_dir: Path, tmp_path: Path) 
     assert out.exit_code == 2 and "Traceback" not in out.output
     assert "http://example.org/Closed" in out.stderr and "--engine pyshacl" in out.stderr
     assert out.stdout == ""
+
+
+def test_same_report_on_a_remote_engine(planted_dir: Path, server: str) -> None:  # noqa: F811
+    """The compiled queries run on `oxigraph serve` through the SPARQL protocol give the same
+    report as on the embedded store."""
+    import io
+
+    from kg.endpoint import EndpointStore
+
+    local = LocalStore(planted_dir, read_only=True)
+    buffer = io.BytesIO()
+    local.dump(buffer, ox.RdfFormat.N_QUADS)
+    remote = EndpointStore(f"{server}/query")
+    remote.update("DROP ALL")
+    remote.load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
+    here = canonical(results(local, SHAPES), SHAPES)
+    assert here and canonical(results(remote, SHAPES), SHAPES) == here
