@@ -80,3 +80,22 @@ def test_sparql_constraint_results_with_messages_equal_pyshacl() -> None:
     theirs = results_of(report)
     assert len(mine) == 5 and all(r.source_constraint is not None for r in mine)
     assert canonical(mine, shapes) == canonical(theirs, report)
+
+
+def test_shapes_with_targets_finds_every_kind_of_target() -> None:
+    from kg.compile.results import shapes_with_targets
+
+    shapes = Graph().parse(data="""
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+ex:A sh:targetClass ex:C ; sh:datatype ex:D .
+ex:B sh:targetNode ex:n ; sh:nodeKind sh:IRI .
+ex:C a sh:NodeShape , rdfs:Class ; sh:nodeKind sh:IRI .
+ex:D sh:targetSubjectsOf ex:p ; sh:property ex:E .
+ex:E sh:path ex:p ; sh:minCount 1 .
+ex:F sh:targetObjectsOf ex:p ; sh:nodeKind sh:IRI .
+ex:G a rdfs:Class .
+""", format="turtle")
+    ex = "http://example.org/"
+    assert shapes_with_targets(shapes) == [URIRef(ex + n) for n in "ABCDF"]

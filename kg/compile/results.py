@@ -50,7 +50,7 @@ def shapes_with_targets(shapes: Graph) -> list[Node]:
     in a stable order: the shapes a validator starts from."""
     found = {s for pred in _TARGETS for s in shapes.subjects(pred, None)}
     found |= {s for s in set(shapes.subjects()) if has_implicit_class_target(shapes, s)
-              and ((s, SH.property, None) in shapes or (s, SH.path, None) in shapes)}
+              and any(str(p).startswith(str(SH)) for p in shapes.predicates(s))}
     return sorted(found, key=lambda s: (isinstance(s, URIRef) is False, str(s)))
 
 
