@@ -178,21 +178,49 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
               show_default=True, help="Report as text or as a Turtle sh:ValidationReport.")
 @click.option("--shapes", "shape_files", multiple=True, type=click.Path(exists=True,
               dir_okay=False, path_type=Path), help="Shapes file(s) instead of shapes/data/.")
+@click.option("--engine", type=click.Choice(["sparql", "pyshacl"]), default="sparql",
+              show_default=True, help="sparql: the shapes compiled to SPARQL and run in the "
+              "store; pyshacl: the reference engine on a copy of the data in memory.")
+@click.option("--max-results", type=click.IntRange(min=0), default=100, show_default=True,
+              help="Results printed in text (sparql engine; the rest are counted); 0: all. "
+              "--format ttl writes all.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or log lines.")
 @pass_app
-def validate(app: App, fmt: str, shape_files: tuple[Path, ...]) -> None:
+def validate(app: App, fmt: str, shape_files: tuple[Path, ...], engine: str,
+             max_results: int, quiet: bool) -> None:
     """Check the store's data against the data-quality SHACL shapes (exit 1 if it fails)."""
-    from kg.validate import data_graph, load_shapes
-    from kg.validate import validate as run_validate
+    from kg.validate import load_shapes
 
     shapes = load_shapes(list(shape_files) or None)
+    if engine == "pyshacl":
+        conforms = _validate_pyshacl(app, shapes, fmt)
+    else:
+        from kg.validate.compiled import results
+        from kg.validate.report import TextReport, TurtleReport
+
+        out = sys.stdout
+        writer = TurtleReport(out, shapes) if fmt == "ttl" else \
+            TextReport(out, shapes, max_results or None)
+        store = app.store()
+        with progress_bar(not quiet) as update:
+            for result in results(store, shapes, update):
+                writer.write(result)
+        conforms = writer.close()
+    if not conforms:
+        sys.exit(EXIT_FINDINGS)
+
+
+def _validate_pyshacl(app: App, shapes: Any, fmt: str) -> bool:
+    from kg.validate import data_graph
+    from kg.validate import validate as run_validate
+
     with working("validating the store against the shapes (pySHACL)"):
         report = run_validate(data_graph(app.store()), shapes)
     if fmt == "ttl":
         click.echo(report.graph.serialize(format="turtle"))
     else:
         click.echo(report.text)
-    if not report.conforms:
-        sys.exit(EXIT_FINDINGS)
+    return report.conforms
 
 
 @cli.command()

@@ -230,3 +230,27 @@ def test_random_graphs_agree_with_pyshacl(triples) -> None:
             continue  # S7 has no targets; S11: pySHACL orders ill-typed literals (docs/compiler.md)
         got = sparql_conforming(turtle, compile_shape(shapes, shape).query)
         assert got == pyshacl_conforming(data, shapes, shape, report), (shape, turtle)
+
+
+def pyshacl_targets(data: Graph, shapes: Graph, shape: URIRef) -> set[str]:
+    """The IRI focus nodes of ``shape``'s targets, as pySHACL finds them."""
+    shapes_graph = pyshacl.ShapesGraph(shapes)
+    shapes_graph.shapes  # noqa: B018 - builds the shape index
+    top = shapes_graph.lookup_shape_from_node(shape)
+    top.set_advanced(True)
+    return {str(f) for f in top.focus_nodes(data) if isinstance(f, URIRef)}
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=[c.name for c in ACCEPTED])
+def test_case_violations_are_targets(case: Path) -> None:
+    """compile_violations reports exactly the focus nodes of the targets that do not conform:
+    never an untargeted node (the regress-untargeted-* cases plant one per constraint kind)."""
+    shape, _, expected = read_expected(case)
+    shapes = Graph().parse(case / "shapes.ttl")
+    data = Graph().parse(case / "data.ttl")
+    store = ox.Store()
+    store.load(case.joinpath("data.ttl").read_bytes(), ox.RdfFormat.TURTLE)
+    for as_set in (False, True):
+        rows = store.query(compile_violations(shapes, shape, as_set=as_set).query)
+        found = {row["focus"].value for row in rows if isinstance(row["focus"], ox.NamedNode)}
+        assert found == pyshacl_targets(data, shapes, shape) - expected

@@ -74,7 +74,8 @@ def compile_violations(shapes: Graph, shape: Node,
                        bindings: Mapping[str, Node] | None = None, *, as_set: bool = False,
                        leaf_classes: Iterable[Node] = ()) -> CompiledShape:
     """Compile ``shape`` to a SELECT of ``?focus ?constraint``: each violating focus node with
-    the index (xsd:integer) into ``constraints`` of each constraint it violates. Constraints
+    the index (xsd:integer) into ``constraints`` of each constraint it violates; only focus
+    nodes of the shape's targets are reported. Constraints
     of nested shapes are reported as the sh:node/sh:or/... constraint that uses them, and
     property shapes' constraints as their own, as pySHACL reports them.
 
@@ -83,7 +84,7 @@ def compile_violations(shapes: Graph, shape: Node,
     data graph; their targets are plain ``rdf:type`` triples. Both give the same set of
     answers, faster (docs/compiler.md, "Options for set readers")."""
     compiler = _compiler(shapes, shape, bindings, leaf_classes)
-    parts = compiler.violator_parts(shape, compiler.targets(shape))
+    parts = compiler.violator_parts(shape, compiler.targets(shape), targeted=True)
     sets = [undistinct(p.violators) if as_set else p.violators for p in parts]
     branches = [f"{{ {s}\n  BIND({i} AS ?constraint) }}" for i, s in enumerate(sets)]
     where = "\nUNION\n".join(branches) or "{ VALUES (?focus ?constraint) { } }"

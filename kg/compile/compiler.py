@@ -80,30 +80,39 @@ class Compiler:
         """One violator set per constraint of ``shape`` and of its property shapes."""
         return [part.violators for part in self.violator_parts(shape, candidates)]
 
-    def violator_parts(self, shape: Node, candidates: str) -> list[Part]:
-        """The violator set of each constraint, with the constraint it comes from."""
+    def violator_parts(self, shape: Node, candidates: str, *, targeted: bool = False,
+                       rows: bool = False) -> list[Part]:
+        """The violator set of each constraint, with the constraint it comes from.
+
+        ``targeted``: each set holds candidates only (else it may hold other nodes, which a
+        caller that joins or subtracts from the candidates does not see). ``rows``: each set
+        is rows of ``?focus ?value`` where a value node violates (kg.compile.results)."""
         if is_true(self.g, shape, SH.deactivated):
             return []
         if shape in self.stack:
             raise CompileError(f"recursive shape {shape}", shape=shape, feature="recursive shapes")
         self.stack += (shape,)
         try:
-            return self._constraint_parts(shape, candidates)
+            return self._constraint_parts(shape, candidates, targeted, rows)
         finally:
             self.stack = self.stack[:-1]
 
-    def _constraint_parts(self, shape: Node, candidates: str) -> list[Part]:
+    def _constraint_parts(self, shape: Node, candidates: str, targeted: bool,
+                          rows: bool) -> list[Part]:
         path = self.g.value(shape, SH.path)
         if path is None:
-            scope = Scope(shape, None, candidates)
+            scope = Scope(shape, None, candidates, targeted=targeted, rows=rows)
         else:
             scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
-                          may_be_empty(self.g, path))
+                          may_be_empty(self.g, path), targeted=targeted, rows=rows)
         parts = []
         for pred, value in sorted(self.g.predicate_objects(shape), key=_by_text):
             self._check_supported(shape, pred)
             if pred == SH.property:
-                parts += self.violator_parts(value, candidates)
+                if rows and path is not None:
+                    raise scope.refuse("sh:property", "a property shape inside a property "
+                                       "shape is not compiled to validation results")
+                parts += self.violator_parts(value, candidates, targeted=targeted, rows=rows)
             elif pred in BUILDERS:
                 built = BUILDERS[pred](self, scope, value)
                 parts += [Part(shape, pred, value, built)] if built is not None else []

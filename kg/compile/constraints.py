@@ -8,6 +8,8 @@ constraint can never be violated.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rdflib import RDF, RDFS, XSD, Literal
 from rdflib.term import Node
 
@@ -21,6 +23,7 @@ from kg.compile.scope import (
     integer,
     not_true,
     property_only,
+    select_set,
     shape_list,
     values_in,
     values_outside,
@@ -128,7 +131,8 @@ def in_(ctx: Context, scope: Scope, head: Node) -> str:
 
 
 def has_value(ctx: Context, scope: Scope, value: Node) -> str:
-    """sh:hasValue: the value is among the value nodes."""
+    """sh:hasValue: the value is among the value nodes (a result names no value node)."""
+    scope = replace(scope, rows=False)
     if scope.path is None:
         return bad_values(scope, f"!sameTerm(?value, {n3(value)})")
     reached = without(scope, f"{{ ?focus {scope.path} {n3(value)} }}")
@@ -219,14 +223,14 @@ def xone(ctx: Context, scope: Scope, head: Node) -> str | None:
 def equals(ctx: Context, scope: Scope, other: Node) -> str:
     """sh:equals: value nodes and the values of the other property are the same set."""
     mine = values_outside(scope, f"?focus {n3(other)} ?value")
-    theirs = select_focus(f"{{ {scope.candidates}\n?focus {n3(other)} ?value . }}\n"
-                          f"MINUS {{ {scope.value_pattern} }}")
-    return union([mine, theirs])
+    theirs = select_set(scope, f"{{ {scope.candidates}\n?focus {n3(other)} ?value . }}\n"
+                               f"MINUS {{ {scope.value_pattern} }}")
+    return select_set(scope, f"{mine}\nUNION\n{theirs}")
 
 
 def disjoint(ctx: Context, scope: Scope, other: Node) -> str:
     """sh:disjoint: no value node is a value of the other property."""
-    return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?value .")
+    return select_set(scope, f"{scope.any_value_pattern}\n?focus {n3(other)} ?value .")
 
 
 def pair_order(op: str, feature: str) -> Builder:
@@ -239,8 +243,8 @@ def pair_order(op: str, feature: str) -> Builder:
         numbers = (f"IF({boolean} && isNumeric({b}), true, "  # rdflib: booleans below numbers
                    f"IF(isNumeric({a}) && {other_boolean}, false, {a} {op} {b}))")
         test = f"IF({_stringish(a)} && {_stringish(b)}, STR({a}) {op} STR({b}), {numbers})"
-        return select_focus(f"{scope.any_value_pattern}\n?focus {n3(other)} ?other .\n"
-                            f"FILTER({not_true(test)})")
+        return select_set(scope, f"{scope.any_value_pattern}\n?focus {n3(other)} ?other .\n"
+                                 f"FILTER({not_true(test)})")
     return build
 
 
@@ -252,8 +256,8 @@ def sparql_constraint(ctx: Context, scope: Scope, constraint: Node) -> str | Non
         return None
     if isinstance(constraint, Literal):
         raise scope.refuse("sh:sparql", "needs a node with sh:select")
-    return sparql.constraint_set(ctx.g, constraint, scope.shape, scope.candidates,
-                                 ctx.prologue, scope.path)
+    build = sparql.constraint_rows if scope.rows else sparql.constraint_set
+    return build(ctx.g, constraint, scope.shape, scope.candidates, ctx.prologue, scope.path)
 
 
 BUILDERS: dict[Node, Builder] = {

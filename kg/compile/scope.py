@@ -11,7 +11,7 @@ from rdflib.term import Node
 
 from kg.compile import sparql
 from kg.compile.shapes import rdf_list
-from kg.compile.text import as_value, select_focus
+from kg.compile.text import as_value, select_focus, select_rows
 from kg.errors import CompileError
 
 
@@ -34,6 +34,12 @@ class Scope:
     path: str | None  # SPARQL property path of a property shape, None for a node shape
     candidates: str
     path_may_be_empty: bool = False
+    # Every violator set is a subset of the candidates (the top of compile_violations and
+    # of compile_results; nested shapes may report a superset, which the outer join cuts).
+    targeted: bool = False
+    # Rows of ``?focus ?value`` instead of a set of ``?focus``, where a value node is what
+    # violates (compile_results: one validation result per focus node and value).
+    rows: bool = False
 
     @property
     def value_pattern(self) -> str:
@@ -50,8 +56,9 @@ class Scope:
     @property
     def any_value_pattern(self) -> str:
         """Like value_pattern, for constraints that one bad value node violates: the
-        candidates are joined only where needed (node shapes, paths of length zero)."""
-        if self.path is None or self.path_may_be_empty:
+        candidates are joined only where needed (node shapes, paths of length zero, and
+        targeted scopes)."""
+        if self.path is None or self.path_may_be_empty or self.targeted:
             return self.value_pattern
         return f"?focus {self.path} ?value ."
 
@@ -78,9 +85,15 @@ Builder = Callable[[Context, Scope, Node], "str | None"]
 
 # --- helpers ---------------------------------------------------------------------------
 
+def select_set(scope: Scope, where: str) -> str:
+    """A set of the ``?focus`` that ``where`` binds, or rows of ``?focus ?value`` in a scope
+    that reports values (``scope.rows``)."""
+    return select_rows(where) if scope.rows else select_focus(where)
+
+
 def bad_values(scope: Scope, expr: str) -> str:
     """Focus nodes with a value node for which the SPARQL expression ``expr`` is true."""
-    return select_focus(f"{scope.any_value_pattern}\nFILTER({expr})")
+    return select_set(scope, f"{scope.any_value_pattern}\nFILTER({expr})")
 
 
 def not_true(expr: str) -> str:
@@ -90,14 +103,18 @@ def not_true(expr: str) -> str:
 
 def values_outside(scope: Scope, pattern: str) -> str:
     """Focus nodes with a value node that is not matched by ``pattern`` (over ?value)."""
-    return select_focus(f"{{ {scope.any_value_pattern} }}\nMINUS {{ {pattern} }}")
+    return select_set(scope, f"{{ {scope.any_value_pattern} }}\nMINUS {{ {pattern} }}")
 
 
 def values_in(scope: Scope, value_set: str | None) -> str | None:
     """Focus nodes with a value node in ``value_set`` (a set of nodes as ?focus)."""
-    if value_set is None or scope.path is None:
-        return value_set  # a node shape's value node is the focus node itself
-    return select_focus(f"{scope.any_value_pattern}\n{as_value(value_set)}")
+    if value_set is None:
+        return None
+    if scope.path is None:  # a node shape's value node is the focus node itself
+        if not (scope.targeted or scope.rows):
+            return value_set
+        return select_set(scope, f"{scope.candidates}\n{value_set}\nBIND(?focus AS ?value)")
+    return select_set(scope, f"{scope.any_value_pattern}\n{as_value(value_set)}")
 
 
 def counted(scope: Scope, test: str, extra: str = "", pattern: str | None = None) -> str:

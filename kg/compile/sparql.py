@@ -104,8 +104,8 @@ def this_set(body: str) -> str:
     return select_focus(f"{{ SELECT (?this AS ?focus) WHERE {{\n{{ {body} }}\n}} }}")
 
 
-def constraint_set(g, holder, shape, candidates, prologue, path_text=None) -> str:
-    """Violators among ``candidates`` of one sh:sparql constraint."""
+def _constraint_body(g, holder, shape, prologue, path_text) -> str:
+    """The constraint's SELECT with its parameters replaced."""
     body = select_text(g, holder, shape, prologue)
     values = {"currentShape": n3(shape)} if isinstance(shape, URIRef) else {}
     if uses_var(body, "currentShape") and not values:
@@ -114,8 +114,26 @@ def constraint_set(g, holder, shape, candidates, prologue, path_text=None) -> st
         if path_text is None:
             raise refuse(shape, "$PATH", "$PATH in a node shape")
         values["PATH"] = path_text
-    body = substitute(body, values)
+    return substitute(body, values)
+
+
+def constraint_set(g, holder, shape, candidates, prologue, path_text=None) -> str:
+    """Violators among ``candidates`` of one sh:sparql constraint."""
+    body = _constraint_body(g, holder, shape, prologue, path_text)
     return this_set(inject_candidates(project_this(body), candidates))
+
+
+def constraint_rows(g, holder, shape, candidates, prologue, path_text=None) -> str:
+    """The distinct solutions of one sh:sparql constraint over ``candidates``, ``?this`` as
+    ``?focus`` besides every variable the query projects (``?value``, ``?path`` and those a
+    message names): one validation result each, as pySHACL reports them."""
+    body = _constraint_body(g, holder, shape, prologue, path_text)
+    if uses_var(body, "failure"):
+        raise refuse(shape, "?failure", "a SPARQL constraint that reports ?failure")
+    if uses_var(body, "focus"):
+        raise refuse(shape, "?focus", "a SPARQL constraint that uses the variable ?focus")
+    body = inject_candidates(project_this(body), candidates)
+    return f"{{ SELECT DISTINCT * WHERE {{\n{{ {body} }}\nBIND(?this AS ?focus) }} }}"
 
 
 def target_set(g, target, shape, prologue) -> str:

@@ -82,6 +82,11 @@ def select_focus(where: str) -> str:
     return f"{{ SELECT DISTINCT ?focus WHERE {{\n{indent(where)}\n}} }}"
 
 
+def select_rows(where: str) -> str:
+    """Rows of ``?focus ?value`` that a pattern binds: ``{ SELECT DISTINCT ?focus ?value .. }``."""
+    return f"{{ SELECT DISTINCT ?focus ?value WHERE {{\n{indent(where)}\n}} }}"
+
+
 def undistinct(focus_set: str) -> str:
     """A set made by :func:`select_focus` without its DISTINCT (for a reader that builds a set
     anyway); any other pattern unchanged."""

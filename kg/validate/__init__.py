@@ -35,6 +35,8 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
         except Exception as exc:  # rdflib raises many types for bad syntax
             raise InputError(f"{path}: cannot read shapes: {exc}") from exc
         graph += part
+        for prefix, namespace in part.namespaces():
+            graph.bind(prefix, namespace, override=False)
         if not _has_shapes(part):
             raise InputError(f"{path}: no SHACL shapes in it (no sh:NodeShape, "
                              "sh:PropertyShape or sh:targetClass): nothing would be checked")

@@ -1,0 +1,103 @@
+"""Validation results compiled: one SELECT of ``?focus ?value`` rows per constraint of a shape.
+
+``compile_results(shapes, shape)`` compiles a shape with targets (and its property shapes) into
+one query per constraint, each answering the focus nodes of the shape's targets that violate
+that constraint, with the value node that violates it where SHACL (and pySHACL) names one in
+``sh:value``. Each row is one ``sh:ValidationResult``; the query carries the rest of the result
+(source shape, path, component, severity, messages). See docs/compiler.md, "Validation
+reports".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from kg.compile.compiler import Compiler, Part
+from kg.compile.shapes import SH, has_implicit_class_target
+from kg.compile.text import indent
+from kg.errors import CompileError, InputError
+
+__all__ = ["ResultQuery", "compile_results", "component_of", "shapes_with_targets"]
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+@dataclass(frozen=True)
+class ResultQuery:
+    """The results of one constraint: ``query`` selects ``?focus`` and, where a value node
+    violates, ``?value``; every other field of the results is fixed."""
+
+    source_shape: Node
+    component: URIRef
+    parameter: Node
+    value: Node
+    path: Node | None
+    severity: Node
+    messages: tuple[Literal, ...]
+    query: str
+    #: SHACL-SPARQL: the constraint node (sh:sourceConstraint); its rows may bind ?path and
+    #: the variables that ``{?name}`` in a message names; a node shape's result without
+    #: ?value names the focus node.
+    source_constraint: Node | None = None
+
+
+def shapes_with_targets(shapes: Graph) -> list[Node]:
+    """Every shape that declares a target (or is an implicit class target), not deactivated,
+    in a stable order: the shapes a validator starts from."""
+    found = {s for pred in _TARGETS for s in shapes.subjects(pred, None)}
+    found |= {s for s in set(shapes.subjects()) if has_implicit_class_target(shapes, s)
+              and any(str(p).startswith(str(SH)) for p in shapes.predicates(s))}
+    return sorted(found, key=lambda s: (isinstance(s, URIRef) is False, str(s)))
+
+
+def component_of(shapes: Graph, part: Part) -> URIRef:
+    """The sh:sourceConstraintComponent of a constraint (``shape parameter value``)."""
+    if part.parameter == SH.qualifiedValueShape:
+        low = shapes.value(part.shape, SH.qualifiedMinCount)
+        high = shapes.value(part.shape, SH.qualifiedMaxCount)
+        if low is not None and high is not None:
+            raise CompileError(
+                f"{part.shape}: sh:qualifiedMinCount and sh:qualifiedMaxCount on one shape are "
+                "not compiled to validation results", shape=part.shape,
+                feature="sh:qualifiedValueShape")
+        return SH.QualifiedMinCountConstraintComponent if low is not None else \
+            SH.QualifiedMaxCountConstraintComponent
+    if part.parameter == SH.sparql:
+        return SH.SPARQLConstraintComponent
+    name = str(part.parameter).removeprefix(str(SH))
+    return SH[name[0].upper() + name[1:] + "ConstraintComponent"]
+
+
+def compile_results(shapes: Graph, shape: Node,
+                    bindings: Mapping[str, Node] | None = None) -> list[ResultQuery]:
+    """One :class:`ResultQuery` per constraint of ``shape`` and of its property shapes, over
+    the shape's targets (raises CompileError for what is not compiled)."""
+    if (shape, None, None) not in shapes:
+        raise InputError(f"no shape {shape} in the shapes graph")
+    if bindings:
+        from kg.compile import instantiate
+
+        shapes = instantiate(shapes, bindings)
+    compiler = Compiler(shapes)
+    parts = compiler.violator_parts(shape, compiler.targets(shape), targeted=True, rows=True)
+    prologue = compiler.prologue.text()
+    return [_result_query(shapes, part, prologue) for part in parts]
+
+
+def _result_query(shapes: Graph, part: Part, prologue: str) -> ResultQuery:
+    sparql = part.parameter == SH.sparql
+    messages = [m for m in shapes.objects(part.shape, SH.message) if isinstance(m, Literal)]
+    if sparql:  # the constraint's own messages, then the shape's (as pySHACL gives them)
+        messages = [m for m in shapes.objects(part.value, SH.message)
+                    if isinstance(m, Literal) and m not in messages] + messages
+    return ResultQuery(
+        source_shape=part.shape, component=component_of(shapes, part),
+        parameter=part.parameter, value=part.value, path=shapes.value(part.shape, SH.path),
+        severity=shapes.value(part.shape, SH.severity) or SH.Violation,
+        messages=tuple(messages),
+        query=f"{prologue}SELECT * WHERE {{\n{indent(part.violators)}\n}}\n",
+        source_constraint=part.value if sparql else None)
