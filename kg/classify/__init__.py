@@ -148,7 +148,8 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
 
         _chunks(put, nodes())
         found = evidence_future.result()
-        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, prof, as_of),
+        describers = {key: evidence.Reasons(prof, shape, as_of) for key, shape in _units(prof)}
+        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
                                       criterion_iris) for patent, keys in pending))
         # Freed while the last chunks load: freeing a million patents' sets, evidence rows and
         # keys takes about 1.5 s, which would otherwise follow the load.
@@ -222,8 +223,12 @@ def _evidence(store: Store, prof: Profile,
     Rows are described (:func:`_evidence_for`) only for the patents whose graph needs them: a
     criterion's rows for a patent that is not valid are never read.
     """
-    keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
-    return {key: evidence.run(store, prof, shapes, shape) for key, shape in keyed}
+    return {key: evidence.run(store, prof, shapes, shape) for key, shape in _units(prof)}
+
+
+def _units(prof: Profile) -> list[tuple[str, URIRef]]:
+    """Key and shape of every criterion and validity condition."""
+    return [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
@@ -255,13 +260,14 @@ def _by_id(item: tuple[str, tuple[str, str]]) -> str:
 
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],
-                  patent: str, prof: Profile, as_of: date) -> list[Evidence]:
+                  patent: str, describers: dict[str, evidence.Reasons]) -> list[Evidence]:
     """The evidence of ``patent`` for each key: its supporting rows, described (a bare
     placeholder when the profile has no evidence query or no row supports it)."""
     out = []
     for key in keys:
-        rows = evidence.supporting(key, found.get(key, {}).get(patent, []))
-        out.append(evidence.describe(key, rows, prof, as_of) if rows else Evidence(key, key))
+        reasons = describers[key]
+        rows = reasons.supporting(found.get(key, {}).get(patent, []))
+        out.append(evidence.describe(key, rows, reasons) if rows else Evidence(key, key))
     return out
 
 
