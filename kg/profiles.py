@@ -80,14 +80,7 @@ class Profile:
         """Parameter name (local name of the property) -> RDF term: the values on the profile
         nodes of the chain, the nearest winning; a parameter added after a user copied a
         profile has its default (:data:`DEFAULTS`)."""
-        params: dict[str, Node] = dict(DEFAULTS)
-        declared = {p for s in self._units() for p in self.graph.objects(s, HVP.parameter)}
-        for node in reversed(self.chain or (self.iri,)):
-            for pred, value in self.graph.predicate_objects(node):
-                if (str(pred).startswith(HVP_NS) and pred not in _SHAPE_LINKS) \
-                        or pred in declared:
-                    params[_local(pred)] = self._term(value)
-        return params
+        return {name: self._term(value) for name, value in self._raw().items()}
 
     def _units(self) -> Iterator[URIRef]:
         yield from (c.shape for c in self.criteria)
@@ -169,6 +162,48 @@ class Profile:
     def evidence_query(self, shapes: Graph, shape: URIRef) -> str | None:
         """The instantiated evidence query of ``shape``."""
         return self.query(shapes, shape, HVP.evidenceQuery)
+
+
+    def summary(self) -> dict:
+        """What ``hvp profiles`` lists: the profile, what it imports, its criteria in order
+        with the parameters each reads, and every parameter's value (lists as lists)."""
+        read = {_local(p) for s in self._units() for p in self.graph.objects(s, HVP.parameter)}
+        values = {name: _plain(self.graph, node) for name, node in self._raw().items()
+                  if name in read}
+
+        def unit(shape: URIRef) -> list[str]:
+            return sorted(_local(p) for p in self.graph.objects(shape, HVP.parameter))
+
+        return {"name": self.name, "iri": str(self.iri), "label": self.label(self.iri),
+                "label_zh": self.label(self.iri, "zh"),
+                "imports": [str(n) for n in self.chain[1:]],
+                "criteria": [{"key": c.key, "criterion": str(c.iri), "shape": str(c.shape),
+                              "label": self.label(c.shape), "label_zh": self.label(c.shape, "zh"),
+                              "parameters": unit(c.shape)} for c in self.criteria],
+                "conditions": [{"key": k, "shape": str(s), "label": self.label(s),
+                                "parameters": unit(s)} for k, s in self.conditions],
+                "parameters": values}  # those the active criteria and conditions read
+
+    def _raw(self) -> dict[str, Node]:
+        """Parameter name -> its RDF value as written (lists not joined)."""
+        raw: dict[str, Node] = dict(DEFAULTS)
+        declared = {p for s in self._units() for p in self.graph.objects(s, HVP.parameter)}
+        for node in reversed(self.chain or (self.iri,)):
+            for pred, value in self.graph.predicate_objects(node):
+                if (str(pred).startswith(HVP_NS) and pred not in _SHAPE_LINKS) \
+                        or pred in declared:
+                    raw[_local(pred)] = value
+        return dict(sorted(raw.items()))
+
+
+def _plain(graph: Graph, value: Node) -> object:
+    """A parameter's value as JSON: a list, a number, a boolean, a text or an IRI's text."""
+    if (value, RDF.first, None) in graph or value == RDF.nil:
+        return [_plain(graph, v) for v in Collection(graph, value)]
+    if isinstance(value, Literal):
+        python = value.toPython()
+        return python if isinstance(python, bool | int | float | str) else str(value)
+    return str(value)
 
 
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")

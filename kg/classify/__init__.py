@@ -42,6 +42,7 @@ from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load
 from kg.store import Store
+from kg.vocab import SKOS
 
 __all__ = ["ENGINES", "ClassRow", "Classification", "classify", "ensure", "graph_iri"]
 
@@ -126,7 +127,7 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
             prof, patents, sets, base)], "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of,
-                                [str(c.iri) for c in prof.criteria])
+                                [str(c.iri) for c in prof.criteria], _undescribed(store, prof))
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     rows: list[ClassRow] = []
     pending: list[tuple[str, list[str]]] = []
@@ -173,6 +174,17 @@ def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
         answers = engines.leaf_answers(store, shapes, _wanted(prof))
         patents = patents_future.result()
     return patents, engines.combine(shapes, _wanted(prof), answers, set(patents))
+
+
+def _undescribed(store: Store, prof: Profile) -> list[tuple[str, str, dict[str, str]]]:
+    """Criteria that the store's ontology does not name (one a profile adds), with their
+    notation and the labels of their shapes."""
+    out = []
+    for c in prof.criteria:
+        if not store.ask(f"ASK {{ <{c.iri}> <{SKOS.notation}> ?code }}"):
+            labels = {lang: prof.label(c.shape, lang) for lang in ("en", "zh")}
+            out.append((str(c.iri), c.key, labels))
+    return out
 
 
 def _chunks(put: Callable[[str], None], texts: Iterable[str], size: int = 50_000) -> None:
