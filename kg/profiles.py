@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from rdflib import OWL, RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -156,7 +157,9 @@ class Profile:
         """The instantiated query of ``shape`` under ``link`` (evidence, facts, shortfall) from
         ``instantiate``'s graph, with the PREFIX lines of its ``sh:prefixes``."""
         holder = shapes.value(shape, link)
-        text = shapes.value(holder, SH.select) if holder is not None else None
+        if holder is None:
+            return None
+        text = shapes.value(holder, SH.select)
         return None if text is None else prologue(shapes, holder) + str(text)
 
     def evidence_query(self, shapes: Graph, shape: URIRef) -> str | None:
@@ -269,8 +272,6 @@ def unit_file(iri: str, importer: Path) -> Path:
             if path.is_file():
                 return path
     if iri.startswith("file:"):
-        from urllib.parse import unquote, urlparse
-
         path = Path(unquote(urlparse(iri).path))
         if path.is_file():
             return path
@@ -327,13 +328,13 @@ def functions(graph: Graph) -> dict[str, tuple[list[str], str]]:
         if not str(fn).startswith(FUNCTIONS):
             continue
         params = sorted(graph.objects(fn, SH.parameter),
-                        key=lambda p: int(graph.value(p, SH.order) or 0))
+                        key=lambda p: int(str(graph.value(p, SH.order) or 0)))
         match = _BODY.match(str(graph.value(fn, SH.select) or ""))
         if match is None:
             raise InputError(f"function {fn}: sh:select must be SELECT (EXPR AS ?result) "
                              "WHERE {}")
-        out[str(fn)[len(FUNCTIONS):]] = ([_local(graph.value(p, SH.path)) for p in params],
-                                         match.group(1))
+        names = [_local(graph.value(p, SH.path) or p) for p in params]
+        out[str(fn)[len(FUNCTIONS):]] = (names, match.group(1))
     return out
 
 

@@ -15,7 +15,7 @@ template that applies, in the list's order, gives the reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -80,8 +80,9 @@ class Reasons:
         """The rows a template describes (a match stopped by an exclusion is not), the one with
         the largest rank column first."""
         kept = [r for r in rows if self.render(r) is not None] if self.templates else rows
-        if self.rank:
-            kept.sort(key=lambda r: -Decimal(r[self.rank] or "0"))
+        rank = self.rank
+        if rank:
+            kept.sort(key=lambda r: -Decimal(r[rank] or "0"))
         return kept
 
 
@@ -119,7 +120,7 @@ def _cny(amount: str) -> str:
     return f"{value:,.0f} CNY" if value == value.to_integral_value() else f"{value:,.2f} CNY"
 
 
-_FORMATS = {"": str, "if": lambda v: "", "cny": _cny,
+_FORMATS: dict[str, Callable[[str], str]] = {"": str, "if": lambda v: "", "cny": _cny,
             "local": lambda v: v.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]}
 
 
