@@ -21,7 +21,6 @@ term of a parameter (and ``$asOf`` by the as-of date). An RDF list parameter bec
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -36,6 +35,7 @@ from rdflib.term import Node
 from kg.compile import instantiate
 from kg.errors import InputError
 from kg.reference import SHAPES
+from kg.sparql_functions import inline_all, local_name
 from kg.vocab import HVP, HVP_NS, SH, SKOS
 
 PROFILES = SHAPES / "profiles"
@@ -45,14 +45,11 @@ UNITS = {"https://w3id.org/hvp/profile/": PROFILES,
          "https://w3id.org/hvp/criterion/": SHAPES / "criteria",
          "https://w3id.org/hvp/condition/": SHAPES / "conditions",
          "https://w3id.org/hvp/components/": SHAPES / "components"}
-FUNCTIONS = "https://w3id.org/hvp/fn#"
 _SHAPE_LINKS = {HVP.validShape, HVP.domesticShape, HVP.highValueShape, HVP.criterionShape,
                 HVP.parameter}
 #: Parameters that profiles written before them lack, with the value that keeps their meaning.
 DEFAULTS: dict[str, Node] = {"leapDayAnniversary": Literal("march-1")}
 LEAP_DAY_VALUES = ("march-1", "february-28")
-_CALL = re.compile(r"\bhvpfn:([A-Za-z_][\w-]*)\s*\(")
-_BODY = re.compile(r"^\s*SELECT\s*\((.*)\s+AS\s+\?result\s*\)\s*WHERE\s*\{\s*\}\s*$", re.S | re.I)
 
 
 @dataclass(frozen=True)
@@ -170,12 +167,12 @@ class Profile:
     def summary(self) -> dict:
         """What ``hvp profiles`` lists: the profile, what it imports, its criteria in order
         with the parameters each reads, and every parameter's value (lists as lists)."""
-        read = {_local(p) for s in self._units() for p in self.graph.objects(s, HVP.parameter)}
+        read = {local_name(p) for s in self._units() for p in self.graph.objects(s, HVP.parameter)}
         values = {name: _plain(self.graph, node) for name, node in self._raw().items()
                   if name in read}
 
         def unit(shape: URIRef) -> list[str]:
-            return sorted(_local(p) for p in self.graph.objects(shape, HVP.parameter))
+            return sorted(local_name(p) for p in self.graph.objects(shape, HVP.parameter))
 
         return {"name": self.name, "iri": str(self.iri), "label": self.label(self.iri),
                 "label_zh": self.label(self.iri, "zh"),
@@ -195,7 +192,7 @@ class Profile:
             for pred, value in self.graph.predicate_objects(node):
                 if (str(pred).startswith(HVP_NS) and pred not in _SHAPE_LINKS) \
                         or pred in declared:
-                    raw[_local(pred)] = value
+                    raw[local_name(pred)] = value
         return dict(sorted(raw.items()))
 
 
@@ -210,10 +207,6 @@ def _plain(graph: Graph, value: Node) -> object:
 
 
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
-
-
-def _local(iri: Node) -> str:
-    return re.split(r"[#/]", str(iri))[-1]
 
 
 def prologue(graph: Graph, holder: Node) -> str:
@@ -321,95 +314,6 @@ def _chain(graph: Graph, node: URIRef) -> tuple[URIRef, ...]:
     return tuple(out)
 
 
-def functions(graph: Graph) -> dict[str, tuple[list[str], str]]:
-    """The SPARQL functions of the graph: local name -> (parameter names, body expression)."""
-    out = {}
-    for fn in graph.subjects(RDF.type, SH.SPARQLFunction):
-        if not str(fn).startswith(FUNCTIONS):
-            continue
-        params = sorted(graph.objects(fn, SH.parameter),
-                        key=lambda p: int(str(graph.value(p, SH.order) or 0)))
-        match = _BODY.match(str(graph.value(fn, SH.select) or ""))
-        if match is None:
-            raise InputError(f"function {fn}: sh:select must be SELECT (EXPR AS ?result) "
-                             "WHERE {}")
-        names = [_local(graph.value(p, SH.path) or p) for p in params]
-        out[str(fn)[len(FUNCTIONS):]] = (names, match.group(1))
-    return out
-
-
-def _drop_functions(graph: Graph) -> None:
-    for fn in list(graph.subjects(RDF.type, SH.SPARQLFunction)):
-        for param in list(graph.objects(fn, SH.parameter)):
-            graph.remove((param, None, None))
-        graph.remove((fn, None, None))
-
-
-def inline(text: str, defined: dict[str, tuple[list[str], str]], depth: int = 0) -> str:
-    """``text`` with every ``hvpfn:name(arg, ...)`` replaced by the function's body, each
-    parameter by its argument in parentheses (nested calls too)."""
-    if depth > 20:
-        raise InputError("SPARQL functions call each other more than 20 deep")
-    out, pos = [], 0
-    for match in _CALL.finditer(text):
-        if match.start() < pos:
-            continue
-        name = match.group(1)
-        if name not in defined:
-            raise InputError(f"unknown SPARQL function hvpfn:{name} (shapes/components/)")
-        args, end = _arguments(text, match.end())
-        names, body = defined[name]
-        if len(args) != len(names):
-            raise InputError(f"hvpfn:{name} takes {len(names)} arguments, not {len(args)}")
-        expanded = _bind(body, dict(zip(names, args, strict=True)))
-        out += [text[pos:match.start()], "(", inline(expanded, defined, depth + 1), ")"]
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def _bind(body: str, values: dict[str, str]) -> str:
-    """The body with each ``$name`` of a parameter replaced by its argument in parentheses."""
-    return re.sub(r"[$?]([A-Za-z_]\w*)", lambda m: f"({values[m.group(1)]})"
-                  if m.group(1) in values else m.group(0), body)
-
-
-def _arguments(text: str, start: int) -> tuple[list[str], int]:
-    """The top-level comma-separated arguments from ``start`` (after "(") to the matching ")";
-    and the index after it. String literals are skipped."""
-    args, depth, quote, current, i = [], 0, "", start, start
-    while i < len(text):
-        char = text[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                args.append(text[current:i].strip())
-                return [a for a in args if a], i + 1
-            depth -= 1
-        elif char == "," and depth == 0:
-            args.append(text[current:i].strip())
-            current = i + 1
-        i += 1
-    raise InputError(f"unbalanced parentheses in a SPARQL function call: {text[start - 20:]}")
-
-
-def _inline_all(graph: Graph) -> None:
-    defined = functions(graph)
-    for s, p, o in list(graph.triples((None, SH.select, None))):
-        if isinstance(o, Literal) and _CALL.search(str(o)):
-            graph.set((s, p, Literal(inline(str(o), defined), lang=o.language,
-                                     datatype=o.datatype)))
-    _drop_functions(graph)
-
-
 def _high_value(graph: Graph, profile: URIRef, chain: tuple[URIRef, ...], path: Path) -> None:
     """The high-value shape: valid and at least one active criterion (sh:and, sh:or)."""
     shape = URIRef(f"{profile}#HighValueShape")
@@ -440,7 +344,7 @@ def load(profile: str | Path = DEFAULT_PROFILE) -> Profile:
     if len(nodes) != 1:
         raise InputError(f"profile {path}: expected one hvp:Profile node (an IRI), "
                          f"found {len(nodes)}")
-    _inline_all(graph)
+    inline_all(graph)
     chain = _chain(graph, nodes[0])
     _high_value(graph, nodes[0], chain, path)
     loaded = Profile(path.stem, nodes[0], graph, path, chain)
@@ -448,7 +352,7 @@ def load(profile: str | Path = DEFAULT_PROFILE) -> Profile:
     if leap not in LEAP_DAY_VALUES:
         raise InputError(f"profile {path}: hvp:leapDayAnniversary is {leap!r}; use one of "
                          f"{', '.join(repr(v) for v in LEAP_DAY_VALUES)}")
-    missing = sorted({_local(p) for s in loaded._units()
+    missing = sorted({local_name(p) for s in loaded._units()
                       for p in graph.objects(s, HVP.parameter)} - set(loaded.parameters))
     if missing:
         raise InputError(f"profile {path}: no value for the parameter(s) {', '.join(missing)} "

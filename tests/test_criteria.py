@@ -17,8 +17,9 @@ from kg.classify import classify
 from kg.cli import cli
 from kg.errors import InputError
 from kg.explain import explain
-from kg.profiles import functions, inline, load
+from kg.profiles import load
 from kg.reference import SHAPES
+from kg.sparql_functions import functions, inline
 from kg.store import LocalStore
 from tests.conftest import DATA, copy_of
 from web.app import create_app
