@@ -28,6 +28,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import pyoxigraph as ox
 from rdflib import OWL, RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
@@ -273,12 +274,32 @@ def unit_file(iri: str, importer: Path) -> Path:
 
 
 def _parse(path: Path) -> Graph:
-    graph = Graph()
+    """A Turtle file as an rdflib graph, parsed by Oxigraph (about 10x faster than rdflib's
+    parser, which took most of a profile's load time); relative IRIs against the file."""
+    graph, nodes = Graph(), dict[str, BNode]()
     try:
-        graph.parse(path, format="turtle")
-    except Exception as exc:  # rdflib raises many parser exception types
-        raise InputError(f"profile {path}: not valid Turtle: {exc}") from exc
+        triples = list(ox.parse(path=path, format=ox.RdfFormat.TURTLE,
+                                base_iri=path.resolve().as_uri()))
+    except (SyntaxError, ValueError) as exc:
+        raise InputError(f"profile {path}: not valid Turtle: {exc}") from None
+    for t in triples:
+        graph.add((_term(t.subject, nodes), _term(t.predicate, nodes),
+                   _term(t.object, nodes)))
     return graph
+
+
+def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
+          nodes: dict[str, BNode]) -> Node:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return nodes.setdefault(term.value, BNode())
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        return Literal(term.value, lang=term.language,
+                       datatype=None if term.language or datatype == str(XSD.string)
+                       else URIRef(datatype))
+    raise InputError(f"RDF-star triple terms are not supported in a profile: {term}")
 
 
 def _merged(path: Path) -> tuple[Graph, Graph]:
