@@ -14,8 +14,9 @@ API (used by the CLI, the indicators and the web app)::
 :class:`kg.profiles.Profile`. ``engine="sparql"`` (default) runs one compiled, set-based query
 per leaf shape in the store and joins the sets in Python; ``engine="pyshacl"`` validates the same
 instantiated shapes with pySHACL on an rdflib copy of the store (slow; for small data and tests).
-Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the order
-sei, overseas, maintained, pledge, award and empty for a patent that is not valid; ``region`` the
+Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the
+profile's order (``sh:order`` of the criteria: sei, overseas, maintained, pledge, award) and empty
+for a patent that is not valid; ``region`` the
 first owner's ISO 3166-2 code for domestic patents, else "". Results and evidence are written to
 ``{base}graph/classification/{profile}/{as_of}`` (replaced on a re-run; dropped by ingest).
 """
