@@ -601,6 +601,39 @@ def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str
         click.echo(result.to_text())
 
 
+@cli.command()
+@click.argument("profiles", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Readable text, or JSON.")
+def profiles(profiles: tuple[str, ...], fmt: str) -> None:
+    """List criteria profiles (the shipped ones, or the names or .ttl files given): their
+    criteria in order and every parameter's value."""
+    from kg.profiles import load, shipped
+
+    summaries = [load(name).summary() for name in profiles or shipped()]
+    if fmt == "json":
+        click.echo(json.dumps(summaries, ensure_ascii=False, indent=1))
+        return
+    for summary in summaries:
+        click.echo(profile_text(summary))
+
+
+def profile_text(summary: dict[str, Any]) -> str:
+    """One profile's summary as readable text."""
+    lines = [f"{summary['name']}: {summary['label']}", f"  <{summary['iri']}>"]
+    lines += [f"  imports <{iri}>" for iri in summary["imports"]]
+    lines.append("  criteria:")
+    for c in summary["criteria"]:
+        reads = f" [{', '.join(c['parameters'])}]" if c["parameters"] else ""
+        lines.append(f"    {c['key']:<12} {c['label']}{reads}")
+    lines.append("  parameters:")
+    for name, value in summary["parameters"].items():
+        shown = " ".join(map(str, value)) if isinstance(value, list) else \
+            value if isinstance(value, str) else json.dumps(value)
+        lines.append(f"    {name} = {shown}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     import signal
 

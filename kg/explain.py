@@ -5,8 +5,12 @@ classification graph (computing it first if needed, see :func:`kg.classify.ensur
 patent is valid, domestic and high-value, and for each criterion of the profile whether it is met,
 with the evidence stored in the graph. For a criterion that is not met (or a patent that is not
 valid) it adds the shape's ``sh:message`` and the patent's own facts (its IPC codes and any
-concordance exclusion that stopped a match, family members, filing date and years held, pledges,
-awards). ``Explanation.to_dict()`` is what the web page and ``hvp explain --format json`` show.
+concordance exclusion that stopped a match, family members, the date the years count from and
+the years held, pledges, awards). All of it comes from the criterion's unit (docs/criteria.md):
+its label, its ``sh:message``, its ``hvp:factsQuery`` and its ``hvp:shortfallQuery`` (or
+evidence query) with ``hvp:shortfallTemplate``, instantiated with the profile's parameters like
+the shape itself. ``Explanation.to_dict()`` is what the web page and ``hvp explain --format
+json`` show.
 """
 
 from __future__ import annotations
@@ -15,16 +19,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 
 from kg.classify import ensure
-from kg.classify.evidence import run as run_evidence
+from kg.classify.evidence import Reasons
 from kg.classify.results import table
 from kg.errors import NotFound
 from kg.iri import DEFAULT_BASE, mint
 from kg.profiles import DEFAULT_PROFILE, Profile, load
 from kg.store import Store
-from kg.vocab import RDFS, SH
+from kg.vocab import HVP
 
 _PREFIXES = """PREFIX hvp: <https://w3id.org/hvp/def#>
 PREFIX patent: <http://data.epo.org/linked-data/def/patent/>
@@ -42,20 +46,6 @@ _EVIDENCE = _PREFIXES + """SELECT ?patent ?g ?key ?reason WHERE {
              ?e hvp:reason ?reason }
   BIND(STRAFTER(STR(?e), CONCAT(STR(?c), "/")) AS ?key)
 } ORDER BY ?key ?reason"""
-_FACTS = {
-    "overseas": "SELECT ?patent ?member ?office ?granted WHERE {"
-                " ?patent hvp:family/hvp:member ?member . ?member hvp:office ?office"
-                " OPTIONAL { ?member hvp:grantDate ?granted } }",
-    "maintained": "SELECT ?patent ?filing ?grant WHERE { ?patent patent:filingDate ?filing"
-                  " OPTIONAL { ?patent hvp:grantDate ?grant } }",
-    "pledge": "SELECT ?patent ?pledge ?amount ?registered WHERE { ?patent hvp:pledge ?pledge ."
-              " ?pledge hvp:amountCNY ?amount ; hvp:registrationDate ?registered }",
-    "award": "SELECT ?patent ?award ?kind ?year WHERE { ?patent hvp:award ?award ."
-             " ?award hvp:awardKind ?kind ; hvp:year ?year }",
-    "sei": "SELECT ?patent ?code WHERE { ?patent hvp:ipcCode ?code }",
-}
-
-
 @dataclass(frozen=True)
 class CriterionCheck:
     """One criterion: met or not, why, and the facts looked at."""
@@ -121,8 +111,9 @@ def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = 
     for row in table(store, _EVIDENCE, bound):
         reasons.setdefault(row["key"], []).append(row["reason"])
     valid = result["valid"] == "true"
-    checks = [_check(store, prof, as_of, patent, c.key, c.shape, reasons.get(c.key), valid)
-              for c in prof.criteria]
+    shapes = prof.instantiate(as_of)
+    checks = [_check(store, prof, shapes, as_of, patent, c.key, c.shape, reasons.get(c.key),
+                     valid) for c in prof.criteria]
     validity = [r for key, _ in prof.conditions for r in reasons.get(key, [])]
     region = result["region"].rsplit("/", 1)[-1] if result["region"] else ""
     return Explanation(patent_id, patent, as_of.isoformat(), prof.name, graph, valid,
@@ -142,47 +133,31 @@ def _kind(store: Store, patent: str, patent_id: str) -> str:
     raise NotFound(f"{patent_id!r} is not a patent of the store")
 
 
-def _check(store: Store, prof: Profile, as_of: date, patent: str, key: str, shape: URIRef,
-           stored: list[str] | None, valid: bool) -> CriterionCheck:
-    label = _label(prof, shape, key)
-    facts = [{k: v for k, v in row.items() if k != "patent" and v}
-             for row in table(store, _PREFIXES + _FACTS[key], {"patent": ox.NamedNode(patent)})]
+def _check(store: Store, prof: Profile, shapes: Graph, as_of: date, patent: str, key: str,
+           shape: URIRef, stored: list[str] | None, valid: bool) -> CriterionCheck:
+    label = prof.label(shape)
+    this = {"this": ox.NamedNode(patent)}
+    query = prof.query(shapes, shape, HVP.factsQuery)
+    facts = [{k: v for k, v in row.items() if k != "this" and v}
+             for row in (table(store, query, this) if query else [])]
     if stored:
         return CriterionCheck(key, label, True, stored, facts)
     if not valid:
         return CriterionCheck(key, label, False, ["not counted: the patent is not valid at "
                                                   f"{as_of.isoformat()}"], facts)
-    reasons = [_message(prof, shape)]
-    if key == "sei":
-        reasons += _exclusions(store, prof, as_of, patent)
-    elif key == "maintained" and facts:
-        reasons.append(_years_held(facts[0]["filing"], as_of)
-                       + f" (more than {prof.parameters['maintenanceYears']} needed)")
-    return CriterionCheck(key, label, False, reasons, facts)
+    return CriterionCheck(key, label, False, [prof.message(shape), *_shortfall(
+        store, prof, shapes, as_of, shape, this)], facts)
 
 
-def _label(prof: Profile, shape: URIRef, key: str) -> str:
-    labels = {getattr(lit, "language", None): str(lit)
-              for lit in prof.graph.objects(shape, RDFS.label)}
-    return labels.get("en") or next(iter(labels.values()), key)
-
-
-def _message(prof: Profile, shape: URIRef) -> str:
-    constraint = prof.graph.value(shape, SH.sparql)
-    message = prof.graph.value(constraint, SH.message) if constraint is not None else None
-    return str(message or f"does not conform to {URIRef(shape)}")
-
-
-def _exclusions(store: Store, prof: Profile, as_of: date, patent: str) -> list[str]:
-    """SEI matches of this patent that a row's exclusion stopped, and matches that hold."""
-    shapes = prof.instantiate(as_of)
-    shape = next(c.shape for c in prof.criteria if c.key == "sei")
-    rows = run_evidence(store, prof, shapes, shape, {"this": ox.NamedNode(patent)})
-    return [f"IPC {r['code']} matches {r['pattern']} but is excluded by {r['exclude']}"
-            for r in rows.get(patent, []) if r.get("exclude")]
-
-
-def _years_held(filing: str, as_of: date) -> str:
-    start = date.fromisoformat(filing)
-    years = as_of.year - start.year - ((as_of.month, as_of.day) < (start.month, start.day))
-    return f"filed {filing}: {years} full years at {as_of.isoformat()}"
+def _shortfall(store: Store, prof: Profile, shapes: Graph, as_of: date, shape: URIRef,
+               this: dict[str, ox.NamedNode]) -> list[str]:
+    """Why a criterion is not met, beyond its message: its shortfall query's rows (else its
+    evidence query's, e.g. SEI matches an exclusion stopped) through its shortfall templates."""
+    reasons = Reasons(prof, shape, as_of, HVP.shortfallTemplate)
+    if not reasons.templates:
+        return []
+    query = prof.query(shapes, shape, HVP.shortfallQuery) or prof.query(shapes, shape)
+    rows = sorted(table(store, query, this), key=lambda r: tuple(sorted(r.items()))) \
+        if query else []
+    texts = (reasons.render(row) for row in rows)
+    return list(dict.fromkeys(t for t in texts if t))

@@ -96,6 +96,12 @@ class HVP(DefinedNamespace):
     criterionShape: URIRef
     checks: URIRef
     evidenceQuery: URIRef
+    factsQuery: URIRef
+    shortfallQuery: URIRef
+    reasonTemplate: URIRef
+    shortfallTemplate: URIRef
+    evidenceRank: URIRef
+    parameter: URIRef
     validityEvidence: URIRef
     maintenanceYears: URIRef
     maintenanceFrom: URIRef

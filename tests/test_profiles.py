@@ -182,8 +182,14 @@ def test_profile_by_file_on_the_cli(tmp_path: Path) -> None:
 
 
 def test_unsupported_shacl_is_a_compile_error_naming_shape_and_feature(tmp_path: Path) -> None:
-    path = variant(tmp_path, ('    skos:notation "sei" ;', '    skos:notation "sei" ;\n'
-                              "    sh:closed true ;"))
+    path = tmp_path / "closed.ttl"  # a profile deriving from cnipa-2021 that closes a shape
+    path.write_text("""@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<https://example.org/closed> a hvp:Profile ;
+    owl:imports <https://w3id.org/hvp/profile/cnipa-2021> .
+<https://w3id.org/hvp/criterion/sei#SEIShape> sh:closed true .
+""", encoding="utf-8")
     store = store_for(CASES / "awards" / "input")
     with pytest.raises(CompileError) as info:
         classify(store, date(2024, 12, 31), profile=path)

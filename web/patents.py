@@ -107,13 +107,14 @@ def _shipped_profile(iri: str) -> bool:
 
 
 def _profile(iri: str) -> list[ox.Triple]:
-    """A criteria profile's IRI gives its whole Turtle file: parameters and shapes."""
-    from kg.profiles import resolve
+    """A criteria profile's IRI gives the whole profile as loaded: its parameters, the
+    criteria and conditions it imports and the shapes built from them."""
+    from kg.profiles import load
 
     if not _shipped_profile(iri):
         return []
-    return [t.triple for t in ox.parse(path=resolve(iri[len(PROFILE_NS):]),
-                                       format=ox.RdfFormat.TURTLE)]
+    text = load(iri[len(PROFILE_NS):]).graph.serialize(format="nt")
+    return [t.triple for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def _describe(iri: str) -> list[ox.Triple]:

@@ -14,8 +14,9 @@ API (used by the CLI, the indicators and the web app)::
 :class:`kg.profiles.Profile`. ``engine="sparql"`` (default) runs one compiled, set-based query
 per leaf shape in the store and joins the sets in Python; ``engine="pyshacl"`` validates the same
 instantiated shapes with pySHACL on an rdflib copy of the store (slow; for small data and tests).
-Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the order
-sei, overseas, maintained, pledge, award and empty for a patent that is not valid; ``region`` the
+Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the
+profile's order (``sh:order`` of the criteria: sei, overseas, maintained, pledge, award) and empty
+for a patent that is not valid; ``region`` the
 first owner's ISO 3166-2 code for domestic patents, else "". Results and evidence are written to
 ``{base}graph/classification/{profile}/{as_of}`` (replaced on a re-run; dropped by ingest).
 """
@@ -42,6 +43,7 @@ from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load
 from kg.store import Store
+from kg.vocab import SKOS
 
 __all__ = ["ENGINES", "ClassRow", "Classification", "classify", "ensure", "graph_iri"]
 
@@ -126,7 +128,7 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
             prof, patents, sets, base)], "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of,
-                                [str(c.iri) for c in prof.criteria])
+                                [str(c.iri) for c in prof.criteria], _undescribed(store, prof))
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     rows: list[ClassRow] = []
     pending: list[tuple[str, list[str]]] = []
@@ -148,7 +150,8 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
 
         _chunks(put, nodes())
         found = evidence_future.result()
-        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, prof, as_of),
+        describers = {key: evidence.Reasons(prof, shape, as_of) for key, shape in _units(prof)}
+        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
                                       criterion_iris) for patent, keys in pending))
         # Freed while the last chunks load: freeing a million patents' sets, evidence rows and
         # keys takes about 1.5 s, which would otherwise follow the load.
@@ -172,6 +175,17 @@ def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
         answers = engines.leaf_answers(store, shapes, _wanted(prof))
         patents = patents_future.result()
     return patents, engines.combine(shapes, _wanted(prof), answers, set(patents))
+
+
+def _undescribed(store: Store, prof: Profile) -> list[tuple[str, str, dict[str, str]]]:
+    """Criteria that the store's ontology does not name (one a profile adds), with their
+    notation and the labels of their shapes."""
+    out = []
+    for c in prof.criteria:
+        if not store.ask(f"ASK {{ <{c.iri}> <{SKOS.notation}> ?code }}"):
+            labels = {lang: prof.label(c.shape, lang) for lang in ("en", "zh")}
+            out.append((str(c.iri), c.key, labels))
+    return out
 
 
 def _chunks(put: Callable[[str], None], texts: Iterable[str], size: int = 50_000) -> None:
@@ -222,8 +236,12 @@ def _evidence(store: Store, prof: Profile,
     Rows are described (:func:`_evidence_for`) only for the patents whose graph needs them: a
     criterion's rows for a patent that is not valid are never read.
     """
-    keyed = [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
-    return {key: evidence.run(store, prof, shapes, shape) for key, shape in keyed}
+    return {key: evidence.run(store, prof, shapes, shape) for key, shape in _units(prof)}
+
+
+def _units(prof: Profile) -> list[tuple[str, URIRef]]:
+    """Key and shape of every criterion and validity condition."""
+    return [(c.key, c.shape) for c in prof.criteria] + list(prof.conditions)
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
@@ -255,13 +273,14 @@ def _by_id(item: tuple[str, tuple[str, str]]) -> str:
 
 
 def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],
-                  patent: str, prof: Profile, as_of: date) -> list[Evidence]:
+                  patent: str, describers: dict[str, evidence.Reasons]) -> list[Evidence]:
     """The evidence of ``patent`` for each key: its supporting rows, described (a bare
     placeholder when the profile has no evidence query or no row supports it)."""
     out = []
     for key in keys:
-        rows = evidence.supporting(key, found.get(key, {}).get(patent, []))
-        out.append(evidence.describe(key, rows, prof, as_of) if rows else Evidence(key, key))
+        reasons = describers[key]
+        rows = reasons.supporting(found.get(key, {}).get(patent, []))
+        out.append(evidence.describe(key, rows, reasons) if rows else Evidence(key, key))
     return out
 
 

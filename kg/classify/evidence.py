@@ -1,16 +1,25 @@
 """Evidence: the data items behind each met criterion and each broken validity condition.
 
-Each criterion shape and validity condition of a profile carries an ``hvp:evidenceQuery`` (an
-``sh:select`` instantiated with the same parameters as the shapes). It runs once, set-based,
-in the store; per patent the smallest row (a stable choice) becomes the evidence, with a
-human-readable reason.
+Each criterion and validity condition of a profile is one unit (docs/criteria.md) that carries
+an ``hvp:evidenceQuery`` (an ``sh:select`` instantiated with the same parameters as the shapes)
+and its reasons as templates (``hvp:reasonTemplate``). The query runs once, set-based, in the
+store; per patent the smallest row (or the one with the largest ``hvp:evidenceRank`` column)
+that a template can describe becomes the evidence, with its reason.
+
+A template is text with ``{name}`` fields, each a column of the row, a profile parameter or
+``asOf``; ``{name:local}`` is the last segment of an IRI, ``{name:cny}`` an amount in CNY,
+``{name:if}`` / ``{name:unless}`` print nothing and require the value to be true (present and
+not ``false``) / not. A template applies to a row when all its fields are present; the first
+template that applies, in the list's order, gives the reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
+from string import Formatter
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -19,10 +28,7 @@ from rdflib import Graph, URIRef
 from kg.classify.results import table
 from kg.profiles import Profile
 from kg.store import Store
-from kg.vocab import HVP, SEI
-
-_FROM_LABEL = {"http://data.epo.org/linked-data/def/patent/filingDate": "filed",
-               str(HVP.grantDate): "granted"}
+from kg.vocab import HVP
 
 
 class Evidence(NamedTuple):
@@ -35,9 +41,11 @@ class Evidence(NamedTuple):
 
 
 def run(store: Store, profile: Profile, shapes: Graph, shape: URIRef,
-        bindings: dict | None = None) -> dict[str, list[dict[str, str]]]:
-    """Rows of a shape's evidence query grouped by patent IRI (sorted, smallest first)."""
-    query = profile.evidence_query(shapes, shape)
+        bindings: dict | None = None,
+        link: URIRef = HVP.evidenceQuery) -> dict[str, list[dict[str, str]]]:
+    """Rows of a shape's evidence query (or another query of the unit, ``link``) grouped by
+    patent IRI (sorted, smallest first)."""
+    query = profile.query(shapes, shape, link)
     if query is None:
         return {}
     grouped: dict[str, list[dict[str, str]]] = {}
@@ -49,51 +57,61 @@ def run(store: Store, profile: Profile, shapes: Graph, shape: URIRef,
     return grouped
 
 
-def supporting(key: str, rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The rows that support a criterion (SEI rows stopped by an exclusion do not)."""
-    if key == "sei":
-        return [r for r in rows if not r.get("exclude")]
-    if key == "pledge":
-        return sorted(rows, key=lambda r: (-float(r["amount"]), r["pledge"]))
-    return rows
+class Reasons:
+    """The reason templates of one unit, filled in for one profile at one as-of date."""
+
+    def __init__(self, profile: Profile, shape: URIRef, as_of: date,
+                 link: URIRef = HVP.reasonTemplate, lang: str = "en") -> None:
+        self.templates = [_parsed(t) for t in profile.text(shape, link, lang)]
+        self.values = {name: str(v) for name, v in profile.parameters.items()}
+        self.values["asOf"] = as_of.isoformat()
+        rank = profile.graph.value(shape, HVP.evidenceRank)
+        self.rank = str(rank) if rank is not None else None
+
+    def render(self, row: Mapping[str, str]) -> str | None:
+        """The reason for one row: the first template whose fields are all present."""
+        for parts in self.templates:
+            text = _fill(parts, row, self.values)
+            if text is not None:
+                return text
+        return None
+
+    def supporting(self, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+        """The rows a template describes (a match stopped by an exclusion is not), the one with
+        the largest rank column first."""
+        kept = [r for r in rows if self.render(r) is not None] if self.templates else rows
+        rank = self.rank
+        if rank:
+            kept.sort(key=lambda r: -Decimal(r[rank] or "0"))
+        return kept
 
 
-def describe(key: str, rows: list[dict[str, str]], profile: Profile, as_of: date) -> Evidence:
-    """The evidence for criterion or condition ``key`` from the supporting rows of its query:
-    the first one, and for ``sei`` the categories of them all (space-separated IRIs), so that
-    a patent counts in each industry its codes are in."""
-    items = {k: v for k, v in rows[0].items() if v and k != "this"}
-    if key == "sei" and len(rows) > 1:
-        items["category"] = " ".join(sorted({r["category"] for r in rows}))
-    return Evidence(key, _REASONS[key](rows[0], profile, as_of), items)
+@lru_cache(maxsize=256)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str], ...]:
+    return tuple((literal, field, spec or "")
+                 for literal, field, spec, _ in Formatter().parse(template))
 
 
-def _sei(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    code = row["category"].removeprefix(str(SEI))
-    return f"IPC {row['code']} matches {row['pattern']} (SEI {code})"
+def _truthy(value: str | None) -> bool:
+    return bool(value) and value != "false"
 
 
-def _overseas(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    number = row["member"].rsplit("/", 1)[-1]
-    if row.get("granted"):
-        return f"family member {number} at {row['office']} granted {row['granted']}"
-    return f"family member {number} at {row['office']}, pending (pending members count)"
-
-
-def _maintained(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    years = profile.parameters["maintenanceYears"]
-    label = _FROM_LABEL.get(str(profile.parameters["maintenanceFrom"]), "from")
-    return f"{label} {row['start']}: more than {years} years before {as_of.isoformat()}"
-
-
-def _pledge(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    threshold = _cny(str(profile.parameters["pledgeThreshold"]))
-    if str(profile.parameters["sumPledges"]) == "true":
-        return (f"pledges registered by {as_of.isoformat()} total {_cny(row['total'])} "
-                f"(threshold {threshold})")
-    number = row["pledge"].rsplit("/", 1)[-1]
-    return (f"pledge {number} of {_cny(row['amount'])} registered {row['registered']} "
-            f"(threshold {threshold})")
+def _fill(parts: tuple[tuple[str, str | None, str], ...], row: Mapping[str, str],
+          values: Mapping[str, str]) -> str | None:
+    out = []
+    for literal, field, spec in parts:
+        out.append(literal)
+        if field is None:
+            continue
+        value = row.get(field) or values.get(field) or ""
+        if spec == "unless":
+            if _truthy(value):
+                return None
+            continue
+        if not value or (spec == "if" and not _truthy(value)):
+            return None
+        out.append(_FORMATS[spec](value))
+    return "".join(out)
 
 
 def _cny(amount: str) -> str:
@@ -102,33 +120,15 @@ def _cny(amount: str) -> str:
     return f"{value:,.0f} CNY" if value == value.to_integral_value() else f"{value:,.2f} CNY"
 
 
-def _award(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    return f"award {row['kind'].rsplit('/', 1)[-1]} in {row['year']}"
+_FORMATS: dict[str, Callable[[str], str]] = {"": str, "if": lambda v: "", "cny": _cny,
+            "local": lambda v: v.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]}
 
 
-def _granted(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    if row.get("grant"):
-        return f"not granted on or before {as_of.isoformat()} (granted {row['grant']})"
-    return "not granted"
-
-
-def _lapsed(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    return f"lapsed on {row['lapse']}"
-
-
-def _term(row: dict[str, str], profile: Profile, as_of: date) -> str:
-    return f"term ended on {term_end(row['filing'], int(str(profile.parameters['termYears'])))}"
-
-
-def term_end(filing: str, years: int) -> str:
-    """The first day outside the term: filing + years, as a (year, month, day) text.
-
-    For a 29 February filing whose anniversary year has no 29 February the text is
-    ``YYYY-02-29``, meaning "after 28 February" (the tuple rule of docs/classification.md).
-    """
-    year, month, day = filing.split("-")
-    return f"{int(year) + years:04d}-{month}-{day}"
-
-
-_REASONS = {"sei": _sei, "overseas": _overseas, "maintained": _maintained, "pledge": _pledge,
-            "award": _award, "granted": _granted, "lapsed": _lapsed, "term": _term}
+def describe(key: str, rows: list[dict[str, str]], reasons: Reasons) -> Evidence:
+    """The evidence for criterion or condition ``key`` from the supporting rows of its query:
+    the first one, and when the rows have a ``category`` (SEI) the categories of them all
+    (space-separated IRIs), so that a patent counts in each industry its codes are in."""
+    items = {k: v for k, v in rows[0].items() if v and k != "this"}
+    if "category" in items and len(rows) > 1:
+        items["category"] = " ".join(sorted({r["category"] for r in rows}))
+    return Evidence(key, reasons.render(rows[0]) or key, items)

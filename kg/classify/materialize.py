@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg.classify.evidence import Evidence
 from kg.iri import mint
-from kg.vocab import DCTERMS, HVP, XSD
+from kg.vocab import DCTERMS, HVP, RDFS, SKOS, XSD
 
 #: The prefixes every chunk of :class:`Writer` text starts with.
 HEADER = f"@prefix hvp: <{HVP}> .\n@prefix dcterms: <{DCTERMS}> .\n@prefix xsd: <{XSD}> .\n"
@@ -65,22 +65,33 @@ class Writer:
     :data:`HEADER`)."""
 
     def __init__(self, base: str, profile_name: str, profile_iri: str, as_of: date,
-                 criteria: Iterable[str] = ()) -> None:
+                 criteria: Iterable[str] = (),
+                 described: Iterable[tuple[str, str, dict[str, str]]] = ()) -> None:
         self.base, self.profile, self.as_of = base, profile_name, as_of
         self.patent_prefix = mint(base, "patent", "")
         self.node_prefix = node_iri(base, profile_name, as_of, "")
         self.profile_iri = profile_iri
         self.criteria = list(criteria)  # the IRIs of the profile's criteria
+        #: (IRI, notation, labels by language) of criteria the store does not describe (a
+        #: profile's own criterion): written into the graph for the queries that list them
+        self.described = list(described)
 
     def graph_node(self) -> str:
         """The graph node's triples; ``dcterms:created`` last (it marks the graph complete)."""
         now = datetime.now(UTC).isoformat()  # to the microsecond: prune keeps the newest
         evaluates = ", ".join(f"<{iri}>" for iri in self.criteria)
-        return (f"<{graph_iri(self.base, self.profile, self.as_of)}> "
+        return (self._criteria_described()
+                + f"<{graph_iri(self.base, self.profile, self.as_of)}> "
                 f"hvp:profile <{self.profile_iri}> ;\n"
                 + (f"  hvp:evaluatesCriterion {evaluates} ;\n" if evaluates else "")
                 + f'  hvp:asOf "{self.as_of.isoformat()}"^^xsd:date ;\n'
                 f'  dcterms:created "{now}"^^xsd:dateTime .\n')
+
+    def _criteria_described(self) -> str:
+        return "".join(
+            f"<{iri}> <{SKOS.notation}> {literal(key)}" + "".join(
+                f" ;\n  <{RDFS.label}> {literal(text)}@{lang}" for lang, text in labels.items())
+            + " .\n" for iri, key, labels in self.described)
 
     def node(self, patent_iri: str, valid: bool, domestic: bool, high_value: bool,
              criteria: Iterable[str]) -> str:
