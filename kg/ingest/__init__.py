@@ -1,8 +1,12 @@
 """Ingest: a CSV folder in the exchange format, or RDF files, into a store, all or nothing.
 
-Every row is checked first and converted to N-Triples in a temporary file (memory does not grow
-with the input); only when every file has passed are stale descriptions cleared and the file
-bulk-loaded.
+Every row and every RDF file is checked first, the rows converted to N-Triples in a temporary
+file (memory does not grow with the input); only when every file has passed are the writes made
+(stale descriptions cleared, the files bulk-loaded, derived graphs dropped), all inside
+:func:`kg.store.staged`: they reach the store together or not at all, whatever happens (an error,
+a full disk, a killed process). The temporary file is removed on every exit path; on disk it
+lives in the store's home (:mod:`kg.generations`), emptied by the next command if a run was
+killed.
 """
 
 from __future__ import annotations
@@ -11,18 +15,19 @@ import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, RowError
+from kg import generations
+from kg.errors import InputError, RowError, StoreError
 from kg.ingest import rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, column_name, read_rows
 from kg.iri import mint
-from kg.store import LocalStore
+from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
 
 __all__ = ["IngestReport", "ingest", "Progress"]
@@ -101,26 +106,47 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
     """Ingest CSV folders and RDF files; on bad input raise InputError and write nothing."""
     paths = [Path(p) for p in paths]
     report = IngestReport()
-    tmpdir = store.path.parent if store.path else None
-    fd, tmp = tempfile.mkstemp(suffix=".nt", prefix="hvp-ingest-", dir=tmpdir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            plan = _check_all(store, paths, base, out, report, progress, source)
-        _clear_stale(store, plan, progress)
-        tabular = report.triples - sum(report.files.values())
-        if tabular:
-            with step(progress, f"loading {tabular:,} triples"):
-                store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
-        for path, fmt, _ in plan.rdf_files:
-            with step(progress, f"loading {path}"):
-                store.load(path, fmt)
-        report.dropped = drop_derived(store, base, progress)
-        if store.path is not None:
-            with step(progress, "writing to disk"):
-                store.flush()
-    finally:
-        os.unlink(tmp)
+    with _scratch(store) as tmp:
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                plan = _check_all(store, paths, base, out, report, progress, source)
+        except OSError as exc:  # a full disk, most likely: nothing was written to the store
+            raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
+                             "the store is left as it was") from None
+        with staged(store) as target:
+            _write(target, plan, report, Path(tmp), base, progress)
     return report
+
+
+def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
+           progress: Progress | None) -> None:
+    """The writes of an ingest, made to a staged store (all or nothing)."""
+    _clear_stale(store, plan, progress)
+    tabular = report.triples - sum(report.files.values())
+    if tabular:
+        with step(progress, f"loading {tabular:,} triples"):
+            store.load(tmp, ox.RdfFormat.N_TRIPLES)
+    for path, fmt, _ in plan.rdf_files:
+        with step(progress, f"loading {path}"):
+            store.load(path, fmt, base_iri=rdf.base_of(path))
+    report.dropped = drop_derived(store, base, progress)
+    if store.path is not None:
+        with step(progress, "writing to disk"):
+            store.flush()
+
+
+@contextmanager
+def _scratch(store: LocalStore) -> Iterator[Path]:
+    """A temporary N-Triples file, removed on every exit path: in the store's home on disk
+    (where the next command removes it if this process is killed), else in the system's."""
+    folder = generations.scratch(store.path) if store.path is not None else None
+    fd, name = tempfile.mkstemp(suffix=".nt", prefix="ingest-", dir=folder)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _each(progress: Progress | None, label: str, items: list[T], every: int = 1

@@ -30,6 +30,11 @@ FORMATS: dict[str, ox.RdfFormat] = {
 }
 
 
+def base_of(path: Path) -> str:
+    """The base IRI of a file's relative IRIs: the file's own ``file:`` URL."""
+    return path.resolve().as_uri()
+
+
 def format_of(path: Path) -> ox.RdfFormat:
     try:
         return FORMATS[path.suffix.lower()]
@@ -67,7 +72,7 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore,
             size = os.fstat(f.fileno()).st_size
             if progress:
                 progress(label, 0, size, 0)
-            for quad in ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()):
+            for quad in ox.parse(f, format=fmt, base_iri=base_of(path)):
                 result.quads += 1
                 _note(result, quad, store)
                 if progress and result.quads % 20_000 == 0:
