@@ -228,12 +228,19 @@ def staged(store: LocalStore) -> Iterator[LocalStore]:
             store.close()
             try:
                 old = generations.switch(path, target)
-            finally:  # switched or not, the store is open again, at what the path names
-                store.engine = stage.engine if generations.current(path) == target \
-                    else _engine(path)
-            store.writes += stage.writes
-    except OSError as exc:
-        raise StoreError(f"cannot write the store {path}: {exc}; it is left as it "
+            except BaseException:
+                if generations.current(path) != target:  # not switched: the old store stays
+                    stage.close()
+                    shutil.rmtree(target, ignore_errors=True)
+                    store.engine = _engine(path)
+                    raise
+                old = None  # switched; what it replaced is left to the next recover()
+            store.engine, store.writes = stage.engine, store.writes + stage.writes
+    except (OSError, StoreError) as exc:  # a full disk, most likely
+        cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+        reason = f"{cause.strerror} ({cause.filename})" if isinstance(cause, OSError) \
+            and cause.strerror and cause.filename else str(cause)
+        raise StoreError(f"cannot write the store {path}: {reason}; it is left as it "
                          "was") from exc
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
