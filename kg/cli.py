@@ -176,7 +176,7 @@ def working(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @pass_app
 def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:

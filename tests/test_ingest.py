@@ -352,7 +352,10 @@ def test_validate_conforming_and_not(tmp_path: Path, folder: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text('<https://w3id.org/hvp/patent/X> a <https://w3id.org/hvp/def#Patent> ; '
                    '<https://w3id.org/hvp/def#ipcCode> "not an ipc" .\n')
-    assert hvp(tmp_path / "s", "ingest", "-q", str(bad))[0] == 0
+    code, out = hvp(tmp_path / "s", "ingest", "-q", str(bad))  # ingest checks values...
+    assert code == 2 and "'not an ipc' is not an IPC code" in out
+    bad.write_text('<https://w3id.org/hvp/patent/X> a <https://w3id.org/hvp/def#Patent> .\n')
+    assert hvp(tmp_path / "s", "ingest", "-q", str(bad))[0] == 0  # ...the shapes, whole things
     code, out = hvp(tmp_path / "s", "validate")
     assert code == 1
     assert "patent/X" in out

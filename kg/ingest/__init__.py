@@ -12,7 +12,9 @@ killed.
 from __future__ import annotations
 
 import csv
+import errno
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -188,20 +190,19 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
     ctx = Context(base=base, known=_known_in(store, base), source=source)
     errors: list[RowError] = []
     for path in paths:
+        _check_kind(path)
         if path.is_dir():
             _check_folder(store, path, ctx, out, report, plan, progress, errors)
-        elif path.is_file():
+        else:
             fmt = rdf.format_of(path)
             try:
-                checked = rdf.check(path, fmt, store, progress)
+                checked = rdf.check(path, fmt, store, base, progress)
                 report.files[str(path)] = report.files.get(str(path), 0) + checked.quads
                 report.triples += checked.quads
                 plan.rdf_files.append((path, fmt, checked))
                 plan.clear_concordance |= checked.concordance
             except RowError as exc:
                 errors.append(exc)
-        else:
-            raise InputError(f"{path}: no such file or folder")
     if errors:
         raise _bundle(errors)
     return plan
@@ -210,6 +211,8 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
 def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
                   report: IngestReport, plan: _Plan, progress: Progress | None,
                   errors: list[RowError]) -> None:
+    for table in TABLES:
+        _check_kind(folder / table.file, missing_ok=True)
     present = [t for t in TABLES if (folder / t.file).is_file()]
     if not present:
         names = ", ".join(t.file for t in TABLES)
@@ -229,6 +232,28 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
             plan.clear_concordance = True
 
 
+def _check_kind(path: Path, *, missing_ok: bool = False) -> None:
+    """Refuse what is not a regular file or folder (before opening it: a FIFO would hang)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path}: a symbolic link that loops (it leads back to itself); "
+                             "point it at a file or folder") from None
+        if path.is_symlink():
+            raise InputError(f"{path}: a symbolic link to {os.readlink(path)}, which does not "
+                             "exist") from None
+        if missing_ok and exc.errno == errno.ENOENT:
+            return
+        raise InputError(f"{path}: no such file or folder") from None
+    if stat.S_ISFIFO(mode):
+        raise InputError(f"{path}: a named pipe (FIFO), not a file; ingest reads files and "
+                         "folders only (save the data to a file first)")
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise InputError(f"{path}: not a regular file or folder (a device or a socket); "
+                         "ingest reads files and folders only")
+
+
 def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
              progress: Progress | None) -> Iterator[tuple[list[str], ox.NamedNode | None]]:
     label = f"{path.parent.name}/{path.name}"
@@ -246,6 +271,7 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
                 try:
                     ctx.subject = ""
                     c.check_width(row, line)
+                    c.check_text(row, line)
                     triples = list(table.convert(ctx, c, row, line))
                 except RowError as exc:
                     errors.append(exc)
