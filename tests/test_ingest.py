@@ -361,3 +361,24 @@ def test_validate_conforming_and_not(tmp_path: Path, folder: Path) -> None:
     assert "patent/X" in out
     code, out = hvp(tmp_path / "s", "validate", "--format", "ttl")
     assert code == 1 and "sh:ValidationReport" in out
+
+
+def test_csv_and_turtle_with_relative_iris_ingest_together(folder: Path, tmp_path: Path) -> None:
+    """Relative IRIs resolve against the file's own URL, when checked and when loaded (the
+    load once ran without a base and failed after the CSV half was written)."""
+    ttl = tmp_path / "extra.ttl"
+    ttl.write_text('<patent/X> <https://w3id.org/hvp/def#ipcCode> "G06N3/063" .\n')
+    code, out = hvp(tmp_path / "s", "ingest", "-q", str(folder), str(ttl))
+    assert code == 0, out
+    store = LocalStore(tmp_path / "s")
+    iri = ox.NamedNode((tmp_path / "patent" / "X").as_uri())
+    assert len(list(store.quads(iri, None, None))) == 1
+    assert len(list(store.quads(ox.NamedNode("https://w3id.org/hvp/patent/CN-T01"))))
+
+
+def test_award_kinds_are_those_of_the_ontology() -> None:
+    from kg.ingest import cells
+
+    kinds = cells.award_kinds()
+    assert "china-patent-gold" in kinds and "china-design-excellence" in kinds
+    assert len(kinds) == 7

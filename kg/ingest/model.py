@@ -57,14 +57,16 @@ RULES: dict[str, Callable[[str], object]] = {
 
 _BY_DATATYPE: dict[str, Callable[[str], object]] = {
     _XSD_DATE: cells.iso_date,
-    str(XSD.integer): lambda v: int(v) if v.lstrip("+-").isdigit() and v.isascii() else _bad(v),
+    str(XSD.integer): lambda v: int(v) if v.lstrip("+-").isdigit() and v.isascii() else _bad(
+        f"{v!r} is not an xsd:integer (ASCII digits)"),
     str(XSD.decimal): cells.amount,
-    str(XSD.boolean): lambda v: v if v in ("true", "false", "1", "0") else _bad(v),
+    str(XSD.boolean): lambda v: v if v in ("true", "false", "1", "0") else _bad(
+        f"{v!r} is not an xsd:boolean: write true or false"),
 }
 
 
-def _bad(value: str) -> object:
-    raise ValueError(f"{value!r} is not a valid lexical form")
+def _bad(message: str) -> object:
+    raise ValueError(message)
 
 
 @cache
@@ -93,11 +95,12 @@ def short(iri: str) -> str:
 
 
 class Problem(ValueError):
-    """A quad that breaks a rule: ``needle`` is text to find it by in the file."""
+    """A quad that breaks a rule: ``needle`` is text to find it by in the file, after
+    ``context`` (the predicate's local name) on the same line if it is there."""
 
-    def __init__(self, message: str, needle: str) -> None:
+    def __init__(self, message: str, needle: str, context: str = "") -> None:
         super().__init__(message)
-        self.needle = needle
+        self.needle, self.context = needle, context
 
 
 class Facts:
@@ -119,7 +122,8 @@ class Facts:
             self._literal(predicate, obj)
         elif predicate in ranges()[0]:
             raise Problem(f"{short(predicate)} takes a literal "
-                          f"({short(ranges()[0][predicate])}), not {obj}", _tail(predicate))
+                          f"({short(ranges()[0][predicate])}), not {obj}",
+                          _tail(str(getattr(obj, "value", obj))), _tail(predicate))
         elif predicate == str(HVP.awardKind):
             _award_kind(obj)
         if predicate == _FILING or predicate in _ORDERED:
@@ -128,26 +132,28 @@ class Facts:
                 self.dates.setdefault(quad.subject, {})[predicate] = day
 
     def _literal(self, predicate: str, obj: ox.Literal) -> None:
-        value = obj.value
+        value, where = obj.value, _tail(predicate)
         if len(value) > MAX_LITERAL:
-            raise Problem(f"a literal of {len(value):,} characters (at most {MAX_LITERAL:,})",
-                          value[:40])
+            raise Problem(f"{short(predicate)}: a literal of {len(value):,} characters (at most "
+                          f"{MAX_LITERAL:,})", value[:40], where)
         if problem := cells.controls(value):
-            raise Problem(f"{short(predicate)} {problem}", value[:40])
+            before = value[:cells.CONTROLS.search(value).start()]  # type: ignore[union-attr]
+            raise Problem(f"{short(predicate)} {problem}", before[-40:], where)
         literal, things = ranges()
         if predicate in things:
-            raise Problem(f"{short(predicate)} takes an IRI, not the literal {obj}", value)
+            raise Problem(f"{short(predicate)} takes an IRI, not the literal {obj}", value,
+                          where)
         datatype = literal.get(predicate)
         if datatype is None:
             return
         if obj.datatype.value != datatype:
             raise Problem(f"{short(predicate)} takes {short(datatype)} literals, not {obj}",
-                          value)
+                          value, where)
         try:
             _BY_DATATYPE.get(datatype, str)(value)
             RULES.get(predicate, str)(value)
         except ValueError as exc:
-            raise Problem(f"{short(predicate)}: {exc}", value) from None
+            raise Problem(f"{short(predicate)}: {exc}", value, where) from None
 
     def order(self, store: LocalStore) -> None:
         """Raise :class:`Problem` for a grant or lapse date before the filing date (the filing
@@ -162,7 +168,8 @@ class Facts:
                 day = days.get(predicate)
                 if filed is not None and day is not None and day < filed:
                     raise Problem(f"{subject} {short(predicate)}: the {word} date {day} is "
-                                  f"before the filing date {filed}", day.isoformat())
+                                  f"before the filing date {filed}", day.isoformat(),
+                                  _tail(predicate))
         self.dates.clear()
 
 
@@ -172,7 +179,7 @@ def _award_kind(obj: object) -> None:
     if kind not in cells.award_kinds():
         known = ", ".join(f"awardkind:{k}" for k in cells.award_kinds())
         raise Problem(f"hvp:awardKind {obj} is not a known award kind; use one of {known}",
-                      _tail(value) if value else "awardKind")
+                      _tail(value) if value else "awardKind", "awardKind")
 
 
 def _date_of(obj: object) -> date | None:

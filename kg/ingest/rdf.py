@@ -102,11 +102,12 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
 def located(path: Path, problem: model.Problem) -> InputError:
     """The error for a quad that breaks a rule, at the first place in the file where the text
     it was found by appears (the parser gives no position for a quad it read well)."""
-    needle = problem.needle.encode("utf-8")
-    if needle:
+    needle, context = problem.needle.encode("utf-8"), problem.context.encode("utf-8")
+    for tries in ((context, needle), (b"", needle)) if needle else ():
         with path.open("rb") as f:
             for number, raw in enumerate(f, start=1):
-                at = raw.find(needle)
+                after = raw.find(tries[0])
+                at = raw.find(tries[1], after + len(tries[0])) if after >= 0 else -1
                 if at >= 0:
                     column = len(raw[:at].decode("utf-8", "replace")) + 1
                     return RowError(str(path), number, str(column), str(problem))

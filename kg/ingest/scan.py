@@ -68,8 +68,9 @@ def _xml(path: Path) -> None:
     try:
         with path.open("rb") as f:
             parser.ParseFile(f)
-    except xml.parsers.expat.ExpatError:
-        return  # not well-formed XML: the RDF/XML parser says where, in its own words
+    except xml.parsers.expat.ExpatError as exc:  # the RDF/XML parser would not say where
+        raise RowError(str(path), exc.lineno, str(exc.offset + 1), "not well-formed XML: "
+                       f"{xml.parsers.expat.ErrorString(exc.code)}") from None
 
 
 def _brackets(path: Path, tokens: re.Pattern[bytes]) -> None:
