@@ -30,6 +30,7 @@ from kg.store import (
     open_store,
     recover_store,
     remove_store,
+    resolve_store,
     store_setting,
 )
 
@@ -186,6 +187,7 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     target = "" if app.settings.get("endpoint") else store_setting(app.settings)
     folder = Path(target)
     if target not in ("", MEMORY):
+        folder = resolve_store(folder)  # a link the user made: the store it leads to
         recover_store(folder)  # a killed write's store linked back before it is looked at
     fresh = target not in ("", MEMORY) and not os.path.lexists(folder)
     emptied = target not in ("", MEMORY) and folder.is_dir() and not any(folder.iterdir())

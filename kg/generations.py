@@ -55,6 +55,14 @@ def current(path: Path) -> Path | None:
     return home(path) / target.name
 
 
+def resolve(path: Path) -> Path:
+    """The store a path names: a link that the user made to a store elsewhere is followed (so
+    that the store's generations live beside the store, and the user's link stays as it is)."""
+    if path.is_symlink() and current(path) is None:
+        return Path(os.path.realpath(path))
+    return path
+
+
 def recover(path: Path) -> None:
     """Bring a store that a killed write left behind to its old or its new state, and remove
     what that write left (staging and old generations, temporary files). Nothing to do for a

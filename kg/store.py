@@ -55,7 +55,8 @@ class LocalStore:
         if path is not None and str(path) in ("", "."):  # Path("") is "."
             raise InputError(f"the store path {str(path)!r} names no store: name a store "
                              f"directory, or {MEMORY} for an in-memory store")
-        self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
+        self.path = None if path in (None, MEMORY) else generations.resolve(
+            Path(path))  # type: ignore[arg-type]
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
         self.writes = 0
@@ -186,6 +187,11 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
                 f"the store {path} is in use by another process (a running `hvp "
                 "serve`?): stop it first; one process at a time can open a store") from exc
         raise StoreError(f"cannot open store {path}: {exc}") from exc
+
+
+def resolve_store(path: Path) -> Path:
+    """The store directory a path names (:func:`kg.generations.resolve`)."""
+    return generations.resolve(path)
 
 
 def recover_store(path: Path) -> None:
@@ -332,7 +338,7 @@ def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store
         return EndpointStore(str(endpoint))  # type: ignore[return-value]
     target = store_setting(settings)
     if target != MEMORY:
-        path = Path(target)
+        path = generations.resolve(Path(target))
         recover_store(path)  # a store left by a killed write: linked back before it is looked for
         if not create and not is_store_dir(path):
             check_store_dir(path)  # a file or a folder of other things, said as such

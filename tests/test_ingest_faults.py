@@ -261,3 +261,13 @@ def test_cli_rejects_a_killed_runs_dangling_link(tmp_path: Path) -> None:
     os.symlink(os.path.join(generations.home(store).name, "gen-7"), store)
     result = CliRunner().invoke(cli, ["--store", str(store), "stats"])
     assert result.exit_code == 2 and "gen-7, which is missing" in result.output
+
+
+def test_a_link_to_a_store_elsewhere_stays_a_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "mine").symlink_to(tmp_path / "real" / "store")
+    link = tmp_path / "mine"
+    assert hvp("--store", str(link), "ingest", "-q", str(SMALL)).returncode == 0
+    assert hvp("--store", str(link), "ingest", "-q", str(SMALL)).returncode == 0
+    assert os.readlink(link) == str(tmp_path / "real" / "store")
+    assert generations.current(tmp_path / "real" / "store") is not None
