@@ -3,11 +3,11 @@
 A literal of a model property must have the datatype of the property's ``rdfs:range`` in
 ``ontology/hvp.ttl`` (``patent:filingDate``: ``xsd:date``) and a lexical form that the matching
 cell parser of :mod:`kg.ingest.cells` accepts (dates as ``YYYY-MM-DD`` no more than a year
-ahead, amounts of at least 0, ISO country codes, IPC codes written as the CSV reader normalizes
-them...); a property whose range is a class takes an IRI; an award kind is one of
-``ontology/awards.ttl``; a grant or lapse date is not before the filing date (in the file or in
-the store). Every literal is at most :data:`MAX_LITERAL` characters and holds no NUL or bidi
-control. Nothing may be written into a derived graph (under ``{base}graph/``).
+ahead, amounts of at least 0, ISO country codes, IPC codes that are codes once normalized...);
+a property whose range is a class takes an IRI; an award kind is one of ``ontology/awards.ttl``;
+a grant or lapse date is not before the filing date (in the file or in the store). Every
+literal is at most :data:`MAX_LITERAL` characters and holds no NUL or bidi control. Nothing may
+be written into a derived graph (under ``{base}graph/``).
 """
 
 from __future__ import annotations
@@ -33,20 +33,10 @@ _ORDERED = {str(HVP.grantDate): "grant", str(HVP.lapseDate): "lapse"}
 _XSD_DATE = str(XSD.date)
 
 
-def _same(parse: Callable[[str], object]) -> Callable[[str], object]:
-    """A parser that also refuses a value not written as the CSV reader would store it."""
-    def check(value: str) -> object:
-        parsed = parse(value)
-        if str(parsed) != value:
-            raise ValueError(f"{value!r} is not written as {parsed}")
-        return parsed
-    return check
-
-
 RULES: dict[str, Callable[[str], object]] = {
-    str(HVP.ipcCode): _same(cells.ipc_code),
-    str(HVP.ipcPattern): _same(cells.ipc_pattern),
-    str(HVP.excludePattern): _same(cells.ipc_pattern),
+    str(HVP.ipcCode): cells.ipc_code,  # as written: compared normalized (decision 19)
+    str(HVP.ipcPattern): cells.ipc_pattern,
+    str(HVP.excludePattern): cells.ipc_pattern,
     str(HVP.country): cells.country,
     str(HVP.office): cells.office,
     str(HVP.year): cells.year,
