@@ -11,10 +11,7 @@ killed.
 
 from __future__ import annotations
 
-import csv
-import errno
 import os
-import stat
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -26,8 +23,8 @@ import pyoxigraph as ox
 
 from kg import generations
 from kg.errors import InputError, RowError, StoreError
-from kg.ingest import rdf
-from kg.ingest.tabular import TABLES, Cells, Context, Table, column_name, read_rows
+from kg.ingest import files, rdf
+from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.iri import mint
 from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
@@ -190,7 +187,7 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
     ctx = Context(base=base, known=_known_in(store, base), source=source)
     errors: list[RowError] = []
     for path in paths:
-        _check_kind(path)
+        files.check_kind(path)
         if path.is_dir():
             _check_folder(store, path, ctx, out, report, plan, progress, errors)
         else:
@@ -212,7 +209,7 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
                   report: IngestReport, plan: _Plan, progress: Progress | None,
                   errors: list[RowError]) -> None:
     for table in TABLES:
-        _check_kind(folder / table.file, missing_ok=True)
+        files.check_kind(folder / table.file, missing_ok=True)
     present = [t for t in TABLES if (folder / t.file).is_file()]
     if not present:
         names = ", ".join(t.file for t in TABLES)
@@ -230,28 +227,6 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
         report.rows[table.name] = report.rows.get(table.name, 0) + rows
         if table.name == "sei_concordance":
             plan.clear_concordance = True
-
-
-def _check_kind(path: Path, *, missing_ok: bool = False) -> None:
-    """Refuse what is not a regular file or folder (before opening it: a FIFO would hang)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise InputError(f"{path}: a symbolic link that loops (it leads back to itself); "
-                             "point it at a file or folder") from None
-        if path.is_symlink():
-            raise InputError(f"{path}: a symbolic link to {os.readlink(path)}, which does not "
-                             "exist") from None
-        if missing_ok and exc.errno == errno.ENOENT:
-            return
-        raise InputError(f"{path}: no such file or folder") from None
-    if stat.S_ISFIFO(mode):
-        raise InputError(f"{path}: a named pipe (FIFO), not a file; ingest reads files and "
-                         "folders only (save the data to a file first)")
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise InputError(f"{path}: not a regular file or folder (a device or a socket); "
-                         "ingest reads files and folders only")
 
 
 def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
@@ -285,30 +260,9 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
     except RowError as exc:
         errors.append(exc)
     except UnicodeDecodeError:
-        errors.append(_not_utf8(path))
+        errors.append(files.not_utf8(path))
     if progress:
         progress(label, size, size, done)
-
-
-def _not_utf8(path: Path) -> RowError:
-    """Where a file stops being UTF-8: the line, the CSV column and the byte of the file.
-    (The decoder's own position counts from the start of the chunk it was decoding.)"""
-    offset, header = 0, []
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                text = raw.decode("utf-8")
-                if number == 1:
-                    header = [h.strip() for h in next(csv.reader([text.lstrip("\ufeff")]), [])]
-            except UnicodeDecodeError as exc:  # a multi-byte character never holds a newline
-                before = raw[:exc.start].decode("utf-8").lstrip("\ufeff")
-                cell = len(next(csv.reader([before]), [""])) - 1 if before else 0
-                return RowError(str(path), number, column_name(header, cell),
-                                f"not UTF-8 text ({exc.reason} at byte {offset + exc.start} of "
-                                f"the file, character {len(before) + 1} of the line): save the "
-                                "file as UTF-8")
-            offset += len(raw)
-    return RowError(str(path), 1, "*", "not UTF-8 text: save the file as UTF-8")
 
 
 class _Counting:
