@@ -2,7 +2,7 @@
 
 A literal of a model property must have the datatype of the property's ``rdfs:range`` in
 ``ontology/hvp.ttl`` (``patent:filingDate``: ``xsd:date``) and a lexical form that the matching
-cell parser of :mod:`kg.ingest.cells` accepts (dates as ``YYYY-MM-DD`` no more than a year
+cell parser of :mod:`kg.ingest.cells` accepts (dates as ``YYYY-MM-DD`` at most 100 years
 ahead, amounts of at least 0, ISO country codes, IPC codes that are codes once normalized...);
 a property whose range is a class takes an IRI; an award kind is one of ``ontology/awards.ttl``;
 a grant or lapse date is not before the filing date (in the file or in the store). Every
