@@ -39,11 +39,12 @@ def hvp(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
 
 
 def checksum(store: Path) -> str:
-    """The store's content, whatever order the engine writes it in."""
-    done = subprocess.run([*HVP, "--store", str(store), "export", "--format", "nq"],
-                          capture_output=True, env=ENV, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr.decode()
-    return hashlib.sha256(b"".join(sorted(done.stdout.splitlines(keepends=True)))).hexdigest()
+    """The store's content, whatever order the engine writes it in (`hvp export`, which opens
+    the store as every command does: the next command after a fault)."""
+    result = CliRunner().invoke(cli, ["--store", str(store), "export", "--format", "nq"])
+    assert result.exit_code == 0, result.output
+    lines = sorted(result.stdout_bytes.splitlines(keepends=True))
+    return hashlib.sha256(b"".join(lines)).hexdigest()
 
 
 def leftovers(store: Path) -> list[str]:
@@ -79,10 +80,12 @@ def copy_of(folder: Path, target: Path) -> Path:
     return target / "store"
 
 
-def first_layout(store: Path) -> None:
+def first_layout(store: Path, data: Path | None = None) -> None:
     """A store as hvp-kg wrote it before generations: the path is RocksDB's folder."""
     memory = LocalStore()
     reference.ensure(memory)
+    if data is not None:
+        ingest(memory, [data], base=DEFAULT_BASE)
     engine = ox.Store(str(store))
     engine.extend(memory.engine)
     engine.flush()
@@ -273,3 +276,69 @@ def test_a_link_to_a_store_elsewhere_stays_a_link(tmp_path: Path) -> None:
     assert hvp("--store", str(link), "ingest", "-q", str(SMALL)).returncode == 0
     assert os.readlink(link) == str(tmp_path / "real" / "store")
     assert generations.current(tmp_path / "real" / "store") is not None
+
+
+KILLER = """
+import os, signal, sys
+from pathlib import Path
+import kg.generations, kg.ingest, kg.store
+store, source, point = sys.argv[1:4]
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def then_die(function):
+    def wrapped(*args, **kwargs):
+        result = function(*args, **kwargs)
+        die()
+        return result
+    return wrapped
+
+if point == "checkpoint":  # the hard-link checkpoint made, not yet opened
+    engine = kg.store._engine
+    kg.store._engine = lambda p, *a: die() if p.parent.name.endswith(".hvp") else engine(p, *a)
+elif point == "loaded":
+    kg.store.LocalStore.load = then_die(kg.store.LocalStore.load)
+elif point == "dropped":
+    kg.ingest.drop_derived = then_die(kg.ingest.drop_derived)
+elif point == "moved":  # a first-layout store moved to gen-0, the path not linked yet
+    kg.generations._link = die
+elif point == "linked":  # the commit point passed, the directory not yet synced
+    kg.generations._sync = die
+elif point == "switched":  # the old generation not yet removed
+    kg.store.shutil.rmtree = die
+from kg.cli import cli
+cli(["--store", store, "ingest", "-q", source])
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("point", "first", "after"), [
+    ("checkpoint", False, False), ("loaded", False, False), ("dropped", False, False),
+    ("moved", True, False), ("linked", False, True), ("linked", True, True),
+    ("switched", False, True), ("switched", True, True)])
+def test_killed_at_each_step_the_store_is_old_or_new(tmp_path: Path, point: str, first: bool,
+                                                     after: bool) -> None:
+    """SIGKILL at each step of the write, the switch included, deterministically: the store is
+    the old one before the commit point and the new one after it, with nothing left over; for
+    a store of either layout."""
+    source = tmp_path / "in"
+    shutil.copytree(SMALL, source)
+    (source / "patents.csv").write_text((source / "patents.csv").read_text().replace(
+        "Neural", "Changed"), encoding="utf-8")
+    store = tmp_path / "s" / "store"
+    store.parent.mkdir()
+    if first:
+        first_layout(store, SMALL)
+    else:
+        assert hvp("--store", str(store), "ingest", "-q", str(SMALL)).returncode == 0
+    old = checksum(store)
+    twin = copy_of(store.parent, tmp_path / "twin")
+    assert hvp("--store", str(twin), "ingest", "-q", str(source)).returncode == 0
+    new = checksum(twin)
+    assert new != old
+    killed = subprocess.run([sys.executable, "-c", KILLER, str(store), str(source), point],
+                            env=ENV, capture_output=True, text=True, timeout=120, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr  # the point was reached
+    assert checksum(store) == (new if after else old)
+    assert leftovers(store) == []
