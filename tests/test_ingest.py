@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from kg import generations
 from kg.cli import cli
 from kg.errors import InputError, RowError
 from kg.ingest import ingest
@@ -142,7 +144,12 @@ def test_failed_ingest_into_a_new_store_leaves_no_store(folder: Path, tmp_path: 
     store_dir = tmp_path / "new-store"
     code, out = hvp(store_dir, "ingest", "-q", str(folder))
     assert code == 2 and "not a calendar date" in " ".join(out.split())
-    assert not store_dir.exists()
+    assert not os.path.lexists(store_dir) and sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = hvp(empty, "ingest", "-q", str(folder))
+    assert code == 2 and empty.is_dir() and not empty.is_symlink() and not any(empty.iterdir())
+    assert not generations.home(empty).exists()
     shutil.copytree(SMALL, tmp_path / "good")
     assert hvp(store_dir, "ingest", "-q", str(tmp_path / "good"))[0] == 0  # the name is free
     assert store_dir.is_dir()
