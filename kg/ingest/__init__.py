@@ -249,7 +249,7 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
                     c.check_text(row, line)
                     triples = list(table.convert(ctx, c, row, line))
                 except RowError as exc:
-                    errors.append(exc)
+                    errors.append(c.placed(exc, row, line))
                     if len(errors) >= MAX_ERRORS:
                         raise _bundle(errors) from None
                     continue

@@ -76,6 +76,16 @@ class Cells:
             raise RowError(file, 1, twice[0], "column named twice in the header; keep one")
         self.index = {name: header.index(name) for name in header}
 
+    def placed(self, error: RowError, row: list[str], line: int) -> RowError:
+        """``error`` of the record starting on ``line``, moved to the physical line its cell
+        starts on (a quoted cell before it may hold line breaks; outside quotes a line break
+        ends the record, so the breaks of the cells before it count the lines)."""
+        index = self.index.get(error.column)
+        if error.line != line or index is None:
+            return error
+        shift = sum(cell.count("\n") for cell in row[:index])
+        return RowError(error.file, line + shift, error.column, error.reason) if shift else error
+
     def check_text(self, row: list[str], line: int) -> None:
         """Refuse a cell that holds a character that is never data (NUL, bidi controls)."""
         for i, value in enumerate(row):
