@@ -109,7 +109,9 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         try:
             with tmp.open("w", encoding="utf-8") as out:
                 plan = _check_all(store, paths, base, out, report, progress, source)
-        except OSError as exc:  # a full disk, most likely: nothing was written to the store
+        except OSError as exc:  # nothing was written to the store
+            if exc.filename and exc.filename != str(tmp):
+                raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}") from None
             raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
                              "the store is left as it was") from None
         with staged(store) as target:
@@ -209,7 +211,7 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
                   report: IngestReport, plan: _Plan, progress: Progress | None,
                   errors: list[RowError]) -> None:
     for table in TABLES:
-        files.check_kind(folder / table.file, missing_ok=True)
+        files.check_kind(folder / table.file, missing_ok=True, file_only=True)
     present = [t for t in TABLES if (folder / t.file).is_file()]
     if not present:
         names = ", ".join(t.file for t in TABLES)

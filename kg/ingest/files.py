@@ -13,8 +13,9 @@ from kg.errors import InputError, RowError
 from kg.ingest.tabular import column_name
 
 
-def check_kind(path: Path, *, missing_ok: bool = False) -> None:
-    """Refuse what is not a regular file or folder (before opening it: a FIFO would hang)."""
+def check_kind(path: Path, *, missing_ok: bool = False, file_only: bool = False) -> None:
+    """Refuse what is not a regular file or folder (before opening it: a FIFO would hang);
+    with ``file_only``, a folder too (a file of the exchange format)."""
     try:
         mode = path.stat().st_mode
     except OSError as exc:
@@ -33,7 +34,8 @@ def check_kind(path: Path, *, missing_ok: bool = False) -> None:
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         raise InputError(f"{path}: not a regular file or folder (a device or a socket); "
                          "ingest reads files and folders only")
-
+    if file_only and stat.S_ISDIR(mode):
+        raise InputError(f"{path}: a folder, not a CSV file")
 
 
 def not_utf8(path: Path) -> RowError:
