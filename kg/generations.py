@@ -30,6 +30,7 @@ import fcntl
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -80,7 +81,7 @@ def recover(path: Path) -> None:
             raise StoreError(f"the store {path} links to {keep}, which is missing: the store's "
                              f"data is gone; remove the link {path} to start a new store")
         for entry in folder.iterdir():
-            if entry.name == LOCK or entry == keep:
+            if entry.name == LOCK or entry == keep or _in_use(entry):
                 continue
             if entry.name == "gen-0" and keep is None and path.is_dir():
                 continue  # a first-layout store beside a gen-0 it did not make: not ours to drop
@@ -102,6 +103,21 @@ def scratch(path: Path) -> Path:
     folder = home(path)
     folder.mkdir(exist_ok=True)
     return folder
+
+
+@contextmanager
+def temporary(path: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file in the store's home, removed on every exit path. It is locked while it
+    exists, so that :func:`recover` in another process (a command run meanwhile) leaves it
+    alone; once its process is gone, the lock is too, and the next recover removes it."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=scratch(path))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield Path(name)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(name)
+        os.close(fd)
 
 
 @contextmanager
@@ -149,6 +165,23 @@ def _sync(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _in_use(entry: Path) -> bool:
+    """Whether a temporary file is locked by the process writing it (:func:`temporary`)."""
+    if entry.is_dir() or entry.is_symlink():
+        return False
+    try:
+        fd = os.open(entry, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
     finally:
         os.close(fd)
 

@@ -342,3 +342,13 @@ def test_killed_at_each_step_the_store_is_old_or_new(tmp_path: Path, point: str,
     assert killed.returncode == -signal.SIGKILL, killed.stderr  # the point was reached
     assert checksum(store) == (new if after else old)
     assert leftovers(store) == []
+
+
+def test_a_command_run_during_an_ingest_leaves_its_temporary_file(tmp_path: Path) -> None:
+    store = copy_of(_small_store(tmp_path / "seed"), tmp_path / "copy")
+    with generations.temporary(store, ".nt") as tmp:
+        generations.recover(store)  # e.g. `hvp stats` while an ingest checks its input
+        assert tmp.exists()
+    (generations.home(store) / "ingest-dead.nt").write_text("")  # a killed run's
+    generations.recover(store)
+    assert leftovers(store) == []

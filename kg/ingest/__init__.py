@@ -140,8 +140,11 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
 def _scratch(store: LocalStore) -> Iterator[Path]:
     """A temporary N-Triples file, removed on every exit path: in the store's home on disk
     (where the next command removes it if this process is killed), else in the system's."""
-    folder = generations.scratch(store.path) if store.path is not None else None
-    fd, name = tempfile.mkstemp(suffix=".nt", prefix="ingest-", dir=folder)
+    if store.path is not None:
+        with generations.temporary(store.path, ".nt") as path:
+            yield path
+        return
+    fd, name = tempfile.mkstemp(suffix=".nt", prefix="hvp-ingest-")
     os.close(fd)
     try:
         yield Path(name)
