@@ -1,6 +1,7 @@
-"""Benchmark: `hvp ingest` of demo CSVs vs raw pyoxigraph bulk_load of the same triples.
+"""Benchmark: `hvp ingest` of demo CSVs vs raw pyoxigraph bulk_load of the same triples;
+and the cost of ingest's atomic path (checkpoint + switch) against writing in place.
 
-    python bench/ingest.py [--patents N] [--quick]
+    python bench/ingest.py [--patents N] [--quick] [--atomic-patents N] [--atomic-only]
 
 1. generate N demo patents (default 1,000,000) as exchange-format CSV;
 2. ingest them into a fresh on-disk store (checks every row, all-or-nothing);
@@ -8,6 +9,13 @@
    on-disk store with pyoxigraph directly (the baseline, measured in the same run).
 Each phase runs in its own process, so that its peak RSS is its own.
 Prints triples/s of both, their ratio (goal: ingest >= 0.5x the raw rate) and peak RSS.
+
+Atomic path (``--atomic-patents``, default 20,000): an on-disk store of that many demo patents
+is copied; a 1,000-patent update (another seed: it restates 1,000 of them) and the whole load
+into a new store are timed with ingest as it is (staged in a hard-link checkpoint, switched by a
+rename: :func:`kg.store.staged`) and with the writes made in place (``staged`` replaced by a
+pass-through: ingest before the atomic path), each on a fresh copy, median of three; plus a
+checkpoint and switch with no writes. Prints the ratio atomic/in place.
 """
 
 from __future__ import annotations
@@ -25,6 +33,10 @@ PHASES = {
 from kg.demo import generate
 generate(Path(a[0]), patents=int(a[1]))
 """,
+    "generate_seed": """
+from kg.demo import generate
+generate(Path(a[0]), patents=int(a[1]), seed=int(a[2]))
+""",
     "ingest": """
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -32,6 +44,26 @@ from kg.store import LocalStore
 store = LocalStore(a[1])
 report = ingest(store, [Path(a[0])], base=DEFAULT_BASE)
 out["triples"] = report.triples
+""",
+    "update": """
+import contextlib
+import kg.ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+if a[2] == "in-place":
+    kg.ingest.staged = contextlib.contextmanager(lambda store: (yield store))
+store = LocalStore(a[1])
+start = time.perf_counter()
+kg.ingest.ingest(store, [Path(a[0])], base=DEFAULT_BASE)
+out["work"] = time.perf_counter() - start
+""",
+    "stage": """
+from kg.store import LocalStore, staged
+store = LocalStore(a[0])
+start = time.perf_counter()
+with staged(store):
+    pass
+out["work"] = time.perf_counter() - start
 """,
     "export": """
 store = ox.Store.read_only(a[0])
@@ -66,11 +98,53 @@ def phase(name: str, *args: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def atomic(n: int) -> None:
+    """The cost of the atomic path, against the same writes made in place."""
+    work = Path(tempfile.mkdtemp(prefix="hvp-bench-atomic-"))
+    try:
+        phase("generate", str(work / "demo"), str(n))
+        phase("generate_seed", str(work / "update"), "1000", "1")
+        (work / "base").mkdir()
+        phase("ingest", str(work / "demo"), str(work / "base" / "store"))
+        runs: dict[str, list[float]] = {}
+        for i in range(3):
+            for mode in ("in-place", "atomic"):
+                for what, source, start in (("update", "update", "base"),
+                                            ("new store", "demo", None)):
+                    copy = work / f"{mode}-{what}-{i}"
+                    if start:
+                        shutil.copytree(work / start, copy, symlinks=True)
+                    else:
+                        copy.mkdir()
+                    took = phase("update", str(work / source), str(copy / "store"), mode)
+                    runs.setdefault(f"{what} {mode}", []).append(took["work"])
+                    shutil.rmtree(copy)
+            copy = shutil.copytree(work / "base", work / f"stage-{i}", symlinks=True)
+            runs.setdefault("stage", []).append(phase("stage", str(copy / "store"))["work"])
+            shutil.rmtree(copy)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    median = {k: sorted(v)[1] for k, v in runs.items()}
+    print(f"\natomic path, on-disk store of {n:,} demo patents (median of 3)")
+    print(f"checkpoint + switch, no writes   {median['stage']:>8.3f} s")
+    for what in ("update", "new store"):
+        label = "1,000-patent update" if what == "update" else f"{n:,} into a new store"
+        inplace, staged = median[f"{what} in-place"], median[f"{what} atomic"]
+        print(f"{label:<32} {inplace:>8.2f} s in place  {staged:>8.2f} s atomic  "
+              f"ratio {staged / inplace:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patents", type=int, default=1_000_000)
     parser.add_argument("--quick", action="store_true", help="50,000 patents")
+    parser.add_argument("--atomic-patents", type=int, default=20_000)
+    parser.add_argument("--atomic-only", action="store_true",
+                        help="only the cost of the atomic path")
     args = parser.parse_args()
+    if args.atomic_only:
+        atomic(args.atomic_patents)
+        return
     n = 50_000 if args.quick else args.patents
     work = Path(tempfile.mkdtemp(prefix="hvp-bench-ingest-"))
     try:
@@ -91,6 +165,7 @@ def main() -> None:
     print(f"pyoxigraph bulk_load    {raw['seconds']:>12.1f} s {raw_rate:>12,.0f} triples/s"
           f"  peak RSS {raw['peak_rss_mb']:,.0f} MB")
     print(f"ratio ingest/raw rate   {ingest_rate / raw_rate:>14.2f}   (goal >= 0.50)")
+    atomic(args.atomic_patents)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,7 +23,16 @@ from rich.text import Text
 from kg import dates, reference, settings
 from kg.errors import InputError, KGError
 from kg.progress import reporter
-from kg.store import MEMORY, LocalStore, Store, open_store, store_setting
+from kg.store import (
+    MEMORY,
+    LocalStore,
+    Store,
+    open_store,
+    recover_store,
+    remove_store,
+    resolve_store,
+    store_setting,
+)
 
 EXIT_FINDINGS = 1
 EXIT_INPUT = 2
@@ -146,7 +155,7 @@ def working(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @pass_app
 def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
@@ -155,7 +164,10 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
 
     target = "" if app.settings.get("endpoint") else store_setting(app.settings)
     folder = Path(target)
-    fresh = target not in ("", MEMORY) and not folder.exists()
+    if target not in ("", MEMORY):
+        folder = resolve_store(folder)  # a link the user made: the store it leads to
+        recover_store(folder)  # a killed write's store linked back before it is looked at
+    fresh = target not in ("", MEMORY) and not os.path.lexists(folder)
     emptied = target not in ("", MEMORY) and folder.is_dir() and not any(folder.iterdir())
     store = app.local_store("ingest", create=True)
     try:
@@ -164,7 +176,7 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     except BaseException:
         if fresh or emptied:  # the store did not exist before the command: nor after it
             app.close()
-            shutil.rmtree(target, ignore_errors=True)
+            remove_store(folder)
             if emptied:
                 folder.mkdir(exist_ok=True)
         raise

@@ -8,12 +8,15 @@ Terms are pyoxigraph terms (``NamedNode``, ``Literal``, ``BlankNode``) everywher
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
 
 import pyoxigraph as ox
 
+from kg import generations
 from kg.errors import InputError, QueryError, StoreError
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -43,31 +46,25 @@ class Store(Protocol):
 
 
 class LocalStore:
-    """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk."""
+    """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk.
+
+    Opening an on-disk store read-write first recovers it from a write that was killed
+    (:func:`kg.generations.recover`): it opens in its state before or after that write."""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         if path is not None and str(path) in ("", "."):  # Path("") is "."
             raise InputError(f"the store path {str(path)!r} names no store: name a store "
                              f"directory, or {MEMORY} for an in-memory store")
-        self.path = None if path in (None, MEMORY) else Path(path)  # type: ignore[arg-type]
+        self.path = None if path in (None, MEMORY) else generations.resolve(
+            Path(path))  # type: ignore[arg-type]
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
         self.writes = 0
         if self.path is not None:
+            if not read_only:
+                recover_store(self.path)
             check_store_dir(self.path)
-        try:
-            if self.path is None:
-                self.engine = ox.Store()
-            elif read_only:
-                self.engine = ox.Store.read_only(str(self.path))
-            else:
-                self.engine = ox.Store(str(self.path))
-        except OSError as exc:
-            if "lock file" in str(exc).lower():  # RocksDB: "While lock file: DIR/LOCK: ..."
-                raise StoreError(
-                    f"the store {self.path} is in use by another process (a running `hvp "
-                    "serve`?): stop it first; one process at a time can open a store") from exc
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        self.engine = _engine(self.path, read_only)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.path) if self.path else MEMORY!r})"
@@ -116,8 +113,9 @@ class LocalStore:
 
     # --- bulk data -----------------------------------------------------------------------
     def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
-             graph: ox.NamedNode | None = None) -> None:
-        """Bulk-load RDF (streamed, not transactional: validate before calling).
+             graph: ox.NamedNode | None = None, *, base_iri: str | None = None) -> None:
+        """Bulk-load RDF (streamed, not transactional: validate before calling, and write
+        inside :func:`staged`). ``base_iri`` resolves relative IRIs.
 
         An in-memory store takes bytes through its transactional loader, which is faster there
         (measured ~1.7x on 1.7M triples); files and on-disk stores use the bulk loader.
@@ -125,11 +123,12 @@ class LocalStore:
         self.writes += 1
         try:
             if isinstance(source, Path):
-                self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph)
+                self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph,
+                                      base_iri=base_iri)
             elif self.path is None and isinstance(source, bytes):
-                self.engine.load(source, format=fmt, to_graph=graph)
+                self.engine.load(source, format=fmt, to_graph=graph, base_iri=base_iri)
             else:
-                self.engine.bulk_load(source, format=fmt, to_graph=graph)
+                self.engine.bulk_load(source, format=fmt, to_graph=graph, base_iri=base_iri)
         except OSError as exc:
             raise StoreError(f"cannot load into {self!r}: {exc}") from exc
 
@@ -173,6 +172,89 @@ class LocalStore:
     def close(self) -> None:
         """Release the store (and its directory lock) now rather than at garbage collection."""
         self.engine = None  # type: ignore[assignment]
+
+
+def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
+    try:
+        if path is None:
+            return ox.Store()
+        if read_only:
+            return ox.Store.read_only(str(path))
+        return ox.Store(str(path))
+    except OSError as exc:
+        if "lock file" in str(exc).lower():  # RocksDB: "While lock file: DIR/LOCK: ..."
+            raise StoreError(
+                f"the store {path} is in use by another process (a running `hvp "
+                "serve`?): stop it first; one process at a time can open a store") from exc
+        raise StoreError(f"cannot open store {path}: {exc}") from exc
+
+
+def resolve_store(path: Path) -> Path:
+    """The store directory a path names (:func:`kg.generations.resolve`)."""
+    return generations.resolve(path)
+
+
+def recover_store(path: Path) -> None:
+    """Bring an on-disk store back from a killed write (:func:`kg.generations.recover`)."""
+    try:
+        generations.recover(path)
+    except OSError as exc:
+        raise StoreError(f"cannot recover the store {path} from an interrupted write: "
+                         f"{exc}") from exc
+
+
+@contextmanager
+def staged(store: LocalStore) -> Iterator[LocalStore]:
+    """All or nothing: the writes made to the store yielded reach ``store`` only if the block
+    ends without an exception; otherwise ``store`` is left exactly as it was.
+
+    On disk, the block writes to a hard-link checkpoint of the store, switched in atomically
+    when it ends (:mod:`kg.generations`); whatever kills the process, the store opens next in
+    its state before or after the block. In memory, the block writes to a copy, swapped in."""
+    if store.path is None:
+        copy = LocalStore()
+        copy.engine.bulk_extend(store.engine)
+        yield copy
+        store.engine, store.writes = copy.engine, store.writes + copy.writes
+        return
+    path = store.path
+    try:
+        with generations.writing(path) as target:
+            stage = LocalStore.__new__(LocalStore)
+            stage.path, stage.writes = target, 0
+            try:
+                store.engine.backup(str(target))
+                stage.engine = _engine(target)
+                yield stage
+                stage.flush()
+            except BaseException:
+                stage.close()  # before its files go
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            store.close()
+            try:
+                old = generations.switch(path, target)
+            except BaseException:
+                if generations.current(path) != target:  # not switched: the old store stays
+                    stage.close()
+                    shutil.rmtree(target, ignore_errors=True)
+                    store.engine = _engine(path)
+                    raise
+                old = None  # switched; what it replaced is left to the next recover()
+            store.engine, store.writes = stage.engine, store.writes + stage.writes
+    except (OSError, StoreError) as exc:  # a full disk, most likely
+        cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
+        reason = f"{cause.strerror} ({cause.filename})" if isinstance(cause, OSError) \
+            and cause.strerror and cause.filename else str(cause)
+        raise StoreError(f"cannot write the store {path}: {reason}; it is left as it "
+                         "was") from exc
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def remove_store(path: Path) -> None:
+    """Remove an on-disk store, whatever its layout (see :mod:`kg.generations`)."""
+    generations.remove(path)
 
 
 def rows_of(result: object) -> list[Row]:
@@ -256,7 +338,8 @@ def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store
         return EndpointStore(str(endpoint))  # type: ignore[return-value]
     target = store_setting(settings)
     if target != MEMORY:
-        path = Path(target)
+        path = generations.resolve(Path(target))
+        recover_store(path)  # a store left by a killed write: linked back before it is looked for
         if not create and not is_store_dir(path):
             check_store_dir(path)  # a file or a folder of other things, said as such
             raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
+from kg import generations
 from kg.cli import cli
 from kg.errors import InputError, RowError
 from kg.ingest import ingest
@@ -142,7 +144,12 @@ def test_failed_ingest_into_a_new_store_leaves_no_store(folder: Path, tmp_path: 
     store_dir = tmp_path / "new-store"
     code, out = hvp(store_dir, "ingest", "-q", str(folder))
     assert code == 2 and "not a calendar date" in " ".join(out.split())
-    assert not store_dir.exists()
+    assert not os.path.lexists(store_dir) and sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, out = hvp(empty, "ingest", "-q", str(folder))
+    assert code == 2 and empty.is_dir() and not empty.is_symlink() and not any(empty.iterdir())
+    assert not generations.home(empty).exists()
     shutil.copytree(SMALL, tmp_path / "good")
     assert hvp(store_dir, "ingest", "-q", str(tmp_path / "good"))[0] == 0  # the name is free
     assert store_dir.is_dir()
@@ -352,9 +359,33 @@ def test_validate_conforming_and_not(tmp_path: Path, folder: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text('<https://w3id.org/hvp/patent/X> a <https://w3id.org/hvp/def#Patent> ; '
                    '<https://w3id.org/hvp/def#ipcCode> "not an ipc" .\n')
-    assert hvp(tmp_path / "s", "ingest", "-q", str(bad))[0] == 0
+    code, out = hvp(tmp_path / "s", "ingest", "-q", str(bad))  # ingest checks values...
+    assert code == 2 and "'not an ipc' is not an IPC code" in out
+    bad.write_text('<https://w3id.org/hvp/patent/X> a <https://w3id.org/hvp/def#Patent> .\n')
+    assert hvp(tmp_path / "s", "ingest", "-q", str(bad))[0] == 0  # ...the shapes, whole things
     code, out = hvp(tmp_path / "s", "validate")
     assert code == 1
     assert "patent/X" in out
     code, out = hvp(tmp_path / "s", "validate", "--format", "ttl")
     assert code == 1 and "sh:ValidationReport" in out
+
+
+def test_csv_and_turtle_with_relative_iris_ingest_together(folder: Path, tmp_path: Path) -> None:
+    """Relative IRIs resolve against the file's own URL, when checked and when loaded (the
+    load once ran without a base and failed after the CSV half was written)."""
+    ttl = tmp_path / "extra.ttl"
+    ttl.write_text('<patent/X> <https://w3id.org/hvp/def#ipcCode> "G06N3/063" .\n')
+    code, out = hvp(tmp_path / "s", "ingest", "-q", str(folder), str(ttl))
+    assert code == 0, out
+    store = LocalStore(tmp_path / "s")
+    iri = ox.NamedNode((tmp_path / "patent" / "X").as_uri())
+    assert len(list(store.quads(iri, None, None))) == 1
+    assert len(list(store.quads(ox.NamedNode("https://w3id.org/hvp/patent/CN-T01"))))
+
+
+def test_award_kinds_are_those_of_the_ontology() -> None:
+    from kg.ingest import cells
+
+    kinds = cells.award_kinds()
+    assert "china-patent-gold" in kinds and "china-design-excellence" in kinds
+    assert len(kinds) == 7

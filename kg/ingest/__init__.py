@@ -1,28 +1,32 @@
 """Ingest: a CSV folder in the exchange format, or RDF files, into a store, all or nothing.
 
-Every row is checked first and converted to N-Triples in a temporary file (memory does not grow
-with the input); only when every file has passed are stale descriptions cleared and the file
-bulk-loaded.
+Every row and every RDF file is checked first, the rows converted to N-Triples in a temporary
+file (memory does not grow with the input); only when every file has passed are the writes made
+(stale descriptions cleared, the files bulk-loaded, derived graphs dropped), all inside
+:func:`kg.store.staged`: they reach the store together or not at all, whatever happens (an error,
+a full disk, a killed process). The temporary file is removed on every exit path; on disk it
+lives in the store's home (:mod:`kg.generations`), emptied by the next command if a run was
+killed.
 """
 
 from __future__ import annotations
 
-import csv
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, RowError
-from kg.ingest import rdf
-from kg.ingest.tabular import TABLES, Cells, Context, Table, column_name, read_rows
+from kg import generations
+from kg.errors import InputError, RowError, StoreError
+from kg.ingest import files, rdf
+from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.iri import mint
-from kg.store import LocalStore
+from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
 
 __all__ = ["IngestReport", "ingest", "Progress"]
@@ -101,26 +105,52 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
     """Ingest CSV folders and RDF files; on bad input raise InputError and write nothing."""
     paths = [Path(p) for p in paths]
     report = IngestReport()
-    tmpdir = store.path.parent if store.path else None
-    fd, tmp = tempfile.mkstemp(suffix=".nt", prefix="hvp-ingest-", dir=tmpdir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            plan = _check_all(store, paths, base, out, report, progress, source)
-        _clear_stale(store, plan, progress)
-        tabular = report.triples - sum(report.files.values())
-        if tabular:
-            with step(progress, f"loading {tabular:,} triples"):
-                store.load(Path(tmp), ox.RdfFormat.N_TRIPLES)
-        for path, fmt, _ in plan.rdf_files:
-            with step(progress, f"loading {path}"):
-                store.load(path, fmt)
-        report.dropped = drop_derived(store, base, progress)
-        if store.path is not None:
-            with step(progress, "writing to disk"):
-                store.flush()
-    finally:
-        os.unlink(tmp)
+    with _scratch(store) as tmp:
+        try:
+            with tmp.open("w", encoding="utf-8") as out:
+                plan = _check_all(store, paths, base, out, report, progress, source)
+        except OSError as exc:  # nothing was written to the store
+            if exc.filename and exc.filename != str(tmp):
+                raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}") from None
+            raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
+                             "the store is left as it was") from None
+        with staged(store) as target:
+            _write(target, plan, report, Path(tmp), base, progress)
     return report
+
+
+def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
+           progress: Progress | None) -> None:
+    """The writes of an ingest, made to a staged store (all or nothing)."""
+    _clear_stale(store, plan, progress)
+    tabular = report.triples - sum(report.files.values())
+    if tabular:
+        with step(progress, f"loading {tabular:,} triples"):
+            store.load(tmp, ox.RdfFormat.N_TRIPLES)
+    for path, fmt, _ in plan.rdf_files:
+        with step(progress, f"loading {path}"):
+            store.load(path, fmt, base_iri=rdf.base_of(path))
+    report.dropped = drop_derived(store, base, progress)
+    if store.path is not None:
+        with step(progress, "writing to disk"):
+            store.flush()
+
+
+@contextmanager
+def _scratch(store: LocalStore) -> Iterator[Path]:
+    """A temporary N-Triples file, removed on every exit path: in the store's home on disk
+    (where the next command removes it if this process is killed), else in the system's."""
+    if store.path is not None:
+        with generations.temporary(store.path, ".nt") as path:
+            yield path
+        return
+    fd, name = tempfile.mkstemp(suffix=".nt", prefix="hvp-ingest-")
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _each(progress: Progress | None, label: str, items: list[T], every: int = 1
@@ -162,20 +192,19 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
     ctx = Context(base=base, known=_known_in(store, base), source=source)
     errors: list[RowError] = []
     for path in paths:
+        files.check_kind(path)
         if path.is_dir():
             _check_folder(store, path, ctx, out, report, plan, progress, errors)
-        elif path.is_file():
+        else:
             fmt = rdf.format_of(path)
             try:
-                checked = rdf.check(path, fmt, store, progress)
+                checked = rdf.check(path, fmt, store, base, progress)
                 report.files[str(path)] = report.files.get(str(path), 0) + checked.quads
                 report.triples += checked.quads
                 plan.rdf_files.append((path, fmt, checked))
                 plan.clear_concordance |= checked.concordance
             except RowError as exc:
                 errors.append(exc)
-        else:
-            raise InputError(f"{path}: no such file or folder")
     if errors:
         raise _bundle(errors)
     return plan
@@ -184,6 +213,8 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
 def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
                   report: IngestReport, plan: _Plan, progress: Progress | None,
                   errors: list[RowError]) -> None:
+    for table in TABLES:
+        files.check_kind(folder / table.file, missing_ok=True, file_only=True)
     present = [t for t in TABLES if (folder / t.file).is_file()]
     if not present:
         names = ", ".join(t.file for t in TABLES)
@@ -220,9 +251,10 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
                 try:
                     ctx.subject = ""
                     c.check_width(row, line)
+                    c.check_text(row, line)
                     triples = list(table.convert(ctx, c, row, line))
                 except RowError as exc:
-                    errors.append(exc)
+                    errors.append(c.placed(exc, row, line))
                     if len(errors) >= MAX_ERRORS:
                         raise _bundle(errors) from None
                     continue
@@ -233,30 +265,9 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
     except RowError as exc:
         errors.append(exc)
     except UnicodeDecodeError:
-        errors.append(_not_utf8(path))
+        errors.append(files.not_utf8(path))
     if progress:
         progress(label, size, size, done)
-
-
-def _not_utf8(path: Path) -> RowError:
-    """Where a file stops being UTF-8: the line, the CSV column and the byte of the file.
-    (The decoder's own position counts from the start of the chunk it was decoding.)"""
-    offset, header = 0, []
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            try:
-                text = raw.decode("utf-8")
-                if number == 1:
-                    header = [h.strip() for h in next(csv.reader([text.lstrip("\ufeff")]), [])]
-            except UnicodeDecodeError as exc:  # a multi-byte character never holds a newline
-                before = raw[:exc.start].decode("utf-8").lstrip("\ufeff")
-                cell = len(next(csv.reader([before]), [""])) - 1 if before else 0
-                return RowError(str(path), number, column_name(header, cell),
-                                f"not UTF-8 text ({exc.reason} at byte {offset + exc.start} of "
-                                f"the file, character {len(before) + 1} of the line): save the "
-                                "file as UTF-8")
-            offset += len(raw)
-    return RowError(str(path), 1, "*", "not UTF-8 text: save the file as UTF-8")
 
 
 class _Counting:

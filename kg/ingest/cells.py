@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -12,16 +13,25 @@ import pycountry
 import pyoxigraph as ox
 
 from kg import dates
-from kg.vocab import SKOS
+from kg.vocab import AWARD_KIND, SKOS
 
 _IPC = re.compile(r"[A-HY][0-9]{2}[A-Z]([0-9]{1,4}(/[0-9]{1,6})?)?")
 _IPC_PATTERN = re.compile(r"[A-HY]([0-9]{2}([A-Z]([0-9]{1,4}(/[0-9]{0,6})?)?)?)?\*?")
 _SPACE = re.compile(r"\s+")
-_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 _OFFICE = re.compile(r"[A-Z]{2}")
 _SEI_CODE = re.compile(r"[1-9](\.[0-9]{1,2}){0,2}")
 KINDS = ("invention", "utility_model", "design")
 SEI_SCHEME = Path(__file__).resolve().parents[2] / "ontology" / "sei.ttl"
+AWARD_SCHEME = SEI_SCHEME.with_name("awards.ttl")
+#: Characters that are never data: NUL, and the Unicode bidirectional controls, which make a
+#: cell read differently from what it holds (Trojan Source, CVE-2021-42574).
+CONTROLS = re.compile("[\x00\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+#: Invisible characters that make a column name differ from the one it looks like.
+INVISIBLE = re.compile("[\ufeff\u200b-\u200d\u2060\x00-\x08\x0a-\x1f]")
+#: How many years after this one a date may be: a date further ahead is a typo (2916 for 2016,
+#: 9999 for "unknown") that would make a patent never valid. Nearer dates are accepted: rule
+#: tests use them (a patent filed 2080-02-29, whose term ends in 2100, a year without 29 February).
+AHEAD_YEARS = 100
 
 
 def text(value: str) -> str:
@@ -31,7 +41,37 @@ def text(value: str) -> str:
 
 
 def iso_date(value: str) -> date:
-    return dates.parse(value)
+    """A ``YYYY-MM-DD`` date, at most :data:`AHEAD_YEARS` years ahead."""
+    day = dates.parse(value)
+    if day.year > date.today().year + AHEAD_YEARS:
+        raise ValueError(f"{value} is more than {AHEAD_YEARS} years ahead: check the year")
+    return day
+
+
+def controls(value: str) -> str | None:
+    """What is wrong with a text that holds a character that is never data, or None."""
+    found = CONTROLS.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    return (f"holds the invisible control character U+{ord(char):04X} "
+            f"({unicodedata.name(char, 'NULL')}) at character {found.start() + 1}: remove it")
+
+
+def award_kind(value: str) -> str:
+    """A kind of award of ``ontology/awards.ttl`` (its ``skos:notation``)."""
+    known = award_kinds()
+    if value not in known:
+        raise ValueError(f"{value!r} is not a known award kind; use one of {', '.join(known)}")
+    return value
+
+
+@cache
+def award_kinds() -> tuple[str, ...]:
+    """The notations of the award kinds in ``ontology/awards.ttl``, in the file's order."""
+    notation = ox.NamedNode(str(SKOS.notation))
+    return tuple(t.object.value for t in ox.parse(path=AWARD_SCHEME, format=ox.RdfFormat.TURTLE)
+                 if t.predicate == notation and t.subject.value.startswith(str(AWARD_KIND)))
 
 
 def kind(value: str) -> str:
@@ -82,17 +122,18 @@ def year(value: str) -> int:
     return int(value)
 
 
+def past_year(value: str) -> int:
+    """A year no later than next year (an event's: an award's)."""
+    number = year(value)
+    if number > date.today().year + 1:
+        raise ValueError(f"{value} is after next year: check the year")
+    return number
+
+
 def positive_int(value: str) -> int:
     if not re.fullmatch(r"[0-9]+", value) or int(value) <= 0:
         raise ValueError(f"{value!r} must be a whole number above 0")
     return int(value)
-
-
-def slug(value: str) -> str:
-    if not _SLUG.fullmatch(value):
-        raise ValueError(f"{value!r} must be lower-case letters, digits and hyphens, "
-                         "e.g. china-patent-gold")
-    return value
 
 
 def office(value: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.errors import InputError, RowError
+from kg.ingest import model, scan
 from kg.store import LocalStore
 from kg.vocab import HVP, RDF
 
@@ -28,6 +29,11 @@ FORMATS: dict[str, ox.RdfFormat] = {
     ".xml": ox.RdfFormat.RDF_XML,
     ".n3": ox.RdfFormat.N3,
 }
+
+
+def base_of(path: Path) -> str:
+    """The base IRI of a file's relative IRIs: the file's own ``file:`` URL."""
+    return path.resolve().as_uri()
 
 
 def format_of(path: Path) -> ox.RdfFormat:
@@ -51,10 +57,14 @@ class Checked:
     """The file holds SEI concordance rows: they replace the store's whole concordance."""
 
 
-def check(path: Path, fmt: ox.RdfFormat, store: LocalStore,
+def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
           progress: Callable[[str, int, int | None, int | None], None] | None = None
           ) -> Checked:
     """Parse the whole file without storing it; what it will replace, or a located error.
+
+    Before parsing, :func:`kg.ingest.scan.check` refuses a DTD and deep nesting; while
+    parsing, every quad is checked against the model (:mod:`kg.ingest.model`: datatypes,
+    lexical forms, the CSV rules, no derived graphs).
 
     For each subject and predicate that the file states, its values replace those in the store
     (so that re-ingesting an exported, edited file updates rather than accumulates).
@@ -62,18 +72,24 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore,
     """
     result = Checked()
     label = str(path)
+    facts = model.Facts(base)
     try:
+        scan.check(path, fmt)
         with path.open("rb") as f:
             size = os.fstat(f.fileno()).st_size
             if progress:
                 progress(label, 0, size, 0)
-            for quad in ox.parse(f, format=fmt, base_iri=path.resolve().as_uri()):
+            for quad in ox.parse(f, format=fmt, base_iri=base_of(path)):
                 result.quads += 1
+                facts.check(quad)
                 _note(result, quad, store)
                 if progress and result.quads % 20_000 == 0:
                     progress(label, min(f.tell(), size - 1), size, result.quads)
+        facts.order(store)
         if progress:
             progress(label, size, size, result.quads)
+    except model.Problem as exc:
+        raise located(path, exc) from None
     except SyntaxError as exc:
         line = exc.lineno or 0
         column = str(exc.offset) if exc.offset else "*"
@@ -81,6 +97,21 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore,
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc}") from None
     return result
+
+
+def located(path: Path, problem: model.Problem) -> InputError:
+    """The error for a quad that breaks a rule, at the first place in the file where the text
+    it was found by appears (the parser gives no position for a quad it read well)."""
+    needle, context = problem.needle.encode("utf-8"), problem.context.encode("utf-8")
+    for tries in ((context, needle), (b"", needle)) if needle else ():
+        with path.open("rb") as f:
+            for number, raw in enumerate(f, start=1):
+                after = raw.find(tries[0])
+                at = raw.find(tries[1], after + len(tries[0])) if after >= 0 else -1
+                if at >= 0:
+                    column = len(raw[:at].decode("utf-8", "replace")) + 1
+                    return RowError(str(path), number, str(column), str(problem))
+    return InputError(f"{path}: {problem}")
 
 
 def _note(result: Checked, quad: ox.Quad, store: LocalStore) -> None:

@@ -8,6 +8,7 @@ and column; nothing is written to the store until every row of every file has pa
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -53,6 +54,14 @@ class Cells:
     def __init__(self, file: str, header: list[str], columns: tuple[str, ...]) -> None:
         self.file, self.header = file, header
         self.width = len(header)
+        for i, name in enumerate(header):
+            if hidden := cells.INVISIBLE.search(name):
+                char = hidden.group()
+                shown = cells.INVISIBLE.sub("", name) or f"#{i + 1}"
+                raise RowError(file, 1, shown, f"the column name holds the invisible character "
+                               f"U+{ord(char):04X} ({unicodedata.name(char, 'control')}) at "
+                               f"character {hidden.start() + 1}: remove it (a byte-order mark "
+                               "left by joining files, or saving twice, is the usual cause)")
         missing = [c for c in columns if c not in header]
         if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
             sep = "semicolons" if ";" in header[0] else "tabs"
@@ -66,6 +75,22 @@ class Cells:
         if twice:  # which of the two cells would count is anyone's guess: neither
             raise RowError(file, 1, twice[0], "column named twice in the header; keep one")
         self.index = {name: header.index(name) for name in header}
+
+    def placed(self, error: RowError, row: list[str], line: int) -> RowError:
+        """``error`` of the record starting on ``line``, moved to the physical line its cell
+        starts on (a quoted cell before it may hold line breaks; outside quotes a line break
+        ends the record, so the breaks of the cells before it count the lines)."""
+        index = self.index.get(error.column)
+        if error.line != line or index is None:
+            return error
+        shift = sum(cell.count("\n") for cell in row[:index])
+        return RowError(error.file, line + shift, error.column, error.reason) if shift else error
+
+    def check_text(self, row: list[str], line: int) -> None:
+        """Refuse a cell that holds a character that is never data (NUL, bidi controls)."""
+        for i, value in enumerate(row):
+            if problem := cells.controls(value):
+                raise RowError(self.file, line, column_name(self.header, i), problem)
 
     def check_width(self, row: list[str], line: int) -> None:
         if len(row) < self.width:
@@ -234,8 +259,8 @@ def _awards(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
     ctx.unique("awards", aid, c.file, line, "award_id")
     patent = str(c.get(row, line, "patent_id", required=True))
     ctx.require("patents", patent, c.file, line, "patent_id")
-    award = str(c.get(row, line, "award", cells.slug, required=True))
-    year = c.get(row, line, "year", cells.year, required=True)
+    award = str(c.get(row, line, "award", cells.award_kind, required=True))
+    year = c.get(row, line, "year", cells.past_year, required=True)
     s = iri(mint(ctx.base, "award", aid))
     ctx.subject = s
     yield _t(iri(mint(ctx.base, "patent", patent)), P.award, s)

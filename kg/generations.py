@@ -1,0 +1,208 @@
+"""Generations of an on-disk store: how a write that must be all or nothing is switched in.
+
+A store path that has been written by a staged write (:func:`staged`) is a symbolic link to the
+current *generation*, a RocksDB directory in the store's *home*, a hidden folder beside it::
+
+    hvp-store -> .hvp-store.hvp/gen-3
+    .hvp-store.hvp/  gen-3/  lock
+
+A staged write makes a hard-link checkpoint of the current generation (``Store.backup``: well
+under a second, whatever the store's size), applies every write to it, flushes it, and then
+switches the link with one atomic ``rename`` -- the commit point. The old generation is removed
+afterwards. A store of the first layout (the path is the RocksDB directory itself) opens as it is;
+its first staged write moves it into the home as ``gen-0`` and links the path to the new
+generation. Whatever is killed when, the path names either the old data or the new:
+
+* killed before the switch: the link (or the directory) still names the old generation; the
+  staging generation and temporary files in the home are removed by the next :func:`recover`;
+* killed between moving a first-layout store to ``gen-0`` and linking the path: the path is
+  missing and ``gen-0`` holds the old data; :func:`recover` links the path to it;
+* killed after the switch: the old generation is left in the home and removed by :func:`recover`.
+
+A writer holds an exclusive ``flock`` on ``HOME/lock`` from the checkpoint to the end of the
+switch, so :func:`recover` in another process never removes a generation being staged or just
+switched in; the kernel drops the lock when the writer dies, SIGKILL included.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from kg.errors import StoreError
+
+GENERATION = re.compile(r"gen-([0-9]+)")
+LOCK = "lock"
+
+
+def home(path: Path) -> Path:
+    """The folder beside a store that holds its generations and temporary files."""
+    return path.parent / f".{path.name}.hvp"
+
+
+def current(path: Path) -> Path | None:
+    """The generation a store path links to, or None for a first-layout or missing store."""
+    if not path.is_symlink():
+        return None
+    target = Path(os.readlink(path))
+    if target.parent.name != home(path).name or not GENERATION.fullmatch(target.name):
+        return None  # a link the user made to a store elsewhere: not one of ours
+    return home(path) / target.name
+
+
+def resolve(path: Path) -> Path:
+    """The store a path names: a link that the user made to a store elsewhere is followed (so
+    that the store's generations live beside the store, and the user's link stays as it is)."""
+    if path.is_symlink() and current(path) is None:
+        return Path(os.path.realpath(path))
+    return path
+
+
+def recover(path: Path) -> None:
+    """Bring a store that a killed write left behind to its old or its new state, and remove
+    what that write left (staging and old generations, temporary files). Nothing to do for a
+    store without a home; nothing done while another process is writing it."""
+    folder = home(path)
+    if not folder.is_dir():
+        return
+    with _locked(folder, wait=False) as mine:
+        if not mine:
+            return  # a writer is at work: what is in the home is its own
+        if not os.path.lexists(path) and (folder / "gen-0").is_dir():
+            _link(path, folder / "gen-0")  # killed while moving a first-layout store
+        keep = current(path)
+        if path.is_symlink() and keep is not None and not keep.is_dir():
+            raise StoreError(f"the store {path} links to {keep}, which is missing: the store's "
+                             f"data is gone; remove the link {path} to start a new store")
+        for entry in folder.iterdir():
+            if entry.name == LOCK or entry == keep or _in_use(entry):
+                continue
+            if entry.name == "gen-0" and keep is None and path.is_dir():
+                continue  # a first-layout store beside a gen-0 it did not make: not ours to drop
+            _remove(entry)
+
+
+def remove(path: Path) -> None:
+    """Remove a store entirely: its link or directory, and its home."""
+    if path.is_symlink():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(home(path), ignore_errors=True)
+
+
+def scratch(path: Path) -> Path:
+    """A folder for a write's temporary files: the store's home, which :func:`recover` empties
+    of everything but the current generation (so a killed write's files do not outlive it)."""
+    folder = home(path)
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextmanager
+def temporary(path: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file in the store's home, removed on every exit path. It is locked while it
+    exists, so that :func:`recover` in another process (a command run meanwhile) leaves it
+    alone; once its process is gone, the lock is too, and the next recover removes it."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=scratch(path))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield Path(name)
+    finally:
+        with suppress(FileNotFoundError):
+            os.unlink(name)
+        os.close(fd)
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[Path]:
+    """Hold the store's write lock; yield a fresh path for the staging generation."""
+    folder = scratch(path)
+    with _locked(folder, wait=False) as mine:
+        if not mine:
+            raise StoreError(f"the store {path} is being written by another process (an `hvp "
+                             "ingest`?): wait for it to finish")
+        numbers = [int(m.group(1)) for e in folder.iterdir()
+                   if (m := GENERATION.fullmatch(e.name))]
+        yield folder / f"gen-{max(numbers, default=0) + 1}"
+
+
+def switch(path: Path, staged: Path) -> Path | None:
+    """Make ``path`` name the generation ``staged`` (the commit point: one atomic rename).
+    Returns what the path named before (to remove), or None. The store at ``path`` must be
+    closed by this process first; call inside :func:`writing`."""
+    old = current(path)
+    if old is not None or not path.is_dir():
+        _link(path, staged)
+        return old
+    old = home(path) / "gen-0"
+    os.rename(path, old)  # the first layout moves into the home; recover() links it back
+    try:
+        _link(path, staged)
+    except BaseException:
+        os.rename(old, path)
+        raise
+    return old
+
+
+def _link(path: Path, target: Path) -> None:
+    tmp = home(path) / "link.tmp"
+    with suppress(FileNotFoundError):
+        tmp.unlink()
+    os.symlink(os.path.join(target.parent.name, target.name), tmp)
+    os.replace(tmp, path)
+    _sync(path.parent)
+
+
+def _sync(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (power loss, not only a killed process)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _in_use(entry: Path) -> bool:
+    """Whether a temporary file is locked by the process writing it (:func:`temporary`)."""
+    if entry.is_dir() or entry.is_symlink():
+        return False
+    try:
+        fd = os.open(entry, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def _remove(entry: Path) -> None:
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        with suppress(FileNotFoundError):
+            entry.unlink()
+
+
+@contextmanager
+def _locked(folder: Path, *, wait: bool) -> Iterator[bool]:
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)

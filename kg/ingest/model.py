@@ -1,0 +1,186 @@
+"""The checks of RDF input against the model: the rules the CSV reader applies, applied to quads.
+
+A literal of a model property must have the datatype of the property's ``rdfs:range`` in
+``ontology/hvp.ttl`` (``patent:filingDate``: ``xsd:date``) and a lexical form that the matching
+cell parser of :mod:`kg.ingest.cells` accepts (dates as ``YYYY-MM-DD`` at most 100 years
+ahead, amounts of at least 0, ISO country codes, IPC codes that are codes once normalized...);
+a property whose range is a class takes an IRI; an award kind is one of ``ontology/awards.ttl``;
+a grant or lapse date is not before the filing date (in the file or in the store). Every
+literal is at most :data:`MAX_LITERAL` characters and holds no NUL or bidi control. Nothing may
+be written into a derived graph (under ``{base}graph/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.ingest import cells
+from kg.iri import mint
+from kg.store import LocalStore
+from kg.vocab import AWARD_KIND, HVP, PATENT, PREFIXES, RDFS, XSD
+
+ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "hvp.ttl"
+#: Longest literal accepted, in characters (a title or a name is far shorter).
+MAX_LITERAL = 100_000
+
+_FILING = str(PATENT.filingDate)
+_ORDERED = {str(HVP.grantDate): "grant", str(HVP.lapseDate): "lapse"}
+_XSD_DATE = str(XSD.date)
+
+
+RULES: dict[str, Callable[[str], object]] = {
+    str(HVP.ipcCode): cells.ipc_code,  # as written: compared normalized (decision 19)
+    str(HVP.ipcPattern): cells.ipc_pattern,
+    str(HVP.excludePattern): cells.ipc_pattern,
+    str(HVP.country): cells.country,
+    str(HVP.office): cells.office,
+    str(HVP.year): cells.year,
+    str(HVP.population): cells.positive_int,
+    str(HVP.amountCNY): cells.amount,
+}
+"""The cell parser that a property's values must pass, beyond its datatype."""
+
+_BY_DATATYPE: dict[str, Callable[[str], object]] = {
+    _XSD_DATE: cells.iso_date,
+    str(XSD.integer): lambda v: int(v) if v.lstrip("+-").isdigit() and v.isascii() else _bad(
+        f"{v!r} is not an xsd:integer (ASCII digits)"),
+    str(XSD.decimal): cells.amount,
+    str(XSD.boolean): lambda v: v if v in ("true", "false", "1", "0") else _bad(
+        f"{v!r} is not an xsd:boolean: write true or false"),
+}
+
+
+def _bad(message: str) -> object:
+    raise ValueError(message)
+
+
+@cache
+def ranges() -> tuple[dict[str, str], frozenset[str]]:
+    """From ``ontology/hvp.ttl``: the XSD datatype of each literal-valued hvp property, and the
+    hvp properties whose range is a class (their values are IRIs)."""
+    literal: dict[str, str] = {_FILING: _XSD_DATE}
+    things: set[str] = set()
+    range_ = ox.NamedNode(str(RDFS.range))
+    for triple in ox.parse(path=ONTOLOGY, format=ox.RdfFormat.TURTLE):
+        if triple.predicate != range_ or not triple.subject.value.startswith(str(HVP)):
+            continue
+        if triple.object.value.startswith(str(XSD)):
+            literal[triple.subject.value] = triple.object.value
+        else:
+            things.add(triple.subject.value)
+    return literal, frozenset(things)
+
+
+def short(iri: str) -> str:
+    """``hvp:grantDate`` for the IRI, with the project's prefixes; else ``<iri>``."""
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace) and iri != namespace:
+            return f"{prefix}:{iri[len(namespace):]}"
+    return f"<{iri}>"
+
+
+class Problem(ValueError):
+    """A quad that breaks a rule: ``needle`` is text to find it by in the file, after
+    ``context`` (the predicate's local name) on the same line if it is there."""
+
+    def __init__(self, message: str, needle: str, context: str = "") -> None:
+        super().__init__(message)
+        self.needle, self.context = needle, context
+
+
+class Facts:
+    """Checks quads one by one, keeping the dates needed to check their order at the end."""
+
+    def __init__(self, base: str) -> None:
+        self.derived = mint(base, "graph", "")
+        self.dates: dict[ox.NamedNode | ox.BlankNode, dict[str, date]] = {}
+
+    def check(self, quad: ox.Quad) -> None:
+        """Raise :class:`Problem` for a quad that breaks a rule."""
+        graph, predicate, obj = quad.graph_name, quad.predicate.value, quad.object
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(self.derived):
+            raise Problem(f"writes into the derived graph <{graph.value}>: graphs under "
+                          f"<{self.derived}> are computed by `hvp classify` and `hvp "
+                          "indicators`, never ingested; leave them out (export the default "
+                          "graph: `hvp export --graph default`)", graph.value)
+        if isinstance(obj, ox.Literal):
+            self._literal(predicate, obj)
+        elif predicate in ranges()[0]:
+            raise Problem(f"{short(predicate)} takes a literal "
+                          f"({short(ranges()[0][predicate])}), not {obj}",
+                          _tail(str(getattr(obj, "value", obj))), _tail(predicate))
+        elif predicate == str(HVP.awardKind):
+            _award_kind(obj)
+        if predicate == _FILING or predicate in _ORDERED:
+            day = _date_of(obj)
+            if day is not None and isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
+                self.dates.setdefault(quad.subject, {})[predicate] = day
+
+    def _literal(self, predicate: str, obj: ox.Literal) -> None:
+        value, where = obj.value, _tail(predicate)
+        if len(value) > MAX_LITERAL:
+            raise Problem(f"{short(predicate)}: a literal of {len(value):,} characters (at most "
+                          f"{MAX_LITERAL:,})", value[:40], where)
+        if problem := cells.controls(value):
+            before = value[:cells.CONTROLS.search(value).start()]  # type: ignore[union-attr]
+            raise Problem(f"{short(predicate)} {problem}", before[-40:], where)
+        literal, things = ranges()
+        if predicate in things:
+            raise Problem(f"{short(predicate)} takes an IRI, not the literal {obj}", value,
+                          where)
+        datatype = literal.get(predicate)
+        if datatype is None:
+            return
+        if obj.datatype.value != datatype:
+            raise Problem(f"{short(predicate)} takes {short(datatype)} literals, not {obj}",
+                          value, where)
+        try:
+            _BY_DATATYPE.get(datatype, str)(value)
+            RULES.get(predicate, str)(value)
+        except ValueError as exc:
+            raise Problem(f"{short(predicate)}: {exc}", value, where) from None
+
+    def order(self, store: LocalStore) -> None:
+        """Raise :class:`Problem` for a grant or lapse date before the filing date (the filing
+        date from the file, or else from the store)."""
+        filing_date = ox.NamedNode(_FILING)
+        for subject, days in self.dates.items():
+            filed = days.get(_FILING)
+            if filed is None:
+                stored = next(store.quads(subject, filing_date, None, ox.DefaultGraph()), None)
+                filed = _date_of(stored.object) if stored else None
+            for predicate, word in _ORDERED.items():
+                day = days.get(predicate)
+                if filed is not None and day is not None and day < filed:
+                    raise Problem(f"{subject} {short(predicate)}: the {word} date {day} is "
+                                  f"before the filing date {filed}", day.isoformat(),
+                                  _tail(predicate))
+        self.dates.clear()
+
+
+def _award_kind(obj: object) -> None:
+    value = getattr(obj, "value", "")
+    kind = value[len(str(AWARD_KIND)):] if value.startswith(str(AWARD_KIND)) else None
+    if kind not in cells.award_kinds():
+        known = ", ".join(f"awardkind:{k}" for k in cells.award_kinds())
+        raise Problem(f"hvp:awardKind {obj} is not a known award kind; use one of {known}",
+                      _tail(value) if value else "awardKind", "awardKind")
+
+
+def _date_of(obj: object) -> date | None:
+    if isinstance(obj, ox.Literal) and obj.datatype.value == _XSD_DATE:
+        try:
+            return date.fromisoformat(obj.value)
+        except ValueError:
+            return None
+    return None
+
+
+def _tail(iri: str) -> str:
+    """The last segment of an IRI (how a prefixed name in the file ends)."""
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
