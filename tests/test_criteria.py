@@ -173,3 +173,23 @@ def test_every_shipped_unit_has_reasons_in_english_and_chinese() -> None:
         for lang in ("en", "zh"):
             assert profile.text(shape, HVP.reasonTemplate, lang), (shape, lang)
             assert profile.label(shape, lang) and profile.message(shape, lang), (shape, lang)
+
+
+def test_a_profile_imports_a_file_by_relative_iri(tmp_path: Path,
+                                                  small_store: LocalStore) -> None:
+    """A user's profile next to another one imports it by a relative IRI and changes its new
+    criterion's parameter."""
+    (tmp_path / "keyword.ttl").write_text(KEYWORD.read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    mine = tmp_path / "mine.ttl"
+    mine.write_text("""@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<https://example.org/mine> a hvp:Profile ; owl:imports <keyword.ttl> ;
+    <https://example.org/hvp#keyword> "accelerator" .
+""", encoding="utf-8")
+    profile = load(mine)
+    assert str(profile.parameters["keyword"]) == "accelerator"
+    rows = {r.patent_id: r.criteria for r in classify(copy_of(small_store), D,
+                                                      profile=profile).rows}
+    assert rows["CN-T01"] == ("sei", "overseas", "keyword")
+    assert rows["CN-T09"] == ("pledge",)
