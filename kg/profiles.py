@@ -303,19 +303,23 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
 
 
 def _merged(path: Path) -> tuple[Graph, Graph]:
-    """The file and everything it imports, transitively, merged; and the file's own graph."""
+    """The file and everything it imports, transitively, merged; and the file's own graph.
+
+    A file imported by its location (a relative or ``file:`` IRI) rather than by its profile's
+    IRI: the importer is said to import the profile node of that file too."""
     own = _parse(path)
-    merged, seen, todo = Graph(), {path.resolve()}, [(path, own)]
-    for prefix, namespace in own.namespaces():
-        merged.bind(prefix, namespace, override=True)
+    merged, parsed, todo = Graph(), {path.resolve(): own}, [(path, own)]
     while todo:
         current, graph = todo.pop()
         merged += graph
-        for target in sorted(graph.objects(None, OWL.imports), key=str):
+        for importer, target in sorted(graph.subject_objects(OWL.imports), key=str):
             file = unit_file(str(target), current)
-            if file.resolve() not in seen:
-                seen.add(file.resolve())
-                todo.append((file, _parse(file)))
+            if file.resolve() not in parsed:
+                parsed[file.resolve()] = _parse(file)
+                todo.append((file, parsed[file.resolve()]))
+            for node in parsed[file.resolve()].subjects(RDF.type, HVP.Profile):
+                if node != target:
+                    merged.add((importer, OWL.imports, node))
     return merged, own
 
 

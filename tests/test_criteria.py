@@ -12,15 +12,18 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
-from kg import queries
+from kg import queries, reference
 from kg.classify import classify
 from kg.cli import cli
 from kg.errors import InputError
 from kg.explain import explain
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
 from kg.profiles import load
 from kg.reference import SHAPES
 from kg.sparql_functions import functions, inline
 from kg.store import LocalStore
+from kg.vocab import HVP
 from tests.conftest import DATA, copy_of
 from web.app import create_app
 
@@ -165,11 +168,64 @@ def test_profiles_command_lists_criteria_and_parameters() -> None:
 
 
 def test_every_shipped_unit_has_reasons_in_english_and_chinese() -> None:
-    from kg.vocab import HVP
-
     profile = load()
     units = [c.shape for c in profile.criteria] + [s for _, s in profile.conditions]
     for shape in units:
         for lang in ("en", "zh"):
             assert profile.text(shape, HVP.reasonTemplate, lang), (shape, lang)
             assert profile.label(shape, lang) and profile.message(shape, lang), (shape, lang)
+
+
+def test_a_profile_imports_a_file_by_relative_iri(tmp_path: Path,
+                                                  small_store: LocalStore) -> None:
+    """A user's profile next to another one imports it by a relative IRI and changes its new
+    criterion's parameter."""
+    (tmp_path / "keyword.ttl").write_text(KEYWORD.read_text(encoding="utf-8"),
+                                          encoding="utf-8")
+    mine = tmp_path / "mine.ttl"
+    mine.write_text("""@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<https://example.org/mine> a hvp:Profile ; owl:imports <keyword.ttl> ;
+    <https://example.org/hvp#keyword> "accelerator" .
+""", encoding="utf-8")
+    profile = load(mine)
+    assert str(profile.parameters["keyword"]) == "accelerator"
+    rows = {r.patent_id: r.criteria for r in classify(copy_of(small_store), D,
+                                                      profile=profile).rows}
+    assert rows["CN-T01"] == ("sei", "overseas", "keyword")
+    assert rows["CN-T09"] == ("pledge",)
+
+
+def _derived(tmp_path: Path, statements: str) -> Path:
+    path = tmp_path / "derived.ttl"
+    path.write_text("""@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+<https://example.org/derived> a hvp:Profile ;
+    owl:imports <https://w3id.org/hvp/profile/cnipa-2021> ;
+""" + statements + " .\n", encoding="utf-8")
+    return path
+
+
+def test_regression_explain_counts_years_from_the_grant_date(tmp_path: Path,
+                                                             small_store: LocalStore) -> None:
+    """Issue 18: with hvp:maintenanceFrom hvp:grantDate, explain counted years from filing."""
+    profile = _derived(tmp_path, "hvp:maintenanceFrom hvp:grantDate")
+    store = copy_of(small_store)
+    unmet = {c.key: c for c in explain(store, "CN-T01", D, profile).criteria}["maintained"]
+    assert "granted 2018-06-01: 6 full years at 2024-12-31 (more than 10 needed)" \
+        in unmet.reasons
+    met = {c.key: c for c in explain(store, "CN-T02", D, profile).criteria}["maintained"]
+    assert met.reasons == ["granted 2013-01-01: more than 10 years before 2024-12-31"]
+
+
+def test_regression_a_member_granted_later_was_pending(tmp_path: Path) -> None:
+    """Found by tests/test_explain_parameters.py: under hvp:pendingOverseasCounts, a member
+    granted after the as-of date was quoted as "granted"."""
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [DATA.parent / "cases" / "classify" / "overseas-members" / "input"],
+           base=DEFAULT_BASE)
+    profile = _derived(tmp_path, "hvp:pendingOverseasCounts true")
+    overseas = {c.key: c for c in explain(store, "O3", date(2024, 6, 30), profile).criteria}
+    assert overseas["overseas"].reasons == [
+        "family member US11000003B2 at US, pending (pending members count)"]
