@@ -9,6 +9,7 @@ Terms are pyoxigraph terms (``NamedNode``, ``Literal``, ``BlankNode``) everywher
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,6 +61,8 @@ class LocalStore:
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
         self.writes = 0
+        #: A staging generation (:func:`staged`), whose writes are the staged write's own.
+        self.staging = False
         if self.path is not None:
             if not read_only:
                 recover_store(self.path)
@@ -102,8 +105,15 @@ class LocalStore:
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
 
+    def _data_written(self) -> None:
+        """Data (not a derived graph) was written outside a staged write: the store's base no
+        longer holds its data (:func:`kg.generations.forget_base`)."""
+        if self.path is not None and not self.staging and not _derived.active:
+            generations.forget_base(self.path)
+
     def update(self, update: str) -> None:
         self.writes += 1
+        self._data_written()
         try:
             self.engine.update(update)
         except SyntaxError as exc:
@@ -121,6 +131,8 @@ class LocalStore:
         (measured ~1.7x on 1.7M triples); files and on-disk stores use the bulk loader.
         """
         self.writes += 1
+        if graph is None:
+            self._data_written()
         try:
             if isinstance(source, Path):
                 self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph,
@@ -141,11 +153,17 @@ class LocalStore:
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
+        quads = list(quads)
+        if any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+            self._data_written()
         self.engine.extend(quads)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
-        for quad in list(quads):
+        quads = list(quads)
+        if any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
+            self._data_written()
+        for quad in quads:
             self.engine.remove(quad)
 
     def quads(self, subject: Subject | None = None, predicate: ox.NamedNode | None = None,
@@ -172,6 +190,24 @@ class LocalStore:
     def close(self) -> None:
         """Release the store (and its directory lock) now rather than at garbage collection."""
         self.engine = None  # type: ignore[assignment]
+
+
+class _Derived(threading.local):
+    active = False
+
+
+_derived = _Derived()
+
+
+@contextmanager
+def derived_writes() -> Iterator[None]:
+    """Writes of this thread in the block write derived graphs only (classifications, cubes):
+    the store's base stays (:func:`staged`). Writes of data outside a staged write remove it."""
+    before, _derived.active = _derived.active, True
+    try:
+        yield
+    finally:
+        _derived.active = before
 
 
 def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
@@ -204,13 +240,18 @@ def recover_store(path: Path) -> None:
 
 
 @contextmanager
-def staged(store: LocalStore) -> Iterator[LocalStore]:
+def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
     """All or nothing: the writes made to the store yielded reach ``store`` only if the block
     ends without an exception; otherwise ``store`` is left exactly as it was.
 
     On disk, the block writes to a hard-link checkpoint of the store, switched in atomically
     when it ends (:mod:`kg.generations`); whatever kills the process, the store opens next in
-    its state before or after the block. In memory, the block writes to a copy, swapped in."""
+    its state before or after the block. In memory, the block writes to a copy, swapped in.
+
+    ``data=True``: a write of data after which nothing derived from the data holds (an
+    ingest). The checkpoint is then taken from the store's base when it has one (its data
+    without the derived graphs: they need no dropping), and the result is kept as the new
+    generation's base (:func:`kg.generations.base`)."""
     if store.path is None:
         copy = LocalStore()
         copy.engine.bulk_extend(store.engine)
@@ -221,15 +262,23 @@ def staged(store: LocalStore) -> Iterator[LocalStore]:
     try:
         with generations.writing(path) as target:
             stage = LocalStore.__new__(LocalStore)
-            stage.path, stage.writes = target, 0
+            stage.path, stage.writes, stage.staging = target, 0, True
+            kept = generations.base_for(target)
             try:
-                store.engine.backup(str(target))
+                source = generations.base(path) if data else None
+                if source is not None:
+                    ox.Store.read_only(str(source)).backup(str(target))
+                else:
+                    store.engine.backup(str(target))
                 stage.engine = _engine(target)
                 yield stage
                 stage.flush()
+                if data:
+                    stage.engine.backup(str(kept))
             except BaseException:
                 stage.close()  # before its files go
                 shutil.rmtree(target, ignore_errors=True)
+                shutil.rmtree(kept, ignore_errors=True)
                 raise
             store.close()
             try:
@@ -238,6 +287,7 @@ def staged(store: LocalStore) -> Iterator[LocalStore]:
                 if generations.current(path) != target:  # not switched: the old store stays
                     stage.close()
                     shutil.rmtree(target, ignore_errors=True)
+                    shutil.rmtree(kept, ignore_errors=True)
                     store.engine = _engine(path)
                     raise
                 old = None  # switched; what it replaced is left to the next recover()
@@ -250,6 +300,8 @@ def staged(store: LocalStore) -> Iterator[LocalStore]:
                          "was") from exc
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+        if generations.GENERATION.fullmatch(old.name):
+            shutil.rmtree(generations.base_for(old), ignore_errors=True)
 
 
 def remove_store(path: Path) -> None:

@@ -69,5 +69,6 @@ def test_bad_input(case: Path, master: tuple[Path, str], tmp_path: Path,
     assert checksum(store) == before
     current = generations.current(store)
     assert current is not None
+    base = generations.base(store)
     assert sorted(p.name for p in generations.home(store).iterdir()) == sorted(
-        [generations.LOCK, current.name])
+        [generations.LOCK, current.name, *([base.name] if base else [])])

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from kg.classify.evidence import Evidence
 from kg.iri import mint
+from kg.store import derived_writes
 from kg.vocab import DCTERMS, HVP, RDFS, SKOS, XSD
 
 #: The prefixes every chunk of :class:`Writer` text starts with.
@@ -141,8 +142,9 @@ def prune(store, base: str, profile: str, keep: int, spare: Collection[str] = ()
         ORDER BY DESC(?t) ?g""")
     ours = [row["g"].value for row in rows if row["g"].value not in spare]
     dropped = ours[max(keep, 0):]
-    for graph in dropped:
-        store.update(f"DROP SILENT GRAPH <{graph}>")
+    with derived_writes():
+        for graph in dropped:
+            store.update(f"DROP SILENT GRAPH <{graph}>")
     return dropped
 
 
@@ -167,7 +169,8 @@ class Loader:
         self.pending: list[Future] = []
 
     def __enter__(self):
-        self.store.update(f"DROP SILENT GRAPH {self.graph}")
+        with derived_writes():
+            self.store.update(f"DROP SILENT GRAPH {self.graph}")
         return self.put
 
     def put(self, chunk: str, last: bool = False) -> None:

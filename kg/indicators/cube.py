@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
-from kg.store import Store
+from kg.store import Store, derived_writes
 from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
 YEAR = "http://reference.data.gov.uk/id/year/"
@@ -165,13 +165,14 @@ def to_turtle(result: IndicatorSet, base: str = DEFAULT_BASE) -> bytes:
 def materialize(store: Store, result: IndicatorSet, base: str = DEFAULT_BASE) -> ox.NamedNode:
     """Write (or replace) the result's years in the profile's cube graph; returns the graph."""
     graph = graph_iri(result.profile, base)
-    for year in sorted({r.year for r in result.rows}):
-        store.update(f"DELETE {{ GRAPH {graph} {{ ?obs ?p ?o }} }} WHERE {{ GRAPH {graph} {{ "
-                     f"?obs {REF_PERIOD} {period_iri(year)} ; ?p ?o }} }}")
-    store.add(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples(result, base))
-    store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {_n(DCTERMS.modified)} ?t }} }}")
-    store.add(ox.Quad(t.subject, t.predicate, t.object, graph)
-              for t in graph_node(graph, result.profile))
+    with derived_writes():
+        for year in sorted({r.year for r in result.rows}):
+            store.update(f"DELETE {{ GRAPH {graph} {{ ?obs ?p ?o }} }} WHERE {{ GRAPH {graph} {{ "
+                         f"?obs {REF_PERIOD} {period_iri(year)} ; ?p ?o }} }}")
+        store.add(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples(result, base))
+        store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} {_n(DCTERMS.modified)} ?t }} }}")
+        store.add(ox.Quad(t.subject, t.predicate, t.object, graph)
+                  for t in graph_node(graph, result.profile))
     store.flush()
     return graph
 

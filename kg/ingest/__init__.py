@@ -114,8 +114,10 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
                 raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}") from None
             raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
                              "the store is left as it was") from None
-        with staged(store) as target:
+        stale = [graph.value for graph in derived_graphs(store, base)]
+        with staged(store, data=True) as target:
             _write(target, plan, report, Path(tmp), base, progress)
+        report.dropped = stale
     return report
 
 
@@ -130,7 +132,7 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     for path, fmt, _ in plan.rdf_files:
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
-    report.dropped = drop_derived(store, base, progress)
+    drop_derived(store, base, progress)  # none when staged from the store's base
     if store.path is not None:
         with step(progress, "writing to disk"):
             store.flush()
