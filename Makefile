@@ -21,7 +21,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/hvp demo --out $(DEMO) --force
-	rm -rf $(STORE)
+	rm -rf $(STORE) $(dir $(STORE)).$(notdir $(STORE)).hvp
 	$(BIN)/hvp --store $(STORE) ingest $(DEMO)
 	$(BIN)/hvp --store $(STORE) indicators --years 2020-2024 --by nation
 

@@ -499,9 +499,19 @@ def _part(output: Path) -> Path:
     return output.with_name(output.name + ".part")
 
 
+def _special(output: Path) -> bool:
+    """Whether ``output`` is a device, a pipe or a socket (``-o /dev/null``): written as it
+    is, never replaced by a renamed file."""
+    return output.exists() and not output.is_file() and not output.is_dir()
+
+
 def _check_output(output: Path | None) -> None:
     """Refuse, before any work, an ``--output`` file that cannot be written."""
     if output is None:
+        return
+    if _special(output):
+        if not os.access(output, os.W_OK):
+            raise InputError(f"--output {output}: cannot write there: permission denied")
         return
     folder = output.parent
     if not folder.exists():
@@ -520,10 +530,15 @@ def _check_output(output: Path | None) -> None:
 
 
 def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
-    """Write to standard output, or to a file replaced only when complete."""
+    """Write to standard output, or to a file replaced only when complete (a device or a pipe
+    is written as it is)."""
     if output is None:
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
+        return
+    if _special(output):
+        with output.open("wb") as out:
+            write(out)
         return
     tmp = _part(output)
     try:

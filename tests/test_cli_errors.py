@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -267,3 +268,23 @@ def test_export_to_a_triple_format_names_the_graphs_left_out(disk_store_dir: Pat
     whole = hvp("--store", store, "export", "--format", "nq")
     assert whole.exit_code == 0 and "named graph" not in whole.stderr
 
+
+
+def test_output_to_a_device_writes_it_and_leaves_it_a_device(tmp_path: Path) -> None:
+    """``-o /dev/null`` writes to the device: an atomic rename would replace /dev/null by a
+    regular file (found by bench/scale.py)."""
+    import stat
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    store = tmp_path / "st"
+    assert hvp("--store", str(store), "ingest", "-q", str(SMALL)).exit_code == 0
+    assert hvp("--store", str(store), "classify", *AS_OF, "-o", str(fifo)).exit_code == 0
+    reader.join(30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert got and got[0].startswith(b"patent_id,valid,domestic,region,high_value,criteria")
+    assert hvp("--store", str(store), "classify", *AS_OF, "-o", os.devnull).exit_code == 0
+    assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
