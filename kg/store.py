@@ -249,7 +249,7 @@ def staged(store: LocalStore) -> Iterator[LocalStore]:
         raise StoreError(f"cannot write the store {path}: {reason}; it is left as it "
                          "was") from exc
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        generations.discard(old)
 
 
 def remove_store(path: Path) -> None:

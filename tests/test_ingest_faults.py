@@ -381,3 +381,14 @@ def test_a_command_run_during_an_ingest_leaves_its_temporary_file(tmp_path: Path
     (generations.home(store) / "ingest-dead.nt").write_text("")  # a killed run's
     generations.recover(store)
     assert leftovers(store) == []
+
+
+def test_a_generation_half_removed_is_never_linked_back(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    home = generations.scratch(store)
+    first_layout(home / "gen-0")
+    generations.discard(home / "gen-0")  # removed as after a switch: renamed out first
+    assert not (home / "gen-0").exists()
+    (home / "trash-gen-0").mkdir()  # as if killed while removing it
+    generations.recover(store)  # the user removed the link meanwhile: no store, not gen-0's
+    assert not os.path.lexists(store) and leftovers(store) == []
