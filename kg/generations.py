@@ -226,9 +226,19 @@ def _in_use(entry: Path) -> bool:
         os.close(fd)
 
 
+def discard(entry: Path) -> None:
+    """Remove a generation (or any folder of the home): first renamed out of the ``gen-N``
+    names in one step, so that a removal killed half-way never leaves a part of a store under a
+    name that recovery would link the store to (``gen-0``)."""
+    trash = entry.with_name(f"trash-{entry.name}")
+    with suppress(FileNotFoundError):
+        os.rename(entry, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
 def _remove(entry: Path) -> None:
     if entry.is_dir() and not entry.is_symlink():
-        shutil.rmtree(entry, ignore_errors=True)
+        discard(entry)
     else:
         with suppress(FileNotFoundError):
             entry.unlink()

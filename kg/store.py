@@ -278,7 +278,7 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
             except BaseException:
                 stage.close()  # before its files go
                 shutil.rmtree(target, ignore_errors=True)
-                shutil.rmtree(kept, ignore_errors=True)
+                generations.discard(kept)
                 raise
             store.close()
             try:
@@ -287,7 +287,7 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
                 if generations.current(path) != target:  # not switched: the old store stays
                     stage.close()
                     shutil.rmtree(target, ignore_errors=True)
-                    shutil.rmtree(kept, ignore_errors=True)
+                    generations.discard(kept)
                     store.engine = _engine(path)
                     raise
                 old = None  # switched; what it replaced is left to the next recover()
@@ -299,9 +299,9 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
         raise StoreError(f"cannot write the store {path}: {reason}; it is left as it "
                          "was") from exc
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        generations.discard(old)
         if generations.GENERATION.fullmatch(old.name):
-            shutil.rmtree(generations.base_for(old), ignore_errors=True)
+            generations.discard(generations.base_for(old))
 
 
 def remove_store(path: Path) -> None:

@@ -261,6 +261,35 @@ def test_random_rows_never_crash_nor_write_part(tmp_path: Path, rows: list[list[
         assert sorted(map(str, store.engine)) == before
 
 
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, min_size=1, max_size=4))
+def test_random_rows_on_disk_never_crash_nor_write_part(tmp_path: Path,
+                                                        rows: list[list[str]]) -> None:
+    """The same through the CLI into an on-disk store (staged: a generation and a switch)."""
+    import csv
+    import io
+
+    folder = tmp_path / "fuzz"
+    folder.mkdir(exist_ok=True)
+    (folder / "owners.csv").write_text(OWNERS, encoding="utf-8")
+    text = io.StringIO()
+    csv.writer(text).writerows([["patent_id", "kind", "title", "filing_date", "grant_date",
+                                 "lapse_date", "ipc", "owners", "family_id"], *rows])
+    (folder / "patents.csv").write_text(text.getvalue(), encoding="utf-8")
+    store = tmp_path / "store"
+    if not os.path.lexists(store):
+        assert CliRunner().invoke(cli, ["--store", str(store), "ingest", "-q",
+                                        str(SMALL)]).exit_code == 0
+    before = checksum(store)
+    result = CliRunner().invoke(cli, ["--store", str(store), "ingest", "-q", str(folder)])
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    if result.exit_code == 2:
+        assert checksum(store) == before and result.output.startswith("error: ")
+    assert leftovers(store) == []
+
+
 def test_cli_rejects_a_killed_runs_dangling_link(tmp_path: Path) -> None:
     store = tmp_path / "store"
     generations.scratch(store)
@@ -353,3 +382,14 @@ def test_a_command_run_during_an_ingest_leaves_its_temporary_file(tmp_path: Path
     (generations.home(store) / "ingest-dead.nt").write_text("")  # a killed run's
     generations.recover(store)
     assert leftovers(store) == []
+
+
+def test_a_generation_half_removed_is_never_linked_back(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    home = generations.scratch(store)
+    first_layout(home / "gen-0")
+    generations.discard(home / "gen-0")  # removed as after a switch: renamed out first
+    assert not (home / "gen-0").exists()
+    (home / "trash-gen-0").mkdir()  # as if killed while removing it
+    generations.recover(store)  # the user removed the link meanwhile: no store, not gen-0's
+    assert not os.path.lexists(store) and leftovers(store) == []
