@@ -38,6 +38,20 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
 
 
+#: The most characters of a client's own input that an error message repeats (a header, a
+#: parameter): more is cut, so that an answer never reflects a long text back.
+ECHO = 80
+#: The longest ``detail`` of a problem; the rest is cut.
+DETAIL = 2000
+
+
+def clip(text: str, limit: int = ECHO) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 _POSITION = re.compile(r"(?:error at |line )(\d+)(?::| column )(\d+)")
 
 
@@ -49,6 +63,8 @@ def position(message: str) -> dict[str, int]:
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
     """The one function that builds an error response (problem+json or an HTML page)."""
+    if len(detail) > DETAIL:
+        detail = detail[:DETAIL] + "... (cut)"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": request.path, **extra}
     if _wants_html():

@@ -13,7 +13,8 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 
 from kg.errors import InputError
-from web.errors import Problem
+from web import spreadsheet
+from web.errors import Problem, clip
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
@@ -55,7 +56,7 @@ def _year(result: Any, asked: list[int]) -> int:
     try:
         year = int(raw)
     except ValueError:
-        raise InputError(f"parameter 'year': {raw!r} is not a year") from None
+        raise InputError(f"parameter 'year': {clip(raw)} is not a year") from None
     if present and year not in present:
         raise InputError(f"parameter 'year': no indicator for {year}; years with a population: "
                          + ", ".join(map(str, present)))
@@ -122,7 +123,8 @@ def download(fmt: str) -> Response:
     if fmt == "ttl":
         body: str | bytes = indicators.cube.to_turtle(result, service().base)
     else:
-        body = indicators.to_csv(result) if fmt == "csv" else indicators.to_json(result)
+        body = spreadsheet.safe(indicators.to_csv(result)) if fmt == "csv" \
+            else indicators.to_json(result)
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
     return response

@@ -20,6 +20,7 @@ from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS, PROFILE_NS
 from web import headers, negotiate
+from web.errors import clip
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
@@ -91,7 +92,7 @@ def _subject(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
     except ValueError as exc:
-        raise NotFound(f"not an IRI this service mints: {iri!r}") from exc
+        raise NotFound(f"not an IRI this service mints: {clip(iri)}") from exc
 
 
 def _exists(iri: str) -> bool:

@@ -25,7 +25,7 @@ from kg.errors import InputError
 from kg.validate import data_graph, load_shapes, validate
 from kg.vocab import SH
 from web import negotiate
-from web.errors import Problem, position
+from web.errors import Problem, clip, position
 from web.links import short_iri
 from web.service import service
 
@@ -109,8 +109,8 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
         return text, _syntax(request.form.get("syntax", "turtle"))
     fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
     if fmt is None:
-        raise Problem(415, "Unsupported Media Type", f"cannot read {request.mimetype!r} as RDF; "
-                      "POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
+        raise Problem(415, "Unsupported Media Type", f"cannot read {clip(request.mimetype)} as "
+                      "RDF; POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
     body = request.get_data()
     if not body.strip():
         raise InputError("no data to validate: POST RDF as the request body")
@@ -119,7 +119,7 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
 
 def _syntax(name: str) -> ox.RdfFormat:
     if name not in SYNTAXES:
-        raise InputError(f"syntax {name!r} is not one of {', '.join(SYNTAXES)}")
+        raise InputError(f"syntax {clip(name)} is not one of {', '.join(SYNTAXES)}")
     return SYNTAXES[name]
 
 
@@ -194,7 +194,7 @@ def _profiles() -> list[str]:
 
 def _profile(name: str) -> Profile:
     if name not in _profiles():
-        raise InputError(f"unknown profile {name!r}; shipped: {', '.join(_profiles())}")
+        raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
     from kg.profiles import load
 
     return load(name)
@@ -212,7 +212,7 @@ def _report_type() -> str:
     fmt = request.args.get("format") or request.form.get("format")
     if fmt:
         if fmt not in SHORT:
-            raise Problem(406, "Not Acceptable", f"format={fmt!r}; available: "
+            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
                           + ", ".join(SHORT), available=list(SHORT))
         return SHORT[fmt]
     best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json",

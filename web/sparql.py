@@ -28,7 +28,7 @@ from werkzeug.wrappers import Request as WsgiRequest
 from kg.errors import KGError, QueryError
 from kg.vocab import PREFIXES
 from web import headers, negotiate
-from web.errors import Problem
+from web.errors import Problem, clip
 from web.pool import Request
 from web.service import Service, service
 
@@ -53,7 +53,8 @@ class Endpoint:
 
     def __init__(self, app: WSGIApplication, svc: Service) -> None:
         self.app, self.service = app, svc
-        self.headers = [("Vary", "Accept"), *headers.cors(str(svc.settings["cors"]))]
+        self.headers = [("Vary", "Accept"), *headers.SECURITY,
+                        *headers.cors(str(svc.settings["cors"]))]
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -257,7 +258,7 @@ def _iri(text: str, name: str) -> str:
     try:
         return ox.NamedNode(text.strip()).value
     except ValueError as exc:
-        raise Problem(400, "Bad request", f"{name}: not an IRI: {text!r} ({exc})",
+        raise Problem(400, "Bad request", f"{name}: not an IRI: {clip(text)} ({exc})",
                       parameter=name) from exc
 
 
