@@ -49,6 +49,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, int, "Query worker processes of the web app."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
+    Setting("max_body", 10_000_000, int, "Largest request body the web app reads, in bytes "
+            "(larger: 413)."),
+    Setting("max_query", 100_000, int, "Longest SPARQL query or update the web app takes, in "
+            "characters (longer: 413)."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
             "web app keeps (computed for a page; the oldest are dropped first)."),
 )

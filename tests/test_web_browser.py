@@ -46,8 +46,8 @@ def page(server):
         page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
         page.errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
-        # a Content-Security-Policy violation is reported (wait_for_function takes a function
-        # text: a bare expression is run with eval, which the policy refuses) on the console (docs/web.md)
+        # a Content-Security-Policy violation is reported on the console (wait_for_function
+        # takes a function's text: a bare expression is run with eval, which the policy refuses)
         page.on("console", lambda m: page.errors.append(m.text)  # type: ignore[attr-defined]
                 if "Content Security Policy" in m.text else None)
         yield page

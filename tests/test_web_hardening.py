@@ -90,3 +90,48 @@ def test_indicator_csv_goes_through_the_rule(client):
     body = client.get("/indicators.csv?years=2020-2021").get_data(as_text=True)
     assert body.startswith("region,year,")
     assert body == spreadsheet.safe(body)  # no cell of the indicators starts a formula
+
+
+@pytest.fixture()
+def small_limits(small_store):
+    from tests.conftest import copy_of
+    from web.app import create_app
+
+    app = create_app({"store": copy_of(small_store), "max_body": 2000, "max_query": 1000})
+    yield app.test_client()
+    app.extensions["hvp"].close()
+
+
+def test_a_body_over_max_body_is_413(small_limits):
+    big = "ASK {}" + " " * 3000
+    for answer in (small_limits.post("/sparql", data=big,
+                                     content_type="application/sparql-query"),
+                   small_limits.post("/sparql", data={"query": big}),
+                   small_limits.post("/shacl", data=big, content_type="text/turtle")):
+        assert answer.status_code == 413, answer.get_data(as_text=True)
+        assert answer.mimetype == "application/problem+json"
+
+
+def test_a_query_over_max_query_is_413(small_limits):
+    answer = small_limits.get("/sparql", query_string={"query": "ASK {}" + " " * 1000})
+    assert answer.status_code == 413
+    assert "max_query" in answer.get_json()["detail"]
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * WHERE " + "{" * 3000 + "?s ?p ?o" + "}" * 3000,
+    "ASK { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+    "SELECT * WHERE { ?s ?p " + "[ ?p " * 200 + "1" + "]" * 200 + " }",
+])
+def test_deep_nesting_is_400_before_the_parser(disk_app, query):
+    answer = disk_app.test_client().post("/sparql", data=query,
+                                         content_type="application/sparql-query")
+    assert answer.status_code == 400
+    assert "nests brackets" in answer.get_json()["detail"]
+
+
+def test_brackets_in_strings_iris_and_comments_do_not_count():
+    from web.limits import depth
+
+    assert depth('SELECT * { ?s ?p "{{{{" . ?s ?p <x:(((> # [[[[\n }') == 1
+    assert depth("SELECT * WHERE { { ?s ?p ?o } UNION { ?s ?p (1 2) } }") == 3

@@ -32,6 +32,8 @@ class Service:
         self.base: str = str(settings["base"])
         self.timeout = float(settings["timeout"])
         self.row_cap = int(settings["row_cap"])
+        self.max_body = int(settings["max_body"])
+        self.max_query = int(settings["max_query"])
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[Any, Any] = {}

@@ -27,7 +27,7 @@ from werkzeug.wrappers import Request as WsgiRequest
 
 from kg.errors import KGError, QueryError
 from kg.vocab import PREFIXES
-from web import headers, negotiate
+from web import headers, limits, negotiate
 from web.errors import Problem, clip
 from web.pool import Request
 from web.service import Service, service
@@ -62,7 +62,10 @@ class Endpoint:
                 environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
             return self.app(environ, start_response)
         try:
-            answered = query_operation(WsgiRequest(environ), self.service)
+            req = WsgiRequest(environ)
+            req.max_content_length = self.service.max_body
+            req.max_form_memory_size = self.service.max_body
+            answered = query_operation(req, self.service)
         except Exception as exc:  # noqa: BLE001 - rendered by the app's error handlers
             environ[ERROR] = exc
             answered = None
@@ -92,6 +95,7 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     query = queries[0]
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
+    limits.check_query(query, svc.max_query)
     if _federated(query):
         raise Problem(403, "Forbidden", "SERVICE (a federated query) is refused: this endpoint "
                       "does not fetch data from other hosts. Query that endpoint directly, or "
