@@ -23,6 +23,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     kg.InputError: (400, "Bad input"),
     kg.QueryError: (400, "Bad query"),
     kg.QueryTimeout: (503, "Query time limit exceeded"),
+    kg.Busy: (503, "Service busy"),
     kg.NotFound: (404, "Not found"),
     kg.CompileError: (500, "Unsupported shape"),
     kg.StoreError: (500, "Store error"),
@@ -90,12 +91,15 @@ def _status_of(exc: Exception) -> tuple[int, str]:
 
 def _kg_error(exc: kg.KGError) -> Response:
     status, title = _status_of(exc)
-    detail = str(exc) if status < 500 or isinstance(exc, kg.QueryTimeout) else \
+    detail = str(exc) if status < 500 or isinstance(exc, kg.QueryTimeout | kg.Busy) else \
         "the server could not complete the request"
     extra: dict[str, Any] = position(str(exc)) if isinstance(exc, kg.QueryError) else {}
     if isinstance(exc, kg.RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
-    return problem(status, title, detail, **extra)
+    response = problem(status, title, detail, **extra)
+    if isinstance(exc, kg.Busy):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _problem(exc: Problem) -> Response:

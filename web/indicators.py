@@ -39,7 +39,8 @@ def _compute(years: list[int]) -> Any:
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
-        with svc.deriving() as store:  # only the years with figures: see with_population
+        # only the years with figures: see with_population
+        with svc.computing.enter(), svc.deriving() as store:
             result = indicators.compute(store, indicators.with_population(store, years),
                                         profile=str(svc.settings["profile"]), base=svc.base)
         svc.cache[key] = result

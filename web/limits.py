@@ -6,12 +6,22 @@ update over ``max_query`` characters is 413, and one nested deeper than :data:`N
 The depth check exists because Oxigraph's parser recurses per nested group and overflows its
 stack (the process dies: SIGSEGV) at about 3,000 nested ``{`` on an 8 MB main-thread stack, fewer
 on a thread's; no real query nests more than a few dozen deep.
+
+Pages classify at the dates they are asked (a patent page's ``as_of``, a canned query's date or
+year) only between :data:`EARLIEST` and :func:`latest` (:func:`check_day`), so that what GETs
+write is bounded: year-end classifications are kept (at most one per year of that span), others
+up to ``kept_dates``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
 
+from kg import dates
+from kg.errors import InputError
 from web.errors import Problem
 
 #: Deepest nesting of ``{``, ``(`` and ``[`` together in a query or update.
@@ -46,3 +56,41 @@ def check_query(text: str, longest: int, what: str = "query") -> None:
         if nested > NESTING:
             raise Problem(400, "Bad request", f"the {what} nests brackets {nested} deep; the most "
                           f"this endpoint takes is {NESTING}")
+
+
+#: The first day a page may classify at: China's patent law took effect on 1 April 1985, so no
+#: patent is valid earlier. The last: 31 December of next year.
+EARLIEST = date(1985, 1, 1)
+
+
+def latest() -> date:
+    return date(date.today().year + 1, 12, 31)
+
+
+def check_day(day: date, name: str = "as_of") -> None:
+    """400 for a date a page may not classify at: each classification is computed once and
+    stored (year-ends for good, others up to ``kept_dates``), so the dates are bounded."""
+    if not EARLIEST <= day <= latest():
+        raise InputError(f"parameter {name!r}: {day.isoformat()} is outside "
+                         f"{EARLIEST.isoformat()} to {latest().isoformat()}, the dates this "
+                         "service classifies at")
+
+
+def check_dates(query: Any, values: Mapping[str, str]) -> None:
+    """:func:`check_day` for the date and year parameters of a canned query that reads a
+    classification at them (a value that is not a date or year at all is left to the query's
+    own parsing; indicators are computed for the years with a population row only)."""
+    if all(need == "indicators" for need in query.needs):
+        return
+    for p in query.params:
+        raw = (values.get(p.name) or p.default or "").strip()
+        try:
+            if p.type == "date":
+                day = dates.parse(raw)
+            elif p.type == "year":
+                day = date(int(raw), 12, 31)
+            else:
+                continue
+        except ValueError:
+            continue
+        check_day(day, p.name)

@@ -34,7 +34,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, QueryTimeout, StoreError
+from kg.errors import Busy, QueryError, QueryTimeout, StoreError
 
 KINDS = ("results", "boolean", "graph")
 #: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` so that a
@@ -246,7 +246,7 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
-            raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
+            raise Busy(f"all query workers stayed busy for {limit:g} s") from None
         try:
             send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
                                req.named_graphs, req.base, self.generation))

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from kg.errors import InputError, KGError
-from web import negotiate, spreadsheet
+from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH
 from web.service import service
@@ -161,7 +161,8 @@ def show(name: str) -> Response:
     result, error, status = None, "", 200
     if not (page and missing):  # a browser gets the form to fill in first
         try:
-            with svc.deriving() as store:
+            limits.check_dates(query, values)
+            with svc.computing.enter(), svc.deriving() as store:
                 result = _kg().run(store, query, values, base=svc.base,
                                    profile=str(svc.settings["profile"]))
         except InputError as exc:
@@ -184,7 +185,7 @@ def graphs(name: str) -> Response:
     store's default graph first, or an empty list for a query that reads no derived graph."""
     query = _one(name)
     svc = service()
-    with svc.deriving() as store:
+    with svc.computing.enter(), svc.deriving() as store:
         iris = _kg().ensure_graphs(store, query, base=svc.base,
                                    profile=str(svc.settings["profile"]))
     return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})

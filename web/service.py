@@ -20,6 +20,7 @@ from kg.errors import InputError
 from kg.indicators import profile_name
 from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
+from web.admission import Gate
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
 
@@ -55,6 +56,9 @@ class Service:
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
+        # admission control (web.admission): one query per worker, `computing` pages at once
+        self.queries = Gate("queries", int(settings.get("workers", 2)))
+        self.computing = Gate("computations", int(settings.get("computing", 1)))
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -97,7 +101,8 @@ class Service:
         """Run a user's query: in a worker with a hard time limit; in-process in memory, with
         no workers, or for a lookup (:mod:`web.lookup`: its work is bounded by the data)."""
         if self.pool is not None and not is_lookup(req):
-            return self.pool.run(req, timeout)
+            with self.queries.enter():
+                return self.pool.run(req, timeout)
         return raise_for(execute(self.store().engine, req, self.prefixes))
 
     def close(self) -> None:
