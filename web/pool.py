@@ -162,9 +162,20 @@ class _ReadOnly:
         return self.engine
 
 
-def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: int) -> None:
+def _orphaned(parent: int) -> None:
+    """End this worker as soon as the app's process is gone (killed, or cut at the end of a
+    SIGTERM's grace period), even in the middle of a query: a worker outliving the app would
+    run on, unkillable by anyone but the operator, holding the store open."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
+
+
+def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: int,
+          parent: int) -> None:
     """The loop of a worker process. Its view of the store is taken before it says it is
     ready (not at its first query, which may come while a page writes)."""
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     store = _ReadOnly(path)
     store.get(generation)
     send(sock, ("ready",))
@@ -214,7 +225,7 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
         process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes,
-                                                        self.generation),
+                                                        self.generation, os.getpid()),
                                     daemon=True, name="hvp-query-worker")
         process.start()
         child.close()
