@@ -53,6 +53,8 @@ SETTINGS: tuple[Setting, ...] = (
             "(larger: 413)."),
     Setting("max_query", 100_000, int, "Longest SPARQL query or update the web app takes, in "
             "characters (longer: 413)."),
+    Setting("worker_memory", 2048, int, "Memory limit (address space, MB) of the web app's "
+            "/shacl worker process, which parses and validates uploads."),
     Setting("computing", 1, int, "Requests that compute in the web app (canned queries, "
             "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "

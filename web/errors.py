@@ -24,6 +24,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     kg.QueryError: (400, "Bad query"),
     kg.QueryTimeout: (503, "Query time limit exceeded"),
     kg.Busy: (503, "Service busy"),
+    kg.TooLarge: (413, "Content Too Large"),
     kg.NotFound: (404, "Not found"),
     kg.CompileError: (500, "Unsupported shape"),
     kg.StoreError: (500, "Store error"),

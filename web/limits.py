@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg import dates
 from kg.errors import InputError
 from web.errors import Problem
@@ -94,3 +96,23 @@ def check_dates(query: Any, values: Mapping[str, str]) -> None:
         except ValueError:
             continue
         check_day(day, p.name)
+
+
+#: The start of a document type declaration or an entity declaration in XML.
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def check_rdf(text: bytes, fmt: ox.RdfFormat, what: str) -> None:
+    """400 for RDF/XML with a DTD (entity declarations: a few hundred bytes of nested entities
+    expand to gigabytes, the "billion laughs") or not in UTF-8 (where a DTD could hide)."""
+    if fmt != ox.RdfFormat.RDF_XML:
+        return
+    if text.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in text[:1024]:
+        raise Problem(400, "Bad RDF", f"{what}: RDF/XML is read in UTF-8 only", part=what)
+    match = _DTD.search(text)
+    if match:
+        line = text.count(b"\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind(b"\n", 0, match.start()) + 1) + 1
+        raise Problem(400, "Bad RDF", f"{what}: a document type declaration (DTD) or entity "
+                      "declaration is refused: entities are not expanded", line=line,
+                      column=column, part=what)

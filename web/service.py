@@ -23,6 +23,7 @@ from kg.vocab import PREFIXES
 from web.admission import Gate
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
+from web.sandbox import Sandbox
 
 
 class Service:
@@ -59,6 +60,7 @@ class Service:
         # admission control (web.admission): one query per worker, `computing` pages at once
         self.queries = Gate("queries", int(settings.get("workers", 2)))
         self.computing = Gate("computations", int(settings.get("computing", 1)))
+        self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -106,6 +108,7 @@ class Service:
         return raise_for(execute(self.store().engine, req, self.prefixes))
 
     def close(self) -> None:
+        self.sandbox.close()
         if self.pool is not None:
             self.pool.close()
 
