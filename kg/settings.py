@@ -45,7 +45,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Criteria profile: a name under shapes/profiles/ or a Turtle file."),
     Setting("timeout", 30.0, float, "Time limit of one web SPARQL query, in seconds."),
     Setting("row_cap", 10_000, int, "Most rows shown in an HTML results table."),
-    Setting("read_only", True, _bool, "Refuse SPARQL updates on the web endpoint."),
+    Setting("read_only", True, _bool, "Refuse writes on the web app (/update, /store); "
+            "false accepts them from clients that send the write_token."),
+    Setting("write_token", "", str, "Bearer token of the web app's writes (/update, /store); "
+            "empty: no writes."),
     Setting("workers", 2, int, "Query worker processes of the web app."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),

@@ -35,9 +35,11 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
 class Problem(Exception):
     """An HTTP error raised by the web layer itself (406, 403, 413, ...)."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
 
 
 #: The most characters of a client's own input that an error message repeats (a header, a
@@ -104,7 +106,9 @@ def _kg_error(exc: kg.KGError) -> Response:
 
 
 def _problem(exc: Problem) -> Response:
-    return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 def _http(exc: HTTPException) -> Response:

@@ -119,9 +119,9 @@ def _check(settings: dict[str, Any]) -> None:
         raise InputError("the web app serves the embedded store: unset `endpoint` "
                          "(HVP_ENDPOINT) and name the store directory instead")
     store_setting(settings)  # an empty one is refused, not taken for the current folder
-    if not settings.get("read_only", True):
-        raise InputError("read_only = false is not supported: the web app refuses SPARQL "
-                         "updates (load data with `hvp ingest`); unset HVP_READ_ONLY")
+    if not settings.get("read_only", True) and not settings.get("write_token"):
+        raise InputError("read_only = false needs a write_token (HVP_WRITE_TOKEN): writes are "
+                         "accepted only from clients that send it")
 
 
 def preflight(settings: dict[str, Any]) -> None:

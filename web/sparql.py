@@ -82,8 +82,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     the description)."""
     params = _params(req)
     if "update" in params:
-        raise Problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused "
-                      "(load data with `hvp ingest`)")
+        raise Problem(403, "Forbidden", "SPARQL updates are not taken here: POST them to "
+                      "/update (refused unless the service accepts writes: write_token)")
     accept = req.environ.get("HTTP_ACCEPT", "")
     if req.method != "POST" and ("query" not in params or _wants_html(accept, req.args)):
         return None
