@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check kg web tests bench
 	$(BIN)/mypy
 
-BENCHES := ingest classify indicators web
+BENCHES := ingest classify indicators web load
 
 bench: $(STAMP)
 	for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done

@@ -34,9 +34,11 @@ LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
 LABEL_RANK = (LABELS[2], LABELS[3], LABELS[1], LABELS[0], LABELS[4])
-_VALUES = " ".join(f"<{p}>" for p in LABELS)
+#: The label properties as a FILTER: with ``VALUES ?lp {...}`` Oxigraph joined every label of
+#: the store first (a patent page's description took 107 ms on 2,000 demo patents; 1.4 ms so).
+_LABEL = " || ".join(f"?lp = <{p}>" for p in LABELS)
 DESCRIBE = f"""CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label }} WHERE {{
-  {{ ?s ?p ?o }} UNION {{ ?s ?p ?o . ?o ?lp ?label . VALUES ?lp {{ {_VALUES} }} }} }}"""
+  {{ ?s ?p ?o }} UNION {{ ?s ?p ?o . ?o ?lp ?label . FILTER({_LABEL}) }} }}"""
 #: Things linking to a resource, shown on its page (``INCOMING_COUNT`` says how many in all).
 INCOMING_LIMIT = 500
 INCOMING = f"SELECT ?s ?x ?p WHERE {{ ?x ?p ?s }} ORDER BY ?p ?x LIMIT {INCOMING_LIMIT}"
@@ -45,7 +47,7 @@ INCOMING_COUNT = """SELECT ?s (COUNT(*) AS ?n) (COUNT(DISTINCT ?x) AS ?things)
 #: The labels of the things :data:`INCOMING` lists (not of every thing linking).
 INCOMING_LABELS = f"""CONSTRUCT {{ ?x ?lp ?label }} WHERE {{
   {{ SELECT DISTINCT ?s ?x WHERE {{ {{ {INCOMING} }} }} }}
-  ?x ?lp ?label . VALUES ?lp {{ {_VALUES} }} }}"""
+  ?x ?lp ?label . FILTER({_LABEL}) }}"""
 
 
 @bp.route(f"/<{KIND_PATTERN}:kind>/<path:rest>")
@@ -201,5 +203,5 @@ def _explanation(iri: str) -> dict[str, Any]:
     stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
     # a date not classified yet is a classification of the whole store: admitted as such
     with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
-        result = explain(store, unquote(patent_id), day, profile, svc.base)
+        result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

@@ -101,6 +101,8 @@ def raise_for(reply: Reply) -> Reply:
     return reply
 
 
+#: How much lower than the app's the CPU priority of a query worker is (``nice``).
+NICE = 10
 #: Each message: its length (8 bytes, little-endian), then a marshal-ed tuple.
 LENGTH = struct.Struct("<Q")
 CHUNK = 1 << 16
@@ -176,6 +178,9 @@ def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: 
     """The loop of a worker process. Its view of the store is taken before it says it is
     ready (not at its first query, which may come while a page writes)."""
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    # below the app's priority: a query that runs to the time limit holds a core; the app's
+    # request threads (lookups, /healthz, pages) are served first (bench/load.py)
+    os.nice(NICE)
     store = _ReadOnly(path)
     store.get(generation)
     send(sock, ("ready",))

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kg.errors import KGError, QueryTimeout, StoreError, TooLarge
+from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.
 START = 60
@@ -34,6 +35,7 @@ def _serve(conn: Any, memory_mb: int, parent: int) -> None:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    os.nice(NICE)  # below the app, as the query workers (web.pool)
     conn.send(("ready", None))
     while True:
         try:
