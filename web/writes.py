@@ -21,6 +21,7 @@ time limit, in any graph format (``Accept``).
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -94,19 +95,16 @@ def _check_targets(text: str, base: str) -> None:
                           "from the data; dropped by every write): write the data instead")
 
 
-def _walk(node: Any, depth: int = 0) -> Any:
-    """Every value in rdflib's algebra of an update (bounded: it nests as the text does)."""
-    yield node
-    if depth > 200:
-        return
-    if isinstance(node, dict):
-        children = list(node.values()) + list(node.keys())
-    elif isinstance(node, list | tuple | set):
-        children = list(node)
-    else:
-        return
-    for child in children:
-        yield from _walk(child, depth + 1)
+def _walk(root: Any) -> Iterator[Any]:
+    """Every value in rdflib's algebra of an update, however deep (no recursion)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list | tuple | set | frozenset):
+            stack += list(node)
 
 
 def _write(svc: Service, text: str) -> None:
