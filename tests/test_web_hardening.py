@@ -130,8 +130,36 @@ def test_deep_nesting_is_400_before_the_parser(disk_app, query):
     assert "nests brackets" in answer.get_json()["detail"]
 
 
+@pytest.mark.parametrize("query", [
+    "ASK { FILTER(" + "||".join(["1"] * 20000) + ") }",
+    "SELECT * WHERE { " + "UNION".join(["{}"] * 10000) + " }",
+    "SELECT * WHERE { ?s " + "/".join(["<a:p>"] * 10000) + " ?o }",
+])
+def test_long_operator_chains_are_400_before_the_parser(disk_app, query):
+    """Flat chains the engine's parser overflows its stack on (SIGSEGV at 10,000)."""
+    answer = disk_app.test_client().post("/sparql", data=query,
+                                         content_type="application/sparql-query")
+    assert answer.status_code == 400
+    assert "operators" in answer.get_json()["detail"]
+
+
+def test_measuring_a_pathological_text_stays_linear():
+    import time
+
+    from web.limits import measure
+
+    for text in ("a-" * 50_000, "-" * 100_000, '"' + "a" * 100_000, "<a" * 50_000):
+        started = time.perf_counter()
+        measure(text)
+        assert time.perf_counter() - started < 1.0
+
+
 def test_brackets_in_strings_iris_and_comments_do_not_count():
     from web.limits import depth
 
     assert depth('SELECT * { ?s ?p "{{{{" . ?s ?p <x:(((> # [[[[\n }') == 1
     assert depth("SELECT * WHERE { { ?s ?p ?o } UNION { ?s ?p (1 2) } }") == 3
+    from web.limits import measure
+
+    text = 'SELECT * { ?s hvp:high-value "a || b" # x || y\n FILTER(?x || 1) }'
+    assert measure(text) == (2, 2)  # `*` and `||`

@@ -5,7 +5,8 @@ app's ``MAX_CONTENT_LENGTH``, and :class:`web.sparql.Endpoint`'s request), a SPA
 update over ``max_query`` characters is 413, and one nested deeper than :data:`NESTING` is 400.
 The depth check exists because Oxigraph's parser recurses per nested group and overflows its
 stack (the process dies: SIGSEGV) at about 3,000 nested ``{`` on an 8 MB main-thread stack, fewer
-on a thread's; no real query nests more than a few dozen deep.
+on a thread's; no real query nests more than a few dozen deep. Long flat chains of operators
+(``||``, ``+``, ``UNION``, path ``/``) crash it likewise at 10,000, so they are counted too.
 
 Pages classify at the dates they are asked (a patent page's ``as_of``, a canned query's date or
 year) only between :data:`EARLIEST` and :func:`latest` (:func:`check_day`), so that what GETs
@@ -28,36 +29,60 @@ from web.errors import Problem
 
 #: Deepest nesting of ``{``, ``(`` and ``[`` together in a query or update.
 NESTING = 128
+#: Most operators in a query or update. A flat chain of operators nests as deep as brackets
+#: do once parsed (``a || b || c ...`` is a tree), and the engine overflows its stack on
+#: chains of 10,000 ``||``, ``+``, ``!``, ``UNION`` or ``/`` (5,000 pass); the canned queries
+#: have a few dozen.
+OPERATORS = 2000
 
-#: What can hold brackets that do not nest (strings, IRIs, comments), then the brackets.
-_BRACKETS = re.compile(r"""
-    \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
-  | <[^<>"{}|^`\\\x00-\x20]*> | \#[^\n\r]* | (?P<open>[{(\[]) | (?P<close>[})\]])""",
-                       re.VERBOSE)
+#: What can hold brackets or operators that are none (strings, IRIs, comments, variables,
+#: numbers, words and prefixed names, whose ``-`` and ``.`` are no operators), then brackets
+#: and operators. Every character is read once (possessive quantifiers): a text of
+#: ``a-a-a-...`` or ``-----`` costs what its length does, as it must in front of the parser.
+_TOKENS = re.compile(r"""
+    \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*+" | '(?:[^'\\\n\r]|\\.)*+'
+  | <[^<>"{}|^`\\\x00-\x20]*+> | \#[^\n\r]*+ | [?$]\w++ | \d++(?:\.\d++)?(?:[eE][+-]?\d++)?
+  | (?P<word>(?:[^\W\d][\w.-]*+)?:[\w.:%-]*+ | [^\W\d][\w.-]*+)
+  | (?P<open>[{(\[]) | (?P<close>[})\]])
+  | (?P<op>\|\| | && | [-+*/|!^.;,=<>])""", re.VERBOSE)
+#: Words that join two patterns, as operators do.
+_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
 
 
-def depth(text: str) -> int:
-    """The deepest nesting of brackets in SPARQL ``text`` (outside strings, IRIs, comments)."""
-    level = deepest = 0
-    for match in _BRACKETS.finditer(text):
+def measure(text: str) -> tuple[int, int]:
+    """The deepest nesting of brackets in SPARQL ``text`` and the number of its operators
+    (outside strings, IRIs, comments and names)."""
+    level = deepest = operators = 0
+    for match in _TOKENS.finditer(text):
         if match.group("open"):
             level += 1
             deepest = max(deepest, level)
         elif match.group("close"):
             level -= 1
-    return deepest
+        elif match.group("op") or (match.group("word") or "").upper() in _WORDS:
+            operators += 1
+    return deepest, operators
+
+
+def depth(text: str) -> int:
+    """The deepest nesting of brackets in SPARQL ``text``."""
+    return measure(text)[0]
 
 
 def check_query(text: str, longest: int, what: str = "query") -> None:
-    """413 for a ``what`` longer than ``longest`` characters; 400 for one nested too deep."""
+    """413 for a ``what`` longer than ``longest`` characters; 400 for one nested too deep or
+    with too many operators."""
     if len(text) > longest:
         raise Problem(413, "Content Too Large", f"the {what} has {len(text):,} characters; "
                       f"the most this endpoint takes is {longest:,} (setting max_query)")
-    if "{" in text or "(" in text or "[" in text:
-        nested = depth(text)
+    if len(text) > 200:  # shorter ones cannot reach either bound
+        nested, operators = measure(text)
         if nested > NESTING:
             raise Problem(400, "Bad request", f"the {what} nests brackets {nested} deep; the most "
                           f"this endpoint takes is {NESTING}")
+        if operators > OPERATORS:
+            raise Problem(400, "Bad request", f"the {what} has {operators} operators; the most "
+                          f"this endpoint takes is {OPERATORS}")
 
 
 #: The first day a page may classify at: China's patent law took effect on 1 April 1985, so no
