@@ -365,11 +365,17 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    # The app is built in granian's worker process, from the settings resolved here.
+    # The app is built in granian's worker process, from the settings resolved here. On
+    # SIGTERM granian lets requests finish for STOP_SECONDS, then kills its worker (and the
+    # query workers go with it: web.pool), so a runaway query cannot hold a stop for minutes.
     os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings), default=str)
     Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
             port=port, workers=1, blocking_threads=threads, websockets=False,
-            log_level=LogLevels.error).serve()
+            workers_kill_timeout=STOP_SECONDS, log_level=LogLevels.error).serve()
+
+
+#: Seconds `hvp serve` lets in-flight requests finish after SIGTERM before it cuts them.
+STOP_SECONDS = 3
 
 
 def _preflight_elsewhere(settings: dict[str, Any]) -> None:

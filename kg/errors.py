@@ -9,6 +9,8 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     ├── CompileError      a SHACL shape uses a feature the compiler does not support
     ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
     ├── QueryTimeout      a query ran past its time limit (HTTP 503)
+    ├── Busy              as much work of its kind runs as allowed: ask again (HTTP 503)
+    ├── TooLarge          input that needs more memory than allowed (HTTP 413)
     ├── NotFound          a resource that does not exist (HTTP 404)
     └── StoreError        the store cannot be opened or written (HTTP 500)
 """
@@ -46,6 +48,19 @@ class QueryError(KGError):
 
 class QueryTimeout(KGError):
     """A query that ran past its time limit and was stopped."""
+
+
+class Busy(KGError):
+    """Work refused because as much of its kind is running as the service allows; worth
+    asking again after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TooLarge(KGError):
+    """Input that needs more memory than the service allows to work on it."""
 
 
 class NotFound(KGError):

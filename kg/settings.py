@@ -45,10 +45,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Criteria profile: a name under shapes/profiles/ or a Turtle file."),
     Setting("timeout", 30.0, float, "Time limit of one web SPARQL query, in seconds."),
     Setting("row_cap", 10_000, int, "Most rows shown in an HTML results table."),
-    Setting("read_only", True, _bool, "Refuse SPARQL updates on the web endpoint."),
+    Setting("read_only", True, _bool, "Refuse writes on the web app (/update, /store); "
+            "false accepts them from clients that send the write_token."),
+    Setting("write_token", "", str, "Bearer token of the web app's writes (/update, /store); "
+            "empty: no writes."),
     Setting("workers", 2, int, "Query worker processes of the web app."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
+    Setting("max_body", 10_000_000, int, "Largest request body the web app reads, in bytes "
+            "(larger: 413)."),
+    Setting("max_query", 100_000, int, "Longest SPARQL query or update the web app takes, in "
+            "characters (longer: 413)."),
+    Setting("worker_memory", 2048, int, "Memory limit (address space, MB) of the web app's "
+            "/shacl worker process, which parses and validates uploads."),
+    Setting("computing", 1, int, "Requests that compute in the web app (canned queries, "
+            "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
             "web app keeps (computed for a page; the oldest are dropped first)."),
 )

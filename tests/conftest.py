@@ -75,7 +75,7 @@ class ServedApp:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "granian", "--interface", "wsgi", "--factory", "--host",
              "127.0.0.1", "--port", str(self.port), "--blocking-threads", "4",
-             "--log-level", "error", "web.wsgi:application"],
+             "--workers-kill-timeout", "3", "--log-level", "error", "web.wsgi:application"],
             env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + 60
         while True:

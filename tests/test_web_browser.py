@@ -46,6 +46,10 @@ def page(server):
         page.on("request", lambda r: page.requests.append(r.url))  # type: ignore[attr-defined]
         page.errors = []  # type: ignore[attr-defined]
         page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+        # a Content-Security-Policy violation is reported on the console (wait_for_function
+        # takes a function's text: a bare expression is run with eval, which the policy refuses)
+        page.on("console", lambda m: page.errors.append(m.text)  # type: ignore[attr-defined]
+                if "Content Security Policy" in m.text else None)
         yield page
         hosts = {urlsplit(u).hostname for u in page.requests  # type: ignore[attr-defined]
                  if not u.startswith(("data:", "blob:", "about:"))}
@@ -53,6 +57,15 @@ def page(server):
         assert not page.errors, page.errors  # type: ignore[attr-defined]
         context.close()
         browser.close()
+
+
+def test_pages_carry_a_content_security_policy(server, page):
+    """The headers are there (and the page fixture fails on any violation they cause)."""
+    answer = page.goto(server.url + "/editor")
+    assert answer is not None
+    assert "script-src 'self'" in answer.headers["content-security-policy"]
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    page.wait_for_selector(".yasqe .CodeMirror")
 
 
 def test_editor_runs_a_canned_query(server, page):
@@ -84,7 +97,7 @@ def test_editor_example_on_a_derived_graph_finds_what_its_canned_query_finds(
         page.goto(live.url + "/editor")
         page.wait_for_selector(".yasqe .CodeMirror")
         page.select_option("#examples", "high-value-at")
-        page.wait_for_function("window.hvpYasgui.getTab().getEndpoint()"
+        page.wait_for_function("() => window.hvpYasgui.getTab().getEndpoint()"
                                ".includes('classification')", timeout=60_000)
         counts = []
         for _ in range(2):  # the second time after a reload
@@ -146,7 +159,7 @@ def test_patent_page(server, page):
 def test_dashboard_draws_charts(server, page):
     page.goto(server.url + "/indicators?years=2024")
     page.wait_for_selector("#provinces-chart")
-    page.wait_for_function("window.Chart && Object.keys(Chart.instances).length >= 2")
+    page.wait_for_function("() => window.Chart && Object.keys(Chart.instances).length >= 2")
     painted = page.evaluate("""() => {
         const c = document.getElementById('national-chart');
         const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -198,7 +211,7 @@ def test_province_series_puts_the_nation_beside_the_same_years(tmp_path, page):
     live = ServedApp({"store": str(tmp_path / "store"), "workers": 1})
     try:
         page.goto(live.url + "/indicators?years=2019-2024")
-        page.wait_for_function("window.Chart && Chart.getChart('province-chart')")
+        page.wait_for_function("() => window.Chart && Chart.getChart('province-chart')")
         page.select_option("#province-select", "CN-GD")
         chart = page.evaluate("""() => { const c = Chart.getChart('province-chart');
             return {labels: c.data.labels, national: c.data.datasets[1].data}; }""")

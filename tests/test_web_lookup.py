@@ -97,12 +97,13 @@ def one_worker_app(disk_store_dir):
 
 def test_a_lookup_is_answered_while_every_worker_is_busy(one_worker_app):
     """A patent's page of data never waits behind another user's long query; a query that is
-    not a lookup does (it runs in the worker, under the time limit)."""
+    not a lookup is refused with 503 and Retry-After while every worker is at one
+    (web.admission), rather than waiting in a request thread."""
     done: list[str] = []
 
     def fetch(name: str, query: str) -> None:
         response = one_worker_app.test_client().get("/sparql?query=" + quote(query))
-        done.append(f"{name} {response.status_code}")
+        done.append(f"{name} {response.status_code} {response.headers.get('Retry-After')}")
 
     runaway = threading.Thread(target=fetch, args=("runaway", RUNAWAY))
     runaway.start()
@@ -117,7 +118,7 @@ def test_a_lookup_is_answered_while_every_worker_is_busy(one_worker_app):
     assert len(lookup.get_json()["results"]["bindings"]) > 5
     runaway.join(10)
     other.join(10)
-    assert done == ["lookup 200", "runaway 503", "other 200"]
+    assert done == ["other 503 2", "lookup 200", "runaway 503 None"]
 
 
 @pytest.mark.parametrize("query,accept", [

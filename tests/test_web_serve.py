@@ -90,7 +90,7 @@ def test_every_setting_is_documented_in_docs_web():
 
 
 @pytest.mark.parametrize(("variable", "message"), [
-    ("HVP_READ_ONLY=false", "read_only = false is not supported"),
+    ("HVP_READ_ONLY=false", "read_only = false needs a write_token"),
     ("HVP_ENDPOINT=http://127.0.0.1:1/query", "serves the embedded store"),
 ])
 def test_settings_the_app_cannot_honour_are_refused_before_serving(disk_store_dir, variable,
@@ -103,3 +103,53 @@ def test_settings_the_app_cannot_honour_are_refused_before_serving(disk_store_di
                           env={**os.environ, name: value})
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr and "serving" not in done.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_stops_hvp_serve_in_seconds_while_queries_run(disk_store_dir):
+    """Two runaway queries under a 60 s limit and a page: SIGTERM stops `hvp serve`, its
+    granian worker and the query workers within a few seconds (kg.cli.STOP_SECONDS)."""
+    import contextlib
+    import os
+    import signal
+    import threading
+
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
+                             str(port)], env={**os.environ, "HVP_TIMEOUT": "60"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _get(base + "/healthz", "application/json")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        runaway = quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
+                        "?j ?k ?l }")
+
+        def fetch() -> None:
+            with contextlib.suppress(OSError):  # cut by the stop
+                _get(f"{base}/sparql?query={runaway}", "application/json", timeout=90)
+
+        for _ in range(2):
+            threading.Thread(target=fetch, daemon=True).start()
+        time.sleep(1.0)
+        family = psutil.Process(proc.pid).children(recursive=True)
+        assert len(family) >= 3  # granian's worker and two query workers
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        stopped = time.monotonic() - started
+        gone, alive = psutil.wait_procs(family, timeout=5)
+        assert not alive, alive
+        assert stopped < 8, f"hvp serve took {stopped:.1f} s to stop"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

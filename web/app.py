@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     values = kg_settings.load({k: v for k, v in (config or {}).items() if k in names})
     app.config.update({k.upper(): v for k, v in (config or {}).items() if k not in names})
     svc = Service(values)
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
     app.extensions["hvp"] = svc
     atexit.register(svc.close)
     errors.init_app(app)
@@ -35,9 +36,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, shacl
+    from web import indicators, ontology, patents, queries, shacl, writes
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents):
+    for module in (sparql, queries, shacl, indicators, ontology, patents, writes):
         app.register_blueprint(module.bp)
 
 

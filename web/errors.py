@@ -23,6 +23,8 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     kg.InputError: (400, "Bad input"),
     kg.QueryError: (400, "Bad query"),
     kg.QueryTimeout: (503, "Query time limit exceeded"),
+    kg.Busy: (503, "Service busy"),
+    kg.TooLarge: (413, "Content Too Large"),
     kg.NotFound: (404, "Not found"),
     kg.CompileError: (500, "Unsupported shape"),
     kg.StoreError: (500, "Store error"),
@@ -33,9 +35,25 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
 class Problem(Exception):
     """An HTTP error raised by the web layer itself (406, 403, 413, ...)."""
 
-    def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, title: str, detail: str,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
+        self.headers = headers or {}
+
+
+#: The most characters of a client's own input that an error message repeats (a header, a
+#: parameter): more is cut, so that an answer never reflects a long text back.
+ECHO = 80
+#: The longest ``detail`` of a problem; the rest is cut.
+DETAIL = 2000
+
+
+def clip(text: str, limit: int = ECHO) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 _POSITION = re.compile(r"(?:error at |line )(\d+)(?::| column )(\d+)")
@@ -49,6 +67,8 @@ def position(message: str) -> dict[str, int]:
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
     """The one function that builds an error response (problem+json or an HTML page)."""
+    if len(detail) > DETAIL:
+        detail = detail[:DETAIL] + "... (cut)"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": request.path, **extra}
     if _wants_html():
@@ -74,16 +94,21 @@ def _status_of(exc: Exception) -> tuple[int, str]:
 
 def _kg_error(exc: kg.KGError) -> Response:
     status, title = _status_of(exc)
-    detail = str(exc) if status < 500 or isinstance(exc, kg.QueryTimeout) else \
+    detail = str(exc) if status < 500 or isinstance(exc, kg.QueryTimeout | kg.Busy) else \
         "the server could not complete the request"
     extra: dict[str, Any] = position(str(exc)) if isinstance(exc, kg.QueryError) else {}
     if isinstance(exc, kg.RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
-    return problem(status, title, detail, **extra)
+    response = problem(status, title, detail, **extra)
+    if isinstance(exc, kg.Busy):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _problem(exc: Problem) -> Response:
-    return problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    response.headers.update(exc.headers)
+    return response
 
 
 def _http(exc: HTTPException) -> Response:

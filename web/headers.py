@@ -7,6 +7,12 @@
   any web page may query it and read the answer (``Access-Control-Allow-Origin: *``, as Fuseki
   and the Wikidata Query Service send); the ``cors`` setting names one origin instead, or none.
   A preflight (``OPTIONS``) is answered for the methods and headers a SPARQL client sends.
+- Security (:data:`SECURITY`): ``X-Content-Type-Options: nosniff`` on every answer (a download
+  is never run as a script or page); every HTML page also gets a Content-Security-Policy that
+  lets only this origin's scripts, styles, fonts and requests in (YASGUI and Chart.js are served
+  from ``/vendor``; YASGUI's CodeMirror writes ``style`` attributes, hence ``'unsafe-inline'``
+  for styles only), and may not be framed by another site (``frame-ancestors 'none'``,
+  ``X-Frame-Options: DENY`` for older browsers).
 """
 
 from __future__ import annotations
@@ -15,6 +21,14 @@ from flask import Flask, Response, request
 
 ALLOW_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOW_HEADERS = "Accept, Content-Type"
+#: The Content-Security-Policy of every HTML answer (docs/web.md, "Security headers").
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; form-action 'self'; "
+       "base-uri 'none'; frame-ancestors 'none'")
+#: Headers of every answer; and of HTML ones.
+SECURITY = [("X-Content-Type-Options", "nosniff")]
+HTML_SECURITY = [("Content-Security-Policy", CSP), ("X-Frame-Options", "DENY"),
+                 ("Referrer-Policy", "same-origin")]
 
 
 def cors(origin: str) -> list[tuple[str, str]]:
@@ -33,6 +47,9 @@ def init_app(app: Flask, origin: str) -> None:
     def _headers(response: Response) -> Response:
         if not getattr(response, "hvp_fixed", False):
             response.vary.add("Accept")
+        response.headers.update(SECURITY)
+        if response.mimetype == "text/html":
+            response.headers.update(HTML_SECURITY)
         for name, value in cors(origin):
             response.headers[name] = value
             if request.method == "OPTIONS":

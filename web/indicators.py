@@ -14,7 +14,8 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from kg import official
 from kg.errors import InputError
-from web.errors import Problem
+from web import spreadsheet
+from web.errors import Problem, clip
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
@@ -37,7 +38,8 @@ def _compute(years: list[int]) -> Any:
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
-        with svc.deriving() as store:  # only the years with figures: see with_population
+        # only the years with figures: see with_population
+        with svc.computing.enter(), svc.deriving() as store:
             result = indicators.compute(store, indicators.with_population(store, years),
                                         profile=str(svc.settings["profile"]), base=svc.base)
         svc.cache[key] = result
@@ -54,7 +56,7 @@ def _year(result: Any, asked: list[int]) -> int:
     try:
         year = int(raw)
     except ValueError:
-        raise InputError(f"parameter 'year': {raw!r} is not a year") from None
+        raise InputError(f"parameter 'year': {clip(raw)} is not a year") from None
     if present and year not in present:
         raise InputError(f"parameter 'year': no indicator for {year}; years with a population: "
                          + ", ".join(map(str, present)))
@@ -121,7 +123,8 @@ def download(fmt: str) -> Response:
     if fmt == "ttl":
         body: str | bytes = indicators.cube.to_turtle(result, service().base)
     else:
-        body = indicators.to_csv(result) if fmt == "csv" else indicators.to_json(result)
+        body = spreadsheet.safe(indicators.to_csv(result)) if fmt == "csv" \
+            else indicators.to_json(result)
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
     return response

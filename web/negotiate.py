@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from web.errors import Problem
+from web.errors import Problem, clip
 
 R, G = ox.QueryResultsFormat, ox.RdfFormat
 Format = ox.QueryResultsFormat | ox.RdfFormat
@@ -110,7 +110,7 @@ def prefers_html(accept: str) -> bool:
 def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> Problem:
     """406 naming what was asked (the format parameter, else ``Accept``) and what is
     available."""
-    asked = f"{param[0]}={param[1]!r}" if param else f"Accept: {accept}"
+    asked = f"{param[0]}={clip(param[1])}" if param else f"Accept: {clip(accept)}"
     table: Mapping[str, Format] = GRAPHS if graph else RESULTS
     short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
     return Problem(406, "Not Acceptable", f"cannot answer {asked}; available: "

@@ -10,6 +10,7 @@ the things it links to. A patent's page also explains why it is (or is not) high
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -19,7 +20,8 @@ from flask import Blueprint, Response, render_template, request
 from kg import dates
 from kg.errors import InputError, NotFound
 from kg.iri import KINDS, PROFILE_NS
-from web import headers, negotiate
+from web import headers, limits, negotiate
+from web.errors import clip
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
@@ -92,7 +94,7 @@ def _subject(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
     except ValueError as exc:
-        raise NotFound(f"not an IRI this service mints: {iri!r}") from exc
+        raise NotFound(f"not an IRI this service mints: {clip(iri)}") from exc
 
 
 def _exists(iri: str) -> bool:
@@ -181,20 +183,27 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
 def _as_of() -> str:
     raw = request.args.get("as_of") or dates.DEFAULT_AS_OF
     try:
-        return dates.parse(raw).isoformat()
+        day = dates.parse(raw)
     except ValueError as exc:
         raise InputError(f"parameter 'as_of': {exc}") from None
+    limits.check_day(day)
+    return day.isoformat()
 
 
 def _explanation(iri: str) -> dict[str, Any]:
     """kg.explain's account of the patent at the chosen date."""
+    from urllib.parse import unquote
+
+    from kg.classify.materialize import graph_iri, is_complete
     from kg.explain import explain
+    from kg.indicators import profile_name
 
     svc = service()
     patent_id = iri.rsplit("/", 1)[1]
-    from urllib.parse import unquote
-
-    with svc.deriving() as store:
-        result = explain(store, unquote(patent_id), date.fromisoformat(_as_of()),
-                         str(svc.settings["profile"]), svc.base)
+    day = date.fromisoformat(_as_of())
+    profile = str(svc.settings["profile"])
+    stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
+    # a date not classified yet is a classification of the whole store: admitted as such
+    with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
+        result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

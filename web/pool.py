@@ -34,7 +34,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, QueryTimeout, StoreError
+from kg.errors import Busy, QueryError, QueryTimeout, StoreError
 
 KINDS = ("results", "boolean", "graph")
 #: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` so that a
@@ -101,6 +101,8 @@ def raise_for(reply: Reply) -> Reply:
     return reply
 
 
+#: How much lower than the app's the CPU priority of a query worker is (``nice``).
+NICE = 10
 #: Each message: its length (8 bytes, little-endian), then a marshal-ed tuple.
 LENGTH = struct.Struct("<Q")
 CHUNK = 1 << 16
@@ -162,9 +164,23 @@ class _ReadOnly:
         return self.engine
 
 
-def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: int) -> None:
+def _orphaned(parent: int) -> None:
+    """End this worker as soon as the app's process is gone (killed, or cut at the end of a
+    SIGTERM's grace period), even in the middle of a query: a worker outliving the app would
+    run on, unkillable by anyone but the operator, holding the store open."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
+
+
+def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: int,
+          parent: int) -> None:
     """The loop of a worker process. Its view of the store is taken before it says it is
     ready (not at its first query, which may come while a page writes)."""
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    # below the app's priority: a query that runs to the time limit holds a core; the app's
+    # request threads (lookups, /healthz, pages) are served first (bench/load.py)
+    os.nice(NICE)
     store = _ReadOnly(path)
     store.get(generation)
     send(sock, ("ready",))
@@ -214,7 +230,7 @@ class QueryPool:
     def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
         process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes,
-                                                        self.generation),
+                                                        self.generation, os.getpid()),
                                     daemon=True, name="hvp-query-worker")
         process.start()
         child.close()
@@ -246,7 +262,7 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
-            raise QueryTimeout(f"all query workers stayed busy for {limit:g} s") from None
+            raise Busy(f"all query workers stayed busy for {limit:g} s") from None
         try:
             send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
                                req.named_graphs, req.base, self.generation))

@@ -9,9 +9,8 @@ only free SPARQL from users goes to the time-limited workers.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from pathlib import Path
@@ -20,8 +19,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from kg.errors import InputError, KGError
-from web import negotiate
-from web.errors import Problem
+from web import limits, negotiate, spreadsheet
+from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH
 from web.service import service
 
@@ -162,7 +161,8 @@ def show(name: str) -> Response:
     result, error, status = None, "", 200
     if not (page and missing):  # a browser gets the form to fill in first
         try:
-            with svc.deriving() as store:
+            limits.check_dates(query, values)
+            with svc.computing.enter(), svc.deriving() as store:
                 result = _kg().run(store, query, values, base=svc.base,
                                    profile=str(svc.settings["profile"]))
         except InputError as exc:
@@ -185,7 +185,7 @@ def graphs(name: str) -> Response:
     store's default graph first, or an empty list for a query that reads no derived graph."""
     query = _one(name)
     svc = service()
-    with svc.deriving() as store:
+    with svc.computing.enter(), svc.deriving() as store:
         iris = _kg().ensure_graphs(store, query, base=svc.base,
                                    profile=str(svc.settings["profile"]))
     return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})
@@ -199,34 +199,30 @@ def _download_format() -> str | None:
     fmt = request.args.get("format")
     if fmt:
         if fmt not in DOWNLOADS:
-            raise Problem(406, "Not Acceptable", f"format={fmt!r}; available: "
+            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
                           + ", ".join(DOWNLOADS), available=list(DOWNLOADS))
         return fmt
     best = request.accept_mimetypes.best_match(["text/html", *DOWNLOADS.values()])
     if best is None and request.headers.get("Accept", "").strip():
         # as /sparql: an Accept naming only what a canned query cannot give
         available = ["text/html", *DOWNLOADS.values()]
-        raise Problem(406, "Not Acceptable", f"cannot answer {request.headers['Accept']!r}; "
+        raise Problem(406, "Not Acceptable", f"cannot answer {clip(request.headers['Accept'])}; "
                       "available: " + ", ".join(available), available=available)
     return next((k for k, v in DOWNLOADS.items() if v == best), None)
 
 
 def _download(name: str, result: Any, fmt: str) -> Response:
-    if fmt == "csv":
-        body = result.to_csv()
-    elif fmt == "json":
+    if fmt == "json":
         body = result.to_json()
     else:
-        body = _tsv(result)
+        body = spreadsheet.write(_cells(result), "," if fmt == "csv" else "\t")
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
-def _tsv(result: Any) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
-    writer.writerow(result.columns)
+def _cells(result: Any) -> Iterator[list[str]]:
+    """The header and the rows' values, as text (a CSV or TSV download)."""
+    yield list(result.columns)
     for row in result.rows:
-        writer.writerow(["" if row[c] is None else row[c].value for c in result.columns])
-    return buffer.getvalue()
+        yield ["" if row[c] is None else row[c].value for c in result.columns]

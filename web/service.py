@@ -18,10 +18,13 @@ from kg import reference
 from kg.classify.materialize import prune
 from kg.errors import InputError
 from kg.indicators import profile_name
+from kg.profiles import Profile
 from kg.store import MEMORY, LocalStore, store_setting
 from kg.vocab import PREFIXES
+from web.admission import Gate
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
+from web.sandbox import Sandbox
 
 
 class Service:
@@ -32,11 +35,14 @@ class Service:
         self.base: str = str(settings["base"])
         self.timeout = float(settings["timeout"])
         self.row_cap = int(settings["row_cap"])
+        self.max_body = int(settings["max_body"])
+        self.max_query = int(settings["max_query"])
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
         self.cache: dict[Any, Any] = {}
         self._deriving = threading.Lock()  # guards the two below (see deriving)
         self._pages, self._unpublished = 0, False
+        self._profile: Profile | None = None
         _check(settings)
         given = settings["store"]
         self._given: LocalStore | None = None
@@ -53,6 +59,10 @@ class Service:
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
+        # admission control (web.admission): one query per worker, `computing` pages at once
+        self.queries = Gate("queries", int(settings.get("workers", 2)))
+        self.computing = Gate("computations", int(settings.get("computing", 1)))
+        self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -91,14 +101,26 @@ class Service:
                     if self.pool is not None:
                         self.pool.refresh()
 
+    def profile(self) -> Profile:
+        """The served criteria profile, loaded once (parsing its Turtle took 50 ms, two thirds
+        of a patent page's explanation)."""
+        with self._deriving:
+            if self._profile is None:
+                from kg.profiles import load
+
+                self._profile = load(str(self.settings["profile"]))
+            return self._profile
+
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run a user's query: in a worker with a hard time limit; in-process in memory, with
         no workers, or for a lookup (:mod:`web.lookup`: its work is bounded by the data)."""
         if self.pool is not None and not is_lookup(req):
-            return self.pool.run(req, timeout)
+            with self.queries.enter():
+                return self.pool.run(req, timeout)
         return raise_for(execute(self.store().engine, req, self.prefixes))
 
     def close(self) -> None:
+        self.sandbox.close()
         if self.pool is not None:
             self.pool.close()
 
@@ -109,9 +131,9 @@ def _check(settings: dict[str, Any]) -> None:
         raise InputError("the web app serves the embedded store: unset `endpoint` "
                          "(HVP_ENDPOINT) and name the store directory instead")
     store_setting(settings)  # an empty one is refused, not taken for the current folder
-    if not settings.get("read_only", True):
-        raise InputError("read_only = false is not supported: the web app refuses SPARQL "
-                         "updates (load data with `hvp ingest`); unset HVP_READ_ONLY")
+    if not settings.get("read_only", True) and not settings.get("write_token"):
+        raise InputError("read_only = false needs a write_token (HVP_WRITE_TOKEN): writes are "
+                         "accepted only from clients that send it")
 
 
 def preflight(settings: dict[str, Any]) -> None:

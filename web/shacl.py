@@ -24,8 +24,8 @@ from kg import dates
 from kg.errors import InputError
 from kg.validate import data_graph, load_shapes, validate
 from kg.vocab import SH
-from web import negotiate
-from web.errors import Problem, position
+from web import limits, negotiate
+from web.errors import Problem, clip, position
 from web.links import short_iri
 from web.service import service
 
@@ -52,9 +52,16 @@ def form() -> str:
 @bp.route("/shacl", methods=["POST"])
 def check() -> Response:
     mime = _report_type()
+    svc = service()
     try:
-        data = _graph(*_data(), "data")
-        shapes, profile = _shapes()
+        text, fmt = _data()
+        limits.check_rdf(text, fmt, "data")
+        spec = _shapes()
+        # parsed and validated in the sandbox: a killable process with a memory limit
+        with svc.computing.enter():
+            outcome = svc.sandbox.run(job, text, fmt.media_type, spec, mime, svc.base)
+        if "problem" in outcome:
+            raise Problem(*outcome["problem"][:3], **outcome["problem"][3])
     except (Problem, InputError) as exc:
         # a browser's form gets the form again, whichever report format it asked for
         browser = request.mimetype in FORM_TYPES and negotiate.prefers_html(
@@ -66,16 +73,41 @@ def check() -> Response:
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
                                report=None, error=_message(exc), **_filled())
         return Response(html, status=status, mimetype="text/html")
-    report = validate(data if profile is None else data + _reference(service().base), shapes)
     if mime == "text/html":
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
-                               report=report, results=results(report.graph, shapes),
-                               verdicts=[] if profile is None
-                               else verdicts(data, report.graph, profile),
-                               **_filled())
+                               report=outcome, results=[
+                                   {**r, "shape_name": shape_name(r["shape_parts"])}
+                                   for r in outcome["results"]],
+                               verdicts=outcome["verdicts"], **_filled())
         return Response(html, mimetype="text/html")
-    body = report.graph.serialize(format=REPORTS[mime])
-    return Response(body, content_type=f"{mime}; charset=utf-8")
+    return Response(outcome["body"], content_type=f"{mime}; charset=utf-8")
+
+
+#: The shapes a job validates against: ("profile", name, as_of), ("shapes", RDF, media type)
+#: or ("default",), the data-quality shapes.
+Spec = tuple[Any, ...]
+
+
+def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[str, Any]:
+    """What runs in the sandbox (:mod:`web.sandbox`): parse, validate, and the report in the
+    form asked for (``mime``): its bytes, or for the page its results and verdicts. A bad
+    upload is ``{"problem": (status, title, detail, extra)}``."""
+    try:
+        data = _graph(text, _format(media_type), "data")
+        profile = _profile(spec[1]) if spec[0] == "profile" else None
+        if profile is not None:
+            shapes = _instantiate(profile, spec[2])
+        elif spec[0] == "shapes":
+            shapes = _graph(spec[1], _format(spec[2]), "shapes")
+        else:
+            shapes = load_shapes()
+    except Problem as exc:
+        return {"problem": (exc.status, exc.title, exc.detail, exc.extra)}
+    report = validate(data if profile is None else data + _reference(base), shapes)
+    if mime != "text/html":
+        return {"body": report.graph.serialize(format=REPORTS[mime], encoding="utf-8")}
+    return {"conforms": report.conforms, "results": results(report.graph, shapes),
+            "verdicts": [] if profile is None else verdicts(data, report.graph, profile)}
 
 
 def _message(exc: Exception) -> str:
@@ -109,8 +141,8 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
         return text, _syntax(request.form.get("syntax", "turtle"))
     fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
     if fmt is None:
-        raise Problem(415, "Unsupported Media Type", f"cannot read {request.mimetype!r} as RDF; "
-                      "POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
+        raise Problem(415, "Unsupported Media Type", f"cannot read {clip(request.mimetype)} as "
+                      "RDF; POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
     body = request.get_data()
     if not body.strip():
         raise InputError("no data to validate: POST RDF as the request body")
@@ -119,8 +151,15 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
 
 def _syntax(name: str) -> ox.RdfFormat:
     if name not in SYNTAXES:
-        raise InputError(f"syntax {name!r} is not one of {', '.join(SYNTAXES)}")
+        raise InputError(f"syntax {clip(name)} is not one of {', '.join(SYNTAXES)}")
     return SYNTAXES[name]
+
+
+def _format(media_type: str) -> ox.RdfFormat:
+    """The RDF format of a media type that the request's negotiation already accepted."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    assert fmt is not None, media_type
+    return fmt
 
 
 def _graph(text: bytes, fmt: ox.RdfFormat, what: str) -> rdflib.Graph:
@@ -136,24 +175,31 @@ def _graph(text: bytes, fmt: ox.RdfFormat, what: str) -> rdflib.Graph:
     return graph
 
 
-def _where(exc: SyntaxError) -> dict[str, int]:
+def _where(exc: SyntaxError) -> dict[str, Any]:
     if exc.lineno is not None:
         return {"line": int(exc.lineno), "column": int(exc.offset or 0)}
     return position(str(exc))
 
 
-def _shapes() -> tuple[rdflib.Graph, Profile | None]:
-    """The shapes asked for, and the profile they come from (or ``None``)."""
+def _shapes() -> Spec:
+    """The shapes asked for (:data:`Spec`), their names and dates checked."""
     form = request.form if request.mimetype in FORM_TYPES else request.args
     name = form.get("profile", "")
     if name:
-        profile = _profile(name)
-        return _instantiate(profile, form.get("as_of") or dates.DEFAULT_AS_OF), profile
+        if name not in _profiles():
+            raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
+        as_of = form.get("as_of") or dates.DEFAULT_AS_OF
+        try:
+            dates.parse(as_of)
+        except ValueError as exc:
+            raise InputError(f"parameter 'as_of': {exc}") from None
+        return ("profile", name, as_of)
     text = form.get("shapes", "")
     if text.strip():
-        return _graph(text.encode("utf-8"), _syntax(form.get("shapes_syntax", "turtle")),
-                      "shapes"), None
-    return load_shapes(), None
+        fmt = _syntax(form.get("shapes_syntax", "turtle"))
+        limits.check_rdf(text.encode("utf-8"), fmt, "shapes")
+        return ("shapes", text.encode("utf-8"), fmt.media_type)
+    return ("default",)
 
 
 @lru_cache(maxsize=4)
@@ -194,7 +240,7 @@ def _profiles() -> list[str]:
 
 def _profile(name: str) -> Profile:
     if name not in _profiles():
-        raise InputError(f"unknown profile {name!r}; shipped: {', '.join(_profiles())}")
+        raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
     from kg.profiles import load
 
     return load(name)
@@ -212,7 +258,7 @@ def _report_type() -> str:
     fmt = request.args.get("format") or request.form.get("format")
     if fmt:
         if fmt not in SHORT:
-            raise Problem(406, "Not Acceptable", f"format={fmt!r}; available: "
+            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
                           + ", ".join(SHORT), available=list(SHORT))
         return SHORT[fmt]
     best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json",
@@ -228,15 +274,23 @@ def results(report: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[di
         row: dict[str, Any] = {key: report.value(r, prop) for key, prop in (
             ("focus", SH.focusNode), ("path", SH.resultPath), ("message", SH.resultMessage),
             ("shape", SH.sourceShape), ("severity", SH.resultSeverity), ("value", SH.value))}
-        row["shape_name"] = _shape_name(row["shape"], shapes)
+        row["shape_parts"] = _shape_parts(row["shape"], shapes)
         rows.append(row)
     return sorted(rows, key=lambda row: (str(row["focus"]), str(row["path"])))
 
 
-def _shape_name(shape: Any, shapes: rdflib.Graph | None) -> str:
+def _shape_parts(shape: Any, shapes: rdflib.Graph | None) -> tuple[Any, ...]:
+    """What names a result's shape (:func:`shape_name`, in the app): an IRI, or for a
+    blank-node property shape its node shape and its ``sh:name`` (or path)."""
     if not isinstance(shape, rdflib.BNode) or shapes is None:
-        return short_iri(str(shape)) if shape is not None else ""
+        return (shape,)
     parent = shapes.value(predicate=SH.property, object=shape)
-    name = shapes.value(shape, SH.name) or shapes.value(shape, SH.path)
+    return (shape, parent, shapes.value(shape, SH.name) or shapes.value(shape, SH.path))
+
+
+def shape_name(parts: tuple[Any, ...]) -> str:
+    if len(parts) == 1:
+        return short_iri(str(parts[0])) if parts[0] is not None else ""
+    _, parent, name = parts
     owner = short_iri(str(parent)) if parent is not None else "a property shape"
     return f"{owner} › {short_iri(str(name)) if isinstance(name, rdflib.URIRef) else name}"

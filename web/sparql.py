@@ -27,8 +27,8 @@ from werkzeug.wrappers import Request as WsgiRequest
 
 from kg.errors import KGError, QueryError
 from kg.vocab import PREFIXES
-from web import headers, negotiate
-from web.errors import Problem
+from web import headers, limits, negotiate
+from web.errors import Problem, clip
 from web.pool import Request
 from web.service import Service, service
 
@@ -53,7 +53,8 @@ class Endpoint:
 
     def __init__(self, app: WSGIApplication, svc: Service) -> None:
         self.app, self.service = app, svc
-        self.headers = [("Vary", "Accept"), *headers.cors(str(svc.settings["cors"]))]
+        self.headers = [("Vary", "Accept"), *headers.SECURITY,
+                        *headers.cors(str(svc.settings["cors"]))]
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
                  ) -> Iterable[bytes]:
@@ -61,7 +62,10 @@ class Endpoint:
                 environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
             return self.app(environ, start_response)
         try:
-            answered = query_operation(WsgiRequest(environ), self.service)
+            req = WsgiRequest(environ)
+            req.max_content_length = self.service.max_body
+            req.max_form_memory_size = self.service.max_body
+            answered = query_operation(req, self.service)
         except Exception as exc:  # noqa: BLE001 - rendered by the app's error handlers
             environ[ERROR] = exc
             answered = None
@@ -78,8 +82,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     the description)."""
     params = _params(req)
     if "update" in params:
-        raise Problem(403, "Forbidden", "this endpoint is read-only: SPARQL updates are refused "
-                      "(load data with `hvp ingest`)")
+        raise Problem(403, "Forbidden", "SPARQL updates are not taken here: POST them to "
+                      "/update (refused unless the service accepts writes: write_token)")
     accept = req.environ.get("HTTP_ACCEPT", "")
     if req.method != "POST" and ("query" not in params or _wants_html(accept, req.args)):
         return None
@@ -91,6 +95,7 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     query = queries[0]
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
+    limits.check_query(query, svc.max_query)
     if _federated(query):
         raise Problem(403, "Forbidden", "SERVICE (a federated query) is refused: this endpoint "
                       "does not fetch data from other hosts. Query that endpoint directly, or "
@@ -257,7 +262,7 @@ def _iri(text: str, name: str) -> str:
     try:
         return ox.NamedNode(text.strip()).value
     except ValueError as exc:
-        raise Problem(400, "Bad request", f"{name}: not an IRI: {text!r} ({exc})",
+        raise Problem(400, "Bad request", f"{name}: not an IRI: {clip(text)} ({exc})",
                       parameter=name) from exc
 
 

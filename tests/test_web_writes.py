@@ -1,0 +1,146 @@
+"""Writes behind a token: /update (SPARQL 1.1 Update) and the Graph Store Protocol on /store."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.conftest import copy_of
+
+TOKEN = "s3cret-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NEW = "https://example.org/new"
+INSERT = f'INSERT DATA {{ <{NEW}> <http://purl.org/dc/terms/title> "new" }}'
+HAS_NEW = f"ASK {{ <{NEW}> ?p ?o }}"
+DERIVED = "https://w3id.org/hvp/graph/"
+
+
+def _ask(client, query: str) -> bool:
+    answer = client.get("/sparql?query=" + quote(query),
+                        headers={"Accept": "application/sparql-results+json"})
+    return bool(answer.get_json()["boolean"])
+
+
+def _derived(app) -> list[str]:
+    store = app.extensions["hvp"].store()
+    return [g.value for g in store.engine.named_graphs() if g.value.startswith(DERIVED)]
+
+
+@pytest.fixture()
+def writable(small_store):
+    from web.app import create_app
+
+    app = create_app({"store": copy_of(small_store), "write_token": TOKEN, "read_only": False})
+    yield app
+    app.extensions["hvp"].close()
+
+
+def test_writes_are_refused_without_a_write_token(client):
+    for answer in (client.post("/update", data=INSERT, content_type="application/sparql-update",
+                               headers=AUTH),
+                   client.put("/store?default", data="<a:b> <a:c> <a:d> .",
+                              content_type="application/n-triples", headers=AUTH),
+                   client.post("/sparql", data={"update": INSERT})):
+        assert answer.status_code == 403
+        assert answer.mimetype == "application/problem+json"
+    assert not _ask(client, HAS_NEW)
+
+
+@pytest.mark.parametrize("header", [None, "Bearer wrong", f"Basic {TOKEN}", "Bearer "])
+def test_a_missing_or_wrong_token_is_401(writable, header):
+    client = writable.test_client()
+    answer = client.post("/update", data=INSERT, content_type="application/sparql-update",
+                         headers={"Authorization": header} if header else {})
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert not _ask(client, HAS_NEW)
+
+
+def test_an_update_with_the_token_writes_and_drops_the_derived_graphs(writable):
+    client = writable.test_client()
+    assert client.get("/patent/CN-T01?as_of=2024-12-31").status_code == 200
+    assert _derived(writable)
+    answer = client.post("/update", data=INSERT, content_type="application/sparql-update",
+                         headers=AUTH)
+    assert answer.status_code == 204, answer.get_data(as_text=True)
+    assert _ask(client, HAS_NEW)
+    assert _derived(writable) == []
+    form = client.post("/update", data={"update": f"DELETE DATA {{ <{NEW}> "
+                                        '<http://purl.org/dc/terms/title> "new" }'},
+                       headers=AUTH)
+    assert form.status_code == 204 and not _ask(client, HAS_NEW)
+
+
+@pytest.mark.parametrize("update,status", [
+    (f"INSERT DATA {{ GRAPH <{DERIVED}classification/x> {{ <a:b> <a:c> <a:d> }} }}", 403),
+    (f"PREFIX g: <{DERIVED}> INSERT DATA {{ GRAPH g:indicators {{ <a:b> <a:c> <a:d> }} }}",
+     403),
+    (f"DROP GRAPH <{DERIVED}indicators/cnipa-2021>", 403),
+    ("LOAD <http://127.0.0.1:9/data.ttl>", 403),
+    (f"INSERT {{ <{NEW}> <a:p> ?o }} WHERE {{ SERVICE <http://127.0.0.1:9/sparql> "
+     "{ ?s ?p ?o } }", 403),
+    (INSERT + " ; INSERT DATA { <a:b> <a:c> }", 400),
+])
+def test_refused_updates_write_nothing(writable, update, status):
+    client = writable.test_client()
+    before = len(writable.extensions["hvp"].store().engine)
+    answer = client.post("/update", data=update, content_type="application/sparql-update",
+                         headers=AUTH)
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    assert len(writable.extensions["hvp"].store().engine) == before
+    assert not _ask(client, HAS_NEW)
+
+
+def test_graph_store_put_post_get_delete(writable):
+    client = writable.test_client()
+    graph = quote("https://example.org/g1")
+    put = client.put(f"/store?graph={graph}", data=f'<{NEW}> <a:p> "one" .',
+                     content_type="text/turtle", headers=AUTH)
+    assert put.status_code == 204, put.get_data(as_text=True)
+    post = client.post(f"/store?graph={graph}", data=f'<{NEW}> <a:p> "two" .',
+                       content_type="application/n-triples", headers=AUTH)
+    assert post.status_code == 204
+    got = client.get(f"/store?graph={graph}", headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and sorted(got.get_data(as_text=True).splitlines()) == [
+        f'<{NEW}> <a:p> "one" .', f'<{NEW}> <a:p> "two" .']
+    again = client.put(f"/store?graph={graph}", data=f'<{NEW}> <a:p> "three" .',
+                       content_type="text/turtle", headers=AUTH)
+    assert again.status_code == 204
+    got = client.get(f"/store?graph={graph}", headers={"Accept": "application/n-triples"})
+    assert got.get_data(as_text=True).strip() == f'<{NEW}> <a:p> "three" .'
+    assert client.delete(f"/store?graph={graph}", headers=AUTH).status_code == 204
+    assert client.get(f"/store?graph={graph}").status_code == 404
+    assert client.delete(f"/store?graph={graph}", headers=AUTH).status_code == 404
+
+
+def test_graph_store_bad_rdf_or_derived_graph_writes_nothing(writable):
+    client = writable.test_client()
+    before = len(writable.extensions["hvp"].store().engine)
+    bad = client.post("/store?default", data=f'<{NEW}> <a:p> "one" .\n<{NEW}> <a:p> .',
+                      content_type="text/turtle", headers=AUTH)
+    assert bad.status_code == 400 and bad.get_json()["line"] == 2
+    derived = client.put("/store?graph=" + quote(DERIVED + "classification/x"),
+                         data="<a:b> <a:c> <a:d> .", content_type="text/turtle", headers=AUTH)
+    assert derived.status_code == 403
+    quads = client.post("/store?default", data="<a:b> <a:c> <a:d> <a:g> .",
+                        content_type="application/n-quads", headers=AUTH)
+    assert quads.status_code == 415
+    assert len(writable.extensions["hvp"].store().engine) == before
+
+
+def test_workers_see_a_write(disk_store_dir):
+    """On disk, /sparql queries that are not lookups run in the workers: they see the write."""
+    from web.app import create_app
+
+    app = create_app({"store": str(disk_store_dir), "workers": 1, "timeout": 5.0,
+                      "write_token": TOKEN, "read_only": False})
+    try:
+        client = app.test_client()
+        query = f"ASK {{ ?s <http://purl.org/dc/terms/title> \"new\" FILTER(?s = <{NEW}>) }}"
+        assert not _ask(client, query)
+        assert client.post("/update", data=INSERT, content_type="application/sparql-update",
+                           headers=AUTH).status_code == 204
+        assert _ask(client, query)
+    finally:
+        app.extensions["hvp"].close()

@@ -1,0 +1,42 @@
+"""Admission control: expensive work is refused (503, ``Retry-After``) when as much of it runs as
+the app allows, instead of queueing in request threads until cheap requests starve.
+
+Two gates (:class:`Gate`), one per kind of expensive work:
+
+- ``queries``: ``/sparql`` queries that are not lookups, one per query worker (``workers``);
+  they wait for nothing but their own worker.
+- ``computing``: work in the app's process or its SHACL worker, ``computing`` at once (default
+  1): canned queries, ``/shacl``, the dashboard and indicator downloads while their figures are
+  not cached, a patent page at a date whose classification is not stored yet.
+
+A request refused at a gate holds its request thread only to answer, so with ``workers +
+computing`` below the server's request threads (``hvp serve --threads``, 4; defaults 2 + 1)
+one thread is always left for lookups, pages of stored data and ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kg.errors import Busy
+
+
+class Gate:
+    """At most ``slots`` requests of one kind at once; one more is refused with :class:`Busy`."""
+
+    def __init__(self, kind: str, slots: int, retry_after: int = 2) -> None:
+        self.kind, self.slots, self.retry_after = kind, max(1, slots), retry_after
+        self._free = threading.BoundedSemaphore(self.slots)
+
+    @contextmanager
+    def enter(self) -> Iterator[None]:
+        if not self._free.acquire(blocking=False):
+            raise Busy(f"busy: {self.slots} {self.kind} already running, the most this "
+                       f"service runs at once; ask again in {self.retry_after} s",
+                       self.retry_after)
+        try:
+            yield
+        finally:
+            self._free.release()

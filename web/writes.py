@@ -1,0 +1,185 @@
+"""Writes behind a token: SPARQL 1.1 Update on ``/update`` and the Graph Store Protocol on
+``/store``.
+
+Refused (403) unless the ``write_token`` setting is set and ``read_only`` is false; then a
+request must carry ``Authorization: Bearer <write_token>`` (compared in constant time,
+:func:`hmac.compare_digest`; otherwise 401). Each write is one Oxigraph update, which the engine
+applies in one transaction (all or nothing): ``/update`` runs the user's text; a Graph Store
+``PUT`` or ``POST`` parses the body first (a syntax error writes nothing) and loads it as one
+``INSERT DATA`` (after ``DROP SILENT GRAPH`` for ``PUT``) written from the parsed terms by the
+engine's serializer. Before it the derived graphs (classifications, the indicator cube) are
+dropped, as ``hvp ingest`` drops them (:func:`kg.ingest.drop_derived`): they are stale once the
+data changes, and are computed again when asked. Writes into a derived graph
+(``{base}graph/...``) are refused (403), as is ``LOAD`` (it would fetch a URL from the server)
+and ``SERVICE``. A write is admitted as a computation (:mod:`web.admission`) and published to
+the query workers as a page's writes are (:meth:`web.service.Service.deriving`).
+
+``GET /store?graph=IRI`` (or ``?default``) reads a graph through a query worker, under the
+time limit, in any graph format (``Accept``).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from kg.errors import QueryError
+from kg.iri import mint
+from kg.parsing import SPARQL_PARSER
+from web import limits, negotiate
+from web.errors import Problem, clip
+from web.pool import DEFAULT_GRAPH, Request
+from web.service import Service, service
+
+bp = Blueprint("writes", __name__)
+
+UPDATE_TYPE = "application/sparql-update"
+FORM = "application/x-www-form-urlencoded"
+
+
+def _authorize(svc: Service) -> None:
+    token = str(svc.settings.get("write_token") or "")
+    if not token or svc.settings.get("read_only", True):
+        raise Problem(403, "Forbidden", "this service does not accept writes (set the settings "
+                      "write_token and read_only = false to accept them); load data with "
+                      "`hvp ingest`")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(),
+                                                              token.encode()):
+        raise Problem(401, "Unauthorized", "a write needs the header Authorization: Bearer "
+                      "<write_token>", headers={"WWW-Authenticate": 'Bearer realm="hvp-kg"'})
+
+
+@bp.route("/update", methods=["POST"])
+def update() -> Response:
+    svc = service()
+    _authorize(svc)
+    if request.mimetype == UPDATE_TYPE:
+        text = request.get_data().decode("utf-8", errors="strict")
+    elif request.mimetype in (FORM, "multipart/form-data"):
+        text = request.form.get("update", "")
+    else:
+        raise Problem(415, "Unsupported Media Type", "POST application/sparql-update or a form "
+                      "with `update`")
+    if not text.strip():
+        raise Problem(400, "Bad request", "the update is empty", parameter="update")
+    limits.check_query(text, svc.max_query, "update")
+    _check_targets(text, svc.base)
+    _write(svc, text)
+    return Response(status=204)
+
+
+def _check_targets(text: str, base: str) -> None:
+    """400 for an update that does not parse; 403 for LOAD, SERVICE, or any derived graph
+    named (rdflib's parser resolves prefixes: nothing can hide the IRI)."""
+    from rdflib import URIRef
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    try:
+        with SPARQL_PARSER:
+            algebra = translateUpdate(parseUpdate(text))
+    except Exception as exc:  # noqa: BLE001 - pyparsing raises many types for bad syntax
+        raise QueryError(f"invalid SPARQL update: {exc}") from None
+    derived = mint(base, "graph", "")
+    for node in _walk(algebra.algebra):
+        if isinstance(node, dict) and getattr(node, "name", "") in ("Load", "ServiceGraphPattern"):
+            raise Problem(403, "Forbidden", "LOAD and SERVICE are refused: this service fetches "
+                          "nothing from other hosts")
+        if isinstance(node, URIRef) and str(node).startswith(derived):
+            raise Problem(403, "Forbidden", f"<{clip(str(node))}> is a derived graph (computed "
+                          "from the data; dropped by every write): write the data instead")
+
+
+def _walk(root: Any) -> Iterator[Any]:
+    """Every value in rdflib's algebra of an update, however deep (no recursion)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list | tuple | set | frozenset):
+            stack += list(node)
+
+
+def _write(svc: Service, text: str) -> None:
+    from kg.ingest import drop_derived
+
+    with svc.computing.enter(), svc.deriving() as store:
+        drop_derived(store, svc.base)
+        store.update(text)  # counted as a write: published when the work ends
+
+
+def _target(svc: Service) -> ox.NamedNode | ox.DefaultGraph:
+    """The graph a Graph Store request names: ``?default`` or ``?graph=IRI``."""
+    graphs = request.args.getlist("graph")
+    if ("default" in request.args) == bool(graphs) or len(graphs) > 1:
+        raise Problem(400, "Bad request", "name one graph: ?default or ?graph=IRI",
+                      parameter="graph")
+    if not graphs:
+        return ox.DefaultGraph()
+    try:
+        return ox.NamedNode(graphs[0])
+    except ValueError:
+        raise Problem(400, "Bad request", f"graph: not an IRI: {clip(graphs[0])}",
+                      parameter="graph") from None
+
+
+@bp.route("/store", methods=["GET", "HEAD"])
+def read() -> Response:
+    svc = service()
+    graph = _target(svc)
+    fmt = negotiate.choose(request.headers.get("Accept", ""), request.args, graph=True)
+    assert isinstance(fmt, ox.RdfFormat)
+    name = DEFAULT_GRAPH if isinstance(graph, ox.DefaultGraph) else graph.value
+    if not isinstance(graph, ox.DefaultGraph) and not svc.store().engine.contains_named_graph(
+            graph):
+        raise Problem(404, "Not Found", f"no graph <{clip(graph.value)}>")
+    reply = svc.run(Request("CONSTRUCT WHERE { ?s ?p ?o }", results_type=None,
+                            graph_type=negotiate.media_type(fmt), default_graph=[name]))
+    return Response(reply.body, content_type=f"{negotiate.media_type(fmt)}; charset=utf-8")
+
+
+@bp.route("/store", methods=["PUT", "POST", "DELETE"])
+def write() -> Response:
+    svc = service()
+    _authorize(svc)
+    graph = _target(svc)
+    if isinstance(graph, ox.NamedNode) and graph.value.startswith(mint(svc.base, "graph", "")):
+        raise Problem(403, "Forbidden", f"<{clip(graph.value)}> is a derived graph (computed "
+                      "from the data; dropped by every write): write the data instead")
+    into = "" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} "
+    drop = "DROP SILENT DEFAULT" if isinstance(graph, ox.DefaultGraph) else \
+        f"DROP SILENT GRAPH {graph}"
+    if request.method == "DELETE":
+        if isinstance(graph, ox.NamedNode) and \
+                not svc.store().engine.contains_named_graph(graph):
+            raise Problem(404, "Not Found", f"no graph <{clip(graph.value)}>")
+        _write(svc, drop)
+        return Response(status=204)
+    triples = _parse()
+    insert = f"INSERT DATA {{ {into}{{\n{triples}}} }}"
+    _write(svc, f"{drop} ;\n{insert}" if request.method == "PUT" else insert)
+    return Response(status=204)
+
+
+def _parse() -> str:
+    """The body's triples as N-Triples (parsed first: bad RDF is a 400 that writes nothing)."""
+    fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
+    if fmt is None or fmt.supports_datasets:
+        raise Problem(415, "Unsupported Media Type", "send a graph: Turtle, N-Triples, "
+                      "JSON-LD or RDF/XML with its Content-Type")
+    body = request.get_data()
+    limits.check_rdf(body, fmt, "body")
+    try:
+        triples = [q.triple for q in ox.parse(body, format=fmt, base_iri=request.base_url)]
+    except SyntaxError as exc:
+        where: dict[str, Any] = {"line": exc.lineno, "column": exc.offset or 0} \
+            if exc.lineno else {}
+        raise Problem(400, "Bad RDF", f"body: {exc.msg}", **where) from None
+    return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
