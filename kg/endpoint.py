@@ -2,8 +2,8 @@
 
 Queries and updates go through the SPARQL 1.1 Protocol (SPARQLWrapper, form-encoded POST: some
 engines, Virtuoso among them, hang on ``application/sparql-query`` bodies); bulk loads and dumps
-through the Graph Store Protocol. Parameters are bound with a trailing ``VALUES`` clause built
-from RDF terms (never by formatting user text into the query).
+through the Graph Store Protocol. Parameters are bound by a ``VALUES`` block of RDF terms first
+in the query's WHERE group (:mod:`kg.engines.binding`), never by formatting user text in.
 
 Defaults follow ``oxigraph serve``: query ``/query``, update ``/update``, graph store ``/store``.
 Pass ``update=`` and ``graph_store=`` for other engines (Fuseki: ``/ds/sparql``, ``/ds/update``,
@@ -13,7 +13,6 @@ Pass ``update=`` and ``graph_store=`` for other engines (Fuseki: ``/ds/sparql``,
 from __future__ import annotations
 
 import io
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,6 +24,7 @@ import pyoxigraph as ox
 from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from kg.engines.binding import query_form, with_values
 from kg.errors import QueryError, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
 
@@ -151,24 +151,3 @@ class EndpointStore:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
                            "{ GRAPH ?g { ?s ?p ?o } } }")
         return int(rows[0]["n"].value)
-
-
-def with_values(query: str, bindings: Mapping[str, Term] | None) -> str:
-    """Bind variables with a trailing ``VALUES`` clause of serialized RDF terms."""
-    if not bindings:
-        return query
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(term) for term in bindings.values())
-    return f"{query}\nVALUES ({names}) {{ ({terms}) }}"
-
-
-_NOISE = re.compile(r"#[^\n]*|<[^>]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
-
-
-def query_form(query: str) -> str:
-    """The query form: the first SELECT, ASK, CONSTRUCT or DESCRIBE outside IRIs and strings."""
-    body = _NOISE.sub(" ", query)
-    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
-    if found is None:
-        raise QueryError("not a SPARQL query form (SELECT, ASK, CONSTRUCT, DESCRIBE)")
-    return found.group(1).upper()

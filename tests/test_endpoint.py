@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg import reference
-from kg.endpoint import EndpointStore, query_form, with_values
+from kg.endpoint import EndpointStore
 from kg.errors import QueryError, StoreError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -123,13 +123,6 @@ def test_errors(pair: tuple[LocalStore, EndpointStore], server: str) -> None:
         remote.select("SELECT WHERE {")
     with pytest.raises(StoreError):
         EndpointStore(f"http://127.0.0.1:{free_port()}/query", timeout=2).ask("ASK {}")
-
-
-def test_query_form_and_values() -> None:
-    assert query_form("PREFIX s: <http://x/SELECT> CONSTRUCT {} WHERE {}") == "CONSTRUCT"
-    assert query_form("# SELECT\nask {}") == "ASK"
-    assert with_values("SELECT * {}", {"x": ox.Literal("a")}) == \
-        'SELECT * {}\nVALUES (?x) { ("a") }'
 
 
 def test_classify_and_indicators_on_the_remote_engine(server: str, tmp_path: Path) -> None:
