@@ -22,14 +22,15 @@ TRICKY = [
     # braces and keywords in a prefix IRI, a comment, strings of each quoting
     """PREFIX w: <http://e/where#select> # a comment with { and WHERE {
         SELECT ?s ?v WHERE { ?s <http://e/p> ?v FILTER(?v != "}" && ?v != '{') } ORDER BY ?s""",
-    """SELECT ?s WHERE { ?s <http://e/p> ?v . FILTER(?v != \"\"\"a "}" {\"\"\" && ?v != '''}''') }""",
+    """SELECT ?s WHERE { ?s <http://e/p> ?v .
+        FILTER(?v != \"\"\"a "}" {\"\"\" && ?v != '''}''') }""",
     # a sub-query and a projected EXISTS with braces before the WHERE group
     """SELECT ?s (EXISTS { ?s <http://e/n> ?n } AS ?named) WHERE {
         { SELECT ?s (SUM(?q) AS ?t) WHERE { ?s <http://e/q> ?q } GROUP BY ?s }
         FILTER(?t < 3 && ?t > 0) } ORDER BY ?s""",
     # no WHERE keyword, a BIND (Virtuoso ignores a trailing VALUES then), a FROM-less GRAPH
-    """select ?s ?d { ?s <http://e/q> ?q BIND(?q * 2 AS ?d) OPTIONAL { GRAPH ?g { ?s <http://e/r> ?o } }
-        }""",
+    """select ?s ?d { ?s <http://e/q> ?q BIND(?q * 2 AS ?d)
+        OPTIONAL { GRAPH ?g { ?s <http://e/r> ?o } } }""",
     # aggregates: the parameter restricts the rows grouped, as substitutions do
     """SELECT ?s (COUNT(*) AS ?n) WHERE { ?s <http://e/q> ?q } GROUP BY ?s""",
     """ASK { ?s <http://e/n> "alpha" }""",
