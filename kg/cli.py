@@ -108,15 +108,21 @@ class HvpGroup(click.Group):
 @click.option("--store", envvar="HVP_STORE", help="Store directory, or :memory: "
               "[default: hvp-store].")
 @click.option("--endpoint", envvar="HVP_ENDPOINT", help="Remote SPARQL endpoint URL.")
+@click.option("--update-endpoint", envvar="HVP_UPDATE_ENDPOINT",
+              help="The remote engine's SPARQL Update URL [default: endpoint folder + /update].")
+@click.option("--gsp-endpoint", envvar="HVP_GSP_ENDPOINT", help="The remote engine's Graph "
+              "Store Protocol URL [default: endpoint folder + /store].")
 @click.option("--base", envvar="HVP_BASE", help="Base IRI of minted things.")
 @click.option("--config", "config_file", envvar="HVP_CONFIG", type=click.Path(dir_okay=False),
               help="TOML settings file.")
 @click.version_option(package_name="hvp-kg")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, endpoint: str | None, base: str | None,
+def cli(ctx: click.Context, store: str | None, endpoint: str | None,
+        update_endpoint: str | None, gsp_endpoint: str | None, base: str | None,
         config_file: str | None) -> None:
     """hvp: a knowledge graph of high-value invention patents."""
-    explicit = {"store": store, "endpoint": endpoint, "base": base}
+    explicit = {"store": store, "endpoint": endpoint, "update_endpoint": update_endpoint,
+                "gsp_endpoint": gsp_endpoint, "base": base}
     ctx.obj = App(settings.load(explicit, config_file=config_file))
     ctx.call_on_close(ctx.obj.close)
 

@@ -187,3 +187,30 @@ def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
     assert stats.exit_code == 0 and "invention patents" in stats.output
     query = runner.invoke(cli, ["--endpoint", url, "query", "criteria-count"])
     assert query.exit_code == 2 and "embedded store only" in query.output
+
+
+def test_a_result_at_the_row_limit_is_refused(server: str) -> None:
+    """A result with as many rows as the engine's known cap may be cut: an error naming the
+    settings, never a silent partial answer."""
+    query = "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }"
+    assert len(EndpointStore(f"{server}/query", row_limit=4).select(query)) == 3
+    with pytest.raises(StoreError, match="ResultSetMaxRows.*endpoint_row_limit"):
+        EndpointStore(f"{server}/query", row_limit=3).select(query)
+
+
+def test_settings_build_the_store() -> None:
+    from kg import settings
+    from kg.store import open_store
+
+    values = settings.load({"endpoint": "http://127.0.0.1:1/sparql"}, env={
+        "HVP_UPDATE_ENDPOINT": "http://127.0.0.1:1/sparql-auth", "HVP_ENDPOINT_USER": "dba",
+        "HVP_ENDPOINT_PASSWORD": "x", "HVP_ENDPOINT_AUTH": "digest",
+        "HVP_ENDPOINT_TIMEOUT": "7", "HVP_ENDPOINT_ROW_LIMIT": "10000"})
+    store = open_store(values)
+    assert isinstance(store, EndpointStore)
+    assert (store.update_url, store.graph_store_url) == ("http://127.0.0.1:1/sparql-auth",
+                                                         "http://127.0.0.1:1/store")
+    assert (store.user, store.auth, store.timeout, store.row_limit) == ("dba", "digest", 7.0,
+                                                                        10_000)
+    with pytest.raises(StoreError, match="basic or digest"):
+        EndpointStore("http://127.0.0.1:1/q", auth="ntlm")
