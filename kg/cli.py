@@ -73,7 +73,7 @@ class App:
             store = open_store(self.settings, create=create)
             if isinstance(store, LocalStore):
                 reference.ensure(store, self.base)
-            elif not reference.is_loaded(store):
+            elif not _probed(store) or not reference.is_loaded(store):
                 raise InputError(
                     f"{store!r} has no hvp-kg reference data: load it once, e.g. "
                     "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
@@ -91,6 +91,16 @@ class App:
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
+
+
+def _probed(store: Store) -> bool:
+    """Run the `hvp doctor` probes that the current command depends on (raises if one fails)."""
+    from kg.endpoint import EndpointStore
+    from kg.engines import doctor
+
+    if isinstance(store, EndpointStore):
+        doctor.require(store, click.get_current_context().info_name or "")
+    return True
 
 
 class HvpGroup(click.Group):
@@ -599,6 +609,44 @@ def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(result.to_text())
+
+
+@cli.command()
+@click.option("--endpoint", "url", help="The engine's query URL [default: the endpoint "
+              "setting]; the update and graph store URLs and credentials come from the "
+              "settings.")
+@pass_app
+def doctor(app: App, url: str | None) -> None:
+    """Probe a remote SPARQL engine with queries and updates of known answers (in a scratch
+    graph it drops afterwards) and print what works; exit 1 if a probe fails."""
+    from rich.table import Table
+
+    from kg.endpoint import EndpointStore
+    from kg.engines.doctor import run
+    from kg.store import check_endpoint
+
+    values = {**app.settings, **({"endpoint": url} if url else {})}
+    if not values.get("endpoint"):
+        raise InputError("hvp doctor probes a remote engine: give --endpoint URL (or the "
+                         "endpoint setting, HVP_ENDPOINT)")
+    check_endpoint(str(values["endpoint"]))
+    store = EndpointStore.from_settings(values)
+    verdicts = run(store)
+    table = Table(title=f"hvp doctor {store.query_url}", show_lines=True)
+    for column in ("probe", "result", "what it asks / what failed", "what a failure means",
+                   "fix"):
+        table.add_column(column, overflow="fold")
+    for v in verdicts:
+        table.add_row(v.probe.name, "pass" if v.passed else "FAIL",
+                      v.probe.asks if v.passed else v.detail,
+                      "" if v.passed else v.probe.meaning, "" if v.passed else v.probe.fix)
+    Console(markup=False, highlight=False, width=160).print(table)
+    failed = [v.probe.name for v in verdicts if not v.passed]
+    if failed:
+        say("failed", "bold red", f"{len(failed)} of {len(verdicts)} probes: "
+            f"{', '.join(failed)}")
+        sys.exit(EXIT_FINDINGS)
+    say("passed", "green", f"all {len(verdicts)} probes")
 
 
 def main() -> None:
