@@ -21,6 +21,7 @@ engine). Credentials: ``endpoint_user``/``endpoint_password`` (HTTP basic, or di
 from __future__ import annotations
 
 import io
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -45,6 +46,8 @@ _MEDIA = {
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
 _WRITTEN = (200, 201, 204)
+#: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
+_NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 _TRUNCATED = "X-SPARQL-MaxRows"
 _ROW_FIX = ("raise the engine's result limit (Virtuoso: ResultSetMaxRows in the [SPARQL] "
             "section of virtuoso.ini) and the endpoint_row_limit setting (HVP_ENDPOINT_ROW_LIMIT) "
@@ -109,8 +112,10 @@ class EndpointStore:
             response = client.query().response
             body = response.read()
         except QueryBadFormed as exc:
+            _close(exc)
             raise QueryError(f"the endpoint refused the query: {exc}") from exc
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
+            _close(exc)
             raise StoreError(f"{self!r}: {exc}") from exc
         cap = response.headers.get(_TRUNCATED)
         if cap is not None:
@@ -129,8 +134,8 @@ class EndpointStore:
         """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples."""
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
             return self.construct(query, bindings)
-        return ox.parse_query_results(self._request(with_values(query, bindings), JSON),
-                                      format=ox.QueryResultsFormat.JSON)
+        body = _NODE_ID.sub(rb"\1", self._request(with_values(query, bindings), JSON))
+        return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
         rows = rows_of(self.query(query, bindings))
@@ -177,7 +182,11 @@ class EndpointStore:
                 data: bytes = response.read()
                 status, kind = response.status, response.headers.get("Content-Type", "")
         except (urllib.error.URLError, OSError) as exc:
+            _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+        if method == "GET" and "html" in kind:
+            raise StoreError(f"{self!r}: GET {url} answered an HTML page, not RDF: check the "
+                             "gsp_endpoint setting (docs/engines.md)")
         if method != "GET" and (status not in _WRITTEN or (data.strip() and "html" in kind)):
             raise StoreError(f"{self!r}: {method} {url} answered {status} with "
                              f"{kind or 'no type'} ({data[:200]!r}): the engine did not store "
@@ -238,3 +247,11 @@ class EndpointStore:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
                            "{ GRAPH ?g { ?s ?p ?o } } }")
         return int(rows[0]["n"].value)
+
+
+def _close(exc: BaseException | None) -> None:
+    """Close the HTTP answer an error holds (urllib's HTTPError keeps its socket open)."""
+    while exc is not None:
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()
+        exc = exc.__cause__ or exc.__context__

@@ -128,6 +128,23 @@ def _dates(scratch: Scratch) -> str | None:
     return None
 
 
+YEAR_ENDS = tuple(f"{year}-12-31" for year in range(2019, 2026))
+
+
+def _dates_in_data(scratch: Scratch) -> str | None:
+    """Read-only, on hvp-kg's own data: grant dates on or before each recent year's end counted
+    with an xsd:date comparison and with a comparison of their text (the same for ISO dates)."""
+    head = "PREFIX hvp: <https://w3id.org/hvp/def#>\nSELECT (COUNT(*) AS ?n) WHERE { ?p " \
+        "hvp:grantDate ?d FILTER("
+    for day in YEAR_ENDS:
+        typed = scratch.store.select(f'{head}?d <= "{day}"^^<{XSD}date>) }}')[0]["n"].value
+        text = scratch.store.select(f'{head}STR(?d) <= "{day}") }}')[0]["n"].value
+        if typed != text:
+            return (f"grant dates on or before {day}: {typed} by FILTER(?d <= \"{day}\"^^"
+                    f"xsd:date), {text} by their text")
+    return None
+
+
 def _unbound(scratch: Scratch) -> str | None:
     where = ('?s e:member ?m OPTIONAL { ?m e:granted ?g } '
              'FILTER(COALESCE(?g <= "2024-12-31"^^xsd:date, false))')
@@ -182,6 +199,12 @@ PROBES: tuple[Probe, ...] = (
           "29 February) and of decimal/double amounts",
           "validity, maintenance and pledge criteria would count the wrong patents",
           "none known: use another engine", _dates),
+    Probe("dates-in-data", "grant dates of the stored patents on or before each year's end "
+          f"{YEAR_ENDS[0][:4]}-{YEAR_ENDS[-1][:4]}, compared as xsd:date and as text",
+          "validity and the criteria would drop patents (Virtuoso 7.2.5: seen after other "
+          "date comparisons, 0 of 11 grant dates matched)",
+          "none known: use another engine (or restart Virtuoso and retry)", _dates_in_data,
+          scratch=False),
     Probe("unbound-comparison", "FILTER(COALESCE(?unbound <= date, false)) after an OPTIONAL",
           "a family member never granted would count as granted (the overseas criterion)",
           "none known on Virtuoso 7.2: use another engine", _unbound),
@@ -199,7 +222,8 @@ PROBES: tuple[Probe, ...] = (
 )
 BY_NAME = {p.name: p for p in PROBES}
 _CORE = ("query", "row-limit")
-_ANSWERS = ("dates-in-filter", "unbound-comparison", "values-with-bind", "distinct-union")
+_ANSWERS = ("dates-in-filter", "dates-in-data", "unbound-comparison", "values-with-bind",
+            "distinct-union")
 #: The probes each remote command's queries depend on.
 NEEDS: dict[str, tuple[str, ...]] = {
     "classify": (*_CORE, "update", "graph-store", *_ANSWERS),
