@@ -96,6 +96,7 @@ def run(work: Path, n: int, virtuoso: bool) -> None:
             targets["virtuoso"] = ["--endpoint", virt.url, "--update-endpoint", virt.url,
                                    "--gsp-endpoint", virt.gsp]
         report(n, load, commands, targets)
+        binding(oxi, patent)
         if virtuoso:
             anyway(virt, first)
     finally:
@@ -123,6 +124,32 @@ def report(n: int, load: dict[str, float], commands: dict[str, list[str]],
             ratio = f"{seconds / base_time:.1f}x" if base_time else ""
             cells.append(f"{seconds:.2f} s {ratio} {verdict}")
         print(f"{name:<12}" + "".join(f"{c:>34}" for c in cells))
+
+
+def binding(oxi: Oxigraph, patent: str) -> None:
+    """`explain` on oxigraph serve (Python API, no probes) with its parameters first in the
+    WHERE group, against the trailing VALUES clause used before (the baseline)."""
+    import kg.endpoint
+    from kg import explain
+
+    def trailing(query: str, bindings: dict | None) -> str:
+        if not bindings:
+            return query
+        names = " ".join(f"?{k}" for k in bindings)
+        return f"{query}\nVALUES ({names}) {{ ({' '.join(map(str, bindings.values()))}) }}"
+
+    remote, as_of, times = EndpointStore(oxi.url), date(2024, 12, 31), {}
+    inside = kg.endpoint.with_values
+    for name, bind in (("trailing VALUES", trailing), ("VALUES inside WHERE", inside)):
+        kg.endpoint.with_values = bind  # type: ignore[assignment]
+        start = time.perf_counter()
+        answer = explain.explain(remote, patent, as_of).to_dict()
+        times[name] = time.perf_counter() - start
+    kg.endpoint.with_values = inside
+    base = times["trailing VALUES"]
+    print("explain on oxigraph serve: " + ", ".join(
+        f"{k} {v:.2f} s ({v / base:.2f}x)" for k, v in times.items())
+        + f"; {len(answer)} parts")
 
 
 def anyway(virt: Virtuoso, embedded_csv: str) -> None:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import io
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,38 +18,17 @@ from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 
 SMALL = Path(__file__).parent / "data" / "small"
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(Path(__file__).parent))
+from engines import OXIGRAPH, Oxigraph, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(OXIGRAPH).exists():
         pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("oxigraph serve did not start")
-    yield url
-    process.terminate()
-    process.wait(10)
+    engine = Oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield engine.url.rsplit("/", 1)[0]
+    engine.stop()
 
 
 @pytest.fixture(scope="module")
