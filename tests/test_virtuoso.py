@@ -81,6 +81,14 @@ def test_packaged_virtuoso_fails_the_probes_its_settings_cause(packaged: Virtuos
     assert not got["default-graph"]
 
 
+def test_doctor_command_on_packaged_virtuoso(packaged: Virtuoso) -> None:
+    result = CliRunner().invoke(cli, ["--update-endpoint", packaged.url, "--gsp-endpoint",
+                                      packaged.gsp, "doctor", "--endpoint", packaged.url])
+    assert result.exit_code == 1
+    assert "ResultSetMaxRows" in result.stdout and "GRANT SPARQL_UPDATE" in result.stdout
+    assert "row-limit" in result.stderr and "update" in result.stderr
+
+
 def test_truncation_is_an_error_never_a_partial_result(packaged: Virtuoso) -> None:
     digits = "{ 0 1 2 3 4 5 6 7 8 9 }"
     query = f"SELECT * {{ VALUES ?a {digits} VALUES ?b {digits} VALUES ?c {digits} }}"
