@@ -34,6 +34,7 @@ from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLW
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.engines.binding import query_form, with_values
+from kg.engines.presets import urls
 from kg.errors import QueryError, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
 
@@ -77,9 +78,11 @@ class EndpointStore:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
         """The store that the ``endpoint*`` settings (kg.settings) describe."""
-        return cls(str(settings["endpoint"]),
-                   update=str(settings.get("update_endpoint") or "") or None,
-                   graph_store=str(settings.get("gsp_endpoint") or "") or None,
+        query = str(settings["endpoint"])
+        update, graph_store = urls(str(settings.get("endpoint_engine") or ""), query)
+        return cls(query,
+                   update=str(settings.get("update_endpoint") or "") or update,
+                   graph_store=str(settings.get("gsp_endpoint") or "") or graph_store,
                    timeout=float(settings.get("endpoint_timeout") or 600.0),
                    user=str(settings.get("endpoint_user") or ""),
                    password=str(settings.get("endpoint_password") or ""),

@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
             "in seconds."),
     Setting("endpoint_row_limit", 0, int, "The remote engine's cap on result rows (Virtuoso's "
             "ResultSetMaxRows): a result of that many rows is refused as possibly cut; 0: none."),
+    Setting("endpoint_engine", "oxigraph", str, "The remote engine's kind, for the default "
+            "update and graph store URLs: oxigraph, virtuoso, fuseki, graphdb, qlever, neptune."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

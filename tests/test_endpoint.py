@@ -188,3 +188,30 @@ def test_settings_build_the_store() -> None:
                                                                         10_000)
     with pytest.raises(StoreError, match="basic or digest"):
         EndpointStore("http://127.0.0.1:1/q", auth="ntlm")
+
+
+@pytest.mark.parametrize(("engine", "query", "update", "store"), [
+    ("oxigraph", "http://h:7878/query", "http://h:7878/update", "http://h:7878/store"),
+    ("virtuoso", "http://h:8890/sparql", "http://h:8890/sparql",
+     "http://h:8890/sparql-graph-crud"),
+    ("fuseki", "http://h:3030/ds/sparql", "http://h:3030/ds/update", "http://h:3030/ds/data"),
+    ("graphdb", "http://h:7200/repositories/r", "http://h:7200/repositories/r/statements",
+     "http://h:7200/repositories/r/rdf-graphs/service"),
+])
+def test_engine_presets(engine: str, query: str, update: str, store: str) -> None:
+    from kg import settings
+
+    values = settings.load({"endpoint": query}, env={"HVP_ENDPOINT_ENGINE": engine})
+    made = EndpointStore.from_settings(values)
+    assert (made.update_url, made.graph_store_url) == (update, store)
+    values["gsp_endpoint"] = "http://h/other"
+    assert EndpointStore.from_settings(values).graph_store_url == "http://h/other"
+
+
+def test_unknown_engine_preset() -> None:
+    from kg import settings
+    from kg.errors import InputError
+
+    values = settings.load({"endpoint": "http://h/q"}, env={"HVP_ENDPOINT_ENGINE": "blazegraph"})
+    with pytest.raises(InputError, match="endpoint_engine 'blazegraph': expected one of"):
+        EndpointStore.from_settings(values)

@@ -165,10 +165,11 @@ def test_commands_refuse_configured_virtuoso(configured: Virtuoso, args: list[st
 
 
 def test_stats_and_export_refuse_or_fail_never_exit_0_wrong(configured: Virtuoso) -> None:
-    runner = CliRunner()
-    base = ["--endpoint", configured.url, "--update-endpoint", configured.url,
-            "--gsp-endpoint", configured.gsp]
+    """With the virtuoso preset (update and graph store URLs derived from the endpoint)."""
+    runner = CliRunner(env={"HVP_ENDPOINT_ENGINE": "virtuoso"})
+    base = ["--endpoint", configured.url]
     stats = runner.invoke(cli, [*base, "stats"])
     assert stats.exit_code == 2 and "'default-graph'" in stats.stderr
+    assert "'update'" not in stats.stderr
     export = runner.invoke(cli, [*base, "export", "--format", "nq"])
     assert export.exit_code == 2 and export.stdout == ""
