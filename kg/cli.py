@@ -82,7 +82,7 @@ class App:
             store = open_store(self.settings, create=create)
             if isinstance(store, LocalStore):
                 reference.ensure(store, self.base)
-            elif not reference.is_loaded(store):
+            elif not _probed(store) or not reference.is_loaded(store):
                 raise InputError(
                     f"{store!r} has no hvp-kg reference data: load it once, e.g. "
                     "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
@@ -102,6 +102,16 @@ class App:
         return store
 
 
+def _probed(store: Store) -> bool:
+    """Run the `hvp doctor` probes that the current command depends on (raises if one fails)."""
+    from kg.endpoint import EndpointStore
+    from kg.engines import doctor
+
+    if isinstance(store, EndpointStore):
+        doctor.require(store, click.get_current_context().info_name or "")
+    return True
+
+
 class HvpGroup(click.Group):
     """Turns hvp-kg's own errors into a message and exit code 2, never a traceback."""
 
@@ -117,15 +127,21 @@ class HvpGroup(click.Group):
 @click.option("--store", envvar="HVP_STORE", help="Store directory, or :memory: "
               "[default: hvp-store].")
 @click.option("--endpoint", envvar="HVP_ENDPOINT", help="Remote SPARQL endpoint URL.")
+@click.option("--update-endpoint", envvar="HVP_UPDATE_ENDPOINT",
+              help="The remote engine's SPARQL Update URL [default: endpoint folder + /update].")
+@click.option("--gsp-endpoint", envvar="HVP_GSP_ENDPOINT", help="The remote engine's Graph "
+              "Store Protocol URL [default: endpoint folder + /store].")
 @click.option("--base", envvar="HVP_BASE", help="Base IRI of minted things.")
 @click.option("--config", "config_file", envvar="HVP_CONFIG", type=click.Path(dir_okay=False),
               help="TOML settings file.")
 @click.version_option(package_name="hvp-kg")
 @click.pass_context
-def cli(ctx: click.Context, store: str | None, endpoint: str | None, base: str | None,
+def cli(ctx: click.Context, store: str | None, endpoint: str | None,
+        update_endpoint: str | None, gsp_endpoint: str | None, base: str | None,
         config_file: str | None) -> None:
     """hvp: a knowledge graph of high-value invention patents."""
-    explicit = {"store": store, "endpoint": endpoint, "base": base}
+    explicit = {"store": store, "endpoint": endpoint, "update_endpoint": update_endpoint,
+                "gsp_endpoint": gsp_endpoint, "base": base}
     ctx.obj = App(settings.load(explicit, config_file=config_file))
     ctx.call_on_close(ctx.obj.close)
 
@@ -665,6 +681,44 @@ def profile_text(summary: dict[str, Any]) -> str:
             value if isinstance(value, str) else json.dumps(value)
         lines.append(f"    {name} = {shown}")
     return "\n".join(lines) + "\n"
+
+
+@cli.command()
+@click.option("--endpoint", "url", help="The engine's query URL [default: the endpoint "
+              "setting]; the update and graph store URLs and credentials come from the "
+              "settings.")
+@pass_app
+def doctor(app: App, url: str | None) -> None:
+    """Probe a remote SPARQL engine with queries and updates of known answers (in a scratch
+    graph it drops afterwards) and print what works; exit 1 if a probe fails."""
+    from rich.table import Table
+
+    from kg.endpoint import EndpointStore
+    from kg.engines.doctor import run
+    from kg.store import check_endpoint
+
+    values = {**app.settings, **({"endpoint": url} if url else {})}
+    if not values.get("endpoint"):
+        raise InputError("hvp doctor probes a remote engine: give --endpoint URL (or the "
+                         "endpoint setting, HVP_ENDPOINT)")
+    check_endpoint(str(values["endpoint"]))
+    store = EndpointStore.from_settings(values)
+    verdicts = run(store)
+    table = Table(title=f"hvp doctor {store.query_url}", show_lines=True)
+    for column in ("probe", "result", "what it asks / what failed", "what a failure means",
+                   "fix"):
+        table.add_column(column, overflow="fold")
+    for v in verdicts:
+        table.add_row(v.probe.name, "pass" if v.passed else "FAIL",
+                      v.probe.asks if v.passed else v.detail,
+                      "" if v.passed else v.probe.meaning, "" if v.passed else v.probe.fix)
+    Console(markup=False, highlight=False, width=160).print(table)
+    failed = [v.probe.name for v in verdicts if not v.passed]
+    if failed:
+        say("failed", "bold red", f"{len(failed)} of {len(verdicts)} probes: "
+            f"{', '.join(failed)}")
+        sys.exit(EXIT_FINDINGS)
+    say("passed", "green", f"all {len(verdicts)} probes")
 
 
 def main() -> None:

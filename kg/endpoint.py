@@ -1,13 +1,21 @@
 """A remote SPARQL 1.1 engine behind the same interface as :class:`kg.store.LocalStore`.
 
 Queries and updates go through the SPARQL 1.1 Protocol (SPARQLWrapper, form-encoded POST: some
-engines, Virtuoso among them, hang on ``application/sparql-query`` bodies); bulk loads and dumps
-through the Graph Store Protocol. Parameters are bound with a trailing ``VALUES`` clause built
-from RDF terms (never by formatting user text into the query).
+engines, Virtuoso among them, hang on ``application/sparql-query`` bodies); loads and dumps
+through the Graph Store Protocol, one graph per request. Parameters are bound by a ``VALUES``
+block of RDF terms first in the query's WHERE group (:mod:`kg.engines.binding`), never by
+formatting user text in.
 
-Defaults follow ``oxigraph serve``: query ``/query``, update ``/update``, graph store ``/store``.
-Pass ``update=`` and ``graph_store=`` for other engines (Fuseki: ``/ds/sparql``, ``/ds/update``,
-``/ds/data``).
+Nothing an engine answers is taken on trust: a result that the engine says it cut
+(``X-SPARQL-MaxRows``, Virtuoso) or whose row count equals the engine's known cap
+(``endpoint_row_limit``) is a :class:`StoreError` naming the setting to raise, never a partial
+answer; a write must answer 200, 201 or 204 without an HTML page (Virtuoso answers 200 and a page
+for a write it ignored).
+
+Defaults follow ``oxigraph serve``: query ``/query``, update ``/update``, graph store ``/store``;
+the ``update_endpoint`` and ``gsp_endpoint`` settings name others (docs/engines.md has them per
+engine). Credentials: ``endpoint_user``/``endpoint_password`` (HTTP basic, or digest with
+``endpoint_auth = "digest"``: Virtuoso's ``/sparql-auth``), or ``endpoint_token`` (bearer).
 """
 
 from __future__ import annotations
@@ -19,12 +27,14 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
-from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
+from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
+from kg.engines.binding import query_form, with_values
+from kg.engines.presets import urls
 from kg.errors import QueryError, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
 
@@ -36,6 +46,13 @@ _MEDIA = {
     ox.RdfFormat.JSON_LD: "application/ld+json",
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
+_WRITTEN = (200, 201, 204)
+#: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
+_NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+_TRUNCATED = "X-SPARQL-MaxRows"
+_ROW_FIX = ("raise the engine's result limit (Virtuoso: ResultSetMaxRows in the [SPARQL] "
+            "section of virtuoso.ini) and the endpoint_row_limit setting (HVP_ENDPOINT_ROW_LIMIT) "
+            "with it")
 
 
 class EndpointStore:
@@ -44,42 +61,89 @@ class EndpointStore:
     path = None
 
     def __init__(self, query: str, *, update: str | None = None, graph_store: str | None = None,
-                 timeout: float = 600.0) -> None:
+                 timeout: float = 600.0, user: str = "", password: str = "", token: str = "",
+                 auth: str = "basic", row_limit: int = 0) -> None:
         self.query_url = query
         root = query.rsplit("/", 1)[0]
         self.update_url = update or f"{root}/update"
         self.graph_store_url = graph_store or f"{root}/store"
         self.timeout = timeout
+        if auth not in ("basic", "digest"):
+            raise StoreError(f"endpoint_auth {auth!r}: expected basic or digest")
+        if token and user:
+            raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
+        self.user, self.password, self.token, self.auth = user, password, token, auth
+        self.row_limit = row_limit
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
+        """The store that the ``endpoint*`` settings (kg.settings) describe."""
+        query = str(settings["endpoint"])
+        update, graph_store = urls(str(settings.get("endpoint_engine") or ""), query)
+        return cls(query,
+                   update=str(settings.get("update_endpoint") or "") or update,
+                   graph_store=str(settings.get("gsp_endpoint") or "") or graph_store,
+                   timeout=float(settings.get("endpoint_timeout") or 600.0),
+                   user=str(settings.get("endpoint_user") or ""),
+                   password=str(settings.get("endpoint_password") or ""),
+                   token=str(settings.get("endpoint_token") or ""),
+                   auth=str(settings.get("endpoint_auth") or "basic"),
+                   row_limit=int(settings.get("endpoint_row_limit") or 0))
 
     def __repr__(self) -> str:
         return f"EndpointStore({self.query_url!r})"
 
     # --- SPARQL protocol -------------------------------------------------------------------
-    def _request(self, text: str, fmt: str, url: str | None = None) -> bytes:
-        client = SPARQLWrapper(url or self.query_url)
+    def _client(self, url: str) -> SPARQLWrapper:
+        client = SPARQLWrapper(url)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setOnlyConneg(True)
         client.setTimeout(int(self.timeout))
+        if self.user:
+            client.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
+            client.setCredentials(self.user, self.password)
+        if self.token:
+            client.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
+        return client
+
+    def _request(self, text: str, fmt: str, url: str | None = None) -> bytes:
+        client = self._client(url or self.query_url)
         client.setReturnFormat(fmt)
         client.setQuery(text)
         try:
-            return client.query().response.read()  # type: ignore[no-any-return]
+            response = client.query().response
+            body = response.read()
         except QueryBadFormed as exc:
+            _close(exc)
             raise QueryError(f"the endpoint refused the query: {exc}") from exc
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
+            _close(exc)
             raise StoreError(f"{self!r}: {exc}") from exc
+        cap = response.headers.get(_TRUNCATED)
+        if cap is not None:
+            raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): "
+                             f"{_ROW_FIX}")
+        return body  # type: ignore[no-any-return]
+
+    def _check_rows(self, count: int) -> None:
+        if self.row_limit and count >= self.row_limit:
+            raise StoreError(f"{self!r} answered {count:,} rows, the engine's cap "
+                             f"(endpoint_row_limit = {self.row_limit:,}): the result may be cut; "
+                             f"{_ROW_FIX}")
 
     def query(self, query: str, bindings: Mapping[str, Term] | None = None
               ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples."""
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
             return self.construct(query, bindings)
-        body = self._request(with_values(query, bindings), JSON)
+        body = _NODE_ID.sub(rb"\1", self._request(with_values(query, bindings), JSON))
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
-        return rows_of(self.query(query, bindings))
+        rows = rows_of(self.query(query, bindings))
+        self._check_rows(len(rows))
+        return rows
 
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         return boolean_of(self.query(query, bindings))
@@ -87,7 +151,9 @@ class EndpointStore:
     def construct(self, query: str,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
         body = self._request(with_values(query, bindings), TURTLE)
-        return [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
+        triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
+        self._check_rows(len(triples))
+        return triples
 
     def update(self, update: str) -> None:
         self._request(update, JSON, self.update_url)
@@ -98,14 +164,37 @@ class EndpointStore:
             return f"{self.graph_store_url}?default"
         return f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"
 
+    def _opener(self, url: str) -> urllib.request.OpenerDirector:
+        handlers: list[urllib.request.BaseHandler] = []
+        if self.user:
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, url, self.user, self.password)
+            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords)
+                            if self.auth == "digest"
+                            else urllib.request.HTTPBasicAuthHandler(passwords))
+        return urllib.request.build_opener(*handlers)
+
     def _http(self, method: str, url: str, body: bytes | None = None,
               headers: dict[str, str] | None = None) -> bytes:
-        request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+        headers = dict(headers or {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()  # type: ignore[no-any-return]
+            with self._opener(url).open(request, timeout=self.timeout) as response:
+                data: bytes = response.read()
+                status, kind = response.status, response.headers.get("Content-Type", "")
         except (urllib.error.URLError, OSError) as exc:
+            _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+        if method == "GET" and "html" in kind:
+            raise StoreError(f"{self!r}: GET {url} answered an HTML page, not RDF: check the "
+                             "gsp_endpoint setting (docs/engines.md)")
+        if method != "GET" and (status not in _WRITTEN or (data.strip() and "html" in kind)):
+            raise StoreError(f"{self!r}: {method} {url} answered {status} with "
+                             f"{kind or 'no type'} ({data[:200]!r}): the engine did not store "
+                             "the data; check the gsp_endpoint setting (docs/engines.md)")
+        return data
 
     def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
              graph: ox.NamedNode | None = None) -> None:
@@ -115,9 +204,10 @@ class EndpointStore:
             data = source
         else:
             data = source.read()
-        url = self.graph_store_url if fmt.supports_datasets and graph is None \
-            else self._graph_url(graph)
-        self._http("POST", url, data, {"Content-Type": _MEDIA[fmt]})
+        if fmt.supports_datasets and graph is None:  # one POST per graph: engines without a
+            self.add(ox.parse(data, format=fmt))  # dataset POST (Virtuoso) ignore it
+            return
+        self._http("POST", self._graph_url(graph), data, {"Content-Type": _MEDIA[fmt]})
 
     def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
@@ -128,10 +218,19 @@ class EndpointStore:
         out.write(self._http("GET", self._graph_url(graph), None, {"Accept": _MEDIA[fmt]}))
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
-        buffer = io.BytesIO()
-        ox.serialize(list(quads), buffer, format=ox.RdfFormat.N_QUADS)
-        self._http("POST", self.graph_store_url, buffer.getvalue(),
-                   {"Content-Type": "application/n-quads"})
+        """POST the quads as N-Triples, one request per graph."""
+        by_graph: dict[ox.NamedNode | ox.DefaultGraph, list[ox.Triple]] = {}
+        for quad in quads:
+            graph = quad.graph_name
+            if isinstance(graph, ox.BlankNode):
+                raise StoreError(f"{self!r}: a graph named by a blank node cannot be written "
+                                 "through the Graph Store Protocol")
+            by_graph.setdefault(graph, []).append(quad.triple)
+        for graph, triples in by_graph.items():
+            buffer = io.BytesIO()
+            ox.serialize(triples, buffer, format=ox.RdfFormat.N_TRIPLES)
+            self._http("POST", self._graph_url(graph), buffer.getvalue(),
+                       {"Content-Type": "application/n-triples"})
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         for quad in quads:
@@ -153,22 +252,9 @@ class EndpointStore:
         return int(rows[0]["n"].value)
 
 
-def with_values(query: str, bindings: Mapping[str, Term] | None) -> str:
-    """Bind variables with a trailing ``VALUES`` clause of serialized RDF terms."""
-    if not bindings:
-        return query
-    names = " ".join(f"?{name}" for name in bindings)
-    terms = " ".join(str(term) for term in bindings.values())
-    return f"{query}\nVALUES ({names}) {{ ({terms}) }}"
-
-
-_NOISE = re.compile(r"#[^\n]*|<[^>]*>|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
-
-
-def query_form(query: str) -> str:
-    """The query form: the first SELECT, ASK, CONSTRUCT or DESCRIBE outside IRIs and strings."""
-    body = _NOISE.sub(" ", query)
-    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
-    if found is None:
-        raise QueryError("not a SPARQL query form (SELECT, ASK, CONSTRUCT, DESCRIBE)")
-    return found.group(1).upper()
+def _close(exc: BaseException | None) -> None:
+    """Close the HTTP answer an error holds (urllib's HTTPError keeps its socket open)."""
+    while exc is not None:
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()
+        exc = exc.__cause__ or exc.__context__

@@ -62,6 +62,21 @@ SETTINGS: tuple[Setting, ...] = (
             "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
             "web app keeps (computed for a page; the oldest are dropped first)."),
+    Setting("update_endpoint", "", str, "URL of the remote engine's SPARQL Update service "
+            "[default: the endpoint's folder + /update, as oxigraph serve names it]."),
+    Setting("gsp_endpoint", "", str, "URL of the remote engine's Graph Store Protocol service "
+            "[default: the endpoint's folder + /store, as oxigraph serve names it]."),
+    Setting("endpoint_user", "", str, "User name for the remote engine (HTTP basic or digest)."),
+    Setting("endpoint_password", "", str, "Password of endpoint_user."),
+    Setting("endpoint_auth", "basic", str, "How endpoint_user authenticates: basic or digest "
+            "(Virtuoso's /sparql-auth)."),
+    Setting("endpoint_token", "", str, "Bearer token for the remote engine (instead of a user)."),
+    Setting("endpoint_timeout", 600.0, float, "Time limit of one request to the remote engine, "
+            "in seconds."),
+    Setting("endpoint_row_limit", 0, int, "The remote engine's cap on result rows (Virtuoso's "
+            "ResultSetMaxRows): a result of that many rows is refused as possibly cut; 0: none."),
+    Setting("endpoint_engine", "oxigraph", str, "The remote engine's kind, for the default "
+            "update and graph store URLs: oxigraph, virtuoso, fuseki, graphdb, qlever, neptune."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

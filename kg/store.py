@@ -387,7 +387,7 @@ def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store
         from kg.endpoint import EndpointStore
 
         check_endpoint(str(endpoint))
-        return EndpointStore(str(endpoint))  # type: ignore[return-value]
+        return EndpointStore.from_settings(settings)  # type: ignore[return-value]
     target = store_setting(settings)
     if target != MEMORY:
         path = generations.resolve(Path(target))

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import io
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,45 +11,24 @@ import pyoxigraph as ox
 import pytest
 
 from kg import reference
-from kg.endpoint import EndpointStore, query_form, with_values
+from kg.endpoint import EndpointStore
 from kg.errors import QueryError, StoreError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 
 SMALL = Path(__file__).parent / "data" / "small"
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+sys.path.insert(0, str(Path(__file__).parent))
+from engines import OXIGRAPH, Oxigraph, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not Path(OXIGRAPH).exists():
         pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    process = subprocess.Popen([OXIGRAPH, "serve", "--location", str(location),
-                                "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("oxigraph serve did not start")
-    yield url
-    process.terminate()
-    process.wait(10)
+    engine = Oxigraph(tmp_path_factory.mktemp("oxigraph"))
+    yield engine.url.rsplit("/", 1)[0]
+    engine.stop()
 
 
 @pytest.fixture(scope="module")
@@ -125,13 +99,6 @@ def test_errors(pair: tuple[LocalStore, EndpointStore], server: str) -> None:
         EndpointStore(f"http://127.0.0.1:{free_port()}/query", timeout=2).ask("ASK {}")
 
 
-def test_query_form_and_values() -> None:
-    assert query_form("PREFIX s: <http://x/SELECT> CONSTRUCT {} WHERE {}") == "CONSTRUCT"
-    assert query_form("# SELECT\nask {}") == "ASK"
-    assert with_values("SELECT * {}", {"x": ox.Literal("a")}) == \
-        'SELECT * {}\nVALUES (?x) { ("a") }'
-
-
 def test_classify_and_indicators_on_the_remote_engine(server: str, tmp_path: Path) -> None:
     """The compiled queries run in a real `oxigraph serve`: same rows as the embedded store,
     the graph with its evidence is written there, explain and the indicators read it."""
@@ -194,3 +161,57 @@ def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
     assert stats.exit_code == 0 and "invention patents" in stats.output
     query = runner.invoke(cli, ["--endpoint", url, "query", "criteria-count"])
     assert query.exit_code == 2 and "embedded store only" in query.output
+
+
+def test_a_result_at_the_row_limit_is_refused(server: str) -> None:
+    """A result with as many rows as the engine's known cap may be cut: an error naming the
+    settings, never a silent partial answer."""
+    query = "SELECT ?n WHERE { VALUES ?n { 1 2 3 } }"
+    assert len(EndpointStore(f"{server}/query", row_limit=4).select(query)) == 3
+    with pytest.raises(StoreError, match="ResultSetMaxRows.*endpoint_row_limit"):
+        EndpointStore(f"{server}/query", row_limit=3).select(query)
+
+
+def test_settings_build_the_store() -> None:
+    from kg import settings
+    from kg.store import open_store
+
+    values = settings.load({"endpoint": "http://127.0.0.1:1/sparql"}, env={
+        "HVP_UPDATE_ENDPOINT": "http://127.0.0.1:1/sparql-auth", "HVP_ENDPOINT_USER": "dba",
+        "HVP_ENDPOINT_PASSWORD": "x", "HVP_ENDPOINT_AUTH": "digest",
+        "HVP_ENDPOINT_TIMEOUT": "7", "HVP_ENDPOINT_ROW_LIMIT": "10000"})
+    store = open_store(values)
+    assert isinstance(store, EndpointStore)
+    assert (store.update_url, store.graph_store_url) == ("http://127.0.0.1:1/sparql-auth",
+                                                         "http://127.0.0.1:1/store")
+    assert (store.user, store.auth, store.timeout, store.row_limit) == ("dba", "digest", 7.0,
+                                                                        10_000)
+    with pytest.raises(StoreError, match="basic or digest"):
+        EndpointStore("http://127.0.0.1:1/q", auth="ntlm")
+
+
+@pytest.mark.parametrize(("engine", "query", "update", "store"), [
+    ("oxigraph", "http://h:7878/query", "http://h:7878/update", "http://h:7878/store"),
+    ("virtuoso", "http://h:8890/sparql", "http://h:8890/sparql",
+     "http://h:8890/sparql-graph-crud"),
+    ("fuseki", "http://h:3030/ds/sparql", "http://h:3030/ds/update", "http://h:3030/ds/data"),
+    ("graphdb", "http://h:7200/repositories/r", "http://h:7200/repositories/r/statements",
+     "http://h:7200/repositories/r/rdf-graphs/service"),
+])
+def test_engine_presets(engine: str, query: str, update: str, store: str) -> None:
+    from kg import settings
+
+    values = settings.load({"endpoint": query}, env={"HVP_ENDPOINT_ENGINE": engine})
+    made = EndpointStore.from_settings(values)
+    assert (made.update_url, made.graph_store_url) == (update, store)
+    values["gsp_endpoint"] = "http://h/other"
+    assert EndpointStore.from_settings(values).graph_store_url == "http://h/other"
+
+
+def test_unknown_engine_preset() -> None:
+    from kg import settings
+    from kg.errors import InputError
+
+    values = settings.load({"endpoint": "http://h/q"}, env={"HVP_ENDPOINT_ENGINE": "blazegraph"})
+    with pytest.raises(InputError, match="endpoint_engine 'blazegraph': expected one of"):
+        EndpointStore.from_settings(values)

@@ -1,0 +1,37 @@
+"""Where each engine serves SPARQL Update and the Graph Store Protocol, given its query URL.
+
+The ``endpoint_engine`` setting picks one; ``update_endpoint`` and ``gsp_endpoint`` still win
+when set. docs/engines.md lists what each engine needs configured besides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kg.errors import InputError
+
+
+def _root(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[0]
+
+
+#: engine -> (query URL -> update URL, query URL -> graph store URL)
+PRESETS: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
+    "oxigraph": (lambda q: f"{_root(q)}/update", lambda q: f"{_root(q)}/store"),
+    "virtuoso": (lambda q: q, lambda q: f"{_root(q)}/sparql-graph-crud"),
+    "fuseki": (lambda q: f"{_root(q)}/update", lambda q: f"{_root(q)}/data"),
+    "graphdb": (lambda q: f"{q.rstrip('/')}/statements",
+                lambda q: f"{q.rstrip('/')}/rdf-graphs/service"),
+    "qlever": (lambda q: q, lambda q: q),
+    "neptune": (lambda q: q, lambda q: f"{q.rstrip('/')}/gsp/"),
+}
+
+
+def urls(engine: str, query: str) -> tuple[str, str]:
+    """The update and graph store URLs of ``engine`` (a name of :data:`PRESETS`)."""
+    try:
+        update, store = PRESETS[engine or "oxigraph"]
+    except KeyError:
+        raise InputError(f"endpoint_engine {engine!r}: expected one of "
+                         f"{', '.join(sorted(PRESETS))}") from None
+    return update(query), store(query)
