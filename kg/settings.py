@@ -51,6 +51,14 @@ SETTINGS: tuple[Setting, ...] = (
             "(any web page may read them); an origin, or empty for none."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
             "web app keeps (computed for a page; the oldest are dropped first)."),
+    Setting("link_endpoint", "https://query.wikidata.org/sparql", str,
+            "SPARQL endpoint that `hvp link` looks owners up in (Wikidata or one shaped like it)."),
+    Setting("link_rate", 1.0, float, "Most requests per second that `hvp link` sends to the "
+            "link endpoint (0: no limit)."),
+    Setting("link_batch", 50, int, "Owners (and items) per query of `hvp link`."),
+    Setting("link_threshold", 0.75, float, "Score from which `hvp link` writes owl:sameAs "
+            "(below it: skos:closeMatch)."),
+    Setting("link_timeout", 60.0, float, "Time limit of one `hvp link` request, in seconds."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
