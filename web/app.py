@@ -35,9 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, shacl
+    from web import indicators, ontology, patents, queries, reconcile, shacl
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents):
+    for module in (sparql, queries, shacl, indicators, ontology, patents, reconcile):
         app.register_blueprint(module.bp)
 
 

@@ -14,7 +14,7 @@ from kg.link import graph as lg
 from kg.link.candidates import WD, Owner, find
 from kg.link.client import Endpoint
 from kg.link.score import Decision, decide
-from kg.store import LocalStore
+from kg.store import LocalStore, Store
 
 __all__ = ["store_owners", "store_provinces", "link", "Report", "software"]
 
@@ -36,7 +36,7 @@ def _value(term: object) -> str:
     return str(getattr(term, "value", ""))
 
 
-def store_owners(store: LocalStore) -> list[Owner]:
+def store_owners(store: Store) -> list[Owner]:
     out = []
     for row in store.select(_text("owners")):
         wd = _value(row["wd"]) if "wd" in row else ""
@@ -46,7 +46,7 @@ def store_owners(store: LocalStore) -> list[Owner]:
     return out
 
 
-def store_provinces(store: LocalStore) -> set[str]:
+def store_provinces(store: Store) -> set[str]:
     return {_value(r["wd"])[len(WD):] for r in store.select(_text("provinces"))}
 
 
