@@ -48,3 +48,10 @@ def test_variants_cover_forms_and_scripts() -> None:
     e = names.variants("Acme Nordwindtech Inc.")
     assert {"Acme Nordwindtech Inc.", "Acme Nordwindtech Corporation",
             "Acme Nordwindtech GmbH"} <= e
+
+
+def test_variants_cover_the_traditional_standards() -> None:
+    # OpenCC's own standard writes 爲, Taiwan's and Hong Kong's 為: both are looked up
+    v = names.variants("广东华为科技有限公司")
+    assert {"廣東華爲科技有限公司", "廣東華為科技有限公司"} <= v
+    assert names.key("廣東華為科技有限公司") == names.key("廣東華爲科技股份有限公司")

@@ -1,12 +1,13 @@
 """Organization names, normalized: one module for linking and reconciliation.
 
 A name is compared by its *key*: traditional characters converted to simplified (OpenCC's
-``t2s`` table, through ``opencc-python-reimplemented``), full-width forms folded (NFKC), case
-folded, punctuation and spaces dropped, and the legal form at the end removed (有限公司,
-股份有限公司, 有限责任公司, 集团, Co., Ltd., Inc., Corporation, GmbH...). Words that say what
-*kind* of organization it is (大学 / University, 研究所 / 研究院 / Institute) are kept, since
-北京华中大学 and 北京华中研究院 are different owners; English "University of X" is put in the
-order "X University". :func:`kind` reads that kind for the type evidence.
+``t2s`` table, through the OpenCC project's binding, PyPI ``opencc``), full-width forms folded
+(NFKC), case folded, punctuation and spaces dropped, and the legal form at the end
+removed (有限公司, 股份有限公司, 有限责任公司, 集团, Co., Ltd., Inc., Corporation, GmbH...).
+Words that say what *kind* of organization it is (大学 / University, 研究所 / 研究院 /
+Institute) are kept, since 北京华中大学 and 北京华中研究院 are different owners; English
+"University of X" is put in the order "X University". :func:`kind` reads that kind for the
+type evidence.
 
 :func:`variants` goes the other way: the spellings under which an endpoint may hold a name
 (as written, simplified, traditional; bare and with each common legal form), for an exact
@@ -18,8 +19,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
-__all__ = ["key", "core", "kind", "variants", "is_chinese", "simplified", "traditional"]
+__all__ = ["key", "core", "kind", "variants", "is_chinese", "simplified", "traditional",
+           "traditional_forms"]
 
 #: Legal forms, longest first (a name loses at most one, then 集团 / Group before it).
 ZH_FORMS = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司",
@@ -46,21 +49,30 @@ _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 _OF = re.compile(r"^(university|institute|academy|college) of (.+)$", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _converters() -> tuple[object, object]:
-    from opencc import OpenCC  # opencc-python-reimplemented
+@lru_cache(maxsize=8)
+def _converter(config: str) -> Any:
+    import opencc  # the OpenCC project's own Python binding (PyPI package opencc)
 
-    return OpenCC("t2s"), OpenCC("s2t")
+    return opencc.OpenCC(config)
 
 
+@lru_cache(maxsize=1 << 16)
 def simplified(text: str) -> str:
-    """``text`` in simplified characters (OpenCC t2s)."""
-    return str(_converters()[0].convert(text))  # type: ignore[attr-defined]
+    """``text`` in simplified characters (OpenCC ``t2s``)."""
+    return str(_converter("t2s").convert(text))
 
 
+@lru_cache(maxsize=1 << 14)
 def traditional(text: str) -> str:
-    """``text`` in traditional characters (OpenCC s2t)."""
-    return str(_converters()[1].convert(text))  # type: ignore[attr-defined]
+    """``text`` in traditional characters (OpenCC ``s2t``, the OpenCC standard)."""
+    return str(_converter("s2t").convert(text))
+
+
+@lru_cache(maxsize=1 << 14)
+def traditional_forms(text: str) -> frozenset[str]:
+    """``text`` in the traditional characters of the OpenCC standard, of Taiwan (``s2tw``) and
+    of Hong Kong (``s2hk``), which differ for some characters (爲 / 為)."""
+    return frozenset(str(_converter(c).convert(text)) for c in ("s2t", "s2tw", "s2hk"))
 
 
 def is_chinese(text: str) -> bool:
@@ -124,7 +136,7 @@ def variants(name: str) -> set[str]:
         for stem in {base, simplified(base)}:
             out.add(stem)
             out.update(stem + form for form in ZH_ADD)
-        out.update({traditional(v) for v in list(out)})
+        out.update(t for v in list(out) for t in traditional_forms(v))
         return out
     out = {text, base}
     out.update(base + form for form in EN_ADD)

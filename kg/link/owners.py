@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -37,17 +39,33 @@ def _value(term: object) -> str:
 
 
 def store_owners(store: Store) -> list[Owner]:
+    """Every owner, in id order. On an embedded store the solutions are read by position
+    straight from the engine (a dict per row costs more than the query itself)."""
+    regions = {r: (code, qid) for r, code, qid in _regions(store)}
+    query = _text("owners")
+    if isinstance(store, LocalStore):
+        solutions = store.engine.query(query)
+        assert isinstance(solutions, ox.QuerySolutions)
+        rows: Iterable[tuple[Any, ...]] = (tuple(s) for s in solutions)
+    else:
+        rows = (tuple(r.get(v) for v in ("owner", "id", "name", "country", "region"))
+                for r in store.select(query))
     out = []
-    for row in store.select(_text("owners")):
-        wd = _value(row["wd"]) if "wd" in row else ""
-        out.append(Owner(_value(row["owner"]), _value(row["id"]), _value(row["name"]),
-                         _value(row["country"]), _value(row["region"]) if "region" in row
-                         else None, wd[len(WD):] if wd.startswith(WD) else None))
+    for owner, oid, name, country, region in rows:
+        code, qid = regions.get(_value(region), (None, None)) if region is not None \
+            else (None, None)
+        out.append(Owner(_value(owner), _value(oid), _value(name), _value(country), code, qid))
+    out.sort(key=lambda o: o.id)
     return out
 
 
+def _regions(store: Store) -> list[tuple[str, str, str]]:
+    rows = store.select(_text("provinces"))
+    return [(_value(r["region"]), _value(r["code"]), _value(r["wd"])[len(WD):]) for r in rows]
+
+
 def store_provinces(store: Store) -> set[str]:
-    return {_value(r["wd"])[len(WD):] for r in store.select(_text("provinces"))}
+    return {qid for _, _, qid in _regions(store)}
 
 
 @dataclass
