@@ -340,3 +340,15 @@ def test_requests_are_spaced_by_the_rate() -> None:
         endpoint._space()
         now[0] += 0.1  # the request itself
     assert waits == pytest.approx([0.4, 0.4])
+
+
+def test_the_queries_of_docs_linking_run(linked) -> None:
+    import re
+
+    store, _, _ = linked
+    text = (Path(__file__).resolve().parents[1] / "docs" / "linking.md").read_text("utf-8")
+    queries = re.findall(r"```sparql\n(.*?)```", text, re.DOTALL)
+    assert len(queries) == 4
+    counts = [len(store.select(q)) for q in queries]
+    # linked owners; high-value counts (no patents in this store); candidates; provenance
+    assert counts == [235, 0, 10 + 15 + 15, 1]
