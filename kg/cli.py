@@ -652,6 +652,31 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
         + (f" ({endpoint.retried} retried)" if endpoint.retried else ""))
 
 
+
+@link.command("population")
+@click.option("--endpoint", "link_endpoint", metavar="URL",
+              help="Wikidata-compatible SPARQL endpoint [default: the link_endpoint setting].")
+@click.option("--rate", type=click.FloatRange(min=0),
+              help="Most requests per second, 0 for no limit [default: link_rate setting].")
+@pass_app
+def link_population(app: App, link_endpoint: str | None, rate: float | None) -> None:
+    """Regions' population from Wikidata (P1082 at P585) into {base}links/wikidata-population,
+    beside the official table; prints both, side by side, as CSV."""
+    from kg.link import population
+    from kg.link.client import Endpoint
+
+    s = app.settings
+    url = link_endpoint or str(s["link_endpoint"])
+    endpoint = Endpoint(url, rate=float(s["link_rate"] if rate is None else rate),
+                        timeout=float(s["link_timeout"]))
+    figures = population.link(app.local_store("link population"), app.base, endpoint)
+    click.echo("region,year,wikidata,official,difference")
+    for region, year, wd, known, diff in population.compare(figures):
+        click.echo(f"{region},{year},{wd},{'' if known is None else known},"
+                   f"{'' if diff is None else f'{diff:.6f}'}")
+    say("done", "bold green", f"{len(figures)} region-years from {url} written to "
+        f"{population.population_graph(app.base).value}")
+
 def main() -> None:
     import signal
 
