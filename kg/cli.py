@@ -628,6 +628,10 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
     from kg.link.client import Endpoint
 
     s = app.settings
+    if accept_file is not None and (review_file or link_endpoint or threshold is not None
+                                    or batch is not None or rate is not None):
+        raise click.UsageError("--accept applies a reviewed file and contacts no endpoint: "
+                               "give it alone")
     store = app.local_store("link owners")
     if accept_file is not None:
         rows = review.read(accept_file, app.base)
@@ -636,7 +640,7 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
             f"{counts['rejected']} rejected (removed) from {accept_file}")
         return
     if review_file is not None:
-        _check_output(review_file)
+        review.check_writable(review_file)
     url = link_endpoint or str(s["link_endpoint"])
     endpoint = Endpoint(url, rate=float(s["link_rate"] if rate is None else rate),
                         timeout=float(s["link_timeout"]))

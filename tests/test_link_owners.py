@@ -234,6 +234,22 @@ def test_a_bad_review_row_is_an_input_error_and_changes_nothing(wikidata: str,
     assert not same_as(store, DEFAULT_BASE)
 
 
+def test_usage_errors_come_before_any_request(tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    owner_store(store_dir).close()
+    url = f"http://127.0.0.1:{free_port()}/query"  # nothing listens: never asked
+    review = tmp_path / "review.csv"
+    review.write_text("owner_id,qid,decision\n", encoding="utf-8")
+    result = run("--store", str(store_dir), "link", "owners", "--accept", str(review),
+                 "--endpoint", url)
+    assert result.exit_code == 2 and "give it alone" in result.output
+    result = run("--store", str(store_dir), "link", "owners", "--endpoint", url,
+                 "--review", str(tmp_path / "no" / "such" / "review.csv"))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    result = run("--store", str(tmp_path / "nothing"), "link", "owners", "--endpoint", url)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
 def test_an_unreachable_endpoint_is_a_clear_error(tmp_path: Path) -> None:
     store_dir = tmp_path / "store"
     owner_store(store_dir).close()

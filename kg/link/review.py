@@ -28,12 +28,26 @@ from kg.link.candidates import WD
 from kg.link.score import Decision
 from kg.store import LocalStore
 
-__all__ = ["COLUMNS", "Row", "write", "read", "apply"]
+__all__ = ["COLUMNS", "Row", "check_writable", "write", "read", "apply"]
 
 COLUMNS = ("owner_id", "owner", "name", "country", "region", "status", "qid", "label",
            "description", "score", "link", "evidence", "decision")
 DECISIONS = ("accept", "reject", "")
 _QID = re.compile(r"^Q[1-9][0-9]*$")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse, before a long run, a review file that cannot be written."""
+    if not path.parent.is_dir():
+        raise InputError(f"--review {path}: the folder {path.parent} does not exist")
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise InputError(f"--review {path}: cannot write there: {exc.strerror or exc}") from None
+    if not existed:
+        path.unlink()
 
 
 def write(decisions: Iterable[Decision], path: Path) -> int:
