@@ -30,9 +30,9 @@ def schema(name: str) -> jsonschema.Draft202012Validator:
         json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8")))
 
 
-MANIFEST, QUERIES, RESULTS, SUGGEST = (schema(n) for n in (
+MANIFEST, QUERIES, RESULTS, SUGGEST, EXTEND, EXTENDED = (schema(n) for n in (
     "manifest", "reconciliation-query-batch", "reconciliation-result-batch",
-    "suggest-entities-response"))
+    "suggest-entities-response", "data-extension-query", "data-extension-response"))
 
 
 def fill(store: LocalStore, extra: Path) -> LocalStore:
@@ -84,6 +84,11 @@ def test_manifest(client) -> None:
     assert body["view"]["url"] == "http://localhost/reconcile/view/{{id}}"
     assert body["preview"]["url"] == "http://localhost/reconcile/preview?id={{id}}"
     assert body["suggest"]["entity"]["service_path"] == "/reconcile/suggest/entity"
+    assert body["extend"]["propose_properties"]["service_path"] == "/reconcile/properties"
+    preflight = client.options("/reconcile", headers={"Origin": "http://example.org",
+                                                      "Access-Control-Request-Method": "POST"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert client.get("/reconcile/").get_json() == body  # with or without the slash
 
 
@@ -215,6 +220,78 @@ def test_preview_and_view(client) -> None:
     view = client.get("/reconcile/view/owner/W0001")
     assert view.status_code == 303 and view.headers["Location"].endswith("/owner/W0001")
     assert client.get("/reconcile/view/owner%2FW0001").status_code == 303
+
+
+def test_property_proposals(client) -> None:
+    body = client.get("/reconcile/properties", query_string={"type": OWNER}).get_json()
+    assert body["type"] == OWNER
+    assert [p["id"] for p in body["properties"]] == [
+        "high_value_patents", "patents", "country", "region", "wikidata"]
+    assert all(set(p) == {"id", "name"} for p in body["properties"])
+    two = client.get("/reconcile/properties", query_string={"type": "patent", "limit": 2})
+    assert two.get_json() == {"type": "patent", "limit": 2, "properties": [
+        {"id": "title", "name": "Title"}, {"id": "filing_date", "name": "Filing date"}]}
+    bad = client.get("/reconcile/properties", query_string={"type": "region"},
+                     headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+
+
+def test_data_extension_pulls_back_counts_and_links(client) -> None:
+    import pyoxigraph as ox
+
+    from kg.link.graph import SAME, links_graph
+
+    store = client.application.extensions["hvp"].store()
+    link = ox.Quad(ox.NamedNode(DEFAULT_BASE + "owner/O1"), SAME,
+                   ox.NamedNode("http://www.wikidata.org/entity/Q9000001"),
+                   links_graph(DEFAULT_BASE))
+    store.add([link])
+    query = {"ids": ["owner/O1", "owner/O2", "owner/W0001", "owner/NOPE", "nonsense"],
+             "properties": [{"id": "high_value_patents", "settings": {"as_of": "2024-12-31"}},
+                            {"id": "patents"}, {"id": "region"}, {"id": "wikidata"}]}
+    EXTEND.validate(query)
+    try:
+        answer = client.post("/reconcile", data={"extend": json.dumps(query)})
+    finally:
+        store.remove([link])
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    body = answer.get_json()
+    EXTENDED.validate(body)
+    assert [m["id"] for m in body["meta"]] == ["high_value_patents", "patents", "region",
+                                               "wikidata"]
+    rows = body["rows"]
+    # small data: O1 owns CN-T01/03/04/05/08, of which CN-T01 is high-value at 2024-12-31;
+    # O2 owns CN-T01, CN-T02 (both high-value) and CN-T07
+    assert rows["owner/O1"] == {"high_value_patents": [{"int": 1}], "patents": [{"int": 5}],
+                                "region": [{"str": "CN-GD"}], "wikidata": [{"str": "Q9000001"}]}
+    assert rows["owner/O2"]["high_value_patents"] == [{"int": 2}]
+    assert rows["owner/O2"]["patents"] == [{"int": 3}] and rows["owner/O2"]["wikidata"] == []
+    assert rows["owner/W0001"]["patents"] == [{"int": 0}]
+    assert rows["owner/NOPE"]["patents"] == [{"int": 0}]  # an owner id no owner has
+    assert rows["nonsense"] == {"high_value_patents": [], "patents": [], "region": [],
+                                "wikidata": []}
+    patent = client.get("/reconcile", query_string={"extend": json.dumps(
+        {"ids": ["patent/CN-T01"], "properties": [{"id": "filing_date"}, {"id": "title"}]})})
+    EXTENDED.validate(patent.get_json())
+    assert patent.get_json()["rows"]["patent/CN-T01"] == {
+        "filing_date": [{"date": "2015-03-01T00:00:00Z"}],
+        "title": [{"str": "Neural network accelerator"}]}
+
+
+@pytest.mark.parametrize(("extend", "status", "detail"), [
+    ("{oops", 400, "extend is not JSON"),
+    ('{"ids": ["owner/O1"]}', 400, "the lists ids and properties"),
+    ('{"ids": ["owner/O1"], "properties": [{"id": "colour"}]}', 400, "unknown property"),
+    ('{"ids": ["owner/O1"], "properties": [{"id": "high_value_patents", '
+     '"settings": {"as_of": "2024-02-30"}}]}', 400, "setting as_of"),
+    (json.dumps({"ids": [f"owner/O{i}" for i in range(201)], "properties": []}), 413,
+     "at most 200"),
+])
+def test_bad_extend_queries_are_problems(client, extend: str, status: int, detail: str) -> None:
+    answer = client.post("/reconcile", data={"extend": extend},
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == status
+    assert detail in answer.get_json()["detail"]
 
 
 @pytest.mark.slow

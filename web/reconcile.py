@@ -4,7 +4,9 @@ What OpenRefine speaks: ``GET /reconcile`` (no parameters) is the service manife
 ``queries=`` (a JSON reconciliation query batch, in the query string or a form-encoded POST)
 gets a result batch; ``/reconcile/suggest/entity?prefix=&cursor=`` auto-completes;
 ``/reconcile/preview?id=`` is an HTML summary for an ``<iframe>``; ``/reconcile/view/{id}``
-goes to the thing's own page. Every answer allows cross-origin reads (the app's ``cors``
+goes to the thing's own page; ``extend=`` and ``/reconcile/properties`` are the data extension
+service (:mod:`web.extension`: patent counts, high-value patent counts at a date, region,
+Wikidata item). Every answer allows cross-origin reads (the app's ``cors``
 setting, ``*`` by default, as the spec asks) and takes a ``callback=`` for JSONP.
 
 Entities are owners and patents. An entity's id is its IRI without the base (``owner/O0000001``,
@@ -97,13 +99,39 @@ def _root() -> str:
 
 @bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def reconcile() -> Response:
+    from web import extension
+
+    extend = request.values.get("extend")
+    if extend is not None:
+        return _answer(extension.extend(_json(extend, "extend")))
     raw = request.values.get("queries")
     if raw is None:
         return _answer(manifest())
     return _answer(run_batch(raw))
 
 
+@bp.route("/properties")
+def properties() -> Response:
+    """Data extension property proposals for a type."""
+    from web import extension
+
+    limit = request.args.get("limit")
+    if limit is not None and not (limit.isdigit() and int(limit) > 0):
+        raise InputError("limit must be a positive integer")
+    return _answer(extension.propose(request.args.get("type", ""),
+                                     int(limit) if limit else None))
+
+
+def _json(raw: str, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InputError(f"{name} is not JSON: {exc}") from None
+
+
 def manifest() -> dict[str, Any]:
+    from web import extension
+
     root = _root()
     return {
         "versions": ["0.2"],
@@ -118,6 +146,7 @@ def manifest() -> dict[str, Any]:
                     "height": 160},
         "suggest": {"entity": {"service_url": root,
                                "service_path": "/reconcile/suggest/entity"}},
+        "extend": extension.metadata(root),
         "batchSize": BATCH_SIZE,
     }
 
@@ -133,10 +162,7 @@ def _version() -> str:
 
 # --- reconciliation queries ------------------------------------------------------------------
 def run_batch(raw: str) -> dict[str, Any]:
-    try:
-        batch = json.loads(raw)
-    except ValueError as exc:
-        raise InputError(f"queries is not JSON: {exc}") from None
+    batch = _json(raw, "queries")
     if not isinstance(batch, dict):
         raise InputError("queries must be a JSON object of reconciliation queries by key")
     if len(batch) > BATCH_SIZE:
