@@ -368,3 +368,20 @@ def test_the_queries_of_docs_linking_run(linked) -> None:
     counts = [len(store.select(q)) for q in queries]
     # linked owners; high-value counts (no patents in this store); candidates; provenance
     assert counts == [235, 0, 10 + 15 + 15, 1]
+
+
+def test_the_links_graph_iri_dereferences_and_owner_pages_show_links(linked) -> None:
+    from tests.conftest import copy_of
+    from web.app import create_app
+
+    store, _, _ = linked
+    app = create_app({"store": copy_of(store)})
+    try:
+        page = app.test_client().get("/links/wikidata", headers={"Accept": "text/turtle"})
+        assert page.status_code == 200, page.get_data(as_text=True)[:500]
+        assert "wasGeneratedBy" in page.get_data(as_text=True)
+        owner = app.test_client().get("/owner/W0001", headers={"Accept": "text/html"})
+        assert owner.status_code == 200
+        assert "http://www.wikidata.org/entity/Q9000001" in owner.get_data(as_text=True)
+    finally:
+        app.extensions["hvp"].close()
