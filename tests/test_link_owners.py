@@ -343,6 +343,12 @@ def test_a_whole_run_through_a_refusing_front_links_the_same(wikidata: str) -> N
     assert endpoint.retried == 3 and report.counts["matched"] == 235
 
 
+def test_a_query_the_endpoint_refuses_is_a_short_clear_error(wikidata: str) -> None:
+    with pytest.raises(StoreError, match="refused a query: QueryBadFormed") as info:
+        Endpoint(wikidata, rate=0).select("SELECT ?x WHERE { ?x " + "?y " * 1000)
+    assert len(str(info.value)) < 400
+
+
 def test_requests_are_spaced_by_the_rate() -> None:
     now = [100.0]
     waits: list[float] = []

@@ -76,7 +76,9 @@ class Endpoint:
         try:
             answer: Any = wrapper.query().convert()
         except SPARQLWrapperException as exc:
-            raise StoreError(f"{self.url} refused a query: {exc}") from None
+            text = " ".join(str(exc).split())
+            raise StoreError(f"{self.url} refused a query: "
+                             f"{text[:300]}{' ...' if len(text) > 300 else ''}") from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             if isinstance(exc, urllib.error.HTTPError):
                 raise
