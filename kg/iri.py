@@ -9,7 +9,8 @@ DEFAULT_BASE = "https://w3id.org/hvp/"
 PROFILE_NS = "https://w3id.org/hvp/profile/"
 #: Collections of things, as the first path segment of their IRIs.
 KINDS = ("patent", "owner", "region", "family", "publication", "pledge", "award", "population",
-         "concordance", "classification", "observation", "indicators", "graph", "sei", "award-kind")
+         "concordance", "classification", "observation", "indicators", "graph", "sei", "award-kind",
+         "links")
 _SAFE = "-._~:@!$&'()*+,;="
 
 

@@ -77,6 +77,14 @@ SETTINGS: tuple[Setting, ...] = (
             "ResultSetMaxRows): a result of that many rows is refused as possibly cut; 0: none."),
     Setting("endpoint_engine", "oxigraph", str, "The remote engine's kind, for the default "
             "update and graph store URLs: oxigraph, virtuoso, fuseki, graphdb, qlever, neptune."),
+    Setting("link_endpoint", "https://query.wikidata.org/sparql", str,
+            "SPARQL endpoint that `hvp link` looks owners up in (Wikidata or one shaped like it)."),
+    Setting("link_rate", 1.0, float, "Most requests per second that `hvp link` sends to the "
+            "link endpoint (0: no limit)."),
+    Setting("link_batch", 50, int, "Owners (and items) per query of `hvp link`."),
+    Setting("link_threshold", 0.75, float, "Score from which `hvp link` writes owl:sameAs "
+            "(below it: skos:closeMatch)."),
+    Setting("link_timeout", 60.0, float, "Time limit of one `hvp link` request, in seconds."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

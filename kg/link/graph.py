@@ -1,0 +1,150 @@
+"""The links graphs: what linking found, and what a reviewer decided, each with provenance.
+
+``{base}links/wikidata`` holds the links of the last ``hvp link owners`` run: ``owl:sameAs``
+for a match, ``skos:closeMatch`` for every other candidate; a run replaces the whole graph.
+Each link is annotated by an ``owl:Axiom`` (``owl:annotatedSource`` / ``annotatedProperty`` /
+``annotatedTarget``) with its score (``sssom:confidence``), its justification
+(``sssom:mapping_justification``: ``semapv:LexicalMatching`` or, after review,
+``semapv:ManualMappingCuration``), the evidence as a comment, and ``prov:wasGeneratedBy`` the
+run: a ``prov:Activity`` with the endpoint (``prov:used``), its start and end time, and the
+software and method version (``prov:wasAssociatedWith``).
+
+``{base}links/wikidata-review`` keeps the reviewer's decisions (``hvp link owners --accept``):
+``owl:sameAs`` for an accepted pair, ``owl:differentFrom`` for a rejected one. A run leaves it
+alone and follows it: an accepted pair is written as ``owl:sameAs`` whatever its score, a
+rejected one is not written at all.
+
+Neither graph lies under ``{base}graph/``, the derived graphs that ``hvp ingest`` drops: links
+survive a re-ingest (owner IRIs are stable: ``{base}owner/{owner_id}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import pyoxigraph as ox
+from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from kg.iri import mint
+from kg.link.score import METHOD, Decision
+from kg.store import LocalStore
+
+__all__ = ["links_graph", "review_graph", "Run", "link_quads", "write_run", "reviewed",
+           "Reviewed", "SSSOM", "SEMAPV"]
+
+SSSOM = "https://w3id.org/sssom/"
+SEMAPV = "https://w3id.org/semapv/vocab/"
+SAME, CLOSE, DIFFERENT = (ox.NamedNode(str(OWL.sameAs)), ox.NamedNode(str(SKOS.closeMatch)),
+                          ox.NamedNode(str(OWL.differentFrom)))
+
+
+def _n(term: object) -> ox.NamedNode:
+    return ox.NamedNode(str(term))
+
+
+def links_graph(base: str) -> ox.NamedNode:
+    return ox.NamedNode(mint(base, "links", "wikidata"))
+
+
+def review_graph(base: str) -> ox.NamedNode:
+    return ox.NamedNode(mint(base, "links", "wikidata-review"))
+
+
+@dataclass(frozen=True)
+class Run:
+    """One linking run (or one review), for its provenance."""
+
+    endpoint: str
+    started: datetime
+    ended: datetime
+    software: str
+    method: str = METHOD
+    comment: str = ""
+
+
+def _dt(when: datetime) -> ox.Literal:
+    return ox.Literal(when.isoformat(), datatype=_n(XSD.dateTime))
+
+
+def run_quads(run: Run, graph: ox.NamedNode) -> tuple[ox.BlankNode, list[ox.Quad]]:
+    act, agent = ox.BlankNode(), ox.BlankNode()
+    triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode,
+                        ox.NamedNode | ox.BlankNode | ox.Literal]] = [
+        (graph, _n(PROV.wasGeneratedBy), act),
+        (act, _n(RDF.type), _n(PROV.Activity)),
+        (act, _n(PROV.startedAtTime), _dt(run.started)),
+        (act, _n(PROV.endedAtTime), _dt(run.ended)),
+        (act, _n(PROV.wasAssociatedWith), agent),
+        (agent, _n(RDF.type), _n(PROV.SoftwareAgent)),
+        (agent, _n(RDFS.label), ox.Literal(run.software)),
+        (agent, _n(OWL.versionInfo), ox.Literal(run.method)),
+    ]
+    if run.endpoint:
+        triples.append((act, _n(PROV.used), ox.NamedNode(run.endpoint)))
+    if run.comment:
+        triples.append((act, _n(RDFS.comment), ox.Literal(run.comment)))
+    return act, [ox.Quad(s, p, o, graph) for s, p, o in triples]
+
+
+def link_quads(source: ox.NamedNode, prop: ox.NamedNode, target: ox.NamedNode, score: float,
+               justification: str, comment: str, act: ox.BlankNode, graph: ox.NamedNode
+               ) -> Iterator[ox.Quad]:
+    ax = ox.BlankNode()
+    yield ox.Quad(source, prop, target, graph)
+    for p, o in ((_n(RDF.type), _n(OWL.Axiom)), (_n(OWL.annotatedSource), source),
+                 (_n(OWL.annotatedProperty), prop), (_n(OWL.annotatedTarget), target),
+                 (ox.NamedNode(SSSOM + "confidence"),
+                  ox.Literal(repr(float(score)), datatype=_n(XSD.double))),
+                 (ox.NamedNode(SSSOM + "mapping_justification"),
+                  ox.NamedNode(SEMAPV + justification)),
+                 (_n(PROV.wasGeneratedBy), act)):
+        yield ox.Quad(ax, p, o, graph)
+    if comment:
+        yield ox.Quad(ax, _n(RDFS.comment), ox.Literal(comment), graph)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """The reviewer's decisions: accepted and rejected (owner IRI, item IRI) pairs."""
+
+    accepted: frozenset[tuple[str, str]]
+    rejected: frozenset[tuple[str, str]]
+
+
+def reviewed(store: LocalStore, base: str) -> Reviewed:
+    g = review_graph(base)
+    acc = {_pair(q) for q in store.quads(None, SAME, None, g)}
+    rej = {_pair(q) for q in store.quads(None, DIFFERENT, None, g)}
+    return Reviewed(frozenset(acc), frozenset(rej))
+
+
+def _pair(quad: ox.Quad) -> tuple[str, str]:
+    return str(getattr(quad.subject, "value", "")), str(getattr(quad.object, "value", ""))
+
+
+def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision]) -> None:
+    """Replace the links graph with the links of ``decisions``, following the review."""
+    graph = links_graph(base)
+    review = reviewed(store, base)
+    act, quads = run_quads(run, graph)
+    written: set[tuple[str, str]] = set()
+    for d in decisions:
+        source = ox.NamedNode(d.owner.iri)
+        for i, s in enumerate(d.scored):
+            pair = (d.owner.iri, s.candidate.iri)
+            if pair in review.rejected:
+                continue
+            accepted = pair in review.accepted
+            prop = SAME if accepted or (i == 0 and d.status == "matched") else CLOSE
+            how = "ManualMappingCuration" if accepted else "LexicalMatching"
+            quads.extend(link_quads(source, prop, ox.NamedNode(s.candidate.iri), s.score, how,
+                                    "; ".join(s.evidence), act, graph))
+            written.add(pair)
+    for owner, item in sorted(review.accepted - written):  # a reviewer's own finds
+        quads.extend(link_quads(ox.NamedNode(owner), SAME, ox.NamedNode(item), 1.0,
+                                "ManualMappingCuration", "accepted in review", act, graph))
+    store.clear_graph(graph)
+    store.add(quads)
+    store.flush()
