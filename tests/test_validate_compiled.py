@@ -25,7 +25,7 @@ from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 from kg.validate import data_graph, load_shapes, validate
 from kg.validate.compiled import results
-from kg.validate.report import canonical, results_of
+from kg.validate.report import canonical, canonical_term, results_of
 from kg.vocab import SH
 from tests.planted import plant
 from tests.test_endpoint import server  # noqa: F401 - the `oxigraph serve` fixture
@@ -65,18 +65,8 @@ def both(store: LocalStore) -> tuple[set, set, bool]:
 
 def all_constraints() -> set[tuple[object, URIRef]]:
     """(source shape, component) of every constraint of every data shape, canonical."""
-    return {(canonical_shape(q.source_shape), q.component)
+    return {(canonical_term(SHAPES, q.source_shape), q.component)
             for shape in shapes_with_targets(SHAPES) for q in compile_results(SHAPES, shape)}
-
-
-def canonical_shape(shape: object) -> object:
-    return next(iter(canonical([_probe(shape)], SHAPES)))[3]
-
-
-def _probe(shape):  # a result naming only its shape, to reuse canonical()
-    from kg.validate.report import Result
-
-    return Result(focus=URIRef("urn:x"), source_shape=shape, component=SH.X, severity=SH.V)
 
 
 def test_demo_data_conforms_for_both(demo_dir: Path) -> None:
