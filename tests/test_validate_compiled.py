@@ -177,3 +177,18 @@ def test_same_report_on_a_remote_engine(planted_dir: Path, server: str) -> None:
     remote.load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
     here = canonical(results(local, SHAPES), SHAPES)
     assert here and canonical(results(remote, SHAPES), SHAPES) == here
+
+
+def test_progress_log_lines_say_percentage_and_time_left(capsys, monkeypatch) -> None:
+    from kg import cli as cli_module
+
+    clock = iter([0.0, 10.0, 40.0])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    with cli_module.progress_log(every=5.0) as update:
+        update("shape hvpq:PatentShape", 0, 4, 0)
+        update("shape hvpq:PatentShape", 1, 4, 7)
+        update("shape hvpq:PatentShape", 4, 4, 9)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["shape hvpq:PatentShape: 0%, 0 rows, 0.0 s",
+                     "shape hvpq:PatentShape: 25%, 7 rows, 10.0 s, about 30 s left",
+                     "shape hvpq:PatentShape: 100%, 9 rows, 40.0 s"]
