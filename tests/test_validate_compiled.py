@@ -25,7 +25,7 @@ from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 from kg.validate import data_graph, load_shapes, validate
 from kg.validate.compiled import results
-from kg.validate.report import canonical, results_of
+from kg.validate.report import canonical, canonical_term, results_of
 from kg.vocab import SH
 from tests.planted import plant
 from tests.test_endpoint import server  # noqa: F401 - the `oxigraph serve` fixture
@@ -65,18 +65,8 @@ def both(store: LocalStore) -> tuple[set, set, bool]:
 
 def all_constraints() -> set[tuple[object, URIRef]]:
     """(source shape, component) of every constraint of every data shape, canonical."""
-    return {(canonical_shape(q.source_shape), q.component)
+    return {(canonical_term(SHAPES, q.source_shape), q.component)
             for shape in shapes_with_targets(SHAPES) for q in compile_results(SHAPES, shape)}
-
-
-def canonical_shape(shape: object) -> object:
-    return next(iter(canonical([_probe(shape)], SHAPES)))[3]
-
-
-def _probe(shape):  # a result naming only its shape, to reuse canonical()
-    from kg.validate.report import Result
-
-    return Result(focus=URIRef("urn:x"), source_shape=shape, component=SH.X, severity=SH.V)
 
 
 def test_demo_data_conforms_for_both(demo_dir: Path) -> None:
@@ -187,3 +177,18 @@ def test_same_report_on_a_remote_engine(planted_dir: Path, server: str) -> None:
     remote.load(buffer.getvalue(), ox.RdfFormat.N_QUADS)
     here = canonical(results(local, SHAPES), SHAPES)
     assert here and canonical(results(remote, SHAPES), SHAPES) == here
+
+
+def test_progress_log_lines_say_percentage_and_time_left(capsys, monkeypatch) -> None:
+    from kg import cli as cli_module
+
+    clock = iter([0.0, 10.0, 40.0])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    with cli_module.progress_log(every=5.0) as update:
+        update("shape hvpq:PatentShape", 0, 4, 0)
+        update("shape hvpq:PatentShape", 1, 4, 7)
+        update("shape hvpq:PatentShape", 4, 4, 9)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == ["shape hvpq:PatentShape: 0%, 0 rows, 0.0 s",
+                     "shape hvpq:PatentShape: 25%, 7 rows, 10.0 s, about 30 s left",
+                     "shape hvpq:PatentShape: 100%, 9 rows, 40.0 s"]

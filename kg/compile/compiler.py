@@ -10,7 +10,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.compile import sparql
-from kg.compile.constraints import BUILDERS
+from kg.compile.constraints import BUILDERS, qualified_sets
 from kg.compile.scope import Scope
 from kg.compile.shapes import (
     NON_CONSTRAINTS,
@@ -46,6 +46,9 @@ class Part(NamedTuple):
     parameter: Node
     value: Node
     violators: str
+    #: The constraint component, where the parameter alone does not say it (the qualified
+    #: counts reported apart, in rows mode).
+    component: URIRef | None = None
 
 
 @dataclass
@@ -113,6 +116,9 @@ class Compiler:
                     raise scope.refuse("sh:property", "a property shape inside a property "
                                        "shape is not compiled to validation results")
                 parts += self.violator_parts(value, candidates, targeted=targeted, rows=rows)
+            elif pred == SH.qualifiedValueShape and rows:
+                parts += [Part(shape, pred, value, found, component)
+                          for component, found in qualified_sets(self, scope, value)]
             elif pred in BUILDERS:
                 built = BUILDERS[pred](self, scope, value)
                 parts += [Part(shape, pred, value, built)] if built is not None else []

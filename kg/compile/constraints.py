@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rdflib import RDF, RDFS, XSD, Literal
+from rdflib import RDF, RDFS, XSD, Literal, URIRef
 from rdflib.term import Node
 
 from kg.compile import sparql
@@ -159,8 +159,9 @@ def max_count(ctx: Context, scope: Scope, bound: Node) -> str:
     return counted(scope, f"> {limit}", pattern=scope.any_value_pattern)
 
 
-def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
-    """sh:qualifiedValueShape with sh:qualifiedMinCount and/or sh:qualifiedMaxCount."""
+def qualified_sets(ctx: Context, scope: Scope, qshape: Node) -> list[tuple[URIRef, str]]:
+    """sh:qualifiedValueShape: (constraint component, violators) of its sh:qualifiedMinCount
+    and of its sh:qualifiedMaxCount, those present (a validation result names one of them)."""
     property_only(scope, "sh:qualifiedValueShape")
     if is_true(ctx.g, scope.shape, SH.qualifiedValueShapesDisjoint):
         raise scope.refuse("sh:qualifiedValueShapesDisjoint", "not supported")
@@ -169,11 +170,19 @@ def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
     low = one(ctx.g, scope.shape, SH.qualifiedMinCount)
     least = 0 if low is None else integer(scope, low, "sh:qualifiedMinCount")
     if least:
-        sets.append(without(scope, counted(scope, f">= {least}", matching)))
+        sets.append((SH.QualifiedMinCountConstraintComponent,
+                     without(scope, counted(scope, f">= {least}", matching))))
     high = one(ctx.g, scope.shape, SH.qualifiedMaxCount)
     if high is not None:
         limit = integer(scope, high, "sh:qualifiedMaxCount")
-        sets.append(counted(scope, f"> {limit}", matching, scope.any_value_pattern))
+        sets.append((SH.QualifiedMaxCountConstraintComponent,
+                     counted(scope, f"> {limit}", matching, scope.any_value_pattern)))
+    return sets
+
+
+def qualified(ctx: Context, scope: Scope, qshape: Node) -> str | None:
+    """sh:qualifiedValueShape with sh:qualifiedMinCount and/or sh:qualifiedMaxCount."""
+    sets = [found for _, found in qualified_sets(ctx, scope, qshape)]
     return union(sets) if sets else None
 
 

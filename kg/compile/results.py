@@ -19,7 +19,7 @@ from rdflib.term import Node
 from kg.compile.compiler import Compiler, Part
 from kg.compile.shapes import SH, has_implicit_class_target
 from kg.compile.text import indent
-from kg.errors import CompileError, InputError
+from kg.errors import InputError
 
 __all__ = ["ResultQuery", "compile_results", "component_of", "shapes_with_targets"]
 
@@ -56,16 +56,8 @@ def shapes_with_targets(shapes: Graph) -> list[Node]:
 
 def component_of(shapes: Graph, part: Part) -> URIRef:
     """The sh:sourceConstraintComponent of a constraint (``shape parameter value``)."""
-    if part.parameter == SH.qualifiedValueShape:
-        low = shapes.value(part.shape, SH.qualifiedMinCount)
-        high = shapes.value(part.shape, SH.qualifiedMaxCount)
-        if low is not None and high is not None:
-            raise CompileError(
-                f"{part.shape}: sh:qualifiedMinCount and sh:qualifiedMaxCount on one shape are "
-                "not compiled to validation results", shape=part.shape,
-                feature="sh:qualifiedValueShape")
-        return SH.QualifiedMinCountConstraintComponent if low is not None else \
-            SH.QualifiedMaxCountConstraintComponent
+    if part.component is not None:
+        return part.component
     if part.parameter == SH.sparql:
         return SH.SPARQLConstraintComponent
     name = str(part.parameter).removeprefix(str(SH))

@@ -83,7 +83,7 @@ class TextReport:
         if r.path is not None:
             lines.append(f"  path: {_path_text(self.shapes, r.path)}")
         if r.value is not None:
-            lines.append(f"  value: {r.value.n3()}")
+            lines.append(f"  value: {r.value.n3(self.shapes.namespace_manager)}")
         lines += [f"  message: {m}" for m in r.messages]
         return "\n".join(lines) + "\n"
 
