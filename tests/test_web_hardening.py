@@ -80,7 +80,7 @@ def test_query_downloads_are_spreadsheet_safe_and_json_exact(formula_app):
 
 
 def test_sparql_csv_keeps_exact_values(client):
-    """The W3C SPARQL CSV results are for programs: values exact (docs/decisions.md 27)."""
+    """The W3C SPARQL CSV results are for programs: values exact (docs/decisions.md 35)."""
     query = 'SELECT ?v WHERE { VALUES ?v { "=1+2" } }'
     body = client.get("/sparql", query_string={"query": query, "format": "csv"})
     assert body.get_data(as_text=True).splitlines()[1] == "=1+2"

@@ -6,7 +6,7 @@ a tab or a carriage return) as a formula, which can call other programs or send 
 OWASP's rule: such a cell is written with a ``'`` in front, which the spreadsheet shows as text.
 The value changes by that one character, so it is done here, for people, and nowhere else: the
 JSON and RDF downloads, the CLI's CSV and the SPARQL protocol's ``text/csv`` results (a W3C format
-for programs, which must keep exact values) carry every value as it is (docs/decisions.md 27).
+for programs, which must keep exact values) carry every value as it is (docs/decisions.md 35).
 """
 
 from __future__ import annotations
