@@ -48,6 +48,7 @@ from kg.errors import StoreError
 
 GENERATION = re.compile(r"gen-([0-9]+)")
 BASE = re.compile(r"data-([0-9]+)")
+ANSWERS = re.compile(r"answers-([0-9]+)")
 LOCK = "lock"
 
 
@@ -92,7 +93,7 @@ def recover(path: Path) -> None:
                              f"data is gone; remove the link {path} to start a new store")
         for entry in folder.iterdir():
             if entry.name == LOCK or entry == keep or _in_use(entry) \
-                    or (keep is not None and entry == _base_of(keep)):
+                    or (keep is not None and entry in (_base_of(keep), _answers_of(keep))):
                 continue
             if entry.name == "gen-0" and keep is None and path.is_dir():
                 continue  # a first-layout store beside a gen-0 it did not make: not ours to drop
@@ -103,6 +104,19 @@ def _base_of(generation: Path) -> Path:
     number = GENERATION.fullmatch(generation.name)
     assert number is not None
     return generation.parent / f"data-{number.group(1)}"
+
+
+def _answers_of(generation: Path) -> Path:
+    number = GENERATION.fullmatch(generation.name)
+    assert number is not None
+    return generation.parent / f"answers-{number.group(1)}"
+
+
+def answers(path: Path) -> Path | None:
+    """The folder of canned-query answers kept for the current generation's data
+    (:mod:`kg.answers`), or None for a store without generations."""
+    generation = current(path)
+    return _answers_of(generation) if generation is not None else None
 
 
 def base(path: Path) -> Path | None:
@@ -120,11 +134,12 @@ def base_for(staged: Path) -> Path:
 
 
 def forget_base(path: Path) -> None:
-    """Remove every base of the store: data was written outside a staged write."""
+    """Data was written outside a staged write: remove the store's base, and the answers kept
+    for its data (:func:`answers`)."""
     folder = home(path)
     if folder.is_dir():
         for entry in folder.iterdir():
-            if BASE.fullmatch(entry.name):
+            if BASE.fullmatch(entry.name) or ANSWERS.fullmatch(entry.name):
                 _remove(entry)
 
 

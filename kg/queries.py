@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import dates
+from kg import answers, dates
 from kg.errors import InputError, NotFound, QueryError
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import LocalStore, Term
@@ -251,6 +251,15 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
         query = load(query)
     bound = query.bind(params or {}, base)
     _check(store, query, bound)
+    solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
+                             lambda: _solutions(store, query, bound, base, profile))
+    columns = [v.value for v in solutions.variables]
+    return Result(columns, [{c: s[c] for c in columns} for s in solutions])
+
+
+def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term], base: str,
+               profile: str) -> ox.QuerySolutions:
+    """The query's answer computed now, with the derived graphs it reads."""
     graphs = [_ensure(store, need, query, bound, base, profile) for need in query.needs]
     try:
         solutions = store.query(query.text, bound,
@@ -259,8 +268,7 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
         raise QueryError(f"query {query.name!r}: {exc}") from exc
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError(f"query {query.name!r}: a canned query must be a SELECT")
-    columns = [v.value for v in solutions.variables]
-    return Result(columns, [{c: s[c] for c in columns} for s in solutions])
+    return solutions
 
 
 def _check(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term]) -> None:

@@ -1,0 +1,76 @@
+"""Canned-query answers kept beside an on-disk store for its data (kg.answers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg import generations, queries, reference
+from kg.errors import InputError
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+
+SMALL = Path(__file__).resolve().parent / "data" / "small"
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> LocalStore:
+    store = LocalStore(tmp_path / "st")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    return store
+
+
+def _kept(store: LocalStore) -> list[str]:
+    folder = generations.answers(store.path)
+    return sorted(p.name for p in folder.iterdir()) if folder and folder.is_dir() else []
+
+
+def test_an_answer_is_kept_and_read_back_the_same(store: LocalStore) -> None:
+    memory = LocalStore()
+    reference.ensure(memory, DEFAULT_BASE)
+    ingest(memory, [SMALL], base=DEFAULT_BASE)
+    first = queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert len(_kept(store)) == 1
+    again = queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert again.to_csv() == first.to_csv() == queries.run(
+        memory, "criteria-count", {"date": "2024-12-31"}).to_csv()
+    assert again.to_json() == first.to_json()
+    queries.run(store, "criteria-count", {"date": "2023-12-31"})  # other parameters: another
+    assert len(_kept(store)) == 2
+
+
+def test_new_data_is_never_answered_from_the_old(store: LocalStore, tmp_path: Path) -> None:
+    before = queries.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
+    assert _kept(store)
+    delta = tmp_path / "delta"
+    delta.mkdir()
+    header, *rows = (SMALL / "patents.csv").read_text(encoding="utf-8").splitlines()
+    (delta / "patents.csv").write_text("\n".join(
+        [header, *(r.replace(",,", ",2019-01-01,", 1) if r.startswith("CN-T01,") else r
+                   for r in rows if r.startswith("CN-T01,"))]) + "\n", encoding="utf-8")
+    ingest(store, [delta], base=DEFAULT_BASE)  # CN-T01 lapses in 2019
+    assert _kept(store) == []
+    after = queries.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
+    assert after != before
+    store.update('INSERT DATA { <https://example.org/x> <https://example.org/p> "x" }')
+    assert _kept(store) == []  # data written outside an ingest: answers forgotten
+
+
+def test_the_oldest_answers_go_beyond_the_most_kept(store: LocalStore) -> None:
+    from kg import answers
+
+    for year in (2020, 2021, 2022):
+        queries.run(store, "criteria-count", {"date": f"{year}-12-31"})
+    folder = generations.answers(store.path)
+    assert folder is not None
+    answers._prune(folder, most=2)
+    assert len(_kept(store)) == 2
+
+
+def test_bad_parameters_are_refused_even_with_an_answer_kept(store: LocalStore) -> None:
+    queries.run(store, "region-series", {"region": "CN-GD"})
+    with pytest.raises(InputError, match="no region"):
+        queries.run(store, "region-series", {"region": "CN-XX"})
