@@ -12,6 +12,10 @@ For each size N: generate N demo patents (not timed as a stage), then run, each 
     delta       hvp ingest DELTA                     (10,000 rows: see `make_delta`)
     again       hvp indicators --years 2020-2024     (after the delta)
 
+The baseline of the delta, measured in the same run: the same `hvp ingest DELTA` into a copy of
+the store whose base (decision 40) is removed, so that it drops the derived graphs quad by quad
+("delta, no base").
+
 Each stage prints its wall and CPU time (user + system of the process, from `wait4`), its peak
 RSS, patents/s and the store's size on disk after it. The goals of issue 14 at 5,000,000 patents
 (2 cores, idle machine): ingest -> validate -> classify -> indicators <= 30 min wall, peak RSS
@@ -58,11 +62,11 @@ class Stage:
     code: int
 
 
-def du_mb(path: Path) -> float:
-    """Bytes on disk under ``path`` (hard links counted once), in MB."""
+def du_mb(*paths: Path) -> float:
+    """Bytes on disk under ``paths`` (hard links counted once), in MB."""
     seen: set[tuple[int, int]] = set()
     total = 0
-    for dirpath, _, files in os.walk(path):
+    for dirpath, _, files in (entry for path in paths for entry in os.walk(path)):
         for name in files:
             try:
                 st = os.lstat(os.path.join(dirpath, name))
@@ -92,7 +96,7 @@ def run(name: str, args: list[str], store: Path, log: Path, ok: tuple[int, ...] 
         tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-15:])
         raise SystemExit(f"{name} failed (exit {code}); the end of {log}:\n{tail}")
     return Stage(name, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024,
-                 du_mb(store), code)
+                 du_mb(store, store.parent / f".{store.name}.hvp"), code)
 
 
 def make_delta(demo: Path, out: Path, rows: int = DELTA_ROWS, seed: int = 11) -> None:
@@ -153,12 +157,35 @@ def disk_run(n: int, work: Path) -> list[Stage]:
                            ("indicators", ["indicators", "--years", YEARS], (0,)),
                            ("delta", ["ingest", str(delta)], (0,)),
                            ("again", ["indicators", "--years", YEARS], (0,))):
+        if name == "delta":  # the baseline: the same delta into a copy that has no base
+            stages.append(_without_base(store, delta, work, log))
+            _say(n, stages[-1])
         stage = run(name, args, store, log, ok)
         stages.append(stage)
-        print(f"    {name:<11}{stage.wall:>9.1f} s wall{stage.cpu:>9.1f} s CPU"
-              f"{n / stage.wall:>11,.0f} patents/s  RSS {stage.rss_mb:>7,.0f} MB"
-              f"  store {stage.store_mb:>8,.0f} MB", flush=True)
+        _say(n, stage)
     return stages
+
+
+def _say(n: int, stage: Stage) -> None:
+    print(f"    {stage.name:<15}{stage.wall:>9.1f} s wall{stage.cpu:>9.1f} s CPU"
+          f"{n / stage.wall:>11,.0f} patents/s  RSS {stage.rss_mb:>7,.0f} MB"
+          f"  store {stage.store_mb:>8,.0f} MB", flush=True)
+
+
+def _without_base(store: Path, delta: Path, work: Path, log: Path) -> Stage:
+    """The delta ingested into a copy of the store whose base is removed: it must then drop the
+    derived graphs quad by quad (what every ingest did before the base, decision 40)."""
+    from kg import generations
+
+    copy = work / "no-base" / store.name
+    copy.parent.mkdir()
+    shutil.copytree(generations.home(store), generations.home(copy), symlinks=True)
+    os.symlink(os.readlink(store), copy)
+    generations.forget_base(copy)
+    try:
+        return run("delta, no base", ["ingest", str(delta)], copy, log)
+    finally:
+        shutil.rmtree(copy.parent, ignore_errors=True)
 
 
 def memory_run(n: int, work: Path) -> dict[str, float]:
@@ -199,15 +226,16 @@ def memory_run(n: int, work: Path) -> dict[str, float]:
 
 def report(results: dict[int, list[Stage]], memory: dict[int, dict[str, float]]) -> None:
     sizes = sorted(results)
-    print("\nstage        " + "".join(f"{n:>22,}" for n in sizes))
+    print("\nstage" + " " * 13 + "".join(f"{n:>22,}" for n in sizes))
     names = [s.name for s in results[sizes[0]]]
+    width = max(len(name) for name in names) + 2
     for i, name in enumerate(names):
         cells = []
         for n in sizes:
             s = results[n][i]
             mem = memory.get(n, {}).get(name)
             cells.append(f"{s.wall:>10.1f} s" + (f" ({mem:>6.1f} s)" if mem else " " * 11))
-        print(f"{name:<13}" + "".join(f"{c:>22}" for c in cells))
+        print(f"{name:<{width}}" + "".join(f"{c:>22}" for c in cells))
     if memory:
         print("(in parentheses: the in-memory store, same stages, one process)")
     print("\nmicroseconds of wall time per patent, and the ratio to the smallest size")
@@ -215,11 +243,12 @@ def report(results: dict[int, list[Stage]], memory: dict[int, dict[str, float]])
         base = results[sizes[0]][i].wall / sizes[0]
         cells = [f"{results[n][i].wall / n * 1e6:>9.0f} ({results[n][i].wall / n / base:.2f}x)"
                  for n in sizes]
-        print(f"{name:<13}" + "".join(f"{c:>22}" for c in cells))
+        print(f"{name:<{width}}" + "".join(f"{c:>22}" for c in cells))
     big = sizes[-1]
     stages = {s.name: s for s in results[big]}
     pipeline = sum(stages[k].wall for k in ("ingest", "validate", "classify", "indicators"))
     delta = stages["delta"].wall + stages["again"].wall
+    base_ratio = stages["delta"].wall / stages["delta, no base"].wall
     rss = max(s.rss_mb for s in results[big]) / 1000
     store = max(s.store_mb for s in results[big]) / 1000
     per_patent = [sum(s.wall for s in results[n][:4]) / n for n in sizes]
@@ -232,6 +261,7 @@ def report(results: dict[int, list[Stage]], memory: dict[int, dict[str, float]])
             ("peak RSS", rss, GOALS["rss_gb"], "GB"),
             ("store on disk", store, GOALS["store_gb"] * scale, "GB"),
             ("delta + indicators again", delta, GOALS["delta_s"], "s"),
+            ("delta / the same delta without a base", base_ratio, 1.0, "x"),
             ("per-patent time, largest / smallest", growth, GOALS["growth"], "x")):
         mark = "ok" if value <= goal else "MISSED"
         print(f"  {label:<38}{value:>10.2f} {unit:<3} goal <= {goal:.2f} {unit:<3} {mark}")
