@@ -246,21 +246,23 @@ def report(results: dict[int, list[Stage]], memory: dict[int, dict[str, float]])
         print(f"{name:<{width}}" + "".join(f"{c:>22}" for c in cells))
     big = sizes[-1]
     stages = {s.name: s for s in results[big]}
+    ours = [s for s in results[big] if s.name != "delta, no base"]  # not the baseline's copy
     pipeline = sum(stages[k].wall for k in ("ingest", "validate", "classify", "indicators"))
-    delta = stages["delta"].wall + stages["again"].wall
+    scale = big / 5_000_000
+    # the delta is 10,000 rows at every size; the indicators after it grow with the store
+    delta = stages["delta"].wall + stages["again"].wall / scale
     base_ratio = stages["delta"].wall / stages["delta, no base"].wall
-    rss = max(s.rss_mb for s in results[big]) / 1000
-    store = max(s.store_mb for s in results[big]) / 1000
+    rss = max(s.rss_mb for s in ours) / 1000
+    store = max(s.store_mb for s in ours) / 1000
     per_patent = [sum(s.wall for s in results[n][:4]) / n for n in sizes]
     growth = per_patent[-1] / per_patent[0]
-    scale = big / 5_000_000
-    print(f"\nat {big:,} patents (goals at 5,000,000; time and store scaled by "
-          f"{scale:g} for the comparison):")
+    print(f"\nat {big:,} patents, against the goals at 5,000,000 (the pipeline's time and the "
+          f"store scaled by {scale:g}; the indicators after the delta projected to 5,000,000):")
     for label, value, goal, unit in (
             ("pipeline ingest -> indicators", pipeline, GOALS["pipeline_s"] * scale, "s"),
             ("peak RSS", rss, GOALS["rss_gb"], "GB"),
             ("store on disk", store, GOALS["store_gb"] * scale, "GB"),
-            ("delta + indicators again", delta, GOALS["delta_s"], "s"),
+            ("delta + indicators again (projected)", delta, GOALS["delta_s"], "s"),
             ("delta / the same delta without a base", base_ratio, 1.0, "x"),
             ("per-patent time, largest / smallest", growth, GOALS["growth"], "x")):
         mark = "ok" if value <= goal else "MISSED"
