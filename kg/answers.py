@@ -1,7 +1,8 @@
-"""Answers of canned queries kept beside an on-disk store, for the data they were computed from.
+"""Answers kept beside an on-disk store, for the data they were computed from: canned queries'
+results and the indicators (:func:`kg.indicators.compute`).
 
 A canned query's answer depends on the store's data, its parameters, the criteria profile and
-the base IRI only: the derived graphs it reads (a classification at a date, the indicator cube)
+the base IRI only (the indicators likewise on their years): the derived graphs it reads (a classification at a date, the indicator cube)
 are computed from those. Aggregates over every patent take seconds at a million patents
 (docs/performance.md), so the answer is kept, as SPARQL JSON results, in a folder of the store's
 current generation (:func:`kg.generations.answers`) and read back the next time. A new
@@ -21,6 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import generations
+from kg.profiles import resolve
+from kg.reference import SHAPES
 from kg.store import LocalStore, Term
 
 FORMAT = ox.QueryResultsFormat.JSON
@@ -30,29 +33,48 @@ MOST = 1000
 
 
 def key(text: str, bound: Mapping[str, Term], profile: str, base: str) -> str:
-    """What identifies an answer: the query's text, its bound parameters, profile and base."""
-    parts = [text, profile, base, *(f"{k}={v}" for k, v in sorted(bound.items()))]
+    """What identifies an answer: the query's text, its bound parameters, the profile (its
+    name and the text of the shapes it can read, so that an edited profile is not answered
+    from before) and the base."""
+    parts = [text, profile_key(profile), base, *(f"{k}={v}" for k, v in sorted(bound.items()))]
     return hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+
+
+def profile_key(profile: str) -> str:
+    """A profile's name and a digest of the Turtle it may read: the shipped shapes and the
+    files beside its own."""
+    path = resolve(profile)
+    digest = hashlib.sha256(profile.encode("utf-8"))
+    for file in sorted({*SHAPES.rglob("*.ttl"), *path.parent.glob("*.ttl")}):
+        digest.update(file.read_bytes())
+    return digest.hexdigest()
 
 
 def kept(store: LocalStore, name: str, run: Callable[[], ox.QuerySolutions]
          ) -> ox.QuerySolutions:
     """The answer kept under ``name`` for the store's current data, else ``run()``'s, kept."""
-    folder = generations.answers(store.path) if store.path is not None else None
-    if folder is None:
-        return run()
-    path = folder / f"{name}.srj"
-    with suppress(FileNotFoundError):
-        return ox.parse_query_results(path.read_bytes(), FORMAT)  # type: ignore[return-value]
-    data = run().serialize(format=FORMAT) or b""
-    _write(path, data)
-    _prune(folder)
+    data = kept_bytes(store, f"{name}.srj", lambda: run().serialize(format=FORMAT) or b"")
     return ox.parse_query_results(data, FORMAT)  # type: ignore[return-value]
+
+
+def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes]) -> bytes:
+    """The bytes kept under the file name ``name`` for the store's current data, else
+    ``make()``'s, kept (an in-memory or remote store keeps nothing)."""
+    path = getattr(store, "path", None)
+    folder = generations.answers(path) if isinstance(path, Path) else None
+    if folder is None:
+        return make()
+    with suppress(FileNotFoundError):
+        return (folder / name).read_bytes()
+    data = make()
+    _write(folder / name, data)
+    _prune(folder)
+    return data
 
 
 def _prune(folder: Path, most: int = MOST) -> None:
     """Remove the oldest answers beyond ``most``."""
-    files = list(folder.glob("*.srj"))
+    files = [f for f in folder.iterdir() if not f.name.startswith(".part-")]
     if len(files) > most:
         for old in sorted(files, key=_age)[: len(files) - most]:
             with suppress(FileNotFoundError):

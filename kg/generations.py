@@ -127,6 +127,11 @@ def base(path: Path) -> Path | None:
     return found if found is not None and found.is_dir() else None
 
 
+def derived_of(generation: Path) -> list[Path]:
+    """What the home keeps for a generation besides it: its base and its kept answers."""
+    return [_base_of(generation), _answers_of(generation)]
+
+
 def base_for(staged: Path) -> Path:
     """Where the base of a staged generation goes (made before the switch: a killed write's
     base is removed by :func:`recover` with its generation)."""

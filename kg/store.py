@@ -301,7 +301,8 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
     if old is not None:
         generations.discard(old)
         if generations.GENERATION.fullmatch(old.name):
-            generations.discard(generations.base_for(old))
+            for kept_for_old in generations.derived_of(old):
+                generations.discard(kept_for_old)
 
 
 def remove_store(path: Path) -> None:

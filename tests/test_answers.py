@@ -74,3 +74,23 @@ def test_bad_parameters_are_refused_even_with_an_answer_kept(store: LocalStore) 
     queries.run(store, "region-series", {"region": "CN-GD"})
     with pytest.raises(InputError, match="no region"):
         queries.run(store, "region-series", {"region": "CN-XX"})
+
+
+def test_indicators_are_kept_and_read_back_the_same(store: LocalStore,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.indicators import compute, core
+
+    first = compute(store, [2023, 2024])
+    assert any(name.startswith("indicators-") for name in _kept(store))
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(core, "_compute", never)
+    again = compute(store, [2023, 2024])  # read back: the computation is not called
+    assert again == first and again.rows and again.rows[0].as_of == first.rows[0].as_of
+    monkeypatch.undo()
+    memory = LocalStore()
+    reference.ensure(memory, DEFAULT_BASE)
+    ingest(memory, [SMALL], base=DEFAULT_BASE)
+    assert compute(memory, [2023, 2024]) == first  # the same rows and warnings as computed

@@ -9,6 +9,8 @@ patents but no population gets a warning instead.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +20,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from kg import answers
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.store import Store
@@ -98,7 +101,47 @@ def parse_years(text: str, name: str = "--years") -> list[int]:
 def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             base: str = DEFAULT_BASE, keep_classifications: bool = True,
             progress: Callable[[int, int], None] | None = None) -> IndicatorSet:
-    """The indicator rows of every region with a population, for each year.
+    """The indicator rows of every region with a population, for each year: computed now, or
+    read back from the answers kept beside an on-disk store for its current data
+    (:mod:`kg.answers`; the second dashboard of a server, or the web's after `hvp
+    indicators`, reads what the first computed).
+    """
+    years = list(years)
+    parts = [answers.profile_key(profile), base, *map(str, years)]
+    name = "indicators-" + hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    computed: list[IndicatorSet] = []
+
+    def run() -> bytes:
+        computed.append(_compute(store, years, profile=profile, base=base,
+                                 keep_classifications=keep_classifications, progress=progress))
+        return _to_json(computed[0])
+
+    data = answers.kept_bytes(store, f"{name}.json", run)
+    if computed:
+        return computed[0]
+    if progress:
+        progress(len(years), len(years))
+    return _from_json(data)
+
+
+def _to_json(result: IndicatorSet) -> bytes:
+    rows = [[r.region, r.year, r.high_value_count, r.population, r.as_of.isoformat(),
+             r.population_observation, r.population_source] for r in result.rows]
+    return json.dumps({"profile": result.profile, "rows": rows, "warnings": result.warnings},
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _from_json(data: bytes) -> IndicatorSet:
+    kept = json.loads(data)
+    rows = [Indicator(region, year, count, people, date.fromisoformat(as_of), obs, source)
+            for region, year, count, people, as_of, obs, source in kept["rows"]]
+    return IndicatorSet(kept["profile"], rows, list(kept["warnings"]))
+
+
+def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
+             base: str = DEFAULT_BASE, keep_classifications: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> IndicatorSet:
+    """The indicator rows of every region with a population, for each year, computed.
 
     With ``keep_classifications=False`` a year whose classification graph is not in the store
     is classified without writing a graph (``classify(store_graph=False)``) and counted from
