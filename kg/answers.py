@@ -1,13 +1,14 @@
 """Answers kept beside an on-disk store, for the data they were computed from: canned queries'
 results and the indicators (:func:`kg.indicators.compute`).
 
-A canned query's answer depends on the store's data, its parameters, the criteria profile and
-the base IRI only (the indicators likewise on their years): the derived graphs it reads (a classification at a date, the indicator cube)
-are computed from those. Aggregates over every patent take seconds at a million patents
-(docs/performance.md), so the answer is kept, as SPARQL JSON results, in a folder of the store's
-current generation (:func:`kg.generations.answers`) and read back the next time. A new
-generation (an ingest) starts with none; a write of data outside an ingest removes them with the
-store's base (:meth:`kg.store.LocalStore._data_written`). An in-memory store keeps none.
+An answer depends on the store's data, the query and its parameters, the criteria profile, the
+base IRI and this program's own code only: the derived graphs it reads (a classification at a
+date, the indicator cube) are computed from those. Aggregates over every patent take seconds at
+a million patents (docs/performance.md), so the answer is kept in a folder of the store's current
+generation (:func:`kg.generations.answers`) and read back the next time. A new generation (an
+ingest) starts with none; a write of data outside an ingest removes them and keeps none
+computed across it (:meth:`kg.store.LocalStore._writing`); a derived graph rewritten (`hvp
+classify` again, under an edited profile) removes them too. An in-memory store keeps none.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from contextlib import suppress
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kg import generations
 from kg.profiles import resolve
-from kg.reference import SHAPES
-from kg.store import LocalStore, Term
+from kg.reference import ONTOLOGY, SHAPES
+from kg.store import LocalStore, Term, data_epoch_held
 
 FORMAT = ox.QueryResultsFormat.JSON
 #: The most answers kept per generation (the oldest go first): a visitor asking for ever new
@@ -41,12 +43,24 @@ def key(text: str, bound: Mapping[str, Term], profile: str, base: str) -> str:
 
 
 def profile_key(profile: str) -> str:
-    """A profile's name and a digest of the Turtle it may read: the shipped shapes and the
-    files beside its own."""
+    """A profile's name and a digest of what an answer under it may read besides the data: the
+    Turtle beside the profile's own file, and this program (:func:`_code`)."""
     path = resolve(profile)
-    digest = hashlib.sha256(profile.encode("utf-8"))
-    for file in sorted({*SHAPES.rglob("*.ttl"), *path.parent.glob("*.ttl")}):
+    digest = hashlib.sha256(f"{profile}\x00{_code()}".encode())
+    for file in sorted(path.parent.glob("*.ttl")):
         digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _code() -> str:
+    """A digest of this program: its Python and SPARQL files, the shipped shapes and ontology
+    (an upgrade answers nothing from before it)."""
+    digest = hashlib.sha256()
+    for folder, patterns in ((Path(__file__).parent, ("*.py", "*.rq")), (SHAPES, ("*.ttl",)),
+                             (ONTOLOGY, ("*.ttl",))):
+        for file in sorted(f for pattern in patterns for f in folder.rglob(pattern)):
+            digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
@@ -66,9 +80,13 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
         return make()
     with suppress(FileNotFoundError):
         return (folder / name).read_bytes()
+    with data_epoch_held() as before:
+        pass
     data = make()
-    _write(folder / name, data)
-    _prune(folder)
+    with data_epoch_held() as now:
+        if now == before:  # no data was written meanwhile: the answer is the data's
+            _write(folder / name, data)
+            _prune(folder)
     return data
 
 

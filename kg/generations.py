@@ -148,6 +148,16 @@ def forget_base(path: Path) -> None:
                 _remove(entry)
 
 
+def forget_answers(path: Path) -> None:
+    """A derived graph was written: remove the answers kept for the store (they may have read
+    it), not its base."""
+    folder = home(path)
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            if ANSWERS.fullmatch(entry.name):
+                _remove(entry)
+
+
 def remove(path: Path) -> None:
     """Remove a store entirely: its link or directory, and its home."""
     if path.is_symlink():

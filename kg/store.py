@@ -105,17 +105,31 @@ class LocalStore:
             raise QueryError("expected a CONSTRUCT or DESCRIBE query")
         return list(result)
 
-    def _data_written(self) -> None:
-        """Data (not a derived graph) was written outside a staged write: the store's base no
-        longer holds its data (:func:`kg.generations.forget_base`)."""
-        if self.path is not None and not self.staging and not _derived.active:
-            generations.forget_base(self.path)
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Frame every write outside a staged write. Data written (anything but the derived
+        graphs of :func:`derived_writes`: a user's own named graph, links, the default graph)
+        means the store's base and kept answers no longer hold its data: both are removed
+        before the write (a crash between costs speed only) and again after it, and the data
+        epoch moves (:data:`DATA_EPOCH`: an answer computed across the write is not kept). A
+        derived graph replaced removes the kept answers (:func:`derived_replaced`)."""
+        if self.path is None or self.staging:
+            yield
+            return
+        if _derived.active:
+            yield
+            return
+        _data_changed(self.path)
+        try:
+            yield
+        finally:
+            _data_changed(self.path)
 
     def update(self, update: str) -> None:
         self.writes += 1
-        self._data_written()
         try:
-            self.engine.update(update)
+            with self._writing():
+                self.engine.update(update)
         except SyntaxError as exc:
             raise QueryError(f"invalid SPARQL update: {exc}") from exc
         except OSError as exc:
@@ -131,16 +145,16 @@ class LocalStore:
         (measured ~1.7x on 1.7M triples); files and on-disk stores use the bulk loader.
         """
         self.writes += 1
-        if graph is None:
-            self._data_written()
         try:
-            if isinstance(source, Path):
-                self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph,
-                                      base_iri=base_iri)
-            elif self.path is None and isinstance(source, bytes):
-                self.engine.load(source, format=fmt, to_graph=graph, base_iri=base_iri)
-            else:
-                self.engine.bulk_load(source, format=fmt, to_graph=graph, base_iri=base_iri)
+            with self._writing():
+                if isinstance(source, Path):
+                    self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph,
+                                          base_iri=base_iri)
+                elif self.path is None and isinstance(source, bytes):
+                    self.engine.load(source, format=fmt, to_graph=graph, base_iri=base_iri)
+                else:
+                    self.engine.bulk_load(source, format=fmt, to_graph=graph,
+                                          base_iri=base_iri)
         except OSError as exc:
             raise StoreError(f"cannot load into {self!r}: {exc}") from exc
 
@@ -153,18 +167,15 @@ class LocalStore:
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
-        quads = list(quads)
-        if any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-            self._data_written()
-        self.engine.extend(quads)
+        with self._writing():
+            self.engine.extend(quads)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
         quads = list(quads)
-        if any(isinstance(q.graph_name, ox.DefaultGraph) for q in quads):
-            self._data_written()
-        for quad in quads:
-            self.engine.remove(quad)
+        with self._writing():
+            for quad in quads:
+                self.engine.remove(quad)
 
     def quads(self, subject: Subject | None = None, predicate: ox.NamedNode | None = None,
               obj: Term | ox.Triple | None = None, graph: Graph | None = None
@@ -174,7 +185,8 @@ class LocalStore:
     def clear_graph(self, graph: ox.NamedNode) -> None:
         if graph in self.engine.named_graphs():
             self.writes += 1
-            self.engine.remove_graph(graph)
+            with self._writing():
+                self.engine.remove_graph(graph)
 
     def flush(self) -> None:
         if self.path is not None:
@@ -197,6 +209,25 @@ class _Derived(threading.local):
 
 
 _derived = _Derived()
+_epoch_lock = threading.Lock()
+#: Moves whenever this process writes data to an on-disk store outside a staged write
+#: (:meth:`LocalStore._writing`); :func:`kg.answers.kept_bytes` keeps an answer only if it did
+#: not move while the answer was computed.
+DATA_EPOCH = [0]
+
+
+def _data_changed(path: Path) -> None:
+    with _epoch_lock:
+        DATA_EPOCH[0] += 1
+        generations.forget_base(path)
+
+
+@contextmanager
+def data_epoch_held() -> Iterator[int]:
+    """The data epoch, held (no data write starts or ends) for the block: to keep an answer
+    only if the epoch is still the one read before computing it."""
+    with _epoch_lock:
+        yield DATA_EPOCH[0]
 
 
 @contextmanager
@@ -208,6 +239,14 @@ def derived_writes() -> Iterator[None]:
         yield
     finally:
         _derived.active = before
+
+
+def derived_replaced(store: Store) -> None:
+    """A derived graph that answers may have read is being replaced (a classification computed
+    again, say under an edited profile): the answers kept for an on-disk store go."""
+    path = getattr(store, "path", None)
+    if isinstance(path, Path) and not getattr(store, "staging", False):
+        generations.forget_answers(path)
 
 
 def _engine(path: Path | None, read_only: bool = False) -> ox.Store:

@@ -94,3 +94,32 @@ def test_indicators_are_kept_and_read_back_the_same(store: LocalStore,
     reference.ensure(memory, DEFAULT_BASE)
     ingest(memory, [SMALL], base=DEFAULT_BASE)
     assert compute(memory, [2023, 2024]) == first  # the same rows and warnings as computed
+
+
+def test_an_answer_computed_across_a_data_write_is_not_kept(store: LocalStore) -> None:
+    """Found by a review: an answer that read the data before a write and was saved after it
+    was kept for the new data."""
+    from kg import answers
+
+    def make() -> bytes:
+        store.update('INSERT DATA { <https://example.org/x> <https://example.org/p> "x" }')
+        return b"computed before the write landed"
+
+    answers.kept_bytes(store, "probe.json", make)
+    assert "probe.json" not in _kept(store)
+    assert answers.kept_bytes(store, "probe.json", lambda: b"now") == b"now"
+    assert "probe.json" in _kept(store)
+
+
+def test_a_derived_graph_rewritten_removes_the_answers(store: LocalStore) -> None:
+    """Found by a review: `hvp classify` again (say under an edited profile) left the answers
+    read from the graph it replaced."""
+    from datetime import date
+
+    from kg.classify import classify
+
+    queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert _kept(store)
+    classify(store, date(2024, 12, 31))
+    assert _kept(store) == []
+    assert generations.base(store.path) is not None  # a derived write keeps the base

@@ -96,3 +96,17 @@ def test_reopened_store_keeps_its_base_and_recovery_drops_a_killed_one(tmp_path:
     reopened = LocalStore(path)  # recovers
     assert generations.base(path) == kept and not stale.exists()
     assert reopened.ask("ASK { ?p a <https://w3id.org/hvp/def#InventionPatent> }")
+
+
+def test_a_named_graph_written_outside_an_ingest_survives_the_next(tmp_path: Path) -> None:
+    """Links (kg.link) and a user's own named graphs are data, not derived: found by a review,
+    where they were kept out of the base and lost at the next ingest."""
+    store = _new(tmp_path / "a")
+    mine = ox.NamedNode("urn:example:mine")
+    store.add([ox.Quad(ox.NamedNode("urn:example:x"), ox.NamedNode("urn:example:p"),
+                       ox.Literal("kept"), mine)])
+    assert generations.base(store.path) is None
+    classify(store, date(2024, 12, 31))  # derived: needs no base to be right
+    ingest(store, [_delta(tmp_path / "delta")], base=DEFAULT_BASE)
+    assert len(list(store.quads(None, None, None, mine))) == 1
+    assert derived_graphs(store, DEFAULT_BASE) == []

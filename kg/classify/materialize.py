@@ -31,7 +31,7 @@ import pyoxigraph as ox
 
 from kg.classify.evidence import Evidence
 from kg.iri import mint
-from kg.store import derived_writes
+from kg.store import derived_replaced, derived_writes
 from kg.vocab import DCTERMS, HVP, RDFS, SKOS, XSD
 
 #: The prefixes every chunk of :class:`Writer` text starts with.
@@ -169,6 +169,8 @@ class Loader:
         self.pending: list[Future] = []
 
     def __enter__(self):
+        if self.store.ask(f"ASK {{ GRAPH {self.graph} {{ ?s ?p ?o }} }}"):
+            derived_replaced(self.store)  # answers may have read the graph it replaces
         with derived_writes():
             self.store.update(f"DROP SILENT GRAPH {self.graph}")
         return self.put
@@ -179,8 +181,12 @@ class Loader:
         while len(self.pending) >= (1 if last else self.queue):
             self.pending.pop(0).result()
         data = (HEADER + chunk).encode("utf-8")
-        self.pending.append(self.pool.submit(self.store.load, data, ox.RdfFormat.TURTLE,
-                                             self.graph))
+        self.pending.append(self.pool.submit(self._load, data))
+
+    def _load(self, data: bytes) -> None:
+        """Load one chunk (in the loader's thread: its writes are derived too)."""
+        with derived_writes():
+            self.store.load(data, ox.RdfFormat.TURTLE, self.graph)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 
 from kg.indicators.core import IndicatorSet, compute, profile_name, query_text
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
-from kg.store import Store, derived_writes
+from kg.store import Store, derived_replaced, derived_writes
 from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
 YEAR = "http://reference.data.gov.uk/id/year/"
@@ -165,6 +165,8 @@ def to_turtle(result: IndicatorSet, base: str = DEFAULT_BASE) -> bytes:
 def materialize(store: Store, result: IndicatorSet, base: str = DEFAULT_BASE) -> ox.NamedNode:
     """Write (or replace) the result's years in the profile's cube graph; returns the graph."""
     graph = graph_iri(result.profile, base)
+    if {r.year for r in result.rows} & present_years(store, result.profile, base):
+        derived_replaced(store)  # answers may have read the observations it replaces
     with derived_writes():
         for year in sorted({r.year for r in result.rows}):
             store.update(f"DELETE {{ GRAPH {graph} {{ ?obs ?p ?o }} }} WHERE {{ GRAPH {graph} {{ "
