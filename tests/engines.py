@@ -16,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
@@ -67,6 +69,20 @@ class Oxigraph:
 
     def stop(self) -> None:
         stop(self.process)
+
+
+@contextmanager
+def oxigraph_served(folder: Path) -> Iterator[Oxigraph]:
+    """A real `oxigraph serve` on loopback for the block (the test is skipped without it)."""
+    import pytest
+
+    if not Path(OXIGRAPH).exists():
+        pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
+    engine = Oxigraph(folder)
+    try:
+        yield engine
+    finally:
+        engine.stop()
 
 
 class Virtuoso:

@@ -17,16 +17,13 @@ from kg.engines import doctor
 from kg.errors import StoreError
 
 sys.path.insert(0, str(Path(__file__).parent))
-from engines import OXIGRAPH, Oxigraph  # noqa: E402
+from engines import oxigraph_served  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(OXIGRAPH).exists():
-        pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
-    engine = Oxigraph(tmp_path_factory.mktemp("oxigraph"))
-    yield engine.url
-    engine.stop()
+    with oxigraph_served(tmp_path_factory.mktemp("oxigraph")) as engine:
+        yield engine.url
 
 
 def graphs(store: EndpointStore) -> set[str]:

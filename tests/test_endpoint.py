@@ -19,16 +19,13 @@ from kg.store import LocalStore
 
 SMALL = Path(__file__).parent / "data" / "small"
 sys.path.insert(0, str(Path(__file__).parent))
-from engines import OXIGRAPH, Oxigraph, free_port  # noqa: E402
+from engines import free_port, oxigraph_served  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not Path(OXIGRAPH).exists():
-        pytest.skip("the oxigraph server binary (PyPI package 'oxigraph') is not installed")
-    engine = Oxigraph(tmp_path_factory.mktemp("oxigraph"))
-    yield engine.url.rsplit("/", 1)[0]
-    engine.stop()
+    with oxigraph_served(tmp_path_factory.mktemp("oxigraph")) as engine:
+        yield engine.url.rsplit("/", 1)[0]
 
 
 @pytest.fixture(scope="module")
