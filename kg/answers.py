@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from kg import generations
 from kg.profiles import resolve
 from kg.reference import ONTOLOGY, SHAPES
-from kg.store import LocalStore, Term, data_epoch_held
+from kg.store import DATA_EPOCH, LocalStore, Term, data_epoch_held
 
 FORMAT = ox.QueryResultsFormat.JSON
 #: The most answers kept per generation (the oldest go first): a visitor asking for ever new
@@ -80,8 +80,7 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
         return make()
     with suppress(FileNotFoundError):
         return (folder / name).read_bytes()
-    with data_epoch_held() as before:
-        pass
+    before = DATA_EPOCH[0]
     data = make()
     with data_epoch_held() as now:
         if now == before:  # no data was written meanwhile: the answer is the data's

@@ -93,68 +93,63 @@ def recover(path: Path) -> None:
                              f"data is gone; remove the link {path} to start a new store")
         for entry in folder.iterdir():
             if entry.name == LOCK or entry == keep or _in_use(entry) \
-                    or (keep is not None and entry in (_base_of(keep), _answers_of(keep))):
+                    or (keep is not None and entry in derived_of(keep)):
                 continue
             if entry.name == "gen-0" and keep is None and path.is_dir():
                 continue  # a first-layout store beside a gen-0 it did not make: not ours to drop
             _remove(entry)
 
 
-def _base_of(generation: Path) -> Path:
+def _kept_for(generation: Path, kind: str) -> Path:
+    """What the home keeps for a generation besides it: ``data-N`` (its base) or ``answers-N``."""
     number = GENERATION.fullmatch(generation.name)
     assert number is not None
-    return generation.parent / f"data-{number.group(1)}"
-
-
-def _answers_of(generation: Path) -> Path:
-    number = GENERATION.fullmatch(generation.name)
-    assert number is not None
-    return generation.parent / f"answers-{number.group(1)}"
+    return generation.parent / f"{kind}-{number.group(1)}"
 
 
 def answers(path: Path) -> Path | None:
     """The folder of canned-query answers kept for the current generation's data
     (:mod:`kg.answers`), or None for a store without generations."""
     generation = current(path)
-    return _answers_of(generation) if generation is not None else None
+    return _kept_for(generation, "answers") if generation is not None else None
 
 
 def base(path: Path) -> Path | None:
     """The base of the store's current generation (its data as a staged write left it, with
     nothing derived), or None."""
     generation = current(path)
-    found = _base_of(generation) if generation is not None else None
+    found = _kept_for(generation, "data") if generation is not None else None
     return found if found is not None and found.is_dir() else None
 
 
 def derived_of(generation: Path) -> list[Path]:
     """What the home keeps for a generation besides it: its base and its kept answers."""
-    return [_base_of(generation), _answers_of(generation)]
+    return [_kept_for(generation, "data"), _kept_for(generation, "answers")]
 
 
 def base_for(staged: Path) -> Path:
     """Where the base of a staged generation goes (made before the switch: a killed write's
     base is removed by :func:`recover` with its generation)."""
-    return _base_of(staged)
+    return _kept_for(staged, "data")
 
 
 def forget_base(path: Path) -> None:
     """Data was written outside a staged write: remove the store's base, and the answers kept
     for its data (:func:`answers`)."""
-    folder = home(path)
-    if folder.is_dir():
-        for entry in folder.iterdir():
-            if BASE.fullmatch(entry.name) or ANSWERS.fullmatch(entry.name):
-                _remove(entry)
+    _forget(path, BASE, ANSWERS)
 
 
 def forget_answers(path: Path) -> None:
     """A derived graph was written: remove the answers kept for the store (they may have read
     it), not its base."""
+    _forget(path, ANSWERS)
+
+
+def _forget(path: Path, *kinds: re.Pattern[str]) -> None:
     folder = home(path)
     if folder.is_dir():
         for entry in folder.iterdir():
-            if ANSWERS.fullmatch(entry.name):
+            if any(kind.fullmatch(entry.name) for kind in kinds):
                 _remove(entry)
 
 
