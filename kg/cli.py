@@ -22,7 +22,7 @@ from rich.text import Text
 
 from kg import dates, reference, settings
 from kg.errors import InputError, KGError
-from kg.progress import reporter
+from kg.progress import reporter, step
 from kg.store import (
     MEMORY,
     LocalStore,
@@ -152,7 +152,7 @@ pass_app = click.make_pass_decorator(App)
 @contextmanager
 def progress_bar(enabled: bool = True
                  ) -> Iterator[Callable[[str, int, int | None, int | None], None]]:
-    """A progress callback ``(label, done, total, rows)`` (:data:`kg.ingest.Progress`): bars
+    """A progress callback ``(label, done, total, rows)`` (:data:`kg.progress.Progress`): bars
     on a terminal, log lines on standard error otherwise, nothing when not ``enabled``
     (:func:`kg.progress.reporter`)."""
     with reporter(err, enabled) as update:
@@ -164,8 +164,6 @@ def working(label: str) -> Iterator[Callable[[int, int], None]]:
     """One bar for a long step of a command (a log line at its start and end when standard
     error is not a terminal): moving until the step reports ``(done, total)`` through the
     callback yielded (if it can), always with the time taken."""
-    from kg.ingest import step
-
     with progress_bar() as update, step(update, label):
         yield lambda done, total: update(label, done, total, None)
 

@@ -1,9 +1,9 @@
 """Progress of long work, shown to people: bars on a terminal, plain log lines elsewhere.
 
-Work reports through a callback ``progress(label, done, total, rows)`` (the protocol of
-:data:`kg.ingest.Progress`): one label per file or step; ``total`` None while the size is
-unknown; the last call of a label has ``done == total``. :func:`reporter` turns such calls into
-what a person reads:
+Work reports through a callback ``progress(label, done, total, rows)`` (:data:`Progress`): one
+label per file or step; ``total`` None while the size is unknown; the last call of a label has
+``done == total``; :func:`step` frames a step that cannot be measured. :func:`reporter` turns
+such calls into what a person reads:
 
 - on a terminal, one rich bar per label: percentage, rows and rows/s, time taken, time left;
 - elsewhere (a log file, CI, a pipe), plain lines: every ``every`` seconds for each label still
@@ -24,15 +24,20 @@ from typing import Any
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    Progress,
     TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.progress import Progress as Bars
 
-Callback = Callable[[str, int, int | None, int | None], None]
+Progress = Callable[[str, int, int | None, int | None], None]
+"""``progress(label, done, total, rows)``, called now and then. ``label`` names a file being
+read (``done`` of its ``total`` bytes, ``rows`` rows or triples read so far) or a step of
+writing the store (``rows`` None; ``total`` None while its size is unknown). The first call for
+a label is made when its work starts (``done`` 0); ``done`` reaches ``total`` on its last call
+only, when the work is finished."""
 
 #: Seconds between two log lines of the same label when the output is not a terminal.
 LOG_EVERY = 10.0
@@ -104,7 +109,7 @@ def _where(done: int, total: int | None, rows: int | None, elapsed: float) -> st
 
 @contextmanager
 def reporter(console: Console, enabled: bool = True, every: float = LOG_EVERY
-             ) -> Iterator[Callback]:
+             ) -> Iterator[Progress]:
     """A progress callback drawing bars on a terminal, writing log lines elsewhere, or doing
     nothing (``enabled`` False: ``--quiet``)."""
     if not enabled:
@@ -121,12 +126,12 @@ def reporter(console: Console, enabled: bool = True, every: float = LOG_EVERY
 
 
 @contextmanager
-def _bars(console: Console) -> Iterator[Callback]:
+def _bars(console: Console) -> Iterator[Progress]:
     columns = (TextColumn("{task.description}", markup=False), BarColumn(bar_width=24),
                TaskProgressColumn(), TextColumn("{task.fields[rows]}", justify="right"),
                TextColumn("{task.fields[rate]}", justify="right"), TimeElapsedColumn(),
                TimeRemainingColumn(compact=True, elapsed_when_finished=False))
-    with Progress(*columns, console=console, transient=False) as bar:
+    with Bars(*columns, console=console, transient=False) as bar:
         tasks: dict[str, tuple[TaskID, float]] = {}
 
         def update(label: str, done: int, total: int | None, rows: int | None) -> None:
@@ -143,3 +148,14 @@ def _bars(console: Console) -> Iterator[Callback]:
                 bar.stop_task(task)
 
         yield update
+
+
+@contextmanager
+def step(progress: Progress | None, label: str) -> Iterator[None]:
+    """A step whose progress cannot be measured, told to ``progress``: started (no total),
+    then ended (1 of 1). Also the frame of a command's bar (``kg.cli.working``)."""
+    if progress:
+        progress(label, 0, None, None)
+    yield
+    if progress:
+        progress(label, 1, 1, None)

@@ -26,17 +26,12 @@ from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.iri import mint
+from kg.progress import Progress, step
 from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
 
-__all__ = ["IngestReport", "ingest", "Progress"]
+__all__ = ["IngestReport", "ingest"]
 
-Progress = Callable[[str, int, int | None, int | None], None]
-"""``progress(label, done, total, rows)``, called now and then. ``label`` names a file being
-read (``done`` of its ``total`` bytes, ``rows`` rows or triples read so far) or a step of
-writing the store (``rows`` None; ``total`` None while its size is unknown). The first call for
-a label is made when its work starts (``done`` 0); ``done`` reaches ``total`` on its last call
-only, when the work is finished."""
 
 MAX_ERRORS = 20
 T = TypeVar("T")
@@ -168,17 +163,6 @@ def _each(progress: Progress | None, label: str, items: list[T], every: int = 1
             progress(label, i, total, None)
     if progress and total:
         progress(label, total, total, None)
-
-
-@contextmanager
-def step(progress: Progress | None, label: str) -> Iterator[None]:
-    """A step whose progress cannot be measured, told to ``progress``: started (no total),
-    then ended (1 of 1). Also the frame of a command's bar (``kg.cli.working``)."""
-    if progress:
-        progress(label, 0, None, None)
-    yield
-    if progress:
-        progress(label, 1, 1, None)
 
 
 @dataclass

@@ -68,7 +68,7 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
 
     For each subject and predicate that the file states, its values replace those in the store
     (so that re-ingesting an exported, edited file updates rather than accumulates).
-    ``progress`` is :data:`kg.ingest.Progress`, labelled with the file's path.
+    ``progress`` is :data:`kg.progress.Progress`, labelled with the file's path.
     """
     result = Checked()
     label = str(path)

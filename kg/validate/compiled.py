@@ -13,7 +13,7 @@ from rdflib.term import Node
 
 from kg.compile.results import ResultQuery, compile_results, shapes_with_targets
 from kg.errors import CompileError, InputError
-from kg.ingest import Progress
+from kg.progress import Progress
 from kg.store import Store
 from kg.validate.report import Result, shape_name
 
