@@ -8,7 +8,7 @@ PORT    ?= 8000
 DEMO    := build/demo
 STORE   := build/store
 
-.PHONY: install run demo test lint bench bench-quick clean
+.PHONY: install run demo test lint bench bench-quick clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -45,3 +45,9 @@ bench-quick: $(STAMP)
 
 clean:
 	rm -rf build $(VENV) node_modules
+
+# New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
+messages: $(STAMP)
+	mkdir -p build
+	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o build/messages.pot web
+	$(BIN)/pybabel -q update -i build/messages.pot -d web/translations -w 100 --no-fuzzy-matching --ignore-obsolete

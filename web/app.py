@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, headers, links, sparql, static
+from web import errors, headers, i18n, links, sparql, static
 from web.service import Service, service
 
 
@@ -26,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     atexit.register(svc.close)
     errors.init_app(app)
     headers.init_app(app, str(values["cors"]))
+    i18n.init_app(app)
     static.init_app(app)
     links.init_app(app)
     _blueprints(app)
