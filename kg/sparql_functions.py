@@ -8,7 +8,8 @@ of ``SELECT (EXPR AS ?result) WHERE {}``, the parameters are ``$name`` by the lo
 :func:`inline_all` replaces every call ``hvpfn:name(arg, ...)`` in the text of each
 ``sh:select`` of a shapes graph by the body, each parameter by its argument in parentheses
 (a lone variable bare; nested calls too), and removes the definitions: pySHACL and the compiled
-SPARQL run the same plain text. Calls inside string literals are not told apart (do not write ``hvpfn:`` in one).
+SPARQL run the same plain text. Calls inside string literals are not told apart (do not write
+``hvpfn:`` in one).
 """
 
 from __future__ import annotations
