@@ -4,7 +4,8 @@ Queries and updates go through the SPARQL 1.1 Protocol (SPARQLWrapper, form-enco
 engines, Virtuoso among them, hang on ``application/sparql-query`` bodies); loads and dumps
 through the Graph Store Protocol, one graph per request. Parameters are bound by a ``VALUES``
 block of RDF terms first in the query's WHERE group (:mod:`kg.engines.binding`), never by
-formatting user text in.
+formatting user text in; the engine's :class:`kg.engines.dialect.Dialect` (from the
+``endpoint_engine`` setting) writes the forms it answers right.
 
 Nothing an engine answers is taken on trust: a result that the engine says it cut
 (``X-SPARQL-MaxRows``, Virtuoso) or whose row count equals the engine's known cap
@@ -33,7 +34,8 @@ import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from kg.engines.binding import query_form, with_values
+from kg.engines.binding import query_form
+from kg.engines.dialect import STANDARD, Dialect, for_engine
 from kg.engines.presets import urls
 from kg.errors import QueryError, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
@@ -49,6 +51,9 @@ _MEDIA = {
 _WRITTEN = (200, 201, 204)
 #: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
+#: Virtuoso writes stored xsd:boolean values as "1" and "0" (valid lexical forms, not canonical)
+_BOOLEAN = re.compile(rb'("datatype"\s*:\s*"http://www\.w3\.org/2001/XMLSchema#boolean"\s*,'
+                      rb'\s*"value"\s*:\s*")([01])"')
 _TRUNCATED = "X-SPARQL-MaxRows"
 _ROW_FIX = ("raise the engine's result limit (Virtuoso: ResultSetMaxRows in the [SPARQL] "
             "section of virtuoso.ini) and the endpoint_row_limit setting (HVP_ENDPOINT_ROW_LIMIT) "
@@ -62,7 +67,7 @@ class EndpointStore:
 
     def __init__(self, query: str, *, update: str | None = None, graph_store: str | None = None,
                  timeout: float = 600.0, user: str = "", password: str = "", token: str = "",
-                 auth: str = "basic", row_limit: int = 0) -> None:
+                 auth: str = "basic", row_limit: int = 0, dialect: Dialect = STANDARD) -> None:
         self.query_url = query
         root = query.rsplit("/", 1)[0]
         self.update_url = update or f"{root}/update"
@@ -74,12 +79,14 @@ class EndpointStore:
             raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
         self.user, self.password, self.token, self.auth = user, password, token, auth
         self.row_limit = row_limit
+        self.dialect = dialect
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
         """The store that the ``endpoint*`` settings (kg.settings) describe."""
         query = str(settings["endpoint"])
-        update, graph_store = urls(str(settings.get("endpoint_engine") or ""), query)
+        engine = str(settings.get("endpoint_engine") or "")
+        update, graph_store = urls(engine, query)
         return cls(query,
                    update=str(settings.get("update_endpoint") or "") or update,
                    graph_store=str(settings.get("gsp_endpoint") or "") or graph_store,
@@ -88,7 +95,8 @@ class EndpointStore:
                    password=str(settings.get("endpoint_password") or ""),
                    token=str(settings.get("endpoint_token") or ""),
                    auth=str(settings.get("endpoint_auth") or "basic"),
-                   row_limit=int(settings.get("endpoint_row_limit") or 0))
+                   row_limit=int(settings.get("endpoint_row_limit") or 0),
+                   dialect=for_engine(engine))
 
     def __repr__(self) -> str:
         return f"EndpointStore({self.query_url!r})"
@@ -137,7 +145,9 @@ class EndpointStore:
         """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples."""
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
             return self.construct(query, bindings)
-        body = _NODE_ID.sub(rb"\1", self._request(with_values(query, bindings), JSON))
+        body = _NODE_ID.sub(rb"\1", self._request(self.dialect.bind(query, bindings), JSON))
+        body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
+                                                    else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
@@ -150,13 +160,13 @@ class EndpointStore:
 
     def construct(self, query: str,
                   bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        body = self._request(with_values(query, bindings), TURTLE)
+        body = self._request(self.dialect.bind(query, bindings), TURTLE)
         triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
         self._check_rows(len(triples))
         return triples
 
     def update(self, update: str) -> None:
-        self._request(update, JSON, self.update_url)
+        self._request(self.dialect.text(update), JSON, self.update_url)
 
     # --- Graph Store Protocol ----------------------------------------------------------------
     def _graph_url(self, graph: ox.NamedNode | ox.DefaultGraph | None) -> str:

@@ -138,8 +138,9 @@ def _check(store: Store, prof: Profile, shapes: Graph, as_of: date, patent: str,
     label = prof.label(shape)
     this = {"this": ox.NamedNode(patent)}
     query = prof.query(shapes, shape, HVP.factsQuery)
-    facts = [{k: v for k, v in row.items() if k != "this" and v}
-             for row in (table(store, query, this) if query else [])]
+    facts = sorted(({k: v for k, v in row.items() if k != "this" and v}  # in an order of
+                    for row in (table(store, query, this) if query else [])),  # their own, not
+                   key=lambda fact: sorted(fact.items()))  # the engine's
     if stored:
         return CriterionCheck(key, label, True, stored, facts)
     if not valid:

@@ -7,8 +7,9 @@ of ``SELECT (EXPR AS ?result) WHERE {}``, the parameters are ``$name`` by the lo
 ``sh:path``, in ``sh:order``. Neither Oxigraph nor kg.compile runs custom functions, so
 :func:`inline_all` replaces every call ``hvpfn:name(arg, ...)`` in the text of each
 ``sh:select`` of a shapes graph by the body, each parameter by its argument in parentheses
-(nested calls too), and removes the definitions: pySHACL and the compiled SPARQL run the same
-plain text. Calls inside string literals are not told apart (do not write ``hvpfn:`` in one).
+(a lone variable bare; nested calls too), and removes the definitions: pySHACL and the compiled
+SPARQL run the same plain text. Calls inside string literals are not told apart (do not write
+``hvpfn:`` in one).
 """
 
 from __future__ import annotations
@@ -78,9 +79,16 @@ def inline(text: str, defined: dict[str, tuple[list[str], str]], depth: int = 0)
     return "".join(out)
 
 
+_VARIABLE = re.compile(r"[$?][A-Za-z_]\w*")
+
+
 def _bind(body: str, values: dict[str, str]) -> str:
-    """The body with each ``$name`` of a parameter replaced by its argument in parentheses."""
-    return re.sub(r"[$?]([A-Za-z_]\w*)", lambda m: f"({values[m.group(1)]})"
+    """The body with each ``$name`` of a parameter replaced by its argument: in parentheses,
+    except a lone variable (which needs none, and which ``BOUND()`` takes only bare)."""
+    def argument(name: str) -> str:
+        text = values[name]
+        return text if _VARIABLE.fullmatch(text) else f"({text})"
+    return re.sub(r"[$?]([A-Za-z_]\w*)", lambda m: argument(m.group(1))
                   if m.group(1) in values else m.group(0), body)
 
 

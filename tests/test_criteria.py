@@ -116,7 +116,10 @@ def test_shared_functions_are_inlined_once_everywhere() -> None:
     assert selects and not any("hvpfn:" in s for s in selects)
     defined = functions(Graph().parse(SHAPES / "components" / "sparql.ttl"))
     assert inline('FILTER(hvpfn:listed($list, CONCAT("a,(", ?x)))', defined) == \
-        'FILTER((CONTAINS(($list), CONCAT("|", (CONCAT("a,(", ?x)), "|"))))'
+        'FILTER((CONTAINS($list, CONCAT("|", (CONCAT("a,(", ?x)), "|"))))'
+    # a lone variable goes in bare: BOUND() takes nothing else (hvpfn:onOrBefore)
+    assert inline("hvpfn:onOrBefore(?g, $asOf)", defined) == \
+        "(COALESCE(BOUND(?g) && ?g <= $asOf, false))"
     nested = inline("hvpfn:dayIn(?d, YEAR(?d) + 1, $rule)", defined)
     assert "hvpfn" not in nested and "FLOOR((((YEAR(?d) + 1))) / 4)" in nested
     with pytest.raises(InputError, match="unknown SPARQL function hvpfn:nope"):

@@ -133,7 +133,11 @@ def with_values(query: str,
     """``query`` with ``bindings`` as a ``VALUES`` block first in its outermost WHERE group."""
     if not bindings:
         return query
-    block = values_block(bindings)
+    return first_in_where(query, values_block(bindings))
+
+
+def first_in_where(query: str, block: str) -> str:
+    """``query`` with ``block`` (SPARQL pattern text) first in its outermost WHERE group."""
     start, end, short = where_group(query)
     inner = query[start + 1:end - 1]
     if short >= 0:  # CONSTRUCT WHERE { T } = CONSTRUCT { T } WHERE { T }: bind the pattern only
