@@ -514,6 +514,56 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 
+@cli.command()
+@click.argument("query_file", metavar="QUERY_FILE|-")
+@click.option("--format", "fmt", type=click.Choice(["json", "xml", "csv", "tsv", "turtle",
+              "ntriples", "jsonld", "rdfxml"]), help="json, xml, csv or tsv for SELECT and "
+              "ASK; turtle, ntriples, jsonld or rdfxml for CONSTRUCT and DESCRIBE [default: "
+              "json, or turtle for a graph].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (replaced only when the query is complete) [default: "
+              "standard output, streamed].")
+@click.option("--timeout", type=click.FloatRange(min=0), callback=_finite,
+              help="Time limit in seconds, a federated query's SERVICE calls included; 0: "
+              "none [default: the timeout setting].")
+@pass_app
+def sparql(app: App, query_file: str, fmt: str | None, output: Path | None,
+           timeout: float | None) -> None:
+    """Run an ad-hoc SPARQL query (a file, or - for standard input) on the store or endpoint.
+
+    SERVICE may call only the endpoints of the federation_allow setting."""
+    from kg import adhoc, federation
+    from kg.vocab import PREFIXES
+
+    source = "<stdin>" if query_file == "-" else query_file
+    text = _query_text(query_file, source)
+    limit = float(app.settings["timeout"]) if timeout is None else timeout
+    allow = federation.allowed(app.settings.get("federation_allow"))
+    federation.check(text, allow)  # refused before the store is opened
+    _check_output(output)
+    store = app.store()
+    _write_stream(output, lambda out: adhoc.run(store, text, out, fmt=fmt, timeout=limit,
+                                                allow=allow, source=source,
+                                                prefixes=dict(PREFIXES)))
+
+
+def _query_text(query_file: str, source: str) -> str:
+    """The query from a file or standard input, as UTF-8 text; an empty one is refused."""
+    try:
+        data = sys.stdin.buffer.read() if query_file == "-" else Path(query_file).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read the query: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(f"{source}:{line}: not UTF-8: byte 0x{data[exc.start]:02X} at byte "
+                         f"{exc.start} (SPARQL queries are UTF-8)") from None
+    if not text.strip():
+        raise InputError(f"{source}: the query is empty")
+    return text.removeprefix("\ufeff")
+
+
 def _part(output: Path) -> Path:
     """The file written first, renamed to ``output`` when complete."""
     return output.with_name(output.name + ".part")
@@ -549,7 +599,7 @@ def _check_output(output: Path | None) -> None:
                          f"{exc.strerror or exc}") from None
 
 
-def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
+def _write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
     """Write to standard output, or to a file replaced only when complete (a device or a pipe
     is written as it is)."""
     if output is None:
