@@ -79,8 +79,11 @@ class App:
         embedded store gets the reference data on first use, an endpoint must already hold it.
         A missing on-disk store is an input error unless ``create`` (``hvp ingest``)."""
         if self._store is None:
-            store = open_store(self.settings, create=create)
-            if isinstance(store, LocalStore):
+            store = open_store(self.settings, create=create, beside=not create)
+            if isinstance(store, LocalStore) and store.read_only:
+                say("note", "yellow", f"store held by {store.held_by or 'another process'}: "
+                    "read only")
+            elif isinstance(store, LocalStore):
                 reference.ensure(store, self.base)
             elif not _probed(store) or not reference.is_loaded(store):
                 raise InputError(
@@ -100,6 +103,11 @@ class App:
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
+
+
+def _read_only(store: Store) -> bool:
+    """Whether the store is open read only beside the process that holds it (`hvp serve`)."""
+    return isinstance(store, LocalStore) and store.read_only
 
 
 def _probed(store: Store) -> bool:
@@ -478,7 +486,8 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
     with working(f"years {span}: classifying at each year's end as needed, counting") as done:
         result = ind.compute(store, years, profile=criteria, base=app.base, progress=done)
-    ind.cube.materialize(store, result, app.base)
+    if not _read_only(store):  # beside a running server the figures are printed only
+        ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
     _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
@@ -662,11 +671,16 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
     criteria = load(profile or str(app.settings["profile"]))  # input errors before any work
     _check_output(output)
     store = app.store()
+    keep = not _read_only(store)  # beside a running server: computed, not stored
+    if not keep and fmt == "ttl" and isinstance(store, LocalStore):
+        store.refuse_writes()
     with working(f"classifying at {as_of} ({criteria.name}, {engine})"):
-        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base)
+        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base,
+                              store_graph=keep)
     high = sum(1 for r in result.rows if r.valid and r.domestic and r.high_value)
     say("classified", "green", f"{len(result.rows):,} invention patents at {as_of}: {high:,} "
-        f"valid, domestic and high-value; stored in <{result.graph}>")
+        "valid, domestic and high-value; " + (f"stored in <{result.graph}>" if keep else
+                                              "not stored (the store is read only)"))
     if fmt == "csv":
         _write(to_csv(result.rows), output)
     elif fmt == "json":

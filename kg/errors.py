@@ -13,6 +13,7 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     ├── TooLarge          input that needs more memory than allowed (HTTP 413)
     ├── NotFound          a resource that does not exist (HTTP 404)
     └── StoreError        the store cannot be opened or written (HTTP 500)
+        └── StoreInUse    another process (a running `hvp serve`) holds the store
 """
 
 from __future__ import annotations
@@ -69,3 +70,12 @@ class NotFound(KGError):
 
 class StoreError(KGError):
     """The store cannot be opened, read or written."""
+
+
+class StoreInUse(StoreError):
+    """An on-disk store that another process holds open for writing (a running ``hvp serve``);
+    ``holder`` names it (``hvp serve (pid 123)``), or is empty when it cannot be told."""
+
+    def __init__(self, message: str, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder
