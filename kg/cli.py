@@ -506,6 +506,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
           profile: str | None, fmt: str) -> None:
     """Run a canned query (kg/queries/NAME.rq) with typed parameters, or --list them."""
     from kg import queries
+    from kg.federation import allowed
 
     if list_only or not name:
         for q in queries.list_queries():
@@ -519,7 +520,8 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
     result = queries.run(app.local_store("query"), name, values, base=app.base,
-                         profile=profile or str(app.settings["profile"]))
+                         profile=profile or str(app.settings["profile"]),
+                         allow=allowed(app.settings.get("federation_allow")))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 

@@ -8,6 +8,7 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     │   └── RowError      one cell of a tabular file, with file, line and column
     ├── CompileError      a SHACL shape uses a feature the compiler does not support
     ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
+    │   └── Refused       a query the settings do not allow: SERVICE off federation_allow (403)
     ├── QueryTimeout      a query ran past its time limit (HTTP 503)
     ├── Busy              as much work of its kind runs as allowed: ask again (HTTP 503)
     ├── TooLarge          input that needs more memory than allowed (HTTP 413)
@@ -45,6 +46,11 @@ class CompileError(KGError):
 
 class QueryError(KGError):
     """A SPARQL query that cannot be parsed or is not allowed."""
+
+
+class Refused(QueryError):
+    """A well-formed query that the settings do not allow (a ``SERVICE`` to an endpoint that is
+    not on ``federation_allow``)."""
 
 
 class QueryTimeout(KGError):

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError
+from kg.errors import Refused
 
 #: An IRI reference, with the ``\u`` escapes SPARQL allows in it.
 IRI = r"""<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"""
@@ -122,10 +122,10 @@ def refusal(query: str, allow: Iterable[str],
 
 def check(query: str, allow: Iterable[str],
           bound: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None) -> None:
-    """Raise :class:`QueryError` with :func:`refusal`'s reason, if any."""
+    """Raise :class:`Refused` (HTTP 403) with :func:`refusal`'s reason, if any."""
     reason = refusal(query, allow, bound)
     if reason:
-        raise QueryError(reason)
+        raise Refused(reason)
 
 
 def federated(query: str) -> bool:
