@@ -80,6 +80,8 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
         return make()
     with suppress(FileNotFoundError):
         return (folder / name).read_bytes()
+    if getattr(store, "read_only", False):  # a view beside the store's writer keeps nothing
+        return make()
     before = DATA_EPOCH[0]
     data = make()
     with data_epoch_held() as now:

@@ -79,8 +79,11 @@ class App:
         embedded store gets the reference data on first use, an endpoint must already hold it.
         A missing on-disk store is an input error unless ``create`` (``hvp ingest``)."""
         if self._store is None:
-            store = open_store(self.settings, create=create)
-            if isinstance(store, LocalStore):
+            store = open_store(self.settings, create=create, beside=not create)
+            if isinstance(store, LocalStore) and store.read_only:
+                say("note", "yellow", f"store held by {store.held_by or 'another process'}: "
+                    "read only")
+            elif isinstance(store, LocalStore):
                 reference.ensure(store, self.base)
             elif not _probed(store) or not reference.is_loaded(store):
                 raise InputError(
@@ -100,6 +103,11 @@ class App:
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
+
+
+def _read_only(store: Store) -> bool:
+    """Whether the store is open read only beside the process that holds it (`hvp serve`)."""
+    return isinstance(store, LocalStore) and store.read_only
 
 
 def _probed(store: Store) -> bool:
@@ -478,7 +486,8 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
     with working(f"years {span}: classifying at each year's end as needed, counting") as done:
         result = ind.compute(store, years, profile=criteria, base=app.base, progress=done)
-    ind.cube.materialize(store, result, app.base)
+    if not _read_only(store):  # beside a running server the figures are printed only
+        ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
     _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
@@ -497,6 +506,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
           profile: str | None, fmt: str) -> None:
     """Run a canned query (kg/queries/NAME.rq) with typed parameters, or --list them."""
     from kg import queries
+    from kg.federation import allowed
 
     if list_only or not name:
         for q in queries.list_queries():
@@ -510,8 +520,59 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
     result = queries.run(app.local_store("query"), name, values, base=app.base,
-                         profile=profile or str(app.settings["profile"]))
+                         profile=profile or str(app.settings["profile"]),
+                         allow=allowed(app.settings.get("federation_allow")))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
+
+
+@cli.command()
+@click.argument("query_file", metavar="QUERY_FILE|-")
+@click.option("--format", "fmt", type=click.Choice(["json", "xml", "csv", "tsv", "turtle",
+              "ntriples", "jsonld", "rdfxml"]), help="json, xml, csv or tsv for SELECT and "
+              "ASK; turtle, ntriples, jsonld or rdfxml for CONSTRUCT and DESCRIBE [default: "
+              "json, or turtle for a graph].")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (replaced only when the query is complete) [default: "
+              "standard output, streamed].")
+@click.option("--timeout", type=click.FloatRange(min=0), callback=_finite,
+              help="Time limit in seconds, a federated query's SERVICE calls included; 0: "
+              "none [default: the timeout setting].")
+@pass_app
+def sparql(app: App, query_file: str, fmt: str | None, output: Path | None,
+           timeout: float | None) -> None:
+    """Run an ad-hoc SPARQL query (a file, or - for standard input) on the store or endpoint.
+
+    SERVICE may call only the endpoints of the federation_allow setting."""
+    from kg import adhoc, federation
+    from kg.vocab import PREFIXES
+
+    source = "<stdin>" if query_file == "-" else query_file
+    text = _query_text(query_file, source)
+    limit = float(app.settings["timeout"]) if timeout is None else timeout
+    allow = federation.allowed(app.settings.get("federation_allow"))
+    federation.check(text, allow)  # refused before the store is opened
+    _check_output(output)
+    store = app.store()
+    _write_stream(output, lambda out: adhoc.run(store, text, out, fmt=fmt, timeout=limit,
+                                                allow=allow, source=source,
+                                                prefixes=dict(PREFIXES)))
+
+
+def _query_text(query_file: str, source: str) -> str:
+    """The query from a file or standard input, as UTF-8 text; an empty one is refused."""
+    try:
+        data = sys.stdin.buffer.read() if query_file == "-" else Path(query_file).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{source}: cannot read the query: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise InputError(f"{source}:{line}: not UTF-8: byte 0x{data[exc.start]:02X} at byte "
+                         f"{exc.start} (SPARQL queries are UTF-8)") from None
+    if not text.strip():
+        raise InputError(f"{source}: the query is empty")
+    return text.removeprefix("\ufeff")
 
 
 def _part(output: Path) -> Path:
@@ -549,7 +610,7 @@ def _check_output(output: Path | None) -> None:
                          f"{exc.strerror or exc}") from None
 
 
-def _write_stream(output: Path | None, write: Callable[[Any], None]) -> None:
+def _write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
     """Write to standard output, or to a file replaced only when complete (a device or a pipe
     is written as it is)."""
     if output is None:
@@ -612,11 +673,16 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
     criteria = load(profile or str(app.settings["profile"]))  # input errors before any work
     _check_output(output)
     store = app.store()
+    keep = not _read_only(store)  # beside a running server: computed, not stored
+    if not keep and fmt == "ttl" and isinstance(store, LocalStore):
+        store.refuse_writes()
     with working(f"classifying at {as_of} ({criteria.name}, {engine})"):
-        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base)
+        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base,
+                              store_graph=keep)
     high = sum(1 for r in result.rows if r.valid and r.domestic and r.high_value)
     say("classified", "green", f"{len(result.rows):,} invention patents at {as_of}: {high:,} "
-        f"valid, domestic and high-value; stored in <{result.graph}>")
+        "valid, domestic and high-value; " + (f"stored in <{result.graph}>" if keep else
+                                              "not stored (the store is read only)"))
     if fmt == "csv":
         _write(to_csv(result.rows), output)
     elif fmt == "json":

@@ -8,11 +8,13 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     │   └── RowError      one cell of a tabular file, with file, line and column
     ├── CompileError      a SHACL shape uses a feature the compiler does not support
     ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
+    │   └── Refused       a query the settings do not allow: SERVICE off federation_allow (403)
     ├── QueryTimeout      a query ran past its time limit (HTTP 503)
     ├── Busy              as much work of its kind runs as allowed: ask again (HTTP 503)
     ├── TooLarge          input that needs more memory than allowed (HTTP 413)
     ├── NotFound          a resource that does not exist (HTTP 404)
     └── StoreError        the store cannot be opened or written (HTTP 500)
+        └── StoreInUse    another process (a running `hvp serve`) holds the store
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ class QueryError(KGError):
     """A SPARQL query that cannot be parsed or is not allowed."""
 
 
+class Refused(QueryError):
+    """A well-formed query that the settings do not allow (a ``SERVICE`` to an endpoint that is
+    not on ``federation_allow``)."""
+
+
 class QueryTimeout(KGError):
     """A query that ran past its time limit and was stopped."""
 
@@ -69,3 +76,12 @@ class NotFound(KGError):
 
 class StoreError(KGError):
     """The store cannot be opened, read or written."""
+
+
+class StoreInUse(StoreError):
+    """An on-disk store that another process holds open for writing (a running ``hvp serve``);
+    ``holder`` names it (``hvp serve (pid 123)``), or is empty when it cannot be told."""
+
+    def __init__(self, message: str, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder

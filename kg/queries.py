@@ -28,7 +28,7 @@ import io
 import json
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import answers, dates
+from kg import answers, dates, federation
 from kg.errors import InputError, NotFound, QueryError
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import LocalStore, Term
@@ -245,14 +245,21 @@ def load(name: str, directory: Path = QUERY_DIR) -> CannedQuery:
 
 # --- running ---------------------------------------------------------------------------------
 def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] | None = None,
-        *, base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> Result:
-    """Run a canned query: parse parameters, ensure the graphs it needs, bind and execute."""
+        *, base: str = DEFAULT_BASE, profile: str = "cnipa-2021",
+        allow: Iterable[str] = ()) -> Result:
+    """Run a canned query: parse parameters, ensure the graphs it needs, bind and execute.
+    ``allow``: the endpoints a federated query's ``SERVICE`` may call (``federation_allow``);
+    a federated query's answer is never kept (the other endpoint's data may change)."""
     if isinstance(query, str):
         query = load(query)
     bound = query.bind(params or {}, base)
+    federation.check(query.text, allow, bound)
     _check(store, query, bound)
-    solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
-                             lambda: _solutions(store, query, bound, base, profile))
+    if federation.federated(query.text):
+        solutions = _solutions(store, query, bound, base, profile)
+    else:
+        solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
+                                 lambda: _solutions(store, query, bound, base, profile))
     columns = [v.value for v in solutions.variables]
     return Result(columns, [{c: s[c] for c in columns} for s in solutions])
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import InputError
+from kg.federation import parse_allowed
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Base IRI under which patents, owners, regions... are minted."),
     Setting("profile", "cnipa-2021", str,
             "Criteria profile: a name under shapes/profiles/ or a Turtle file."),
-    Setting("timeout", 30.0, float, "Time limit of one web SPARQL query, in seconds."),
+    Setting("timeout", 30.0, float, "Time limit of one SPARQL query from a user (web /sparql, "
+            "`hvp sparql`), in seconds; a federated query's SERVICE calls included."),
+    Setting("federation_allow", (), parse_allowed, "SPARQL endpoints that a query's SERVICE "
+            "may call (/sparql, `hvp sparql`, canned queries), separated by spaces or commas; "
+            "empty: SERVICE is refused."),
     Setting("row_cap", 10_000, int, "Most rows shown in an HTML results table."),
     Setting("read_only", True, _bool, "Refuse writes on the web app (/update, /store); "
             "false accepts them from clients that send the write_token."),

@@ -8,8 +8,12 @@ Terms are pyoxigraph terms (``NamedNode``, ``Literal``, ``BlankNode``) everywher
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import struct
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +22,7 @@ from typing import IO, Protocol
 import pyoxigraph as ox
 
 from kg import generations
-from kg.errors import InputError, QueryError, StoreError
+from kg.errors import InputError, QueryError, StoreError, StoreInUse
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Row = dict[str, Term]
@@ -50,7 +54,13 @@ class LocalStore:
     """An embedded Oxigraph store: ``LocalStore()`` in memory, ``LocalStore(path)`` on disk.
 
     Opening an on-disk store read-write first recovers it from a write that was killed
-    (:func:`kg.generations.recover`): it opens in its state before or after that write."""
+    (:func:`kg.generations.recover`): it opens in its state before or after that write.
+    ``read_only``: a view of the store as it is when opened, beside the process that holds it
+    (a running ``hvp serve``); every write is refused, naming ``held_by``."""
+
+    read_only = False
+    #: Who holds a store opened read only beside it (``hvp serve (pid 123)``).
+    held_by = ""
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         if path is not None and str(path) in ("", "."):  # Path("") is "."
@@ -63,6 +73,7 @@ class LocalStore:
         self.writes = 0
         #: A staging generation (:func:`staged`), whose writes are the staged write's own.
         self.staging = False
+        self.read_only = read_only and self.path is not None
         if self.path is not None:
             if not read_only:
                 recover_store(self.path)
@@ -116,6 +127,7 @@ class LocalStore:
         if self.path is None or self.staging:
             yield
             return
+        self.refuse_writes()
         if _derived.active:
             yield
             return
@@ -124,6 +136,15 @@ class LocalStore:
             yield
         finally:
             _data_changed(self.path)
+
+    def refuse_writes(self) -> None:
+        """Raise :class:`StoreInUse` if the store is open read only beside its holder."""
+        if self.read_only:
+            holder = self.held_by or "another process"
+            raise StoreInUse(
+                f"the store {self.path} is held by {holder} and is open read only here: this "
+                "command writes to it. Stop the server first, then run the command again (or "
+                "ask the running server: its /sparql answers queries)", self.held_by)
 
     def update(self, update: str) -> None:
         self.writes += 1
@@ -189,11 +210,12 @@ class LocalStore:
                 self.engine.remove_graph(graph)
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:
             self.engine.flush()
 
     def optimize(self) -> None:
         if self.path is not None:
+            self.refuse_writes()
             self.engine.optimize()
 
     def __len__(self) -> int:
@@ -254,14 +276,76 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
         if path is None:
             return ox.Store()
         if read_only:
-            return ox.Store.read_only(str(path))
+            return _read_only(path)
         return ox.Store(str(path))
     except OSError as exc:
-        if "lock file" in str(exc).lower():  # RocksDB: "While lock file: DIR/LOCK: ..."
-            raise StoreError(
-                f"the store {path} is in use by another process (a running `hvp "
-                "serve`?): stop it first; one process at a time can open a store") from exc
+        if path is not None and "lock file" in str(exc).lower():  # RocksDB: "lock file: ..."
+            holder = holder_of(path)
+            who = holder or "another process (a running `hvp serve`?)"
+            raise StoreInUse(f"the store {path} is in use by {who}: stop it first; one process "
+                             "at a time can write a store", holder) from exc
         raise StoreError(f"cannot open store {path}: {exc}") from exc
+
+
+def _read_only(path: Path) -> ox.Store:
+    """A read-only view; retried a moment while the store's writer compacts (files come and go)."""
+    for attempt in range(20):
+        try:
+            return ox.Store.read_only(str(path))
+        except (OSError, RuntimeError):
+            if attempt == 19:
+                raise
+            time.sleep(0.05)
+    raise AssertionError("unreachable")
+
+
+#: Linux ``struct flock``: l_type, l_whence, l_start, l_len, l_pid (and padding).
+_FLOCK = struct.Struct("hhqqi4x")
+
+
+def holder_of(path: Path) -> str:
+    """Who holds the lock of the RocksDB store at ``path``: ``hvp serve (pid N)``, ``process N
+    (its command)``, or ``""`` when that cannot be told (RocksDB locks its ``LOCK`` file with
+    ``fcntl``, whose ``F_GETLK`` names the holding process)."""
+    try:
+        fd = os.open(path / "LOCK", os.O_RDONLY)
+    except OSError:
+        return ""
+    try:
+        answer = fcntl.fcntl(fd, fcntl.F_GETLK, _FLOCK.pack(fcntl.F_WRLCK, os.SEEK_SET, 0, 0, 0))
+        kind, _, _, _, pid = _FLOCK.unpack(answer)
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
+    if kind == fcntl.F_UNLCK or pid <= 0:
+        return ""
+    ancestor = pid
+    for _ in range(4):  # the server's own worker (granian's) holds it, or the server itself
+        words = _command(ancestor)
+        if "serve" in words and any(n in w for w in words
+                                    for n in ("hvp", "kg.cli", "granian")):
+            return f"hvp serve (pid {ancestor})"
+        ancestor = _parent(ancestor)
+        if ancestor <= 1:
+            break
+    command = " ".join(_command(pid))
+    return f"process {pid} ({command[:80]})" if command else f"process {pid}"
+
+
+def _command(pid: int) -> list[str]:
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return []
+    return [w.decode(errors="replace") for w in words if w]
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def resolve_store(path: Path) -> Path:
@@ -298,6 +382,7 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
         store.engine, store.writes = copy.engine, store.writes + copy.writes
         return
     path = store.path
+    store.refuse_writes()
     try:
         with generations.writing(path) as target:
             stage = LocalStore.__new__(LocalStore)
@@ -416,12 +501,15 @@ def check_endpoint(url: str) -> None:
                          "http://localhost:7878/query")
 
 
-def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store:
+def open_store(settings: Mapping[str, object], *, create: bool = False,
+               beside: bool = False) -> Store:
     """The store that the settings name: a remote endpoint, or the embedded one.
 
     An on-disk store that does not exist yet (a missing or empty directory) is created only
     with ``create=True`` (``hvp ingest``); otherwise it is an :class:`InputError`, so that a
-    mistyped ``--store`` is not taken for a new, empty store."""
+    mistyped ``--store`` is not taken for a new, empty store. ``beside``: a store that another
+    process holds (a running ``hvp serve``) is opened read only beside it (its ``read_only`` and
+    ``held_by`` say so) instead of refused."""
     endpoint = settings.get("endpoint")
     if endpoint:
         from kg.endpoint import EndpointStore
@@ -436,4 +524,11 @@ def open_store(settings: Mapping[str, object], *, create: bool = False) -> Store
             check_store_dir(path)  # a file or a folder of other things, said as such
             raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
                              "/ HVP_STORE)")
-    return LocalStore(target)
+    try:
+        return LocalStore(target)
+    except StoreInUse as exc:
+        if not beside or create:
+            raise
+        store = LocalStore(target, read_only=True)
+        store.held_by = exc.holder
+        return store

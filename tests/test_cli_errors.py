@@ -234,9 +234,12 @@ def test_a_locked_store_is_named_as_such(disk_store_dir: Path) -> None:
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
-        refused(hvp("--store", str(disk_store_dir), "stats"),
-                f"the store {disk_store_dir} is in use by another process", "hvp serve")
-        with pytest.raises(StoreError, match="in use by another process"):  # the web app's way
+        # a command that writes is refused, naming the holder; one that reads works read only
+        refused(hvp("--store", str(disk_store_dir), "ingest", str(SMALL)),
+                f"the store {disk_store_dir} is in use by process {holder.pid}")
+        read = hvp("--store", str(disk_store_dir), "stats")
+        assert read.exit_code == 0 and f"store held by process {holder.pid}" in read.stderr
+        with pytest.raises(StoreError, match=f"in use by process {holder.pid}"):  # the web app's
             LocalStore(disk_store_dir)
     finally:
         holder.kill()

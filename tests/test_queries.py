@@ -111,8 +111,10 @@ def test_unknown_and_missing_parameters() -> None:
 
 
 # --- running ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", [n for n in SHIPPED if not n.startswith("wikidata-")])
 def test_every_shipped_query_runs(store: LocalStore, name: str) -> None:
+    """(The federated wikidata-* queries run against the fixture endpoint in
+    tests/test_federation.py; here the default endpoint is not allowed.)"""
     params = {"text": "o"} if name == "owners-named" else {}
     result = queries.run(store, name, params)
     assert result.columns and result.rows, name

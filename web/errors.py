@@ -21,6 +21,7 @@ PROBLEM = "application/problem+json"
 STATUS: dict[type[Exception], tuple[int, str]] = {
     kg.RowError: (400, "Bad input"),
     kg.InputError: (400, "Bad input"),
+    kg.Refused: (403, "Forbidden"),
     kg.QueryError: (400, "Bad query"),
     kg.QueryTimeout: (503, "Query time limit exceeded"),
     kg.Busy: (503, "Service busy"),

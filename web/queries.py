@@ -18,7 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from kg.errors import InputError, KGError
+from kg.errors import InputError, KGError, Refused
+from kg.federation import allowed
 from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH
@@ -164,11 +165,13 @@ def show(name: str) -> Response:
             limits.check_dates(query, values)
             with svc.computing.enter(), svc.deriving() as store:
                 result = _kg().run(store, query, values, base=svc.base,
-                                   profile=str(svc.settings["profile"]))
-        except InputError as exc:
+                                   profile=str(svc.settings["profile"]),
+                                   allow=allowed(svc.settings.get("federation_allow")))
+        except (InputError, Refused) as exc:
             if not page:
                 raise
-            error, status = str(exc), 400  # the page again, with the form to correct
+            # the page again, with the form to correct (403: SERVICE off federation_allow)
+            error, status = str(exc), 403 if isinstance(exc, Refused) else 400
     if fmt:
         return _download(name, result, fmt)
     links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}

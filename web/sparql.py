@@ -25,7 +25,9 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
+from kg import federation
 from kg.errors import KGError, QueryError
+from kg.federation import IRI, TOKENS
 from kg.vocab import PREFIXES
 from web import headers, limits, negotiate
 from web.errors import Problem, clip
@@ -96,10 +98,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
     limits.check_query(query, svc.max_query)
-    if _federated(query):
-        raise Problem(403, "Forbidden", "SERVICE (a federated query) is refused: this endpoint "
-                      "does not fetch data from other hosts. Query that endpoint directly, or "
-                      "load its data with `hvp ingest`")
+    # SERVICE only to the endpoints of the allow-list (none by default): 403
+    federation.check(query, federation.allowed(svc.settings.get("federation_allow")))
     # the endpoint's URL (werkzeug takes 7 us to build it) only for a query with a relative IRI
     return answer(query, params, accept, svc, req.base_url if _RELATIVE.search(query) else None)
 
@@ -144,10 +144,8 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     return params
 
 
-#: An IRI reference, with the ``\u`` escapes SPARQL allows in it.
-_IRI = r"""<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"""
 #: An IRI without a scheme (or a ``<`` that only looks like one: then the base is not used).
-_RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + _IRI[1:])
+_RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + IRI[1:])
 #: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
 _HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
@@ -173,26 +171,10 @@ def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
                    f"at byte {exc.start} (SPARQL queries are UTF-8)")
 
 
-#: Tokens of SPARQL text that may hold a keyword's letters without being one (strings, IRIs,
-#: comments, variables, prefixed names, whose ``prefix`` is kept), then the words left, which
-#: may be keywords (SERVICE, PREFIX).
-_TOKENS = re.compile(r"""
-    \"\"\"[\s\S]*?\"\"\" | '''[\s\S]*?''' | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*'
-  | """ + _IRI + r""" | (?P<comment>\#[^\n\r]*) | [?$]\w+ | _:[\w.-]*
-  | (?P<prefix>[\w.-]*):(?:[\w.:%-]|\\[_~.\-!$&'()*+,;=/?\#@%])*
-  | (?P<word>[^\W\d]\w*)""", re.VERBOSE)
-
-
-def _federated(query: str) -> bool:
-    """Whether the query has a SERVICE clause (which Oxigraph would run by calling that host)."""
-    return "service" in query.lower() and any(
-        (m.group("word") or "").upper() == "SERVICE" for m in _TOKENS.finditer(query))
-
-
 def _undeclared(query: str) -> list[str]:
     """The prefixes a query uses without declaring them, in order."""
     declared, used, after_prefix = set(), [], False
-    for m in _TOKENS.finditer(query):
+    for m in TOKENS.finditer(query):
         if m.group("comment") is not None:
             continue
         prefix = m.group("prefix")
