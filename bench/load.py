@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 s on 2,000 demo patents")
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--patents", type=int, default=20_000, help="demo size")
-    parser.add_argument("--serve-threads", type=int, default=4,
+    parser.add_argument("--serve-threads", type=int, default=32,
                         help="request threads of hvp serve (--threads)")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="the server's query time limit, in seconds")

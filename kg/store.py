@@ -67,6 +67,8 @@ class LocalStore:
             if not read_only:
                 recover_store(self.path)
             check_store_dir(self.path)
+        #: Opened read-only (a view that may be behind the data: it keeps no answer).
+        self.read_only = read_only and self.path is not None
         self.engine = _engine(self.path, read_only)
 
     def __repr__(self) -> str:

@@ -10,7 +10,6 @@ the things it links to. A patent's page also explains why it is (or is not) high
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -206,6 +205,6 @@ def _explanation(iri: str) -> dict[str, Any]:
     profile = str(svc.settings["profile"])
     stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
     # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
+    with svc.computation(computes=True) if not stored else svc.deriving() as store:
         result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]
