@@ -39,7 +39,7 @@ from urllib.parse import quote
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.web import free_port, prepare, wait_up  # noqa: E402
+from bench.web import free_port, wait_up  # noqa: E402
 
 HVP = Path(sys.executable).parent / "hvp"
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
@@ -49,6 +49,23 @@ CANNED = ["/queries/criteria-count?format=json", "/queries/top-owners?format=csv
 MIX = [("lookup", 9), ("healthz", 2), ("patent", 3), ("canned", 2), ("dashboard", 3),
        ("runaway", 1)]
 WINDOW = 10.0
+
+
+def prepare(work: Path, patents: int) -> tuple[Path, list[str]]:
+    """A demo store made as ``make run`` makes it (``hvp demo``, ``hvp ingest``: the
+    generations layout, where canned queries' answers and indicators are kept), and the IRIs of
+    its invention patents."""
+    import pyoxigraph as ox
+
+    data, store = work / "demo", work / "store"
+    subprocess.run([str(HVP), "demo", "-q", "--out", str(data), "--patents", str(patents)],
+                   check=True, stderr=subprocess.DEVNULL)
+    subprocess.run([str(HVP), "--store", str(store), "ingest", "-q", str(data)], check=True)
+    engine = ox.Store.read_only(str(store))
+    ids = [row[0].value for row in engine.query(  # type: ignore[index, union-attr]
+        "SELECT ?p WHERE { ?p a <https://w3id.org/hvp/def#InventionPatent> }")]
+    del engine
+    return store, ids
 
 
 def _path(kind: str, rng: random.Random, ids: list[str]) -> str:
@@ -158,7 +175,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10 s on 2,000 demo patents")
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--patents", type=int, default=20_000, help="demo size")
-    parser.add_argument("--serve-threads", type=int, default=4,
+    parser.add_argument("--serve-threads", type=int, default=32,
                         help="request threads of hvp serve (--threads)")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="the server's query time limit, in seconds")

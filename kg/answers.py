@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import generations
+from kg.errors import StoreError
 from kg.profiles import resolve
 from kg.reference import ONTOLOGY, SHAPES
 from kg.store import DATA_EPOCH, LocalStore, Term, data_epoch_held
@@ -80,7 +81,9 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
         return make()
     with suppress(FileNotFoundError):
         return (folder / name).read_bytes()
-    if getattr(store, "read_only", False):  # a view beside the store's writer keeps nothing
+    if getattr(store, "read_only", False):  # a view beside the store's holder keeps nothing
+        if getattr(store, "defers_unkept", False):  # and this one leaves it to the holder
+            raise StoreError(f"answer {name} not kept: a read-only view of the store keeps none")
         return make()
     before = DATA_EPOCH[0]
     data = make()

@@ -359,8 +359,10 @@ def stats(app: App) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="TCP port.")
-@click.option("--threads", default=4, show_default=True, type=int,
-              help="Python threads that run requests (queries wait for a query worker there).")
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(1, 1024),
+              help="Python threads that run requests (queries wait for a query worker and "
+              "pages for a page worker there; keep it well above workers + page_workers + "
+              "computing).")
 @click.option("--server", type=click.Choice(["granian", "waitress"]), default="granian",
               show_default=True, help="WSGI server: granian (HTTP in Rust, the faster) or "
               "waitress (pure Python).")

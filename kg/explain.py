@@ -111,7 +111,7 @@ def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = 
     for row in table(store, _EVIDENCE, bound):
         reasons.setdefault(row["key"], []).append(row["reason"])
     valid = result["valid"] == "true"
-    shapes = prof.instantiate(as_of)
+    shapes = prof.instantiated(as_of)
     checks = [_check(store, prof, shapes, as_of, patent, c.key, c.shape, reasons.get(c.key),
                      valid) for c in prof.criteria]
     validity = [r for key, _ in prof.conditions for r in reasons.get(key, [])]

@@ -21,6 +21,7 @@ term of a parameter (and ``$asOf`` by the as-of date). An RDF list parameter bec
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -62,6 +63,10 @@ class Criterion:
     shape: URIRef
 
 
+#: Instantiated shapes graphs a :class:`Profile` keeps (:meth:`Profile.instantiated`).
+KEPT_INSTANCES = 16
+
+
 @dataclass(frozen=True)
 class Profile:
     """A loaded profile; ``graph`` is the merged shapes graph before instantiation (imports
@@ -99,6 +104,24 @@ class Profile:
     def instantiate(self, as_of: date) -> Graph:
         """The shapes graph with every parameter substituted."""
         return instantiate(self.graph, self.bindings(as_of))
+
+    def instantiated(self, as_of: date) -> Graph:
+        """:meth:`instantiate`'s graph kept per date (the latest :data:`KEPT_INSTANCES`), for
+        readers that never change it: a patent page's explanation instantiated the shapes
+        again at each request (18 ms, a third of the page; bench/pages.py)."""
+        lock, kept = self._instances
+        with lock:
+            graph = kept.pop(as_of, None)
+        graph = graph or self.instantiate(as_of)
+        with lock:
+            kept[as_of] = graph  # the latest last: the oldest goes first
+            while len(kept) > KEPT_INSTANCES:
+                kept.pop(next(iter(kept)))
+        return graph
+
+    @cached_property
+    def _instances(self) -> tuple[threading.Lock, dict[date, Graph]]:
+        return threading.Lock(), {}
 
     def shape(self, link: URIRef) -> URIRef:
         for node in self.chain or (self.iri,):

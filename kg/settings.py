@@ -55,6 +55,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("write_token", "", str, "Bearer token of the web app's writes (/update, /store); "
             "empty: no writes."),
     Setting("workers", 2, int, "Query worker processes of the web app."),
+    Setting("page_workers", 2, int, "Worker processes that render the web app's pages "
+            "(linked-data pages, the dashboard, canned queries) over a read-only view of an "
+            "on-disk store; 0 renders them in the app's process."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
     Setting("max_body", 10_000_000, int, "Largest request body the web app reads, in bytes "

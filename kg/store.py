@@ -73,7 +73,12 @@ class LocalStore:
         self.writes = 0
         #: A staging generation (:func:`staged`), whose writes are the staged write's own.
         self.staging = False
+        #: Opened read-only (a view that may be behind the data: it keeps no answer).
         self.read_only = read_only and self.path is not None
+        #: A read-only view whose caller would rather hand an answer not kept yet to the
+        #: store's holder than compute it here (a page worker, :mod:`web.renderer`): kept
+        #: answers raise :class:`StoreError` for it instead of computing them.
+        self.defers_unkept = False
         if self.path is not None:
             if not read_only:
                 recover_store(self.path)

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, headers, i18n, links, sparql, static
+from web import errors, headers, i18n, links, renderer, sparql, static
 from web.service import Service, service
 
 
@@ -20,7 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     names = {s.name for s in kg_settings.SETTINGS}
     values = kg_settings.load({k: v for k, v in (config or {}).items() if k in names})
     app.config.update({k.upper(): v for k, v in (config or {}).items() if k not in names})
-    svc = Service(values)
+    svc = Service(values, rendering=bool(app.config.get("RENDERING")))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
     app.extensions["hvp"] = svc
     atexit.register(svc.close)
@@ -31,6 +31,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     links.init_app(app)
     _blueprints(app)
     app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
+    if svc.rendering:
+        renderer.init_worker(app)
+    if svc.renderer is not None:  # pages rendered in worker processes (web.renderer)
+        app.wsgi_app = renderer.Forward(app.wsgi_app, svc.renderer)  # type: ignore[method-assign]
+        app.before_request(renderer.raise_render_error)
     app.add_url_rule("/healthz", "healthz", healthz)
     app.add_url_rule("/", "home", home)
     return app

@@ -10,7 +10,6 @@ the things it links to. A patent's page also explains why it is (or is not) high
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
@@ -34,7 +33,7 @@ LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
 LABEL_RANK = (LABELS[2], LABELS[3], LABELS[1], LABELS[0], LABELS[4])
-_LABEL_TERMS = [ox.NamedNode(p) for p in LABELS]
+_LABEL_SET = frozenset(ox.NamedNode(p) for p in LABELS)
 # The labels of linked things as an OPTIONAL with FILTER ... IN: written with VALUES ?lp, Oxigraph
 # joins every label triple of the store first (2.8-5.5 s per page on 42,000 demo patents; this
 # form answers in milliseconds, bench/pages.py).
@@ -134,10 +133,12 @@ def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], tuple[int, i
     counted = store.query(INCOMING_COUNT, {"s": subject}, union_default_graph=True)
     assert isinstance(found, ox.QuerySolutions) and isinstance(counted, ox.QuerySolutions)
     rows = list(found)
-    # The labels of the things listed, looked up one (thing, label property) at a time: a query
-    # joining the listed things to the label triples reads every label triple (0.7-1.4 s).
-    labels = _labels([quad.triple for thing in {r["x"] for r in rows} for p in _LABEL_TERMS
-                      for quad in store.quads(thing, p, None, None)])
+    # The labels of the things listed, read from each thing's own quads (a query joining the
+    # listed things to the label triples reads every label triple, 0.7-1.4 s; one read per
+    # (thing, label property) cost 22 ms a patent page, five index seeks a thing).
+    labels = _labels([quad.triple for thing in {r["x"] for r in rows}
+                      for quad in store.quads(thing, None, None, None)
+                      if quad.predicate in _LABEL_SET])
     things: dict[str, dict[str, Any]] = {}
     for r in rows:
         thing = things.setdefault(r["x"].value, {"x": r["x"], "ps": [],
@@ -204,6 +205,6 @@ def _explanation(iri: str) -> dict[str, Any]:
     profile = str(svc.settings["profile"])
     stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
     # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
+    with svc.computation(computes=True) if not stored else svc.deriving() as store:
         result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

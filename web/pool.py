@@ -28,6 +28,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,6 +214,8 @@ class _Worker:
 class QueryPool:
     """``size`` worker processes over the on-disk store at ``path``."""
 
+    NAME = "query worker"
+
     def __init__(self, path: str | Path, size: int, timeout: float,
                  prefixes: dict[str, str] | None = None) -> None:
         self.path, self.timeout, self.prefixes = str(path), timeout, prefixes or {}
@@ -227,11 +230,15 @@ class QueryPool:
         for worker in started:
             self._ready(worker)
 
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        """A worker's function and its arguments before its socket and the app's pid."""
+        return _work, (self.path, self.prefixes, self.generation)
+
     def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
-        process = self._ctx.Process(target=_work, args=(child, self.path, self.prefixes,
-                                                        self.generation, os.getpid()),
-                                    daemon=True, name="hvp-query-worker")
+        target, args = self._target()
+        process = self._ctx.Process(target=target, args=(child, *args, os.getpid()),
+                                    daemon=True, name="hvp-" + self.NAME.replace(" ", "-"))
         process.start()
         child.close()
         worker = _Worker(process, parent)
@@ -244,7 +251,7 @@ class QueryPool:
             self._idle.put(worker)
         else:
             self._end(worker)
-            raise StoreError(f"a query worker could not open the store {self.path}")
+            raise StoreError(f"a {self.NAME} could not open the store {self.path}")
 
     def refresh(self) -> None:
         """Have every worker reopen its view before its next query: call after a write is
@@ -257,24 +264,31 @@ class QueryPool:
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run ``req`` in a worker; kill the worker at the deadline (QueryTimeout)."""
+        return raise_for(Reply(*self.call(
+            (req.query, req.results_type, req.graph_type, req.default_graph, req.named_graphs,
+             req.base, self.generation), "query", timeout)))
+
+    def call(self, message: tuple[Any, ...], what: str, timeout: float | None = None
+             ) -> tuple[Any, ...]:
+        """Send ``message`` to an idle worker and return its answer; kill the worker at the
+        deadline (QueryTimeout: the ``what`` exceeded the time limit)."""
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         try:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
-            raise Busy(f"all query workers stayed busy for {limit:g} s") from None
+            raise Busy(f"all {self.NAME}s stayed busy for {limit:g} s") from None
         try:
-            send(worker.sock, (req.query, req.results_type, req.graph_type, req.default_graph,
-                               req.named_graphs, req.base, self.generation))
+            send(worker.sock, message)
             if not worker.wait(deadline - time.monotonic()):
                 self._replace(worker)
-                raise QueryTimeout(f"query exceeded the {limit:g} s time limit")
-            reply = Reply(*receive(worker.sock))
+                raise QueryTimeout(f"{what} exceeded the {limit:g} s time limit")
+            reply = receive(worker.sock)
         except (EOFError, OSError) as exc:
             self._replace(worker)
-            raise StoreError(f"a query worker died: {exc}") from exc
+            raise StoreError(f"a {self.NAME} died: {exc}") from exc
         self._idle.put(worker)
-        return raise_for(reply)
+        return reply
 
     def _end(self, worker: _Worker) -> None:
         worker.process.kill()

@@ -163,7 +163,7 @@ def show(name: str) -> Response:
     if not (page and missing):  # a browser gets the form to fill in first
         try:
             limits.check_dates(query, values)
-            with svc.computing.enter(), svc.deriving() as store:
+            with svc.computation() as store:
                 result = _kg().run(store, query, values, base=svc.base,
                                    profile=str(svc.settings["profile"]),
                                    allow=allowed(svc.settings.get("federation_allow")))

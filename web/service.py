@@ -16,7 +16,7 @@ from flask import current_app
 
 from kg import reference
 from kg.classify.materialize import prune
-from kg.errors import InputError
+from kg.errors import InputError, StoreError
 from kg.indicators import profile_name
 from kg.profiles import Profile
 from kg.store import MEMORY, LocalStore, store_setting
@@ -24,14 +24,17 @@ from kg.vocab import PREFIXES
 from web.admission import Gate
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
+from web.renderer import Elsewhere, Renderer
 from web.sandbox import Sandbox
 
 
 class Service:
     """Settings, the store, and the pool of workers that runs users' queries."""
 
-    def __init__(self, settings: dict[str, Any]) -> None:
+    def __init__(self, settings: dict[str, Any], rendering: bool = False) -> None:
         self.settings = settings
+        #: A page worker's service (web.renderer): a read-only view, no workers of its own.
+        self.rendering = rendering
         self.base: str = str(settings["base"])
         self.timeout = float(settings["timeout"])
         self.row_cap = int(settings["row_cap"])
@@ -59,6 +62,10 @@ class Service:
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
+        self.renderer: Renderer | None = None
+        if self.path is not None and int(settings.get("page_workers", 2)) > 0:
+            self.renderer = Renderer({**settings, "store": str(self.path)},
+                                     int(settings["page_workers"]), self.timeout)
         # admission control (web.admission): one query per worker, `computing` pages at once
         self.queries = Gate("queries", int(settings.get("workers", 2)))
         self.computing = Gate("computations", int(settings.get("computing", 1)))
@@ -70,8 +77,35 @@ class Service:
         stop ``hvp serve`` before ``hvp ingest`` (one writer at a time)."""
         if self._given is None:
             assert self.path is not None
-            self._given = _open(self.path, self.base)
+            if self.rendering:
+                self._given = LocalStore(self.path, read_only=True)
+                self._given.defers_unkept = True
+            else:
+                self._given = _open(self.path, self.base)
         return self._given
+
+    def reopen(self) -> None:
+        """A page worker's view of the store taken again (the app published writes)."""
+        self._given = None
+        self.cache.clear()
+
+    @contextmanager
+    def computation(self, computes: bool = False) -> Iterator[LocalStore]:
+        """The store, for a page's work that may compute and write derived graphs: admitted
+        by the ``computing`` gate (:mod:`web.admission`) and published as :meth:`deriving`
+        says. In a page worker (:mod:`web.renderer`) the read-only view, whose first attempt
+        to write or keep anything leaves the page to the app (:class:`Elsewhere`), as does
+        work known to compute (``computes``)."""
+        if self.rendering and computes:
+            raise Elsewhere("a computation: the app's")
+        if self.rendering:
+            try:
+                yield self.store()
+            except (StoreError, OSError) as exc:
+                raise Elsewhere(str(exc)) from exc
+            return
+        with self.computing.enter(), self.deriving() as store:
+            yield store
 
     @contextmanager
     def deriving(self) -> Iterator[LocalStore]:
@@ -98,8 +132,9 @@ class Service:
                           int(self.settings["kept_dates"]), self._spared)
                     store.flush()
                     self.cache.clear()
-                    if self.pool is not None:
-                        self.pool.refresh()
+                    for workers in (self.pool, self.renderer):
+                        if workers is not None:
+                            workers.refresh()
 
     def profile(self) -> Profile:
         """The served criteria profile, loaded once (parsing its Turtle took 50 ms, two thirds
@@ -121,8 +156,9 @@ class Service:
 
     def close(self) -> None:
         self.sandbox.close()
-        if self.pool is not None:
-            self.pool.close()
+        for workers in (self.pool, self.renderer):
+            if workers is not None:
+                workers.close()
 
 
 def _check(settings: dict[str, Any]) -> None:

@@ -1,0 +1,171 @@
+"""Pages rendered in worker processes, so that the app's process stays free for lookups and
+``/healthz``.
+
+A page (a linked-data resource with a patent's explanation, the dashboard, a canned query's
+table) costs 5-40 ms of Python; in the app's one process, under one GIL, every lookup waited for
+the pages rendered meanwhile (``bench/load.py``: lookup p99 960 ms, decision 41). So the app
+hands a GET of a page to one of ``page_workers`` processes (spawned, at ``nice`` 10 as the
+query workers: the kernel serves the app's process first) that run this same app over a
+read-only view of the store and answer the whole response: status, headers, body.
+
+A worker's view is read-only and may be behind the data: it renders what is stored and kept
+(a classification graph that is complete, a kept answer), and answers :data:`ELSEWHERE` for a
+page whose work would write or keep anything (a classification at a new date, the indicator
+cube, an answer not kept yet); the app then serves that page itself as before
+(:mod:`web.admission`, :mod:`web.computations`). After each write the app publishes
+(:meth:`web.service.Service.deriving`), it calls :meth:`Renderer.refresh` and every worker
+reopens its view before its next page. A render past the time limit is killed and replaced,
+as a query is (:class:`kg.errors.QueryTimeout`, 503).
+
+Which requests are pages: :func:`is_page` (GET or HEAD of a linked-data resource,
+``/indicators`` and its downloads, ``/queries/NAME``). Everything else runs in the app's
+process: lookups, ``/healthz``, static files, the editor, the endpoint (its work is in the
+query workers), uploads and writes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from kg.iri import KINDS
+from web.pool import QueryPool, _orphaned, receive, send
+
+#: How much lower than the app's the CPU priority of a page worker is (``nice``; query workers
+#: run at :data:`web.pool.NICE`, 10, for runaway queries; a page is bounded work that a
+#: visitor waits for).
+PAGE_NICE = 0
+#: A worker's answer for a page it may not render: the app renders it.
+ELSEWHERE = "elsewhere"
+#: The WSGI environ key of a render's error (busy, past the time limit), which the app raises
+#: before its view (:func:`raise_render_error`), so that its error handlers render it.
+ERROR = "hvp.render.error"
+#: The header of a worker's response that leaves the page to the app (never sent to a client).
+MARK = "X-Hvp-Elsewhere"
+#: WSGI environ keys sent to a worker besides the headers (``HTTP_*``, ``CONTENT_*``).
+ENVIRON = ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER_NAME",
+           "SERVER_PORT", "SERVER_PROTOCOL", "wsgi.url_scheme", "REMOTE_ADDR")
+
+
+@cache
+def _pages() -> re.Pattern[str]:
+    """The paths of pages: the linked-data kinds' (:mod:`web.patents`), the dashboard's and
+    its downloads', a canned query's."""
+    from web.links import FIXED
+
+    kinds = "|".join(re.escape(k) for k in sorted(set(KINDS) | set(FIXED), key=len,
+                                                   reverse=True))
+    return re.compile(rf"/(?:(?:{kinds})/.*|indicators(?:\.\w+)?|queries/[\w-]+)")
+
+
+def is_page(environ: dict[str, Any]) -> bool:
+    """Whether a request is a page that a worker renders (see the module's docstring)."""
+    return environ.get("REQUEST_METHOD") in ("GET", "HEAD") \
+        and _pages().fullmatch(environ.get("PATH_INFO", "")) is not None
+
+
+def raise_render_error() -> None:
+    """Before a request's view: the error of its render, raised (see :class:`Forward`)."""
+    from flask import request
+
+    error = request.environ.get(ERROR)
+    if error is not None:
+        raise error
+
+
+class Elsewhere(Exception):  # noqa: N818 - a signal between a worker and the app, not an error
+    """Raised in a worker for a page whose work would write or keep something: the app renders
+    it. Never leaves :mod:`web`."""
+
+
+def _work(sock: Any, settings: dict[str, Any], generation: int, parent: int) -> None:
+    """The loop of a page worker: the app over a read-only view, one request at a time."""
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    os.nice(PAGE_NICE)
+    from web.app import create_app
+
+    app = create_app({**settings, "workers": 0, "page_workers": 0, "rendering": True})
+    send(sock, ("ready",))
+    while True:
+        try:
+            environ, headers, generation_now = receive(sock)
+        except (EOFError, OSError):
+            return
+        if generation_now != generation:
+            app.extensions["hvp"].reopen()
+            generation = generation_now
+        send(sock, _render(app, {**environ, **headers}))
+
+
+def _render(app: Any, fields: dict[str, Any]) -> tuple[Any, ...]:
+    """The app's answer to one request, as ``(status line, headers, body)``, or
+    ``(ELSEWHERE,)``."""
+    import io
+
+    from werkzeug.test import run_wsgi_app
+
+    environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
+               "wsgi.version": (1, 0), "wsgi.multithread": False,
+               "wsgi.multiprocess": True, "wsgi.run_once": False, "CONTENT_LENGTH": "0"}
+    iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
+    body = b"".join(iterable)
+    if MARK in headers:
+        return (ELSEWHERE,)
+    return (status, list(headers.to_wsgi_list()), body)
+
+
+def init_worker(app: Any) -> None:
+    """A page worker's app answers :class:`Elsewhere` with an empty response marked
+    :data:`MARK` (the app's handler of every other exception would make it a 500)."""
+    from flask import Response
+
+    app.register_error_handler(Elsewhere, lambda exc: Response(status=204, headers={MARK: "1"}))
+
+
+class Renderer(QueryPool):
+    """``size`` page workers running the app with ``settings`` over a read-only view."""
+
+    NAME = "page worker"
+
+    def __init__(self, settings: dict[str, Any], size: int, timeout: float) -> None:
+        self.settings = settings
+        super().__init__(str(settings["store"]), size, timeout)
+
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _work, (self.settings, self.generation)
+
+    def render(self, environ: dict[str, Any]) -> tuple[Any, ...]:
+        """The response to a page request (see :func:`_render`)."""
+        fields = {k: environ[k] for k in ENVIRON if k in environ}
+        headers = {k: v for k, v in environ.items()
+                   if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+        return self.call((fields, headers, self.generation), "page")
+
+
+class Forward:
+    """WSGI middleware of the app: a page goes to a worker (:class:`Renderer`); its answer,
+    or the app's own for a page the worker leaves to it (:data:`ELSEWHERE`)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], renderer: Renderer) -> None:
+        self.app, self.renderer = app, renderer
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        if not is_page(environ):
+            return self.app(environ, start_response)
+        from kg.errors import KGError
+
+        try:
+            reply = self.renderer.render(environ)
+        except KGError as exc:  # busy, past the time limit: the app's error page
+            environ[ERROR] = exc
+            return self.app(environ, start_response)
+        if reply[0] == ELSEWHERE:
+            return self.app(environ, start_response)
+        status, headers, body = reply
+        start_response(status, headers)
+        return [body]
