@@ -35,9 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, reconcile, shacl, writes
+    from web import indicators, ontology, patents, queries, reconcile, shacl, units, writes
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents, writes, reconcile):
+    for module in (sparql, queries, shacl, indicators, ontology, patents, units, writes,
+                   reconcile):
         app.register_blueprint(module.bp)
 
 
