@@ -1,1 +1,182 @@
-"""hvp-kg: a knowledge graph of high-value invention patents."""
+"""hvp-kg: a knowledge graph of high-value invention patents.
+
+The public API: what the ``hvp`` command, the web app and the benchmarks use, and all a program
+needs. Import it from here (``from kg import LocalStore, classify_patents``); the submodules are
+the implementation and may change. ``tests/test_public_api.py`` holds ``web/``, ``bench/`` and
+``kg/cli.py`` to it.
+
+Names (docs/decisions.md, entry 42): a submodule is named after its noun or its step
+(``kg.classify``, ``kg.ingest``, ``kg.explain``, ``kg.validate``, ``kg.indicators``), so the
+verbs are exported with their object — ``classify_patents``, ``ingest_files``,
+``explain_patent``, ``validate_graph``, ``compute_indicators`` — and never shadow a submodule;
+a generic name of a submodule (``load``, ``parse``, ``ensure``, ``run``, ``to_csv``) is
+exported with its noun (``load_profile``, ``parse_date``, ``ensure_reference``, ``run_query``,
+``classification_csv``). Types and constants keep their names.
+
+A typical session::
+
+    from datetime import date
+    from kg import LocalStore, classify_patents, ensure_reference, ingest_files
+
+    store = LocalStore("hvp-store")            # or LocalStore() in memory
+    ensure_reference(store)                    # ontology, regions, population, concordance
+    ingest_files(store, ["build/demo"])        # a CSV folder (docs/rules.md) or RDF files
+    result = classify_patents(store, date(2024, 12, 31))
+    high_value = [row.patent_id for row in result.rows if row.high_value]
+
+Errors derive from :class:`KGError`: :class:`InputError` (bad input, with file, line and column
+where there is one), :class:`QueryError`, :class:`StoreError`, ... (``kg/errors.py``).
+"""
+
+# Every name below is imported eagerly: the web app and most commands use nearly all of them.
+# `import kg.cli` takes 0.52 s of CPU with them against 0.33 s without (`/usr/bin/time`, best of
+# 5); pySHACL, another 0.3 s, stays a local import where validation by pySHACL runs
+# (kg.validate.validate, kg.classify.engines.pyshacl_sets).
+
+from kg.classify import ENGINES, Classification, ClassRow
+from kg.classify import classify as classify_patents
+from kg.classify import ensure as ensure_classification
+from kg.classify.materialize import graph_iri as classification_iri
+from kg.classify.materialize import is_complete as classification_complete
+from kg.classify.materialize import prune as prune_classifications
+from kg.classify.output import to_csv as classification_csv
+from kg.classify.output import to_json as classification_json
+from kg.dates import DEFAULT_AS_OF
+from kg.dates import parse as parse_date
+from kg.demo import DemoSummary
+from kg.demo import generate as generate_demo
+from kg.endpoint import EndpointStore
+from kg.engines.doctor import Verdict
+from kg.engines.doctor import require as require_probes
+from kg.engines.doctor import run as run_doctor
+from kg.errors import (
+    Busy,
+    CompileError,
+    InputError,
+    KGError,
+    NotFound,
+    QueryError,
+    QueryTimeout,
+    RowError,
+    StoreError,
+    TooLarge,
+)
+from kg.explain import CriterionCheck, Explanation
+from kg.explain import explain as explain_patent
+from kg.generations import forget_base
+from kg.generations import home as store_home
+from kg.indicators import Indicator, IndicatorSet, parse_years, profile_name, with_population
+from kg.indicators import compute as compute_indicators
+from kg.indicators import to_csv as indicators_csv
+from kg.indicators import to_json as indicators_json
+from kg.indicators import write as write_indicators
+from kg.indicators.cube import materialize as materialize_cube
+from kg.indicators.cube import to_turtle as cube_turtle
+from kg.ingest import IngestReport, drop_derived
+from kg.ingest import ingest as ingest_files
+from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
+from kg.iri import KINDS as IRI_KINDS
+from kg.iri import parse as parse_iri
+from kg.iri import segment as iri_segment
+from kg.link.client import Endpoint as LinkEndpoint
+from kg.link.graph import links_graph
+from kg.link.index import OwnerEntry, OwnerIndex
+from kg.link.names import core as name_core
+from kg.link.names import key as name_key
+from kg.link.names import simplified as simplified_name
+from kg.link.owners import link as link_owners
+from kg.link.owners import software as link_software
+from kg.link.population import compare as compare_population
+from kg.link.population import link as link_population
+from kg.link.population import population_graph
+from kg.link.review import apply as apply_review
+from kg.link.review import check_writable as check_review_writable
+from kg.link.review import read as read_review
+from kg.link.review import write as write_review
+from kg.official import per_10k as official_per_10k
+from kg.parsing import SPARQL_PARSER
+from kg.profiles import DEFAULT_PROFILE, Profile
+from kg.profiles import load as load_profile
+from kg.profiles import resolve as resolve_profile
+from kg.profiles import shipped as shipped_profiles
+from kg.progress import Progress
+from kg.progress import reporter as progress_reporter
+from kg.progress import step as progress_step
+from kg.protocol import Row, Store, Term
+from kg.queries import list_queries
+from kg.queries import run as run_query
+from kg.reference import GENID
+from kg.reference import ONTOLOGY as ONTOLOGY_DIR
+from kg.reference import ensure as ensure_reference
+from kg.reference import is_loaded as reference_loaded
+from kg.settings import SETTINGS
+from kg.settings import load as load_settings
+from kg.stats import counts as store_counts
+from kg.store import (
+    MEMORY,
+    LocalStore,
+    check_endpoint,
+    open_store,
+    recover_store,
+    remove_store,
+    resolve_store,
+    staged,
+    store_setting,
+)
+from kg.units import NAMESPACES as UNIT_NAMESPACES
+from kg.units import Unit
+from kg.units import unit as load_unit
+from kg.validate import data_graph, load_shapes
+from kg.validate import validate as validate_graph
+from kg.validate.compiled import results as compiled_results
+from kg.validate.report import TextReport, TurtleReport
+from kg.vocab import (
+    AWARD_KIND,
+    DCTERMS,
+    HVP,
+    HVP_NS,
+    OWL,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SEI,
+    SH,
+)
+
+__all__ = [
+    # stores
+    "EndpointStore", "LocalStore", "MEMORY", "Row", "Store", "Term", "check_endpoint",
+    "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
+    "resolve_store", "run_doctor", "staged", "store_counts", "store_home", "store_setting",
+    "Verdict",
+    # settings, errors, names
+    "SETTINGS", "load_settings",
+    "Busy", "CompileError", "InputError", "KGError", "NotFound", "QueryError", "QueryTimeout",
+    "RowError", "StoreError", "TooLarge",
+    "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
+    "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
+    "DEFAULT_AS_OF", "parse_date", "SPARQL_PARSER",
+    "Progress", "progress_reporter", "progress_step",
+    # reference data, profiles, criteria
+    "GENID", "ONTOLOGY_DIR", "ensure_reference", "reference_loaded",
+    "DEFAULT_PROFILE", "Profile", "load_profile", "resolve_profile", "shipped_profiles",
+    "UNIT_NAMESPACES", "Unit", "load_unit", "official_per_10k",
+    # the pipeline
+    "IngestReport", "drop_derived", "ingest_files",
+    "ENGINES", "ClassRow", "Classification", "classification_complete", "classification_csv",
+    "classification_iri", "classification_json", "classify_patents", "ensure_classification",
+    "prune_classifications",
+    "CriterionCheck", "Explanation", "explain_patent",
+    "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
+    "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
+    "write_indicators",
+    "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
+    "validate_graph",
+    "list_queries", "run_query",
+    "DemoSummary", "generate_demo",
+    # links to Wikidata
+    "LinkEndpoint", "OwnerEntry", "OwnerIndex", "apply_review", "check_review_writable",
+    "compare_population", "link_owners", "link_population", "link_software", "links_graph",
+    "name_core", "name_key", "population_graph", "read_review", "simplified_name",
+    "write_review",
+]

@@ -370,10 +370,6 @@ def stats(app: App) -> None:
 def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     """Serve the web app (SPARQL endpoint, editor, pages) on a production WSGI server;
     read-only."""
-    import os
-
-    from web.wsgi import SETTINGS_VARIABLE
-
     _check_port(host, port)
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
@@ -389,13 +385,16 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    # The app is built in granian's worker process, from the settings resolved here. On
-    # SIGTERM granian lets requests finish for STOP_SECONDS, then kills its worker (and the
-    # query workers go with it: web.pool), so a runaway query cannot hold a stop for minutes.
-    os.environ[SETTINGS_VARIABLE] = json.dumps(dict(app.settings), default=str)
-    Granian("web.wsgi:application", factory=True, interface=Interfaces.WSGI, address=host,
+    from web.wsgi import loader
+
+    # The app is built in granian's worker process, from the settings resolved here (handed
+    # to the worker, never through this process's environment). On SIGTERM granian lets
+    # requests finish for STOP_SECONDS, then kills its worker (and the query workers go with
+    # it: web.pool), so a runaway query cannot hold a stop for minutes.
+    Granian("web.wsgi:application", interface=Interfaces.WSGI, address=host,
             port=port, workers=1, blocking_threads=threads, websockets=False,
-            workers_kill_timeout=STOP_SECONDS, log_level=LogLevels.error).serve()
+            workers_kill_timeout=STOP_SECONDS, log_level=LogLevels.error).serve(
+        target_loader=loader(dict(app.settings)), wrap_loader=False)
 
 
 #: Seconds `hvp serve` lets in-flight requests finish after SIGTERM before it cuts them.

@@ -1,4 +1,5 @@
-"""A remote SPARQL 1.1 engine behind the same interface as :class:`kg.store.LocalStore`.
+"""A remote SPARQL 1.1 engine behind the same interface as :class:`kg.store.LocalStore`
+(:class:`kg.protocol.Store`).
 
 Queries and updates go through the SPARQL 1.1 Protocol (SPARQLWrapper, form-encoded POST: some
 engines, Virtuoso among them, hang on ``application/sparql-query`` bodies); loads and dumps
@@ -38,7 +39,7 @@ from kg.engines.binding import query_form
 from kg.engines.dialect import STANDARD, Dialect, for_engine
 from kg.engines.presets import urls
 from kg.errors import QueryError, StoreError
-from kg.store import Row, Term, boolean_of, rows_of
+from kg.protocol import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
     ox.RdfFormat.N_TRIPLES: "application/n-triples",

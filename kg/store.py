@@ -1,8 +1,10 @@
 """The store: a thin interface over a SPARQL engine.
 
 :class:`LocalStore` wraps an embedded pyoxigraph store, in memory or on disk. A remote engine
-implements the same small interface (``select``, ``ask``, ``construct``, ``update``, ``load``,
-``dump``), so ingest, classification and indicators run on either.
+(:class:`kg.endpoint.EndpointStore`) implements the same small interface
+(:class:`kg.protocol.Store`: ``select``, ``ask``, ``construct``, ``update``, ``load``, ``dump``),
+so ingest, classification and indicators run on either; :func:`open_store` picks the one the
+settings name.
 Terms are pyoxigraph terms (``NamedNode``, ``Literal``, ``BlankNode``) everywhere.
 """
 
@@ -17,37 +19,21 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
 from kg import generations
+from kg.endpoint import EndpointStore
 from kg.errors import InputError, QueryError, StoreError, StoreInUse
+from kg.protocol import Row, Store, Term, boolean_of, rows_of
+from kg.vocab import PREFIXES
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal
-Row = dict[str, Term]
 Subject = ox.NamedNode | ox.BlankNode | ox.Triple
 Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 MEMORY = ":memory:"
-
-
-class Store(Protocol):
-    """What ingest, classification and indicators need from an engine."""
-
-    def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]: ...
-    def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool: ...
-    def construct(self, query: str,
-                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]: ...
-    def update(self, update: str) -> None: ...
-    def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
-             graph: ox.NamedNode | None = None) -> None: ...
-    def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
-             graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None: ...
-    def add(self, quads: Iterable[ox.Quad]) -> None: ...
-    def remove(self, quads: Iterable[ox.Quad]) -> None: ...
-    def flush(self) -> None: ...
-    def __len__(self) -> int: ...
 
 
 class LocalStore:
@@ -439,27 +425,10 @@ def remove_store(path: Path) -> None:
     generations.remove(path)
 
 
-def rows_of(result: object) -> list[Row]:
-    """The solutions of a SELECT result as dicts of bound variables."""
-    if not isinstance(result, ox.QuerySolutions):
-        raise QueryError("expected a SELECT query")
-    names = [v.value for v in result.variables]
-    return [{n: s[n] for n in names if s[n] is not None} for s in result]
-
-
-def boolean_of(result: object) -> bool:
-    """The answer of an ASK result."""
-    if not isinstance(result, ox.QueryBoolean):
-        raise QueryError("expected an ASK query")
-    return bool(result)
-
-
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG)
 
 
 def _prefixes() -> dict[str, str]:
-    from kg.vocab import PREFIXES
-
     return dict(PREFIXES)
 
 
@@ -497,8 +466,6 @@ def store_setting(settings: Mapping[str, object]) -> str:
 
 def check_endpoint(url: str) -> None:
     """Refuse an ``endpoint`` setting that is not an http(s) URL."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(f"the endpoint setting (--endpoint / HVP_ENDPOINT) {url!r} is not an "
@@ -517,10 +484,8 @@ def open_store(settings: Mapping[str, object], *, create: bool = False,
     ``held_by`` say so) instead of refused."""
     endpoint = settings.get("endpoint")
     if endpoint:
-        from kg.endpoint import EndpointStore
-
         check_endpoint(str(endpoint))
-        return EndpointStore.from_settings(settings)  # type: ignore[return-value]
+        return EndpointStore.from_settings(settings)
     target = store_setting(settings)
     if target != MEMORY:
         path = generations.resolve(Path(target))

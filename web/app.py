@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -14,7 +13,8 @@ from web.service import Service, service
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """A new app. ``config`` holds explicit settings (see ``kg.settings.SETTINGS``); a
-    ``LocalStore`` object may be given as ``store``."""
+    ``LocalStore`` object may be given as ``store``. Its query workers end with it (see
+    :meth:`web.service.Service.close`)."""
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
     names = {s.name for s in kg_settings.SETTINGS}
@@ -23,7 +23,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     svc = Service(values, rendering=bool(app.config.get("RENDERING")))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
     app.extensions["hvp"] = svc
-    atexit.register(svc.close)
     errors.init_app(app)
     headers.init_app(app, str(values["cors"]))
     i18n.init_app(app)
@@ -42,9 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, reconcile, shacl, writes
+    from web import indicators, ontology, patents, queries, reconcile, shacl, units, writes
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents, writes, reconcile):
+    for module in (sparql, queries, shacl, indicators, ontology, patents, units, writes,
+                   reconcile):
         app.register_blueprint(module.bp)
 
 

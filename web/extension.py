@@ -22,9 +22,13 @@ import pyoxigraph as ox
 from kg import dates
 from kg.errors import InputError
 from kg.iri import mint, parse
+from kg.vocab import HVP
 from web.errors import Problem
 from web.service import service
 
+#: The types of entity the service reconciles (owners and patents), and their short names.
+OWNER, PATENT = str(HVP.Owner), str(HVP.Patent)
+ALIASES = {"owner": OWNER, "patent": PATENT, "hvp:Owner": OWNER, "hvp:Patent": PATENT}
 MAX_IDS = 200
 OWNER_PROPERTIES = {
     "high_value_patents": "High-value invention patents (at as_of)",
@@ -67,8 +71,6 @@ def metadata(root: str) -> dict[str, Any]:
 
 
 def propose(type_id: str, limit: int | None) -> dict[str, Any]:
-    from web.reconcile import ALIASES, OWNER, PATENT
-
     kind = ALIASES.get(type_id, type_id)
     table = {OWNER: OWNER_PROPERTIES, PATENT: PATENT_PROPERTIES}.get(kind)
     if table is None:

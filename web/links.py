@@ -6,11 +6,13 @@ from flask import Flask
 
 from kg.iri import KINDS, PROFILE_NS, segment
 from kg.reference import GENID
+from kg.units import NAMESPACES
 from kg.vocab import AWARD_KIND, HVP_NS, SEI
 from web.service import service
 
 #: IRIs fixed whatever the base (vocabularies, criteria profiles, the reference data's
-#: skolemized blank nodes), served under these paths.
+#: skolemized blank nodes), served under these paths. Criterion and condition units
+#: (``kg.units.NAMESPACES``) too, by web.units.
 FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND), "profile": PROFILE_NS,
          ".well-known/genid": GENID}
 #: The hvp ontology (terms ``ONTOLOGY#name``), served at ``/def`` (web.ontology).
@@ -25,6 +27,9 @@ def to_path(iri: str) -> str | None:
         return "/def" + iri[len(ONTOLOGY):]
     for kind, namespace in FIXED.items():
         if iri.startswith(namespace) and (len(iri) > len(namespace) or kind in SCHEMES):
+            return f"/{kind}/{iri[len(namespace):]}"
+    for kind, namespace in NAMESPACES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"/{kind}/{iri[len(namespace):]}"
     base = service().base
     if iri.startswith(base):

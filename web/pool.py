@@ -19,6 +19,7 @@ much as the engine's whole answer to a point lookup (docs/web.md, "Benchmark").
 
 from __future__ import annotations
 
+import logging
 import marshal
 import multiprocessing
 import os
@@ -36,6 +37,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import Busy, QueryError, QueryTimeout, StoreError
+
+_log = logging.getLogger(__name__)
 
 KINDS = ("results", "boolean", "graph")
 #: Apache Jena's name for a store's default graph, taken in ``default-graph-uri`` so that a
@@ -224,7 +227,6 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
-        self.failure = ""
         self.generation = 0  # of the app's writes: see refresh
         started = [self._spawn() for _ in range(max(1, size))]
         for worker in started:
@@ -308,8 +310,8 @@ class QueryPool:
             self._ready(worker)
             if self._closed:
                 self._end(worker)
-        except Exception as exc:  # noqa: BLE001 - a background thread; queries report busy
-            self.failure = str(exc)
+        except Exception:  # noqa: BLE001 - a background thread; queries report busy
+            _log.exception("a query worker could not be replaced")
 
     def close(self) -> None:
         self._closed = True

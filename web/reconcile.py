@@ -32,15 +32,14 @@ from kg.errors import InputError, NotFound
 from kg.iri import mint, parse
 from kg.link import names
 from kg.link.index import OwnerEntry, OwnerIndex
-from kg.vocab import HVP
+from web import extension
 from web.errors import Problem
+from web.extension import ALIASES, OWNER, PATENT
 from web.service import service
 
 bp = Blueprint("reconcile", __name__, url_prefix="/reconcile")
 
-OWNER, PATENT = str(HVP.Owner), str(HVP.Patent)
 TYPES = {OWNER: "Owner (patent holder)", PATENT: "Patent"}
-ALIASES = {"owner": OWNER, "patent": PATENT, "hvp:Owner": OWNER, "hvp:Patent": PATENT}
 BATCH_SIZE = 100
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 50
@@ -99,8 +98,6 @@ def _root() -> str:
 
 @bp.route("", methods=["GET", "POST"], strict_slashes=False)
 def reconcile() -> Response:
-    from web import extension
-
     extend = request.values.get("extend")
     if extend is not None:
         return _answer(extension.extend(_json(extend, "extend")))
@@ -113,8 +110,6 @@ def reconcile() -> Response:
 @bp.route("/properties")
 def properties() -> Response:
     """Data extension property proposals for a type."""
-    from web import extension
-
     limit = request.args.get("limit")
     if limit is not None and not (limit.isdigit() and int(limit) > 0):
         raise InputError("limit must be a positive integer")
@@ -130,8 +125,6 @@ def _json(raw: str, name: str) -> Any:
 
 
 def manifest() -> dict[str, Any]:
-    from web import extension
-
     root = _root()
     return {
         "versions": ["0.2"],

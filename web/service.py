@@ -7,6 +7,7 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +71,9 @@ class Service:
         self.queries = Gate("queries", int(settings.get("workers", 2)))
         self.computing = Gate("computations", int(settings.get("computing", 1)))
         self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
+        # The workers end with the service: at close(), when the app is collected, or at exit
+        # (weakref.finalize registers one exit hook for every finalizer, not one per app).
+        self._release = weakref.finalize(self, _release, self.pool, self.renderer, self.sandbox)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -155,10 +159,15 @@ class Service:
         return raise_for(execute(self.store().engine, req, self.prefixes))
 
     def close(self) -> None:
-        self.sandbox.close()
-        for workers in (self.pool, self.renderer):
-            if workers is not None:
-                workers.close()
+        """End the query workers and the sandbox (once; later calls do nothing)."""
+        self._release()
+
+
+def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox) -> None:
+    sandbox.close()
+    for workers in (pool, renderer):
+        if workers is not None:
+            workers.close()
 
 
 def _check(settings: dict[str, Any]) -> None:

@@ -1,9 +1,10 @@
 """The WSGI entry point for servers that import the app by name (granian, gunicorn, ...).
 
-``hvp serve`` resolves its settings (options, ``--config``, ``HVP_*`` variables), puts them in
-the ``HVP_SERVE_SETTINGS`` variable as JSON and points the server at :func:`application`, which
-each server process calls once. Unset, the settings come from the usual places, so another
-server can run the app too::
+``hvp serve`` resolves its settings (options, ``--config``, ``HVP_*`` variables) and hands
+granian :func:`loader`'s callable, which builds the app from them in granian's worker process;
+it writes no environment variable. Another server imports :func:`application`, which each server
+process calls once: it reads settings as JSON from the ``HVP_SERVE_SETTINGS`` variable if set,
+else from the usual places::
 
     granian --interface wsgi --factory web.wsgi:application
 """
@@ -12,6 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from flask import Flask
 
@@ -24,3 +28,9 @@ def application() -> Flask:
     """A new app from the settings ``hvp serve`` resolved (or the environment's)."""
     raw = os.environ.get(SETTINGS_VARIABLE)
     return create_app(json.loads(raw) if raw else None)
+
+
+def loader(settings: dict[str, Any]) -> Callable[[], Flask]:
+    """A callable that builds the app from ``settings`` (picklable: a server may spawn the
+    process that calls it)."""
+    return partial(create_app, settings)

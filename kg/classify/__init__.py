@@ -23,10 +23,9 @@ first owner's ISO 3166-2 code for domestic patents, else "". Results and evidenc
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,6 +34,7 @@ from urllib.parse import unquote
 
 from rdflib import Graph, URIRef
 
+from kg import collector
 from kg import iri as iris
 from kg.classify import engines, evidence, materialize
 from kg.classify.evidence import Evidence
@@ -47,7 +47,8 @@ from kg.vocab import SKOS
 
 __all__ = ["ENGINES", "ClassRow", "Classification", "classify", "ensure", "graph_iri"]
 
-ENGINES = {"sparql": engines.sparql_sets, "pyshacl": engines.pyshacl_sets}
+#: The engine names: ``sparql`` (compiled queries run in the store) and ``pyshacl``.
+ENGINES = ("sparql", "pyshacl")
 graph_iri = materialize.graph_iri
 
 _PATENTS = """PREFIX hvp: <https://w3id.org/hvp/def#>
@@ -96,36 +97,27 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
         raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
-    if engine != "sparql":  # pySHACL and rdflib make cyclic garbage: leave the collector on
-        return _classify(store, as_of, prof, shapes, engine, base, store_graph)
-    with _collector_paused():
-        return _classify(store, as_of, prof, shapes, engine, base, store_graph)
+    return _classify(store, as_of, prof, shapes, engine, base, store_graph)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the duration.
+def _building(engine: str) -> AbstractContextManager[None]:
+    """The collector paused while the rows and evidence are built (:mod:`kg.collector`).
 
     A SPARQL classification builds millions of small container objects (rows, evidence rows)
-    that live until it ends and form no cycles; with the collector on, each of its passes walks all
-    of them again (measured at 1,000,000 patents: building the rows 2.5 s with it, 0.34 s
-    without). Reference counting still frees everything as usual.
+    that live until it ends and form no cycles; with the collector on, each of its passes walks
+    all of them again (measured at 1,000,000 patents: building the rows 2.5 s with it, 0.34 s
+    without). pySHACL and rdflib make cyclic garbage: with them the collector stays on.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return collector.paused() if engine == "sparql" else nullcontext()
 
 
 def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: str, base: str,
               store_graph: bool) -> Classification:
     patents, sets = _sets(store, prof, shapes, engine, base)
     if not store_graph:
-        return Classification(prof.name, as_of, engine, [row for row, _ in _rows(
-            prof, patents, sets, base)], "")
+        with _building(engine):
+            return Classification(prof.name, as_of, engine, [row for row, _ in _rows(
+                prof, patents, sets, base)], "")
     graph = materialize.graph_iri(base, prof.name, as_of)
     writer = materialize.Writer(base, prof.name, str(prof.iri), as_of,
                                 [str(c.iri) for c in prof.criteria], _undescribed(store, prof))
@@ -148,11 +140,13 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
                 yield writer.node(patent, row.valid, row.domestic, row.high_value,
                                   [criterion_iris[k] for k in row.criteria])
 
-        _chunks(put, nodes())
-        found = evidence_future.result()
-        describers = {key: evidence.Reasons(prof, shape, as_of) for key, shape in _units(prof)}
-        _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
-                                      criterion_iris) for patent, keys in pending))
+        with _building(engine):
+            _chunks(put, nodes())
+            found = evidence_future.result()
+            describers = {key: evidence.Reasons(prof, shape, as_of)
+                          for key, shape in _units(prof)}
+            _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
+                                          criterion_iris) for patent, keys in pending))
         # Freed while the last chunks load: freeing a million patents' sets, evidence rows and
         # keys takes about 1.5 s, which would otherwise follow the load.
         for big in (found, pending, patents, sets):
@@ -169,7 +163,7 @@ def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
     them."""
     if engine != "sparql":
         patents = _patents(store, base)
-        return patents, ENGINES[engine](store, shapes, _wanted(prof), set(patents))
+        return patents, engines.pyshacl_sets(store, shapes, _wanted(prof), set(patents))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-patents") as background:
         patents_future = background.submit(_patents, store, base)
         answers = engines.leaf_answers(store, shapes, _wanted(prof))

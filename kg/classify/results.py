@@ -9,32 +9,27 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 
-from kg.store import Store
+from kg.errors import QueryError
+from kg.store import Store, Term
 
 Table = list[dict[str, str]]
 
 
-def table(store: Store, query: str, bindings: dict | None = None) -> Table:
+def table(store: Store, query: str, bindings: Mapping[str, Term] | None = None) -> Table:
     """Rows of a SELECT as dicts of lexical values ("" for unbound)."""
-    engine_query = getattr(store, "query", None)
-    if engine_query is None:  # a remote store: its own select
-        return [{k: v.value for k, v in row.items()} for row in store.select(query, bindings)]
-    result = engine_query(query, bindings)
-    data = result.serialize(format=ox.QueryResultsFormat.CSV)
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
+    data = _serialized(store, query, ox.QueryResultsFormat.CSV, bindings)
+    reader = csv.reader(io.StringIO(data, newline=""))
     header = next(reader, [])
     return [dict(zip(header, row, strict=True)) for row in reader]
 
 
 def iri_rows(store: Store, query: str) -> list[list[str]]:
     """Rows of a SELECT whose values are all IRIs (or unbound: ""), read from TSV."""
-    engine_query = getattr(store, "query", None)
-    if engine_query is None:
-        return [[t.value for t in row.values()] for row in store.select(query)]
-    data = engine_query(query).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+    data = _serialized(store, query, ox.QueryResultsFormat.TSV)
     return [[cell[1:-1] for cell in line.split("\t")] for line in data.split("\n")[1:] if line]
 
 
@@ -44,11 +39,20 @@ def focus_set(store: Store, query: str, var: str = "focus") -> set[str]:
     Read from SPARQL TSV, where an IRI is ``<...>`` (it cannot hold a tab or a line break), so
     no CSV parsing is needed.
     """
-    engine_query = getattr(store, "query", None)
-    if engine_query is None:
-        return {row[var].value for row in store.select(query) if var in row}
-    data = engine_query(query).serialize(format=ox.QueryResultsFormat.TSV).decode("utf-8")
+    data = _serialized(store, query, ox.QueryResultsFormat.TSV)
     lines = data.split("\n")
     column = lines[0].split("\t").index("?" + var)
     cells = (line.split("\t")[column] for line in lines[1:] if line)
     return {cell[1:-1] for cell in cells if cell.startswith("<")}
+
+
+def _serialized(store: Store, query: str, fmt: ox.QueryResultsFormat,
+                bindings: Mapping[str, Term] | None = None) -> str:
+    """The solutions of a SELECT in ``fmt`` (both stores answer with ``ox.QuerySolutions``:
+    a remote engine's JSON results are parsed into them)."""
+    result = store.query(query, bindings)
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    data = result.serialize(format=fmt)  # bytes: no output given
+    assert data is not None
+    return data.decode("utf-8")

@@ -35,7 +35,6 @@ __all__ = ["IngestReport", "ingest"]
 
 MAX_ERRORS = 20
 T = TypeVar("T")
-_KIND_CLASS = {"owners": HVP.Owner, "patents": HVP.Patent}
 
 
 #: What a row of each table of the exchange format is, in words (one, many).

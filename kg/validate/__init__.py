@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
 
 from kg.errors import InputError
 from kg.parsing import SPARQL_PARSER
@@ -61,6 +60,10 @@ def data_graph(store: Store, into: rdflib.Graph | None = None,
 
 
 def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
+    # A local import: pySHACL takes about 0.3 s of CPU to import, a third of `import kg`'s
+    # cost, and only validation by pySHACL needs it (tests/test_imports.py lists it).
+    from pyshacl import validate as shacl_validate
+
     with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
         conforms, report, text = shacl_validate(data, shacl_graph=shapes, advanced=True,
                                                 allow_warnings=True)

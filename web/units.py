@@ -1,0 +1,55 @@
+"""Criterion and condition IRIs dereference: ``/criterion/sei`` is
+``https://w3id.org/hvp/criterion/sei`` (likewise ``/condition/valid``), whatever the base.
+
+Browsers get a page (:mod:`kg.units`: label, definition, the parameters with each profile's
+values, the shapes' SPARQL, messages and reasons in English and Chinese, the profiles that use
+the unit); RDF clients the unit's own triples in Turtle, N-Triples, JSON-LD or RDF/XML by
+``Accept`` or a ``.ttl`` / ``.nt`` / ``.jsonld`` / ``.rdf`` suffix.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from kg.profiles import Profile, load, shipped
+from kg.units import Unit, unit
+from web import negotiate
+from web.patents import linked_data
+from web.service import service
+
+bp = Blueprint("units", __name__)
+
+
+@bp.route("/<any(criterion, condition):kind>/<name>")
+def page(kind: str, name: str) -> Response:
+    name, fmt = _suffixed(name)
+    found = _unit(kind, name)
+    served = service().profile().name
+    return linked_data(found.triples(), fmt, lambda: render_template(
+        "unit.html", unit=found, served=served, title=found.shapes[0].labels.get("en", found.iri)
+        if found.shapes else found.iri,
+        alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES}))
+
+
+def _suffixed(name: str) -> tuple[str, ox.RdfFormat | None]:
+    """The unit's name and the format a suffix names (None: negotiated)."""
+    for suffix, fmt in negotiate.SUFFIXES.items():
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)], fmt
+    return name, None
+
+
+def _unit(kind: str, name: str) -> Unit:
+    """The unit with its use by the shipped profiles and the served one, kept in the app's
+    cache (reading it and the profiles takes about 0.1 s)."""
+    svc = service()
+    key = ("unit", kind, name)
+    if key not in svc.cache:
+        svc.cache[key] = unit(kind, name, _profiles())
+    return svc.cache[key]  # type: ignore[no-any-return]
+
+
+def _profiles() -> list[Profile]:
+    served = service().profile()
+    return [served, *(load(n) for n in shipped() if n != served.name)]
