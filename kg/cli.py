@@ -376,9 +376,9 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     if server == "waitress":
         from waitress import serve as waitress_serve
 
-        from web.app import create_app
+        from web.wsgi import serving
 
-        waitress_serve(create_app(dict(app.settings)), host=host, port=port, threads=threads,
+        waitress_serve(serving(dict(app.settings)), host=host, port=port, threads=threads,
                        ident="hvp-kg")
         return
     from granian import Granian

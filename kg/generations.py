@@ -50,6 +50,8 @@ GENERATION = re.compile(r"gen-([0-9]+)")
 BASE = re.compile(r"data-([0-9]+)")
 ANSWERS = re.compile(r"answers-([0-9]+)")
 LOCK = "lock"
+#: The query permalinks (kg.permalinks), kept in the home whatever the generation.
+PERMALINKS = "permalinks.sqlite"
 
 
 def home(path: Path) -> Path:
@@ -92,7 +94,8 @@ def recover(path: Path) -> None:
             raise StoreError(f"the store {path} links to {keep}, which is missing: the store's "
                              f"data is gone; remove the link {path} to start a new store")
         for entry in folder.iterdir():
-            if entry.name == LOCK or entry == keep or _in_use(entry) \
+            if entry.name == LOCK or entry.name.startswith(PERMALINKS) or entry == keep \
+                    or _in_use(entry) \
                     or (keep is not None and entry in derived_of(keep)):
                 continue
             if entry.name == "gen-0" and keep is None and path.is_dir():

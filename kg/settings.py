@@ -85,6 +85,9 @@ SETTINGS: tuple[Setting, ...] = (
             "ResultSetMaxRows): a result of that many rows is refused as possibly cut; 0: none."),
     Setting("endpoint_engine", "oxigraph", str, "The remote engine's kind, for the default "
             "update and graph store URLs: oxigraph, virtuoso, fuseki, graphdb, qlever, neptune."),
+    Setting("access_log", "-", str, "Where `hvp serve` writes its access log (one line per "
+            "request: time, method, path, status, bytes, ms): '-' standard error, a file path, "
+            "or empty for none."),
     Setting("link_endpoint", "https://query.wikidata.org/sparql", str,
             "SPARQL endpoint that `hvp link` looks owners up in (Wikidata or one shaped like it)."),
     Setting("link_rate", 1.0, float, "Most requests per second that `hvp link` sends to the "

@@ -96,3 +96,20 @@ def test_a_bad_query_is_problem_json_through_the_server(live_server):
     assert caught.value.headers["Content-Type"].startswith("application/problem+json")
     body = json.loads(caught.value.read())
     assert body["status"] == 400 and body["line"] == 3
+
+
+@pytest.mark.parametrize("return_format", ["json", "xml"])
+def test_rdflib_sparqlstore_constructs_and_selects(live_server, return_format):
+    """rdflib's SPARQLStore asks every query in one results format (``returnFormat``): a
+    CONSTRUCT asked for in application/sparql-results+json gets JSON-LD, as from Fuseki."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    graph = rdflib.Graph(store=SPARQLStore(live_server.url + "/sparql",
+                                           returnFormat=return_format))
+    built = graph.query(CONSTRUCT).graph
+    assert built is not None and len(built) > 0
+    assert (rdflib.URIRef("https://w3id.org/hvp/patent/CN-T01"),
+            rdflib.URIRef("http://purl.org/dc/terms/title"),
+            rdflib.Literal("Neural network accelerator")) in built
+    titles = {str(row[1]) for row in graph.query(SELECT)}  # type: ignore[index]
+    assert "Neural network accelerator" in titles

@@ -4,6 +4,7 @@ before serving; settings documented."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -60,7 +61,53 @@ def test_hvp_serve(disk_store_dir, server, header):
     finally:
         proc.terminate()
         proc.wait(10)
+        log = proc.stderr.read().decode()  # type: ignore[union-attr]
         proc.stderr.close()  # type: ignore[union-attr]
+    # the access log (web.access_log), to standard error by default
+    line = next(x for x in log.splitlines() if " GET /sparql?query=" in x)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z GET /sparql\?query=ASK\S+ 200 "
+                        r"\d+ \d+\.\dms", line), line
+    assert re.search(r" GET /healthz 200 \d+ ", log), log
+
+
+def test_the_access_log_names_each_request_and_hides_secrets(disk_store_dir, tmp_path):
+    """`hvp serve` with access_log = a file: one line per request, with its status, its body's
+    bytes and its time; a token in the URL is not written; HEAD sends no bytes."""
+    import os
+    import urllib.error
+
+    port, path = free_port(), tmp_path / "access.log"
+    proc = subprocess.Popen([str(HVP), "--store", str(disk_store_dir), "serve", "--port",
+                             str(port)], env={**os.environ, "HVP_ACCESS_LOG": str(path)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                _get(base + "/healthz", "application/json")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        _, _, body = _get(base + "/sparql?query=ASK%7B%7D&token=s3cret&x=%0Ay",
+                          "application/sparql-results+json")
+        with pytest.raises(urllib.error.HTTPError):
+            _get(base + "/patent/%E4%B8%AD", "application/json")
+        head = urllib.request.Request(base + "/healthz", method="HEAD")
+        urllib.request.urlopen(head, timeout=10).close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert "s3cret" not in "".join(lines)
+    fields = [line.split(" ") for line in lines]
+    assert all(len(f) == 6 and f[5].endswith("ms") for f in fields), lines
+    query = next(f for f in fields if f[2].startswith("/sparql"))
+    assert query[1:5] == ["GET", "/sparql?query=ASK%7B%7D&token=***&x=%0Ay", "200",
+                          str(len(body))]
+    assert ["GET", "/patent/%E4%B8%AD", "404"] in [f[1:4] for f in fields]
+    assert ["HEAD", "/healthz", "200", "0"] in [f[1:5] for f in fields]
 
 
 def test_a_port_in_use_is_refused_with_a_message(disk_store_dir):

@@ -9,6 +9,8 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 import pytest
+import rdflib
+from rdflib.compare import isomorphic
 
 from tests.conftest import copy_of
 
@@ -290,6 +292,36 @@ def test_one_charset_in_the_content_type(client, accept):
 def test_sparqlwrapper_n3_gets_turtle(client):
     r = get(client, CONSTRUCT, "application/turtle,text/turtle", format="n3")
     assert r.status_code == 200 and r.mimetype == "text/turtle"
+
+
+@pytest.mark.parametrize("query", [CONSTRUCT, DESCRIBE])
+def test_accept_n3_gets_turtle(client, query):
+    r = get(client, query, "text/n3")
+    assert r.status_code == 200 and r.mimetype == "text/turtle"
+    assert len(rdflib.Graph().parse(data=r.data, format="turtle")) > 0
+
+
+@pytest.mark.parametrize(("accept", "mime", "syntax"), [
+    ("application/sparql-results+json", "application/ld+json", "json-ld"),
+    ("application/sparql-results+xml", "application/rdf+xml", "xml"),
+    ("text/xml", "application/rdf+xml", "xml"),
+    ("text/csv", "text/turtle", "turtle"),
+    ("text/tab-separated-values;q=0.5, application/sparql-results+xml;q=0.9",
+     "application/rdf+xml", "xml"),
+])
+def test_a_graph_asked_in_a_results_type_gets_its_rdf_counterpart(client, accept, mime, syntax):
+    """As Fuseki answers: a CONSTRUCT asked with only results media types is RDF, not a 406."""
+    r = get(client, CONSTRUCT, accept)
+    assert r.status_code == 200 and r.mimetype == mime, (r.status_code, r.data[:200])
+    turtle = rdflib.Graph().parse(data=get(client, CONSTRUCT, "text/turtle").data, format="ttl")
+    assert len(turtle) > 0
+    assert isomorphic(rdflib.Graph().parse(data=r.data, format=syntax), turtle)
+
+
+def test_a_graph_asked_in_a_refused_or_unknown_type_is_still_406(client):
+    assert get(client, CONSTRUCT, "application/sparql-results+json;q=0").status_code == 406
+    assert get(client, CONSTRUCT, "image/png").status_code == 406
+    assert get(client, SELECT, "text/n3").status_code == 406
 
 
 @pytest.mark.parametrize("request_", [

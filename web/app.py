@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, headers, i18n, links, renderer, sparql, static
+from web import errors, headers, i18n, links, permalinks, renderer, sparql, static
 from web.service import Service, service
 
 
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     static.init_app(app)
     links.init_app(app)
+    permalinks.init_app(app, svc)
     _blueprints(app)
     app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
     if svc.rendering:

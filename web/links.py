@@ -69,3 +69,14 @@ def short_iri(iri: str) -> str:
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_link, "local_link")
     app.add_template_filter(short_iri, "short_iri")
+
+
+def namespaces() -> dict[str, object]:
+    """:func:`to_path` as data, for the editor's script: IRIs served at a path of their own
+    (``exact``) and namespaces whose IRIs are served under a path (``under``, longest first)."""
+    base = service().base
+    exact = {ONTOLOGY: "/def", **{FIXED[k]: f"/{k}/" for k in SCHEMES}}
+    under = {f"{base}{k}/": f"/{k}/" for k in KINDS}
+    under.update({ns: f"/{k}/" for k, ns in FIXED.items()})
+    under[ONTOLOGY + "#"] = "/def#"
+    return {"exact": exact, "under": sorted(under.items(), key=lambda p: -len(p[0]))}

@@ -2,7 +2,10 @@
 
 An explicit ``format`` / ``output`` / ``results`` parameter (Fuseki and SPARQLWrapper style short
 names, or a media type) wins over ``Accept``; ``Accept`` is parsed with q-values by werkzeug.
-No match -> 406 naming what is available.
+A graph (CONSTRUCT, DESCRIBE) asked for with only results media types in ``Accept`` is answered
+in the RDF counterpart of the one preferred (:data:`COUNTERPARTS`), as Fuseki does: rdflib's
+``SPARQLStore(returnFormat="json")`` sends ``Accept: application/sparql-results+json`` for every
+query. No match -> 406 naming what is available.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ RESULTS: dict[str, ox.QueryResultsFormat] = {
 GRAPHS: dict[str, ox.RdfFormat] = {
     "text/turtle": G.TURTLE,
     "application/x-turtle": G.TURTLE,
+    "text/n3": G.TURTLE,  # Turtle is N3 (rdflib and SPARQLWrapper ask for it)
     "application/turtle": G.TURTLE,
     "application/n-triples": G.N_TRIPLES,
     "text/plain": G.N_TRIPLES,
@@ -42,6 +46,10 @@ GRAPHS: dict[str, ox.RdfFormat] = {
     "application/rdf+xml": G.RDF_XML,
     "application/xml": G.RDF_XML,
 }
+#: The graph format answered for a results format asked in ``Accept`` (Fuseki answers Turtle,
+#: its default, where no RDF format matches).
+COUNTERPARTS: dict[ox.QueryResultsFormat, ox.RdfFormat] = {
+    R.JSON: G.JSON_LD, R.XML: G.RDF_XML, R.CSV: G.TURTLE, R.TSV: G.TURTLE}
 #: Short names (``?format=``, ``?output=``, ``?results=``) for each kind of result.
 SHORT_RESULTS = {"json": R.JSON, "srj": R.JSON, "xml": R.XML, "srx": R.XML, "csv": R.CSV,
                  "tsv": R.TSV}
@@ -96,7 +104,16 @@ def pick(accept: str, param: tuple[str, str] | None, graph: bool) -> Format | No
     # matches application/json, which is answered as application/sparql-results+json).
     refused = {table[v] for v, q in ranges if q == 0 and v in table and media_type(table[v]) == v}
     best = MIMEAccept(ranges).best_match([k for k, f in table.items() if f not in refused])
+    if best is None and graph:
+        return _counterpart(ranges)
     return None if best is None else table[best]
+
+
+def _counterpart(ranges: list[tuple[str, float]]) -> ox.RdfFormat | None:
+    """The RDF counterpart of the results type ``ranges`` prefer, if they name one."""
+    named = [v for v, q in ranges if q > 0 and v in RESULTS]
+    best = MIMEAccept(ranges).best_match(named) if named else None
+    return None if best is None else COUNTERPARTS[RESULTS[best]]
 
 
 @lru_cache(maxsize=512)

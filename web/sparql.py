@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
@@ -115,11 +115,11 @@ def endpoint() -> Response:
 
 
 @bp.route("/editor")
-def editor() -> Response:
-    from web.queries import catalogue
+def editor(permalink: str | None = None) -> Response:
+    """The query editor (:mod:`web.editor`); with a kept query to open and run."""
+    from web.editor import page
 
-    return Response(render_template("editor.html", prefixes=service().prefixes,
-                                    examples=catalogue()), mimetype="text/html")
+    return page(permalink)
 
 
 def _params(req: WsgiRequest) -> MultiDict[str, str]:

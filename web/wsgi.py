@@ -7,6 +7,9 @@ process calls once: it reads settings as JSON from the ``HVP_SERVE_SETTINGS`` va
 else from the usual places::
 
     granian --interface wsgi --factory web.wsgi:application
+
+A served app writes an access log (:mod:`web.access_log`, the ``access_log`` setting); an app
+built by ``create_app`` alone (tests, embedding) does not.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from flask import Flask
 
+from web import access_log
 from web.app import create_app
 
 SETTINGS_VARIABLE = "HVP_SERVE_SETTINGS"
@@ -27,10 +31,18 @@ SETTINGS_VARIABLE = "HVP_SERVE_SETTINGS"
 def application() -> Flask:
     """A new app from the settings ``hvp serve`` resolved (or the environment's)."""
     raw = os.environ.get(SETTINGS_VARIABLE)
-    return create_app(json.loads(raw) if raw else None)
+    return serving(json.loads(raw) if raw else None)
+
+
+def serving(settings: dict[str, object] | None) -> Flask:
+    """The app a server runs: :func:`create_app` with its access log."""
+    app = create_app(settings)
+    app.wsgi_app = access_log.wrap(  # type: ignore[method-assign]
+        app.wsgi_app, str(app.extensions["hvp"].settings["access_log"]))
+    return app
 
 
 def loader(settings: dict[str, Any]) -> Callable[[], Flask]:
-    """A callable that builds the app from ``settings`` (picklable: a server may spawn the
-    process that calls it)."""
-    return partial(create_app, settings)
+    """A callable that builds the served app from ``settings`` (picklable: a server may spawn
+    the process that calls it)."""
+    return partial(serving, settings)

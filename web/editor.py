@@ -1,0 +1,80 @@
+"""The SPARQL editor page (``/editor``, ``/sparql`` for a browser, ``/q/ID`` for a permalink):
+YASGUI over this endpoint, and beside it what a query can name.
+
+- **Model**: the prefixes (``kg.vocab.PREFIXES``), the ontology's classes and properties (from
+  ``ontology/hvp.ttl``, labelled in the data language) and the store's named graphs (the derived
+  graphs computed so far): a click inserts one into the query.
+- **Results** (``web/static/editor.js``): IRIs the service mints link to this server's pages
+  (:func:`web.links.namespaces`), literals show their value (numbers by locale) with the datatype
+  or language tag as a badge, and a chart view (Chart.js) draws a column against another.
+- **Permalinks** (:mod:`web.permalinks`) and a query history kept in the browser.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pyoxigraph as ox
+from flask import Response, render_template
+
+from kg.vocab import RDFS
+from web import links
+from web.i18n import data_language
+from web.i18n import gettext as _
+from web.service import service
+
+
+def page(permalink: str | None = None) -> Response:
+    from web.queries import catalogue
+
+    return Response(render_template(
+        "editor.html", prefixes=service().prefixes, examples=catalogue(), graphs=graphs(),
+        terms=terms(data_language()), local=links.namespaces(), permalink=permalink,
+        texts=texts()), mimetype="text/html")
+
+
+def graphs() -> list[dict[str, str]]:
+    """The store's named graphs, by name, each with its short form."""
+    names = sorted(g.value for g in service().store().engine.named_graphs()
+                   if isinstance(g, ox.NamedNode))
+    return [{"iri": name, "short": links.short_iri(name)} for name in names]
+
+
+@cache
+def terms(language: str) -> dict[str, list[dict[str, str]]]:
+    """The ontology's classes and properties (``hvp:Name``), each with its label in
+    ``language`` (else English)."""
+    from web.ontology import terms as ontology_terms
+    from web.ontology import triples
+
+    label = str(RDFS.label)
+    named = {t.subject.value: t.object.value for t in triples()
+             if t.predicate.value == label and isinstance(t.object, ox.Literal)
+             and t.object.language == language}
+    found: dict[str, list[dict[str, str]]] = {"class": [], "property": []}
+    for term in ontology_terms():
+        if term["kind"] in found:
+            found[term["kind"]].append({"name": f"hvp:{term['name']}",
+                                        "label": named.get(term["iri"]) or term["label"]})
+    return found
+
+
+def texts() -> dict[str, Any]:
+    """The script's words, in the request's language."""
+    return {
+        "chart": _("Chart"), "bar": _("Bar"), "line": _("Line"), "pie": _("Pie"),
+        "kind": _("Chart type"), "labels": _("Label column"), "values": _("Value column"),
+        "noNumbers": _("No column of these results holds numbers: a chart needs one."),
+        "firstRows": _("The chart shows the first %(n)s rows.", n="{n}"),
+        "permalinkMade": _("Permalink to this query:"),
+        "permalinkFailed": _("Could not make a permalink: %(reason)s", reason="{reason}"),
+        "emptyHistory": _("Queries you run are listed here (kept in this browser)."),
+        "computing": _("Computing the derived graphs this example reads…"),
+        "computeFailed": _("Could not compute the derived graphs: %(reason)s",
+                           reason="{reason}"),
+        "endpoint": _("SPARQL endpoint"), "query": _("SPARQL query"), "tab": _("tab name"),
+        "selectFormat": _("answer format for SELECT and ASK"),
+        "graphFormat": _("answer format for CONSTRUCT and DESCRIBE"),
+        "permalinkTab": _("Permalink"),
+    }
