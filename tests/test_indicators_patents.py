@@ -11,7 +11,7 @@ import pytest
 from kg import indicators, reference
 from kg.demo import generate
 from kg.errors import InputError
-from kg.indicators.patents import behind
+from kg.indicators.patents import behind, criterion_counts
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load
@@ -40,6 +40,12 @@ def test_every_list_is_as_long_as_its_count(demo_store: LocalStore) -> None:
         listed = behind(demo_store, date(row.year, 12, 31), profile=profile, region=row.region,
                         limit=0)
         assert listed.total == row.high_value_count, (row.region, row.year)
+    by_criterion = criterion_counts(demo_store, date(2024, 12, 31), profile=profile)
+    for region, counts in by_criterion.items():
+        for key, n in counts.items():
+            assert behind(demo_store, date(2024, 12, 31), profile=profile, region=region,
+                          criterion=key, limit=0).total == n, (region, key)
+    assert by_criterion["CN"]["sei"] > 0
     assert sum(r.high_value_count for r in result.rows if r.region != "CN") > 0
 
 

@@ -37,9 +37,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, reconcile, shacl, writes
+    from web import indicators, listing, ontology, patents, queries, reconcile, shacl, writes
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents, writes, reconcile):
+    for module in (sparql, queries, shacl, indicators, listing, ontology, patents, writes,
+                   reconcile):
         app.register_blueprint(module.bp)
 
 

@@ -8,7 +8,7 @@ list of a province and year has exactly as many patents as its indicator's count
 
 The list is found in two steps: the patents and the key they are sorted by (one query), then
 the facts shown of the page asked for (title, first owner, region, filing date, criteria met),
-read patent by patent from the store's index: a page costs the same whatever the list's length.
+read patent by patent (a query each): a page costs the same whatever the list's length.
 """
 
 from __future__ import annotations
@@ -36,8 +36,6 @@ SORTS = {
     "region": f"?patent <{HVP.firstOwner}>/<{HVP.region}>/<{SKOS.notation}> ?key",
 }
 REGION = re.compile(r"CN(-[A-Z0-9]{2,3})?")
-_FOAF_NAME = ox.NamedNode("http://xmlns.com/foaf/0.1/name")
-_FILING = ox.NamedNode("http://data.epo.org/linked-data/def/patent/filingDate")
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         bind["hv"] = ox.Literal(high_value)
     text = query(sort, region=region != NATION, criterion=criterion is not None,
                  high_value=high_value)
-    found: dict[str, tuple[ox.NamedNode, ox.NamedNode, str]] = {}
+    found: dict[str, tuple[Any, Any, str]] = {}
     for row in store.select(text, bind):
         key = row["key"].value if "key" in row else ""
         patent = row["patent"].value
@@ -121,21 +119,56 @@ def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     return PatentList(as_of, len(ordered), rows)
 
 
+#: High-value count per (first owner's region, criterion met) in one classification graph.
+CRITERIA = f"""SELECT ?graph ?region ?criterion (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  GRAPH ?graph {{ ?c <{HVP.highValue}> true ; <{HVP.valid}> true ; <{HVP.domestic}> true ;
+    <{HVP.patent}> ?patent ; <{HVP.meetsCriterion}> ?criterion }}
+  OPTIONAL {{ ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region }}
+}} GROUP BY ?graph ?region ?criterion"""
+
+
+def criterion_counts(store: Store, as_of: date, *, profile: Any,
+                     base: str = DEFAULT_BASE) -> dict[str, dict[str, int]]:
+    """Region code (``CN``: the nation, every region and none) -> criterion key -> how many of
+    its high-value patents meet that criterion at ``as_of`` (a patent meeting several counts
+    under each): what :func:`behind` lists with ``criterion``."""
+    keys = {str(c.iri): c.key for c in profile.criteria}
+    graph = classification_graph(store, as_of, profile, base)
+    counts: dict[str, dict[str, int]] = {NATION: {}}
+    for row in store.select(CRITERIA, {"graph": graph}):
+        key = keys.get(row["criterion"].value)
+        if key is None:
+            continue
+        n = int(row["n"].value)
+        counts[NATION][key] = counts[NATION].get(key, 0) + n
+        if "region" in row:
+            code = unquote(row["region"].value.rpartition("/region/")[2])
+            counts.setdefault(code, {})[key] = n
+    return counts
+
+
+#: What a row shows of one patent (``?patent``, its node ``?c`` and ``?graph`` bound).
+DETAILS = f"""SELECT ?patent ?c ?graph ?title ?filing ?owner ?name ?region ?criterion WHERE {{
+  {{ OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
+    OPTIONAL {{ ?patent <http://data.epo.org/linked-data/def/patent/filingDate> ?filing }}
+    OPTIONAL {{ ?patent <{HVP.firstOwner}> ?owner
+      OPTIONAL {{ ?owner <http://xmlns.com/foaf/0.1/name> ?name }}
+      OPTIONAL {{ ?owner <{HVP.region}> ?region }} }} }}
+  UNION {{ GRAPH ?graph {{ ?c <{HVP.meetsCriterion}> ?criterion }} }}
+}}"""
+
+
 def _listed(store: Store, node: ox.NamedNode, patent: ox.NamedNode, graph: ox.NamedNode,
             order: dict[str, str]) -> Listed:
-    def first(subject: Any, predicate: Any) -> Any:
-        return next((q.object for q in store.quads(subject, predicate, None, None)), None)
-
-    title = first(patent, ox.NamedNode(str(DCTERMS.title)))
-    filing = first(patent, _FILING)
-    owner = first(patent, ox.NamedNode(str(HVP.firstOwner)))
-    name = first(owner, _FOAF_NAME) if owner is not None else None
-    region = first(owner, ox.NamedNode(str(HVP.region))) if owner is not None else None
-    met = {q.object.value for q in store.quads(node, ox.NamedNode(str(HVP.meetsCriterion)),
-                                               None, graph)}
+    facts: dict[str, str] = {}
+    met = set()
+    for row in store.select(DETAILS, {"patent": patent, "c": node, "graph": graph}):
+        if "criterion" in row:
+            met.add(row["criterion"].value)
+        for name in ("title", "filing", "owner", "name", "region"):
+            if name in row and (name not in facts or row[name].value < facts[name]):
+                facts[name] = row[name].value
     return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
-                  title.value if title is not None else "",
-                  filing.value if filing is not None else "",
-                  owner.value if owner is not None else "", name.value if name else "",
-                  region.value.rpartition("/region/")[2] if region is not None else "",
+                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
+                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
                   tuple(key for iri, key in order.items() if iri in met))
