@@ -42,9 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, ontology, patents, queries, reconcile, shacl, units, writes
+    from web import indicators, listing, ontology, patents, queries, reconcile, shacl, units, writes
 
-    for module in (sparql, queries, shacl, indicators, ontology, patents, units, writes,
+    for module in (sparql, queries, shacl, indicators, listing, ontology, patents, units, writes,
                    reconcile):
         app.register_blueprint(module.bp)
 

@@ -8,14 +8,17 @@ classification of each year-end on first use (then cached until the store change
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
 from kg import official
 from kg.errors import InputError
-from web import spreadsheet
+from web import labels, spreadsheet
 from web.errors import Problem, clip
+from web.i18n import gettext
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
@@ -68,41 +71,82 @@ def dashboard() -> Response:
     asked = _years()
     result = _compute(asked)
     year = _year(result, asked)
-    names = _names()
+    names = labels.regions()
     rows = [{**_row(r), "name": names.get(r.region, r.region)} for r in result.rows]
-    provinces = sorted((r for r in rows if r["region"] != "CN" and r["year"] == year),
+    nation = next((r for r in rows if r["region"] == "CN" and r["year"] == year), None)
+    criteria = _criterion_counts(year) if any(r["year"] == year for r in rows) else {}
+    provinces = sorted((_shares(r, nation, criteria) for r in rows
+                        if r["region"] != "CN" and r["year"] == year),
                        key=lambda r: -r["per_10k"])
     national = [r for r in rows if r["region"] == "CN"]
     series = {"national": [{"year": r["year"], "computed": r["per_10k"],
+                            "count": r["high_value_count"],
                             "official": official.per_10k().get(r["year"])} for r in national],
-              "provinces": provinces, "all": rows, "year": year}
+              "provinces": provinces, "all": rows, "year": year,
+              "labels": {"per10k": gettext("per 10,000 people, %(year)s", year=year),
+                         "computed": gettext("computed"), "official": gettext("official"),
+                         "nation": gettext("China (computed)")}}
     links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
              for f in DOWNLOADS}
     every_province = sorted({r["region"]: r for r in rows if r["region"] != "CN"}.values(),
                             key=lambda r: r["name"])  # any year's: the province series
+    # the years with province figures: a year with the nation's alone (the latest official
+    # population) has no table to show; its national figure is in the series
+    years = sorted({r["year"] for r in rows if r["region"] != "CN"}) \
+        or sorted({r["year"] for r in rows}) or asked
     html = render_template("indicators.html", year=year, provinces=provinces,
                            every_province=every_province,
+                           nation=nation and _shares(nation, nation, criteria),
                            national=series["national"],
-                           warnings=result.warnings_in(year),
-                           years=sorted({r["year"] for r in rows}) or asked,
-                           downloads=links,
-                           data=series, profile=result.profile)
+                           criteria=_criteria_rows(criteria, nation),
+                           warnings=result.warnings_in(year), years=years,
+                           downloads=links, data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
 
 
-#: Region names in English (rdfs:label of the regions, reference data).
-NAMES = """SELECT ?code ?name WHERE { ?region a <https://w3id.org/hvp/def#Region> ;
-  <http://www.w3.org/2004/02/skos/core#notation> ?code ;
-  <http://www.w3.org/2000/01/rdf-schema#label> ?name FILTER(LANGMATCHES(LANG(?name), "en")) }"""
+def _criterion_counts(year: int) -> dict[str, dict[str, int]]:
+    """Region -> criterion key -> high-value patents meeting it at the year's end (cached)."""
+    from kg.classify.materialize import graph_iri, is_complete
+    from kg.indicators import profile_name
+    from kg.indicators.patents import criterion_counts
 
-
-def _names() -> dict[str, str]:
     svc = service()
-    names: dict[str, str] | None = svc.cache.get("region names")  # one read (see _compute)
-    if names is None:
-        names = {r["code"].value: r["name"].value for r in svc.store().select(NAMES)}
-        svc.cache["region names"] = names
-    return names
+    profile = str(svc.settings["profile"])
+    key = ("criterion counts", profile, year)
+    counts = svc.cache.get(key)  # one read (see _compute)
+    if counts is None:
+        as_of = date(year, 12, 31)
+        stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), as_of))
+        with svc.computing.enter() if not stored else nullcontext(), \
+                svc.deriving() as store:
+            counts = criterion_counts(store, as_of, profile=svc.profile(), base=svc.base)
+        svc.cache[key] = counts
+    return counts  # type: ignore[no-any-return]
+
+
+def _shares(row: dict[str, Any], nation: dict[str, Any] | None,
+            criteria: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """A region's row with its share of the nation's high-value patents, and the count and
+    share of its own high-value patents that meet the SEI criterion."""
+    n = row["high_value_count"]
+    sei = criteria.get(row["region"], {}).get("sei", 0)
+    whole = nation["high_value_count"] if nation else 0
+    return {**row, "share": n / whole if whole else None, "sei": sei,
+            "sei_share": sei / n if n else None}
+
+
+def _criteria_rows(criteria: dict[str, dict[str, int]],
+                   nation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The nation's high-value patents by criterion met, in the profile's order, with the
+    share of the nation's high-value patents that meets each."""
+    if nation is None:
+        return []
+    names = labels.criteria()
+    whole = nation["high_value_count"]
+    counts = criteria.get("CN", {})
+    return [{"key": c.key, "name": names.get(c.key, c.key), "count": counts.get(c.key, 0),
+             "share": counts.get(c.key, 0) / whole if whole else None}
+            for c in service().profile().criteria]
 
 
 def _row(r: Any) -> dict[str, Any]:

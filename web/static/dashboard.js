@@ -10,7 +10,7 @@
     type: "bar",
     data: {
       labels: data.provinces.map((r) => r.name),
-      datasets: [{ label: `per 10,000 people, ${data.year}`, backgroundColor: blue,
+      datasets: [{ label: data.labels.per10k, backgroundColor: blue,
                    data: data.provinces.map((r) => r.per_10k) }],
     },
     options: common,
@@ -21,9 +21,9 @@
     data: {
       labels: data.national.map((r) => r.year),
       datasets: [
-        { label: "computed", borderColor: blue, backgroundColor: blue,
+        { label: data.labels.computed, borderColor: blue, backgroundColor: blue,
           data: data.national.map((r) => r.computed) },
-        { label: "official", borderColor: orange, backgroundColor: orange, borderDash: [6, 4],
+        { label: data.labels.official, borderColor: orange, backgroundColor: orange, borderDash: [6, 4],
           data: data.national.map((r) => r.official) },
       ],
     },
@@ -46,7 +46,7 @@
         datasets: [
           { label: name, borderColor: blue, backgroundColor: blue,
             data: rows.map((r) => r.per_10k) },
-          { label: "CN (computed)", borderColor: "#888", backgroundColor: "#888",
+          { label: data.labels.nation, borderColor: "#888", backgroundColor: "#888",
             data: national.map((r) => r.per_10k) },
         ],
       },

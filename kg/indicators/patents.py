@@ -1,0 +1,174 @@
+"""The patents behind an indicator count: the drill-down from a number to its patents.
+
+``behind(store, as_of, region=..., criterion=..., high_value=...)`` lists the valid, domestic
+invention patents of the classification at ``as_of`` (the graph :func:`classification_graph`
+ensures, the one the counts read) with the same rules as ``counts.rq`` and ``national.rq``: the
+nation (``CN``) takes every one, a province those whose first owner's region it is. So the
+list of a province and year has exactly as many patents as its indicator's count.
+
+The list is found in two steps: the patents and the key they are sorted by (one query), then
+the facts shown of the page asked for (title, first owner, region, filing date, criteria met),
+read patent by patent (a query each): a page costs the same whatever the list's length.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from kg.errors import InputError
+from kg.indicators.core import NATION, classification_graph
+from kg.iri import DEFAULT_BASE, mint
+from kg.store import Store
+from kg.vocab import DCTERMS, HVP, SKOS
+
+#: Sort keys: name -> the pattern binding ``?key`` (inside an OPTIONAL; none for the id).
+SORTS = {
+    "patent": "",
+    "title": f"?patent <{DCTERMS.title}> ?key",
+    "filing": "?patent <http://data.epo.org/linked-data/def/patent/filingDate> ?key",
+    "owner": f"?patent <{HVP.firstOwner}>/<http://xmlns.com/foaf/0.1/name> ?key",
+    "region": f"?patent <{HVP.firstOwner}>/<{HVP.region}>/<{SKOS.notation}> ?key",
+}
+REGION = re.compile(r"CN(-[A-Z0-9]{2,3})?")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One patent of a list: what a row shows."""
+
+    patent: str  # IRI
+    patent_id: str
+    title: str
+    filing_date: str
+    owner: str  # IRI of the first owner, or ""
+    owner_name: str
+    region: str  # the first owner's region code, or ""
+    criteria: tuple[str, ...]  # keys of the criteria met, in the profile's order
+
+
+@dataclass
+class PatentList:
+    """A page of the patents behind a count, and how many there are in all."""
+
+    as_of: date
+    total: int
+    rows: list[Listed]
+
+
+def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None) -> str:
+    """The text that selects the patents (and the sort key); the values of the filters are
+    bound by the engine (``?graph``, ``?region``, ``?criterion``, ``?hv``)."""
+    if sort not in SORTS:
+        raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    node = [f"?c <{HVP.valid}> true ; <{HVP.domestic}> true ; <{HVP.patent}> ?patent"]
+    if high_value is not None:
+        node.append(f"<{HVP.highValue}> ?hv")
+    if criterion:
+        node.append(f"<{HVP.meetsCriterion}> ?criterion")
+    where = "GRAPH ?graph { " + " ; ".join(node) + " }\n"
+    if region:
+        where += f"  ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region .\n"
+    if SORTS[sort]:
+        where += f"  OPTIONAL {{ {SORTS[sort]} }}\n"
+    return f"SELECT * WHERE {{\n  {where}}}"  # every variable: the engine binds some
+
+
+def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
+           region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
+           sort: str = "patent", descending: bool = False, offset: int = 0,
+           limit: int | None = None) -> PatentList:
+    """The patents behind the count of ``region`` at ``as_of`` (``profile``: a loaded
+    :class:`kg.profiles.Profile`), sorted by ``sort`` (then by patent), ``limit`` of them from
+    ``offset`` (all with ``limit=None``). ``criterion``: only those meeting it (its key);
+    ``high_value``: True (the indicator's), False (valid, domestic, not high-value) or None
+    (every valid, domestic invention patent)."""
+    if not REGION.fullmatch(region):
+        raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
+    keys = {c.key: c for c in profile.criteria}
+    if criterion is not None and criterion not in keys:
+        raise InputError(f"criterion must be one of {', '.join(keys)}, got {criterion!r}")
+    graph = classification_graph(store, as_of, profile, base)
+    bind: dict[str, Any] = {"graph": graph}
+    if region != NATION:
+        bind["region"] = ox.NamedNode(mint(base, "region", region))
+    if criterion is not None:
+        bind["criterion"] = ox.NamedNode(str(keys[criterion].iri))
+    if high_value is not None:
+        bind["hv"] = ox.Literal(high_value)
+    text = query(sort, region=region != NATION, criterion=criterion is not None,
+                 high_value=high_value)
+    found: dict[str, tuple[Any, Any, str]] = {}
+    for row in store.select(text, bind):
+        key = row["key"].value if "key" in row else ""
+        patent = row["patent"].value
+        if patent not in found or key < found[patent][2]:  # two titles: the first
+            found[patent] = (row["c"], row["patent"], key)
+    ordered = sorted(found.values(), key=lambda f: f[1].value, reverse=descending)
+    if SORTS[sort]:  # by the key (stable: then by patent), those without it last
+        keyed = sorted((f for f in ordered if f[2]), key=lambda f: f[2], reverse=descending)
+        ordered = keyed + [f for f in ordered if not f[2]]
+    page = ordered[offset: None if limit is None else offset + limit]
+    order = {str(c.iri): c.key for c in profile.criteria}
+    rows = [_listed(store, c, p, graph, order) for c, p, _ in page]
+    return PatentList(as_of, len(ordered), rows)
+
+
+#: High-value count per (first owner's region, criterion met) in one classification graph.
+CRITERIA = f"""SELECT ?graph ?region ?criterion (COUNT(DISTINCT ?c) AS ?n) WHERE {{
+  GRAPH ?graph {{ ?c <{HVP.highValue}> true ; <{HVP.valid}> true ; <{HVP.domestic}> true ;
+    <{HVP.patent}> ?patent ; <{HVP.meetsCriterion}> ?criterion }}
+  OPTIONAL {{ ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region }}
+}} GROUP BY ?graph ?region ?criterion"""
+
+
+def criterion_counts(store: Store, as_of: date, *, profile: Any,
+                     base: str = DEFAULT_BASE) -> dict[str, dict[str, int]]:
+    """Region code (``CN``: the nation, every region and none) -> criterion key -> how many of
+    its high-value patents meet that criterion at ``as_of`` (a patent meeting several counts
+    under each): what :func:`behind` lists with ``criterion``."""
+    keys = {str(c.iri): c.key for c in profile.criteria}
+    graph = classification_graph(store, as_of, profile, base)
+    counts: dict[str, dict[str, int]] = {NATION: {}}
+    for row in store.select(CRITERIA, {"graph": graph}):
+        key = keys.get(row["criterion"].value)
+        if key is None:
+            continue
+        n = int(row["n"].value)
+        counts[NATION][key] = counts[NATION].get(key, 0) + n
+        if "region" in row:
+            code = unquote(row["region"].value.rpartition("/region/")[2])
+            counts.setdefault(code, {})[key] = n
+    return counts
+
+
+#: What a row shows of one patent (``?patent``, its node ``?c`` and ``?graph`` bound).
+DETAILS = f"""SELECT ?patent ?c ?graph ?title ?filing ?owner ?name ?region ?criterion WHERE {{
+  {{ OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
+    OPTIONAL {{ ?patent <http://data.epo.org/linked-data/def/patent/filingDate> ?filing }}
+    OPTIONAL {{ ?patent <{HVP.firstOwner}> ?owner
+      OPTIONAL {{ ?owner <http://xmlns.com/foaf/0.1/name> ?name }}
+      OPTIONAL {{ ?owner <{HVP.region}> ?region }} }} }}
+  UNION {{ GRAPH ?graph {{ ?c <{HVP.meetsCriterion}> ?criterion }} }}
+}}"""
+
+
+def _listed(store: Store, node: ox.NamedNode, patent: ox.NamedNode, graph: ox.NamedNode,
+            order: dict[str, str]) -> Listed:
+    facts: dict[str, str] = {}
+    met = set()
+    for row in store.select(DETAILS, {"patent": patent, "c": node, "graph": graph}):
+        if "criterion" in row:
+            met.add(row["criterion"].value)
+        for name in ("title", "filing", "owner", "name", "region"):
+            if name in row and (name not in facts or row[name].value < facts[name]):
+                facts[name] = row[name].value
+    return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
+                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
+                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
+                  tuple(key for iri, key in order.items() if iri in met))

@@ -1,0 +1,109 @@
+"""The patents behind an indicator count (kg.indicators.patents): as many as the count, for
+every region and year of a demo; filtered, sorted and paged as asked."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kg import indicators, reference
+from kg.demo import generate
+from kg.errors import InputError
+from kg.indicators.patents import behind, criterion_counts
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.profiles import load
+from kg.store import LocalStore
+from tests.conftest import copy_of
+
+YEARS = [2020, 2021, 2022, 2023, 2024]
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    generate(folder, patents=3_000, seed=11)
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    return store
+
+
+@pytest.mark.slow
+def test_every_list_is_as_long_as_its_count(demo_store: LocalStore) -> None:
+    profile = load("cnipa-2021")
+    result = indicators.compute(demo_store, YEARS)
+    assert len({r.region for r in result.rows}) == 32  # the nation and 31 provinces
+    for row in result.rows:
+        listed = behind(demo_store, date(row.year, 12, 31), profile=profile, region=row.region,
+                        limit=0)
+        assert listed.total == row.high_value_count, (row.region, row.year)
+    by_criterion = criterion_counts(demo_store, date(2024, 12, 31), profile=profile)
+    for region, counts in by_criterion.items():
+        for key, n in counts.items():
+            assert behind(demo_store, date(2024, 12, 31), profile=profile, region=region,
+                          criterion=key, limit=0).total == n, (region, key)
+    assert by_criterion["CN"]["sei"] > 0
+    assert sum(r.high_value_count for r in result.rows if r.region != "CN") > 0
+
+
+def test_a_criterion_lists_the_patents_that_meet_it(small_store: LocalStore) -> None:
+    store = copy_of(small_store)
+    profile = load("cnipa-2021")
+    every = behind(store, date(2024, 12, 31), profile=profile)
+    sei = behind(store, date(2024, 12, 31), profile=profile, criterion="sei")
+    assert every.total == len(every.rows) > sei.total == len(sei.rows) > 0
+    assert all("sei" in r.criteria for r in sei.rows)
+    assert {r.patent_id for r in sei.rows} == {r.patent_id for r in every.rows
+                                               if "sei" in r.criteria}
+    not_high = behind(store, date(2024, 12, 31), profile=profile, high_value=False)
+    valid = behind(store, date(2024, 12, 31), profile=profile, high_value=None)
+    assert valid.total == every.total + not_high.total
+    assert all(not r.criteria for r in not_high.rows)
+
+
+def test_rows_carry_what_a_row_shows(small_store: LocalStore) -> None:
+    listed = behind(copy_of(small_store), date(2024, 12, 31), profile=load("cnipa-2021"),
+                    region="CN-GD")
+    t01 = next(r for r in listed.rows if r.patent_id == "CN-T01")
+    assert t01.title == "Neural network accelerator" and t01.filing_date == "2015-03-01"
+    assert t01.owner_name == "Shenzhen Example Tech Co." and t01.region == "CN-GD"
+    assert t01.criteria and set(t01.criteria) <= {"sei", "overseas", "maintained", "pledge",
+                                                   "award"}
+    assert all(r.region == "CN-GD" for r in listed.rows)
+
+
+def test_sorted_and_paged(small_store: LocalStore) -> None:
+    store, profile, day = copy_of(small_store), load("cnipa-2021"), date(2024, 12, 31)
+    ids = [r.patent_id for r in behind(store, day, profile=profile).rows]
+    assert ids == sorted(ids) and len(ids) >= 3
+    assert [r.patent_id for r in behind(store, day, profile=profile, descending=True).rows] \
+        == ids[::-1]
+    titles = [r.title for r in behind(store, day, profile=profile, sort="title").rows]
+    assert titles == sorted(titles)
+    filed = [r.filing_date for r in behind(store, day, profile=profile, sort="filing",
+                                           descending=True).rows]
+    assert filed == sorted(filed, reverse=True)
+    page = behind(store, day, profile=profile, offset=1, limit=2)
+    assert page.total == len(ids) and [r.patent_id for r in page.rows] == ids[1:3]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ({"region": "Shaanxi"}, "region must be"), ({"criterion": "fame"}, "criterion must be"),
+    ({"sort": "colour"}, "sort must be")])
+def test_bad_filters_are_input_errors(small_store: LocalStore, args: dict, message: str
+                                      ) -> None:
+    with pytest.raises(InputError, match=message):
+        behind(copy_of(small_store), date(2024, 12, 31), profile=load("cnipa-2021"), **args)
+
+
+def test_a_list_reads_the_graph_the_count_reads(small_store: LocalStore, tmp_path: Path
+                                                ) -> None:
+    store = copy_of(small_store)
+    count = {r.region: r.high_value_count
+             for r in indicators.compute(store, [2024]).rows}
+    for region, n in count.items():
+        assert behind(store, date(2024, 12, 31), profile=load("cnipa-2021"),
+                      region=region).total == n

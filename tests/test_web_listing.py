@@ -1,0 +1,92 @@
+"""``/patents``: the patents behind a count, as a page, CSV and JSON; the dashboard's counts link
+to it and say as many as it lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+
+
+def _links(html: str, cls: str = "count") -> list[tuple[str, int]]:
+    return [(unescape(href), int(n.replace(",", ""))) for href, n in re.findall(
+        rf'<a class="{cls}" href="([^"]+)">([\d,]+)</a>', html)]
+
+
+def test_every_count_of_the_dashboard_links_to_as_many_patents(client) -> None:
+    page = client.get("/indicators?years=2024&year=2024")
+    assert page.status_code == 200
+    links = _links(page.text)
+    assert len(links) == 32 and any(n > 0 for _, n in links)  # 31 provinces and the nation
+    for href, n in links:
+        listed = client.get(href, headers={"Accept": "application/json"})
+        assert listed.status_code == 200 and listed.json["total"] == n, href
+        assert len(listed.json["rows"]) == n
+
+
+def test_the_page_links_each_patent_to_its_explanation(client) -> None:
+    page = client.get("/patents?region=CN-GD&year=2024")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert "High-value invention patents of Guangdong at 2024-12-31" in page.text
+    assert 'href="/patent/CN-T01?as_of=2024-12-31"' in page.text
+    assert "strategic emerging industry" in page.text  # the criterion's label from the data
+    explained = client.get("/patent/CN-T01?as_of=2024-12-31")
+    assert explained.status_code == 200
+
+
+def test_the_page_in_chinese_names_things_from_the_data(client) -> None:
+    page = client.get("/patents?region=CN-GD&year=2024&lang=zh")
+    assert "广东省" in page.text and "战略性新兴产业的发明专利" in page.text
+    assert "High-value" not in page.text
+
+
+def test_csv_and_json_downloads(client) -> None:
+    got = client.get("/patents?year=2024&format=csv")
+    assert got.mimetype == "text/csv" and "attachment" in got.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    as_json = client.get("/patents?year=2024", headers={"Accept": "application/json"}).json
+    assert [r["patent_id"] for r in rows] == [r["patent_id"] for r in as_json["rows"]]
+    t01 = next(r for r in rows if r["patent_id"] == "CN-T01")
+    assert t01["region_label"] == "Guangdong" and t01["criteria"] == "sei;overseas"
+    assert t01["explanation"].endswith("/patent/CN-T01?as_of=2024-12-31")
+    assert as_json["total"] == len(rows) and as_json["region"] == "CN"
+
+
+def test_sorted_paged_and_filtered(client) -> None:
+    every = client.get("/patents?year=2024&format=json").json
+    by_title = client.get("/patents?year=2024&format=json&sort=-title").json
+    titles = [r["title"] for r in by_title["rows"]]
+    assert titles == sorted(titles, reverse=True) and len(titles) == every["total"]
+    sei = client.get("/patents?year=2024&format=json&criterion=sei").json
+    assert 0 < sei["total"] < every["total"]
+    assert all("sei" in r["criteria"] for r in sei["rows"])
+    rest = client.get("/patents?year=2024&format=json&high_value=false").json
+    valid = client.get("/patents?year=2024&format=json&high_value=any").json
+    assert valid["total"] == every["total"] + rest["total"]
+    page = client.get("/patents?year=2024&sort=title")
+    assert 'aria-sort="ascending"' in page.text and "sort=-title" in page.text
+
+
+def test_pages_of_fifty(client, monkeypatch) -> None:
+    from web import listing
+
+    monkeypatch.setattr(listing, "PAGE", 1)
+    first = client.get("/patents?year=2024")
+    assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    second = client.get("/patents?year=2024&page=2")
+    assert 'rel="prev"' in second.text
+    ids = re.findall(r'href="/patent/([^?"]+)\?as_of', first.text + second.text)
+    assert len(ids) == 2 and ids[0] < ids[1]
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("region=Shaanxi", 400), ("year=20x4", 400), ("as_of=2024-02-30", 400),
+    ("high_value=maybe", 400), ("criterion=fame", 400), ("sort=colour", 400), ("page=0", 400),
+    ("format=xlsx", 406)])
+def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
+    got = client.get(f"/patents?{query}", headers={"Accept": "application/json"})
+    assert got.status_code == status and got.mimetype == "application/problem+json"
+    assert got.json["status"] == status

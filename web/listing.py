@@ -1,0 +1,155 @@
+"""``/patents``: the patents behind a count, the drill-down of the dashboard and canned queries.
+
+``/patents?region=CN-SN&year=2024&high_value=true&criterion=sei&sort=-filing&page=2`` lists the
+patents that :func:`kg.indicators.patents.behind` finds (the rules of the indicator's count): a
+page of :data:`PAGE` rows for a browser, sortable by each column (``sort=NAME`` or ``-NAME``),
+each row linking to the patent's explanation at the as-of date; the whole list, in that order,
+as CSV or JSON (``format=`` or ``Accept``). ``year=Y`` is the indicator's as-of date
+``Y-12-31``; ``as_of=D`` any date. ``high_value`` is ``true`` (default), ``false`` (valid,
+domestic, not high-value) or ``any`` (every valid, domestic invention patent).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from kg import dates
+from kg.errors import InputError
+from kg.indicators import NATION
+from web import labels, limits, spreadsheet
+from web.errors import Problem, clip
+from web.service import service
+
+bp = Blueprint("listing", __name__)
+
+PAGE = 50
+FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
+HIGH_VALUE = {"true": True, "false": False, "any": None}
+COLUMNS = ("patent_id", "title", "first_owner", "region", "region_label", "filing_date",
+           "criteria", "explanation")
+
+
+def url(**filters: Any) -> str:
+    """The list's URL for ``filters`` (region, year or as_of, criterion, high_value, ...)."""
+    return url_for("listing.patents", **{k: v for k, v in filters.items() if v not in (None, "")})
+
+
+@bp.route("/patents")
+def patents() -> Response:
+    fmt = _format()
+    filters = _filters()
+    sort, descending = _sort()
+    page = _page()
+    listed = _list(filters, sort, descending, None if fmt != "html" else page)
+    if fmt == "csv":
+        return _download(spreadsheet.write(_cells(listed)), "csv")
+    if fmt == "json":
+        return _download(json.dumps(_json(listed, filters), ensure_ascii=False, indent=1), "json")
+    pages = max(1, -(-listed.total // PAGE))
+    args = {k: v for k, v in request.args.items() if k not in ("page", "format", "lang")}
+    html = render_template(
+        "patents.html", listed=listed, filters=filters, region_name=labels.region(
+            filters["region"]), region_names=labels.regions(), criteria=labels.criteria(),
+        sort=sort, descending=descending, page=page, pages=pages, args=args,
+        downloads={f: url_for("listing.patents", **args, format=f) for f in ("csv", "json")})
+    return Response(html, mimetype="text/html")
+
+
+def _format() -> str:
+    fmt = request.args.get("format")
+    if fmt:
+        if fmt not in FORMATS:
+            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
+                          + ", ".join(FORMATS), available=list(FORMATS))
+        return fmt
+    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/html")
+    if best is None:
+        raise Problem(406, "Not Acceptable", f"cannot answer {clip(request.headers['Accept'])}"
+                      "; available: " + ", ".join(FORMATS.values()),
+                      available=list(FORMATS.values()))
+    return next(k for k, v in FORMATS.items() if v == best)
+
+
+def _filters() -> dict[str, Any]:
+    args = request.args
+    region = args.get("region") or NATION
+    if args.get("as_of"):
+        try:
+            day = dates.parse(args["as_of"])
+        except ValueError as exc:
+            raise InputError(f"parameter 'as_of': {exc}") from None
+    else:
+        raw = args.get("year") or str(date.fromisoformat(dates.DEFAULT_AS_OF).year)
+        if not raw.isdigit() or not 1900 <= int(raw) <= 2200:
+            raise InputError(f"parameter 'year': {clip(raw)} is not a year")
+        day = date(int(raw), 12, 31)
+    limits.check_day(day)
+    high = args.get("high_value", "true")
+    if high not in HIGH_VALUE:
+        raise InputError(f"parameter 'high_value' must be true, false or any, got {clip(high)}")
+    return {"region": region, "as_of": day, "criterion": args.get("criterion") or None,
+            "high_value": HIGH_VALUE[high]}
+
+
+def _sort() -> tuple[str, bool]:
+    raw = request.args.get("sort") or "patent"
+    return raw.removeprefix("-"), raw.startswith("-")
+
+
+def _page() -> int:
+    raw = request.args.get("page") or "1"
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError(f"parameter 'page' must be a number from 1, got {clip(raw)}")
+    return int(raw)
+
+
+def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None) -> Any:
+    from kg.classify.materialize import graph_iri, is_complete
+    from kg.indicators import profile_name
+    from kg.indicators.patents import behind
+
+    svc = service()
+    profile = str(svc.settings["profile"])
+    stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile),
+                                                filters["as_of"]))
+    # a date not classified yet is a classification of the whole store: admitted as such
+    with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
+        return behind(store, filters["as_of"], profile=svc.profile(), base=svc.base,
+                      sort=sort, descending=descending,
+                      offset=0 if page is None else (page - 1) * PAGE,
+                      limit=None if page is None else PAGE, **{
+                          k: filters[k] for k in ("region", "criterion", "high_value")})
+
+
+def explanation(patent_id: str, as_of: date) -> str:
+    """The patent's page with its explanation at ``as_of``."""
+    return url_for("patents.resource", kind="patent", rest=patent_id, as_of=as_of.isoformat())
+
+
+def _cells(listed: Any) -> Any:
+    names = labels.regions()
+    yield list(COLUMNS)
+    for r in listed.rows:
+        yield [r.patent_id, r.title, r.owner_name, r.region, names.get(r.region, ""),
+               r.filing_date, ";".join(r.criteria),
+               request.host_url.rstrip("/") + explanation(r.patent_id, listed.as_of)]
+
+
+def _json(listed: Any, filters: dict[str, Any]) -> dict[str, Any]:
+    rows = [dict(zip(COLUMNS, cells, strict=True)) for cells in list(_cells(listed))[1:]]
+    for row in rows:
+        row["criteria"] = row["criteria"].split(";") if row["criteria"] else []
+    return {"region": filters["region"], "as_of": listed.as_of.isoformat(),
+            "high_value": filters["high_value"], "criterion": filters["criterion"],
+            "total": listed.total, "rows": rows}
+
+
+def _download(body: str, fmt: str) -> Response:
+    response = Response(body, mimetype=FORMATS[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
+    return response
