@@ -227,3 +227,129 @@ def test_a_profile_without_onset_queries_is_counted_per_date(small_store: LocalS
                    steps=lambda label, *_: lines.append(label)).rows
     assert {r.region: r.high_value_count for r in rows}["CN"] >= 3
     assert any("keyword" in line and "each year's end" in line for line in lines)
+
+
+def _rows(folder: Path, name: str) -> list[dict[str, str]]:
+    with (folder / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def write_delta(base_folder: Path, out: Path, seed: int) -> None:
+    """A random delta of the data of :func:`write_data`: patents lapsed, granted, given other
+    owners or another family, new patents, pledges, awards and family members, owners moved
+    to another region or country, population changed."""
+    rng = random.Random(seed)
+    patents = _rows(base_folder, "patents")
+    out.mkdir(parents=True)
+    changed = []
+    for row in rng.sample(patents, 12):
+        row = dict(row)
+        what = rng.randrange(4)
+        if what == 0 and row["grant_date"]:
+            row["lapse_date"] = str(_day(rng, date.fromisoformat(row["grant_date"]),
+                                         date(2026, 1, 1)))
+        elif what == 1:
+            row["owners"] = rng.choice([o[0] for o in OWNERS])
+        elif what == 2:
+            row["family_id"] = f"F{rng.randrange(70)}"
+        elif not row["grant_date"]:
+            row["grant_date"] = str(date.fromisoformat(row["filing_date"]) + timedelta(days=900))
+        changed.append(row)
+    for i in range(5):
+        row = dict(rng.choice(patents), patent_id=f"N{seed}-{i}")
+        changed.append(row)
+    with (out / "patents.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, list(patents[0]))
+        writer.writeheader()
+        writer.writerows(changed)
+    ids = [r["patent_id"] for r in patents]
+    tables = {
+        "pledges": [("pledge_id", "patent_id", "registration_date", "amount_cny")] + [
+            (f"D{seed}PL{j}", rng.choice(ids), _day(rng, date(2015, 1, 1), date(2025, 1, 1)),
+             rng.choice(["10000000", "7000000"])) for j in range(4)],
+        "awards": [("award_id", "patent_id", "award", "year")] + [
+            (f"D{seed}AW{j}", rng.choice(ids), rng.choice(AWARDS), rng.randint(2015, 2025))
+            for j in range(3)],
+        "family_members": [("family_id", "publication_number", "office", "granted_date")] + [
+            (f"F{rng.randrange(70)}", f"D{seed}M{j}", rng.choice(["US", "WO", "JP"]),
+             rng.choice(["", str(_day(rng, date(2012, 1, 1), date(2025, 1, 1)))]))
+            for j in range(4)] + [
+            (f"F{rng.randrange(70)}", m["publication_number"], m["office"],
+             rng.choice(["", str(_day(rng, date(2012, 1, 1), date(2025, 1, 1)))]))
+            for m in rng.sample(_rows(base_folder, "family_members"), 3)],
+        "owners": [("owner_id", "name", "country", "region")] + [
+            (o, f"Owner {o}", *rng.choice([("CN", "CN-SH"), ("CN", "CN-HK"), ("US", "US-NY"),
+                                            ("CN", "")]))
+            for o in rng.sample([o[0] for o in OWNERS], 2)],
+        "population": [("region", "year", "population")] + [
+            ("CN", 2024, rng.randint(1_400_000_000, 1_410_000_000))]}
+    for name, table in tables.items():
+        with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f, lineterminator="\n").writerows(table)
+
+
+def _graph_rows(store: LocalStore, graph: str) -> set[tuple]:
+    return {(r["p"].value, r["f"].value, r["u"].value if "u" in r else None, r["d"].value)
+            for r in store.select(
+                f"SELECT ?p ?f ?u ?d WHERE {{ GRAPH <{graph}> {{ ?p <{HVP.highValueFrom}> ?f ; "
+                f"<{HVP.domesticFirstOwner}> ?d OPTIONAL {{ ?p <{HVP.highValueUntil}> ?u }} }} }}")}
+
+
+def _full_rows(store: LocalStore, prof: Profile) -> set[tuple]:
+    text = tl.select_text(prof, prof.instantiate(date(2024, 12, 31)))
+    return {(r["this"].value, r["from"].value, r["until"].value if "until" in r else None,
+             "true" if "domestic" in r else "false") for r in store.select(text)}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_incremental_update_equals_a_full_recompute_on_random_deltas(tmp_path: Path,
+                                                                     seed: int) -> None:
+    from kg.indicators import compute, core
+
+    folder = tmp_path / "data"
+    write_data(folder, seed=seed, n=90)
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    years = [2020, 2022, 2024]
+    for profile in ("cnipa-2021", "cnipa-2026-four"):
+        compute(store, years, profile=profile)
+    for round_ in range(3):
+        delta = tmp_path / f"delta{round_}"
+        write_delta(folder, delta, seed * 10 + round_)
+        ingest(store, [delta], base=DEFAULT_BASE)
+        for profile in ("cnipa-2021", "cnipa-2026-four"):
+            prof = load(profile)
+            graph = tl.graph_iri(DEFAULT_BASE, prof.name)
+            assert tl.stale(store, graph), "the ingest marked the patents it changed"
+            lines: list[str] = []
+            kept = compute(store, years, profile=profile,
+                           steps=lambda label, *_: lines.append(label))
+            assert any("patents the data changed" in line for line in lines)
+            assert not any("every patent" in line for line in lines), lines
+            assert not tl.stale(store, graph)
+            assert _graph_rows(store, graph) == _full_rows(store, prof)
+            # computed, not read back from the answers kept for the data (kg.answers)
+            full = core._compute(store, years, profile=profile, keep_classifications=False)
+            assert kept.rows == full.rows and kept.warnings == full.warnings
+
+
+def test_a_delta_that_cannot_be_traced_drops_the_timeline(tmp_path: Path) -> None:
+    from kg.indicators import compute
+
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [Path(__file__).parent / "data" / "small"], base=DEFAULT_BASE)
+    compute(store, [2024])
+    graph = tl.graph_iri(DEFAULT_BASE, "cnipa-2021")
+    rdf = tmp_path / "extra.nt"
+    rdf.write_text(f"<{DEFAULT_BASE}patent/CN-T04> <{HVP.lapseDate}> "
+                   '"2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n')
+    labels: list[str] = []
+    ingest(store, [rdf], base=DEFAULT_BASE, progress=lambda label, *_: labels.append(label))
+    assert any("timelines not kept (RDF files" in label for label in labels)
+    assert not store.ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    lines: list[str] = []
+    compute(store, [2024], steps=lambda label, *_: lines.append(label))
+    assert any("every patent (none kept)" in line for line in lines)

@@ -291,3 +291,55 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
                            ox.RdfFormat.TURTLE, ox.NamedNode(graph))
     if progress:
         progress(label, len(patents), len(patents), None)
+
+
+def keepable(store: Store, base: str) -> list[str]:
+    """The timeline graphs that hold for the store's current data (complete, computed for its
+    data generation): those an ingest may carry into the next one."""
+    state = data_state(store)
+    if not state:
+        return []
+    prefix = mint(base, "graph", "timeline", "")
+    rows = store.select(f"SELECT ?g ?state WHERE {{ GRAPH ?g {{ ?g <{HVP.sourceState}> ?state ; "
+                        f"<{DCTERMS.created}> ?t }} FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}")
+    return [row["g"].value for row in rows
+            if row["state"].value.rpartition(" ")[2] == state]
+
+
+def reached(store: Store, subjects: list[str]) -> set[str]:
+    """The invention patents whose entry can depend on what ``subjects`` say: each subject
+    that is one, and those that reach one in one or two links (a first owner, a family and its
+    members, a pledge, an award: every unit's query reads within two links of the patent)."""
+    found: set[str] = set()
+    for start in range(0, len(subjects), CHUNK):
+        values = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects[start:start + CHUNK]) + " }"
+        found.update(row["p"].value for row in store.select(
+            f"SELECT DISTINCT ?p WHERE {{ {{ {values} BIND(?s AS ?p) }} UNION "
+            f"{{ {values} ?p ?x ?s }} UNION {{ {values} ?m ?y ?s . ?p ?x ?m }} "
+            f"?p a <{HVP.InventionPatent}> }}"))
+    return found
+
+
+def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None,
+               old: LocalStore, stage: LocalStore) -> None:
+    """Copy the timeline ``graphs`` of ``old`` into the staged generation ``stage`` of an
+    ingest that wrote what ``subjects`` say (and removed what they said before), marking
+    the patents that reach them stale (in either generation: a link removed counts too), and
+    state the new data generation as theirs. Quads copied in bulk, none deleted one by one."""
+    assert old.path is not None and stage.path is not None
+    state = generations.base_for(stage.path).name
+    with step(progress, f"finding the patents {len(subjects):,} changed things reach"):
+        patents = sorted(reached(old, subjects) | reached(stage, subjects))
+    for graph in graphs:
+        node = ox.NamedNode(graph)
+        with step(progress, f"keeping {graph} ({len(patents):,} patents to compute again)"), \
+                generations.temporary(old.path, ".nt") as tmp:
+            old.engine.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
+            stage.load(tmp, ox.RdfFormat.N_TRIPLES, node)
+            kept = _node(stage, graph) or ""
+            stage.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.sourceState}> "
+                         "?s } }")
+            stage.add([ox.Quad(node, ox.NamedNode(str(HVP.sourceState)),
+                               ox.Literal(f"{kept.split(' ')[0]} {state}"), node)]
+                      + [ox.Quad(node, ox.NamedNode(str(HVP.stalePatent)), ox.NamedNode(p), node)
+                         for p in patents])
