@@ -324,8 +324,8 @@ def test_incremental_update_equals_a_full_recompute_on_random_deltas(tmp_path: P
             graph = tl.graph_iri(DEFAULT_BASE, prof.name)
             assert tl.stale(store, graph), "the ingest marked the patents it changed"
             lines: list[str] = []
-            kept = compute(store, years, profile=profile,
-                           steps=lambda label, *_: lines.append(label))
+            kept = compute(store, years, profile=profile, steps=lambda label, *_, to=lines:
+                           to.append(label))
             assert any("patents the data changed" in line for line in lines)
             assert not any("every patent" in line for line in lines), lines
             assert not tl.stale(store, graph)
