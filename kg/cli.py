@@ -485,8 +485,10 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     _check_output(output)
     store = app.store()
     span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
-    with working(f"years {span}: classifying at each year's end as needed, counting") as done:
-        result = ind.compute(store, years, profile=criteria, base=app.base, progress=done)
+    label = f"years {span}: each patent's high-value interval as needed, counting"
+    with progress_bar() as update, step(update, label):
+        result = ind.compute(store, years, profile=criteria, base=app.base, steps=update,
+                             progress=lambda done, total: update(label, done, total, None))
     if not _read_only(store):  # beside a running server the figures are printed only
         ind.cube.materialize(store, result, app.base)
     for warning in result.warnings:

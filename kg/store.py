@@ -16,7 +16,7 @@ import shutil
 import struct
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -354,7 +354,9 @@ def recover_store(path: Path) -> None:
 
 
 @contextmanager
-def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
+def staged(store: LocalStore, *, data: bool = False,
+           kept: Callable[[LocalStore, LocalStore], None] | None = None
+           ) -> Iterator[LocalStore]:
     """All or nothing: the writes made to the store yielded reach ``store`` only if the block
     ends without an exception; otherwise ``store`` is left exactly as it was.
 
@@ -365,7 +367,10 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
     ``data=True``: a write of data after which nothing derived from the data holds (an
     ingest). The checkpoint is then taken from the store's base when it has one (its data
     without the derived graphs: they need no dropping), and the result is kept as the new
-    generation's base (:func:`kg.generations.base`)."""
+    generation's base (:func:`kg.generations.base`). ``kept(store, stage)`` is then called
+    after the base is taken and before the switch: derived data whose invalidation is exact
+    carried into the new generation (:func:`kg.classify.timeline.carry_over`), outside its
+    base."""
     if store.path is None:
         copy = LocalStore()
         copy.engine.bulk_extend(store.engine)
@@ -378,7 +383,7 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
         with generations.writing(path) as target:
             stage = LocalStore.__new__(LocalStore)
             stage.path, stage.writes, stage.staging = target, 0, True
-            kept = generations.base_for(target)
+            base = generations.base_for(target)
             try:
                 source = generations.base(path) if data else None
                 if source is not None:
@@ -389,11 +394,14 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
                 yield stage
                 stage.flush()
                 if data:
-                    stage.engine.backup(str(kept))
+                    stage.engine.backup(str(base))
+                    if kept is not None:
+                        kept(store, stage)
+                        stage.flush()
             except BaseException:
                 stage.close()  # before its files go
                 shutil.rmtree(target, ignore_errors=True)
-                generations.discard(kept)
+                generations.discard(base)
                 raise
             store.close()
             try:
@@ -402,7 +410,7 @@ def staged(store: LocalStore, *, data: bool = False) -> Iterator[LocalStore]:
                 if generations.current(path) != target:  # not switched: the old store stays
                     stage.close()
                     shutil.rmtree(target, ignore_errors=True)
-                    generations.discard(kept)
+                    generations.discard(base)
                     store.engine = _engine(path)
                     raise
                 old = None  # switched; what it replaced is left to the next recover()

@@ -83,6 +83,12 @@ class HVP(DefinedNamespace):
     MaintainedCriterion: URIRef
     PledgeCriterion: URIRef
     AwardCriterion: URIRef
+    # timelines (kg.classify.timeline)
+    highValueFrom: URIRef
+    highValueUntil: URIRef
+    domesticFirstOwner: URIRef
+    stalePatent: URIRef
+    sourceState: URIRef
     # indicators
     highValueCount: URIRef
     per10k: URIRef
@@ -96,6 +102,8 @@ class HVP(DefinedNamespace):
     criterionShape: URIRef
     checks: URIRef
     evidenceQuery: URIRef
+    onsetQuery: URIRef
+    endQuery: URIRef
     factsQuery: URIRef
     shortfallQuery: URIRef
     reasonTemplate: URIRef

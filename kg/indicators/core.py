@@ -1,10 +1,11 @@
 """Per-capita indicators: high-value counts per region and year, divided by population.
 
-For each year ``Y`` the classification at ``Y-12-31`` is ensured (``kg.classify.ensure``) and its
-valid, domestic, high-value patents are counted: the nation (``CN``) counts all of them, including
-those with an unknown region; a province counts those attributed to it (docs/rules.md §1-§2). A
-region gets a row only when it has a population observation for ``Y``; a region with high-value
-patents but no population gets a warning instead.
+Every year asked is counted at ``Y-12-31`` in one GROUP BY over the profile's timeline (each
+patent's high-value interval, :mod:`kg.classify.timeline`) joined with the year-end dates: valid,
+domestic, high-value patents; the nation (``CN``) counts all of them, including those with an
+unknown region; a province counts those attributed to it (docs/rules.md §1-§2). A region gets a
+row only when it has a population observation for ``Y``; a region with high-value patents but no
+population gets a warning instead.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pyoxigraph as ox
 from kg import answers
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
+from kg.progress import Progress, step
 from kg.store import Store
 
 NATION = "CN"
@@ -100,7 +102,8 @@ def parse_years(text: str, name: str = "--years") -> list[int]:
 
 def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             base: str = DEFAULT_BASE, keep_classifications: bool = True,
-            progress: Callable[[int, int], None] | None = None) -> IndicatorSet:
+            progress: Callable[[int, int], None] | None = None,
+            steps: Progress | None = None) -> IndicatorSet:
     """The indicator rows of every region with a population, for each year: computed now, or
     read back from the answers kept beside an on-disk store for its current data
     (:mod:`kg.answers`; the second dashboard of a server, or the web's after `hvp
@@ -113,7 +116,8 @@ def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
 
     def run() -> bytes:
         computed.append(_compute(store, years, profile=profile, base=base,
-                                 keep_classifications=keep_classifications, progress=progress))
+                                 keep_classifications=keep_classifications, progress=progress,
+                                 steps=steps))
         return _to_json(computed[0])
 
     data = answers.kept_bytes(store, f"{name}.json", run)
@@ -140,25 +144,27 @@ def _from_json(data: bytes) -> IndicatorSet:
 
 def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
              base: str = DEFAULT_BASE, keep_classifications: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> IndicatorSet:
+             progress: Callable[[int, int], None] | None = None,
+             steps: Progress | None = None) -> IndicatorSet:
     """The indicator rows of every region with a population, for each year, computed.
 
-    With ``keep_classifications=False`` a year whose classification graph is not in the store
-    is classified without writing a graph (``classify(store_graph=False)``) and counted from
-    its rows, the same rule as ``counts.rq`` (a test checks both agree): nothing is added to
-    the store, whose memory an in-memory Oxigraph store never gives back.
-    ``progress(years_done, years)`` is called before each year and at the end.
+    Every year is counted by one GROUP BY over the profile's timeline (each patent's
+    high-value interval, :mod:`kg.classify.timeline`), joined with the year-end dates: no
+    classification per year. The timeline is kept as a graph and brought up to date
+    (``keep_classifications``, the default), or nested in the counting query and nothing
+    written (an in-memory store never gives memory back). A profile with a criterion that
+    has no onset query is counted from a classification at each year's end instead.
+    ``progress(years_done, years)`` is called before the years and after each; ``steps``
+    (:data:`kg.progress.Progress`) hears about the timeline's work.
     """
     result = IndicatorSet(profile_name(profile))
     years = list(years)
-    for done, year in enumerate(years):
-        if progress:
-            progress(done, len(years))
+    if progress:
+        progress(0, len(years))
+    by_year = _year_counts(store, years, profile, base, keep_classifications, steps)
+    for done, year in enumerate(years, start=1):
         as_of = date(year, 12, 31)
-        if keep_classifications or _has_graph(store, as_of, result.profile, base):
-            counts = _counts(store, classification_graph(store, as_of, profile, base))
-        else:
-            counts = _row_counts(store, as_of, profile, base)
+        counts = by_year[year]
         population = _population(store, year)
         for region in sorted(set(counts) - set(population)):
             result.warnings.append(
@@ -168,9 +174,59 @@ def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             obs, people, source = population[region]
             result.rows.append(Indicator(region, year, counts.get(region, 0), people, as_of,
                                          obs, source))
-    if progress:
-        progress(len(years), len(years))
+        if progress:
+            progress(done, len(years))
     return result
+
+
+def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: bool,
+                 steps: Progress | None) -> dict[int, dict[str, int]]:
+    """Year -> region code -> high-value count (the nation's under ``CN``)."""
+    from kg.classify import timeline
+    from kg.profiles import load
+
+    prof = load(profile)
+    try:
+        text = timeline.select_text(prof, prof.instantiate(date(years[0], 12, 31)))
+    except InputError as exc:  # a criterion without an onset query: per-date classification
+        if steps:
+            steps(f"no timeline ({exc}): classifying at each year's end", 0, None, None)
+        return {y: _per_date_counts(store, date(y, 12, 31), profile, base, keep) for y in years}
+    if keep:
+        graph = timeline.ensure(store, prof, profile, base, steps)
+        prologue, source = "", (f"GRAPH <{graph}> {{ ?patent hvp:highValueFrom ?from ; "
+                                "hvp:domesticFirstOwner true . "
+                                "OPTIONAL { ?patent hvp:highValueUntil ?until } }")
+    else:
+        prologue, select = timeline.split(text)
+        source = (f"{{ SELECT (?this AS ?patent) ?from ?until WHERE {{ {{ {select} }} "
+                  "FILTER(BOUND(?domestic)) } }")
+    ends = " ".join(f'({y} "{y:04d}-12-31"^^<http://www.w3.org/2001/XMLSchema#date>)'
+                    for y in years)
+    where = (f"{{ {source}\n  VALUES (?year ?asOf) {{ {ends} }}\n"
+             "  FILTER(?from <= ?asOf && (!BOUND(?until) || ?asOf < ?until))\n")
+    head = prologue + "PREFIX hvp: <https://w3id.org/hvp/def#>\n"
+    counts: dict[int, dict[str, int]] = {y: {} for y in years}
+    with step(steps, f"counting {len(years)} year{'s' if len(years) != 1 else ''}"):
+        for row in store.select(f"{head}SELECT ?year ?region (COUNT(DISTINCT ?patent) AS ?n) "
+                                f"WHERE {where}  OPTIONAL {{ ?patent hvp:firstOwner/hvp:region "
+                                "?region }\n} GROUP BY ?year ?region"):
+            if "region" in row:
+                code = _code(row["region"].value)
+                year = counts[int(row["year"].value)]
+                year[code] = year.get(code, 0) + int(row["n"].value)
+        for row in store.select(f"{head}SELECT ?year (COUNT(DISTINCT ?patent) AS ?n) "
+                                f"WHERE {where}}} GROUP BY ?year"):
+            counts[int(row["year"].value)][NATION] = int(row["n"].value)
+    return counts
+
+
+def _per_date_counts(store: Store, as_of: date, profile: str, base: str,
+                     keep: bool) -> dict[str, int]:
+    """The counts at one date from its classification (kept as a graph, or rows counted)."""
+    if keep or _has_graph(store, as_of, profile_name(profile), base):
+        return _counts(store, classification_graph(store, as_of, profile, base))
+    return _row_counts(store, as_of, profile, base)
 
 
 def classification_graph(store: Store, as_of: date, profile: str = "cnipa-2021",
@@ -203,7 +259,8 @@ def _row_counts(store: Store, as_of: date, profile: str, base: str) -> dict[str,
 
 
 def _counts(store: Store, graph: ox.NamedNode) -> dict[str, int]:
-    """High-value count per region code; the nation's count under ``CN``."""
+    """High-value count per region code in a classification graph; the nation's under
+    ``CN``."""
     bind = {"graph": graph}
     counts: dict[str, int] = {}
     for row in store.select(query_text("counts"), bind):

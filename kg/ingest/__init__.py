@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -34,6 +35,9 @@ __all__ = ["IngestReport", "ingest"]
 
 
 MAX_ERRORS = 20
+#: The most things (rows' subjects) an ingest traces to the patents they change, keeping the
+#: timelines (kg.classify.timeline); beyond, those are computed again for every patent.
+MAX_TRACED = 200_000
 T = TypeVar("T")
 
 
@@ -109,10 +113,41 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
             raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
                              "the store is left as it was") from None
         stale = [graph.value for graph in derived_graphs(store, base)]
-        with staged(store, data=True) as target:
+        carry, carried = _carried(store, plan, base, Path(tmp), progress)
+        with staged(store, data=True, kept=carry) as target:
             _write(target, plan, report, Path(tmp), base, progress)
-        report.dropped = stale
+        report.dropped = [graph for graph in stale if graph not in carried]
     return report
+
+
+def _carried(store: LocalStore, plan: _Plan, base: str, tmp: Path,
+             progress: Progress | None) -> tuple[Callable[[LocalStore, LocalStore], None] | None,
+                                                 list[str]]:
+    """What carries the timelines that hold for the store's data into the ingest's
+    generation (:func:`kg.classify.timeline.carry_over`), and their names; (None, []) when
+    there is none, or when the patents the ingest changes cannot all be named: RDF files (any
+    triple about anything), a new concordance (every patent's sei), or more than
+    :data:`MAX_TRACED` things (computing every patent again costs about as much)."""
+    from kg.classify import timeline
+
+    graphs = timeline.keepable(store, base) if store.path is not None else []
+    if not graphs:
+        return None, []
+    subjects = {subject.value for subject, _ in plan.replace}
+    why = ("RDF files name no table of things" if plan.rdf_files else
+           "a new concordance changes every patent's sei" if plan.clear_concordance else "")
+    if not why:
+        for triple in ox.parse(path=tmp, format=ox.RdfFormat.N_TRIPLES):
+            if isinstance(triple.subject, ox.NamedNode):
+                subjects.add(triple.subject.value)
+                if len(subjects) > MAX_TRACED:
+                    why = f"more than {MAX_TRACED:,} things changed"
+                    break
+    if why:
+        with step(progress, f"timelines not kept ({why}): the next indicators compute them "
+                            "for every patent"):
+            return None, []
+    return partial(timeline.carry_over, graphs, sorted(subjects), progress), graphs
 
 
 def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,

@@ -1,0 +1,345 @@
+"""Each patent's high-value interval under a profile, kept as a compact graph per profile.
+
+Validity at an as-of date D is one interval, [grant, min(lapse, end of term)), and every
+criterion is monotone in D (docs/rules.md §2): sei and the domestic condition do not depend on
+D; overseas, maintained, pledge (summed or not) and award hold from some date on. So a patent
+is high-value under a profile exactly on [from, until) with from = max(grant, earliest criterion
+onset) and until = the end of its validity. Each unit says its own dates, beside its shape:
+``hvp:onsetQuery`` (``$this ?from``: holds from ?from on; no row, never) and ``hvp:endQuery``
+(``$this ?until``: holds before ?until; no row, always), instantiated with the profile's
+parameters like the shape (docs/criteria.md).
+
+:func:`select_text` composes them into one set-based SELECT of ``?this ?from ?until
+?domestic``; :func:`ensure` keeps its rows in ``{base}graph/timeline/{profile}`` (three triples
+or fewer per patent that is ever high-value, streamed into the store in chunks), and brings a
+kept graph up to date: the patents an ingest marked ``hvp:stalePatent`` (:func:`carry_over`)
+are computed again with a ``VALUES`` of their IRIs inside every group of the query that names
+the patent, their few triples replaced. The graph's ``hvp:sourceState`` says what it was
+computed from (the profile's digest and the store's data generation, its base): a graph from
+other data or another profile is computed again for every patent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.collection import Collection
+
+from kg import answers, generations
+from kg.classify import materialize
+from kg.errors import InputError
+from kg.iri import mint
+from kg.profiles import Profile, prologue
+from kg.progress import Progress, step
+from kg.store import LocalStore, Store, derived_replaced, derived_writes
+from kg.vocab import DCTERMS, HVP, SH
+
+#: Patents per VALUES block of an incremental update.
+CHUNK = 2000
+_WHERE = re.compile(r"WHERE\s*\{", re.I)
+_THIS = re.compile(r"[$?]this\b")
+
+
+def graph_iri(base: str, profile: str) -> str:
+    """The timeline graph of one profile."""
+    return mint(base, "graph", "timeline", profile)
+
+
+def _unit(shapes: Graph, shape: URIRef, link: URIRef) -> tuple[str, str] | None:
+    """(prologue, text) of the instantiated onset or end query of ``shape``, or None."""
+    holder = shapes.value(shape, link)
+    if holder is None:
+        return None
+    text = shapes.value(holder, SH.select)
+    return None if text is None else (prologue(shapes, holder), str(text))
+
+
+def _parts(shapes: Graph, shape: URIRef) -> list[tuple[str, str, str]]:
+    """(kind "from" or "until", prologue, text) of every query that bounds ``shape``: its own,
+    or those of the members of its ``sh:and``."""
+    found = [(kind, *q) for kind, link in (("from", HVP.onsetQuery), ("until", HVP.endQuery))
+             if (q := _unit(shapes, shape, link)) is not None]
+    if found:
+        return found
+    head = shapes.value(shape, SH["and"])
+    if head is None:
+        raise InputError(f"shape {shape} has no hvp:onsetQuery or hvp:endQuery (and no sh:and "
+                         "of shapes that have): its timeline cannot be computed")
+    return [part for member in Collection(shapes, head) if isinstance(member, URIRef)
+            for part in _parts(shapes, member)]
+
+
+def select_text(prof: Profile, shapes: Graph) -> str:
+    """One SELECT of ``?this ?from ?until ?domestic``: every invention patent that is
+    high-value at some date, the first such date, the first date after it at which it is no
+    longer valid (unbound: none known) and whether its first owner is domestic (true or
+    unbound). ``shapes``: the profile instantiated (:meth:`Profile.instantiate`; the as-of date
+    is not read). Raises InputError if a unit has no onset query."""
+    prefixes: set[str] = set()
+    valid = _parts(shapes, prof.valid)
+    criteria = []
+    for criterion in prof.criteria:
+        onset = _unit(shapes, criterion.shape, HVP.onsetQuery)
+        if onset is None:
+            raise InputError(f"criterion {criterion.key} ({criterion.shape}) has no "
+                             "hvp:onsetQuery: its timeline cannot be computed")
+        criteria.append(onset)
+    domestic = _unit(shapes, prof.domestic, HVP.onsetQuery)
+    if domestic is None:
+        raise InputError(f"{prof.domestic} has no hvp:onsetQuery")
+    for _, head, _ in valid:
+        prefixes.add(head)
+    for head, _ in [*criteria, domestic]:
+        prefixes.add(head)
+    body = ["?this a hvp:InventionPatent ."]
+    starts, ends = [], []
+    for i, (kind, _, text) in enumerate(valid):
+        name = f"?v{i}"
+        if kind == "from":
+            body.append(f"{{ SELECT ?this (?from AS {name}) WHERE {{ {{ {text} }} }} }}")
+            starts.append(name)
+        else:
+            body.append(f"OPTIONAL {{ SELECT ?this (?until AS {name}) WHERE {{ {{ {text} }} }} }}")
+            ends.append(name)
+    if criteria:
+        union = " UNION ".join(f"{{ {text} }}" for _, text in criteria)
+        body.append(f"{{ SELECT ?this (MIN(?from) AS ?met) WHERE {{ {union} }} GROUP BY ?this }}")
+        starts.append("?met")
+    else:
+        body.append("FILTER(false)")  # no criterion: never high-value
+    body.append(f"OPTIONAL {{ SELECT ?this (true AS ?domestic) WHERE {{ {{ {domestic[1]} }} }} }}")
+    body += _folded(starts, "?from", "IF({a} > {b}, {a}, {b})")
+    if ends:
+        body += _folded(ends, "?until", "COALESCE(IF({a} < {b}, {a}, {b}), {a}, {b})")
+        body.append("FILTER(!BOUND(?until) || ?from < ?until)")
+    head = "PREFIX hvp: <https://w3id.org/hvp/def#>\n" + "".join(sorted(prefixes))
+    return head + SELECT + "\n  ".join(body) + "\n}\n"
+
+
+SELECT = "SELECT ?this ?from ?until ?domestic WHERE {\n  "
+
+
+def split(text: str) -> tuple[str, str]:
+    """A query of :func:`select_text` as (its PREFIX lines, the SELECT to nest in another)."""
+    at = text.index(SELECT)
+    return text[:at], text[at:]
+
+
+def _folded(names: list[str], result: str, how: str) -> list[str]:
+    """BINDs folding ``names`` pairwise with ``how`` into ``result``."""
+    if len(names) == 1:
+        return [f"BIND({names[0]} AS {result})"]
+    out, current = [], names[0]
+    for i, name in enumerate(names[1:]):
+        target = result if i == len(names) - 2 else f"{result}_{i}"
+        out.append(f"BIND({how.format(a=current, b=name)} AS {target})")
+        current = target
+    return out
+
+
+def restricted(text: str, patents: Iterable[str]) -> str:
+    """``text`` with ``VALUES ?this { ... }`` first in every group after ``WHERE`` that names
+    the patent (``$this`` or ``?this``), so that the engine evaluates every part for those
+    patents only (a trailing VALUES would be joined after evaluating everything)."""
+    values = "VALUES ?this { " + " ".join(f"<{p}>" for p in patents) + " } "
+    out, spots = text, []
+    for match in _WHERE.finditer(text):
+        end = _closing(text, match.end())
+        if _THIS.search(text, match.end(), end):
+            spots.append(match.end())
+    for spot in reversed(spots):
+        out = out[:spot] + " " + values + out[spot:]
+    return out
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the brace closing the group opened just before ``start`` (string
+    literals skipped)."""
+    depth, quote, i = 0, "", start
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif text.startswith(quote, i):
+                quote = ""
+        elif char in "\"'":
+            quote = '"""' if text.startswith('"""', i) else char
+            i += len(quote) - 1
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return len(text)
+
+
+def turtle(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[str]:
+    """The timeline triples of each row of :func:`select_text` (after materialize.HEADER)."""
+    for row in rows:
+        this, start, until, domestic = (_get(row, name) for name in _COLUMNS)
+        text = f'<{this.value}> hvp:highValueFrom "{start.value}"^^xsd:date'  # type: ignore
+        if until is not None:
+            text += f' ;\n  hvp:highValueUntil "{until.value}"^^xsd:date'
+        yield text + f" ;\n  hvp:domesticFirstOwner {'true' if domestic else 'false'} .\n"
+
+
+_COLUMNS = ("this", "from", "until", "domestic")
+
+
+def _get(row: ox.QuerySolution | dict, name: str) -> ox.NamedNode | ox.Literal | None:
+    """A column of a row of the engine's (None when unbound) or of Store.select."""
+    return row.get(name) if isinstance(row, dict) else row[name]  # type: ignore[return-value]
+
+
+def data_state(store: Store) -> str:
+    """The store's data generation (its base's name), "" when unknown (in memory, remote, or
+    data written outside an ingest since): a timeline is trusted only for a known one."""
+    path = getattr(store, "path", None)
+    found = generations.base(path) if isinstance(path, Path) else None
+    return found.name if found is not None else ""
+
+
+def source_state(profile: str, store: Store) -> str:
+    """What a timeline is computed from: the profile's digest, then the data's generation."""
+    return f"{answers.profile_key(profile)} {data_state(store)}"
+
+
+def _node(store: Store, graph: str) -> str | None:
+    """The graph's hvp:sourceState if the graph is complete, else None."""
+    rows = store.select(f"SELECT ?state WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.sourceState}> "
+                        f"?state ; <{DCTERMS.created}> ?t }} }}")
+    return rows[0]["state"].value if rows else None
+
+
+def stale(store: Store, graph: str) -> list[str]:
+    """The patents marked for computing again in the timeline graph."""
+    return [row["p"].value for row in store.select(
+        f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.stalePatent}> ?p }} }}")]
+
+
+def ensure(store: Store, prof: Profile, profile: str, base: str,
+           progress: Progress | None = None) -> str:
+    """The profile's timeline graph, brought up to date: kept as it is, its stale patents
+    computed again, or computed for every patent (logged, with the reason)."""
+    graph = graph_iri(base, prof.name)
+    state = source_state(profile, store)
+    kept = _node(store, graph)
+    if kept is not None and kept == state and not state.endswith(" "):
+        marked = stale(store, graph)
+        if marked:
+            update(store, prof, graph, marked, progress)
+        return graph
+    why = ("none kept" if kept is None else "the profile or program changed"
+           if kept.split(" ")[0] != state.split(" ")[0] else "the data changed since")
+    with step(progress, f"timeline of {prof.name}: every patent ({why})"):
+        write_all(store, prof, graph, state, progress)
+    return graph
+
+
+def write_all(store: Store, prof: Profile, graph: str, state: str,
+              progress: Progress | None = None) -> None:
+    """Replace the timeline graph with every patent's interval, streamed in chunks."""
+    text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
+    rows = store.query(text) if isinstance(store, LocalStore) else store.select(text)
+    label = f"writing the timeline of {prof.name}"
+    done = 0
+    with materialize.Loader(store, graph) as put:
+        batch: list[str] = []
+        for chunk in turtle(rows):  # type: ignore[arg-type]
+            batch.append(chunk)
+            if len(batch) >= 50_000:
+                done += len(batch)
+                if progress:
+                    progress(label, done, None, done)
+                put("".join(batch))
+                batch = []
+        if batch:
+            put("".join(batch))
+        now = datetime.now(UTC).isoformat()
+        put(f'<{graph}> hvp:profile <{prof.iri}> ;\n  hvp:sourceState "{state}" ;\n'
+            f'  dcterms:created "{now}"^^xsd:dateTime .\n', last=True)
+
+
+def update(store: Store, prof: Profile, graph: str, patents: list[str],
+           progress: Progress | None = None) -> None:
+    """Compute the entries of ``patents`` again and replace theirs (and their stale marks)."""
+    text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
+    derived_replaced(store)
+    label = f"timeline of {prof.name}: {len(patents):,} patents the data changed"
+    for start in range(0, len(patents), CHUNK):
+        if progress:
+            progress(label, start, len(patents), None)
+        chunk = patents[start:start + CHUNK]
+        rows = store.select(restricted(text, chunk))
+        values = " ".join(f"<{p}>" for p in chunk)
+        with derived_writes():
+            store.update(f"DELETE {{ GRAPH <{graph}> {{ ?p ?x ?o }} }} WHERE {{ VALUES ?p "
+                         f"{{ {values} }} GRAPH <{graph}> {{ ?p ?x ?o }} }}")
+            store.update(f"DELETE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.stalePatent}> ?p }} }} "
+                         f"WHERE {{ VALUES ?p {{ {values} }} GRAPH <{graph}> "
+                         f"{{ <{graph}> <{HVP.stalePatent}> ?p }} }}")
+            if rows:
+                store.load((materialize.HEADER + "".join(turtle(rows))).encode("utf-8"),
+                           ox.RdfFormat.TURTLE, ox.NamedNode(graph))
+    if progress:
+        progress(label, len(patents), len(patents), None)
+
+
+def keepable(store: Store, base: str) -> list[str]:
+    """The timeline graphs that hold for the store's current data (complete, computed for its
+    data generation): those an ingest may carry into the next one."""
+    state = data_state(store)
+    if not state:
+        return []
+    prefix = mint(base, "graph", "timeline", "")
+    rows = store.select(f"SELECT ?g ?state WHERE {{ GRAPH ?g {{ ?g <{HVP.sourceState}> ?state ; "
+                        f"<{DCTERMS.created}> ?t }} FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}")
+    return [row["g"].value for row in rows
+            if row["state"].value.rpartition(" ")[2] == state]
+
+
+def reached(store: Store, subjects: list[str]) -> set[str]:
+    """The invention patents whose entry can depend on what ``subjects`` say: each subject
+    that is one, and those that reach one in one or two links (a first owner, a family and its
+    members, a pledge, an award: every unit's query reads within two links of the patent)."""
+    found: set[str] = set()
+    for start in range(0, len(subjects), CHUNK):
+        values = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects[start:start + CHUNK]) + " }"
+        found.update(row["p"].value for row in store.select(
+            f"SELECT DISTINCT ?p WHERE {{ {{ {values} BIND(?s AS ?p) }} UNION "
+            f"{{ {values} ?p ?x ?s }} UNION {{ {values} ?m ?y ?s . ?p ?x ?m }} "
+            f"?p a <{HVP.InventionPatent}> }}"))
+    return found
+
+
+def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None,
+               old: LocalStore, stage: LocalStore) -> None:
+    """Copy the timeline ``graphs`` of ``old`` into the staged generation ``stage`` of an
+    ingest that wrote what ``subjects`` say (and removed what they said before), marking
+    the patents that reach them stale (in either generation: a link removed counts too), and
+    state the new data generation as theirs. Quads copied in bulk, none deleted one by one."""
+    assert old.path is not None and stage.path is not None
+    state = generations.base_for(stage.path).name
+    with step(progress, f"finding the patents {len(subjects):,} changed things reach"):
+        patents = sorted(reached(old, subjects) | reached(stage, subjects))
+    for graph in graphs:
+        node = ox.NamedNode(graph)
+        with step(progress, f"keeping {graph} ({len(patents):,} patents to compute again)"), \
+                generations.temporary(old.path, ".nt") as tmp:
+            old.engine.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
+            stage.load(tmp, ox.RdfFormat.N_TRIPLES, node)
+            kept = _node(stage, graph) or ""
+            stage.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.sourceState}> "
+                         "?s } }")
+            stage.add([ox.Quad(node, ox.NamedNode(str(HVP.sourceState)),
+                               ox.Literal(f"{kept.split(' ')[0]} {state}"), node)]
+                      + [ox.Quad(node, ox.NamedNode(str(HVP.stalePatent)), ox.NamedNode(p), node)
+                         for p in patents])
