@@ -225,6 +225,13 @@ def stale(store: Store, graph: str) -> list[str]:
         f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.stalePatent}> ?p }} }}")]
 
 
+def current(store: Store, prof: Profile, profile: str, base: str) -> bool:
+    """Whether the profile's kept timeline graph is up to date (nothing to compute again)."""
+    graph = graph_iri(base, prof.name)
+    state = source_state(profile, store)
+    return _node(store, graph) == state and not state.endswith(" ") and not stale(store, graph)
+
+
 def ensure(store: Store, prof: Profile, profile: str, base: str,
            progress: Progress | None = None) -> str:
     """The profile's timeline graph, brought up to date: kept as it is, its stale patents

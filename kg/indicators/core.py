@@ -192,6 +192,8 @@ def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: 
         if steps:
             steps(f"no timeline ({exc}): classifying at each year's end", 0, None, None)
         return {y: _per_date_counts(store, date(y, 12, 31), profile, base, keep) for y in years}
+    if keep and getattr(store, "read_only", False):  # a view beside the store's holder reads
+        keep = timeline.current(store, prof, profile, base)  # a timeline kept, or writes none
     if keep:
         graph = timeline.ensure(store, prof, profile, base, steps)
         prologue, source = "", (f"GRAPH <{graph}> {{ ?patent hvp:highValueFrom ?from ; "
