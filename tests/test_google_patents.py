@@ -165,3 +165,19 @@ def _select(store: Path, query: str) -> list[list[str]]:
                              input=query)
     assert out.exit_code == 0, out.output
     return list(csv.reader(io.StringIO(out.stdout)))[1:]
+
+
+def test_an_export_in_several_files_is_one_export(tmp_path: Path) -> None:
+    """BigQuery splits a large export: a family member before its CN grant's file, an assignee
+    in both, a completing row for a patent of the second file."""
+    lines = PUBLICATIONS.read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "part-0.jsonl", tmp_path / "part-1.jsonl.gz"
+    first.write_text("\n".join(lines[2:]) + "\n", encoding="utf-8")  # US, WO, EP members first
+    second.write_bytes(gzip.compress(("\n".join(lines[:2]) + "\n").encode()))  # their CN grant
+    out = ingest(tmp_path / "split", first, second, complete=COMPLETE)
+    assert out.exit_code == 0, out.output
+    assert "5 owners, 5 patents, 3 family members" in out.stderr
+    assert ingest(tmp_path / "whole", PUBLICATIONS, complete=COMPLETE).exit_code == 0
+    dumps = [hvp(tmp_path / s, "export", "--format", "nt", "--graph", "default").stdout
+             for s in ("split", "whole")]
+    assert sorted(dumps[0].splitlines()) == sorted(dumps[1].splitlines())

@@ -216,31 +216,35 @@ def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
         if path.is_dir():
             raise InputError(f"{path}: a folder, not a file of JSON lines (--format "
                              "google-patents reads .jsonl or .jsonl.gz files)")
-        sheets = {name: Cells(str(path), list(t.columns), t.columns)
-                  for name, t in tables.items()}
-        existing = {name: _has_any(store, t, base) for name, t in tables.items()}
-        for item in google_patents.rows(path, columns, complete):
-            if isinstance(item, RowError):
-                errors.append(item)
+    existing = {name: _has_any(store, t, base) for name, t in tables.items()}
+    sheets: dict[tuple[Path, str], Cells] = {}
+    for item in google_patents.rows(paths, columns, complete):
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            path, name, row, line = item
+            sheet = sheets.get((path, name))
+            if sheet is None:
+                columns_of = tables[name].columns
+                sheet = sheets[path, name] = Cells(str(path), list(columns_of), columns_of)
+            try:
+                ctx.subject = ""
+                sheet.check_text(row, line)
+                triples = list(tables[name].convert(ctx, sheet, row, line))
+            except RowError as exc:
+                errors.append(google_patents.located(exc, name))
             else:
-                name, row, line = item
-                try:
-                    ctx.subject = ""
-                    sheets[name].check_text(row, line)
-                    triples = list(tables[name].convert(ctx, sheets[name], row, line))
-                except RowError as exc:
-                    errors.append(google_patents.located(exc, name))
-                else:
-                    report.triples += len(triples)
-                    out.writelines(triples)
-                    report.rows[name] = report.rows.get(name, 0) + 1
-                    subject = ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
-                    if existing[name] and subject is not None and _exists(store, subject):
-                        plan.replace.append((subject, tables[name]))
-            if len(errors) >= MAX_ERRORS:
-                raise _bundle(errors)
+                report.triples += len(triples)
+                out.writelines(triples)
+                report.rows[name] = report.rows.get(name, 0) + 1
+                subject = ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
+                if existing[name] and subject is not None and _exists(store, subject):
+                    plan.replace.append((subject, tables[name]))
+        if len(errors) >= MAX_ERRORS:
+            raise _bundle(errors)
     if errors:
         raise _bundle(errors)
+    report.rows = {t.name: report.rows[t.name] for t in TABLES if t.name in report.rows}
     if not report.rows.get("patents"):
         raise InputError(f"{', '.join(map(str, paths))}: no CN invention grant (country_code CN, "
                          "kind_code B or C) among the publications: nothing to ingest")

@@ -68,16 +68,17 @@ class _Survey:
     patents: set[str] = field(default_factory=set)
 
 
-Row = tuple[str, list[str], int]  # table, cells in the table's column order, line
+Row = tuple[Path, str, list[str], int]  # file, table, cells in the table's column order, line
 
 
-def rows(path: Path, columns: dict[str, tuple[str, ...]],
+def rows(paths: list[Path], columns: dict[str, tuple[str, ...]],
          complete: Path | None = None) -> Iterator[Row | RowError]:
-    """The exchange-format rows of the publications in ``path`` (and the errors met, in place
-    of the rows they spoil). ``columns``: each table's columns, in order."""
+    """The exchange-format rows of the publications in ``paths`` (and the errors met, in place
+    of the rows they spoil). ``columns``: each table's columns, in order. The files are read as
+    one export (a family, an assignee may be in several)."""
     completions = read_complete(complete) if complete is not None else {}
     survey = _Survey()
-    errors = list(_survey(path, completions, survey, str(complete)))
+    errors = [e for path in paths for e in _survey(path, completions, survey, str(complete))]
     if errors:
         yield from errors
         return
@@ -85,19 +86,22 @@ def rows(path: Path, columns: dict[str, tuple[str, ...]],
         missing = sorted(set(completions) - survey.patents)
         for pid in missing[:5]:
             yield RowError(str(complete), completions[pid].line, "patent_id",
-                           f"{pid!r} is not a CN invention grant of {path}")
+                           f"{pid!r} is not a CN invention grant of "
+                           f"{', '.join(map(str, paths))}")
         if missing:
             return
     owners_seen: set[str] = set()
-    for line, record in _records(path):
-        if isinstance(record, RowError):
-            yield record
-            continue
-        try:
-            yield from _rows_of(str(path), line, record, columns, survey, completions,
-                                owners_seen)
-        except RowError as exc:
-            yield exc
+    for path in paths:
+        for line, record in _records(path):
+            if isinstance(record, RowError):
+                yield record
+                continue
+            try:
+                for table, cells_, at in _rows_of(str(path), line, record, columns, survey,
+                                                  completions, owners_seen):
+                    yield path, table, cells_, at
+            except RowError as exc:
+                yield exc
 
 
 def located(error: RowError, table: str) -> RowError:
@@ -246,7 +250,8 @@ def _survey(path: Path, completions: dict[str, Completion], survey: _Survey,
 
 def _rows_of(file: str, line: int, record: dict[str, Any],
              columns: dict[str, tuple[str, ...]], survey: _Survey,
-             completions: dict[str, Completion], owners_seen: set[str]) -> Iterator[Row]:
+             completions: dict[str, Completion], owners_seen: set[str]
+             ) -> Iterator[tuple[str, list[str], int]]:
     family = _family(record, file, line)
     if not _is_grant(record, file, line):
         if family in survey.families and _text(record, "country_code", file, line) != "CN":
