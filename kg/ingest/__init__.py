@@ -107,7 +107,8 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         try:
             with tmp.open("w", encoding="utf-8") as out:
                 if fmt == google_patents.FORMAT:
-                    plan = _check_google(store, paths, base, out, report, source, complete)
+                    plan = _check_google(store, paths, base, out, report, source, complete,
+                                         progress)
                 else:
                     plan = _check_all(store, paths, base, out, report, progress, source)
         except OSError as exc:  # nothing was written to the store
@@ -203,7 +204,8 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
 
 
 def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
-                  report: IngestReport, source: str, complete: Path | None) -> _Plan:
+                  report: IngestReport, source: str, complete: Path | None,
+                  progress: Progress | None = None) -> _Plan:
     """Google Patents JSON lines, converted to the exchange format's rows and checked and
     converted as a CSV folder's are (errors name the source's file, line and field)."""
     plan = _Plan()
@@ -218,7 +220,13 @@ def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
                              "google-patents reads .jsonl or .jsonl.gz files)")
     existing = {name: _has_any(store, t, base) for name, t in tables.items()}
     sheets: dict[tuple[Path, str], Cells] = {}
+    label, done = f"{paths[0]}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else ""), 0
+    if progress:
+        progress(label, 0, None, 0)
     for item in google_patents.rows(paths, columns, complete):
+        done += 1
+        if progress and done % 5000 == 0:
+            progress(label, done, None, done)
         if isinstance(item, RowError):
             errors.append(item)
         else:
@@ -244,6 +252,8 @@ def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
             raise _bundle(errors)
     if errors:
         raise _bundle(errors)
+    if progress:
+        progress(label, done, done, done)
     report.rows = {t.name: report.rows[t.name] for t in TABLES if t.name in report.rows}
     if not report.rows.get("patents"):
         raise InputError(f"{', '.join(map(str, paths))}: no CN invention grant (country_code CN, "
