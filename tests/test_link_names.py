@@ -65,3 +65,10 @@ def test_variants_of_a_name_in_capitals() -> None:
             "VEKTOR ORIONTECH INC"} <= found
     assert "University of Beijing Huazhong" in names.variants("BEIJING HUAZHONG UNIVERSITY")
     assert "Ibm Corporation" not in names.variants("IBM Corporation")  # mixed case: as written
+
+
+def test_variants_keep_full_width_brackets() -> None:
+    """NFKC folds （） to (); Wikidata's Chinese labels keep the full-width brackets."""
+    found = names.variants("西门子（中国）有限公司")
+    assert {"西门子（中国）有限公司", "西门子(中国)有限公司", "西門子（中國）有限公司",
+            "西门子（中国）股份有限公司"} <= found

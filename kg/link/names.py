@@ -47,6 +47,7 @@ KINDS = (("university", ("大学", "学院", "university", "college")),
                       "kabushiki kaisha", "holdings limited")))
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_FULL_WIDTH = str.maketrans("()", "\uff08\uff09")
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 _OF = re.compile(r"^(university|institute|academy|college) of (.+)$", re.IGNORECASE)
 
@@ -139,6 +140,9 @@ def variants(name: str) -> set[str]:
             out.add(stem)
             out.update(stem + form for form in ZH_ADD)
         out.update(t for v in list(out) for t in traditional_forms(v))
+        # NFKC made the brackets half-width; Chinese text writes them full-width: 西门子（中国）
+        out.update(v.translate(_FULL_WIDTH) for v in list(out) if "(" in v or ")" in v)
+        out.add(" ".join(name.split()))  # exactly as written
         return out
     stems = {base}
     if text.isupper() or text.islower():  # "HUAWEI TECHNOLOGIES CO LTD", as patent offices
