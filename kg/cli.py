@@ -179,10 +179,22 @@ def working(label: str) -> Iterator[Callable[[int, int], None]]:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "google-patents"]), default="auto",
+              show_default=True, help="auto: CSV folders (exchange format) and RDF files by "
+              "their suffix; google-patents: Google Patents Public Data publications as JSON "
+              "lines (.jsonl, .jsonl.gz), see docs/import.md.")
+@click.option("--complete", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --format google-patents: a CSV of patent_id, lapse_date, region "
+              "(the first owner's) merged by patent id.")
 @pass_app
-def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
-    """Load CSV folders (exchange format) and RDF files into the store, all or nothing."""
+def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
+           complete: Path | None) -> None:
+    """Load CSV folders (exchange format) and RDF files into the store, all or nothing; or
+    Google Patents JSON lines (--format google-patents)."""
     from kg.ingest import ingest as run_ingest
+
+    if complete is not None and fmt != "google-patents":
+        raise click.UsageError("--complete goes with --format google-patents")
 
     target = "" if app.settings.get("endpoint") else store_setting(app.settings)
     folder = Path(target)
@@ -194,7 +206,8 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     store = app.local_store("ingest", create=True)
     try:
         with progress_bar(not quiet) as update:
-            report = run_ingest(store, paths, base=app.base, progress=update)
+            report = run_ingest(store, paths, base=app.base, progress=update,
+                                fmt=None if fmt == "auto" else fmt, complete=complete)
     except BaseException:
         if fresh or emptied:  # the store did not exist before the command: nor after it
             app.close()

@@ -134,8 +134,8 @@ class LocalStore:
             holder = self.held_by or "another process"
             raise StoreInUse(
                 f"the store {self.path} is held by {holder} and is open read only here: this "
-                "command writes to it. Stop the server first, then run the command again (or "
-                "ask the running server: its /sparql answers queries)", self.held_by)
+                f"command writes to it. Stop {holder} first, then run the command again (a "
+                "running server answers queries at its /sparql meanwhile)", self.held_by)
 
     def update(self, update: str) -> None:
         self.writes += 1

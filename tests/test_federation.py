@@ -200,3 +200,13 @@ def test_the_federated_query_of_the_docs(linked_dir: Path, wikidata: str) -> Non
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     expected = expected_links()
     assert len(rows) > 50 and all(expected[r["owner"]] == r["item"] for r in rows)
+
+
+def test_the_editor_lists_no_federated_example(client) -> None:
+    """Their endpoint is a parameter, which /sparql refuses as a variable: they run from their
+    pages (/queries/NAME), not as editor examples."""
+    from web.queries import catalogue
+
+    with client.application.test_request_context("/editor"):
+        names = {e.name for e in catalogue()}
+    assert "top-owners" in names and not {n for n in names if n.startswith("wikidata-")}

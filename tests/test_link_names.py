@@ -55,3 +55,20 @@ def test_variants_cover_the_traditional_standards() -> None:
     v = names.variants("广东华为科技有限公司")
     assert {"廣東華爲科技有限公司", "廣東華為科技有限公司"} <= v
     assert names.key("廣東華為科技有限公司") == names.key("廣東華爲科技股份有限公司")
+
+
+def test_variants_of_a_name_in_capitals() -> None:
+    """Patent offices (and Google Patents' harmonized assignees) write names in capitals and
+    without punctuation; Wikidata's labels are in title case."""
+    found = names.variants("VEKTOR ORIONTECH INC")
+    assert {"Vektor Oriontech Corporation", "Vektor Oriontech Inc.",
+            "VEKTOR ORIONTECH INC"} <= found
+    assert "University of Beijing Huazhong" in names.variants("BEIJING HUAZHONG UNIVERSITY")
+    assert "Ibm Corporation" not in names.variants("IBM Corporation")  # mixed case: as written
+
+
+def test_variants_keep_full_width_brackets() -> None:
+    """NFKC folds （） to (); Wikidata's Chinese labels keep the full-width brackets."""
+    found = names.variants("西门子（中国）有限公司")
+    assert {"西门子（中国）有限公司", "西门子(中国)有限公司", "西門子（中國）有限公司",
+            "西门子（中国）股份有限公司"} <= found

@@ -212,6 +212,10 @@ def test_review_then_accept(wikidata: str, tmp_path: Path) -> None:
                  "--rate", "0")
     assert result.exit_code == 0, result.output
     assert links() == after
+    # its report counts what was written: the review's decisions, not the machine's
+    assert "236 matched (owl:sameAs), 4 ambiguous" in result.output
+    assert "review followed: 2 pairs accepted (owl:sameAs), 1 rejected (left out)" in \
+        result.output
 
 
 def test_a_bad_review_row_is_an_input_error_and_changes_nothing(wikidata: str,
@@ -391,3 +395,45 @@ def test_the_links_graph_iri_dereferences_and_owner_pages_show_links(linked) -> 
         assert "http://www.wikidata.org/entity/Q9000001" in owner.get_data(as_text=True)
     finally:
         app.extensions["hvp"].close()
+
+
+def test_replacing_the_links_graph_is_all_or_nothing(wikidata: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: the graph was cleared, then written; a failure between lost every link."""
+    store = owner_store(tmp_path / "store")
+    endpoint = Endpoint(wikidata, rate=0)
+    link(store, DEFAULT_BASE, endpoint, threshold=0.75, batch=100)
+    before = same_as(store, DEFAULT_BASE)
+    assert len(before) == 235
+
+    def full(self: LocalStore, quads: object) -> None:
+        raise StoreError("No space left on device")
+
+    monkeypatch.setattr(LocalStore, "add", full)
+    with pytest.raises(StoreError, match="No space left"):
+        link(store, DEFAULT_BASE, endpoint, threshold=0.95, batch=100)
+    monkeypatch.undo()
+    assert same_as(store, DEFAULT_BASE) == before
+    store.close()
+    reopened = LocalStore(tmp_path / "store")
+    assert same_as(reopened, DEFAULT_BASE) == before
+
+
+def test_owners_named_in_capitals_are_found(wikidata: str, tmp_path: Path) -> None:
+    """Names as patent offices write them (capitals, no punctuation) find the items that
+    Wikidata labels in title case."""
+    from kg.ingest import ingest as run_ingest
+
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    folder = Path(__file__).resolve().parent / "fixtures" / "wikidata" / "owners"
+    rows = (folder / "owners.csv").read_text(encoding="utf-8").splitlines()
+    upper = [rows[0]] + [r.upper() if r.startswith(("W0176,", "W0177,")) else r
+                         for r in rows[1:]]
+    assert "W0176,VEKTOR ORIONTECH INC.,US," in upper
+    (tmp_path / "owners.csv").write_text("\n".join(upper) + "\n", encoding="utf-8")
+    run_ingest(store, [tmp_path], base=DEFAULT_BASE)
+    link(store, DEFAULT_BASE, Endpoint(wikidata, rate=0), threshold=0.75, batch=100)
+    found = same_as(store, DEFAULT_BASE)
+    assert found[DEFAULT_BASE + "owner/W0176"] == "Q9000176"
+    assert found[DEFAULT_BASE + "owner/W0177"] == "Q9000177"

@@ -137,3 +137,26 @@ def test_in_memory(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["--store", ":memory:", "sparql", "--format", "csv", "-"],
                              input="SELECT (COUNT(*) > 0 AS ?some) WHERE { ?s ?p ?o }")
     assert out.exit_code == 0 and out.stdout.splitlines() == ["some", "true"]
+
+
+def test_on_a_remote_endpoint(tmp_path: Path, disk_store_dir: Path) -> None:
+    """`--endpoint`: the query goes to the engine (a real `oxigraph serve`), the answer is
+    written here in the format asked."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from engines import oxigraph_served
+
+    from kg.endpoint import EndpointStore
+
+    dump = CliRunner().invoke(cli, ["--store", str(disk_store_dir), "export", "--format", "nq"])
+    with oxigraph_served(tmp_path / "engine") as engine:
+        EndpointStore(engine.url).load(dump.stdout_bytes, ox.RdfFormat.N_QUADS)
+        remote = ["--endpoint", engine.url, "sparql"]
+        out = CliRunner().invoke(cli, [*remote, "--format", "csv", "-"], input=COUNT)
+        assert out.exit_code == 0, out.output
+        assert out.stdout.splitlines() == ["n", "10"]
+        graph = CliRunner().invoke(cli, [*remote, "--format", "ntriples", "-"], input=CONSTRUCT)
+        assert len(list(ox.parse(graph.stdout_bytes, format=ox.RdfFormat.N_TRIPLES))) == 10
+        bad = CliRunner().invoke(cli, [*remote, "-"], input="SELECT * WHERE { ?s ?p }")
+        assert bad.exit_code == 2 and "the endpoint refused the query" in bad.stderr

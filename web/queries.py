@@ -19,7 +19,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from kg.errors import InputError, KGError, Refused
-from kg.federation import allowed
+from kg.federation import allowed, federated
 from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH
@@ -65,9 +65,13 @@ def _one(name: str) -> Any:
 
 
 def catalogue() -> list[Example]:
-    """The canned queries as editor examples (parameters listed in a leading comment)."""
+    """The canned queries as editor examples (parameters listed in a leading comment). Not
+    the federated ones: their endpoint is a parameter (``SERVICE ?endpoint``), which /sparql
+    refuses; they run from their own pages."""
     examples = []
     for q in _all():
+        if federated(q.text):
+            continue
         graphs = _graphs(q)
         examples.append(Example(q.name, q.title, _editor_text(q, graphs), graphs))
     return examples

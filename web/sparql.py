@@ -98,8 +98,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
     limits.check_query(query, svc.max_query)
-    # SERVICE only to the endpoints of the allow-list (none by default): 403
-    federation.check(query, federation.allowed(svc.settings.get("federation_allow")))
+    if federation.federated(query):  # only to the endpoints of the allow-list (none by default)
+        federation.check(query, federation.allowed(svc.settings.get("federation_allow")))
     # the endpoint's URL (werkzeug takes 7 us to build it) only for a query with a relative IRI
     return answer(query, params, accept, svc, req.base_url if _RELATIVE.search(query) else None)
 

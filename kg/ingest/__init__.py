@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from kg import generations
 from kg.errors import InputError, RowError, StoreError
-from kg.ingest import files, rdf
+from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.iri import mint
 from kg.progress import Progress, step
@@ -99,14 +99,21 @@ def table_rows(rows: dict[str, int]) -> str:
 
 
 def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
-           progress: Progress | None = None, source: str = "user-supplied file") -> IngestReport:
-    """Ingest CSV folders and RDF files; on bad input raise InputError and write nothing."""
+           progress: Progress | None = None, source: str = "user-supplied file",
+           fmt: str | None = None, complete: Path | None = None) -> IngestReport:
+    """Ingest CSV folders and RDF files; on bad input raise InputError and write nothing.
+    ``fmt="google-patents"``: the paths are Google Patents JSON lines
+    (:mod:`kg.ingest.google_patents`), completed by the CSV ``complete``."""
     paths = [Path(p) for p in paths]
     report = IngestReport()
     with _scratch(store) as tmp:
         try:
             with tmp.open("w", encoding="utf-8") as out:
-                plan = _check_all(store, paths, base, out, report, progress, source)
+                if fmt == google_patents.FORMAT:
+                    plan = _check_google(store, paths, base, out, report, source, complete,
+                                         progress)
+                else:
+                    plan = _check_all(store, paths, base, out, report, progress, source)
         except OSError as exc:  # nothing was written to the store
             if exc.filename and exc.filename != str(tmp):
                 raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}") from None
@@ -227,6 +234,64 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
                 errors.append(exc)
     if errors:
         raise _bundle(errors)
+    return plan
+
+
+def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
+                  report: IngestReport, source: str, complete: Path | None,
+                  progress: Progress | None = None) -> _Plan:
+    """Google Patents JSON lines, converted to the exchange format's rows and checked and
+    converted as a CSV folder's are (errors name the source's file, line and field)."""
+    plan = _Plan()
+    ctx = Context(base=base, known=_known_in(store, base), source=source)
+    errors: list[RowError] = []
+    tables = {t.name: t for t in TABLES}
+    columns = {name: t.columns for name, t in tables.items()}
+    for path in paths:
+        files.check_kind(path)
+        if path.is_dir():
+            raise InputError(f"{path}: a folder, not a file of JSON lines (--format "
+                             "google-patents reads .jsonl or .jsonl.gz files)")
+    existing = {name: _has_any(store, t, base) for name, t in tables.items()}
+    sheets: dict[tuple[Path, str], Cells] = {}
+    label, done = f"{paths[0]}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else ""), 0
+    if progress:
+        progress(label, 0, None, 0)
+    for item in google_patents.rows(paths, columns, complete):
+        done += 1
+        if progress and done % 5000 == 0:
+            progress(label, done, None, done)
+        if isinstance(item, RowError):
+            errors.append(item)
+        else:
+            path, name, row, line = item
+            sheet = sheets.get((path, name))
+            if sheet is None:
+                columns_of = tables[name].columns
+                sheet = sheets[path, name] = Cells(str(path), list(columns_of), columns_of)
+            try:
+                ctx.subject = ""
+                sheet.check_text(row, line)
+                triples = list(tables[name].convert(ctx, sheet, row, line))
+            except RowError as exc:
+                errors.append(google_patents.located(exc, name))
+            else:
+                report.triples += len(triples)
+                out.writelines(triples)
+                report.rows[name] = report.rows.get(name, 0) + 1
+                subject = ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
+                if existing[name] and subject is not None and _exists(store, subject):
+                    plan.replace.append((subject, tables[name]))
+        if len(errors) >= MAX_ERRORS:
+            raise _bundle(errors)
+    if errors:
+        raise _bundle(errors)
+    if progress:
+        progress(label, done, done, done)
+    report.rows = {t.name: report.rows[t.name] for t in TABLES if t.name in report.rows}
+    if not report.rows.get("patents"):
+        raise InputError(f"{', '.join(map(str, paths))}: no CN invention grant (country_code CN, "
+                         "kind_code B or C) among the publications: nothing to ingest")
     return plan
 
 

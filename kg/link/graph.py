@@ -29,10 +29,10 @@ from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.iri import mint
 from kg.link.score import METHOD, Decision
-from kg.store import LocalStore
+from kg.store import LocalStore, staged
 
 __all__ = ["links_graph", "review_graph", "Run", "link_quads", "write_run", "reviewed",
-           "Reviewed", "SSSOM", "SEMAPV"]
+           "Reviewed", "Written", "SSSOM", "SEMAPV"]
 
 SSSOM = "https://w3id.org/sssom/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
@@ -124,17 +124,32 @@ def _pair(quad: ox.Quad) -> tuple[str, str]:
     return str(getattr(quad.subject, "value", "")), str(getattr(quad.object, "value", ""))
 
 
-def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision]) -> None:
-    """Replace the links graph with the links of ``decisions``, following the review."""
+@dataclass(frozen=True)
+class Written:
+    """What :func:`write_run` wrote: the owners given an ``owl:sameAs``, and how many pairs
+    the review decided (accepted and written as ``owl:sameAs``; rejected and left out)."""
+
+    same_as: frozenset[str]
+    accepted: int
+    rejected: int
+
+
+def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision]
+              ) -> Written:
+    """Replace the links graph with the links of ``decisions``, following the review, in one
+    staged write (:func:`kg.store.staged`): the old graph stays whole if anything fails."""
     graph = links_graph(base)
     review = reviewed(store, base)
     act, quads = run_quads(run, graph)
     written: set[tuple[str, str]] = set()
+    same: set[str] = set()
+    rejected = 0
     for d in decisions:
         source = ox.NamedNode(d.owner.iri)
         for i, s in enumerate(d.scored):
             pair = (d.owner.iri, s.candidate.iri)
             if pair in review.rejected:
+                rejected += 1
                 continue
             accepted = pair in review.accepted
             prop = SAME if accepted or (i == 0 and d.status == "matched") else CLOSE
@@ -142,9 +157,13 @@ def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decisi
             quads.extend(link_quads(source, prop, ox.NamedNode(s.candidate.iri), s.score, how,
                                     "; ".join(s.evidence), act, graph))
             written.add(pair)
+            if prop == SAME:
+                same.add(d.owner.iri)
     for owner, item in sorted(review.accepted - written):  # a reviewer's own finds
         quads.extend(link_quads(ox.NamedNode(owner), SAME, ox.NamedNode(item), 1.0,
                                 "ManualMappingCuration", "accepted in review", act, graph))
-    store.clear_graph(graph)
-    store.add(quads)
-    store.flush()
+        same.add(owner)
+    with staged(store) as target:
+        target.clear_graph(graph)
+        target.add(quads)
+    return Written(frozenset(same), len(review.accepted), rejected)

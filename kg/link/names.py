@@ -10,13 +10,15 @@ Institute) are kept, since 北京华中大学 and 北京华中研究院 are diff
 type evidence.
 
 :func:`variants` goes the other way: the spellings under which an endpoint may hold a name
-(as written, simplified, traditional; bare and with each common legal form), for an exact
-label lookup that an endpoint can answer from its index.
+(as written, simplified, traditional; a name in capitals or small letters also in title case;
+bare and with each common legal form), for an exact label lookup that an endpoint can answer
+from its index.
 """
 
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from functools import lru_cache
 from typing import Any
@@ -45,6 +47,7 @@ KINDS = (("university", ("大学", "学院", "university", "college")),
                       "kabushiki kaisha", "holdings limited")))
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
+_FULL_WIDTH = str.maketrans("()", "\uff08\uff09")
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)
 _OF = re.compile(r"^(university|institute|academy|college) of (.+)$", re.IGNORECASE)
 
@@ -137,10 +140,17 @@ def variants(name: str) -> set[str]:
             out.add(stem)
             out.update(stem + form for form in ZH_ADD)
         out.update(t for v in list(out) for t in traditional_forms(v))
+        # NFKC made the brackets half-width; Chinese text writes them full-width: 西门子（中国）
+        out.update(v.translate(_FULL_WIDTH) for v in list(out) if "(" in v or ")" in v)
+        out.add(" ".join(name.split()))  # exactly as written
         return out
-    out = {text, base}
-    out.update(base + form for form in EN_ADD)
-    match = re.match(r"^(.+) (University|Institute|Academy|College)$", base)
-    if match:
-        out.add(f"{match.group(2)} of {match.group(1)}")
+    stems = {base}
+    if text.isupper() or text.islower():  # "HUAWEI TECHNOLOGIES CO LTD", as patent offices
+        stems.add(string.capwords(base))  # write names: labels are in title case
+    out = {text, *stems}
+    out.update(stem + form for stem in stems for form in EN_ADD)
+    for stem in stems:
+        match = re.match(r"^(.+) (University|Institute|Academy|College)$", stem)
+        if match:
+            out.add(f"{match.group(2)} of {match.group(1)}")
     return out

@@ -70,18 +70,34 @@ def store_provinces(store: Store) -> set[str]:
 
 @dataclass
 class Report:
+    """The owners' decisions, counted as written: after the reviewer's (an accepted pair is a
+    match, a rejected match is not)."""
+
     decisions: list[Decision] = field(default_factory=list)
+    written: lg.Written | None = None
+
+    def status(self, d: Decision) -> str:
+        if self.written is None:
+            return d.status
+        if d.owner.iri in self.written.same_as:
+            return "matched"
+        return "unmatched" if d.status == "matched" else d.status
 
     @property
     def counts(self) -> Counter[str]:
-        return Counter(d.status for d in self.decisions)
+        return Counter(self.status(d) for d in self.decisions)
 
     def __str__(self) -> str:
         c = self.counts
-        below = sum(1 for d in self.decisions if d.status == "unmatched" and d.scored)
-        return (f"{len(self.decisions)} owners: {c['matched']} matched (owl:sameAs), "
+        below = sum(1 for d in self.decisions if self.status(d) == "unmatched" and d.scored)
+        text = (f"{len(self.decisions)} owners: {c['matched']} matched (owl:sameAs), "
                 f"{c['ambiguous']} ambiguous, {c['unmatched']} unmatched "
                 f"({below} of them with candidates below the threshold, as skos:closeMatch)")
+        w = self.written
+        if w is not None and (w.accepted or w.rejected):
+            text += (f"; review followed: {w.accepted} pairs accepted (owl:sameAs), "
+                     f"{w.rejected} rejected (left out)")
+        return text
 
 
 def link(store: LocalStore, base: str, endpoint: Endpoint, *, threshold: float,
@@ -93,7 +109,7 @@ def link(store: LocalStore, base: str, endpoint: Endpoint, *, threshold: float,
     report = Report([decide(o, found.get(o.iri, []), threshold) for o in owners])
     run = lg.Run(endpoint.url, started, datetime.now(UTC), software(),
                  comment=f"threshold {threshold}; {report}")
-    lg.write_run(store, base, run, report.decisions)
+    report.written = lg.write_run(store, base, run, report.decisions)
     return report
 
 

@@ -26,7 +26,7 @@ from kg.iri import mint
 from kg.link import graph as lg
 from kg.link.candidates import WD
 from kg.link.score import Decision
-from kg.store import LocalStore
+from kg.store import LocalStore, staged
 
 __all__ = ["COLUMNS", "Row", "check_writable", "write", "read", "apply"]
 
@@ -148,9 +148,9 @@ def apply(store: LocalStore, base: str, rows: list[Row], file: str,
         else:
             review_quads.append(ox.Quad(source, lg.DIFFERENT, target, review))
         counts["accepted" if r.decision == "accept" else "rejected"] += 1
-    store.remove(removed)
-    store.add(quads + review_quads)
-    store.flush()
+    with staged(store) as stage:  # both graphs change together, or neither
+        stage.remove(removed)
+        stage.add(quads + review_quads)
     return counts
 
 
