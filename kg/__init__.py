@@ -103,7 +103,10 @@ from kg.progress import Progress
 from kg.progress import reporter as progress_reporter
 from kg.progress import step as progress_step
 from kg.protocol import Row, Store, Term
+from kg.queries import ensure_graphs as ensure_query_graphs
+from kg.queries import graph_iris as query_graph_iris
 from kg.queries import list_queries
+from kg.queries import load as load_query
 from kg.queries import run as run_query
 from kg.reference import GENID
 from kg.reference import ONTOLOGY as ONTOLOGY_DIR
@@ -172,7 +175,7 @@ __all__ = [
     "write_indicators",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
-    "list_queries", "run_query",
+    "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",
     "DemoSummary", "generate_demo",
     # links to Wikidata
     "LinkEndpoint", "OwnerEntry", "OwnerIndex", "apply_review", "check_review_writable",

@@ -14,6 +14,7 @@ as for any route.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -25,11 +26,11 @@ from flask import Blueprint, Response, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
-from kg.errors import KGError, QueryError
-from kg.vocab import PREFIXES
+from kg import PREFIXES, KGError, QueryError
 from web import headers, limits, negotiate
 from web.errors import Problem, clip
 from web.pool import Request
+from web.queries import catalogue
 from web.service import Service, service
 
 if TYPE_CHECKING:
@@ -116,8 +117,6 @@ def endpoint() -> Response:
 
 @bp.route("/editor")
 def editor() -> Response:
-    from web.queries import catalogue
-
     return Response(render_template("editor.html", prefixes=service().prefixes,
                                     examples=catalogue()), mimetype="text/html")
 
@@ -290,8 +289,6 @@ def statistics() -> dict[str, int]:
 
 
 def _json_row(body: bytes) -> dict[str, str]:
-    import json
-
     rows = json.loads(body)["results"]["bindings"]
     return {k: v["value"] for k, v in rows[0].items()} if rows else {}
 
