@@ -16,11 +16,11 @@ exported with its noun (``load_profile``, ``parse_date``, ``ensure_reference``, 
 A typical session::
 
     from datetime import date
-    from kg import LocalStore, classify_patents, ensure_reference, ingest_files
+    from kg import DEFAULT_BASE, LocalStore, classify_patents, ensure_reference, ingest_files
 
     store = LocalStore("hvp-store")            # or LocalStore() in memory
     ensure_reference(store)                    # ontology, regions, population, concordance
-    ingest_files(store, ["build/demo"])        # a CSV folder (docs/rules.md) or RDF files
+    ingest_files(store, ["build/demo"], base=DEFAULT_BASE)  # CSV folders or RDF files
     result = classify_patents(store, date(2024, 12, 31))
     high_value = [row.patent_id for row in result.rows if row.high_value]
 

@@ -85,3 +85,15 @@ def test_exported_functions_and_classes_are_documented() -> None:
 
 def test_the_import_table_names_real_modules() -> None:
     assert "kg.protocol" in MODULES and "web.units" in MODULES
+
+
+def test_the_readme_example_runs(tmp_path: Path) -> None:
+    """The README's Python example, on the small test data in memory."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = text.split("From Python, import from `kg` alone")[1].split("```python\n")[1]
+    example = example.split("```")[0]
+    code = example.replace('LocalStore("hvp-store")', "LocalStore()").replace(
+        '"build/demo"', repr(str(ROOT / "tests" / "data" / "small")))
+    scope: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), scope)  # noqa: S102 - the project's own README
+    assert scope["rows"] and scope["cube"].rows  # type: ignore[attr-defined]
