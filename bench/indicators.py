@@ -25,11 +25,17 @@ from typing import TypeVar
 import psutil
 import pyoxigraph as ox
 
-from kg import classify, indicators, reference
-from kg.demo import generate
-from kg.ingest import ingest
-from kg.iri import DEFAULT_BASE
-from kg.store import LocalStore
+from kg import (
+    DEFAULT_BASE,
+    LocalStore,
+    classification_iri,
+    classify_patents,
+    compute_indicators,
+    ensure_reference,
+    generate_demo,
+    ingest_files,
+    materialize_cube,
+)
 
 T = TypeVar("T")
 YEARS = range(2020, 2025)
@@ -57,24 +63,24 @@ def main() -> None:
     print(f"hvp-kg indicators benchmark: {n:,} patents, years {YEARS[0]}-{YEARS[-1]}")
     with tempfile.TemporaryDirectory(prefix="hvp-bench-") as tmp:
         folder = Path(tmp) / "demo"
-        timed("demo.generate", lambda: generate(folder, patents=n))
+        timed("demo.generate", lambda: generate_demo(folder, patents=n))
         store = LocalStore(Path(tmp) / "store" if args.disk else None)
-        timed("reference data", lambda: reference.ensure(store))
+        timed("reference data", lambda: ensure_reference(store))
         timed("ingest (CSV -> store)",
-              lambda: ingest(store, [folder], base=DEFAULT_BASE))
+              lambda: ingest_files(store, [folder], base=DEFAULT_BASE))
         if args.disk:
             timed("optimize (on-disk store)", store.optimize)
         print(f"store: {len(store):,} quads ({'on disk' if args.disk else 'in memory'})")
-        graph = classify.graph_iri(DEFAULT_BASE, args.profile, date(2024, 12, 31))
-        _, t_cls = timed("one classify.classify at 2024-12-31", lambda: classify.classify(
+        graph = classification_iri(DEFAULT_BASE, args.profile, date(2024, 12, 31))
+        _, t_cls = timed("one classify.classify at 2024-12-31", lambda: classify_patents(
             store, date(2024, 12, 31), profile=args.profile))
-        _, t_count = timed("indicators 2024 only (classification cached)", lambda: indicators
-                           .compute(store, [2024], profile=args.profile))
+        _, t_count = timed("indicators 2024 only (classification cached)", lambda:
+                           compute_indicators(store, [2024], profile=args.profile))
         store.clear_graph(ox.NamedNode(graph))  # the indicator run classifies from scratch
-        result, t_ind = timed("indicators 2020-2024 (5 classifications)", lambda: indicators
-                              .compute(store, YEARS, profile=args.profile,
-                                       keep_classifications=False))
-        _, t_cube = timed("cube materialize", lambda: indicators.cube.materialize(store, result))
+        result, t_ind = timed("indicators 2020-2024 (5 classifications)", lambda:
+                              compute_indicators(store, YEARS, profile=args.profile,
+                                                 keep_classifications=False))
+        _, t_cube = timed("cube materialize", lambda: materialize_cube(store, result))
     national = {r.year: round(r.per_10k, 3) for r in result.select("nation").rows}
     print(f"rows: {len(result.rows)}; national per 10,000: {national}")
     total = t_ind + t_cube

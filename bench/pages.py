@@ -30,7 +30,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.queries import list_queries  # noqa: E402
+from kg import list_queries  # noqa: E402
 
 GOAL_MS = 300.0
 

@@ -37,9 +37,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg.link import names  # noqa: E402
-from kg.link.index import OwnerIndex  # noqa: E402
-from kg.store import LocalStore  # noqa: E402
+from kg import LocalStore, OwnerIndex, name_core  # noqa: E402
 
 EXACT = """PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 SELECT ?o ?name WHERE { ?o foaf:name ?name }"""
@@ -99,7 +97,7 @@ def run(path: Path, queries: int) -> None:
     print(f"{len(all_names):,} owner names; {len(picked)} queries")
 
     base = per_query(lambda n: store.select(EXACT, {"name": ox.Literal(n)}), picked)
-    scan = per_query(lambda n: store.select(SCAN, {"core": ox.Literal(names.core(n))}),
+    scan = per_query(lambda n: store.select(SCAN, {"core": ox.Literal(name_core(n))}),
                      picked[:5])
     before = rss_mb()
     start = time.perf_counter()

@@ -43,6 +43,21 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg import (
+    DEFAULT_BASE,
+    LocalStore,
+    classify_patents,
+    compute_indicators,
+    data_graph,
+    ensure_reference,
+    forget_base,
+    generate_demo,
+    ingest_files,
+    load_shapes,
+    store_home,
+    validate_graph,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 HVP = [sys.executable, "-m", "kg.cli"]
 AS_OF = "2024-12-31"
@@ -142,11 +157,9 @@ def make_delta(demo: Path, out: Path, rows: int = DELTA_ROWS, seed: int = 11) ->
 
 
 def disk_run(n: int, work: Path) -> list[Stage]:
-    from kg.demo import generate
-
     demo, delta, store, log = work / "demo", work / "delta", work / "store", work / "stage.log"
     start = time.perf_counter()
-    generate(demo, patents=n)
+    generate_demo(demo, patents=n)
     make_delta(demo, delta)
     print(f"  {n:,} patents: demo data in {time.perf_counter() - start:.1f} s "
           f"({du_mb(demo):,.0f} MB of CSV)", flush=True)
@@ -175,13 +188,11 @@ def _say(n: int, stage: Stage) -> None:
 def _without_base(store: Path, delta: Path, work: Path, log: Path) -> Stage:
     """The delta ingested into a copy of the store whose base is removed: it must then drop the
     derived graphs quad by quad (what every ingest did before the base, decision 40)."""
-    from kg import generations
-
     copy = work / "no-base" / store.name
     copy.parent.mkdir()
-    shutil.copytree(generations.home(store), generations.home(copy), symlinks=True)
+    shutil.copytree(store_home(store), store_home(copy), symlinks=True)
     os.symlink(os.readlink(store), copy)
-    generations.forget_base(copy)
+    forget_base(copy)
     try:
         return run("delta, no base", ["ingest", str(delta)], copy, log)
     finally:
@@ -192,27 +203,19 @@ def memory_run(n: int, work: Path) -> dict[str, float]:
     """The same stages on an in-memory store in this process (wall seconds per stage)."""
     from datetime import date
 
-    from kg import reference
-    from kg.classify import classify
-    from kg.demo import generate
-    from kg.indicators import compute
-    from kg.ingest import ingest
-    from kg.iri import DEFAULT_BASE
-    from kg.store import LocalStore
-    from kg.validate import data_graph, load_shapes, validate
 
     demo, delta = work / "mem-demo", work / "mem-delta"
-    generate(demo, patents=n)
+    generate_demo(demo, patents=n)
     make_delta(demo, delta)
     store = LocalStore()
-    reference.ensure(store, DEFAULT_BASE)
+    ensure_reference(store, DEFAULT_BASE)
     steps = {
-        "ingest": lambda: ingest(store, [demo], base=DEFAULT_BASE),
-        "validate": lambda: validate(data_graph(store), load_shapes()),
-        "classify": lambda: classify(store, date(2024, 12, 31)),
-        "indicators": lambda: compute(store, range(2020, 2025)),
-        "delta": lambda: ingest(store, [delta], base=DEFAULT_BASE),
-        "again": lambda: compute(store, range(2020, 2025)),
+        "ingest": lambda: ingest_files(store, [demo], base=DEFAULT_BASE),
+        "validate": lambda: validate_graph(data_graph(store), load_shapes()),
+        "classify": lambda: classify_patents(store, date(2024, 12, 31)),
+        "indicators": lambda: compute_indicators(store, range(2020, 2025)),
+        "delta": lambda: ingest_files(store, [delta], base=DEFAULT_BASE),
+        "again": lambda: compute_indicators(store, range(2020, 2025)),
     }
     out = {}
     for name, fn in steps.items():

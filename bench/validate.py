@@ -21,6 +21,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from kg import (  # noqa: E402
+    DEFAULT_BASE,
+    RDF,
+    SH,
+    LocalStore,
+    compiled_results,
+    data_graph,
+    ensure_reference,
+    generate_demo,
+    ingest_files,
+    load_shapes,
+    validate_graph,
+)
 
 # pySHACL's baseline runs at the smallest size if it is at most this (its copy of the data
 # takes about 3 KB of RAM per triple: 1M patents would not fit).
@@ -31,10 +44,6 @@ def run_one(engine: str, store_dir: str, memory: bool) -> dict[str, float]:
     """One validation in this process: wall and CPU seconds, peak RSS, result count."""
     import pyoxigraph as ox
 
-    from kg.store import LocalStore
-    from kg.validate import data_graph, load_shapes, validate
-    from kg.validate.compiled import results
-    from kg.vocab import RDF, SH
 
     shapes = load_shapes()
     disk = LocalStore(store_dir, read_only=True)
@@ -45,10 +54,10 @@ def run_one(engine: str, store_dir: str, memory: bool) -> dict[str, float]:
                                                                ox.DefaultGraph()))
     wall, cpu = time.perf_counter(), time.process_time()
     if engine == "pyshacl":
-        report = validate(data_graph(store), shapes).graph
+        report = validate_graph(data_graph(store), shapes).graph
         count = len(set(report.subjects(RDF.type, SH.ValidationResult)))
     else:
-        count = sum(1 for _ in results(store, shapes))
+        count = sum(1 for _ in compiled_results(store, shapes))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {"wall": wall, "cpu": cpu, "rss_mb": peak_rss_mb(), "results": count}
 
@@ -71,18 +80,12 @@ def measure(engine: str, store_dir: Path, memory: bool = False) -> dict[str, flo
 
 def build(n: int, tmp: Path) -> tuple[Path, float]:
     """Generate n demo patents, ingest them into a fresh on-disk store (as ``hvp ingest``)."""
-    from kg import reference
-    from kg.demo import generate
-    from kg.ingest import ingest
-    from kg.iri import DEFAULT_BASE
-    from kg.store import LocalStore
-
     folder, path = tmp / f"demo-{n}", tmp / f"store-{n}"
-    generate(folder, patents=n, seed=7)
+    generate_demo(folder, patents=n, seed=7)
     start = time.perf_counter()
     store = LocalStore(path)
-    reference.ensure(store, DEFAULT_BASE)
-    ingest(store, [folder], base=DEFAULT_BASE)
+    ensure_reference(store, DEFAULT_BASE)
+    ingest_files(store, [folder], base=DEFAULT_BASE)
     store.flush()
     took = time.perf_counter() - start
     triples = len(store)

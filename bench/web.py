@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from kg import LocalStore, ensure_reference, generate_demo, ingest_files
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 BASE = "https://w3id.org/hvp/"
@@ -72,16 +74,11 @@ def wait_up(port: int, path: str, timeout: float = 60) -> None:
 
 
 def prepare(work: Path, patents: int) -> tuple[Path, list[str]]:
-    from kg import reference
-    from kg.demo import generate
-    from kg.ingest import ingest
-    from kg.store import LocalStore
-
     data, store_dir = work / "demo", work / "store"
-    generate(data, patents=patents)
+    generate_demo(data, patents=patents)
     store = LocalStore(store_dir)
-    reference.ensure(store, BASE)
-    ingest(store, [data], base=BASE)
+    ensure_reference(store, BASE)
+    ingest_files(store, [data], base=BASE)
     store.optimize()
     store.flush()
     ids = [row["p"].value for row in store.select(

@@ -16,11 +16,11 @@ exported with its noun (``load_profile``, ``parse_date``, ``ensure_reference``, 
 A typical session::
 
     from datetime import date
-    from kg import LocalStore, classify_patents, ensure_reference, ingest_files
+    from kg import DEFAULT_BASE, LocalStore, classify_patents, ensure_reference, ingest_files
 
     store = LocalStore("hvp-store")            # or LocalStore() in memory
     ensure_reference(store)                    # ontology, regions, population, concordance
-    ingest_files(store, ["build/demo"])        # a CSV folder (docs/rules.md) or RDF files
+    ingest_files(store, ["build/demo"], base=DEFAULT_BASE)  # CSV folders or RDF files
     result = classify_patents(store, date(2024, 12, 31))
     high_value = [row.patent_id for row in result.rows if row.high_value]
 
@@ -33,6 +33,7 @@ where there is one), :class:`QueryError`, :class:`StoreError`, ... (``kg/errors.
 # 5); pySHACL, another 0.3 s, stays a local import where validation by pySHACL runs
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
+from kg.adhoc import run as run_sparql
 from kg.classify import ENGINES, Classification, ClassRow
 from kg.classify import classify as classify_patents
 from kg.classify import ensure as ensure_classification
@@ -57,12 +58,19 @@ from kg.errors import (
     NotFound,
     QueryError,
     QueryTimeout,
+    Refused,
     RowError,
     StoreError,
+    StoreInUse,
     TooLarge,
 )
 from kg.explain import CriterionCheck, Explanation
 from kg.explain import explain as explain_patent
+from kg.federation import IRI as SPARQL_IRI
+from kg.federation import TOKENS as SPARQL_TOKENS
+from kg.federation import allowed as federation_allowed
+from kg.federation import check as check_federation
+from kg.federation import federated as is_federated
 from kg.generations import forget_base
 from kg.generations import home as store_home
 from kg.indicators import Indicator, IndicatorSet, parse_years, profile_name, with_population
@@ -103,7 +111,10 @@ from kg.progress import Progress
 from kg.progress import reporter as progress_reporter
 from kg.progress import step as progress_step
 from kg.protocol import Row, Store, Term
+from kg.queries import ensure_graphs as ensure_query_graphs
+from kg.queries import graph_iris as query_graph_iris
 from kg.queries import list_queries
+from kg.queries import load as load_query
 from kg.queries import run as run_query
 from kg.reference import GENID
 from kg.reference import ONTOLOGY as ONTOLOGY_DIR
@@ -152,7 +163,7 @@ __all__ = [
     # settings, errors, names
     "SETTINGS", "load_settings",
     "Busy", "CompileError", "InputError", "KGError", "NotFound", "QueryError", "QueryTimeout",
-    "RowError", "StoreError", "TooLarge",
+    "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "DEFAULT_AS_OF", "parse_date", "SPARQL_PARSER",
@@ -172,7 +183,9 @@ __all__ = [
     "write_indicators",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
-    "list_queries", "run_query",
+    "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",
+    "run_sparql", "federation_allowed", "check_federation", "is_federated", "SPARQL_IRI",
+    "SPARQL_TOKENS",
     "DemoSummary", "generate_demo",
     # links to Wikidata
     "LinkEndpoint", "OwnerEntry", "OwnerIndex", "apply_review", "check_review_writable",

@@ -5,9 +5,14 @@ Exit codes: 0 success; 1 findings (the data does not conform); 2 usage or input 
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import math
+import multiprocessing
 import os
+import signal
+import socket
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,20 +23,65 @@ from typing import Any
 import click
 import pyoxigraph as ox
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
-from kg import dates, reference, settings
-from kg.errors import InputError, KGError
-from kg.progress import reporter, step
-from kg.store import (
+import kg
+from kg import (
     MEMORY,
+    PREFIXES,
+    EndpointStore,
+    InputError,
+    KGError,
+    LinkEndpoint,
     LocalStore,
     Store,
+    TextReport,
+    TurtleReport,
+    apply_review,
+    check_endpoint,
+    check_federation,
+    check_review_writable,
+    classification_csv,
+    classification_json,
+    classify_patents,
+    compare_population,
+    compiled_results,
+    compute_indicators,
+    data_graph,
+    ensure_reference,
+    explain_patent,
+    federation_allowed,
+    generate_demo,
+    ingest_files,
+    link_software,
+    list_queries,
+    load_profile,
+    load_settings,
+    load_shapes,
+    materialize_cube,
     open_store,
+    parse_date,
+    parse_years,
+    population_graph,
+    progress_reporter,
+    progress_step,
+    read_review,
     recover_store,
+    reference_loaded,
     remove_store,
+    require_probes,
+    resolve_profile,
     resolve_store,
+    run_doctor,
+    run_query,
+    run_sparql,
+    shipped_profiles,
+    store_counts,
     store_setting,
+    validate_graph,
+    write_indicators,
+    write_review,
 )
 
 EXIT_FINDINGS = 1
@@ -84,8 +134,8 @@ class App:
                 say("note", "yellow", f"store held by {store.held_by or 'another process'}: "
                     "read only")
             elif isinstance(store, LocalStore):
-                reference.ensure(store, self.base)
-            elif not _probed(store) or not reference.is_loaded(store):
+                ensure_reference(store, self.base)
+            elif not _probed(store) or not reference_loaded(store):
                 raise InputError(
                     f"{store!r} has no hvp-kg reference data: load it once, e.g. "
                     "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
@@ -112,11 +162,8 @@ def _read_only(store: Store) -> bool:
 
 def _probed(store: Store) -> bool:
     """Run the `hvp doctor` probes that the current command depends on (raises if one fails)."""
-    from kg.endpoint import EndpointStore
-    from kg.engines import doctor
-
     if isinstance(store, EndpointStore):
-        doctor.require(store, click.get_current_context().info_name or "")
+        require_probes(store, click.get_current_context().info_name or "")
     return True
 
 
@@ -150,7 +197,7 @@ def cli(ctx: click.Context, store: str | None, endpoint: str | None,
     """hvp: a knowledge graph of high-value invention patents."""
     explicit = {"store": store, "endpoint": endpoint, "update_endpoint": update_endpoint,
                 "gsp_endpoint": gsp_endpoint, "base": base}
-    ctx.obj = App(settings.load(explicit, config_file=config_file))
+    ctx.obj = App(load_settings(explicit, config_file=config_file))
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -163,7 +210,7 @@ def progress_bar(enabled: bool = True
     """A progress callback ``(label, done, total, rows)`` (:data:`kg.progress.Progress`): bars
     on a terminal, log lines on standard error otherwise, nothing when not ``enabled``
     (:func:`kg.progress.reporter`)."""
-    with reporter(err, enabled) as update:
+    with progress_reporter(err, enabled) as update:
         yield update
 
 
@@ -172,7 +219,7 @@ def working(label: str) -> Iterator[Callable[[int, int], None]]:
     """One bar for a long step of a command (a log line at its start and end when standard
     error is not a terminal): moving until the step reports ``(done, total)`` through the
     callback yielded (if it can), always with the time taken."""
-    with progress_bar() as update, step(update, label):
+    with progress_bar() as update, progress_step(update, label):
         yield lambda done, total: update(label, done, total, None)
 
 
@@ -191,8 +238,6 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
            complete: Path | None) -> None:
     """Load CSV folders (exchange format) and RDF files into the store, all or nothing; or
     Google Patents JSON lines (--format google-patents)."""
-    from kg.ingest import ingest as run_ingest
-
     if complete is not None and fmt != "google-patents":
         raise click.UsageError("--complete goes with --format google-patents")
 
@@ -206,8 +251,8 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
     store = app.local_store("ingest", create=True)
     try:
         with progress_bar(not quiet) as update:
-            report = run_ingest(store, paths, base=app.base, progress=update,
-                                fmt=None if fmt == "auto" else fmt, complete=complete)
+            report = ingest_files(store, paths, base=app.base, progress=update,
+                                  fmt=None if fmt == "auto" else fmt, complete=complete)
     except BaseException:
         if fresh or emptied:  # the store did not exist before the command: nor after it
             app.close()
@@ -236,21 +281,16 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
 def validate(app: App, fmt: str, shape_files: tuple[Path, ...], engine: str,
              max_results: int, quiet: bool) -> None:
     """Check the store's data against the data-quality SHACL shapes (exit 1 if it fails)."""
-    from kg.validate import load_shapes
-
     shapes = load_shapes(list(shape_files) or None)
     if engine == "pyshacl":
         conforms = _validate_pyshacl(app, shapes, fmt)
     else:
-        from kg.validate.compiled import results
-        from kg.validate.report import TextReport, TurtleReport
-
         out = sys.stdout
         writer = TurtleReport(out, shapes) if fmt == "ttl" else \
             TextReport(out, shapes, max_results or None)
         store = app.store()
         with progress_bar(not quiet) as update:
-            for result in results(store, shapes, update):
+            for result in compiled_results(store, shapes, update):
                 writer.write(result)
         conforms = writer.close()
     if not conforms:
@@ -258,11 +298,8 @@ def validate(app: App, fmt: str, shape_files: tuple[Path, ...], engine: str,
 
 
 def _validate_pyshacl(app: App, shapes: Any, fmt: str) -> bool:
-    from kg.validate import data_graph
-    from kg.validate import validate as run_validate
-
     with working("validating the store against the shapes (pySHACL)"):
-        report = run_validate(data_graph(app.store()), shapes)
+        report = validate_graph(data_graph(app.store()), shapes)
     if fmt == "ttl":
         click.echo(report.graph.serialize(format="turtle"))
     else:
@@ -314,8 +351,6 @@ def _named_graph_count(store: Store) -> int:
 
 def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """Refuse ``nan`` and ``inf`` (FloatRange lets them through)."""
-    import math
-
     if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value} is not a finite number")
     return value
@@ -338,8 +373,6 @@ def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> 
 def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, force: bool,
          quiet: bool) -> None:
     """Write a calibrated synthetic data set (a scaled-down China) in the exchange format."""
-    from kg.demo import generate
-
     if scale is not None and patents is not None:
         raise click.UsageError("give --scale or --patents, not both (--patents sets the scale)")
     kwargs: dict[str, Any] = {"seed": seed, "force": force}
@@ -349,7 +382,7 @@ def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, for
         kwargs["patents"] = patents
     label = f"{out_dir / 'patents.csv'}"
     with progress_bar(not quiet) as update:
-        summary = generate(out_dir, progress=lambda n, total: update(label, n, total, n),
+        summary = generate_demo(out_dir, progress=lambda n, total: update(label, n, total, n),
                            **kwargs)
     err.print(f"wrote {summary}")
     if (out_dir / "sei_concordance.csv").exists():
@@ -361,10 +394,8 @@ def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, for
 @pass_app
 def stats(app: App) -> None:
     """Counts of what the store holds."""
-    from kg.stats import counts
-
     store = app.store()
-    for name, n in counts(store).items():
+    for name, n in store_counts(store).items():
         click.echo(f"{name:<24}{n:>12,}")
 
 
@@ -386,6 +417,9 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     _check_port(host, port)
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
+    # Local imports (tests/test_imports.py lists them): the web app and the servers are loaded
+    # only to serve; kg never imports Flask for its other commands (Flask and granian: about
+    # 0.3 s of CPU at every start).
     if server == "waitress":
         from waitress import serve as waitress_serve
 
@@ -420,8 +454,6 @@ def _preflight_elsewhere(settings: dict[str, Any]) -> None:
     Opening the store here would start RocksDB's background threads in this process, and
     granian forks its worker from it: the worker inherits a thread pool without threads, and
     its first flush of written data (the dashboard computing a new year) waits forever."""
-    import multiprocessing
-
     with multiprocessing.get_context("spawn").Pool(1) as pool:
         message = pool.apply(_preflight, (settings,))
     if message:
@@ -430,7 +462,7 @@ def _preflight_elsewhere(settings: dict[str, Any]) -> None:
 
 def _preflight(settings: dict[str, Any]) -> str:
     """:func:`web.service.preflight`'s error message, or ``""``."""
-    from web.service import preflight
+    from web.service import preflight  # local: see serve
 
     try:
         preflight(settings)
@@ -442,10 +474,6 @@ def _preflight(settings: dict[str, Any]) -> str:
 def _check_port(host: str, port: int) -> None:
     """Refuse a port another process listens on (granian would share it silently), and a host
     that is not a name or address of this machine."""
-    import errno
-    import os
-    import socket
-
     try:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
@@ -486,27 +514,24 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     {base}graph/indicators/{profile}. Regions with high-value patents but no population for a
     year get no row and a warning on standard error.
     """
-    from kg import indicators as ind
-
     if (year is None) == (year_range is None):
         raise InputError("give exactly one of --year YEAR or --years FIRST-LAST")
-    from kg.profiles import resolve
 
-    years = ind.parse_years(str(year) if year is not None else str(year_range))
+    years = parse_years(str(year) if year is not None else str(year_range))
     criteria = profile or str(app.settings["profile"])
-    resolve(criteria)  # an unknown profile is named before any work
+    resolve_profile(criteria)  # an unknown profile is named before any work
     _check_output(output)
     store = app.store()
     span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
     label = f"years {span}: each patent's high-value interval as needed, counting"
-    with progress_bar() as update, step(update, label):
-        result = ind.compute(store, years, profile=criteria, base=app.base, steps=update,
-                             progress=lambda done, total: update(label, done, total, None))
+    with progress_bar() as update, progress_step(update, label):
+        result = compute_indicators(store, years, profile=criteria, base=app.base, steps=update,
+                                    progress=lambda done, total: update(label, done, total, None))
     if not _read_only(store):  # beside a running server the figures are printed only
-        ind.cube.materialize(store, result, app.base)
+        materialize_cube(store, result, app.base)
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
-    _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
+    _write_stream(output, lambda out: write_indicators(result.select(by), fmt, out, app.base))
 
 
 @cli.command()
@@ -521,11 +546,8 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
 def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
           profile: str | None, fmt: str) -> None:
     """Run a canned query (kg/queries/NAME.rq) with typed parameters, or --list them."""
-    from kg import queries
-    from kg.federation import allowed
-
     if list_only or not name:
-        for q in queries.list_queries():
+        for q in list_queries():
             args = " ".join(f"{p.name}={p.default or '…'}:{p.type}" for p in q.params)
             click.echo(f"{q.name:<28}{q.title}  [{args}]")
         return
@@ -535,9 +557,9 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
         if not sep:
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
-    result = queries.run(app.local_store("query"), name, values, base=app.base,
-                         profile=profile or str(app.settings["profile"]),
-                         allow=allowed(app.settings.get("federation_allow")))
+    result = run_query(app.local_store("query"), name, values, base=app.base,
+                       profile=profile or str(app.settings["profile"]),
+                       allow=federation_allowed(app.settings.get("federation_allow")))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 
@@ -559,19 +581,16 @@ def sparql(app: App, query_file: str, fmt: str | None, output: Path | None,
     """Run an ad-hoc SPARQL query (a file, or - for standard input) on the store or endpoint.
 
     SERVICE may call only the endpoints of the federation_allow setting."""
-    from kg import adhoc, federation
-    from kg.vocab import PREFIXES
-
     source = "<stdin>" if query_file == "-" else query_file
     text = _query_text(query_file, source)
     limit = float(app.settings["timeout"]) if timeout is None else timeout
-    allow = federation.allowed(app.settings.get("federation_allow"))
-    federation.check(text, allow)  # refused before the store is opened
+    allow = federation_allowed(app.settings.get("federation_allow"))
+    check_federation(text, allow)  # refused before the store is opened
     _check_output(output)
     store = app.store()
-    _write_stream(output, lambda out: adhoc.run(store, text, out, fmt=fmt, timeout=limit,
-                                                allow=allow, source=source,
-                                                prefixes=dict(PREFIXES)))
+    _write_stream(output, lambda out: run_sparql(store, text, out, fmt=fmt, timeout=limit,
+                                                 allow=allow, source=source,
+                                                 prefixes=dict(PREFIXES)))
 
 
 def _query_text(query_file: str, source: str) -> str:
@@ -653,7 +672,7 @@ def _write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
 def _as_of(ctx: click.Context, param: click.Parameter, value: str) -> date:
     """Parse ``--as-of`` (an ISO date) or fail with exit code 2."""
     try:
-        return dates.parse(value)
+        return parse_date(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -682,27 +701,23 @@ def _write(text: str, output: Path | None) -> None:
 def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
              output: Path | None) -> None:
     """Classify every invention patent at an as-of date (docs/rules.md §4) and store the results."""
-    from kg.classify import classify as run_classify
-    from kg.classify.output import to_csv, to_json
-    from kg.profiles import load
-
-    criteria = load(profile or str(app.settings["profile"]))  # input errors before any work
+    criteria = load_profile(profile or str(app.settings["profile"]))  # input errors before any work
     _check_output(output)
     store = app.store()
     keep = not _read_only(store)  # beside a running server: computed, not stored
     if not keep and fmt == "ttl" and isinstance(store, LocalStore):
         store.refuse_writes()
     with working(f"classifying at {as_of} ({criteria.name}, {engine})"):
-        result = run_classify(store, as_of, profile=criteria, engine=engine, base=app.base,
-                              store_graph=keep)
+        result = classify_patents(store, as_of, profile=criteria, engine=engine, base=app.base,
+                                  store_graph=keep)
     high = sum(1 for r in result.rows if r.valid and r.domestic and r.high_value)
     say("classified", "green", f"{len(result.rows):,} invention patents at {as_of}: {high:,} "
         "valid, domestic and high-value; " + (f"stored in <{result.graph}>" if keep else
                                               "not stored (the store is read only)"))
     if fmt == "csv":
-        _write(to_csv(result.rows), output)
+        _write(classification_csv(result.rows), output)
     elif fmt == "json":
-        _write(to_json(result), output)
+        _write(classification_json(result), output)
     else:
         buffer = io.BytesIO()
         store.dump(buffer, ox.RdfFormat.TURTLE, ox.NamedNode(result.graph))
@@ -719,11 +734,8 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
 @pass_app
 def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str) -> None:
     """Why a patent is (or is not) high-value at an as-of date, criterion by criterion."""
-    from kg.explain import explain as run_explain
-    from kg.profiles import load
-
-    criteria = load(profile or str(app.settings["profile"]))
-    result = run_explain(app.store(), patent_id, as_of, criteria, app.base)
+    criteria = load_profile(profile or str(app.settings["profile"]))
+    result = explain_patent(app.store(), patent_id, as_of, criteria, app.base)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
@@ -737,9 +749,7 @@ def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str
 def profiles(profiles: tuple[str, ...], fmt: str) -> None:
     """List criteria profiles (the shipped ones, or the names or .ttl files given): their
     criteria in order and every parameter's value."""
-    from kg.profiles import load, shipped
-
-    summaries = [load(name).summary() for name in profiles or shipped()]
+    summaries = [load_profile(name).summary() for name in profiles or shipped_profiles()]
     if fmt == "json":
         click.echo(json.dumps(summaries, ensure_ascii=False, indent=1))
         return
@@ -772,19 +782,13 @@ def doctor(app: App, url: str | None) -> None:
     """Probe a remote SPARQL engine with queries and updates of known answers (in a scratch
     graph it drops afterwards) and print what works; exit 1 if a probe fails (a fault that
     hvp-kg's queries avoid is shown, and does not fail)."""
-    from rich.table import Table
-
-    from kg.endpoint import EndpointStore
-    from kg.engines.doctor import run
-    from kg.store import check_endpoint
-
     values = {**app.settings, **({"endpoint": url} if url else {})}
     if not values.get("endpoint"):
         raise InputError("hvp doctor probes a remote engine: give --endpoint URL (or the "
                          "endpoint setting, HVP_ENDPOINT)")
     check_endpoint(str(values["endpoint"]))
     store = EndpointStore.from_settings(values)
-    verdicts = run(store)
+    verdicts = run_doctor(store)
     table = Table(title=f"hvp doctor {store.query_url}", show_lines=True)
     for column in ("probe", "result", "what it asks / what failed", "what a failure means",
                    "fix"):
@@ -834,10 +838,6 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
                 rate: float | None) -> None:
     """Link owners to Wikidata items: owl:sameAs for a match, skos:closeMatch for the other
     candidates, with scores and provenance, in the graph {base}links/wikidata (replaced)."""
-    from kg.link import owners as link_mod
-    from kg.link import review
-    from kg.link.client import Endpoint
-
     s = app.settings
     if accept_file is not None and (review_file or link_endpoint or threshold is not None
                                     or batch is not None or rate is not None):
@@ -845,23 +845,24 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
                                "give it alone")
     store = app.local_store("link owners")
     if accept_file is not None:
-        rows = review.read(accept_file, app.base)
-        counts = review.apply(store, app.base, rows, accept_file.name, link_mod.software())
+        rows = read_review(accept_file, app.base)
+        counts = apply_review(store, app.base, rows, accept_file.name, link_software())
         say("done", "bold green", f"{counts['accepted']} accepted (owl:sameAs), "
             f"{counts['rejected']} rejected (removed) from {accept_file}")
         return
     if review_file is not None:
-        review.check_writable(review_file)
+        check_review_writable(review_file)
     url = link_endpoint or str(s["link_endpoint"])
-    endpoint = Endpoint(url, rate=float(s["link_rate"] if rate is None else rate),
-                        timeout=float(s["link_timeout"]))
+    endpoint = LinkEndpoint(url, rate=float(s["link_rate"] if rate is None else rate),
+                            timeout=float(s["link_timeout"]))
     with working(f"linking owners at {url}"):
-        report = link_mod.link(store, app.base, endpoint,
-                               threshold=float(s["link_threshold"] if threshold is None
-                                               else threshold),
-                               batch=int(s["link_batch"] if batch is None else batch))
+        # kg.link_owners: the command's own name is link_owners
+        report = kg.link_owners(store, app.base, endpoint,
+                                threshold=float(s["link_threshold"] if threshold is None
+                                                else threshold),
+                                batch=int(s["link_batch"] if batch is None else batch))
     if review_file is not None:
-        written = review.write(report.decisions, review_file)
+        written = write_review(report.decisions, review_file)
         say("review", "bold", f"{written} rows written to {review_file}")
     say("done", "bold green", f"{report}; {endpoint.requests} requests"
         + (f" ({endpoint.retried} retried)" if endpoint.retried else ""))
@@ -877,24 +878,19 @@ def link_owners(app: App, link_endpoint: str | None, review_file: Path | None,
 def link_population(app: App, link_endpoint: str | None, rate: float | None) -> None:
     """Regions' population from Wikidata (P1082 at P585) into {base}links/wikidata-population,
     beside the official table; prints both, side by side, as CSV."""
-    from kg.link import population
-    from kg.link.client import Endpoint
-
     s = app.settings
     url = link_endpoint or str(s["link_endpoint"])
-    endpoint = Endpoint(url, rate=float(s["link_rate"] if rate is None else rate),
-                        timeout=float(s["link_timeout"]))
-    figures = population.link(app.local_store("link population"), app.base, endpoint)
+    endpoint = LinkEndpoint(url, rate=float(s["link_rate"] if rate is None else rate),
+                            timeout=float(s["link_timeout"]))
+    figures = kg.link_population(app.local_store("link population"), app.base, endpoint)
     click.echo("region,year,wikidata,official,difference")
-    for region, year, wd, known, diff in population.compare(figures):
+    for region, year, wd, known, diff in compare_population(figures):
         click.echo(f"{region},{year},{wd},{'' if known is None else known},"
                    f"{'' if diff is None else f'{diff:.6f}'}")
     say("done", "bold green", f"{len(figures)} region-years from {url} written to "
-        f"{population.population_graph(app.base).value}")
+        f"{population_graph(app.base).value}")
 
 def main() -> None:
-    import signal
-
     # `hvp export | head`: end quietly when the reader goes, as other Unix tools do
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     cli(prog_name="hvp")

@@ -59,6 +59,7 @@ from pathlib import Path
 
 from kg import official
 from kg.errors import InputError
+from kg.ingest import table_rows
 from kg.store import is_store_dir
 
 __all__ = ["DEFAULT_SCALE", "DemoSummary", "generate", "PROVINCES"]
@@ -200,8 +201,6 @@ class DemoSummary:
 
     def __str__(self) -> str:
         """``demo1/: 42,181 patents, 6,840 owners, ... (scale 250); ...``, for people."""
-        from kg.ingest import table_rows
-
         counts = table_rows(self.rows)
         last = YEARS[-1]
         return (f"{os.path.join(self.out_dir, '')}: {counts} (scale {_number(self.scale)}); "

@@ -37,7 +37,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import answers, dates, federation
+from kg.classify.materialize import graph_iri
 from kg.errors import InputError, NotFound, QueryError
+from kg.indicators import cube, with_population
+from kg.indicators.core import classification_graph
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import LocalStore, Term
 
@@ -297,10 +300,7 @@ def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str
             base: str, profile: str) -> ox.NamedNode:
     target = _target(need, query, bound)
     if isinstance(target, range):
-        from kg.indicators import cube, with_population
-
         return cube.ensure(store, with_population(store, target), profile, base)
-    from kg.indicators.core import classification_graph
 
     return classification_graph(store, target, profile, base)
 
@@ -317,9 +317,6 @@ def graph_iris(query: CannedQuery, params: Mapping[str, str] | None = None, *,
                base: str = DEFAULT_BASE, profile: str = "cnipa-2021") -> list[str]:
     """The derived graphs :func:`run` reads beside the default graph, computing none (the
     parameters other than dates and years may be missing)."""
-    from kg.classify.materialize import graph_iri
-    from kg.indicators import cube
-
     bound = query.bind(params or {}, base, partial=True)
     iris = []
     for need in query.needs:

@@ -4,6 +4,8 @@ the modules of ``kg`` and ``web`` (an import inside a function counts: it only h
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,3 +100,29 @@ def test_no_import_cycles_in_kg_and_web() -> None:
 def test_the_store_and_the_endpoint_share_the_protocol_not_each_other() -> None:
     endpoint = {t for t, _, _ in imports(MODULES["kg.endpoint"], "kg.endpoint")}
     assert "kg.protocol" in endpoint and "kg.store" not in endpoint
+
+
+#: The imports made inside functions, each with its reason (module, function, imported module).
+LOCAL_IMPORTS = {
+    # pySHACL takes about 0.3 s of CPU to import; only validation by pySHACL needs it
+    ("kg.validate", "validate", "pyshacl"),
+    ("kg.classify.engines", "pyshacl_sets", "pyshacl"),
+    # `hvp serve` alone loads the web app and the servers: kg imports no Flask otherwise
+    ("kg.cli", "serve", "waitress"), ("kg.cli", "serve", "web.app"),
+    ("kg.cli", "serve", "granian"), ("kg.cli", "serve", "granian.constants"),
+    ("kg.cli", "serve", "granian.log"), ("kg.cli", "serve", "web.wsgi"),
+    ("kg.cli", "_preflight", "web.service"),
+}
+
+
+def test_imports_are_at_the_top_but_the_listed_ones() -> None:
+    local = {(name, function, target) for name, path in MODULES.items()
+             for target, _, function in imports(path, name) if function is not None}
+    assert local == LOCAL_IMPORTS
+
+
+def test_the_cli_imports_no_flask_until_it_serves() -> None:
+    code = "import sys, kg.cli; print('flask' in sys.modules, 'pyshacl' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, check=True)
+    assert done.stdout.split() == ["False", "False"]

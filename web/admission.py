@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kg.errors import Busy
+from kg import Busy
 
 
 class Gate:

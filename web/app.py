@@ -4,10 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template
 
-from kg import settings as kg_settings
-from web import errors, headers, i18n, links, permalinks, renderer, sparql, static
+from kg import SETTINGS, load_settings
+from web import (
+    errors,
+    headers,
+    i18n,
+    indicators,
+    links,
+    listing,
+    ontology,
+    patents,
+    permalinks,
+    queries,
+    reconcile,
+    renderer,
+    shacl,
+    sparql,
+    static,
+    units,
+    writes,
+)
 from web.service import Service, service
 
 
@@ -17,8 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     :meth:`web.service.Service.close`)."""
     app = Flask(__name__)
     app.config["JSON_SORT_KEYS"] = False
-    names = {s.name for s in kg_settings.SETTINGS}
-    values = kg_settings.load({k: v for k, v in (config or {}).items() if k in names})
+    names = {s.name for s in SETTINGS}
+    values = load_settings({k: v for k, v in (config or {}).items() if k in names})
     app.config.update({k.upper(): v for k, v in (config or {}).items() if k not in names})
     svc = Service(values, rendering=bool(app.config.get("RENDERING")))
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
@@ -42,8 +60,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    from web import indicators, listing, ontology, patents, queries, reconcile, shacl, units, writes
-
     for module in (sparql, queries, shacl, indicators, listing, ontology, patents, units, writes,
                    reconcile):
         app.register_blueprint(module.bp)
@@ -56,6 +72,4 @@ def healthz() -> Response:
 
 
 def home() -> str:
-    from flask import render_template
-
     return render_template("home.html")

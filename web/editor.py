@@ -18,7 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Response, render_template
 
-from kg.vocab import RDFS
+from kg import RDFS
 from web import links
 from web.i18n import data_language
 from web.i18n import gettext as _

@@ -10,26 +10,38 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg import errors as kg
+from kg import (
+    Busy,
+    CompileError,
+    InputError,
+    KGError,
+    NotFound,
+    QueryError,
+    QueryTimeout,
+    Refused,
+    RowError,
+    StoreError,
+    TooLarge,
+)
 
 PROBLEM = "application/problem+json"
 
 #: kg error class -> (HTTP status, title). The most specific class wins (MRO order).
 STATUS: dict[type[Exception], tuple[int, str]] = {
-    kg.RowError: (400, "Bad input"),
-    kg.InputError: (400, "Bad input"),
-    kg.Refused: (403, "Forbidden"),
-    kg.QueryError: (400, "Bad query"),
-    kg.QueryTimeout: (503, "Query time limit exceeded"),
-    kg.Busy: (503, "Service busy"),
-    kg.TooLarge: (413, "Content Too Large"),
-    kg.NotFound: (404, "Not found"),
-    kg.CompileError: (500, "Unsupported shape"),
-    kg.StoreError: (500, "Store error"),
-    kg.KGError: (500, "Internal error"),
+    RowError: (400, "Bad input"),
+    InputError: (400, "Bad input"),
+    Refused: (403, "Forbidden"),
+    QueryError: (400, "Bad query"),
+    QueryTimeout: (503, "Query time limit exceeded"),
+    Busy: (503, "Service busy"),
+    TooLarge: (413, "Content Too Large"),
+    NotFound: (404, "Not found"),
+    CompileError: (500, "Unsupported shape"),
+    StoreError: (500, "Store error"),
+    KGError: (500, "Internal error"),
 }
 
 
@@ -93,15 +105,15 @@ def _status_of(exc: Exception) -> tuple[int, str]:
     return 500, "Internal error"
 
 
-def _kg_error(exc: kg.KGError) -> Response:
+def _kg_error(exc: KGError) -> Response:
     status, title = _status_of(exc)
-    detail = str(exc) if status < 500 or isinstance(exc, kg.QueryTimeout | kg.Busy) else \
+    detail = str(exc) if status < 500 or isinstance(exc, QueryTimeout | Busy) else \
         "the server could not complete the request"
-    extra: dict[str, Any] = position(str(exc)) if isinstance(exc, kg.QueryError) else {}
-    if isinstance(exc, kg.RowError):
+    extra: dict[str, Any] = position(str(exc)) if isinstance(exc, QueryError) else {}
+    if isinstance(exc, RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
     response = problem(status, title, detail, **extra)
-    if isinstance(exc, kg.Busy):
+    if isinstance(exc, Busy):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -121,14 +133,12 @@ def _http(exc: HTTPException) -> Response:
 
 
 def _unexpected(exc: Exception) -> Response:
-    from flask import current_app
-
     current_app.logger.exception("unexpected error", exc_info=exc)
     return problem(500, "Internal error", "the server could not complete the request")
 
 
 def init_app(app: Flask) -> None:
-    app.register_error_handler(kg.KGError, _kg_error)
+    app.register_error_handler(KGError, _kg_error)
     app.register_error_handler(Problem, _problem)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(Exception, _unexpected)

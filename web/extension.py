@@ -19,10 +19,16 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import dates
-from kg.errors import InputError
-from kg.iri import mint, parse
-from kg.vocab import HVP
+from kg import (
+    DEFAULT_AS_OF,
+    HVP,
+    InputError,
+    ensure_classification,
+    links_graph,
+    mint,
+    parse_date,
+    parse_iri,
+)
 from web.errors import Problem
 from web.service import service
 
@@ -39,7 +45,7 @@ OWNER_PROPERTIES = {
 }
 PATENT_PROPERTIES = {"title": "Title", "filing_date": "Filing date", "grant_date": "Grant date"}
 SETTINGS = [{"name": "as_of", "label": "As of (YYYY-MM-DD)", "type": "text",
-             "default": dates.DEFAULT_AS_OF,
+             "default": DEFAULT_AS_OF,
              "help_text": "The date at which high-value patents are counted"}]
 _PREFIXES = """PREFIX hvp: <https://w3id.org/hvp/def#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
@@ -110,7 +116,7 @@ def extend(body: object) -> dict[str, Any]:
 def _subject(entity: str) -> ox.NamedNode | None:
     """The IRI of an owner or patent id; None for an id this service does not mint."""
     base = service().base
-    parsed = parse(base, base + entity)
+    parsed = parse_iri(base, base + entity)
     if parsed is None or parsed[0] not in ("owner", "patent") or len(parsed[1]) != 1:
         return None
     return ox.NamedNode(mint(base, parsed[0], parsed[1][0]))
@@ -120,18 +126,15 @@ def _values(pid: str, subjects: list[ox.NamedNode], settings: dict[str, Any]
             ) -> dict[str, list[Any]]:
     if not subjects:
         return {}
-    from kg.link.graph import links_graph
 
     svc = service()
     text = _PREFIXES + QUERIES[pid].replace(
         "#S#", "VALUES ?s { " + " ".join(str(s) for s in subjects) + " }").replace(
         "#L#", str(links_graph(svc.base)))
     if pid == "high_value_patents":
-        from kg import classify
-
         as_of = _as_of(settings)
         with svc.deriving() as store:
-            graph = classify.ensure(store, as_of, str(svc.settings["profile"]), svc.base)
+            graph = ensure_classification(store, as_of, str(svc.settings["profile"]), svc.base)
         text = text.replace("#G#", str(ox.NamedNode(str(graph))))
     out: dict[str, list[Any]] = {}
     for row in svc.store().select(text):
@@ -141,9 +144,9 @@ def _values(pid: str, subjects: list[ox.NamedNode], settings: dict[str, Any]
 
 
 def _as_of(settings: dict[str, Any]) -> date:
-    raw = str(settings.get("as_of") or dates.DEFAULT_AS_OF)
+    raw = str(settings.get("as_of") or DEFAULT_AS_OF)
     try:
-        return dates.parse(raw)
+        return parse_date(raw)
     except ValueError as exc:
         raise InputError(f"setting as_of: {exc}") from None
 

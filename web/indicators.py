@@ -14,8 +14,16 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from kg import official
-from kg.errors import InputError
+from kg import (
+    InputError,
+    compute_indicators,
+    cube_turtle,
+    indicators_csv,
+    indicators_json,
+    official_per_10k,
+    parse_years,
+    with_population,
+)
 from web import labels, spreadsheet
 from web.errors import Problem, clip
 from web.i18n import gettext
@@ -29,21 +37,17 @@ DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"
 
 def _years() -> list[int]:
     """The years asked for (``years=A-B``; default :data:`YEARS`)."""
-    from kg import indicators
-
-    return indicators.parse_years(request.args.get("years", YEARS), "parameter 'years'")
+    return parse_years(request.args.get("years", YEARS), "parameter 'years'")
 
 
 def _compute(years: list[int]) -> Any:
-    from kg import indicators
-
     svc = service()
     key = ("indicators", str(svc.settings["profile"]), tuple(years))
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
         # only the years with figures: see with_population
         with svc.computation() as store:
-            result = indicators.compute(store, indicators.with_population(store, years),
+            result = compute_indicators(store, with_population(store, years),
                                         profile=str(svc.settings["profile"]), base=svc.base)
         svc.cache[key] = result
     return result
@@ -81,7 +85,7 @@ def dashboard() -> Response:
     national = [r for r in rows if r["region"] == "CN"]
     series = {"national": [{"year": r["year"], "computed": r["per_10k"],
                             "count": r["high_value_count"],
-                            "official": official.per_10k().get(r["year"])} for r in national],
+                            "official": official_per_10k().get(r["year"])} for r in national],
               "provinces": provinces, "all": rows, "year": year,
               "labels": {"per10k": gettext("per 10,000 people, %(year)s", year=year),
                          "computed": gettext("computed"), "official": gettext("official"),
@@ -159,16 +163,15 @@ def download(fmt: str) -> Response:
     if fmt not in DOWNLOADS:
         raise Problem(406, "Not Acceptable", f"indicators.{fmt}: available "
                       + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
-    from kg import indicators
 
     result = _compute(_years())
     by = request.args.get("by", "all")
     result = result.select(by, "parameter 'by'")
     if fmt == "ttl":
-        body: str | bytes = indicators.cube.to_turtle(result, service().base)
+        body: str | bytes = cube_turtle(result, service().base)
     else:
-        body = spreadsheet.safe(indicators.to_csv(result)) if fmt == "csv" \
-            else indicators.to_json(result)
+        body = spreadsheet.safe(indicators_csv(result)) if fmt == "csv" \
+            else indicators_json(result)
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
     return response

@@ -23,8 +23,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import dates
-from kg.errors import InputError
+from kg import InputError, parse_date
 from web.errors import Problem
 
 #: Deepest nesting of ``{``, ``(`` and ``[`` together in a query or update.
@@ -113,7 +112,7 @@ def check_dates(query: Any, values: Mapping[str, str]) -> None:
         raw = (values.get(p.name) or p.default or "").strip()
         try:
             if p.type == "date":
-                day = dates.parse(raw)
+                day = parse_date(raw)
             elif p.type == "year":
                 day = date(int(raw), 12, 31)
             else:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kg.iri import KINDS, PROFILE_NS, segment
-from kg.reference import GENID
-from kg.units import NAMESPACES
-from kg.vocab import AWARD_KIND, HVP_NS, SEI
+from kg import AWARD_KIND, GENID, HVP_NS, IRI_KINDS, PROFILE_NS, SEI, UNIT_NAMESPACES, iri_segment
 from web.service import service
 
 #: IRIs fixed whatever the base (vocabularies, criteria profiles, the reference data's
@@ -28,13 +25,13 @@ def to_path(iri: str) -> str | None:
     for kind, namespace in FIXED.items():
         if iri.startswith(namespace) and (len(iri) > len(namespace) or kind in SCHEMES):
             return f"/{kind}/{iri[len(namespace):]}"
-    for kind, namespace in NAMESPACES.items():
+    for kind, namespace in UNIT_NAMESPACES.items():
         if iri.startswith(namespace) and len(iri) > len(namespace):
             return f"/{kind}/{iri[len(namespace):]}"
     base = service().base
     if iri.startswith(base):
         kind, _, rest = iri[len(base):].partition("/")
-        if kind in KINDS and rest:
+        if kind in IRI_KINDS and rest:
             return "/" + iri[len(base):]
     return None
 
@@ -46,9 +43,9 @@ def to_iris(kind: str, rest: str) -> list[str]:
     path (granian has no raw one), where an id's ``%2F`` and the ``/`` between two ids look
     alike: first every ``/`` as a separator, then the whole rest as one id."""
     prefix = FIXED.get(kind) or f"{service().base}{kind}/"
-    iris = [prefix + "/".join(segment(part) for part in rest.split("/"))]
+    iris = [prefix + "/".join(iri_segment(part) for part in rest.split("/"))]
     if "/" in rest:
-        iris.append(prefix + segment(rest))
+        iris.append(prefix + iri_segment(rest))
     return iris
 
 
@@ -76,7 +73,7 @@ def namespaces() -> dict[str, object]:
     (``exact``) and namespaces whose IRIs are served under a path (``under``, longest first)."""
     base = service().base
     exact = {ONTOLOGY: "/def", **{FIXED[k]: f"/{k}/" for k in SCHEMES}}
-    under = {f"{base}{k}/": f"/{k}/" for k in KINDS}
+    under = {f"{base}{k}/": f"/{k}/" for k in IRI_KINDS}
     under.update({ns: f"/{k}/" for k, ns in FIXED.items()})
     under[ONTOLOGY + "#"] = "/def#"
     return {"exact": exact, "under": sorted(under.items(), key=lambda p: -len(p[0]))}

@@ -15,9 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
 
-from kg import reference
-from kg.store import Term
-from kg.vocab import DCTERMS, OWL, RDF, RDFS
+from kg import DCTERMS, ONTOLOGY_DIR, OWL, RDF, RDFS, Term
 from web import negotiate
 from web.links import ONTOLOGY
 from web.patents import linked_data
@@ -34,7 +32,7 @@ KINDS = {str(OWL.Class): "class", str(RDFS.Class): "class", str(OWL.ObjectProper
 @lru_cache(maxsize=1)
 def triples() -> tuple[ox.Triple, ...]:
     """The ontology file's triples (as shipped; not the store's copy)."""
-    return tuple(q.triple for q in ox.parse(path=reference.ONTOLOGY / "hvp.ttl",
+    return tuple(q.triple for q in ox.parse(path=ONTOLOGY_DIR / "hvp.ttl",
                                            format=ox.RdfFormat.TURTLE))
 
 

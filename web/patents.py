@@ -12,13 +12,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import unquote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from kg import dates
-from kg.errors import InputError, NotFound
-from kg.iri import KINDS, PROFILE_NS
+from kg import (
+    DEFAULT_AS_OF,
+    IRI_KINDS,
+    PROFILE_NS,
+    InputError,
+    NotFound,
+    classification_complete,
+    classification_iri,
+    explain_patent,
+    load_profile,
+    parse_date,
+    profile_name,
+    shipped_profiles,
+)
 from web import headers, limits, negotiate
 from web.errors import clip
 from web.links import FIXED, SCHEMES, to_iris
@@ -28,7 +40,7 @@ bp = Blueprint("patents", __name__)
 #: The first path segment of a served IRI: a minted kind, or a fixed namespace of one segment
 #: (``/.well-known/genid/...`` has a route of its own).
 KIND_PATTERN = "any(" + ", ".join(
-    f'"{k}"' for k in sorted(set(KINDS) | {k for k in FIXED if "/" not in k})) + ")"
+    f'"{k}"' for k in sorted(set(IRI_KINDS) | {k for k in FIXED if "/" not in k})) + ")"
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
@@ -102,19 +114,15 @@ def _exists(iri: str) -> bool:
 
 
 def _shipped_profile(iri: str) -> bool:
-    from kg.profiles import shipped
-
-    return iri.startswith(PROFILE_NS) and iri[len(PROFILE_NS):] in shipped()
+    return iri.startswith(PROFILE_NS) and iri[len(PROFILE_NS):] in shipped_profiles()
 
 
 def _profile(iri: str) -> list[ox.Triple]:
     """A criteria profile's IRI gives the whole profile as loaded: its parameters, the
     criteria and conditions it imports and the shapes built from them."""
-    from kg.profiles import load
-
     if not _shipped_profile(iri):
         return []
-    text = load(iri[len(PROFILE_NS):]).graph.serialize(format="nt")
+    text = load_profile(iri[len(PROFILE_NS):]).graph.serialize(format="nt")
     return [t.triple for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)]
 
 
@@ -182,9 +190,9 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
 
 
 def _as_of() -> str:
-    raw = request.args.get("as_of") or dates.DEFAULT_AS_OF
+    raw = request.args.get("as_of") or DEFAULT_AS_OF
     try:
-        day = dates.parse(raw)
+        day = parse_date(raw)
     except ValueError as exc:
         raise InputError(f"parameter 'as_of': {exc}") from None
     limits.check_day(day)
@@ -193,18 +201,13 @@ def _as_of() -> str:
 
 def _explanation(iri: str) -> dict[str, Any]:
     """kg.explain's account of the patent at the chosen date."""
-    from urllib.parse import unquote
-
-    from kg.classify.materialize import graph_iri, is_complete
-    from kg.explain import explain
-    from kg.indicators import profile_name
-
     svc = service()
     patent_id = iri.rsplit("/", 1)[1]
     day = date.fromisoformat(_as_of())
     profile = str(svc.settings["profile"])
-    stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
+    stored = classification_complete(svc.store(),
+                                     classification_iri(svc.base, profile_name(profile), day))
     # a date not classified yet is a classification of the whole store: admitted as such
     with svc.computation(computes=True) if not stored else svc.deriving() as store:
-        result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
+        result = explain_patent(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import Busy, QueryError, QueryTimeout, StoreError
+from kg import Busy, QueryError, QueryTimeout, StoreError
 
 _log = logging.getLogger(__name__)
 

@@ -18,8 +18,18 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from kg.errors import InputError, KGError, Refused
-from kg.federation import allowed, federated
+from kg import (
+    InputError,
+    KGError,
+    Refused,
+    ensure_query_graphs,
+    federation_allowed,
+    is_federated,
+    list_queries,
+    load_query,
+    query_graph_iris,
+    run_query,
+)
 from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH
@@ -48,20 +58,14 @@ def _directory() -> Path | None:
     return Path(folder) if folder else None
 
 
-def _kg() -> Any:
-    import kg.queries
-
-    return kg.queries
-
-
 def _all() -> list[Any]:
     directory = _directory()
-    return _kg().list_queries(directory) if directory else _kg().list_queries()
+    return list_queries(directory) if directory else list_queries()
 
 
 def _one(name: str) -> Any:
     directory = _directory()
-    return _kg().load(name, directory) if directory else _kg().load(name)
+    return load_query(name, directory) if directory else load_query(name)
 
 
 def catalogue() -> list[Example]:
@@ -70,7 +74,7 @@ def catalogue() -> list[Example]:
     refuses; they run from their own pages."""
     examples = []
     for q in _all():
-        if federated(q.text):
+        if is_federated(q.text):
             continue
         graphs = _graphs(q)
         examples.append(Example(q.name, q.title, _editor_text(q, graphs), graphs))
@@ -82,7 +86,7 @@ def _graphs(q: Any) -> list[str]:
     derived graphs (by ``default-graph-uri``, as :func:`kg.queries.run` does)."""
     svc = service()
     try:
-        derived = _kg().graph_iris(q, base=svc.base, profile=str(svc.settings["profile"]))
+        derived = query_graph_iris(q, base=svc.base, profile=str(svc.settings["profile"]))
     except KGError:  # a required parameter without a default
         return []
     return [DEFAULT_GRAPH, *derived] if derived else []
@@ -168,9 +172,9 @@ def show(name: str) -> Response:
         try:
             limits.check_dates(query, values)
             with svc.computation() as store:
-                result = _kg().run(store, query, values, base=svc.base,
+                result = run_query(store, query, values, base=svc.base,
                                    profile=str(svc.settings["profile"]),
-                                   allow=allowed(svc.settings.get("federation_allow")))
+                                   allow=federation_allowed(svc.settings.get("federation_allow")))
         except (InputError, Refused) as exc:
             if not page:
                 raise
@@ -193,7 +197,7 @@ def graphs(name: str) -> Response:
     query = _one(name)
     svc = service()
     with svc.computing.enter(), svc.deriving() as store:
-        iris = _kg().ensure_graphs(store, query, base=svc.base,
+        iris = ensure_query_graphs(store, query, base=svc.base,
                                    profile=str(svc.settings["profile"]))
     return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})
 

@@ -23,15 +23,22 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from kg.errors import InputError, NotFound
-from kg.iri import mint, parse
-from kg.link import names
-from kg.link.index import OwnerEntry, OwnerIndex
+from kg import (
+    InputError,
+    NotFound,
+    OwnerEntry,
+    OwnerIndex,
+    mint,
+    name_key,
+    parse_iri,
+    simplified_name,
+)
 from web import extension
 from web.errors import Problem
 from web.extension import ALIASES, OWNER, PATENT
@@ -145,8 +152,6 @@ def manifest() -> dict[str, Any]:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("hvp-kg")
     except PackageNotFoundError:  # pragma: no cover
@@ -233,12 +238,12 @@ def _owner_candidates(q: Query) -> list[dict[str, Any]]:
     by_id = index.by_id.get(given.removeprefix("owner/"))
     found = [by_id] if by_id else index.exact(given) if given else []
     for e in found:
-        exact = e.name == given or names.simplified(e.name) == names.simplified(given) \
+        exact = e.name == given or simplified_name(e.name) == simplified_name(given) \
             or e is by_id
         scored.append((EXACT if exact else SAME_KEY, e,
                        [{"id": "name_exact", "value": bool(exact)}]))
     if given and not found:
-        qkey = names.key(given)
+        qkey = name_key(given)
         for e in index.prefixed(given, q.limit):
             scored.append((round(PREFIX * len(qkey) / max(len(e.key), 1), 2), e,
                            [{"id": "name_exact", "value": False}]))
@@ -318,7 +323,7 @@ def suggest_entity() -> Response:
 def _thing(entity: str) -> tuple[str, str, str]:
     """``(kind, local id, IRI)`` of an entity id (``owner/O1``), or 404."""
     base = service().base
-    parsed = parse(base, entity if entity.startswith(base) else base + entity)
+    parsed = parse_iri(base, entity if entity.startswith(base) else base + entity)
     if parsed is None or parsed[0] not in ("owner", "patent") or len(parsed[1]) != 1:
         raise NotFound(f"{entity!r} is not an owner or patent id of this service")
     kind, (local,) = parsed

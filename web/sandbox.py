@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kg.errors import KGError, QueryTimeout, StoreError, TooLarge
+from kg import KGError, QueryTimeout, StoreError, TooLarge
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.

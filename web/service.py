@@ -15,13 +15,19 @@ from typing import Any
 
 from flask import current_app
 
-from kg import reference
-from kg.classify.materialize import prune
-from kg.errors import InputError, StoreError
-from kg.indicators import profile_name
-from kg.profiles import Profile
-from kg.store import MEMORY, LocalStore, store_setting
-from kg.vocab import PREFIXES
+from kg import (
+    MEMORY,
+    PREFIXES,
+    InputError,
+    LocalStore,
+    Profile,
+    StoreError,
+    ensure_reference,
+    load_profile,
+    profile_name,
+    prune_classifications,
+    store_setting,
+)
 from web.admission import Gate
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
@@ -54,7 +60,7 @@ class Service:
             self.path, self._given = given.path, given
         elif str(given) == MEMORY:
             self.path, self._given = None, LocalStore()
-            reference.ensure(self._given, self.base)
+            ensure_reference(self._given, self.base)
         else:
             self.path = Path(given)
             self.store()  # created (with the reference data) if missing, before the workers
@@ -132,8 +138,9 @@ class Service:
                 self._unpublished |= store.writes != before
                 if self._pages == 0 and self._unpublished:
                     self._unpublished = False
-                    prune(store, self.base, profile_name(str(self.settings["profile"])),
-                          int(self.settings["kept_dates"]), self._spared)
+                    prune_classifications(store, self.base,
+                                          profile_name(str(self.settings["profile"])),
+                                          int(self.settings["kept_dates"]), self._spared)
                     store.flush()
                     self.cache.clear()
                     for workers in (self.pool, self.renderer):
@@ -145,9 +152,7 @@ class Service:
         of a patent page's explanation)."""
         with self._deriving:
             if self._profile is None:
-                from kg.profiles import load
-
-                self._profile = load(str(self.settings["profile"]))
+                self._profile = load_profile(str(self.settings["profile"]))
             return self._profile
 
     def run(self, req: Request, timeout: float | None = None) -> Reply:
@@ -198,7 +203,7 @@ def preflight(settings: dict[str, Any]) -> None:
 def _open(path: Path, base: str) -> LocalStore:
     """The on-disk store, created with the reference data if missing."""
     store = LocalStore(path)
-    reference.ensure(store, base)
+    ensure_reference(store, base)
     return store
 
 

@@ -14,23 +14,31 @@ file), is a 400 too. Non-conformance is a result (200), never an error.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyoxigraph as ox
 import rdflib
 from flask import Blueprint, Response, render_template, request
 
-from kg import dates
-from kg.errors import InputError
-from kg.validate import data_graph, load_shapes, validate
-from kg.vocab import SH
+from kg import (
+    DEFAULT_AS_OF,
+    HVP,
+    SH,
+    InputError,
+    LocalStore,
+    Profile,
+    data_graph,
+    ensure_reference,
+    load_profile,
+    load_shapes,
+    parse_date,
+    shipped_profiles,
+    validate_graph,
+)
 from web import limits, negotiate
 from web.errors import Problem, clip, position
 from web.links import short_iri
 from web.service import service
-
-if TYPE_CHECKING:
-    from kg.profiles import Profile
 
 bp = Blueprint("shacl", __name__)
 
@@ -46,7 +54,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 @bp.route("/shacl", methods=["GET"])
 def form() -> str:
     return render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
-                           report=None, data="", today=dates.DEFAULT_AS_OF)
+                           report=None, data="", today=DEFAULT_AS_OF)
 
 
 @bp.route("/shacl", methods=["POST"])
@@ -103,7 +111,7 @@ def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[
             shapes = load_shapes()
     except Problem as exc:
         return {"problem": (exc.status, exc.title, exc.detail, exc.extra)}
-    report = validate(data if profile is None else data + _reference(base), shapes)
+    report = validate_graph(data if profile is None else data + _reference(base), shapes)
     if mime != "text/html":
         return {"body": report.graph.serialize(format=REPORTS[mime], encoding="utf-8")}
     return {"conforms": report.conforms, "results": results(report.graph, shapes),
@@ -125,7 +133,7 @@ def _filled() -> dict[str, str]:
             "syntax": form.get("syntax", "turtle"),
             "shapes_syntax": form.get("shapes_syntax", "turtle"),
             "profile": form.get("profile", ""),
-            "today": form.get("as_of") or dates.DEFAULT_AS_OF,
+            "today": form.get("as_of") or DEFAULT_AS_OF,
             "format": form.get("format", "html")}
 
 
@@ -188,9 +196,9 @@ def _shapes() -> Spec:
     if name:
         if name not in _profiles():
             raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
-        as_of = form.get("as_of") or dates.DEFAULT_AS_OF
+        as_of = form.get("as_of") or DEFAULT_AS_OF
         try:
-            dates.parse(as_of)
+            parse_date(as_of)
         except ValueError as exc:
             raise InputError(f"parameter 'as_of': {exc}") from None
         return ("profile", name, as_of)
@@ -205,19 +213,14 @@ def _shapes() -> Spec:
 @lru_cache(maxsize=4)
 def _reference(base: str) -> rdflib.Graph:
     """The reference data every store holds (built in), which a profile's criteria read."""
-    from kg import reference
-    from kg.store import LocalStore
-
     store = LocalStore()
-    reference.ensure(store, base)
+    ensure_reference(store, base)
     return data_graph(store)
 
 
 def verdicts(data: rdflib.Graph, report: rdflib.Graph, profile: Profile) -> list[dict[str, Any]]:
     """Per invention patent of the data: which of the profile's shapes it conforms to (no
     result with it as focus node and the shape as source)."""
-    from kg.vocab import HVP
-
     failed: dict[Any, set[Any]] = {}
     for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         failed.setdefault(report.value(r, SH.focusNode), set()).add(
@@ -233,22 +236,19 @@ def verdicts(data: rdflib.Graph, report: rdflib.Graph, profile: Profile) -> list
 
 
 def _profiles() -> list[str]:
-    from kg.profiles import shipped
-
-    return shipped()
+    return shipped_profiles()
 
 
 def _profile(name: str) -> Profile:
     if name not in _profiles():
         raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
-    from kg.profiles import load
 
-    return load(name)
+    return load_profile(name)
 
 
 def _instantiate(profile: Profile, as_of: str) -> rdflib.Graph:
     try:
-        day = dates.parse(as_of)
+        day = parse_date(as_of)
     except ValueError as exc:
         raise InputError(f"parameter 'as_of': {exc}") from None
     return profile.instantiate(day)

@@ -14,6 +14,7 @@ as for any route.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -25,11 +26,18 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request as WsgiRequest
 
-from kg import federation
-from kg.errors import KGError, QueryError
-from kg.federation import IRI, TOKENS
-from kg.vocab import PREFIXES
+from kg import (
+    PREFIXES,
+    SPARQL_IRI,
+    SPARQL_TOKENS,
+    KGError,
+    QueryError,
+    check_federation,
+    federation_allowed,
+    is_federated,
+)
 from web import headers, limits, negotiate
+from web.editor import page as editor_page
 from web.errors import Problem, clip
 from web.pool import Request
 from web.service import Service, service
@@ -98,8 +106,8 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
     limits.check_query(query, svc.max_query)
-    if federation.federated(query):  # only to the endpoints of the allow-list (none by default)
-        federation.check(query, federation.allowed(svc.settings.get("federation_allow")))
+    if is_federated(query):  # only to the endpoints of the allow-list (none by default)
+        check_federation(query, federation_allowed(svc.settings.get("federation_allow")))
     # the endpoint's URL (werkzeug takes 7 us to build it) only for a query with a relative IRI
     return answer(query, params, accept, svc, req.base_url if _RELATIVE.search(query) else None)
 
@@ -117,9 +125,7 @@ def endpoint() -> Response:
 @bp.route("/editor")
 def editor(permalink: str | None = None) -> Response:
     """The query editor (:mod:`web.editor`); with a kept query to open and run."""
-    from web.editor import page
-
-    return page(permalink)
+    return editor_page(permalink)
 
 
 def _params(req: WsgiRequest) -> MultiDict[str, str]:
@@ -145,7 +151,7 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
 
 
 #: An IRI without a scheme (or a ``<`` that only looks like one: then the base is not used).
-_RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + IRI[1:])
+_RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + SPARQL_IRI[1:])
 #: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
 _HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
 
@@ -174,7 +180,7 @@ def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
 def _undeclared(query: str) -> list[str]:
     """The prefixes a query uses without declaring them, in order."""
     declared, used, after_prefix = set(), [], False
-    for m in TOKENS.finditer(query):
+    for m in SPARQL_TOKENS.finditer(query):
         if m.group("comment") is not None:
             continue
         prefix = m.group("prefix")
@@ -272,8 +278,6 @@ def statistics() -> dict[str, int]:
 
 
 def _json_row(body: bytes) -> dict[str, str]:
-    import json
-
     rows = json.loads(body)["results"]["bindings"]
     return {k: v["value"] for k, v in rows[0].items()} if rows else {}
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
-from kg.profiles import Profile, load, shipped
-from kg.units import Unit, unit
+from kg import Profile, Unit, load_profile, load_unit, shipped_profiles
 from web import negotiate
 from web.patents import linked_data
 from web.service import service
@@ -46,10 +45,10 @@ def _unit(kind: str, name: str) -> Unit:
     svc = service()
     key = ("unit", kind, name)
     if key not in svc.cache:
-        svc.cache[key] = unit(kind, name, _profiles())
+        svc.cache[key] = load_unit(kind, name, _profiles())
     return svc.cache[key]  # type: ignore[no-any-return]
 
 
 def _profiles() -> list[Profile]:
     served = service().profile()
-    return [served, *(load(n) for n in shipped() if n != served.name)]
+    return [served, *(load_profile(n) for n in shipped_profiles() if n != served.name)]

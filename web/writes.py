@@ -26,10 +26,11 @@ from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
+from rdflib import URIRef
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
 
-from kg.errors import QueryError
-from kg.iri import mint
-from kg.parsing import SPARQL_PARSER
+from kg import SPARQL_PARSER, QueryError, drop_derived, mint
 from web import limits, negotiate
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH, Request
@@ -76,10 +77,6 @@ def update() -> Response:
 def _check_targets(text: str, base: str) -> None:
     """400 for an update that does not parse; 403 for LOAD, SERVICE, or any derived graph
     named (rdflib's parser resolves prefixes: nothing can hide the IRI)."""
-    from rdflib import URIRef
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
-
     try:
         with SPARQL_PARSER:
             algebra = translateUpdate(parseUpdate(text))
@@ -108,8 +105,6 @@ def _walk(root: Any) -> Iterator[Any]:
 
 
 def _write(svc: Service, text: str) -> None:
-    from kg.ingest import drop_derived
-
     with svc.computing.enter(), svc.deriving() as store:
         drop_derived(store, svc.base)
         store.update(text)  # counted as a write: published when the work ends

@@ -101,7 +101,8 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
 
 
 def _building(engine: str) -> AbstractContextManager[None]:
-    """The collector paused while the rows and evidence are built (:mod:`kg.collector`).
+    """The collector paused while the patent list, the rows and the evidence are built
+    (:mod:`kg.collector`); not while the profile is read and instantiated (rdflib).
 
     A SPARQL classification builds millions of small container objects (rows, evidence rows)
     that live until it ends and form no cycles; with the collector on, each of its passes walks
@@ -113,7 +114,8 @@ def _building(engine: str) -> AbstractContextManager[None]:
 
 def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: str, base: str,
               store_graph: bool) -> Classification:
-    patents, sets = _sets(store, prof, shapes, engine, base)
+    with _building(engine):  # the patent list: a million tuples
+        patents, sets = _sets(store, prof, shapes, engine, base)
     if not store_graph:
         with _building(engine):
             return Classification(prof.name, as_of, engine, [row for row, _ in _rows(

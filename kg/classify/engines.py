@@ -30,6 +30,7 @@ from kg.compile import (
 )
 from kg.parsing import SPARQL_PARSER
 from kg.store import Store
+from kg.validate import data_graph
 from kg.vocab import RDF, SH
 
 T = TypeVar("T")
@@ -147,7 +148,6 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     """Conforming sets of ``wanted`` shapes (each must have a target) from one pySHACL run."""
     import pyshacl
 
-    from kg.validate import data_graph
 
     data = data_graph(store, PreparedGraph())
     with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)

@@ -16,7 +16,9 @@ from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from kg.compile.compiler import Compiler
-from kg.compile.shapes import SH
+from kg.compile.idioms import negated_subselect, plain_violators
+from kg.compile.shapes import SH, is_true
+from kg.compile.sparql import Prologue, select_text
 from kg.compile.text import binding_values, indent, substitute, undistinct
 from kg.errors import InputError
 
@@ -104,9 +106,6 @@ def _single_sparql(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | No
                    ) -> tuple[str, str] | None:
     """(prologue, select) of the one SHACL-SPARQL constraint of a shape with sh:targetClass and
     nothing else; None for any other shape."""
-    from kg.compile.shapes import is_true
-    from kg.compile.sparql import Prologue, select_text
-
     g = instantiate(shapes, bindings) if bindings else shapes
     preds = {p for p in g.predicates(shape) if str(p).startswith(str(SH))}
     constraints = list(g.objects(shape, SH.sparql))
@@ -129,8 +128,6 @@ def compile_conformers(shapes: Graph, shape: Node,
     nodes — for a shape with sh:targetClass and one SHACL-SPARQL constraint in the negated
     sub-SELECT idiom (kg.compile.idioms) and nothing else; None for any other shape (use
     :func:`compile_violations`). Same set, without joining every target with the constraint."""
-    from kg.compile.idioms import negated_subselect
-
     found = _single_sparql(shapes, shape, bindings)
     inner = negated_subselect(*found) if found else None
     return CompiledShape(shape, _wrap(found[0], inner)) if found and inner else None
@@ -141,7 +138,5 @@ def compile_plain_violators(shapes: Graph, shape: Node,
     """A query whose ``?focus`` answers, intersected with the targets, are the violating focus
     nodes — for a shape like :func:`compile_conformers` whose one constraint is filters over a
     basic graph pattern binding ``$this`` (kg.compile.idioms); None for any other shape."""
-    from kg.compile.idioms import plain_violators
-
     found = _single_sparql(shapes, shape, bindings)
     return CompiledShape(shape, _wrap(*found)) if found and plain_violators(*found) else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.compile import instantiate
 from kg.compile.compiler import Compiler, Part
 from kg.compile.shapes import SH, has_implicit_class_target
 from kg.compile.text import indent
@@ -71,8 +72,6 @@ def compile_results(shapes: Graph, shape: Node,
     if (shape, None, None) not in shapes:
         raise InputError(f"no shape {shape} in the shapes graph")
     if bindings:
-        from kg.compile import instantiate
-
         shapes = instantiate(shapes, bindings)
     compiler = Compiler(shapes)
     parts = compiler.violator_parts(shape, compiler.targets(shape), targeted=True, rows=True)

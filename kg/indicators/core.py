@@ -21,9 +21,11 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from kg import answers
+from kg import answers, classify
+from kg.classify import graph_iri, materialize
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
+from kg.profiles import resolve
 from kg.progress import Progress, step
 from kg.store import Store
 
@@ -81,8 +83,6 @@ def query_text(name: str) -> str:
 
 def profile_name(profile: str) -> str:
     """The name a profile is known by in IRIs (a Turtle file's stem, as ``kg.profiles``)."""
-    from kg.profiles import resolve
-
     return resolve(profile).stem
 
 
@@ -234,22 +234,16 @@ def _per_date_counts(store: Store, as_of: date, profile: str, base: str,
 def classification_graph(store: Store, as_of: date, profile: str = "cnipa-2021",
                          base: str = DEFAULT_BASE) -> ox.NamedNode:
     """The classification graph at ``as_of``, computed by ``kg.classify.ensure`` if missing."""
-    from kg import classify
-
     graph = classify.ensure(store, as_of, profile, base)
     return graph if isinstance(graph, ox.NamedNode) else ox.NamedNode(str(graph))
 
 
 def _has_graph(store: Store, as_of: date, name: str, base: str) -> bool:
-    from kg.classify import graph_iri, materialize
-
     return materialize.is_complete(store, graph_iri(base, name, as_of))
 
 
 def _row_counts(store: Store, as_of: date, profile: str, base: str) -> dict[str, int]:
     """Like :func:`_counts`, from a classification that is not written to the store."""
-    from kg import classify
-
     counts: dict[str, int] = {}
     for row in classify.classify(store, as_of, profile=profile, base=base,
                                  store_graph=False).rows:

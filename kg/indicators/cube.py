@@ -157,6 +157,7 @@ def triples(result: IndicatorSet, base: str = DEFAULT_BASE) -> list[ox.Triple]:
 
 
 def to_turtle(result: IndicatorSet, base: str = DEFAULT_BASE) -> bytes:
+    """The indicators as an RDF Data Cube in Turtle (what ``/indicators.ttl`` answers)."""
     prefixes = dict(PREFIXES, **{"sdmx-attribute": SDMX_ATTRIBUTE, "year": YEAR})
     ordered = sorted(triples(result, base), key=lambda t: str(t.subject))  # groups subjects
     return ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=prefixes) or b""

@@ -45,6 +45,7 @@ def _n(term: object) -> ox.NamedNode:
 
 
 def links_graph(base: str) -> ox.NamedNode:
+    """The graph of the last `hvp link owners` run's links to Wikidata."""
     return ox.NamedNode(mint(base, "links", "wikidata"))
 
 

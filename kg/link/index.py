@@ -14,6 +14,7 @@ import bisect
 from dataclasses import dataclass
 
 from kg.link import names
+from kg.link.owners import store_owners
 from kg.store import Store
 
 __all__ = ["OwnerEntry", "OwnerIndex"]
@@ -42,8 +43,6 @@ class OwnerIndex:
 
     @classmethod
     def build(cls, store: Store) -> OwnerIndex:
-        from kg.link.owners import store_owners
-
         return cls([OwnerEntry(o.iri, o.id, o.name, o.country, o.region, names.key(o.name))
                     for o in store_owners(store)])
 

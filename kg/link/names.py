@@ -23,6 +23,8 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
+import opencc  # the OpenCC project's own Python binding (PyPI package opencc)
+
 __all__ = ["key", "core", "kind", "variants", "is_chinese", "simplified", "traditional",
            "traditional_forms"]
 
@@ -54,8 +56,6 @@ _OF = re.compile(r"^(university|institute|academy|college) of (.+)$", re.IGNOREC
 
 @lru_cache(maxsize=8)
 def _converter(config: str) -> Any:
-    import opencc  # the OpenCC project's own Python binding (PyPI package opencc)
-
     return opencc.OpenCC(config)
 
 

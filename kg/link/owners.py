@@ -24,6 +24,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 def software() -> str:
+    """This program and its version, as a link run's provenance names it."""
     try:
         return f"hvp-kg {version('hvp-kg')}"
     except PackageNotFoundError:  # pragma: no cover

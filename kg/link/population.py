@@ -45,6 +45,7 @@ class Figure:
 
 
 def population_graph(base: str) -> ox.NamedNode:
+    """The graph of the population figures found at Wikidata."""
     return ox.NamedNode(mint(base, "links", "wikidata-population"))
 
 
@@ -100,6 +101,7 @@ def write(store: LocalStore, base: str, figures: list[Figure], run: lg.Run) -> N
 
 
 def link(store: LocalStore, base: str, endpoint: Endpoint) -> list[Figure]:
+    """Fetch the regions' population from ``endpoint`` into :func:`population_graph`."""
     started = datetime.now(UTC)
     figures = fetch(store, endpoint)
     write(store, base, figures, lg.Run(endpoint.url, started, datetime.now(UTC), software(),

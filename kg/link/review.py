@@ -27,6 +27,7 @@ from kg.link import graph as lg
 from kg.link.candidates import WD
 from kg.link.score import Decision
 from kg.store import LocalStore, staged
+from kg.vocab import HVP
 
 __all__ = ["COLUMNS", "Row", "check_writable", "write", "read", "apply"]
 
@@ -122,8 +123,6 @@ def apply(store: LocalStore, base: str, rows: list[Row], file: str,
           software: str) -> dict[str, int]:
     """Record the decisions in the review graph and update the links graph. Checks every row
     first (an unknown owner is a :class:`~kg.errors.RowError`): nothing is written on error."""
-    from kg.vocab import HVP
-
     owner_type = ox.NamedNode(str(HVP.Owner))
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     for r in rows:

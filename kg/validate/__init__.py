@@ -26,6 +26,7 @@ class ValidationReport:
 
 
 def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
+    """The shapes of ``paths`` (default: the data-quality shapes under shapes/data/) merged."""
     graph = rdflib.Graph()
     for path in paths or sorted(DATA_SHAPES.glob("*.ttl")):
         part = rdflib.Graph()
@@ -60,6 +61,7 @@ def data_graph(store: Store, into: rdflib.Graph | None = None,
 
 
 def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
+    """Validate ``data`` against ``shapes`` with pySHACL (the reference engine)."""
     # A local import: pySHACL takes about 0.3 s of CPU to import, a third of `import kg`'s
     # cost, and only validation by pySHACL needs it (tests/test_imports.py lists it).
     from pyshacl import validate as shacl_validate

@@ -20,6 +20,7 @@ from typing import IO
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.compile.shapes import path_sparql
 from kg.vocab import SH
 
 _LABEL = re.compile(r"[^A-Za-z0-9]")
@@ -101,7 +102,6 @@ def shape_name(shapes: Graph, shape: Node) -> str:
 def _path_text(shapes: Graph, path: Node) -> str:
     if isinstance(path, URIRef):
         return shapes.namespace_manager.normalizeUri(path)
-    from kg.compile.shapes import path_sparql
 
     try:
         return path_sparql(shapes, path, path)
