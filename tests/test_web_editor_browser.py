@@ -69,6 +69,9 @@ def test_results_link_here_and_show_literals_readably(server, page, tmp_path, si
     assert re.fullmatch(r"专利\s*zh", cells[3].strip()), cells  # the language as a badge
     assert re.fullmatch(r"12,345\s*xsd:integer", cells[4].strip()), cells  # grouped by locale
     assert re.fullmatch(r"1\.5\s*xsd:decimal", cells[5].strip()), cells
+    views = page.locator(".yasr_btnGroup button").evaluate_all("bs => bs.map(b => b.title)")
+    assert all(v in views for v in {"en": ["Table", "Chart", "Response"],
+                                     "zh": ["表格", "图表", "原始响应"]}[lang])
     badge = first.locator(".badge.type").first
     assert badge.get_attribute("title") == "http://www.w3.org/2001/XMLSchema#integer"
     _fits(page, tmp_path, f"results-{size}-{lang}")
@@ -132,6 +135,21 @@ def test_a_permalink_opens_the_editor_and_runs_its_query(server, page, tmp_path,
     assert page.evaluate("window.hvpYasgui.getTab().getYasqe().getValue()") == query
     assert "patent/CN-T01" in page.inner_text(".yasr table")
     _fits(page, tmp_path, f"permalink-opened-{size}-{lang}")
+
+
+def test_yasgui_share_pop_up_shortens_to_a_permalink(server, page):  # noqa: F811
+    _open(page, server.url + "/editor", "desktop", "en")
+    query = "ASK { ?s ?p ?o } # shortened"
+    page.evaluate("(q) => window.hvpYasgui.getTab().getYasqe().setValue(q)", query)
+    page.click(".yasqe_share")
+    page.click(".yasqe_sharePopup button.shorten")
+    page.wait_for_function("() => document.querySelector('.yasqe_sharePopup input')"
+                           ".value.includes('/q/')")
+    url = page.input_value(".yasqe_sharePopup input")
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        assert answer.read().decode() == query
 
 
 def test_the_model_inserts_and_the_history_keeps_queries(server, page):  # noqa: F811

@@ -73,6 +73,15 @@
   Yasgui.Yasr.plugins.table.prototype.getCellContent = function (binding, known) {
     return cell(binding, known);
   };
+  // YASR's views and the table's pager in the page's language
+  const named = (Plugin, label) => class extends Plugin {
+    constructor(yasr) { super(yasr); this.label = label; }
+  };
+  const Table = Yasgui.Yasr.plugins.table;
+  Table.defaults.tableConfig.language = Object.assign({}, Table.defaults.tableConfig.language,
+    T.dataTables);
+  Yasgui.Yasr.registerPlugin("table", named(Table, T.table));
+  Yasgui.Yasr.registerPlugin("response", named(Yasgui.Yasr.plugins.response, T.response));
 
   // ---- the chart view ----------------------------------------------------------------
   const MOST_BARS = 500;
