@@ -73,6 +73,15 @@
   Yasgui.Yasr.plugins.table.prototype.getCellContent = function (binding, known) {
     return cell(binding, known);
   };
+  // Numbers sort as numbers (YASR sorts every cell by its text: "10" before "9")
+  const columns = Yasgui.Yasr.plugins.table.prototype.getColumns;
+  Yasgui.Yasr.plugins.table.prototype.getColumns = function () {
+    return columns.call(this).map((c, i) => (i === 0 ? c : Object.assign({}, c, {
+      render: (b, type, row, meta) => ((type === "sort" || type === "type") && b && b.datatype &&
+        NUMERIC.has(b.datatype) && Number.isFinite(Number(b.value)) ? Number(b.value)
+        : c.render(b, type, row, meta)),
+    })));
+  };
   // YASR's views and the table's pager in the page's language
   const named = (Plugin, label) => class extends Plugin {
     constructor(yasr) { super(yasr); this.label = label; }
