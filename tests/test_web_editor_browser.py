@@ -152,6 +152,11 @@ def test_a_permalink_opens_the_editor_and_runs_its_query(server, page, tmp_path,
     assert page.evaluate("window.hvpYasgui.getTab().getYasqe().getValue()") == query
     assert "patent/CN-T01" in page.inner_text(".yasr table")
     _fits(page, tmp_path, f"permalink-opened-{size}-{lang}")
+    tabs = page.locator(".tabsList .tab").count()
+    assert tabs == 2  # the one YASGUI starts with, and the permalink's
+    _open(page, url, size, lang)  # again: the same tab, not one more
+    assert page.locator(".tabsList .tab").count() == tabs
+    assert page.evaluate("window.hvpYasgui.getTab().getYasqe().getValue()") == query
 
 
 def test_yasgui_share_pop_up_shortens_to_a_permalink(server, page):  # noqa: F811

@@ -256,10 +256,12 @@
   if (saved !== endpoint && !saved.startsWith(`${endpoint}?`)) {
     tab.setEndpoint(endpoint);
   }
-  // A permalink (/q/ID): its query in a tab of its own, run at once.
+  // A permalink (/q/ID): its query in a tab of its own (the one that holds it already, if
+  // any), run at once.
   if (typeof permalinkQuery === "string") {
-    const same = yasgui.getTab().getYasqe().getValue() === permalinkQuery;
-    tab = same ? yasgui.getTab() : yasgui.addTab(true, { name: T.permalinkTab });
+    const kept = yasgui.persistentConfig.getTabs().find(
+      (id) => yasgui.persistentConfig.getTab(id).yasqe.value === permalinkQuery);
+    tab = kept ? yasgui.selectTabId(kept) : yasgui.addTab(true, { name: T.permalinkTab });
     tab.setEndpoint(endpoint);
     tab.getYasqe().setValue(permalinkQuery);
     tab.query().catch(() => {});
