@@ -125,6 +125,15 @@ def test_numbers_sort_as_numbers(server, page):  # noqa: F811
         "100", "10", "9", "2"]
 
 
+def test_only_web_iris_become_links(server, page):  # noqa: F811
+    _open(page, server.url + "/editor", "desktop", "en")
+    _run(page, "SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <urn:x:y> "
+               "<http://example.org/a> } }")
+    links = page.locator(".yasr table tbody a").evaluate_all("as => as.map(a => a.href)")
+    assert links == ["http://example.org/a"]
+    assert "javascript:alert(1)" in page.inner_text(".yasr table")
+
+
 def test_chart_view_says_when_no_column_holds_numbers(server, page):  # noqa: F811
     _open(page, server.url + "/editor", "desktop", "en")
     _run(page, HVP + "SELECT ?patent WHERE { ?patent a hvp:InventionPatent } LIMIT 3")

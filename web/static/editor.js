@@ -52,6 +52,9 @@
     return b.value;
   };
   const cell = (b, known) => {
+    if (b.type === "uri" && !localPath(b.value) && !/^https?:\/\//i.test(b.value)) {  // urn:...
+      return `<div><span class="nonIri">${escape(shortIri(b.value, known))}</span></div>`;
+    }
     if (b.type === "uri") {
       const path = localPath(b.value);
       const cls = path ? "iri local" : "iri";
