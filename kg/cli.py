@@ -362,9 +362,11 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     read-only."""
     import os
 
+    from web.access_log import check
     from web.wsgi import SETTINGS_VARIABLE
 
     _check_port(host, port)
+    check(str(app.settings["access_log"]))
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
     if server == "waitress":
