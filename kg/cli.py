@@ -414,7 +414,10 @@ def stats(app: App) -> None:
 def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     """Serve the web app (SPARQL endpoint, editor, pages) on a production WSGI server;
     read-only."""
+    from web.access_log import check as check_access_log  # (tests/test_imports.py lists it)
+
     _check_port(host, port)
+    check_access_log(str(app.settings["access_log"]))
     _preflight_elsewhere(dict(app.settings))
     err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
     # Local imports (tests/test_imports.py lists them): the web app and the servers are loaded

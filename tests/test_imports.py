@@ -111,6 +111,7 @@ LOCAL_IMPORTS = {
     ("kg.cli", "serve", "waitress"), ("kg.cli", "serve", "web.app"),
     ("kg.cli", "serve", "granian"), ("kg.cli", "serve", "granian.constants"),
     ("kg.cli", "serve", "granian.log"), ("kg.cli", "serve", "web.wsgi"),
+    ("kg.cli", "serve", "web.access_log"),
     ("kg.cli", "_preflight", "web.service"),
 }
 

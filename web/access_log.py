@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, urlencode
 
+from kg.errors import InputError
+
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -122,6 +124,18 @@ def logger(destination: str) -> logging.Logger | None:
     handler.setFormatter(logging.Formatter("%(message)s"))
     log.addHandler(handler)
     return log
+
+
+def check(destination: str) -> None:
+    """Refuse an ``access_log`` file that cannot be appended to (before the server starts)."""
+    if destination and destination != "-":
+        try:
+            with open(destination, "a", encoding="utf-8"):
+                pass
+        except OSError as exc:
+            raise InputError(f"access_log: cannot write {destination}: {exc.strerror}; give a "
+                             "file that can be written, '-' for standard error, or empty for "
+                             "none") from None
 
 
 def wrap(app: WSGIApplication, destination: str) -> WSGIApplication:

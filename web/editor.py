@@ -76,5 +76,11 @@ def texts() -> dict[str, Any]:
         "endpoint": _("SPARQL endpoint"), "query": _("SPARQL query"), "tab": _("tab name"),
         "selectFormat": _("answer format for SELECT and ASK"),
         "graphFormat": _("answer format for CONSTRUCT and DESCRIBE"),
-        "permalinkTab": _("Permalink"),
+        "permalinkTab": _("Permalink"), "table": _("Table"), "response": _("Response"),
+        "dataTables": {  # DataTables' own placeholders: _START_, _END_, _TOTAL_, _MAX_
+            "info": _("Rows _START_ to _END_ of _TOTAL_"), "infoEmpty": _("No rows"),
+            "infoFiltered": _("(filtered from _MAX_ rows)"),
+            "emptyTable": _("No data available in table"),
+            "zeroRecords": _("No matching rows found"),
+        },
     }

@@ -52,6 +52,9 @@
     return b.value;
   };
   const cell = (b, known) => {
+    if (b.type === "uri" && !localPath(b.value) && !/^https?:\/\//i.test(b.value)) {  // urn:...
+      return `<div><span class="nonIri">${escape(shortIri(b.value, known))}</span></div>`;
+    }
     if (b.type === "uri") {
       const path = localPath(b.value);
       const cls = path ? "iri local" : "iri";
@@ -73,6 +76,24 @@
   Yasgui.Yasr.plugins.table.prototype.getCellContent = function (binding, known) {
     return cell(binding, known);
   };
+  // Numbers sort as numbers (YASR sorts every cell by its text: "10" before "9")
+  const columns = Yasgui.Yasr.plugins.table.prototype.getColumns;
+  Yasgui.Yasr.plugins.table.prototype.getColumns = function () {
+    return columns.call(this).map((c, i) => (i === 0 ? c : Object.assign({}, c, {
+      render: (b, type, row, meta) => ((type === "sort" || type === "type") && b && b.datatype &&
+        NUMERIC.has(b.datatype) && Number.isFinite(Number(b.value)) ? Number(b.value)
+        : c.render(b, type, row, meta)),
+    })));
+  };
+  // YASR's views and the table's pager in the page's language
+  const named = (Plugin, label) => class extends Plugin {
+    constructor(yasr) { super(yasr); this.label = label; }
+  };
+  const Table = Yasgui.Yasr.plugins.table;
+  Table.defaults.tableConfig.language = Object.assign({}, Table.defaults.tableConfig.language,
+    T.dataTables);
+  Yasgui.Yasr.registerPlugin("table", named(Table, T.table));
+  Yasgui.Yasr.registerPlugin("response", named(Yasgui.Yasr.plugins.response, T.response));
 
   // ---- the chart view ----------------------------------------------------------------
   const MOST_BARS = 500;
@@ -238,10 +259,12 @@
   if (saved !== endpoint && !saved.startsWith(`${endpoint}?`)) {
     tab.setEndpoint(endpoint);
   }
-  // A permalink (/q/ID): its query in a tab of its own, run at once.
+  // A permalink (/q/ID): its query in a tab of its own (the one that holds it already, if
+  // any), run at once.
   if (typeof permalinkQuery === "string") {
-    const same = yasgui.getTab().getYasqe().getValue() === permalinkQuery;
-    tab = same ? yasgui.getTab() : yasgui.addTab(true, { name: T.permalinkTab });
+    const kept = yasgui.persistentConfig.getTabs().find(
+      (id) => yasgui.persistentConfig.getTab(id).yasqe.value === permalinkQuery);
+    tab = kept ? yasgui.selectTabId(kept) : yasgui.addTab(true, { name: T.permalinkTab });
     tab.setEndpoint(endpoint);
     tab.getYasqe().setValue(permalinkQuery);
     tab.query().catch(() => {});
