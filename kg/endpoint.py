@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -35,8 +36,8 @@ from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLW
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.engines.binding import query_form
-from kg.engines.dialect import STANDARD, Dialect, for_engine
-from kg.engines.presets import urls
+from kg.engines.dialect import Dialect, for_engine
+from kg.engines.presets import Traits, traits, urls
 from kg.errors import QueryError, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
 
@@ -49,6 +50,7 @@ _MEDIA = {
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
 _WRITTEN = (200, 201, 204)
+_CHUNK = 1 << 20
 #: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 #: Virtuoso writes stored xsd:boolean values as "1" and "0" (valid lexical forms, not canonical)
@@ -67,7 +69,8 @@ class EndpointStore:
 
     def __init__(self, query: str, *, update: str | None = None, graph_store: str | None = None,
                  timeout: float = 600.0, user: str = "", password: str = "", token: str = "",
-                 auth: str = "basic", row_limit: int = 0, dialect: Dialect = STANDARD) -> None:
+                 auth: str = "basic", row_limit: int = 0, engine: str = "",
+                 dialect: Dialect | None = None) -> None:
         self.query_url = query
         root = query.rsplit("/", 1)[0]
         self.update_url = update or f"{root}/update"
@@ -79,7 +82,9 @@ class EndpointStore:
             raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
         self.user, self.password, self.token, self.auth = user, password, token, auth
         self.row_limit = row_limit
-        self.dialect = dialect
+        self.engine = engine
+        self.dialect = dialect or for_engine(engine)
+        self.traits: Traits = traits(engine)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
@@ -96,7 +101,7 @@ class EndpointStore:
                    token=str(settings.get("endpoint_token") or ""),
                    auth=str(settings.get("endpoint_auth") or "basic"),
                    row_limit=int(settings.get("endpoint_row_limit") or 0),
-                   dialect=for_engine(engine))
+                   engine=engine)
 
     def __repr__(self) -> str:
         return f"EndpointStore({self.query_url!r})"
@@ -170,8 +175,13 @@ class EndpointStore:
 
     # --- Graph Store Protocol ----------------------------------------------------------------
     def _graph_url(self, graph: ox.NamedNode | ox.DefaultGraph | None) -> str:
+        """The graph store URL of a graph; the default graph is the data graph where the
+        engine has one (Virtuoso)."""
         if graph is None or isinstance(graph, ox.DefaultGraph):
-            return f"{self.graph_store_url}?default"
+            if not self.traits.data_graph:
+                return f"{self.graph_store_url}?default"
+            graph = self.data
+            assert isinstance(graph, ox.NamedNode)
         return f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"
 
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
@@ -184,27 +194,46 @@ class EndpointStore:
                             else urllib.request.HTTPBasicAuthHandler(passwords))
         return urllib.request.build_opener(*handlers)
 
-    def _http(self, method: str, url: str, body: bytes | None = None,
-              headers: dict[str, str] | None = None) -> bytes:
+    def _open(self, method: str, url: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None) -> Any:
+        """The engine's answer to a request, open for reading (the caller closes it); an
+        HTML answer to a GET is an error (Virtuoso answers a graph it has not with a page)."""
         headers = dict(headers or {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with self._opener(url).open(request, timeout=self.timeout) as response:
-                data: bytes = response.read()
-                status, kind = response.status, response.headers.get("Content-Type", "")
+            response = self._opener(url).open(request, timeout=self.timeout)
         except (urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
-        if method == "GET" and "html" in kind:
+        if method == "GET" and "html" in response.headers.get("Content-Type", ""):
+            response.close()
             raise StoreError(f"{self!r}: GET {url} answered an HTML page, not RDF: check the "
                              "gsp_endpoint setting (docs/engines.md)")
+        return response
+
+    def _http(self, method: str, url: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None) -> bytes:
+        with self._open(method, url, body, headers) as response:
+            try:
+                data: bytes = response.read()
+            except OSError as exc:
+                raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+            status, kind = response.status, response.headers.get("Content-Type", "")
         if method != "GET" and (status not in _WRITTEN or (data.strip() and "html" in kind)):
             raise StoreError(f"{self!r}: {method} {url} answered {status} with "
                              f"{kind or 'no type'} ({data[:200]!r}): the engine did not store "
                              "the data; check the gsp_endpoint setting (docs/engines.md)")
         return data
+
+    def _get_to(self, out: IO[bytes], url: str, fmt: ox.RdfFormat) -> None:
+        """GET ``url`` as ``fmt`` into ``out``, a chunk at a time (never whole in memory)."""
+        with self._open("GET", url, None, {"Accept": _MEDIA[fmt]}) as response:
+            try:
+                shutil.copyfileobj(response, out, _CHUNK)
+            except OSError as exc:
+                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
 
     def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
              graph: ox.NamedNode | None = None) -> None:
@@ -219,13 +248,46 @@ class EndpointStore:
             return
         self._http("POST", self._graph_url(graph), data, {"Content-Type": _MEDIA[fmt]})
 
+    @property
+    def data(self) -> ox.NamedNode | ox.DefaultGraph:
+        """Where the engine holds the data: its default graph, or a named graph (Virtuoso)."""
+        name = self.traits.data_graph
+        return ox.NamedNode(name) if name else ox.DefaultGraph()
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs that hold something, but the engine's own and the data graph."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        own = (*self.traits.own_graphs, *filter(None, [self.traits.data_graph]))
+        return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)
+                       and not row["g"].value.startswith(own)), key=lambda g: g.value)
+
     def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
-        if graph is None and fmt.supports_datasets:
-            out.write(self._http("GET", self.graph_store_url, None,
-                                 {"Accept": _MEDIA[fmt]}))
-            return
-        out.write(self._http("GET", self._graph_url(graph), None, {"Accept": _MEDIA[fmt]}))
+        """Write a graph, or (``graph`` None, a dataset format) the dataset: streamed from the
+        graph store; an engine without a dataset GET (Virtuoso) graph by graph, its data graph
+        written as the default graph and its own graphs left out."""
+        if graph is None and not fmt.supports_datasets:
+            graph = ox.DefaultGraph()
+        if graph is not None:
+            self._get_to(out, self._graph_url(graph), fmt)
+        elif self.traits.dataset_get:
+            self._get_to(out, self.graph_store_url, fmt)
+        else:
+            for name in [self.data, *self.named_graphs()]:
+                self._graph_to(out, fmt, name)
+
+    def _graph_to(self, out: IO[bytes], fmt: ox.RdfFormat,
+                  name: ox.NamedNode | ox.DefaultGraph) -> None:
+        """One graph into a dataset serialization, parsed and written as it arrives."""
+        target = ox.DefaultGraph() if name == self.data else name
+        url = self._graph_url(name)
+        with self._open("GET", url, None, {"Accept": _MEDIA[ox.RdfFormat.N_TRIPLES]}) as answer:
+            try:
+                quads = (ox.Quad(q.subject, q.predicate, q.object, target)
+                         for q in ox.parse(answer, format=ox.RdfFormat.N_TRIPLES))
+                ox.serialize(quads, out, format=fmt)
+            except (OSError, SyntaxError) as exc:
+                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """POST the quads as N-Triples, one request per graph."""
@@ -245,6 +307,8 @@ class EndpointStore:
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         for quad in quads:
             graph = quad.graph_name
+            if isinstance(graph, ox.DefaultGraph):
+                graph = self.data
             triple = f"{quad.subject} {quad.predicate} {quad.object} ."
             inner = triple if isinstance(graph, ox.DefaultGraph) else \
                 f"GRAPH {graph} {{ {triple} }}"

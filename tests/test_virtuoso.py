@@ -135,9 +135,11 @@ def test_configured_virtuoso_passes_in_its_dialect(configured: Virtuoso) -> None
     faults are reported where hvp-kg's forms avoid them (the unbound comparison inside
     COALESCE; date literals, on some runs only)."""
     got = verdicts(store_of(configured, dialect=VIRTUOSO_FORMS))
-    needed = {n for names in doctor.NEEDS.values() for n in names} - {"default-graph"}
+    needed = {n for names in doctor.NEEDS.values() for n in names} - {"default-graph",
+                                                                      "minus-subselect"}
     assert all(got[n] for n in needed), got
     assert not got["coalesce-unbound"] and not got["default-graph"]
+    assert not got["minus-subselect"]  # validate refused: see below
     assert all(p.avoided for p in doctor.PROBES if p.name in ("coalesce-unbound",
                                                                "date-literals"))
 
@@ -185,12 +187,29 @@ def test_commands_refuse_packaged_virtuoso(packaged: Virtuoso, args: list[str]) 
     assert "ResultSetMaxRows" in result.stderr and result.stdout == ""
 
 
-def test_stats_and_export_refuse_or_fail_never_exit_0_wrong(configured: Virtuoso) -> None:
-    """With the virtuoso preset (update and graph store URLs derived from the endpoint)."""
+def test_stats_refused_export_streams_the_data_graph(configured: Virtuoso,
+                                                   local: LocalStore) -> None:
+    """With the virtuoso preset: `stats` is refused (its default graph is the union of all);
+    `export` writes the data graph as the default graph, the embedded store's quads, and the
+    derived graphs, without Virtuoso's own graphs."""
     runner = CliRunner(env={"HVP_ENDPOINT_ENGINE": "virtuoso"})
     base = ["--endpoint", configured.url]
     stats = runner.invoke(cli, [*base, "stats"])
     assert stats.exit_code == 2 and "'default-graph'" in stats.stderr
-    assert "'update'" not in stats.stderr
     export = runner.invoke(cli, [*base, "export", "--format", "nq"])
-    assert export.exit_code == 2 and export.stdout == ""
+    assert export.exit_code == 0, export.stderr
+    quads = set(ox.parse(export.stdout_bytes, format=ox.RdfFormat.N_QUADS))
+    buffer = io.BytesIO()
+    local.dump(buffer, ox.RdfFormat.N_QUADS, ox.DefaultGraph())
+    want = set(ox.parse(buffer.getvalue(), format=ox.RdfFormat.N_QUADS))
+    assert {q for q in quads if q.graph_name == ox.DefaultGraph()} == want
+    graphs = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+    assert not any(g.startswith(("http://www.openlinksw.com/", "http://localhost:8890/"))
+                   for g in graphs)
+
+
+def test_validate_refused_naming_the_fault(configured: Virtuoso) -> None:
+    result = CliRunner(env={"HVP_ENDPOINT_ENGINE": "virtuoso"}).invoke(
+        cli, ["--endpoint", configured.url, "validate"])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "hvp validate refused" in result.stderr and "'minus-subselect'" in result.stderr
