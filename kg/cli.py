@@ -176,7 +176,10 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
     """Load CSV folders (exchange format) and RDF files into the store, all or nothing."""
     from kg.ingest import ingest as run_ingest
 
-    target = "" if app.settings.get("endpoint") else store_setting(app.settings)
+    if app.settings.get("endpoint"):
+        _ingest_remote(app, paths, quiet)
+        return
+    target = store_setting(app.settings)
     folder = Path(target)
     if target not in ("", MEMORY):
         folder = resolve_store(folder)  # a link the user made: the store it leads to
@@ -195,6 +198,22 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
                 folder.mkdir(exist_ok=True)
         raise
     err.print(f"ingested {report} into {store.path or MEMORY}")
+    if report.dropped:
+        err.print(report.dropped_note())
+
+
+def _ingest_remote(app: App, paths: tuple[Path, ...], quiet: bool) -> None:
+    """`hvp ingest` into the remote engine (kg.engines.load)."""
+    from kg.endpoint import EndpointStore
+    from kg.engines import doctor
+    from kg.engines.load import ingest_remote
+
+    store = open_store(app.settings)
+    assert isinstance(store, EndpointStore)
+    doctor.require(store, "ingest")
+    with progress_bar(not quiet) as update:
+        report = ingest_remote(store, paths, base=app.base, progress=update)
+    err.print(f"ingested {report} into {store.query_url}")
     if report.dropped:
         err.print(report.dropped_note())
 

@@ -280,6 +280,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "classify": (*_CORE, "update", "graph-store", *_ANSWERS),
     "indicators": (*_CORE, "update", "graph-store", *_ANSWERS),
     "explain": (*_CORE, "update", "graph-store", *_ANSWERS),
+    "ingest": (*_CORE, "update", "graph-store"),
     "validate": (*_CORE, "minus-subselect"),
     "export": (*_CORE, "graph-store"),
     "stats": (*_CORE, "default-graph"),
