@@ -385,7 +385,8 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
 
     _check_port(host, port)
     _preflight_elsewhere(dict(app.settings))
-    err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
+    served = app.settings.get("endpoint") or app.settings["store"]
+    err.print(f"serving {served} on http://{host}:{port}/ ({server})")
     if server == "waitress":
         from waitress import serve as waitress_serve
 

@@ -38,7 +38,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from kg.engines.binding import query_form
 from kg.engines.dialect import Dialect, for_engine
 from kg.engines.presets import Traits, traits, urls
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError, QueryTimeout, StoreError
 from kg.store import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
@@ -85,6 +85,8 @@ class EndpointStore:
         self.engine = engine
         self.dialect = dialect or for_engine(engine)
         self.traits: Traits = traits(engine)
+        #: Writes made through this object (the web app publishes derived graphs after one).
+        self.writes = 0
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
@@ -120,10 +122,13 @@ class EndpointStore:
             client.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
         return client
 
-    def _request(self, text: str, fmt: str, url: str | None = None) -> bytes:
+    def _request(self, text: str, fmt: str, url: str | None = None, *,
+                 union: bool = False) -> bytes:
         client = self._client(url or self.query_url)
         client.setReturnFormat(fmt)
         client.setQuery(text)
+        if union:
+            client.addParameter("union-default-graph", "true")
         try:
             response = client.query().response
             body = response.read()
@@ -139,18 +144,63 @@ class EndpointStore:
                              f"{_ROW_FIX}")
         return body  # type: ignore[no-any-return]
 
+    def forward(self, query: str, accept: Mapping[str, str | None], *,
+                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                base: str | None = None, timeout: float | None = None
+                ) -> tuple[str, str | None, bytes]:
+        """A user's query sent on as it is (the SPARQL protocol's dataset parameters too):
+        ``(kind, media type, body)``, the kind ``results``, ``boolean`` or ``graph`` and the
+        media type ``accept[kind]`` (None: nothing sent, that kind is not acceptable). The time
+        limit is the client's (``timeout`` seconds): past it, :class:`QueryTimeout`."""
+        form = query_form(query)
+        kind = {"ASK": "boolean", "SELECT": "results"}.get(form, "graph")
+        media = accept.get(kind)
+        if media is None:
+            return kind, None, b""
+        text = self.dialect.text(query if base is None else f"BASE {ox.NamedNode(base)}\n"
+                                 f"{query}")
+        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs or []),
+                  *(("named-graph-uri", g) for g in named_graphs or [])]
+        request = urllib.request.Request(
+            self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
+            headers={"Accept": media, "Content-Type": "application/x-www-form-urlencoded",
+                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+        limit = timeout or self.timeout
+        try:
+            with self._opener(self.query_url).open(request, timeout=limit) as response:
+                body: bytes = response.read()
+                cap = response.headers.get(_TRUNCATED)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode("utf-8", "replace").strip()
+            exc.close()
+            if exc.code == 400:
+                raise QueryError(f"the engine refused the query: {detail}") from None
+            raise StoreError(f"{self!r}: HTTP {exc.code}: {detail}") from None
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+                raise QueryTimeout(f"the query ran past its time limit ({limit:g} s)") from None
+            raise StoreError(f"{self!r}: {exc}") from None
+        if cap is not None:
+            raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
+        return kind, media, body
+
     def _check_rows(self, count: int) -> None:
         if self.row_limit and count >= self.row_limit:
             raise StoreError(f"{self!r} answered {count:,} rows, the engine's cap "
                              f"(endpoint_row_limit = {self.row_limit:,}): the result may be cut; "
                              f"{_ROW_FIX}")
 
-    def query(self, query: str, bindings: Mapping[str, Term] | None = None
+    def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
+              union_default_graph: bool = False
               ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-        """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples."""
+        """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples.
+        ``union_default_graph``: the default graph is the union of all graphs (Oxigraph's
+        ``union-default-graph`` parameter; Virtuoso's default graph is that already)."""
+        union = union_default_graph and not self.traits.data_graph
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            return self.construct(query, bindings)
-        body = _NODE_ID.sub(rb"\1", self._request(self.dialect.bind(query, bindings), JSON))
+            return self.construct(query, bindings, union=union)
+        text = self.dialect.bind(query, bindings)
+        body = _NODE_ID.sub(rb"\1", self._request(text, JSON, union=union))
         body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
                                                     else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -163,14 +213,15 @@ class EndpointStore:
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         return boolean_of(self.query(query, bindings))
 
-    def construct(self, query: str,
-                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        body = self._request(self.dialect.bind(query, bindings), TURTLE)
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None, *,
+                  union: bool = False) -> list[ox.Triple]:
+        body = self._request(self.dialect.bind(query, bindings), TURTLE, union=union)
         triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
         self._check_rows(len(triples))
         return triples
 
     def update(self, update: str) -> None:
+        self.writes += 1
         self._request(self.dialect.text(update), JSON, self.update_url)
 
     # --- Graph Store Protocol ----------------------------------------------------------------
@@ -291,6 +342,7 @@ class EndpointStore:
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """POST the quads as N-Triples, one request per graph."""
+        self.writes += 1
         by_graph: dict[ox.NamedNode | ox.DefaultGraph, list[ox.Triple]] = {}
         for quad in quads:
             graph = quad.graph_name
