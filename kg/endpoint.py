@@ -72,9 +72,9 @@ class EndpointStore:
                  auth: str = "basic", row_limit: int = 0, engine: str = "",
                  dialect: Dialect | None = None) -> None:
         self.query_url = query
-        root = query.rsplit("/", 1)[0]
-        self.update_url = update or f"{root}/update"
-        self.graph_store_url = graph_store or f"{root}/store"
+        default_update, default_graph_store = urls(engine, query)
+        self.update_url = update or default_update
+        self.graph_store_url = graph_store or default_graph_store
         self.timeout = timeout
         if auth not in ("basic", "digest"):
             raise StoreError(f"endpoint_auth {auth!r}: expected basic or digest")
@@ -92,18 +92,16 @@ class EndpointStore:
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
         """The store that the ``endpoint*`` settings (kg.settings) describe."""
         query = str(settings["endpoint"])
-        engine = str(settings.get("endpoint_engine") or "")
-        update, graph_store = urls(engine, query)
         return cls(query,
-                   update=str(settings.get("update_endpoint") or "") or update,
-                   graph_store=str(settings.get("gsp_endpoint") or "") or graph_store,
+                   update=str(settings.get("update_endpoint") or "") or None,
+                   graph_store=str(settings.get("gsp_endpoint") or "") or None,
                    timeout=float(settings.get("endpoint_timeout") or 600.0),
                    user=str(settings.get("endpoint_user") or ""),
                    password=str(settings.get("endpoint_password") or ""),
                    token=str(settings.get("endpoint_token") or ""),
                    auth=str(settings.get("endpoint_auth") or "basic"),
                    row_limit=int(settings.get("endpoint_row_limit") or 0),
-                   engine=engine)
+                   engine=str(settings.get("endpoint_engine") or ""))
 
     def __repr__(self) -> str:
         return f"EndpointStore({self.query_url!r})"
