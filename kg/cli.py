@@ -529,7 +529,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
         if not sep:
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
-    result = queries.run(app.local_store("query"), name, values, base=app.base,
+    result = queries.run(app.store(), name, values, base=app.base,  # type: ignore[arg-type]
                          profile=profile or str(app.settings["profile"]))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 

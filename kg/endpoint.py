@@ -27,7 +27,7 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -121,12 +121,14 @@ class EndpointStore:
         return client
 
     def _request(self, text: str, fmt: str, url: str | None = None, *,
-                 union: bool = False) -> bytes:
+                 union: bool = False, graphs: list[str] | None = None) -> bytes:
         client = self._client(url or self.query_url)
         client.setReturnFormat(fmt)
         client.setQuery(text)
         if union:
             client.addParameter("union-default-graph", "true")
+        for graph in graphs or []:
+            client.addDefaultGraph(graph)
         try:
             response = client.query().response
             body = response.read()
@@ -182,6 +184,45 @@ class EndpointStore:
             raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
         return kind, media, body
 
+    def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
+        if isinstance(graph, ox.NamedNode):
+            return graph.value
+        if not self.traits.data_graph:
+            raise StoreError(f"{self!r}: a query over the default graph joined with named "
+                             "graphs cannot be sent through the SPARQL protocol to an engine "
+                             "whose data is its default graph (hvp query's canned queries: run "
+                             "them on the embedded store)")
+        return self.traits.data_graph
+
+    def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None,
+              predicate: ox.NamedNode | None = None, obj: Term | None = None,
+              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
+        """The quads that match (``graph`` None: in every graph, the data's as the default
+        graph), as :meth:`kg.store.LocalStore.quads`."""
+        given = {"s": subject, "p": predicate, "o": obj}  # bound, and projected back
+        bindings = {name: term for name, term in given.items() if term is not None}
+        if graph is None and not self.traits.data_graph:
+            where = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+        elif graph is None:
+            where = "GRAPH ?g { ?s ?p ?o }"
+        else:
+            name = self._graph_iri(graph)
+            where = f"GRAPH {name} {{ ?s ?p ?o }}" if name else "?s ?p ?o"
+        own = self.traits.own_graphs
+        for row in self.select(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", bindings):
+            g = row["g"] if "g" in row else graph or ox.DefaultGraph()
+            if isinstance(g, ox.NamedNode) and g.value == self.traits.data_graph:
+                g = ox.DefaultGraph()
+            elif isinstance(g, ox.NamedNode) and own and g.value.startswith(own):
+                continue
+            yield ox.Quad(row["s"], row["p"], row["o"], g)  # type: ignore[arg-type]
+
+    def _graph_iri(self, graph: ox.NamedNode | ox.DefaultGraph) -> ox.NamedNode | None:
+        """The named graph that holds ``graph`` on the engine, None for its default graph."""
+        if isinstance(graph, ox.NamedNode):
+            return graph
+        return self.data if isinstance(self.data, ox.NamedNode) else None
+
     def _check_rows(self, count: int) -> None:
         if self.row_limit and count >= self.row_limit:
             raise StoreError(f"{self!r} answered {count:,} rows, the engine's cap "
@@ -189,16 +230,21 @@ class EndpointStore:
                              f"{_ROW_FIX}")
 
     def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
-              union_default_graph: bool = False
+              union_default_graph: bool = False,
+              default_graph: list[ox.NamedNode | ox.DefaultGraph] | None = None
               ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
         """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples.
         ``union_default_graph``: the default graph is the union of all graphs (Oxigraph's
-        ``union-default-graph`` parameter; Virtuoso's default graph is that already)."""
+        ``union-default-graph`` parameter; Virtuoso's default graph is that already).
+        ``default_graph``: the graphs whose union is the default graph (``default-graph-uri``);
+        the data's own default graph among them only where the data is a named graph
+        (Virtuoso): the protocol cannot name a default graph."""
         union = union_default_graph and not self.traits.data_graph
+        graphs = None if default_graph is None else [self._named(g) for g in default_graph]
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            return self.construct(query, bindings, union=union)
+            return self.construct(query, bindings, union=union, graphs=graphs)
         text = self.dialect.bind(query, bindings)
-        body = _NODE_ID.sub(rb"\1", self._request(text, JSON, union=union))
+        body = _NODE_ID.sub(rb"\1", self._request(text, JSON, union=union, graphs=graphs))
         body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
                                                     else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -212,8 +258,9 @@ class EndpointStore:
         return boolean_of(self.query(query, bindings))
 
     def construct(self, query: str, bindings: Mapping[str, Term] | None = None, *,
-                  union: bool = False) -> list[ox.Triple]:
-        body = self._request(self.dialect.bind(query, bindings), TURTLE, union=union)
+                  union: bool = False, graphs: list[str] | None = None) -> list[ox.Triple]:
+        body = self._request(self.dialect.bind(query, bindings), TURTLE, union=union,
+                             graphs=graphs)
         triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
         self._check_rows(len(triples))
         return triples

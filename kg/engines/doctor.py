@@ -281,6 +281,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "indicators": (*_CORE, "update", "graph-store", *_ANSWERS),
     "explain": (*_CORE, "update", "graph-store", *_ANSWERS),
     "ingest": (*_CORE, "update", "graph-store"),
+    "query": (*_CORE, "update", "graph-store", *_ANSWERS),
     "serve": (*_CORE, "update", "graph-store", *_ANSWERS),
     "validate": (*_CORE, "minus-subselect"),
     "export": (*_CORE, "graph-store"),
