@@ -84,9 +84,8 @@ class App:
                 reference.ensure(store, self.base)
             elif not _probed(store) or not reference.is_loaded(store):
                 raise InputError(
-                    f"{store!r} has no hvp-kg reference data: load it once, e.g. "
-                    "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
-                    "own loader (or a Graph Store Protocol POST) for reference.nq")
+                    f"{store!r} has no hvp-kg reference data: `hvp --endpoint URL ingest "
+                    "FOLDER` loads it with the data")
             self._store = store
         return self._store
 
@@ -95,8 +94,7 @@ class App:
         if self.settings.get("endpoint"):
             raise InputError(
                 f"hvp {command} works on the embedded store only; unset --endpoint / "
-                f"HVP_ENDPOINT (to fill a remote engine: `hvp export` an embedded store and load "
-                f"the file with the engine's own loader)")
+                f"HVP_ENDPOINT")
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
