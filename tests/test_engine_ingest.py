@@ -88,3 +88,20 @@ def test_a_failure_while_sending_leaves_the_data(url: str, monkeypatch: pytest.M
         load.ingest_remote(remote, [SMALL], base=DEFAULT_BASE, batch=500)
     assert sent and sent[0] is not None and sent[0].value.startswith("urn:hvp:staging:")
     assert _all(url) == before
+
+
+def test_export_streams_what_the_engine_holds(url: str, tmp_path: Path) -> None:
+    """`hvp export --endpoint`: the engine's dataset (N-Quads) and its default graph alone
+    (N-Triples), as the embedded store exports the same data."""
+    runner = CliRunner()
+    here = ["--store", str(tmp_path / "here")]
+    assert runner.invoke(cli, [*here, "ingest", "-q", str(SMALL)]).exit_code == 0
+    assert runner.invoke(cli, ["--endpoint", url, "ingest", "-q", str(SMALL)]).exit_code == 0
+    for args in (["--format", "nq"], ["--format", "nt", "--graph", "default"]):
+        a = runner.invoke(cli, [*here, "export", *args])
+        b = runner.invoke(cli, ["--endpoint", url, "export", "--output",
+                                str(tmp_path / "out"), *args])
+        assert a.exit_code == b.exit_code == 0, b.output
+        fmt = ox.RdfFormat.N_QUADS if "nq" in args else ox.RdfFormat.N_TRIPLES
+        assert set(ox.parse(path=tmp_path / "out", format=fmt)) == \
+            set(ox.parse(a.stdout_bytes, format=fmt))
