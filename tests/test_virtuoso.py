@@ -157,6 +157,7 @@ def test_date_constants_as_casts_are_right(configured: Virtuoso, local: LocalSto
 CLI_OUTPUTS = [["classify", "--as-of", "2024-12-31"], ["classify", "--as-of", "2019-12-31"],
                ["indicators", "--years", "2020-2024", "--by", "all"],
                ["indicators", "--year", "2024", "--format", "json"],
+               ["indicators", "--year", "2024", "--format", "ttl"],
                ["explain", "CN-T01", "--as-of", "2024-12-31", "--format", "json"],
                ["explain", "CN-T05", "--as-of", "2019-12-31"],
                ["query", "criteria-count"]]
