@@ -105,3 +105,18 @@ def test_export_streams_what_the_engine_holds(url: str, tmp_path: Path) -> None:
         fmt = ox.RdfFormat.N_QUADS if "nq" in args else ox.RdfFormat.N_TRIPLES
         assert set(ox.parse(path=tmp_path / "out", format=fmt)) == \
             set(ox.parse(a.stdout_bytes, format=fmt))
+
+
+def test_blank_nodes_are_sent_in_one_piece(url: str, tmp_path: Path) -> None:
+    """Data with blank nodes goes in one POST: batches would make one node two."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text('<https://w3id.org/hvp/patent/CN-T01> '
+                     '<http://www.w3.org/2000/01/rdf-schema#seeAlso> '
+                     '[ <http://www.w3.org/2000/01/rdf-schema#label> "note" ] .\n',
+                     encoding="utf-8")
+    remote = EndpointStore(url)
+    load.ingest_remote(remote, [SMALL, extra], base=DEFAULT_BASE, batch=10)
+    assert remote.ask("ASK { <https://w3id.org/hvp/patent/CN-T01> "
+                      "<http://www.w3.org/2000/01/rdf-schema#seeAlso> ?b . "
+                      '?b <http://www.w3.org/2000/01/rdf-schema#label> "note" '
+                      "FILTER(isBlank(?b)) }")
