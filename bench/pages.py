@@ -7,8 +7,9 @@ Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) wi
 the app (Flask's test client, in this process; the store on disk as `hvp serve` opens it, with
 no query workers, so the times are the pages' own) for a sample of pages of every kind: patent,
 owner, region, family, SEI category, award kind, classification node, indicator observation,
-the dashboard and its data, the SPARQL editor, and every canned query with its default parameters. Each page is
-asked `--rounds` times (default 5) after one unmeasured request (its derived graphs computed).
+the dashboard and its data, the SPARQL editor, and every canned query with its default
+parameters. Each page is asked `--rounds` times (default 5) after one unmeasured request (its
+derived graphs computed).
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal

@@ -50,6 +50,7 @@ from kg.endpoint import EndpointStore
 from kg.engines.doctor import Verdict
 from kg.engines.doctor import require as require_probes
 from kg.engines.doctor import run as run_doctor
+from kg.engines.load import ingest_remote as ingest_into_endpoint
 from kg.errors import (
     Busy,
     CompileError,
@@ -173,7 +174,7 @@ __all__ = [
     "DEFAULT_PROFILE", "Profile", "load_profile", "resolve_profile", "shipped_profiles",
     "UNIT_NAMESPACES", "Unit", "load_unit", "official_per_10k",
     # the pipeline
-    "IngestReport", "drop_derived", "ingest_files",
+    "IngestReport", "drop_derived", "ingest_files", "ingest_into_endpoint",
     "ENGINES", "ClassRow", "Classification", "classification_complete", "classification_csv",
     "classification_iri", "classification_json", "classify_patents", "ensure_classification",
     "prune_classifications",

@@ -54,6 +54,7 @@ from kg import (
     federation_allowed,
     generate_demo,
     ingest_files,
+    ingest_into_endpoint,
     link_software,
     list_queries,
     load_profile,
@@ -137,9 +138,8 @@ class App:
                 ensure_reference(store, self.base)
             elif not _probed(store) or not reference_loaded(store):
                 raise InputError(
-                    f"{store!r} has no hvp-kg reference data: load it once, e.g. "
-                    "`hvp --store :memory: export --format nq > reference.nq` and the engine's "
-                    "own loader (or a Graph Store Protocol POST) for reference.nq")
+                    f"{store!r} has no hvp-kg reference data: `hvp --endpoint URL ingest "
+                    "FOLDER` loads it with the data")
             self._store = store
         return self._store
 
@@ -148,8 +148,7 @@ class App:
         if self.settings.get("endpoint"):
             raise InputError(
                 f"hvp {command} works on the embedded store only; unset --endpoint / "
-                f"HVP_ENDPOINT (to fill a remote engine: `hvp export` an embedded store and load "
-                f"the file with the engine's own loader)")
+                f"HVP_ENDPOINT")
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
@@ -241,7 +240,11 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
     if complete is not None and fmt != "google-patents":
         raise click.UsageError("--complete goes with --format google-patents")
 
-    target = "" if app.settings.get("endpoint") else store_setting(app.settings)
+    reading: dict[str, Any] = {"fmt": None if fmt == "auto" else fmt, "complete": complete}
+    if app.settings.get("endpoint"):
+        _ingest_remote(app, paths, quiet, reading)
+        return
+    target = store_setting(app.settings)
     folder = Path(target)
     if target not in ("", MEMORY):
         folder = resolve_store(folder)  # a link the user made: the store it leads to
@@ -251,8 +254,7 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
     store = app.local_store("ingest", create=True)
     try:
         with progress_bar(not quiet) as update:
-            report = ingest_files(store, paths, base=app.base, progress=update,
-                                  fmt=None if fmt == "auto" else fmt, complete=complete)
+            report = ingest_files(store, paths, base=app.base, progress=update, **reading)
     except BaseException:
         if fresh or emptied:  # the store did not exist before the command: nor after it
             app.close()
@@ -261,6 +263,19 @@ def ingest(app: App, paths: tuple[Path, ...], quiet: bool, fmt: str,
                 folder.mkdir(exist_ok=True)
         raise
     err.print(f"ingested {report} into {store.path or MEMORY}")
+    if report.dropped:
+        err.print(report.dropped_note())
+
+
+def _ingest_remote(app: App, paths: tuple[Path, ...], quiet: bool,
+                   reading: dict[str, Any]) -> None:
+    """`hvp ingest` into the remote engine (kg.engines.load)."""
+    store = open_store(app.settings)
+    assert isinstance(store, EndpointStore)
+    require_probes(store, "ingest")
+    with progress_bar(not quiet) as update:
+        report = ingest_into_endpoint(store, paths, base=app.base, progress=update, **reading)
+    err.print(f"ingested {report} into {store.query_url}")
     if report.dropped:
         err.print(report.dropped_note())
 
@@ -419,7 +434,8 @@ def serve(app: App, host: str, port: int, threads: int, server: str) -> None:
     _check_port(host, port)
     check_access_log(str(app.settings["access_log"]))
     _preflight_elsewhere(dict(app.settings))
-    err.print(f"serving {app.settings['store']} on http://{host}:{port}/ ({server})")
+    served = app.settings.get("endpoint") or app.settings["store"]
+    err.print(f"serving {served} on http://{host}:{port}/ ({server})")
     # Local imports (tests/test_imports.py lists them): the web app and the servers are loaded
     # only to serve; kg never imports Flask for its other commands (Flask and granian: about
     # 0.3 s of CPU at every start).
@@ -560,7 +576,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
         if not sep:
             raise InputError(f"--param {item!r}: expected NAME=VALUE")
         values[key.strip()] = value
-    result = run_query(app.local_store("query"), name, values, base=app.base,
+    result = run_query(app.store(), name, values, base=app.base,  # type: ignore[arg-type]
                        profile=profile or str(app.settings["profile"]),
                        allow=federation_allowed(app.settings.get("federation_allow")))
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -36,9 +37,9 @@ from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLW
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
 from kg.engines.binding import query_form
-from kg.engines.dialect import STANDARD, Dialect, for_engine
-from kg.engines.presets import urls
-from kg.errors import QueryError, StoreError
+from kg.engines.dialect import Dialect, for_engine
+from kg.engines.presets import Traits, traits, urls
+from kg.errors import QueryError, QueryTimeout, StoreError
 from kg.protocol import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
@@ -50,6 +51,7 @@ _MEDIA = {
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
 _WRITTEN = (200, 201, 204)
+_CHUNK = 1 << 20
 #: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
 #: Virtuoso writes stored xsd:boolean values as "1" and "0" (valid lexical forms, not canonical)
@@ -68,11 +70,12 @@ class EndpointStore:
 
     def __init__(self, query: str, *, update: str | None = None, graph_store: str | None = None,
                  timeout: float = 600.0, user: str = "", password: str = "", token: str = "",
-                 auth: str = "basic", row_limit: int = 0, dialect: Dialect = STANDARD) -> None:
+                 auth: str = "basic", row_limit: int = 0, engine: str = "",
+                 dialect: Dialect | None = None) -> None:
         self.query_url = query
-        root = query.rsplit("/", 1)[0]
-        self.update_url = update or f"{root}/update"
-        self.graph_store_url = graph_store or f"{root}/store"
+        default_update, default_graph_store = urls(engine, query)
+        self.update_url = update or default_update
+        self.graph_store_url = graph_store or default_graph_store
         self.timeout = timeout
         if auth not in ("basic", "digest"):
             raise StoreError(f"endpoint_auth {auth!r}: expected basic or digest")
@@ -80,24 +83,26 @@ class EndpointStore:
             raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
         self.user, self.password, self.token, self.auth = user, password, token, auth
         self.row_limit = row_limit
-        self.dialect = dialect
+        self.engine = engine
+        self.dialect = dialect or for_engine(engine)
+        self.traits: Traits = traits(engine)
+        #: Writes made through this object (the web app publishes derived graphs after one).
+        self.writes = 0
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> EndpointStore:
         """The store that the ``endpoint*`` settings (kg.settings) describe."""
         query = str(settings["endpoint"])
-        engine = str(settings.get("endpoint_engine") or "")
-        update, graph_store = urls(engine, query)
         return cls(query,
-                   update=str(settings.get("update_endpoint") or "") or update,
-                   graph_store=str(settings.get("gsp_endpoint") or "") or graph_store,
+                   update=str(settings.get("update_endpoint") or "") or None,
+                   graph_store=str(settings.get("gsp_endpoint") or "") or None,
                    timeout=float(settings.get("endpoint_timeout") or 600.0),
                    user=str(settings.get("endpoint_user") or ""),
                    password=str(settings.get("endpoint_password") or ""),
                    token=str(settings.get("endpoint_token") or ""),
                    auth=str(settings.get("endpoint_auth") or "basic"),
                    row_limit=int(settings.get("endpoint_row_limit") or 0),
-                   dialect=for_engine(engine))
+                   engine=str(settings.get("endpoint_engine") or ""))
 
     def __repr__(self) -> str:
         return f"EndpointStore({self.query_url!r})"
@@ -116,10 +121,15 @@ class EndpointStore:
             client.addCustomHttpHeader("Authorization", f"Bearer {self.token}")
         return client
 
-    def _request(self, text: str, fmt: str, url: str | None = None) -> bytes:
+    def _request(self, text: str, fmt: str, url: str | None = None, *,
+                 union: bool = False, graphs: list[str] | None = None) -> bytes:
         client = self._client(url or self.query_url)
         client.setReturnFormat(fmt)
         client.setQuery(text)
+        if union:
+            client.addParameter("union-default-graph", "true")
+        for graph in graphs or []:
+            client.addDefaultGraph(graph)
         try:
             response = client.query().response
             body = response.read()
@@ -135,18 +145,107 @@ class EndpointStore:
                              f"{_ROW_FIX}")
         return body  # type: ignore[no-any-return]
 
+    def forward(self, query: str, accept: Mapping[str, str | None], *,
+                default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+                base: str | None = None, timeout: float | None = None
+                ) -> tuple[str, str | None, bytes]:
+        """A user's query sent on as it is (the SPARQL protocol's dataset parameters too):
+        ``(kind, media type, body)``, the kind ``results``, ``boolean`` or ``graph`` and the
+        media type ``accept[kind]`` (None: nothing sent, that kind is not acceptable). The time
+        limit is the client's (``timeout`` seconds): past it, :class:`QueryTimeout`."""
+        form = query_form(query)
+        kind = {"ASK": "boolean", "SELECT": "results"}.get(form, "graph")
+        media = accept.get(kind)
+        if media is None:
+            return kind, None, b""
+        text = self.dialect.text(query if base is None else f"BASE {ox.NamedNode(base)}\n"
+                                 f"{query}")
+        fields = [("query", text), *(("default-graph-uri", g) for g in default_graphs or []),
+                  *(("named-graph-uri", g) for g in named_graphs or [])]
+        request = urllib.request.Request(
+            self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
+            headers={"Accept": media, "Content-Type": "application/x-www-form-urlencoded",
+                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+        limit = timeout or self.timeout
+        try:
+            with self._opener(self.query_url).open(request, timeout=limit) as response:
+                body: bytes = response.read()
+                cap = response.headers.get(_TRUNCATED)
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:500].decode("utf-8", "replace").strip()
+            exc.close()
+            if exc.code == 400:
+                raise QueryError(f"the engine refused the query: {detail}") from None
+            raise StoreError(f"{self!r}: HTTP {exc.code}: {detail}") from None
+        except (TimeoutError, urllib.error.URLError, OSError) as exc:
+            if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+                raise QueryTimeout(f"the query ran past its time limit ({limit:g} s)") from None
+            raise StoreError(f"{self!r}: {exc}") from None
+        if cap is not None:
+            raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
+        return kind, media, body
+
+    def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
+        if isinstance(graph, ox.NamedNode):
+            return graph.value
+        if not self.traits.data_graph:
+            raise StoreError(f"{self!r}: a query over the default graph joined with named "
+                             "graphs cannot be sent through the SPARQL protocol to an engine "
+                             "whose data is its default graph (hvp query's canned queries: run "
+                             "them on the embedded store)")
+        return self.traits.data_graph
+
+    def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None,
+              predicate: ox.NamedNode | None = None, obj: Term | None = None,
+              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> Iterator[ox.Quad]:
+        """The quads that match (``graph`` None: in every graph, the data's as the default
+        graph), as :meth:`kg.store.LocalStore.quads`."""
+        given = {"s": subject, "p": predicate, "o": obj}  # bound, and projected back
+        bindings = {name: term for name, term in given.items() if term is not None}
+        if graph is None and not self.traits.data_graph:
+            where = "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
+        elif graph is None:
+            where = "GRAPH ?g { ?s ?p ?o }"
+        else:
+            name = self._graph_iri(graph)
+            where = f"GRAPH {name} {{ ?s ?p ?o }}" if name else "?s ?p ?o"
+        own = self.traits.own_graphs
+        for row in self.select(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", bindings):
+            g = row["g"] if "g" in row else graph or ox.DefaultGraph()
+            if isinstance(g, ox.NamedNode) and g.value == self.traits.data_graph:
+                g = ox.DefaultGraph()
+            elif isinstance(g, ox.NamedNode) and own and g.value.startswith(own):
+                continue
+            yield ox.Quad(row["s"], row["p"], row["o"], g)  # type: ignore[arg-type]
+
+    def _graph_iri(self, graph: ox.NamedNode | ox.DefaultGraph) -> ox.NamedNode | None:
+        """The named graph that holds ``graph`` on the engine, None for its default graph."""
+        if isinstance(graph, ox.NamedNode):
+            return graph
+        return self.data if isinstance(self.data, ox.NamedNode) else None
+
     def _check_rows(self, count: int) -> None:
         if self.row_limit and count >= self.row_limit:
             raise StoreError(f"{self!r} answered {count:,} rows, the engine's cap "
                              f"(endpoint_row_limit = {self.row_limit:,}): the result may be cut; "
                              f"{_ROW_FIX}")
 
-    def query(self, query: str, bindings: Mapping[str, Term] | None = None
+    def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
+              union_default_graph: bool = False,
+              default_graph: list[ox.NamedNode | ox.DefaultGraph] | None = None
               ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
-        """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples."""
+        """Run a query: solutions, a boolean, or (CONSTRUCT, DESCRIBE) a list of triples.
+        ``union_default_graph``: the default graph is the union of all graphs (Oxigraph's
+        ``union-default-graph`` parameter; Virtuoso's default graph is that already).
+        ``default_graph``: the graphs whose union is the default graph (``default-graph-uri``);
+        the data's own default graph among them only where the data is a named graph
+        (Virtuoso): the protocol cannot name a default graph."""
+        union = union_default_graph and not self.traits.data_graph
+        graphs = None if default_graph is None else [self._named(g) for g in default_graph]
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
-            return self.construct(query, bindings)
-        body = _NODE_ID.sub(rb"\1", self._request(self.dialect.bind(query, bindings), JSON))
+            return self.construct(query, bindings, union=union, graphs=graphs)
+        text = self.dialect.bind(query, bindings)
+        body = _NODE_ID.sub(rb"\1", self._request(text, JSON, union=union, graphs=graphs))
         body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
                                                     else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
@@ -159,20 +258,27 @@ class EndpointStore:
     def ask(self, query: str, bindings: Mapping[str, Term] | None = None) -> bool:
         return boolean_of(self.query(query, bindings))
 
-    def construct(self, query: str,
-                  bindings: Mapping[str, Term] | None = None) -> list[ox.Triple]:
-        body = self._request(self.dialect.bind(query, bindings), TURTLE)
+    def construct(self, query: str, bindings: Mapping[str, Term] | None = None, *,
+                  union: bool = False, graphs: list[str] | None = None) -> list[ox.Triple]:
+        body = self._request(self.dialect.bind(query, bindings), TURTLE, union=union,
+                             graphs=graphs)
         triples = [q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)]
         self._check_rows(len(triples))
         return triples
 
     def update(self, update: str) -> None:
+        self.writes += 1
         self._request(self.dialect.text(update), JSON, self.update_url)
 
     # --- Graph Store Protocol ----------------------------------------------------------------
     def _graph_url(self, graph: ox.NamedNode | ox.DefaultGraph | None) -> str:
+        """The graph store URL of a graph; the default graph is the data graph where the
+        engine has one (Virtuoso)."""
         if graph is None or isinstance(graph, ox.DefaultGraph):
-            return f"{self.graph_store_url}?default"
+            if not self.traits.data_graph:
+                return f"{self.graph_store_url}?default"
+            graph = self.data
+            assert isinstance(graph, ox.NamedNode)
         return f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"
 
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
@@ -185,27 +291,46 @@ class EndpointStore:
                             else urllib.request.HTTPBasicAuthHandler(passwords))
         return urllib.request.build_opener(*handlers)
 
-    def _http(self, method: str, url: str, body: bytes | None = None,
-              headers: dict[str, str] | None = None) -> bytes:
+    def _open(self, method: str, url: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None) -> Any:
+        """The engine's answer to a request, open for reading (the caller closes it); an
+        HTML answer to a GET is an error (Virtuoso answers a graph it has not with a page)."""
         headers = dict(headers or {})
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
-            with self._opener(url).open(request, timeout=self.timeout) as response:
-                data: bytes = response.read()
-                status, kind = response.status, response.headers.get("Content-Type", "")
+            response = self._opener(url).open(request, timeout=self.timeout)
         except (urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
-        if method == "GET" and "html" in kind:
+        if method == "GET" and "html" in response.headers.get("Content-Type", ""):
+            response.close()
             raise StoreError(f"{self!r}: GET {url} answered an HTML page, not RDF: check the "
                              "gsp_endpoint setting (docs/engines.md)")
+        return response
+
+    def _http(self, method: str, url: str, body: bytes | None = None,
+              headers: dict[str, str] | None = None) -> bytes:
+        with self._open(method, url, body, headers) as response:
+            try:
+                data: bytes = response.read()
+            except OSError as exc:
+                raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+            status, kind = response.status, response.headers.get("Content-Type", "")
         if method != "GET" and (status not in _WRITTEN or (data.strip() and "html" in kind)):
             raise StoreError(f"{self!r}: {method} {url} answered {status} with "
                              f"{kind or 'no type'} ({data[:200]!r}): the engine did not store "
                              "the data; check the gsp_endpoint setting (docs/engines.md)")
         return data
+
+    def _get_to(self, out: IO[bytes], url: str, fmt: ox.RdfFormat) -> None:
+        """GET ``url`` as ``fmt`` into ``out``, a chunk at a time (never whole in memory)."""
+        with self._open("GET", url, None, {"Accept": _MEDIA[fmt]}) as response:
+            try:
+                shutil.copyfileobj(response, out, _CHUNK)
+            except OSError as exc:
+                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
 
     def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
              graph: ox.NamedNode | None = None) -> None:
@@ -220,16 +345,50 @@ class EndpointStore:
             return
         self._http("POST", self._graph_url(graph), data, {"Content-Type": _MEDIA[fmt]})
 
+    @property
+    def data(self) -> ox.NamedNode | ox.DefaultGraph:
+        """Where the engine holds the data: its default graph, or a named graph (Virtuoso)."""
+        name = self.traits.data_graph
+        return ox.NamedNode(name) if name else ox.DefaultGraph()
+
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """The named graphs that hold something, but the engine's own and the data graph."""
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        own = (*self.traits.own_graphs, *filter(None, [self.traits.data_graph]))
+        return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)
+                       and not row["g"].value.startswith(own)), key=lambda g: g.value)
+
     def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
-        if graph is None and fmt.supports_datasets:
-            out.write(self._http("GET", self.graph_store_url, None,
-                                 {"Accept": _MEDIA[fmt]}))
-            return
-        out.write(self._http("GET", self._graph_url(graph), None, {"Accept": _MEDIA[fmt]}))
+        """Write a graph, or (``graph`` None, a dataset format) the dataset: streamed from the
+        graph store; an engine without a dataset GET (Virtuoso) graph by graph, its data graph
+        written as the default graph and its own graphs left out."""
+        if graph is None and not fmt.supports_datasets:
+            graph = ox.DefaultGraph()
+        if graph is not None:
+            self._get_to(out, self._graph_url(graph), fmt)
+        elif self.traits.dataset_get:
+            self._get_to(out, self.graph_store_url, fmt)
+        else:
+            for name in [self.data, *self.named_graphs()]:
+                self._graph_to(out, fmt, name)
+
+    def _graph_to(self, out: IO[bytes], fmt: ox.RdfFormat,
+                  name: ox.NamedNode | ox.DefaultGraph) -> None:
+        """One graph into a dataset serialization, parsed and written as it arrives."""
+        target = ox.DefaultGraph() if name == self.data else name
+        url = self._graph_url(name)
+        with self._open("GET", url, None, {"Accept": _MEDIA[ox.RdfFormat.N_TRIPLES]}) as answer:
+            try:
+                quads = (ox.Quad(q.subject, q.predicate, q.object, target)
+                         for q in ox.parse(answer, format=ox.RdfFormat.N_TRIPLES))
+                ox.serialize(quads, out, format=fmt)
+            except (OSError, SyntaxError) as exc:
+                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """POST the quads as N-Triples, one request per graph."""
+        self.writes += 1
         by_graph: dict[ox.NamedNode | ox.DefaultGraph, list[ox.Triple]] = {}
         for quad in quads:
             graph = quad.graph_name
@@ -246,6 +405,8 @@ class EndpointStore:
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         for quad in quads:
             graph = quad.graph_name
+            if isinstance(graph, ox.DefaultGraph):
+                graph = self.data
             triple = f"{quad.subject} {quad.predicate} {quad.object} ."
             inner = triple if isinstance(graph, ox.DefaultGraph) else \
                 f"GRAPH {graph} {{ {triple} }}"

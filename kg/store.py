@@ -194,6 +194,10 @@ class LocalStore:
               ) -> Iterator[ox.Quad]:
         return self.engine.quads_for_pattern(subject, predicate, obj, graph)
 
+    def named_graphs(self) -> list[ox.NamedNode]:
+        """The store's named graphs (as :meth:`kg.endpoint.EndpointStore.named_graphs`)."""
+        return [g for g in self.engine.named_graphs() if isinstance(g, ox.NamedNode)]
+
     def clear_graph(self, graph: ox.NamedNode) -> None:
         if graph in self.engine.named_graphs():
             self.writes += 1

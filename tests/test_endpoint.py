@@ -127,7 +127,8 @@ def test_classify_and_indicators_on_the_remote_engine(server: str, tmp_path: Pat
 
 def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
     """`--endpoint` sends the commands that can run on any engine there, refuses the ones that
-    need the embedded store by name, and never falls back to a local store silently."""
+    need the embedded store by name, and never falls back to a local store silently (`hvp
+    ingest` on an endpoint: tests/test_engine_ingest.py)."""
     from click.testing import CliRunner
 
     from kg.cli import cli
@@ -138,9 +139,6 @@ def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
     remote.update("DROP ALL")
     bare = runner.invoke(cli, ["--endpoint", url, "stats"])
     assert bare.exit_code == 2 and "no hvp-kg reference data" in bare.output
-    refused = runner.invoke(cli, ["--endpoint", url, "ingest", str(SMALL)])
-    assert refused.exit_code == 2 and "hvp ingest works on the embedded store only" in \
-        refused.output
     assert not (Path.cwd() / "hvp-store").exists()
 
     local_dir = str(tmp_path / "local")
@@ -157,7 +155,7 @@ def test_cli_honours_the_endpoint_setting(server: str, tmp_path: Path) -> None:
     stats = runner.invoke(cli, ["--endpoint", url, "stats"])
     assert stats.exit_code == 0 and "invention patents" in stats.output
     query = runner.invoke(cli, ["--endpoint", url, "query", "criteria-count"])
-    assert query.exit_code == 2 and "embedded store only" in query.output
+    assert query.exit_code == 2 and "cannot be sent through the SPARQL protocol" in query.output
 
 
 def test_a_result_at_the_row_limit_is_refused(server: str) -> None:

@@ -139,7 +139,8 @@ def test_every_setting_is_documented_in_docs_web():
 @pytest.mark.parametrize(("variable", "message"), [
     ("HVP_READ_ONLY=false", "read_only = false needs a write_token"),
     ("HVP_ACCESS_LOG=/no/such/folder/access.log", "access_log: cannot write"),
-    ("HVP_ENDPOINT=http://127.0.0.1:1/query", "serves the embedded store"),
+    ("HVP_ENDPOINT=http://127.0.0.1:1/query",
+     "hvp serve refused: http://127.0.0.1:1/query fails the probe 'query'"),
 ])
 def test_settings_the_app_cannot_honour_are_refused_before_serving(disk_store_dir, variable,
                                                                    message):

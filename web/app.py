@@ -67,7 +67,8 @@ def _blueprints(app: Flask) -> None:
 
 def healthz() -> Response:
     svc = service()
-    return jsonify(status="ok", store=str(svc.path or ":memory:"),
+    served = svc.remote.query_url if svc.remote else str(svc.path or ":memory:")
+    return jsonify(status="ok", store=served,
                    workers=len(svc.pool.pids()) if svc.pool else 0)
 
 

@@ -128,8 +128,8 @@ def _profile(iri: str) -> list[ox.Triple]:
 
 def _describe(iri: str) -> list[ox.Triple]:
     result = service().store().query(DESCRIBE, {"s": _subject(iri)}, union_default_graph=True)
-    assert isinstance(result, ox.QueryTriples)
-    return list(result)
+    assert not isinstance(result, ox.QuerySolutions | ox.QueryBoolean)
+    return list(result)  # an embedded store's QueryTriples, a remote engine's list
 
 
 def _incoming(subject: ox.NamedNode) -> tuple[list[dict[str, Any]], tuple[int, int]]:

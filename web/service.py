@@ -18,6 +18,7 @@ from flask import current_app
 from kg import (
     MEMORY,
     PREFIXES,
+    EndpointStore,
     InputError,
     LocalStore,
     Profile,
@@ -26,6 +27,8 @@ from kg import (
     load_profile,
     profile_name,
     prune_classifications,
+    reference_loaded,
+    require_probes,
     store_setting,
 )
 from web.admission import Gate
@@ -56,7 +59,12 @@ class Service:
         _check(settings)
         given = settings["store"]
         self._given: LocalStore | None = None
-        if isinstance(given, LocalStore):  # tests may hand over a store they built
+        #: The remote engine the app serves (``endpoint`` setting), or None
+        self.remote: EndpointStore | None = None
+        if settings.get("endpoint"):
+            self.remote = remote(settings)
+            self.path, self._given = None, self.remote  # type: ignore[assignment]
+        elif isinstance(given, LocalStore):  # tests may hand over a store they built
             self.path, self._given = given.path, given
         elif str(given) == MEMORY:
             self.path, self._given = None, LocalStore()
@@ -65,7 +73,7 @@ class Service:
             self.path = Path(given)
             self.store()  # created (with the reference data) if missing, before the workers
         # derived graphs the store held before (an operator's `hvp classify`): never pruned
-        self._spared = frozenset(g.value for g in self.store().engine.named_graphs())
+        self._spared = frozenset(g.value for g in self.store().named_graphs())
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
@@ -158,6 +166,14 @@ class Service:
     def run(self, req: Request, timeout: float | None = None) -> Reply:
         """Run a user's query: in a worker with a hard time limit; in-process in memory, with
         no workers, or for a lookup (:mod:`web.lookup`: its work is bounded by the data)."""
+        if self.remote is not None:  # the engine's own work, under the client's time limit
+            with self.queries.enter():
+                kind, media, body = self.remote.forward(
+                    req.query, {"results": req.results_type, "boolean": req.results_type,
+                                "graph": req.graph_type},
+                    default_graphs=req.default_graph, named_graphs=req.named_graphs,
+                    base=req.base, timeout=timeout or self.timeout)
+            return Reply(kind, media, body)
         if self.pool is not None and not is_lookup(req):
             with self.queries.enter():
                 return self.pool.run(req, timeout)
@@ -177,13 +193,23 @@ def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox
 
 def _check(settings: dict[str, Any]) -> None:
     """Settings the web app cannot honour."""
-    if settings.get("endpoint"):
-        raise InputError("the web app serves the embedded store: unset `endpoint` "
-                         "(HVP_ENDPOINT) and name the store directory instead")
-    store_setting(settings)  # an empty one is refused, not taken for the current folder
+    if not settings.get("endpoint"):
+        store_setting(settings)  # an empty one is refused, not taken for the current folder
     if not settings.get("read_only", True) and not settings.get("write_token"):
         raise InputError("read_only = false needs a write_token (HVP_WRITE_TOKEN): writes are "
                          "accepted only from clients that send it")
+
+
+def remote(settings: dict[str, Any]) -> EndpointStore:
+    """The remote engine to serve, refused if it fails a probe the app's queries depend on
+    (`hvp doctor`) or holds no reference data. A user's query is stopped at the app's
+    ``timeout`` (:meth:`Service.run`), the app's own work at ``endpoint_timeout``."""
+    store = EndpointStore.from_settings(settings)
+    require_probes(store, "serve")
+    if not reference_loaded(store):
+        raise InputError(f"{store!r} has no hvp-kg reference data: `hvp --endpoint URL ingest` "
+                         "loads it with the data")
+    return store
 
 
 def preflight(settings: dict[str, Any]) -> None:
@@ -194,7 +220,9 @@ def preflight(settings: dict[str, Any]) -> None:
     traceback of the server's worker. A missing store is created with the reference data.
     """
     _check(settings)
-    if str(settings["store"]) != MEMORY:
+    if settings.get("endpoint"):
+        remote(settings)
+    elif str(settings["store"]) != MEMORY:
         store = _open(Path(settings["store"]), str(settings["base"]))
         store.flush()
         del store  # closes it: the server's process opens it next

@@ -305,8 +305,7 @@ def description() -> Response:
         if name in ("triples", "entities", "classes"):
             triples.append(ox.Triple(graph, ox.NamedNode(VOID + name), ox.Literal(value)))
     # the named graphs (derived: classifications at a date, the indicator cube), by name
-    for name in sorted(g.value for g in service().store().engine.named_graphs()
-                       if isinstance(g, ox.NamedNode)):
+    for name in sorted(g.value for g in service().store().named_graphs()):
         named = ox.BlankNode()
         triples += [ox.Triple(dataset, sd["namedGraph"], named),
                     ox.Triple(named, a, sd["NamedGraph"]),

@@ -7,6 +7,7 @@ when set. docs/engines.md lists what each engine needs configured besides.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from kg.errors import InputError
 
@@ -35,3 +36,31 @@ def urls(engine: str, query: str) -> tuple[str, str]:
         raise InputError(f"endpoint_engine {engine!r}: expected one of "
                          f"{', '.join(sorted(PRESETS))}") from None
     return update(query), store(query)
+
+
+@dataclass(frozen=True)
+class Traits:
+    """How an engine holds hvp-kg's dataset.
+
+    ``data_graph``: the named graph that holds the data (its default graph is the union of all
+    graphs, so the data cannot be on its own there), or "" for the default graph.
+    ``dataset_get``: its graph store answers a GET of the whole dataset (N-Quads).
+    ``own_graphs``: IRI prefixes of the graphs the engine keeps for itself (left out of
+    exports)."""
+
+    data_graph: str = ""
+    dataset_get: bool = True
+    own_graphs: tuple[str, ...] = ()
+
+
+#: Virtuoso's graph store has neither ``?default`` nor a dataset GET; its system graphs
+VIRTUOSO_DATA = "urn:hvp:data"
+TRAITS: dict[str, Traits] = {
+    "virtuoso": Traits(VIRTUOSO_DATA, dataset_get=False, own_graphs=(
+        "http://www.openlinksw.com/", "http://www.w3.org/ns/ldp#",
+        "http://www.w3.org/2002/07/owl#", "http://localhost:8890/")),
+}
+
+
+def traits(engine: str) -> Traits:
+    return TRAITS.get(engine, Traits())
