@@ -90,3 +90,17 @@ def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
     got = client.get(f"/patents?{query}", headers={"Accept": "application/json"})
     assert got.status_code == status and got.mimetype == "application/problem+json"
     assert got.json["status"] == status
+
+
+DRILLED = ["per10k-by-region?year=2024", "high-value-by-criterion", "high-value-share-by-region",
+           "region-series?region=CN-GD", "province-series?from=2024&to=2024"]
+
+
+@pytest.mark.parametrize("query", DRILLED)
+def test_every_count_of_a_canned_query_links_to_as_many_patents(client, query: str) -> None:
+    page = client.get(f"/queries/{query}")
+    assert page.status_code == 200
+    links = _links(page.text)
+    assert links and any(n > 0 for _, n in links)
+    for href, n in links:
+        assert client.get(href, headers={"Accept": "application/json"}).json["total"] == n, href

@@ -173,9 +173,18 @@ def show(name: str) -> Response:
         return _download(name, result, fmt)
     links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}
     html = render_template("query.html", query=query, result=result, values=shown,
+                           drill=lambda column, row: _drill(query, column, row),
                            inputs=INPUTS, cap=svc.row_cap, downloads=links, error=error,
                            missing=missing, permalink=_url(name, shown, external=True))
     return Response(html, status=status, mimetype="text/html")
+
+
+def _drill(query: Any, column: str, row: dict[str, Any]) -> str | None:
+    """The list of the patents behind a row's count (``drill`` in the front matter)."""
+    from web import listing
+
+    filters = query.drill(column, row)
+    return None if filters is None else listing.url(**filters)
 
 
 @bp.route("/queries/<name>/graphs", methods=["POST"])
