@@ -479,9 +479,10 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     with working(f"years {span}: classifying at each year's end as needed, counting") as done:
         result = ind.compute(store, years, profile=criteria, base=app.base, progress=done)
     ind.cube.materialize(store, result, app.base)
+    result = result.select(by)  # the warnings of the regions asked for only
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
-    _write_stream(output, lambda out: ind.write(result.select(by), fmt, out, app.base))
+    _write_stream(output, lambda out: ind.write(result, fmt, out, app.base))
 
 
 @cli.command()

@@ -8,6 +8,8 @@ classification of each year-end on first use (then cached until the store change
 
 from __future__ import annotations
 
+import csv
+import io
 from contextlib import nullcontext
 from datetime import date
 from typing import Any
@@ -154,6 +156,24 @@ def _row(r: Any) -> dict[str, Any]:
             "population": r.population, "per_10k": r.per_10k}
 
 
+#: The columns the CSV download adds after those of docs/rules.md §4 (``hvp indicators``).
+CSV_EXTRA = ("region_label", "official_per_10k")
+
+
+def _csv(result: Any) -> str:
+    """docs/rules.md §4's columns, then the region's name (the request's language) and, on the
+    nation's rows, the official value (kg.official) to set beside the computed one."""
+    from kg import indicators
+
+    names, published = labels.regions(), official.per_10k()
+    lines = list(csv.reader(io.StringIO(indicators.to_csv(result))))
+    rows = [[*lines[0], *CSV_EXTRA]] + [
+        [*line, names.get(line[0], ""),
+         str(published.get(int(line[1]), "")) if line[0] == "CN" else ""]
+        for line in lines[1:]]
+    return spreadsheet.write(rows)
+
+
 @bp.route("/indicators.<fmt>")
 def download(fmt: str) -> Response:
     if fmt not in DOWNLOADS:
@@ -167,8 +187,7 @@ def download(fmt: str) -> Response:
     if fmt == "ttl":
         body: str | bytes = indicators.cube.to_turtle(result, service().base)
     else:
-        body = spreadsheet.safe(indicators.to_csv(result)) if fmt == "csv" \
-            else indicators.to_json(result)
+        body = _csv(result) if fmt == "csv" else indicators.to_json(result)
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
     return response
