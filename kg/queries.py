@@ -32,7 +32,7 @@ import io
 import json
 import re
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -242,6 +242,21 @@ def parse(text: str, name: str) -> CannedQuery:
             raise QueryError(f"{name}.rq: unknown need {need!r} (known: {', '.join(NEEDS)})")
     return CannedQuery(name, meta["title"], meta.get("description", ""), needs, tuple(params),
                        text, drills)
+
+
+def extract_messages(fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+                     ) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extraction method for ``.rq`` files (``babel.cfg``, ``make messages``): the
+    title, description and parameter labels of the front matter, which the web pages show
+    translated."""
+    for line_no, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        key, _, value = line[2:].partition(":")
+        if not line.startswith("#+"):
+            continue
+        if key.strip() in ("title", "description"):
+            yield line_no, None, value.strip(), []
+        elif key.strip() == "param":
+            yield line_no, None, shlex.split(value)[2], []
 
 
 def _drill(spec: str, where: str) -> tuple[str, dict[str, str]]:

@@ -21,6 +21,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from kg.errors import InputError, KGError
 from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
+from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
 from web.service import service
 
@@ -151,11 +152,12 @@ def index() -> str:
 @bp.route("/queries/<name>")
 def show(name: str) -> Response:
     query = _one(name)
-    values = {k: v for k, v in request.args.items() if k != "format"}
+    # the page's own parameters (format, lang: the language switch) are not the query's
+    values = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
     svc = service()
     fmt = _download_format()
     shown = {p.name: values.get(p.name) or p.default or "" for p in query.params}
-    missing = [p.label for p in query.params if p.required and p.default is None
+    missing = [gettext(p.label) for p in query.params if p.required and p.default is None
                and not values.get(p.name)]
     page = fmt is None and negotiate.prefers_html(request.headers.get("Accept", ""))
     result, error, status = None, "", 200
