@@ -107,3 +107,18 @@ def test_a_list_reads_the_graph_the_count_reads(small_store: LocalStore, tmp_pat
     for region, n in count.items():
         assert behind(store, date(2024, 12, 31), profile=load("cnipa-2021"),
                       region=region).total == n
+
+
+@pytest.mark.parametrize("args", [{}, {"region": "CN-GD"}, {"criterion": "sei"},
+                                  {"high_value": None, "sort": "title"}])
+def test_a_long_list_reads_the_same_rows_in_one_query(small_store: LocalStore, monkeypatch,
+                                                      args: dict) -> None:
+    """A download's rows come from one query over the list (above BULK rows), a page's
+    patent by patent: the same rows."""
+    from kg.indicators import patents
+
+    store, profile, day = copy_of(small_store), load("cnipa-2021"), date(2024, 12, 31)
+    one_by_one = behind(store, day, profile=profile, **args)
+    monkeypatch.setattr(patents, "BULK", 0)
+    assert behind(store, day, profile=profile, **args) == one_by_one
+    assert one_by_one.rows and any(r.criteria for r in one_by_one.rows)

@@ -61,9 +61,24 @@ class PatentList:
     rows: list[Listed]
 
 
-def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None) -> str:
-    """The text that selects the patents (and the sort key); the values of the filters are
-    bound by the engine (``?graph``, ``?region``, ``?criterion``, ``?hv``)."""
+#: A page longer than this has its rows' facts read by one query over the whole list (a
+#: download), a shorter one patent by patent (:data:`DETAILS`).
+BULK = 200
+#: The facts a row shows, as OPTIONALs added to :func:`query` (one query for a whole list).
+FACTS = f"""OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
+  OPTIONAL {{ ?patent <http://data.epo.org/linked-data/def/patent/filingDate> ?filing }}
+  OPTIONAL {{ ?patent <{HVP.firstOwner}> ?owner
+    OPTIONAL {{ ?owner <http://xmlns.com/foaf/0.1/name> ?name }}
+    OPTIONAL {{ ?owner <{HVP.region}> ?owner_region }} }}
+  OPTIONAL {{ GRAPH ?graph {{ ?c <{HVP.meetsCriterion}> ?met }} }}
+"""
+
+
+def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
+          extra: str = "") -> str:
+    """The text that selects the patents (and the sort key, and ``extra`` patterns); the
+    values of the filters are bound by the engine (``?graph``, ``?region``, ``?criterion``,
+    ``?hv``)."""
     if sort not in SORTS:
         raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     node = [f"?c <{HVP.valid}> true ; <{HVP.domestic}> true ; <{HVP.patent}> ?patent"]
@@ -76,7 +91,7 @@ def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None) 
         where += f"  ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region .\n"
     if SORTS[sort]:
         where += f"  OPTIONAL {{ {SORTS[sort]} }}\n"
-    return f"SELECT * WHERE {{\n  {where}}}"  # every variable: the engine binds some
+    return f"SELECT * WHERE {{\n  {where}  {extra}}}"  # every variable: the engine binds some
 
 
 def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
@@ -115,8 +130,36 @@ def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         ordered = keyed + [f for f in ordered if not f[2]]
     page = ordered[offset: None if limit is None else offset + limit]
     order = {str(c.iri): c.key for c in profile.criteria}
-    rows = [_listed(store, c, p, graph, order) for c, p, _ in page]
+    if len(page) > BULK:
+        facts = _facts(store.select(query("patent", region=region != NATION,
+                                          criterion=criterion is not None,
+                                          high_value=high_value, extra=FACTS), bind))
+        rows = [_row(p, *facts.get(p.value, ({}, set())), order) for _, p, _ in page]
+    else:
+        rows = [_listed(store, c, p, graph, order) for c, p, _ in page]
     return PatentList(as_of, len(ordered), rows)
+
+
+def _facts(rows: list[Any]) -> dict[str, tuple[dict[str, str], set[str]]]:
+    """Patent IRI -> (its facts, the IRIs of the criteria it meets), from rows that carry
+    them (a patent with two titles: the first)."""
+    found: dict[str, tuple[dict[str, str], set[str]]] = {}
+    for row in rows:
+        facts, met = found.setdefault(row["patent"].value, ({}, set()))
+        if "met" in row:
+            met.add(row["met"].value)
+        for name, column in (("title", "title"), ("filing", "filing"), ("owner", "owner"),
+                             ("name", "name"), ("region", "owner_region")):
+            if column in row and (name not in facts or row[column].value < facts[name]):
+                facts[name] = row[column].value
+    return found
+
+
+def _row(patent: Any, facts: dict[str, str], met: set[str], order: dict[str, str]) -> Listed:
+    return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
+                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
+                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
+                  tuple(key for iri, key in order.items() if iri in met))
 
 
 #: High-value count per (first owner's region, criterion met) in one classification graph.
@@ -160,15 +203,8 @@ DETAILS = f"""SELECT ?patent ?c ?graph ?title ?filing ?owner ?name ?region ?crit
 
 def _listed(store: Store, node: ox.NamedNode, patent: ox.NamedNode, graph: ox.NamedNode,
             order: dict[str, str]) -> Listed:
-    facts: dict[str, str] = {}
-    met = set()
-    for row in store.select(DETAILS, {"patent": patent, "c": node, "graph": graph}):
-        if "criterion" in row:
-            met.add(row["criterion"].value)
-        for name in ("title", "filing", "owner", "name", "region"):
-            if name in row and (name not in facts or row[name].value < facts[name]):
-                facts[name] = row[name].value
-    return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
-                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
-                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
-                  tuple(key for iri, key in order.items() if iri in met))
+    rows = store.select(DETAILS, {"patent": patent, "c": node, "graph": graph})
+    renamed = [{("owner_region" if k == "region" else "met" if k == "criterion" else k): v
+                for k, v in row.items()} for row in rows]
+    facts, met = _facts(renamed).get(patent.value, ({}, set()))
+    return _row(patent, facts, met, order)
