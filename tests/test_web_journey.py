@@ -80,6 +80,29 @@ def _fits(page, width: int) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth") <= width)
 
 
+#: The words (runs of Latin letters and digits) of the page's text that are split over two
+#: lines: none may be (a line may break between words and at a hyphen, never inside a word).
+BROKEN_WORDS = """() => {
+  const broken = [];
+  const walker = document.createTreeWalker(document.querySelector('main'),
+                                           NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (n.parentElement.closest('textarea, pre, select, details:not([open])')) continue;
+    const words = /[A-Za-z0-9]{2,}/g;
+    let m;
+    while ((m = words.exec(n.data))) {
+      const range = document.createRange();
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      const lines = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0)
+        .map((r) => Math.round(r.bottom)));
+      if (lines.size > 1) broken.push(m[0]);
+    }
+  }
+  return broken;
+}"""
+
+
 def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_page,
                                                           tmp_path: Path) -> None:
     lang, page = browser_page
@@ -122,15 +145,54 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     page.screenshot(path=str(tmp_path / f"patent-{lang}.png"), full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/indicators?year=2024", "/patents?region=CN-SN&year=2024",
-                                  "/patents?year=2024&criterion=sei&sort=-filing"])
-def test_drill_down_pages_fit_a_phone(demo_server, browser_page, path: str,
-                                      tmp_path: Path) -> None:
+PAGES = ["/indicators?year=2024", "/patents?region=CN-SN&year=2024",
+         "/patents?year=2024&criterion=sei&sort=-filing", "/queries", "/queries/per10k-by-region",
+         "/queries/high-value-share-by-region", "/shacl", "/def",
+         "/patents?region=Shaanxi"]  # the last an error page
+
+
+def test_pages_fit_a_phone_and_break_no_word(demo_server, browser_page, tmp_path: Path
+                                             ) -> None:
+    """Each page at 375 and 1280 px (one browser for them all: a launch costs seconds)."""
+    lang, page = browser_page
+    for number, path in enumerate(PAGES):
+        for width, height in ((375, 812), (1280, 900)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(demo_server.url + path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=str(tmp_path / f"{number}-{width}-{lang}.png"), full_page=True)
+            assert _fits(page, width), (path, width)
+            assert page.evaluate(BROKEN_WORDS) == [], (path, width)
+
+
+def test_a_profile_report_fits_a_phone(demo_server, browser_page, tmp_path: Path) -> None:
+    """/shacl against a profile, filled in and sent by clicking: the verdicts at 375 px."""
     lang, page = browser_page
     page.set_viewport_size({"width": 375, "height": 812})
-    page.goto(demo_server.url + path)
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(tmp_path / f"phone-{lang}.png"), full_page=True)
-    assert _fits(page, 375)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    assert _fits(page, 1280)
+    page.goto(demo_server.url + "/shacl")
+    page.fill("textarea[name=data]", SHACL_DATA)
+    page.select_option("select[name=profile]", "cnipa-2021")
+    page.click("form button[type=submit]")
+    page.wait_for_selector("#verdicts")
+    page.screenshot(path=str(tmp_path / f"shacl-{lang}.png"), full_page=True)
+    summary = page.inner_text("#verdict-summary")
+    assert ("2 件发明专利中有 1 件" in summary) if lang == "zh" else (
+        "1 of 2 invention patents are high-value." in summary)
+    assert _fits(page, 375) and page.evaluate(BROKEN_WORDS) == []
+
+
+SHACL_DATA = """@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix patent: <http://data.epo.org/linked-data/def/patent/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://w3id.org/hvp/patent/B1> a hvp:Patent, hvp:InventionPatent ; dcterms:identifier "B1" ;
+  patent:filingDate "2020-01-01"^^xsd:date ; hvp:grantDate "2022-01-01"^^xsd:date ;
+  hvp:ipcCode "H01M10/052" ; hvp:firstOwner <https://w3id.org/hvp/owner/O1> ;
+  hvp:owner <https://w3id.org/hvp/owner/O1> .
+<https://w3id.org/hvp/patent/P1> a hvp:Patent, hvp:InventionPatent ; dcterms:identifier "P1" ;
+  patent:filingDate "2020-01-01"^^xsd:date ; hvp:grantDate "2022-01-01"^^xsd:date ;
+  hvp:ipcCode "F04B1/00" ; hvp:firstOwner <https://w3id.org/hvp/owner/O1> ;
+  hvp:owner <https://w3id.org/hvp/owner/O1> .
+<https://w3id.org/hvp/owner/O1> a hvp:Owner ; dcterms:identifier "O1" ;
+  <http://xmlns.com/foaf/0.1/name> "Owner one" ; hvp:country "CN" .
+"""

@@ -109,21 +109,30 @@ def _page() -> int:
 
 
 def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None) -> Any:
+    """A page of the list (all of it with ``page=None``). The list itself is kept in the
+    service's cache (dropped when the store changes): the next page, another language or the
+    download do not search again."""
     from kg.classify.materialize import graph_iri, is_complete
-    from kg.indicators import profile_name
-    from kg.indicators.patents import behind
+    from kg.indicators import patents, profile_name
 
     svc = service()
     profile = str(svc.settings["profile"])
+    key = ("patent list", profile, filters["as_of"], filters["region"], filters["criterion"],
+           filters["high_value"], sort, descending)
+    found = svc.cache.get(key)  # one read: another page may clear the cache at any time
     stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile),
                                                 filters["as_of"]))
     # a date not classified yet is a classification of the whole store: admitted as such
     with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
-        return behind(store, filters["as_of"], profile=svc.profile(), base=svc.base,
-                      sort=sort, descending=descending,
-                      offset=0 if page is None else (page - 1) * PAGE,
-                      limit=None if page is None else PAGE, **{
-                          k: filters[k] for k in ("region", "criterion", "high_value")})
+        if found is None:
+            found = patents.find(store, filters["as_of"], profile=svc.profile(), base=svc.base,
+                                 sort=sort, descending=descending, **{
+                                     k: filters[k] for k in ("region", "criterion", "high_value")})
+        listed = patents.page(store, found, profile=svc.profile(),
+                              offset=0 if page is None else (page - 1) * PAGE,
+                              limit=None if page is None else PAGE)
+    svc.cache[key] = found
+    return listed
 
 
 def explanation(patent_id: str, as_of: date) -> str:
