@@ -116,3 +116,15 @@ def test_a_list_is_found_once_for_its_pages_and_download(client, monkeypatch) ->
                   "year=2024&sort=title"):
         assert client.get(f"/patents?{query}").status_code == 200
     assert len(calls) == 2  # the second sort is another list
+
+
+def test_counts_are_written_for_the_language(app) -> None:
+    """``ngettext`` in a template takes the number written out (Jinja fills the placeholders
+    once: the callable it is given returns the bare translation)."""
+    template = app.jinja_env.from_string(
+        '{{ ngettext("%(num)s patent", "%(num)s patents", n, num=n | number) }} '
+        '{{ x | number(2) }}')
+    with app.test_request_context("/?lang=en"):
+        assert template.render(n=12345, x=0.5) == "12,345 patents 0.50"
+    with app.test_request_context("/?lang=zh"):
+        assert template.render(n=1, x=14) == "1 件专利 14.00"
