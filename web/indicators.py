@@ -1,9 +1,13 @@
 """``/indicators``: the dashboard of high-value invention patents per 10,000 people.
 
-A bar chart and a sortable table of the provinces for a chosen year, the national series with the
-official values beside the computed ones, a province's series, and downloads (CSV, JSON, the Data
-Cube as Turtle). Numbers come from :func:`kg.indicators.compute`, which materializes the
-classification of each year-end on first use (then cached until the store changes).
+A bar chart and a sortable table of the provinces for a chosen year (each one's share of the
+nation's high-value patents, and how many of them meet the SEI criterion; the nation's row at the
+foot), the nation's patents by criterion met, the national series with the official values beside
+the computed ones, a province's series, and downloads (CSV with names and the official column,
+JSON, the Data Cube as Turtle). Every count links to the patents behind it (:mod:`web.listing`).
+Numbers come from :func:`kg.indicators.compute`, which materializes the classification of each
+year-end on first use (then cached until the store changes), and the counts by criterion from
+:func:`kg.indicators.patents.criterion_counts` over the same graph.
 """
 
 from __future__ import annotations
