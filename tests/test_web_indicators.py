@@ -98,3 +98,14 @@ def test_the_year_list_offers_years_with_province_figures_and_warns_of_that_year
     counts = iclient.get("/indicators.json?years=2025").get_json()
     assert [row["region"] for row in counts["rows"]] == ["CN"]  # its figure is in the series
     assert "<td>2025</td>" in r.text
+
+
+def test_a_year_asked_for_lists_its_warnings_in_the_readers_language(iclient):
+    """2025 asked for: no province has its population, so its warnings are open, each naming
+    the province from the data's labels."""
+    en = iclient.get("/indicators?year=2025").text
+    assert "<details class=\"warnings\" open>" in en
+    assert "Guangdong (CN-GD): 1 high-value patent in 2025 but no population" in en
+    zh = iclient.get("/indicators?year=2025&lang=zh").text
+    assert "广东省（CN-GD）：2025 年有 1 件高价值发明专利，但没有人口数据" in zh
+    assert "high-value patents" not in zh

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from contextlib import nullcontext
 from datetime import date
 from typing import Any
@@ -24,7 +25,7 @@ from kg import official
 from kg.errors import InputError
 from web import labels, spreadsheet
 from web.errors import Problem, clip
-from web.i18n import gettext
+from web.i18n import gettext, ngettext
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
@@ -105,9 +106,28 @@ def dashboard() -> Response:
                            nation=nation and _shares(nation, nation, criteria),
                            national=series["national"],
                            criteria=_criteria_rows(criteria, nation),
-                           warnings=result.warnings_in(year), years=years,
+                           warnings=[_warning(w, names) for w in result.warnings_in(year)],
+                           years=years,
                            downloads=links, data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
+
+
+#: The warning of kg.indicators about a region without a population (its figures read back).
+_NO_POPULATION = re.compile(r"(CN(?:-\w+)?) (\d{4}): (\d+) high-value patents but no population")
+
+
+def _warning(text: str, names: dict[str, str]) -> str:
+    """A warning of the computation in the reader's language (as it came, if not known)."""
+    found = _NO_POPULATION.match(text)
+    if found is None:
+        return text
+    code, year, count = found.groups()
+    return ngettext("%(region)s (%(code)s): %(num)s high-value patent in %(year)s but no "
+                    "population; no indicator (add %(row)s to a population.csv)",
+                    "%(region)s (%(code)s): %(num)s high-value patents in %(year)s but no "
+                    "population; no indicator (add %(row)s to a population.csv)",
+                    int(count), region=names.get(code, code), code=code, year=year,
+                    row=",".join((code, year, "N")))
 
 
 def _criterion_counts(year: int) -> dict[str, dict[str, int]]:
