@@ -93,7 +93,8 @@ def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
 
 
 DRILLED = ["per10k-by-region?year=2024", "high-value-by-criterion", "high-value-share-by-region",
-           "region-series?region=CN-GD", "province-series?from=2024&to=2024"]
+           "region-series?region=CN-GD", "province-series?from=2024&to=2024",
+           "sei-by-industry"]
 
 
 @pytest.mark.parametrize("query", DRILLED)
@@ -128,3 +129,16 @@ def test_counts_are_written_for_the_language(app) -> None:
         assert template.render(n=12345, x=0.5) == "12,345 patents 0.50"
     with app.test_request_context("/?lang=zh"):
         assert template.render(n=1, x=14) == "1 件专利 14.00"
+
+
+def test_an_industry_lists_the_patents_whose_sei_evidence_is_in_it(client) -> None:
+    sei = client.get("/patents?year=2024&criterion=sei&format=json").json
+    one = client.get("/patents?year=2024&industry=1&format=json").json
+    five = client.get("/patents?year=2024&industry=5&format=json").json
+    assert one["total"] == five["total"] == 1 and one["rows"] != five["rows"]
+    assert {r["patent_id"] for r in one["rows"] + five["rows"]} <= {
+        r["patent_id"] for r in sei["rows"]}
+    page = client.get("/patents?year=2024&industry=1&lang=zh").text
+    assert "新一代信息技术产业" in page
+    bad = client.get("/patents?industry=ai", headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and "industry must be" in bad.json["detail"]

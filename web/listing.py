@@ -6,7 +6,8 @@ page of :data:`PAGE` rows for a browser, sortable by each column (``sort=NAME`` 
 each row linking to the patent's explanation at the as-of date; the whole list, in that order,
 as CSV or JSON (``format=`` or ``Accept``). ``year=Y`` is the indicator's as-of date
 ``Y-12-31``; ``as_of=D`` any date. ``high_value`` is ``true`` (default), ``false`` (valid,
-domestic, not high-value) or ``any`` (every valid, domestic invention patent).
+domestic, not high-value) or ``any`` (every valid, domestic invention patent); ``industry=1.5``
+those whose SEI evidence falls in that strategic emerging industry (or below it).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ bp = Blueprint("listing", __name__)
 PAGE = 50
 FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
 HIGH_VALUE = {"true": True, "false": False, "any": None}
+FILTERS = ("region", "criterion", "high_value", "industry")
 COLUMNS = ("patent_id", "title", "first_owner", "region", "region_label", "filing_date",
            "criteria", "explanation")
 
@@ -55,6 +57,7 @@ def patents() -> Response:
     html = render_template(
         "patents.html", listed=listed, filters=filters, region_name=labels.region(
             filters["region"]), region_names=labels.regions(), criteria=labels.criteria(),
+        industries=labels.industries() if filters["industry"] else {},
         sort=sort, descending=descending, page=page, pages=pages, args=args,
         downloads={f: url_for("listing.patents", **args, format=f) for f in ("csv", "json")})
     return Response(html, mimetype="text/html")
@@ -93,7 +96,7 @@ def _filters() -> dict[str, Any]:
     if high not in HIGH_VALUE:
         raise InputError(f"parameter 'high_value' must be true, false or any, got {clip(high)}")
     return {"region": region, "as_of": day, "criterion": args.get("criterion") or None,
-            "high_value": HIGH_VALUE[high]}
+            "high_value": HIGH_VALUE[high], "industry": args.get("industry") or None}
 
 
 def _sort() -> tuple[str, bool]:
@@ -118,7 +121,7 @@ def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None
     svc = service()
     profile = str(svc.settings["profile"])
     key = ("patent list", profile, filters["as_of"], filters["region"], filters["criterion"],
-           filters["high_value"], sort, descending)
+           filters["high_value"], filters["industry"], sort, descending)
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
     stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile),
                                                 filters["as_of"]))
@@ -127,7 +130,7 @@ def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None
         if found is None:
             found = patents.find(store, filters["as_of"], profile=svc.profile(), base=svc.base,
                                  sort=sort, descending=descending, **{
-                                     k: filters[k] for k in ("region", "criterion", "high_value")})
+                                     k: filters[k] for k in FILTERS})
         listed = patents.page(store, found, profile=svc.profile(),
                               offset=0 if page is None else (page - 1) * PAGE,
                               limit=None if page is None else PAGE)

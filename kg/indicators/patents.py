@@ -28,7 +28,7 @@ from kg.errors import InputError
 from kg.indicators.core import NATION, classification_graph
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import Store
-from kg.vocab import DCTERMS, HVP, SKOS
+from kg.vocab import DCTERMS, HVP, SEI, SKOS
 
 #: Sort keys: name -> the pattern binding ``?key`` (inside an OPTIONAL; none for the id).
 SORTS = {
@@ -39,6 +39,7 @@ SORTS = {
     "region": f"?patent <{HVP.firstOwner}>/<{HVP.region}>/<{SKOS.notation}> ?key",
 }
 REGION = re.compile(r"CN(-[A-Z0-9]{2,3})?")
+INDUSTRY = re.compile(r"\d+(\.\d+)*")
 
 
 @dataclass(frozen=True)
@@ -78,10 +79,10 @@ FACTS = f"""OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
 
 
 def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
-          extra: str = "") -> str:
+          industry: bool = False, extra: str = "") -> str:
     """The text that selects the patents (and the sort key, and ``extra`` patterns); the
     values of the filters are bound by the engine (``?graph``, ``?region``, ``?criterion``,
-    ``?hv``)."""
+    ``?hv``, ``?industry``)."""
     if sort not in SORTS:
         raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     node = [f"?c <{HVP.valid}> true ; <{HVP.domestic}> true ; <{HVP.patent}> ?patent"]
@@ -89,7 +90,11 @@ def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
         node.append(f"<{HVP.highValue}> ?hv")
     if criterion:
         node.append(f"<{HVP.meetsCriterion}> ?criterion")
+    if industry:  # the SEI evidence names the categories (as sei-by-industry.rq reads them)
+        node.append(f"<{HVP.evidence}> ?ev . ?ev <{HVP.seiCategory}> ?category")
     where = "GRAPH ?graph { " + " ; ".join(node) + " }\n"
+    if industry:
+        where += f"  ?category <{SKOS.broader}>* ?industry .\n"
     if region:
         where += f"  ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region .\n"
     if SORTS[sort]:
@@ -111,11 +116,12 @@ class Found:
 
 def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
          region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
-         sort: str = "patent", descending: bool = False) -> Found:
+         industry: str | None = None, sort: str = "patent", descending: bool = False) -> Found:
     """The patents behind the count of ``region`` at ``as_of`` (``profile``: a loaded
     :class:`kg.profiles.Profile`), sorted by ``sort`` (then by patent). ``criterion``: only
     those meeting it (its key); ``high_value``: True (the indicator's), False (valid, domestic,
-    not high-value) or None (every valid, domestic invention patent)."""
+    not high-value) or None (every valid, domestic invention patent); ``industry``: an SEI
+    category's code (``1``, ``1.5``): those whose SEI evidence is in it or below it."""
     if not REGION.fullmatch(region):
         raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
     keys = {c.key: c for c in profile.criteria}
@@ -129,8 +135,12 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         bind["criterion"] = ox.NamedNode(str(keys[criterion].iri))
     if high_value is not None:
         bind["hv"] = ox.Literal(high_value)
+    if industry is not None:
+        if not INDUSTRY.fullmatch(industry):
+            raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
+        bind["industry"] = ox.NamedNode(str(SEI[industry]))
     filters = {"region": region != NATION, "criterion": criterion is not None,
-               "high_value": high_value}
+               "high_value": high_value, "industry": industry is not None}
     found: dict[str, tuple[Any, Any, str]] = {}
     for row in store.select(query(sort, **filters), bind):  # type: ignore[arg-type]
         key = row["key"].value if "key" in row else ""
@@ -160,11 +170,11 @@ def page(store: Store, found: Found, *, profile: Any, offset: int = 0,
 
 def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
            region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
-           sort: str = "patent", descending: bool = False, offset: int = 0,
-           limit: int | None = None) -> PatentList:
+           industry: str | None = None, sort: str = "patent", descending: bool = False,
+           offset: int = 0, limit: int | None = None) -> PatentList:
     """:func:`find` the list, then :func:`page` through it."""
     found = find(store, as_of, profile=profile, base=base, region=region, criterion=criterion,
-                 high_value=high_value, sort=sort, descending=descending)
+                 high_value=high_value, industry=industry, sort=sort, descending=descending)
     return page(store, found, profile=profile, offset=offset, limit=limit)
 
 
