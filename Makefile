@@ -49,5 +49,5 @@ clean:
 # New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)
 	mkdir -p build
-	$(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o build/messages.pot web
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o build/messages.pot web kg/queries
 	$(BIN)/pybabel -q update -i build/messages.pot -d web/translations -w 100 --no-fuzzy-matching --ignore-obsolete

@@ -7,9 +7,9 @@ Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) wi
 the app (Flask's test client, in this process; the store on disk as `hvp serve` opens it, with
 no query workers, so the times are the pages' own) for a sample of pages of every kind: patent,
 owner, region, family, SEI category, award kind, classification node, indicator observation,
-the dashboard and its data, the SPARQL editor, and every canned query with its default
-parameters. Each page is asked `--rounds` times (default 5) after one unmeasured request (its
-derived graphs computed).
+the dashboard and its data, the SPARQL editor, the drill-down's lists of patents (pages and a
+download), and every canned query with its default parameters. Each page is asked `--rounds`
+times (default 5) after one unmeasured request (its derived graphs computed).
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal
@@ -73,6 +73,11 @@ def sample(store: Path) -> dict[str, list[str]]:
     out["region"] = ["/region/CN-GD", "/region/CN-BJ", *out["region"][:3]]  # the largest
     out["dashboard"] = ["/indicators", "/indicators.json?year=2024"]
     out["editor"] = ["/editor", "/editor?lang=zh"]
+    # the drill-down: pages of the patents behind a count, and a whole list as a download
+    out["patent list"] = ["/patents?region=CN-GD&year=2024", "/patents?year=2024&sort=-title",
+                          "/patents?region=CN-SN&year=2024&criterion=sei&page=2",
+                          "/patents?year=2020&high_value=any&sort=owner&page=5"]
+    out["patent list download"] = ["/patents?region=CN-GD&year=2024&format=csv"]
     for query in list_queries():  # one row each; a required text parameter gets a common word
         needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
         out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
@@ -99,7 +104,7 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int) -> None:
                 start = time.perf_counter()
                 client.get(path)
                 times.append((time.perf_counter() - start) * 1000)
-                if not path.startswith(("/queries", "/indicators")):
+                if not path.startswith(("/queries", "/indicators", "/patents")):
                     subject = ox.NamedNode("https://w3id.org/hvp" + path)
                     start = time.perf_counter()
                     list(engine.quads(subject, None, None, None))

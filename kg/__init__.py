@@ -74,13 +74,24 @@ from kg.federation import check as check_federation
 from kg.federation import federated as is_federated
 from kg.generations import forget_base
 from kg.generations import home as store_home
-from kg.indicators import Indicator, IndicatorSet, parse_years, profile_name, with_population
+from kg.indicators import (
+    NATION,
+    Indicator,
+    IndicatorSet,
+    parse_years,
+    profile_name,
+    with_population,
+)
 from kg.indicators import compute as compute_indicators
 from kg.indicators import to_csv as indicators_csv
 from kg.indicators import to_json as indicators_json
 from kg.indicators import write as write_indicators
 from kg.indicators.cube import materialize as materialize_cube
 from kg.indicators.cube import to_turtle as cube_turtle
+from kg.indicators.patents import behind as patents_behind
+from kg.indicators.patents import criterion_counts
+from kg.indicators.patents import find as find_patents
+from kg.indicators.patents import page as patents_page
 from kg.ingest import IngestReport, drop_derived
 from kg.ingest import ingest as ingest_files
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
@@ -181,7 +192,8 @@ __all__ = [
     "CriterionCheck", "Explanation", "explain_patent",
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
-    "write_indicators",
+    "write_indicators", "NATION", "criterion_counts", "find_patents", "patents_behind",
+    "patents_page",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
     "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",

@@ -548,9 +548,10 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
                                     progress=lambda done, total: update(label, done, total, None))
     if not _read_only(store):  # beside a running server the figures are printed only
         materialize_cube(store, result, app.base)
+    result = result.select(by)  # the warnings of the regions asked for only
     for warning in result.warnings:
         say("warning", "yellow", str(warning))
-    _write_stream(output, lambda out: write_indicators(result.select(by), fmt, out, app.base))
+    _write_stream(output, lambda out: write_indicators(result, fmt, out, app.base))
 
 
 @cli.command()

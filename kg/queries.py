@@ -13,7 +13,11 @@ Front matter (grlc-like): comment lines ``#+ key: value`` at the top of the file
   the data and reference data): the classification at the query's ``date`` parameter, or at
   ``Y-12-31`` of its ``year`` parameter; the indicator cube for its year parameter(s) (one: that
   year; two, e.g. ``from`` and ``to``: every year between them);
-* ``param``: ``NAME TYPE "LABEL" [default=VALUE] [required]``; TYPE is one of :data:`TYPES`.
+* ``param``: ``NAME TYPE "LABEL" [default=VALUE] [required]``; TYPE is one of :data:`TYPES`;
+* ``drill``: ``COLUMN FILTER=?COLUMN|VALUE ...``, one line per column of counts whose patents
+  can be listed (the web's ``/patents``): each filter (:data:`DRILL_FILTERS`) takes its value
+  from a column of the row (``?code``) or is fixed (``high_value=any``); the list follows the
+  count's rules, which the author checks and a test proves on the shipped queries.
 
 Each raw value is parsed into an RDF term first (a bad value raises :class:`InputError` naming
 the parameter) and bound to ``?NAME`` by the engine (pyoxigraph substitutions), never formatted
@@ -28,8 +32,8 @@ import io
 import json
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,8 @@ from kg.store import LocalStore, Term
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NEEDS = ("classification", "indicators")
+#: The filters of a ``drill`` line: those of the patent list (kg.indicators.patents.behind).
+DRILL_FILTERS = ("region", "year", "as_of", "criterion", "high_value", "industry")
 _REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 
@@ -122,6 +128,27 @@ class CannedQuery:
     needs: tuple[str, ...]
     params: tuple[Param, ...]
     text: str
+    #: column of counts -> filter -> ``?COLUMN`` (the row's value) or a fixed value
+    drills: Mapping[str, Mapping[str, str]] = field(default_factory=dict, hash=False,
+                                                    compare=False)
+
+    def drill(self, column: str, row: Mapping[str, Term | None]) -> dict[str, str] | None:
+        """The patent list's filters behind ``row``'s count in ``column`` (None: not one, or a
+        value missing). A region IRI gives its code."""
+        spec = self.drills.get(column)
+        if spec is None or row.get(column) is None:
+            return None
+        filters = {}
+        for name, source in spec.items():
+            if not source.startswith("?"):
+                filters[name] = source
+                continue
+            term = row.get(source[1:])
+            if term is None:
+                return None
+            value = term.value
+            filters[name] = value.rpartition("/")[2] if isinstance(term, ox.NamedNode) else value
+        return filters
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -191,6 +218,7 @@ def parse(text: str, name: str) -> CannedQuery:
     """A canned query from the text of an ``.rq`` file (front matter errors name file and line)."""
     meta: dict[str, str] = {}
     params: list[Param] = []
+    drills: dict[str, dict[str, str]] = {}
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.startswith("#+"):
             continue
@@ -201,11 +229,14 @@ def parse(text: str, name: str) -> CannedQuery:
             raise QueryError(f"{where}: expected '#+ key: value'")
         if key == "param":
             params.append(_param(value, where))
+        elif key == "drill":
+            column, spec = _drill(value, where)
+            drills[column] = spec
         elif key in ("title", "description", "needs"):
             meta[key] = value
         else:
             raise QueryError(f"{where}: unknown front-matter key {key!r} "
-                             "(title, description, needs, param)")
+                             "(title, description, needs, param, drill)")
     if "title" not in meta:
         raise QueryError(f"{name}.rq: front matter needs a '#+ title:' line")
     needs = tuple(n.strip() for n in meta.get("needs", "").split(",") if n.strip())
@@ -213,7 +244,34 @@ def parse(text: str, name: str) -> CannedQuery:
         if need not in NEEDS:
             raise QueryError(f"{name}.rq: unknown need {need!r} (known: {', '.join(NEEDS)})")
     return CannedQuery(name, meta["title"], meta.get("description", ""), needs, tuple(params),
-                       text)
+                       text, drills)
+
+
+def extract_messages(fileobj: Any, keywords: Any, comment_tags: Any, options: Any
+                     ) -> Iterator[tuple[int, None, str, list[str]]]:
+    """Babel's extraction method for ``.rq`` files (``babel.cfg``, ``make messages``): the
+    title, description and parameter labels of the front matter, which the web pages show
+    translated."""
+    for line_no, line in enumerate(fileobj.read().decode("utf-8").splitlines(), start=1):
+        key, _, value = line[2:].partition(":")
+        if not line.startswith("#+"):
+            continue
+        if key.strip() in ("title", "description"):
+            yield line_no, None, value.strip(), []
+        elif key.strip() == "param":
+            yield line_no, None, shlex.split(value)[2], []
+
+
+def _drill(spec: str, where: str) -> tuple[str, dict[str, str]]:
+    column, *pairs = spec.split()
+    filters = {}
+    for pair in pairs:
+        name, sep, source = pair.partition("=")
+        if not sep or name not in DRILL_FILTERS or not source.strip("?"):
+            raise QueryError(f"{where}: expected 'drill: COLUMN FILTER=?COLUMN|VALUE ...' with "
+                             f"FILTER one of {', '.join(DRILL_FILTERS)}, got {pair!r}")
+        filters[name] = source
+    return column, filters
 
 
 def _param(spec: str, where: str) -> Param:

@@ -72,6 +72,9 @@ def test_region_without_population_gets_a_warning_not_a_row(
     assert any(w.startswith("CN-BJ 2025") for w in result.warnings)
     assert not any(" 2024:" in w for w in result.warnings)
     assert result.warnings_in(2025) == result.warnings and result.warnings_in(2024) == []
+    # a scope keeps its own regions' warnings only
+    assert result.select("nation").warnings == []
+    assert result.select("province").warnings == result.warnings
 
 
 def test_scopes(result: indicators.IndicatorSet) -> None:
@@ -194,6 +197,9 @@ def test_cli_scopes_formats_and_warnings(disk_store: str, tmp_path: Path) -> Non
                "--format", "json")
     doc = json.loads(out.stdout)
     assert [(r["region"], r["year"]) for r in doc["rows"]] == [("CN", 2024), ("CN", 2025)]
+    assert "warning" not in out.stderr  # a province's, not asked for (issue 17)
+    out = _run(disk_store, "indicators", "--years", "2024-2025", "--by", "province",
+               "--format", "json")
     assert "CN-GD 2025" in out.stderr and "warning" in out.stderr
     target = tmp_path / "cube.ttl"
     out = _run(disk_store, "indicators", "--year", "2024", "--by", "province", "--format",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import indicators, reference
+from kg import indicators, queries, reference
 from kg.demo import generate
 from kg.errors import InputError
 from kg.indicators.patents import behind, criterion_counts
@@ -46,6 +46,12 @@ def test_every_list_is_as_long_as_its_count(demo_store: LocalStore) -> None:
             assert behind(demo_store, date(2024, 12, 31), profile=profile, region=region,
                           criterion=key, limit=0).total == n, (region, key)
     assert by_criterion["CN"]["sei"] > 0
+    industries = queries.run(demo_store, queries.load("sei-by-industry"), {})
+    assert len(industries.rows) > 3
+    for row in industries.rows:  # the canned query's counts by industry, listed
+        listed = behind(demo_store, date(2024, 12, 31), profile=profile,
+                        industry=row["code"].value, limit=0)  # type: ignore[union-attr]
+        assert listed.total == int(row["patents"].value), row["code"]  # type: ignore[union-attr]
     assert sum(r.high_value_count for r in result.rows if r.region != "CN") > 0
 
 
@@ -107,3 +113,18 @@ def test_a_list_reads_the_graph_the_count_reads(small_store: LocalStore, tmp_pat
     for region, n in count.items():
         assert behind(store, date(2024, 12, 31), profile=load("cnipa-2021"),
                       region=region).total == n
+
+
+@pytest.mark.parametrize("args", [{}, {"region": "CN-GD"}, {"criterion": "sei"},
+                                  {"high_value": None, "sort": "title"}])
+def test_a_long_list_reads_the_same_rows_in_one_query(small_store: LocalStore, monkeypatch,
+                                                      args: dict) -> None:
+    """A download's rows come from one query over the list (above BULK rows), a page's
+    patent by patent: the same rows."""
+    from kg.indicators import patents
+
+    store, profile, day = copy_of(small_store), load("cnipa-2021"), date(2024, 12, 31)
+    one_by_one = behind(store, day, profile=profile, **args)
+    monkeypatch.setattr(patents, "BULK", 0)
+    assert behind(store, day, profile=profile, **args) == one_by_one
+    assert one_by_one.rows and any(r.criteria for r in one_by_one.rows)

@@ -42,8 +42,19 @@ def test_front_matter_is_parsed() -> None:
     assert q.params[1].required and q.params[1].label == "Some text"
 
 
+def test_a_drill_line_names_the_list_behind_a_count() -> None:
+    q = queries.parse("#+ title: T\n#+ drill: n region=?code as_of=?date high_value=any\n"
+                      "SELECT * {}", "t")
+    row = {"n": ox.Literal(3), "code": ox.Literal("CN-SN"), "date": ox.Literal("2024-12-31")}
+    assert q.drill("n", row) == {"region": "CN-SN", "as_of": "2024-12-31", "high_value": "any"}
+    assert q.drill("code", row) is None and q.drill("n", {**row, "code": None}) is None
+    region = {**row, "code": ox.NamedNode("https://w3id.org/hvp/region/CN-GD")}
+    assert q.drill("n", region)["region"] == "CN-GD"  # type: ignore[index]
+
+
 @pytest.mark.parametrize("text, message", [
     ("SELECT * {}", "title"),
+    ("#+ title: T\n#+ drill: n colour=?x\n", "FILTER one of"),
     ("#+ title: T\n#+ colour: red\n", "unknown front-matter key"),
     ("#+ title: T\n#+ needs: magic\n", "unknown need"),
     ("#+ title: T\n#+ param: x float \"X\"\n", "TYPE one of"),

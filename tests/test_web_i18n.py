@@ -29,9 +29,10 @@ def _extracted() -> set[str]:
     with (ROOT / "babel.cfg").open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-            str(ROOT / "web"), method_map, options_map):
-        found.add(message if isinstance(message, str) else message[0])
+    for folder in ("web", "kg/queries"):  # as `make messages`
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                str(ROOT / folder), method_map, options_map):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 
 import pytest
@@ -55,6 +56,14 @@ def test_downloads_match_kg_indicators(iclient):
             int(row["high_value_count"]) / int(row["population"]) * 10000)
     data = iclient.get("/indicators.json?years=2024").get_json()
     assert len(data["rows"]) == len(rows)
+    # for people: the rules' columns, then the region's name and the official national value
+    assert list(rows[0])[-2:] == ["region_label", "official_per_10k"]
+    by_region = {r["region"]: r for r in rows}
+    assert by_region["CN"]["official_per_10k"] == "14.0" and by_region["CN-GD"][
+        "official_per_10k"] == ""
+    assert by_region["CN-GD"]["region_label"] == "Guangdong"
+    zh = csv.DictReader(io.StringIO(iclient.get("/indicators.csv?years=2024&lang=zh").text))
+    assert {r["region"]: r["region_label"] for r in zh}["CN-GD"] == "广东省"
     assert iclient.get("/indicators.ttl?years=2024").mimetype == "text/turtle"
 
 
@@ -76,3 +85,27 @@ def test_cube_observations_dereference(iclient):
 def test_bad_requests(iclient, url):
     r = iclient.get(url)
     assert r.status_code in (400, 406) and r.mimetype == "application/problem+json"
+
+
+def test_the_year_list_offers_years_with_province_figures_and_warns_of_that_year(iclient):
+    """2025 has the nation's population alone (no province table): not offered; the warnings
+    of a year not shown are not listed, those of the year shown are folded away."""
+    r = iclient.get("/indicators")
+    assert r.status_code == 200
+    years = re.findall(r"<option(?: selected)?>(\d{4})</option>", r.text)
+    assert "2025" not in years and "2024" in years and "<option selected>2024</option>" in r.text
+    assert "CN-GD 2025" not in r.text
+    counts = iclient.get("/indicators.json?years=2025").get_json()
+    assert [row["region"] for row in counts["rows"]] == ["CN"]  # its figure is in the series
+    assert "<td>2025</td>" in r.text
+
+
+def test_a_year_asked_for_lists_its_warnings_in_the_readers_language(iclient):
+    """2025 asked for: no province has its population, so its warnings are open, each naming
+    the province from the data's labels."""
+    en = iclient.get("/indicators?year=2025").text
+    assert "<details class=\"warnings\" open>" in en
+    assert "Guangdong (CN-GD): 1 high-value patent in 2025 but no population" in en
+    zh = iclient.get("/indicators?year=2025&lang=zh").text
+    assert "广东省（CN-GD）：2025 年有 1 件高价值发明专利，但没有人口数据" in zh
+    assert "high-value patents" not in zh

@@ -90,3 +90,55 @@ def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
     got = client.get(f"/patents?{query}", headers={"Accept": "application/json"})
     assert got.status_code == status and got.mimetype == "application/problem+json"
     assert got.json["status"] == status
+
+
+DRILLED = ["per10k-by-region?year=2024", "high-value-by-criterion", "high-value-share-by-region",
+           "region-series?region=CN-GD", "province-series?from=2024&to=2024",
+           "sei-by-industry"]
+
+
+@pytest.mark.parametrize("query", DRILLED)
+def test_every_count_of_a_canned_query_links_to_as_many_patents(client, query: str) -> None:
+    page = client.get(f"/queries/{query}")
+    assert page.status_code == 200
+    links = _links(page.text)
+    assert links and any(n > 0 for _, n in links)
+    for href, n in links:
+        assert client.get(href, headers={"Accept": "application/json"}).json["total"] == n, href
+
+
+def test_a_list_is_found_once_for_its_pages_and_download(client, monkeypatch) -> None:
+    from kg.indicators import patents
+
+    calls = []
+    real = patents.find
+    monkeypatch.setattr(patents, "find", lambda *a, **k: calls.append(k) or real(*a, **k))
+    for query in ("year=2024", "year=2024&page=1&lang=zh", "year=2024&format=csv",
+                  "year=2024&sort=title"):
+        assert client.get(f"/patents?{query}").status_code == 200
+    assert len(calls) == 2  # the second sort is another list
+
+
+def test_counts_are_written_for_the_language(app) -> None:
+    """``ngettext`` in a template takes the number written out (Jinja fills the placeholders
+    once: the callable it is given returns the bare translation)."""
+    template = app.jinja_env.from_string(
+        '{{ ngettext("%(num)s patent", "%(num)s patents", n, num=n | number) }} '
+        '{{ x | number(2) }}')
+    with app.test_request_context("/?lang=en"):
+        assert template.render(n=12345, x=0.5) == "12,345 patents 0.50"
+    with app.test_request_context("/?lang=zh"):
+        assert template.render(n=1, x=14) == "1 件专利 14.00"
+
+
+def test_an_industry_lists_the_patents_whose_sei_evidence_is_in_it(client) -> None:
+    sei = client.get("/patents?year=2024&criterion=sei&format=json").json
+    one = client.get("/patents?year=2024&industry=1&format=json").json
+    five = client.get("/patents?year=2024&industry=5&format=json").json
+    assert one["total"] == five["total"] == 1 and one["rows"] != five["rows"]
+    assert {r["patent_id"] for r in one["rows"] + five["rows"]} <= {
+        r["patent_id"] for r in sei["rows"]}
+    page = client.get("/patents?year=2024&industry=1&lang=zh").text
+    assert "新一代信息技术产业" in page
+    bad = client.get("/patents?industry=ai", headers={"Accept": "application/json"})
+    assert bad.status_code == 400 and "industry must be" in bad.json["detail"]

@@ -151,15 +151,32 @@ def test_a_profile_gives_each_patent_the_verdict_the_engine_gives(client):
     r = client.post("/shacl", data={"data": PATENTS, "profile": "cnipa-2021",
                                     "as_of": "2024-12-31", "format": "html"})
     assert r.status_code == 200
-    rows = re.findall(r"<tr><td>https://w3id.org/hvp/patent/(\w+)</td><td>(\w+)</td><td>(\w+)"
-                      r"</td>\s*<td>([^<]*)</td>\s*<td><span class=\"\w+\">(\w+)</span>",
-                      r.get_data(as_text=True))
-    assert rows == [("B1", "yes", "yes", "sei", "yes"), ("P1", "yes", "yes", "none", "no")]
+    page = r.get_data(as_text=True)
+    rows = re.findall(r'<tr><td class="iri">https://w3id.org/hvp/patent/(\w+)</td>'
+                      r'<td><span class="\w+">(\w+)</span></td><td><span class="\w+">(\w+)'
+                      r'</span></td><td><span class="\w+">(\w+)</span></td>\s*<td>(.*?)</td>',
+                      page)
+    assert [row[:4] for row in rows] == [("B1", "yes", "yes", "yes"), ("P1", "no", "yes", "yes")]
+    assert "strategic emerging industry" in rows[0][4] and "none" in rows[1][4]
+    # said plainly: which are high-value, and whether the data itself has faults
+    assert "1 of 2 invention patents are high-value." in page
+    assert 'class="no">does not conform' not in page and 'id="broken"' not in page
     store = LocalStore()
     reference.ensure(store)
     store.load(PATENTS.encode(), ox.RdfFormat.TURTLE)
-    for patent, *_, high_value in rows:
+    for patent, high_value, *_ in rows:
         assert explain(store, patent, date(2024, 12, 31)).high_value == (high_value == "yes")
+
+
+def test_a_profile_view_lists_the_faults_of_the_data(client):
+    """Data broken against the data-quality shapes: its faults are listed apart from the
+    criteria a patent misses, and the patent's verdict is still given."""
+    r = client.post("/shacl", data={"data": BAD, "profile": "cnipa-2021",
+                                    "as_of": "2024-12-31", "format": "html"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="broken"' in page and 'id="verdicts"' in page
+    assert re.search(r"The data has \d+ faults? \(see below\)", page)
+    assert "0 of 1 invention patent is high-value." in page
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -29,20 +29,34 @@ from kg import (
 
 PROBLEM = "application/problem+json"
 
+
+def N_(title: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Marks a title for the catalogue (``make messages``): the error page translates it."""
+    return title
+
+
 #: kg error class -> (HTTP status, title). The most specific class wins (MRO order).
 STATUS: dict[type[Exception], tuple[int, str]] = {
-    RowError: (400, "Bad input"),
-    InputError: (400, "Bad input"),
-    Refused: (403, "Forbidden"),
-    QueryError: (400, "Bad query"),
-    QueryTimeout: (503, "Query time limit exceeded"),
-    Busy: (503, "Service busy"),
-    TooLarge: (413, "Content Too Large"),
-    NotFound: (404, "Not found"),
-    CompileError: (500, "Unsupported shape"),
-    StoreError: (500, "Store error"),
-    KGError: (500, "Internal error"),
+    RowError: (400, N_("Bad input")),
+    InputError: (400, N_("Bad input")),
+    Refused: (403, N_("Forbidden")),
+    QueryError: (400, N_("Bad query")),
+    QueryTimeout: (503, N_("Query time limit exceeded")),
+    Busy: (503, N_("Service busy")),
+    TooLarge: (413, N_("Content Too Large")),
+    NotFound: (404, N_("Not found")),
+    CompileError: (500, N_("Unsupported shape")),
+    StoreError: (500, N_("Store error")),
+    KGError: (500, N_("Internal error")),
 }
+
+
+#: The titles of problems other than :data:`STATUS`'s, and werkzeug's, that the error page
+#: shows in the reader's language (``_(problem.title)``; a title not here stays English).
+TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Unauthorized"), N_("Forbidden"),
+          N_("Not Found"), N_("Not Acceptable"), N_("Batch too large"), N_("Too many ids"),
+          N_("Unsupported Media Type"), N_("Front-end library missing"),
+          N_("Method Not Allowed"), N_("Request Entity Too Large"), N_("Internal Server Error"))
 
 
 class Problem(Exception):

@@ -1,14 +1,20 @@
 """``/indicators``: the dashboard of high-value invention patents per 10,000 people.
 
-A bar chart and a sortable table of the provinces for a chosen year, the national series with the
-official values beside the computed ones, a province's series, and downloads (CSV, JSON, the Data
-Cube as Turtle). Numbers come from :func:`kg.indicators.compute`, which materializes the
-classification of each year-end on first use (then cached until the store changes).
+A bar chart and a sortable table of the provinces for a chosen year (each one's share of the
+nation's high-value patents, and how many of them meet the SEI criterion; the nation's row at the
+foot), the nation's patents by criterion met, the national series with the official values beside
+the computed ones, a province's series, and downloads (CSV with names and the official column,
+JSON, the Data Cube as Turtle). Every count links to the patents behind it (:mod:`web.listing`).
+Numbers come from :func:`kg.indicators.compute`, which materializes the classification of each
+year-end on first use (then cached until the store changes), and the counts by criterion from
+:func:`kg.indicators.patents.criterion_counts` over the same graph.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+import csv
+import io
+import re
 from datetime import date
 from typing import Any
 
@@ -16,17 +22,21 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from kg import (
     InputError,
+    classification_complete,
+    classification_iri,
     compute_indicators,
+    criterion_counts,
     cube_turtle,
     indicators_csv,
     indicators_json,
     official_per_10k,
     parse_years,
+    profile_name,
     with_population,
 )
 from web import labels, spreadsheet
 from web.errors import Problem, clip
-from web.i18n import gettext
+from web.i18n import gettext, ngettext
 from web.service import service
 
 bp = Blueprint("indicators", __name__)
@@ -103,26 +113,41 @@ def dashboard() -> Response:
                            nation=nation and _shares(nation, nation, criteria),
                            national=series["national"],
                            criteria=_criteria_rows(criteria, nation),
-                           warnings=result.warnings_in(year), years=years,
+                           warnings=[_warning(w, names) for w in result.warnings_in(year)],
+                           years=years,
                            downloads=links, data=series, profile=result.profile)
     return Response(html, mimetype="text/html")
 
 
+#: The warning of kg.indicators about a region without a population (its figures read back).
+_NO_POPULATION = re.compile(r"(CN(?:-\w+)?) (\d{4}): (\d+) high-value patents but no population")
+
+
+def _warning(text: str, names: dict[str, str]) -> str:
+    """A warning of the computation in the reader's language (as it came, if not known)."""
+    found = _NO_POPULATION.match(text)
+    if found is None:
+        return text
+    code, year, count = found.groups()
+    return ngettext("%(region)s (%(code)s): %(num)s high-value patent in %(year)s but no "
+                    "population; no indicator (add %(row)s to a population.csv)",
+                    "%(region)s (%(code)s): %(num)s high-value patents in %(year)s but no "
+                    "population; no indicator (add %(row)s to a population.csv)",
+                    int(count), region=names.get(code, code), code=code, year=year,
+                    row=",".join((code, year, "N")))
+
+
 def _criterion_counts(year: int) -> dict[str, dict[str, int]]:
     """Region -> criterion key -> high-value patents meeting it at the year's end (cached)."""
-    from kg.classify.materialize import graph_iri, is_complete
-    from kg.indicators import profile_name
-    from kg.indicators.patents import criterion_counts
-
     svc = service()
     profile = str(svc.settings["profile"])
     key = ("criterion counts", profile, year)
     counts = svc.cache.get(key)  # one read (see _compute)
     if counts is None:
         as_of = date(year, 12, 31)
-        stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), as_of))
-        with svc.computing.enter() if not stored else nullcontext(), \
-                svc.deriving() as store:
+        stored = classification_complete(svc.store(), classification_iri(
+            svc.base, profile_name(profile), as_of))
+        with svc.computation(computes=not stored) as store:
             counts = criterion_counts(store, as_of, profile=svc.profile(), base=svc.base)
         svc.cache[key] = counts
     return counts  # type: ignore[no-any-return]
@@ -158,6 +183,22 @@ def _row(r: Any) -> dict[str, Any]:
             "population": r.population, "per_10k": r.per_10k}
 
 
+#: The columns the CSV download adds after those of docs/rules.md §4 (``hvp indicators``).
+CSV_EXTRA = ("region_label", "official_per_10k")
+
+
+def _csv(result: Any) -> str:
+    """docs/rules.md §4's columns, then the region's name (the request's language) and, on the
+    nation's rows, the official value (kg.official) to set beside the computed one."""
+    names, published = labels.regions(), official_per_10k()
+    lines = list(csv.reader(io.StringIO(indicators_csv(result))))
+    rows = [[*lines[0], *CSV_EXTRA]] + [
+        [*line, names.get(line[0], ""),
+         str(published.get(int(line[1]), "")) if line[0] == "CN" else ""]
+        for line in lines[1:]]
+    return spreadsheet.write(rows)
+
+
 @bp.route("/indicators.<fmt>")
 def download(fmt: str) -> Response:
     if fmt not in DOWNLOADS:
@@ -170,8 +211,7 @@ def download(fmt: str) -> Response:
     if fmt == "ttl":
         body: str | bytes = cube_turtle(result, service().base)
     else:
-        body = spreadsheet.safe(indicators_csv(result)) if fmt == "csv" \
-            else indicators_json(result)
+        body = _csv(result) if fmt == "csv" else indicators_json(result)
     response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="indicators.{fmt}"'
     return response

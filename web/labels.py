@@ -1,8 +1,9 @@
 """Names from the data's own labels, in the request's data language (``web.i18n``).
 
-Provinces (``rdfs:label`` of the regions) and criteria (``rdfs:label`` of the hvp:Criterion
-nodes) are named in the data in Chinese and English; a page shows the label in the request's
-language, else the English one, else the code. Read once per language and kept in the
+Provinces (``rdfs:label`` of the regions), criteria (``rdfs:label`` of the hvp:Criterion
+nodes) and strategic emerging industries (``skos:prefLabel`` of the SEI concepts) are named in
+the data in Chinese and English; a page shows the label in the request's language, else the
+English one, else the code. Read once per language and kept in the
 service's cache (dropped with it when the store changes).
 """
 
@@ -19,6 +20,10 @@ LABELS = {
     "criteria": """SELECT ?code ?name WHERE { ?s a <https://w3id.org/hvp/def#Criterion> ;
       <http://www.w3.org/2004/02/skos/core#notation> ?code ;
       <http://www.w3.org/2000/01/rdf-schema#label> ?name }""",
+    "industries": """SELECT ?code ?name WHERE { ?s
+      <http://www.w3.org/2004/02/skos/core#inScheme> <https://w3id.org/hvp/sei/> ;
+      <http://www.w3.org/2004/02/skos/core#notation> ?code ;
+      <http://www.w3.org/2004/02/skos/core#prefLabel> ?name }""",
 }
 
 
@@ -47,6 +52,11 @@ def regions() -> dict[str, str]:
 def criteria() -> dict[str, str]:
     """Criterion key (``sei``, ...) -> its name in the request's data language."""
     return _names("criteria", data_language())
+
+
+def industries() -> dict[str, str]:
+    """SEI category code (``1``, ``1.5``, ...) -> its name in the request's data language."""
+    return _names("industries", data_language())
 
 
 def region(code: str) -> str:

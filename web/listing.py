@@ -6,21 +6,29 @@ page of :data:`PAGE` rows for a browser, sortable by each column (``sort=NAME`` 
 each row linking to the patent's explanation at the as-of date; the whole list, in that order,
 as CSV or JSON (``format=`` or ``Accept``). ``year=Y`` is the indicator's as-of date
 ``Y-12-31``; ``as_of=D`` any date. ``high_value`` is ``true`` (default), ``false`` (valid,
-domestic, not high-value) or ``any`` (every valid, domestic invention patent).
+domestic, not high-value) or ``any`` (every valid, domestic invention patent); ``industry=1.5``
+those whose SEI evidence falls in that strategic emerging industry (or below it).
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import nullcontext
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from kg import dates
-from kg.errors import InputError
-from kg.indicators import NATION
+from kg import (
+    DEFAULT_AS_OF,
+    NATION,
+    InputError,
+    classification_complete,
+    classification_iri,
+    find_patents,
+    parse_date,
+    patents_page,
+    profile_name,
+)
 from web import labels, limits, spreadsheet
 from web.errors import Problem, clip
 from web.service import service
@@ -30,6 +38,7 @@ bp = Blueprint("listing", __name__)
 PAGE = 50
 FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
 HIGH_VALUE = {"true": True, "false": False, "any": None}
+FILTERS = ("region", "criterion", "high_value", "industry")
 COLUMNS = ("patent_id", "title", "first_owner", "region", "region_label", "filing_date",
            "criteria", "explanation")
 
@@ -55,6 +64,7 @@ def patents() -> Response:
     html = render_template(
         "patents.html", listed=listed, filters=filters, region_name=labels.region(
             filters["region"]), region_names=labels.regions(), criteria=labels.criteria(),
+        industries=labels.industries() if filters["industry"] else {},
         sort=sort, descending=descending, page=page, pages=pages, args=args,
         downloads={f: url_for("listing.patents", **args, format=f) for f in ("csv", "json")})
     return Response(html, mimetype="text/html")
@@ -80,11 +90,11 @@ def _filters() -> dict[str, Any]:
     region = args.get("region") or NATION
     if args.get("as_of"):
         try:
-            day = dates.parse(args["as_of"])
+            day = parse_date(args["as_of"])
         except ValueError as exc:
             raise InputError(f"parameter 'as_of': {exc}") from None
     else:
-        raw = args.get("year") or str(date.fromisoformat(dates.DEFAULT_AS_OF).year)
+        raw = args.get("year") or str(date.fromisoformat(DEFAULT_AS_OF).year)
         if not raw.isdigit() or not 1900 <= int(raw) <= 2200:
             raise InputError(f"parameter 'year': {clip(raw)} is not a year")
         day = date(int(raw), 12, 31)
@@ -93,7 +103,7 @@ def _filters() -> dict[str, Any]:
     if high not in HIGH_VALUE:
         raise InputError(f"parameter 'high_value' must be true, false or any, got {clip(high)}")
     return {"region": region, "as_of": day, "criterion": args.get("criterion") or None,
-            "high_value": HIGH_VALUE[high]}
+            "high_value": HIGH_VALUE[high], "industry": args.get("industry") or None}
 
 
 def _sort() -> tuple[str, bool]:
@@ -109,21 +119,27 @@ def _page() -> int:
 
 
 def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None) -> Any:
-    from kg.classify.materialize import graph_iri, is_complete
-    from kg.indicators import profile_name
-    from kg.indicators.patents import behind
-
+    """A page of the list (all of it with ``page=None``). The list itself is kept in the
+    service's cache (dropped when the store changes): the next page, another language or the
+    download do not search again."""
     svc = service()
     profile = str(svc.settings["profile"])
-    stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile),
-                                                filters["as_of"]))
+    key = ("patent list", profile, filters["as_of"], filters["region"], filters["criterion"],
+           filters["high_value"], filters["industry"], sort, descending)
+    found = svc.cache.get(key)  # one read: another page may clear the cache at any time
+    stored = classification_complete(svc.store(), classification_iri(
+        svc.base, profile_name(profile), filters["as_of"]))
     # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computing.enter() if not stored else nullcontext(), svc.deriving() as store:
-        return behind(store, filters["as_of"], profile=svc.profile(), base=svc.base,
-                      sort=sort, descending=descending,
-                      offset=0 if page is None else (page - 1) * PAGE,
-                      limit=None if page is None else PAGE, **{
-                          k: filters[k] for k in ("region", "criterion", "high_value")})
+    with svc.computation(computes=not stored) as store:
+        if found is None:
+            found = find_patents(store, filters["as_of"], profile=svc.profile(), base=svc.base,
+                                 sort=sort, descending=descending, **{
+                                     k: filters[k] for k in FILTERS})
+        listed = patents_page(store, found, profile=svc.profile(),
+                              offset=0 if page is None else (page - 1) * PAGE,
+                              limit=None if page is None else PAGE)
+    svc.cache[key] = found
+    return listed
 
 
 def explanation(patent_id: str, as_of: date) -> str:

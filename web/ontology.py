@@ -17,6 +17,7 @@ from flask import Blueprint, Response, render_template
 
 from kg import DCTERMS, ONTOLOGY_DIR, OWL, RDF, RDFS, Term
 from web import negotiate
+from web.i18n import data_language
 from web.links import ONTOLOGY
 from web.patents import linked_data
 
@@ -61,16 +62,20 @@ def _about(node: ox.NamedNode) -> dict[str, Any]:
             facts.setdefault(t.predicate.value, []).append(t.object)
     kinds = [KINDS[o.value] for o in facts.get(str(RDF.type), []) if o.value in KINDS]
     return {"kind": kinds[0] if kinds else "",
-            "label": _english(facts.get(str(RDFS.label)) or facts.get(str(DCTERMS.title))),
-            "comment": _english(facts.get(str(RDFS.comment))
-                                or facts.get(str(DCTERMS.description))),
+            "label": _preferred(facts.get(str(RDFS.label)) or facts.get(str(DCTERMS.title))),
+            "comment": _preferred(facts.get(str(RDFS.comment))
+                                  or facts.get(str(DCTERMS.description))),
             "domain": [o.value for o in facts.get(str(RDFS.domain), [])],
             "range": [o.value for o in facts.get(str(RDFS.range), [])],
             "types": [o.value for o in facts.get(str(RDF.type), [])]}
 
 
-def _english(values: list[Term] | None) -> str:
+def _preferred(values: list[Term] | None) -> str:
+    """The text in the reader's language (``web.i18n.data_language``), else English, else
+    one without a language tag."""
     literals = [v for v in values or [] if isinstance(v, ox.Literal)]
-    best = next((v for v in literals if v.language == "en"), None) or next(
-        (v for v in literals if not v.language), None)
-    return best.value if best else ""
+    for lang in (data_language(), "en", None):
+        best = next((v for v in literals if v.language == lang), None)
+        if best is not None:
+            return best.value
+    return ""

@@ -32,6 +32,7 @@ from kg import (
 )
 from web import limits, negotiate, spreadsheet
 from web.errors import Problem, clip
+from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
 from web.service import service
 
@@ -160,11 +161,12 @@ def index() -> str:
 @bp.route("/queries/<name>")
 def show(name: str) -> Response:
     query = _one(name)
-    values = {k: v for k, v in request.args.items() if k != "format"}
+    # the page's own parameters (format, lang: the language switch) are not the query's
+    values = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
     svc = service()
     fmt = _download_format()
     shown = {p.name: values.get(p.name) or p.default or "" for p in query.params}
-    missing = [p.label for p in query.params if p.required and p.default is None
+    missing = [gettext(p.label) for p in query.params if p.required and p.default is None
                and not values.get(p.name)]
     page = fmt is None and negotiate.prefers_html(request.headers.get("Accept", ""))
     result, error, status = None, "", 200
@@ -184,9 +186,18 @@ def show(name: str) -> Response:
         return _download(name, result, fmt)
     links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}
     html = render_template("query.html", query=query, result=result, values=shown,
+                           drill=lambda column, row: _drill(query, column, row),
                            inputs=INPUTS, cap=svc.row_cap, downloads=links, error=error,
                            missing=missing, permalink=_url(name, shown, external=True))
     return Response(html, status=status, mimetype="text/html")
+
+
+def _drill(query: Any, column: str, row: dict[str, Any]) -> str | None:
+    """The list of the patents behind a row's count (``drill`` in the front matter)."""
+    from web import listing
+
+    filters = query.drill(column, row)
+    return None if filters is None else listing.url(**filters)
 
 
 @bp.route("/queries/<name>/graphs", methods=["POST"])

@@ -5,8 +5,10 @@ POST the data as the body (its ``Content-Type`` names the syntax) or as a form (
 a date (``profile``, ``as_of``, by default 2024-12-31). Default shapes: the data-quality shapes
 of ``shapes/data/``. Validated against a profile, the data is joined with the reference data
 (the SEI concordance, regions, award kinds, the ontology), which the criteria read, and the
-HTML page gives each patent's verdict (valid, domestic, the criteria met, high-value), as the
-patent pages do. The report is Turtle, JSON-LD, or an HTML page, by ``Accept`` (or ``format``).
+HTML page leads with each patent's verdict (high-value or not, valid, domestic, the criteria met;
+the high-value ones first), as the patent pages give it, then the data's own faults (the
+data-quality shapes); the profile's report, where a patent that misses a criterion is a result,
+is folded away below. The report is Turtle, JSON-LD, or an HTML page, by ``Accept`` (or ``format``).
 Bad RDF is a 400 problem with its line and column; no data, or data given twice (pasted and a
 file), is a 400 too. Non-conformance is a result (200), never an error.
 """
@@ -35,8 +37,9 @@ from kg import (
     shipped_profiles,
     validate_graph,
 )
-from web import limits, negotiate
+from web import labels, limits, negotiate
 from web.errors import Problem, clip, position
+from web.i18n import data_language
 from web.links import short_iri
 from web.service import service
 
@@ -82,11 +85,12 @@ def check() -> Response:
                                report=None, error=_message(exc), **_filled())
         return Response(html, status=status, mimetype="text/html")
     if mime == "text/html":
+        named = {key: [{**r, "shape_name": shape_name(r["shape_parts"]),
+                        "message": _in_language(r["messages"]) or r["message"]}
+                       for r in outcome[key]] for key in ("results", "broken")}
         html = render_template("shacl.html", syntaxes=SYNTAXES, profiles=_profiles(),
-                               report=outcome, results=[
-                                   {**r, "shape_name": shape_name(r["shape_parts"])}
-                                   for r in outcome["results"]],
-                               verdicts=outcome["verdicts"], **_filled())
+                               report=outcome, verdicts=outcome["verdicts"],
+                               criteria=labels.criteria(), **named, **_filled())
         return Response(html, mimetype="text/html")
     return Response(outcome["body"], content_type=f"{mime}; charset=utf-8")
 
@@ -114,8 +118,22 @@ def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[
     report = validate_graph(data if profile is None else data + _reference(base), shapes)
     if mime != "text/html":
         return {"body": report.graph.serialize(format=REPORTS[mime], encoding="utf-8")}
+    if profile is None:
+        return {"conforms": report.conforms, "results": results(report.graph, shapes),
+                "verdicts": [], "broken": []}
+    # against a profile a patent that misses a criterion is a result, not a fault: the page
+    # leads with each patent's verdict, and the data's faults are the data-quality shapes'
+    quality_shapes = load_shapes()
+    quality = validate_graph(data, quality_shapes)
     return {"conforms": report.conforms, "results": results(report.graph, shapes),
-            "verdicts": [] if profile is None else verdicts(data, report.graph, profile)}
+            "verdicts": verdicts(data, report.graph, profile),
+            "broken": results(quality.graph, quality_shapes)}
+
+
+def _in_language(messages: dict[str, str]) -> str | None:
+    """The message in the reader's language, else English, else one without a tag."""
+    lang = data_language()
+    return next((messages[k] for k in (lang, "en", "") if k in messages), None)
 
 
 def _message(exc: Exception) -> str:
@@ -220,19 +238,20 @@ def _reference(base: str) -> rdflib.Graph:
 
 def verdicts(data: rdflib.Graph, report: rdflib.Graph, profile: Profile) -> list[dict[str, Any]]:
     """Per invention patent of the data: which of the profile's shapes it conforms to (no
-    result with it as focus node and the shape as source)."""
+    result with it as focus node and the shape as source); the high-value ones first, then
+    by IRI."""
     failed: dict[Any, set[Any]] = {}
     for r in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         failed.setdefault(report.value(r, SH.focusNode), set()).add(
             report.value(r, SH.sourceShape))
     rows = []
-    for patent in sorted(set(data.subjects(rdflib.RDF.type, HVP.InventionPatent)), key=str):
+    for patent in set(data.subjects(rdflib.RDF.type, HVP.InventionPatent)):
         fails = failed.get(patent, set())
         rows.append({"patent": patent, "valid": profile.valid not in fails,
                      "domestic": profile.domestic not in fails,
                      "criteria": [c.key for c in profile.criteria if c.shape not in fails],
                      "high_value": profile.high_value not in fails})
-    return rows
+    return sorted(rows, key=lambda row: (not row["high_value"], str(row["patent"])))
 
 
 def _profiles() -> list[str]:
@@ -275,6 +294,9 @@ def results(report: rdflib.Graph, shapes: rdflib.Graph | None = None) -> list[di
             ("focus", SH.focusNode), ("path", SH.resultPath), ("message", SH.resultMessage),
             ("shape", SH.sourceShape), ("severity", SH.resultSeverity), ("value", SH.value))}
         row["shape_parts"] = _shape_parts(row["shape"], shapes)
+        # a shape's message in each of its languages: the page shows the reader's
+        row["messages"] = {getattr(m, "language", None) or "": str(m)
+                           for m in report.objects(r, SH.resultMessage)}
         rows.append(row)
     return sorted(rows, key=lambda row: (str(row["focus"]), str(row["path"])))
 

@@ -63,12 +63,16 @@ class IndicatorSet:
     warnings: list[str] = field(default_factory=list)
 
     def select(self, by: str, name: str = "--by") -> IndicatorSet:
-        """Only the rows of a scope (see :data:`SCOPES`); ``name``: the option or parameter
-        that gave it, for the error."""
+        """Only the rows and warnings of a scope (see :data:`SCOPES`); ``name``: the option or
+        parameter that gave it, for the error."""
         if by not in SCOPES:
             raise InputError(f"{name} must be one of {', '.join(SCOPES)}, got {by!r}")
-        keep = [r for r in self.rows if by == "all" or (r.region == NATION) == (by == "nation")]
-        return IndicatorSet(self.profile, keep, list(self.warnings))
+        def kept(region: str) -> bool:
+            return by == "all" or (region == NATION) == (by == "nation")
+
+        # a warning is about the region it begins with ("CN-XZ 2024: ..."): only the scope's
+        return IndicatorSet(self.profile, [r for r in self.rows if kept(r.region)],
+                            [w for w in self.warnings if kept(w.partition(" ")[0])])
 
     def warnings_in(self, year: int) -> list[str]:
         """The warnings about ``year`` (each begins ``REGION YEAR:``, see :func:`compute`)."""

@@ -8,13 +8,16 @@ list of a province and year has exactly as many patents as its indicator's count
 
 The list is found in two steps: the patents and the key they are sorted by (one query), then
 the facts shown of the page asked for (title, first owner, region, filing date, criteria met),
-read patent by patent (a query each): a page costs the same whatever the list's length.
+read patent by patent (a query each): a page costs the same whatever the list's length. The
+first step is the costly one (about a second for 4,000 patents on a loaded machine's on-disk
+store): :func:`find` gives it as a value (:class:`Found`) that a caller may keep to page through
+the list with :func:`page`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 from urllib.parse import unquote
@@ -25,7 +28,7 @@ from kg.errors import InputError
 from kg.indicators.core import NATION, classification_graph
 from kg.iri import DEFAULT_BASE, mint
 from kg.store import Store
-from kg.vocab import DCTERMS, HVP, SKOS
+from kg.vocab import DCTERMS, HVP, SEI, SKOS
 
 #: Sort keys: name -> the pattern binding ``?key`` (inside an OPTIONAL; none for the id).
 SORTS = {
@@ -36,6 +39,7 @@ SORTS = {
     "region": f"?patent <{HVP.firstOwner}>/<{HVP.region}>/<{SKOS.notation}> ?key",
 }
 REGION = re.compile(r"CN(-[A-Z0-9]{2,3})?")
+INDUSTRY = re.compile(r"\d+(\.\d+)*")
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,24 @@ class PatentList:
     rows: list[Listed]
 
 
-def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None) -> str:
-    """The text that selects the patents (and the sort key); the values of the filters are
-    bound by the engine (``?graph``, ``?region``, ``?criterion``, ``?hv``)."""
+#: A page longer than this has its rows' facts read by one query over the whole list (a
+#: download), a shorter one patent by patent (:data:`DETAILS`).
+BULK = 200
+#: The facts a row shows, as OPTIONALs added to :func:`query` (one query for a whole list).
+FACTS = f"""OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
+  OPTIONAL {{ ?patent <http://data.epo.org/linked-data/def/patent/filingDate> ?filing }}
+  OPTIONAL {{ ?patent <{HVP.firstOwner}> ?owner
+    OPTIONAL {{ ?owner <http://xmlns.com/foaf/0.1/name> ?name }}
+    OPTIONAL {{ ?owner <{HVP.region}> ?owner_region }} }}
+  OPTIONAL {{ GRAPH ?graph {{ ?c <{HVP.meetsCriterion}> ?met }} }}
+"""
+
+
+def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
+          industry: bool = False, extra: str = "") -> str:
+    """The text that selects the patents (and the sort key, and ``extra`` patterns); the
+    values of the filters are bound by the engine (``?graph``, ``?region``, ``?criterion``,
+    ``?hv``, ``?industry``)."""
     if sort not in SORTS:
         raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
     node = [f"?c <{HVP.valid}> true ; <{HVP.domestic}> true ; <{HVP.patent}> ?patent"]
@@ -71,23 +90,38 @@ def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None) 
         node.append(f"<{HVP.highValue}> ?hv")
     if criterion:
         node.append(f"<{HVP.meetsCriterion}> ?criterion")
+    if industry:  # the SEI evidence names the categories (as sei-by-industry.rq reads them)
+        node.append(f"<{HVP.evidence}> ?ev . ?ev <{HVP.seiCategory}> ?category")
     where = "GRAPH ?graph { " + " ; ".join(node) + " }\n"
+    if industry:
+        where += f"  ?category <{SKOS.broader}>* ?industry .\n"
     if region:
         where += f"  ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region .\n"
     if SORTS[sort]:
         where += f"  OPTIONAL {{ {SORTS[sort]} }}\n"
-    return f"SELECT * WHERE {{\n  {where}}}"  # every variable: the engine binds some
+    return f"SELECT * WHERE {{\n  {where}  {extra}}}"  # every variable: the engine binds some
 
 
-def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
-           region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
-           sort: str = "patent", descending: bool = False, offset: int = 0,
-           limit: int | None = None) -> PatentList:
+@dataclass(frozen=True)
+class Found:
+    """The patents of a list, in order (what :func:`page` reads a page of): keep it to page
+    through a list without finding it again (the search is the costly step)."""
+
+    as_of: date
+    graph: Any
+    patents: tuple[tuple[Any, Any], ...]  # (classification node, patent)
+    text: str  # the query that found them, and its bindings: the facts of a long page
+    bind: dict[str, Any] = field(hash=False, compare=False)
+
+
+def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
+         region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
+         industry: str | None = None, sort: str = "patent", descending: bool = False) -> Found:
     """The patents behind the count of ``region`` at ``as_of`` (``profile``: a loaded
-    :class:`kg.profiles.Profile`), sorted by ``sort`` (then by patent), ``limit`` of them from
-    ``offset`` (all with ``limit=None``). ``criterion``: only those meeting it (its key);
-    ``high_value``: True (the indicator's), False (valid, domestic, not high-value) or None
-    (every valid, domestic invention patent)."""
+    :class:`kg.profiles.Profile`), sorted by ``sort`` (then by patent). ``criterion``: only
+    those meeting it (its key); ``high_value``: True (the indicator's), False (valid, domestic,
+    not high-value) or None (every valid, domestic invention patent); ``industry``: an SEI
+    category's code (``1``, ``1.5``): those whose SEI evidence is in it or below it."""
     if not REGION.fullmatch(region):
         raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
     keys = {c.key: c for c in profile.criteria}
@@ -101,10 +135,14 @@ def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         bind["criterion"] = ox.NamedNode(str(keys[criterion].iri))
     if high_value is not None:
         bind["hv"] = ox.Literal(high_value)
-    text = query(sort, region=region != NATION, criterion=criterion is not None,
-                 high_value=high_value)
+    if industry is not None:
+        if not INDUSTRY.fullmatch(industry):
+            raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
+        bind["industry"] = ox.NamedNode(str(SEI[industry]))
+    filters = {"region": region != NATION, "criterion": criterion is not None,
+               "high_value": high_value, "industry": industry is not None}
     found: dict[str, tuple[Any, Any, str]] = {}
-    for row in store.select(text, bind):
+    for row in store.select(query(sort, **filters), bind):  # type: ignore[arg-type]
         key = row["key"].value if "key" in row else ""
         patent = row["patent"].value
         if patent not in found or key < found[patent][2]:  # two titles: the first
@@ -113,10 +151,53 @@ def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     if SORTS[sort]:  # by the key (stable: then by patent), those without it last
         keyed = sorted((f for f in ordered if f[2]), key=lambda f: f[2], reverse=descending)
         ordered = keyed + [f for f in ordered if not f[2]]
-    page = ordered[offset: None if limit is None else offset + limit]
+    text = query("patent", extra=FACTS, **filters)  # type: ignore[arg-type]
+    return Found(as_of, graph, tuple((c, p) for c, p, _ in ordered), text, bind)
+
+
+def page(store: Store, found: Found, *, profile: Any, offset: int = 0,
+         limit: int | None = None) -> PatentList:
+    """``limit`` rows of a list from ``offset`` (all with ``limit=None``)."""
+    chosen = found.patents[offset: None if limit is None else offset + limit]
     order = {str(c.iri): c.key for c in profile.criteria}
-    rows = [_listed(store, c, p, graph, order) for c, p, _ in page]
-    return PatentList(as_of, len(ordered), rows)
+    if len(chosen) > BULK:
+        facts = _facts(store.select(found.text, found.bind))
+        rows = [_row(p, *facts.get(p.value, ({}, set())), order) for _, p in chosen]
+    else:
+        rows = [_listed(store, c, p, found.graph, order) for c, p in chosen]
+    return PatentList(found.as_of, len(found.patents), rows)
+
+
+def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
+           region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
+           industry: str | None = None, sort: str = "patent", descending: bool = False,
+           offset: int = 0, limit: int | None = None) -> PatentList:
+    """:func:`find` the list, then :func:`page` through it."""
+    found = find(store, as_of, profile=profile, base=base, region=region, criterion=criterion,
+                 high_value=high_value, industry=industry, sort=sort, descending=descending)
+    return page(store, found, profile=profile, offset=offset, limit=limit)
+
+
+def _facts(rows: list[Any]) -> dict[str, tuple[dict[str, str], set[str]]]:
+    """Patent IRI -> (its facts, the IRIs of the criteria it meets), from rows that carry
+    them (a patent with two titles: the first)."""
+    found: dict[str, tuple[dict[str, str], set[str]]] = {}
+    for row in rows:
+        facts, met = found.setdefault(row["patent"].value, ({}, set()))
+        if "met" in row:
+            met.add(row["met"].value)
+        for name, column in (("title", "title"), ("filing", "filing"), ("owner", "owner"),
+                             ("name", "name"), ("region", "owner_region")):
+            if column in row and (name not in facts or row[column].value < facts[name]):
+                facts[name] = row[column].value
+    return found
+
+
+def _row(patent: Any, facts: dict[str, str], met: set[str], order: dict[str, str]) -> Listed:
+    return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
+                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
+                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
+                  tuple(key for iri, key in order.items() if iri in met))
 
 
 #: High-value count per (first owner's region, criterion met) in one classification graph.
@@ -160,15 +241,8 @@ DETAILS = f"""SELECT ?patent ?c ?graph ?title ?filing ?owner ?name ?region ?crit
 
 def _listed(store: Store, node: ox.NamedNode, patent: ox.NamedNode, graph: ox.NamedNode,
             order: dict[str, str]) -> Listed:
-    facts: dict[str, str] = {}
-    met = set()
-    for row in store.select(DETAILS, {"patent": patent, "c": node, "graph": graph}):
-        if "criterion" in row:
-            met.add(row["criterion"].value)
-        for name in ("title", "filing", "owner", "name", "region"):
-            if name in row and (name not in facts or row[name].value < facts[name]):
-                facts[name] = row[name].value
-    return Listed(patent.value, unquote(patent.value.rpartition("/patent/")[2]),
-                  facts.get("title", ""), facts.get("filing", ""), facts.get("owner", ""),
-                  facts.get("name", ""), facts.get("region", "").rpartition("/region/")[2],
-                  tuple(key for iri, key in order.items() if iri in met))
+    rows = store.select(DETAILS, {"patent": patent, "c": node, "graph": graph})
+    renamed = [{("owner_region" if k == "region" else "met" if k == "criterion" else k): v
+                for k, v in row.items()} for row in rows]
+    facts, met = _facts(renamed).get(patent.value, ({}, set()))
+    return _row(patent, facts, met, order)
