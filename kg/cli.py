@@ -339,10 +339,23 @@ def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, for
 @cli.command()
 @pass_app
 def stats(app: App) -> None:
-    """Counts of what the store holds."""
+    """What the store holds: its dataset description and counts."""
+    from kg import dataset
     from kg.stats import counts
 
     store = app.store()
+    described = dataset.read(store, app.base)
+    if described is not None:
+        click.echo(f"{'dataset':<24}{described.title()}")
+        kind = f"synthetic demo at 1/{described.scale_text()} scale: not official figures" \
+            if described.synthetic else "real (not synthetic)"
+        click.echo(f"{'data':<24}{kind}")
+        for source in described.sources:
+            click.echo(f"{'source':<24}{source}")
+        if described.licence:
+            click.echo(f"{'licence':<24}{described.licence}")
+        click.echo(f"{'created':<24}{described.created}")
+        click.echo(f"{'modified':<24}{described.modified}")
     for name, n in counts(store).items():
         click.echo(f"{name:<24}{n:>12,}")
 

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import errors, headers, i18n, links, sparql, static
+from web import dataset, errors, headers, i18n, links, numbers, sparql, static
 from web.service import Service, service
 
 
@@ -29,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     static.init_app(app)
     links.init_app(app)
+    numbers.init_app(app)
+    dataset.init_app(app)
     _blueprints(app)
     app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
     app.add_url_rule("/healthz", "healthz", healthz)
