@@ -527,6 +527,45 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
     click.echo(result.to_csv() if fmt == "csv" else result.to_json(), nl=False)
 
 
+@cli.command("search")
+@click.argument("text", required=False)
+@click.option("--type", "kinds", multiple=True, type=click.Choice(["region", "industry", "owner",
+              "patent"]), help="Only things of this kind (repeatable) [default: all].")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100),
+              help="At most this many things.")
+@click.option("--rebuild", is_flag=True, help="Build the store's text index again first.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A line per thing, or JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_app
+def search_command(app: App, text: str | None, kinds: tuple[str, ...], limit: int,
+                   rebuild: bool, fmt: str, quiet: bool) -> None:
+    """Find patents (number, title words), owners (name), regions and SEI industries."""
+    import tempfile
+
+    from kg import search
+
+    if not text and not rebuild:
+        raise click.UsageError("give the TEXT to search for, or --rebuild")
+    store = app.local_store("search")
+    path = search.index_path(store)
+    with tempfile.TemporaryDirectory(prefix="hvp-search-") as scratch:
+        if path is None:  # a store without generations: an index for this command only
+            path = Path(scratch) / "search"
+        with progress_bar(not quiet) as update:
+            built = search.ensure(store, path, update, rebuild=rebuild)
+        if built and rebuild:
+            err.print(f"built the search index {path}")
+        if not text:
+            return
+        hits = search.search(path, text, kinds or None, limit)
+    if fmt == "json":
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        click.echo(f"{hit.kind:<10}{hit.key:<18}{hit.label()}")
+
+
 def _part(output: Path) -> Path:
     """The file written first, renamed to ``output`` when complete."""
     return output.with_name(output.name + ".part")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify
 
 from kg import settings as kg_settings
-from web import dataset, errors, headers, i18n, links, numbers, sparql, static
+from web import dataset, errors, headers, i18n, links, numbers, search, sparql, static
 from web.service import Service, service
 
 
@@ -31,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     links.init_app(app)
     numbers.init_app(app)
     dataset.init_app(app)
+    search.init_app(app)
     _blueprints(app)
     app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
     app.add_url_rule("/healthz", "healthz", healthz)

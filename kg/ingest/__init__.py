@@ -21,7 +21,7 @@ from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
-from kg import dataset, generations
+from kg import dataset, generations, search
 from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
@@ -130,6 +130,8 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     drop_derived(store, base, progress)  # none when staged from the store's base
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources)
+    if store.path is not None and store.staging:  # the index goes with the generation
+        search.build_for(store, generations.search_for(store.path), progress)
     if store.path is not None:
         with step(progress, "writing to disk"):
             store.flush()
