@@ -1,11 +1,11 @@
 """Search: patents, owners, regions and SEI industries found by what a person types.
 
 A text index kept beside the store, in SQLite's FTS5 with its ``trigram`` tokenizer (SQLite
-from Python's standard library): every run of three characters of a name, in any script, is a
-term, so ``洗衣机`` finds ``一种洗衣机排水装置`` and ``pharma`` finds ``Anti-tumour
-pharmaceutical composition`` without a word segmenter (docs/decisions.md 43). A query of one or
-two characters, which has no trigram, is matched with ``LIKE`` on the same table (a scan that
-stops at ``limit`` hits).
+from Python's standard library), one table per kind: every run of three characters of a name,
+in any script, is a term, so ``洗衣机`` finds ``一种洗衣机排水装置`` and ``pharma`` finds
+``Anti-tumour pharmaceutical composition`` without a word segmenter (docs/decisions.md 43). A
+query of one or two characters, which has no trigram, is matched with ``LIKE`` on the same
+tables (a scan that stops at ``limit`` hits, or after :data:`SCAN_SECONDS` with what it found).
 
 One row per thing: its kind, IRI, key (patent number, owner id, region or industry code), its
 labels in English and Chinese (shown), and the text searched: ``name`` (titles, names, labels)
@@ -14,7 +14,9 @@ simplified, full-width folded, the legal form dropped; so ``廣東信源`` finds
 ``广东信源科技有限公司``). The query is normalized the same way and either form may match.
 
 **Ranking**: a thing whose key is the query comes first, then FTS5's BM25 with a name match
-weighted over a words match, and at equal relevance regions, industries, owners, patents.
+weighted over a words match, and at equal relevance regions, industries, owners, patents. Only
+the first :data:`WINDOW` matches of a kind are ranked, so that a query matching half the titles
+costs no more than one matching a window's worth.
 
 **Where**: an on-disk store's index is the file ``search-N`` in the store's home beside its
 generation ``gen-N`` (:mod:`kg.generations`), written by the ingest that made the generation
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import closing
@@ -48,9 +51,15 @@ KINDS = ("region", "industry", "owner", "patent")
 #: Longest query accepted, in characters.
 LONGEST = 200
 MAX_LIMIT = 100
-_SCHEMA = """CREATE VIRTUAL TABLE entries USING fts5(
-  kind UNINDEXED, iri UNINDEXED, key UNINDEXED, label_en UNINDEXED, label_zh UNINDEXED,
-  name, words, tokenize = 'trigram case_sensitive 0')"""
+#: One FTS5 table per kind (``things_patent``...): a kind is searched, or scanned, alone.
+_SCHEMA = """CREATE VIRTUAL TABLE things_{kind} USING fts5(
+  iri UNINDEXED, key UNINDEXED, label_en UNINDEXED, label_zh UNINDEXED, name, words,
+  tokenize = 'trigram case_sensitive 0')"""
+#: Matches read per kind before ranking: a query as common as a word of every other title
+#: ranks the first this many (the index's order: the store's) instead of all of them.
+WINDOW = 2000
+#: How long a scan for a query of one or two characters may run; it answers what it found.
+SCAN_SECONDS = 0.15
 _BATCH = 5000
 
 
@@ -137,26 +146,35 @@ def build(source: Iterable[Entry], path: Path, progress: Progress | None = None,
     done = 0
     try:
         with closing(_connect(tmp, write=True)) as db, db:
-            db.execute(_SCHEMA)
-            batch: list[tuple[str, ...]] = []
+            for kind in KINDS:
+                db.execute(_SCHEMA.format(kind=kind))
+            batch: list[Entry] = []
             for item in source:
-                batch.append((item.kind, item.iri, item.key, item.label_en, item.label_zh,
-                              item.name, item.words))
+                batch.append(item)
                 if len(batch) >= _BATCH:
-                    db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+                    _insert(db, batch)
                     done += len(batch)
                     batch.clear()
                     if progress:
                         progress(label, done, max(total or done, done), done)
-            db.executemany("INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", batch)
+            _insert(db, batch)
             done += len(batch)
-            db.execute("INSERT INTO entries(entries) VALUES ('optimize')")
+            for kind in KINDS:
+                db.execute(f"INSERT INTO things_{kind}(things_{kind}) VALUES ('optimize')")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     if progress:
         progress(label, done, done, done)
     return done
+
+
+def _insert(db: sqlite3.Connection, batch: list[Entry]) -> None:
+    for kind in KINDS:
+        rows = [(e.iri, e.key, e.label_en, e.label_zh, e.name, e.words) for e in batch
+                if e.kind == kind]
+        if rows:
+            db.executemany(f"INSERT INTO things_{kind} VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def build_for(store: Store, path: Path, progress: Progress | None = None) -> int:
@@ -210,31 +228,42 @@ def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: in
 
 def _matched(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], limit: int
              ) -> list[tuple[str, str, str, str, str, float]]:
-    """Through the trigram index, ranked by BM25 (name 2x words); plus exact keys."""
+    """Through the trigram index, per kind: the first :data:`WINDOW` matches, ranked by BM25
+    (a name match weighs twice a words match)."""
     match = " OR ".join('"' + f.replace('"', '""') + '"' for f in forms)
-    marks = ", ".join("?" for _ in kinds)
-    rows = db.execute(
-        f"SELECT kind, iri, key, label_en, label_zh, bm25(entries, 0, 0, 0, 0, 0, 2.0, 1.0) "
-        f"AS r FROM entries WHERE entries MATCH ? AND kind IN ({marks}) ORDER BY r LIMIT ?",
-        (match, *kinds, limit * 3)).fetchall()
-    return [tuple(r) for r in rows]
+    found: list[tuple[str, str, str, str, str, float]] = []
+    for kind in kinds:
+        rows = db.execute(
+            f"SELECT iri, key, label_en, label_zh, bm25(things_{kind}, 0, 0, 0, 0, 2.0, 1.0) "
+            f"FROM things_{kind} WHERE things_{kind} MATCH ? LIMIT ?", (match, WINDOW))
+        found += [(kind, *row) for row in rows]
+    return found
 
 
 def _scanned(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], limit: int
              ) -> list[tuple[str, str, str, str, str, float]]:
-    """One or two characters: a substring scan per kind, regions first, stopped at ``limit``."""
+    """One or two characters: a substring scan per kind, regions first, stopped at ``limit``
+    hits or after :data:`SCAN_SECONDS` (then what was found)."""
     found: list[tuple[str, str, str, str, str, float]] = []
     likes = " OR ".join("name LIKE ? ESCAPE '\\' OR words LIKE ? ESCAPE '\\'" for _ in forms)
     patterns = [p for f in forms for p in (_like(f), _like(f))]
-    for kind in kinds:  # a kind's rank over the others', then the shorter name
-        rank = len(KINDS) - KINDS.index(kind)
-        rows = db.execute(
-            f"SELECT kind, iri, key, label_en, label_zh, -? - 1.0 / (1 + length(name)) "
-            f"FROM entries WHERE kind = ? AND ({likes}) LIMIT ?",
-            (rank, kind, *patterns, limit)).fetchall()
-        found += [tuple(r) for r in rows]
-        if len(found) >= limit:
-            break
+    deadline = time.monotonic() + SCAN_SECONDS
+    db.set_progress_handler(lambda: int(time.monotonic() > deadline), 2000)
+    try:
+        for kind in kinds:  # a kind's rank over the others', then the shorter name
+            rank = len(KINDS) - KINDS.index(kind)
+            rows = db.execute(
+                f"SELECT iri, key, label_en, label_zh, -? - 1.0 / (1 + length(name)) "
+                f"FROM things_{kind} WHERE {likes} LIMIT ?", (rank, *patterns, limit))
+            for row in rows:
+                found.append((kind, *row))
+            if len(found) >= limit:
+                break
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc):
+            raise
+    finally:
+        db.set_progress_handler(None, 0)
     return found
 
 

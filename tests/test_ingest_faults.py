@@ -49,11 +49,12 @@ def checksum(store: Path) -> str:
 
 def leftovers(store: Path) -> list[str]:
     """Files a write left beside the store: anything in its home but the current generation,
-    its base and the lock, and temporary files in its folder."""
+    its base, its search index and the lock, and temporary files in its folder."""
     home = generations.home(store)
     keep = {generations.LOCK, *([generations.current(store).name]
                                 if generations.current(store) else []),
-            *([base.name] if (base := generations.base(store)) else [])}
+            *([base.name] if (base := generations.base(store)) else []),
+            *([index.name] if (index := generations.search(store)) else [])}
     stray = [p.name for p in home.iterdir() if p.name not in keep] if home.is_dir() else []
     return stray + [p.name for p in store.parent.iterdir()
                     if p.name.startswith(("hvp-ingest-", "ingest-"))]

@@ -148,7 +148,7 @@ def test_search_page(client) -> None:
     assert 'role="search"' in html  # the box in the header
     zh = client.get("/search?q=pump&lang=zh").get_data(as_text=True)
     assert "专利" in zh and 'href="/patent/CN-T03"' in zh
-    nothing = client.get("/search?q=qqqzzz").get_data(as_text=True)
+    nothing = client.get("/search?q=qqqzzz&lang=en").get_data(as_text=True)
     assert "Nothing matches" in nothing
 
 

@@ -156,6 +156,10 @@ def _negotiate() -> ox.RdfFormat | None:
 
 
 def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
+    from web import summary
+
+    if summary.wanted(kind, iri):  # a region, an owner, an SEI industry: its summary
+        return summary.page(kind, iri, triples, _as_of())
     subject = ox.NamedNode(iri)
     labels = _labels(triples)
     facts = [(t.predicate, t.object) for t in triples if t.subject == subject]
