@@ -274,7 +274,10 @@ def discard(entry: Path) -> None:
     trash = entry.with_name(f"trash-{entry.name}")
     with suppress(FileNotFoundError):
         os.rename(entry, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    if trash.is_file():  # a generation's search index
+        trash.unlink()
+    else:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _remove(entry: Path) -> None:
