@@ -5,15 +5,18 @@ from Python's standard library), one table per kind: every run of three characte
 in any script, is a term, so ``洗衣机`` finds ``一种洗衣机排水装置`` and ``pharma`` finds
 ``Anti-tumour pharmaceutical composition`` without a word segmenter (docs/decisions.md 43). A
 query of one or two characters, which has no trigram, is matched with ``LIKE`` on the same
-tables (a scan that stops at ``limit`` hits, or after :data:`SCAN_SECONDS` with what it found).
+tables (a scan that stops at ``limit`` hits, or after :data:`SCAN_SECONDS` with what it found),
+patent titles only when patents alone are asked for.
 
-One row per thing: its kind, IRI, key (patent number, owner id, region or industry code), its
-labels in English and Chinese (shown), and the text searched: ``name`` (titles, names, labels)
-and ``words`` (the key, and an owner's name normalized as linking does, :func:`kg.link.names.key`:
-simplified, full-width folded, the legal form dropped; so ``廣東信源`` finds
-``广东信源科技有限公司``). The query is normalized the same way and either form may match.
+One row per thing: its kind, IRI, key (patent number, owner id, region or industry code: in a
+B-tree table of their own, found by their start), its labels in English and Chinese (shown), and
+the text searched: ``name`` (titles, names, labels) and ``words`` (an owner's name normalized as
+linking does, :func:`kg.link.names.key`: simplified, full-width folded, the legal form
+dropped; so ``廣東信源`` finds ``广东信源科技有限公司``). The query is normalized the same way
+and either form may match.
 
-**Ranking**: a thing whose key is the query comes first, then FTS5's BM25 with a name match
+**Ranking**: a thing whose key is the query comes first, then those whose key starts with it,
+then FTS5's BM25 with a name match
 weighted over a words match, and at equal relevance regions, industries, owners, patents. Only
 the first :data:`WINDOW` matches of a kind are ranked, so that a query matching half the titles
 costs no more than one matching a window's worth.
@@ -55,6 +58,11 @@ MAX_LIMIT = 100
 _SCHEMA = """CREATE VIRTUAL TABLE things_{kind} USING fts5(
   iri UNINDEXED, key UNINDEXED, label_en UNINDEXED, label_zh UNINDEXED, name, words,
   tokenize = 'trigram case_sensitive 0')"""
+#: Every thing's key (patent number, owner id, region or industry code) in a B-tree: found by
+#: its start at once (in the trigram index, the trigrams every number shares, ``CN2``, ``201``,
+#: would each list every patent).
+_KEYS = """CREATE TABLE keys (key TEXT NOT NULL COLLATE NOCASE, kind TEXT NOT NULL,
+  iri TEXT NOT NULL, label_en TEXT, label_zh TEXT)"""
 #: Matches read per kind before ranking: a query as common as a word of every other title
 #: ranks the first this many (the index's order: the store's) instead of all of them.
 WINDOW = 2000
@@ -131,7 +139,7 @@ def entries(store: Store) -> Iterator[Entry]:
 
 def entry(kind: str, iri: str, key: str, en: str, zh: str) -> Entry:
     """The index row of one thing (an owner's names also normalized, :func:`name_key`)."""
-    words = [key]
+    words: list[str] = []
     if kind == "owner":
         words += sorted({name_key(n) for n in (en, zh) if n} - {""})
     return Entry(kind, iri, key, en, zh, " / ".join(n for n in (en, zh) if n), " ".join(words))
@@ -148,6 +156,7 @@ def build(source: Iterable[Entry], path: Path, progress: Progress | None = None,
         with closing(_connect(tmp, write=True)) as db, db:
             for kind in KINDS:
                 db.execute(_SCHEMA.format(kind=kind))
+            db.execute(_KEYS)
             batch: list[Entry] = []
             for item in source:
                 batch.append(item)
@@ -161,6 +170,7 @@ def build(source: Iterable[Entry], path: Path, progress: Progress | None = None,
             done += len(batch)
             for kind in KINDS:
                 db.execute(f"INSERT INTO things_{kind}(things_{kind}) VALUES ('optimize')")
+            db.execute("CREATE INDEX keys_key ON keys (key)")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -170,6 +180,8 @@ def build(source: Iterable[Entry], path: Path, progress: Progress | None = None,
 
 
 def _insert(db: sqlite3.Connection, batch: list[Entry]) -> None:
+    db.executemany("INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
+                   [(e.key, e.kind, e.iri, e.label_en, e.label_zh) for e in batch])
     for kind in KINDS:
         rows = [(e.iri, e.key, e.label_en, e.label_zh, e.name, e.words) for e in batch
                 if e.kind == kind]
@@ -215,15 +227,29 @@ def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: in
     # the normalized form too, unless normalizing left too little to search for ("1.5" -> "15")
     forms = [text] + ([normal] if normal != text and len(normal) >= min(3, len(text)) else [])
     with closing(_connect(path)) as db:
+        rows = _keyed(db, text, chosen, limit)
         if all(len(f) >= 3 for f in forms):
-            rows = _matched(db, forms, chosen, limit)
+            rows += _matched(db, forms, chosen, limit)
         else:
-            rows = _scanned(db, forms, chosen, limit)
-    exact = {f.casefold() for f in forms}
-    hits = [Hit(kind, iri, key, en, zh, -rank + (1000.0 if key.casefold() in exact else 0.0))
-            for kind, iri, key, en, zh, rank in rows]
-    hits.sort(key=lambda h: (-h.score, KINDS.index(h.kind), h.key))
+            rows += _scanned(db, forms, chosen, limit)
+    best: dict[str, Hit] = {}
+    for kind, iri, key, en, zh, rank in rows:
+        hit = Hit(kind, iri, key, en, zh, -rank)
+        if iri not in best or hit.score > best[iri].score:
+            best[iri] = hit
+    hits = sorted(best.values(), key=lambda h: (-h.score, KINDS.index(h.kind), h.key))
     return hits[:limit]
+
+
+def _keyed(db: sqlite3.Connection, text: str, kinds: tuple[str, ...], limit: int
+           ) -> list[tuple[str, str, str, str, str, float]]:
+    """Things whose key is the text (first) or starts with it, through the keys' B-tree."""
+    marks = ", ".join("?" for _ in kinds)
+    rows = db.execute(
+        f"SELECT kind, iri, key, label_en, label_zh FROM keys WHERE key LIKE ? ESCAPE '\\' "
+        f"AND kind IN ({marks}) LIMIT ?", (_like(text)[1:], *kinds, limit)).fetchall()
+    return [(kind, iri, key, en, zh, -2000.0 if key.casefold() == text.casefold() else -1000.0)
+            for kind, iri, key, en, zh in rows]
 
 
 def _matched(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], limit: int
@@ -250,8 +276,10 @@ def _scanned(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], l
     deadline = time.monotonic() + SCAN_SECONDS
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 2000)
     try:
-        for kind in kinds:  # a kind's rank over the others', then the shorter name
-            rank = len(KINDS) - KINDS.index(kind)
+        # patent titles only when patents alone are asked for: one or two characters are in
+        # most titles, and a scan of a million of them is seconds
+        for kind in [k for k in kinds if k != "patent" or kinds == ("patent",)]:
+            rank = len(KINDS) - KINDS.index(kind)  # a kind's rank over the others', then length
             rows = db.execute(
                 f"SELECT iri, key, label_en, label_zh, -? - 1.0 / (1 + length(name)) "
                 f"FROM things_{kind} WHERE {likes} LIMIT ?", (rank, *patterns, limit))

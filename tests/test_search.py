@@ -61,6 +61,18 @@ def test_one_character_and_limits(index: Path) -> None:
     assert search.search(index, "100%_") == []  # LIKE's wildcards are text
 
 
+def test_two_characters_scan_patent_titles_only_when_patents_alone_are_asked(index: Path
+                                                                            ) -> None:
+    assert ("patent", "CN-T03") in keys(search.search(index, "mp", ["patent"]))  # "Lapsed pump"
+    assert all(kind != "patent" for kind, _ in keys(search.search(index, "mp")))
+
+
+def test_a_key_is_found_by_its_start(index: Path) -> None:
+    found = keys(search.search(index, "cn-t0", ["patent"], limit=100))
+    assert {("patent", "CN-T01"), ("patent", "CN-T03")} <= set(found)
+    assert keys(search.search(index, "CN-T03"))[0] == ("patent", "CN-T03")
+
+
 @pytest.mark.parametrize(("query", "kinds", "limit", "expected"), [
     ("", None, 20, "type something"),
     ("x" * 201, None, 20, "at most 200"),
