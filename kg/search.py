@@ -271,8 +271,11 @@ def _scanned(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], l
     """One or two characters: a substring scan per kind, regions first, stopped at ``limit``
     hits or after :data:`SCAN_SECONDS` (then what was found)."""
     found: list[tuple[str, str, str, str, str, float]] = []
-    likes = " OR ".join("name LIKE ? ESCAPE '\\' OR words LIKE ? ESCAPE '\\'" for _ in forms)
-    patterns = [p for f in forms for p in (_like(f), _like(f))]
+    # instr(), not LIKE: FTS5's trigram tokenizer (SQLite 3.40) answers a LIKE of two Chinese
+    # characters from its index, which has no term that short, and so finds nothing
+    found_in = " OR ".join("instr(lower(name), lower(?)) OR instr(lower(words), lower(?))"
+                           for _ in forms)
+    patterns = [p for f in forms for p in (f, f)]
     deadline = time.monotonic() + SCAN_SECONDS
     db.set_progress_handler(lambda: int(time.monotonic() > deadline), 2000)
     try:
@@ -282,7 +285,7 @@ def _scanned(db: sqlite3.Connection, forms: list[str], kinds: tuple[str, ...], l
             rank = len(KINDS) - KINDS.index(kind)  # a kind's rank over the others', then length
             rows = db.execute(
                 f"SELECT iri, key, label_en, label_zh, -? - 1.0 / (1 + length(name)) "
-                f"FROM things_{kind} WHERE {likes} LIMIT ?", (rank, *patterns, limit))
+                f"FROM things_{kind} WHERE {found_in} LIMIT ?", (rank, *patterns, limit))
             for row in rows:
                 found.append((kind, *row))
             if len(found) >= limit:

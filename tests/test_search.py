@@ -194,3 +194,15 @@ def test_a_first_layout_store_searches_from_an_index_of_its_own(disk_app) -> Non
     assert generations.search(disk_app.extensions["hvp"].path) is None
     answer = disk_app.test_client().get("/search?q=pump&format=json")
     assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == "CN-T03"
+
+
+def test_two_chinese_characters_are_found_in_names(tmp_path: Path) -> None:
+    """Regression: FTS5's trigram LIKE of two Chinese characters (six bytes, no trigram) found
+    nothing; the scan reads the names themselves."""
+    path = tmp_path / "search"
+    patent = search.entry("patent", DEFAULT_BASE + "patent/P1", "P1", "", "一种洗衣机排水装置")
+    owner = search.entry("owner", DEFAULT_BASE + "owner/O9", "O9", "", "广东信源科技有限公司")
+    search.build([patent, owner], path)
+    assert keys(search.search(path, "洗衣", ["patent"])) == [("patent", "P1")]
+    assert keys(search.search(path, "科技")) == [("owner", "O9")]
+    assert keys(search.search(path, "排水装置")) == [("patent", "P1")]  # trigrams
