@@ -197,8 +197,8 @@ def test_a_first_layout_store_searches_from_an_index_of_its_own(disk_app) -> Non
 
 
 def test_two_chinese_characters_are_found_in_names(tmp_path: Path) -> None:
-    """Regression: FTS5's trigram LIKE of two Chinese characters (six bytes, no trigram) found
-    nothing; the scan reads the names themselves."""
+    """FTS5's trigram LIKE of two Chinese characters on one column (six bytes, no trigram)
+    finds nothing (SQLite 3.40): the scan reads the names themselves."""
     path = tmp_path / "search"
     patent = search.entry("patent", DEFAULT_BASE + "patent/P1", "P1", "", "一种洗衣机排水装置")
     owner = search.entry("owner", DEFAULT_BASE + "owner/O9", "O9", "", "广东信源科技有限公司")
