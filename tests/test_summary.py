@@ -68,7 +68,7 @@ def test_owner_page(client) -> None:
     series = rows(html, "series")[0]
     assert len(series) == 5
     patents = {r[0]: r for r in rows(html, "patents")}
-    assert patents["CN-T01"][3] == "yes" and "sei" in patents["CN-T01"][4]
+    assert patents["CN-T01"][3] == "yes" and "strategic emerging industry" in patents["CN-T01"][4]
     assert patents["CN-T03"][2] == "no"  # lapsed in 2020
     assert 'href="/patent/CN-T01?as_of=2024-12-31"' in html
 

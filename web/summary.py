@@ -28,7 +28,7 @@ from flask import render_template, request
 from kg import dates
 from kg.errors import InputError
 from kg.queries import QUERY_DIR, Result, load, run
-from kg.vocab import OWL, RDFS, SKOS
+from kg.vocab import HVP_NS, OWL, RDFS, SKOS
 from web import limits
 from web.i18n import data_language
 from web.service import service
@@ -41,6 +41,10 @@ PAGE = 50
 YEARS = range(2020, 2025)
 _LABELS = (str(SKOS.prefLabel), str(RDFS.label), "http://xmlns.com/foaf/0.1/name")
 _CRITERIA = ("sei", "overseas", "maintained", "pledge", "award")
+#: The ontology's term of each criterion (its label names it on an owner's page).
+_CRITERION_TERMS = {"sei": "SEICriterion", "overseas": "OverseasCriterion",
+                    "maintained": "MaintainedCriterion", "pledge": "PledgeCriterion",
+                    "award": "AwardCriterion"}
 
 
 def wanted(kind: str, iri: str) -> bool:
@@ -104,7 +108,9 @@ def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]
             for r in shown]
     region = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#region"), None)
     country = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#country"), None)
-    return {"series": series, "patents": rows, "count": len(patents),
+    criteria = {code: labels_in([HVP_NS + name]).get(HVP_NS + name, code)
+                for code, name in _CRITERION_TERMS.items()}
+    return {"series": series, "patents": rows, "count": len(patents), "criteria": criteria,
             "high_value": sum(1 for r in patents if _value(r["high_value"]) == "true"),
             "page": number, "pages": max(1, -(-len(patents) // PAGE)), "region": region,
             "region_label": labels_in([region]).get(region, "") if region else "",
