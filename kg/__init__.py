@@ -42,6 +42,12 @@ from kg.classify.materialize import is_complete as classification_complete
 from kg.classify.materialize import prune as prune_classifications
 from kg.classify.output import to_csv as classification_csv
 from kg.classify.output import to_json as classification_json
+from kg.dataset import PREFIXES as DATASET_PREFIXES
+from kg.dataset import VOID, dataset_iri
+from kg.dataset import Description as DatasetDescription
+from kg.dataset import graph_iri as dataset_graph_iri
+from kg.dataset import quads as dataset_quads
+from kg.dataset import read as read_dataset
 from kg.dates import DEFAULT_AS_OF
 from kg.dates import parse as parse_date
 from kg.demo import DemoSummary
@@ -87,6 +93,7 @@ from kg.indicators import to_csv as indicators_csv
 from kg.indicators import to_json as indicators_json
 from kg.indicators import write as write_indicators
 from kg.indicators.cube import materialize as materialize_cube
+from kg.indicators.cube import present_years as cube_years
 from kg.indicators.cube import to_turtle as cube_turtle
 from kg.indicators.patents import behind as patents_behind
 from kg.indicators.patents import criterion_counts
@@ -123,15 +130,21 @@ from kg.progress import Progress
 from kg.progress import reporter as progress_reporter
 from kg.progress import step as progress_step
 from kg.protocol import Row, Store, Term
+from kg.queries import QUERY_DIR, list_queries
+from kg.queries import Result as QueryResult
 from kg.queries import ensure_graphs as ensure_query_graphs
 from kg.queries import graph_iris as query_graph_iris
-from kg.queries import list_queries
 from kg.queries import load as load_query
 from kg.queries import run as run_query
 from kg.reference import GENID
 from kg.reference import ONTOLOGY as ONTOLOGY_DIR
 from kg.reference import ensure as ensure_reference
 from kg.reference import is_loaded as reference_loaded
+from kg.search import KINDS as SEARCH_KINDS
+from kg.search import MAX_LIMIT as SEARCH_MAX_LIMIT
+from kg.search import ensure as ensure_search_index
+from kg.search import index_path as search_index_path
+from kg.search import search as search_index
 from kg.settings import SETTINGS
 from kg.settings import load as load_settings
 from kg.stats import counts as store_counts
@@ -197,6 +210,12 @@ __all__ = [
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
     "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",
+    "QUERY_DIR", "QueryResult", "cube_years",
+    # provenance and search
+    "DATASET_PREFIXES", "DatasetDescription", "VOID", "dataset_graph_iri", "dataset_iri",
+    "dataset_quads", "read_dataset",
+    "SEARCH_KINDS", "SEARCH_MAX_LIMIT", "ensure_search_index", "search_index",
+    "search_index_path",
     "run_sparql", "federation_allowed", "check_federation", "is_federated", "SPARQL_IRI",
     "SPARQL_TOKENS",
     "DemoSummary", "generate_demo",

@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -50,6 +51,7 @@ from kg import (
     compute_indicators,
     data_graph,
     ensure_reference,
+    ensure_search_index,
     explain_patent,
     federation_allowed,
     generate_demo,
@@ -67,6 +69,7 @@ from kg import (
     population_graph,
     progress_reporter,
     progress_step,
+    read_dataset,
     read_review,
     recover_store,
     reference_loaded,
@@ -77,6 +80,8 @@ from kg import (
     run_doctor,
     run_query,
     run_sparql,
+    search_index,
+    search_index_path,
     shipped_profiles,
     store_counts,
     store_setting,
@@ -408,8 +413,20 @@ def demo(out_dir: Path, scale: float | None, patents: int | None, seed: int, for
 @cli.command()
 @pass_app
 def stats(app: App) -> None:
-    """Counts of what the store holds."""
+    """What the store holds: its dataset description and counts."""
     store = app.store()
+    described = read_dataset(store, app.base)
+    if described is not None:
+        click.echo(f"{'dataset':<24}{described.title()}")
+        kind = f"synthetic demo at 1/{described.scale_text()} scale: not official figures" \
+            if described.synthetic else "real (not synthetic)"
+        click.echo(f"{'data':<24}{kind}")
+        for source in described.sources:
+            click.echo(f"{'source':<24}{source}")
+        if described.licence:
+            click.echo(f"{'licence':<24}{described.licence}")
+        click.echo(f"{'created':<24}{described.created}")
+        click.echo(f"{'modified':<24}{described.modified}")
     for name, n in store_counts(store).items():
         click.echo(f"{name:<24}{n:>12,}")
 
@@ -628,6 +645,41 @@ def _query_text(query_file: str, source: str) -> str:
     if not text.strip():
         raise InputError(f"{source}: the query is empty")
     return text.removeprefix("\ufeff")
+
+
+@cli.command("search")
+@click.argument("text", required=False)
+@click.option("--type", "kinds", multiple=True, type=click.Choice(["region", "industry", "owner",
+              "patent"]), help="Only things of this kind (repeatable) [default: all].")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 100),
+              help="At most this many things.")
+@click.option("--rebuild", is_flag=True, help="Build the store's text index again first.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A line per thing, or JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@pass_app
+def search_command(app: App, text: str | None, kinds: tuple[str, ...], limit: int,
+                   rebuild: bool, fmt: str, quiet: bool) -> None:
+    """Find patents (number, title words), owners (name), regions and SEI industries."""
+    if not text and not rebuild:
+        raise click.UsageError("give the TEXT to search for, or --rebuild")
+    store = app.local_store("search")
+    path = search_index_path(store)
+    with tempfile.TemporaryDirectory(prefix="hvp-search-") as scratch:
+        if path is None:  # a store without generations: an index for this command only
+            path = Path(scratch) / "search"
+        with progress_bar(not quiet) as update:
+            built = ensure_search_index(store, path, update, rebuild=rebuild)
+        if built and rebuild:
+            err.print(f"built the search index {path}")
+        if not text:
+            return
+        hits = search_index(path, text, kinds or None, limit)
+    if fmt == "json":
+        click.echo(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return
+    for hit in hits:
+        click.echo(f"{hit.kind:<10}{hit.key:<18}{hit.label()}")
 
 
 def _part(output: Path) -> Path:

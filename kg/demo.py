@@ -1,10 +1,11 @@
 """Calibrated synthetic demo data: a scaled-down China in the exchange format (docs/rules.md §3).
 
 ``generate(out_dir)`` writes ``patents.csv``, ``owners.csv``, ``family_members.csv``,
-``pledges.csv``, ``awards.csv`` and ``population.csv``. Everything is synthetic except the
-calibration targets, which are the official national series (:mod:`kg.official`: the domestic
-valid and high-value invention patents and the NBS year-end population of 2020-2024, whose
-quotient is the published indicator, 6.3 in 2020 to 14 in 2024).
+``pledges.csv``, ``awards.csv``, ``population.csv`` and ``dataset.json`` (:mod:`kg.dataset`:
+synthetic, at which scale). Everything is synthetic except the calibration targets, which are
+the official national series (:mod:`kg.official`: the domestic valid and high-value invention
+patents and the NBS year-end population of 2020-2024, whose quotient is the published indicator,
+6.3 in 2020 to 14 in 2024).
 
 **Scale.** A scale ``S`` divides every real count and every real population: ``population.csv``
 holds ``round(real persons / S)`` (at least 1) for ``CN`` and the 31 provinces, 2020-2024 (and
@@ -57,7 +58,7 @@ from datetime import date
 from itertools import accumulate
 from pathlib import Path
 
-from kg import official
+from kg import dataset, official
 from kg.errors import InputError
 from kg.ingest import table_rows
 from kg.store import is_store_dir
@@ -712,6 +713,7 @@ def _generate(out_dir: Path, scale: float, patents: int | None, seed: int,
         w.population(pop)
     finally:
         w.close()
+    dataset.write_metadata(out_dir, dataset.demo_metadata(scale, seed))
     if progress:
         progress(w.rows["patents"], w.rows["patents"])
     return DemoSummary(out_dir, scale, seed, dict(w.rows), dict(w.valid), dict(w.high), pop)

@@ -49,6 +49,7 @@ from kg.errors import StoreError
 GENERATION = re.compile(r"gen-([0-9]+)")
 BASE = re.compile(r"data-([0-9]+)")
 ANSWERS = re.compile(r"answers-([0-9]+)")
+SEARCH = re.compile(r"search-([0-9]+)")
 LOCK = "lock"
 #: The query permalinks (kg.permalinks), kept in the home whatever the generation.
 PERMALINKS = "permalinks.sqlite"
@@ -104,7 +105,8 @@ def recover(path: Path) -> None:
 
 
 def _kept_for(generation: Path, kind: str) -> Path:
-    """What the home keeps for a generation besides it: ``data-N`` (its base) or ``answers-N``."""
+    """What the home keeps for a generation besides it: ``data-N`` (its base), ``answers-N``
+    or ``search-N`` (its text index, :mod:`kg.search`)."""
     number = GENERATION.fullmatch(generation.name)
     assert number is not None
     return generation.parent / f"{kind}-{number.group(1)}"
@@ -117,6 +119,18 @@ def answers(path: Path) -> Path | None:
     return _kept_for(generation, "answers") if generation is not None else None
 
 
+def search(path: Path) -> Path | None:
+    """The text index kept for the current generation's data (:mod:`kg.search`; the file may
+    be missing), or None for a store without generations."""
+    generation = current(path)
+    return _kept_for(generation, "search") if generation is not None else None
+
+
+def search_for(staged: Path) -> Path:
+    """Where the text index of a staged generation goes (written before the switch)."""
+    return _kept_for(staged, "search")
+
+
 def base(path: Path) -> Path | None:
     """The base of the store's current generation (its data as a staged write left it, with
     nothing derived), or None."""
@@ -126,8 +140,10 @@ def base(path: Path) -> Path | None:
 
 
 def derived_of(generation: Path) -> list[Path]:
-    """What the home keeps for a generation besides it: its base and its kept answers."""
-    return [_kept_for(generation, "data"), _kept_for(generation, "answers")]
+    """What the home keeps for a generation besides it: its base, its kept answers and its
+    text index."""
+    return [_kept_for(generation, "data"), _kept_for(generation, "answers"),
+            _kept_for(generation, "search")]
 
 
 def base_for(staged: Path) -> Path:
@@ -137,9 +153,9 @@ def base_for(staged: Path) -> Path:
 
 
 def forget_base(path: Path) -> None:
-    """Data was written outside a staged write: remove the store's base, and the answers kept
-    for its data (:func:`answers`)."""
-    _forget(path, BASE, ANSWERS)
+    """Data was written outside a staged write: remove the store's base, and the answers and
+    the text index kept for its data (:func:`answers`, :func:`search`)."""
+    _forget(path, BASE, ANSWERS, SEARCH)
 
 
 def forget_answers(path: Path) -> None:
@@ -261,7 +277,10 @@ def discard(entry: Path) -> None:
     trash = entry.with_name(f"trash-{entry.name}")
     with suppress(FileNotFoundError):
         os.rename(entry, trash)
-    shutil.rmtree(trash, ignore_errors=True)
+    if trash.is_file():  # a generation's search index
+        trash.unlink()
+    else:
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def _remove(entry: Path) -> None:

@@ -13,7 +13,7 @@ SELECT ?class (COUNT(?s) AS ?n) WHERE {
   ?s a ?class
 } GROUP BY ?class
 """
-_NAMES = {"InventionPatent": "invention patents", "UtilityModel": "utility models",
+NAMES = {"InventionPatent": "invention patents", "UtilityModel": "utility models",
           "DesignPatent": "designs", "Owner": "owners", "Family": "families",
           "FamilyMember": "family members", "Pledge": "pledges", "Award": "awards",
           "PopulationObservation": "population rows", "ConcordanceRow": "concordance rows"}
@@ -23,7 +23,7 @@ def counts(store: Store) -> dict[str, int]:
     """Things by kind, named graphs and triples."""
     found = {row["class"].value.rsplit("#", 1)[1]: int(row["n"].value)
              for row in store.select(_QUERY)}
-    result = {label: found.get(cls, 0) for cls, label in _NAMES.items()}
+    result = {label: found.get(cls, 0) for cls, label in NAMES.items()}
     graphs = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     result["named graphs"] = int(graphs[0]["n"].value)
     result["quads"] = len(store)

@@ -95,6 +95,10 @@ class HVP(DefinedNamespace):
     populationSource: URIRef
     PatentsPer10000People: URIRef
 
+    # the dataset description (kg.dataset)
+    synthetic: URIRef
+    scale: URIRef
+
     # criteria profiles
     validShape: URIRef
     domesticShape: URIRef

@@ -70,5 +70,7 @@ def test_bad_input(case: Path, master: tuple[Path, str], tmp_path: Path,
     current = generations.current(store)
     assert current is not None
     base = generations.base(store)
+    index = generations.search(store)
     assert sorted(p.name for p in generations.home(store).iterdir()) == sorted(
-        [generations.LOCK, current.name, *([base.name] if base else [])])
+        [generations.LOCK, current.name, *([base.name] if base else []),
+         *([index.name] if index and index.is_file() else [])])

@@ -13,7 +13,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg import generations
+from kg import dataset, generations
 from kg.cli import cli
 from kg.errors import InputError, RowError
 from kg.ingest import ingest
@@ -337,8 +337,15 @@ def test_round_trip_through_export(tmp_path: Path) -> None:
     assert hvp(second, "ingest", "-q", str(exported))[0] == 0
     again = tmp_path / "again.nq"
     assert hvp(second, "export", "--format", "nq", "--output", str(again))[0] == 0
-    assert sorted(exported.read_bytes().splitlines()) == sorted(again.read_bytes().splitlines())
+    assert _data(exported) == _data(again)
     assert len(exported.read_bytes().splitlines()) > 1000
+
+
+def _data(exported: Path) -> list[bytes]:
+    """The lines of an export but the dataset description's, which each ingest rewrites (its
+    time of change, its sources: kg.dataset)."""
+    void = f"<{dataset.graph_iri(DEFAULT_BASE)}> .".encode()
+    return sorted(line for line in exported.read_bytes().splitlines() if not line.endswith(void))
 
 
 @pytest.mark.parametrize("fmt", ["nt", "ttl", "nq", "jsonld"])

@@ -43,7 +43,7 @@ def test_linked_from_lists_each_link_once_with_the_count(client, small_store):
     owner = ox.NamedNode(DEFAULT_BASE + "owner/O1")
     links = {(q.subject, q.predicate) for q in small_store.engine.quads_for_pattern(
         None, None, owner, None)}
-    page = client.get("/owner/O1", headers=HTML).text
+    page = client.get("/owner/O1?view=triples", headers=HTML).text  # the triples' page
     table = page.split('id="incoming"')[1].split("</table>")[0]
     things = {s for s, _ in links}
     assert table.count("<tr><td>") == len(things) > 1  # one row per thing, its properties listed
@@ -132,8 +132,10 @@ def test_patent_page_shows_facts_family_owners_and_labels(client):
 
 
 def test_owner_page_lists_its_patents(client):
-    text = client.get("/owner/O1", headers=HTML).text
+    text = client.get("/owner/O1?view=triples", headers=HTML).text
     assert 'href="/patent/CN-T01"' in text and "Linked from" in text
+    summary = client.get("/owner/O1", headers=HTML).text  # the summary: with their status
+    assert 'href="/patent/CN-T01?as_of=2024-12-31"' in summary
 
 
 def test_describe_includes_labels_of_linked_things(client):

@@ -8,18 +8,21 @@ from flask import Flask, Response, jsonify, render_template
 
 from kg import SETTINGS, load_settings
 from web import (
+    dataset,
     errors,
     headers,
     i18n,
     indicators,
     links,
     listing,
+    numbers,
     ontology,
     patents,
     permalinks,
     queries,
     reconcile,
     renderer,
+    search,
     shacl,
     sparql,
     static,
@@ -47,6 +50,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     static.init_app(app)
     links.init_app(app)
     permalinks.init_app(app, svc)
+    numbers.init_app(app)
+    dataset.init_app(app)
+    search.init_app(app)
     _blueprints(app)
     app.wsgi_app = sparql.Endpoint(app.wsgi_app, svc)  # type: ignore[method-assign]
     if svc.rendering:

@@ -8,8 +8,9 @@
   ``babel.cfg`` says where they are). It is read with Babel when the app starts, so no compiled
   ``.mo`` file is kept in the tree or can fall out of step with it.
 - **Use**: templates call ``_("...")`` and ``ngettext`` (Jinja's i18n extension, new style:
-  ``_("%(n)s patents", n=3)``) and write numbers with the ``number`` filter (Babel, for the
-  language: ``{{ n | number }}``, ``{{ x | number(2) }}``); Python calls :func:`gettext`.
+  ``_("%(n)s patents", n=3)``) and write numbers with the ``number`` filter
+  (:mod:`web.numbers`, Babel, for the language: ``{{ n | number }}``, ``{{ x | number(2) }}``);
+  Python calls :func:`gettext`.
   :func:`locale` is the request's language; :func:`data_language` the language tag to prefer
   among the data's own labels.
 """
@@ -94,18 +95,6 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return text % {"num": n, **values}
 
 
-def number(value: float, digits: int | None = None) -> str:
-    """``value`` written for the request's language by Babel (grouping; ``digits`` decimals,
-    else as many as it has)."""
-    from babel.numbers import format_decimal
-
-    pattern = None if digits is None else "#,##0." + "0" * digits if digits else "#,##0"
-    return str(format_decimal(value, format=pattern, locale=_BABEL[locale()]))
-
-
-_BABEL = {"en": "en", "zh": "zh_Hans_CN"}
-
-
 def switch_url(code: str) -> str:
     """This page's URL in language ``code``."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
@@ -120,7 +109,6 @@ def init_app(app: Flask) -> None:
         lambda message: translations(locale()).ugettext(message),
         lambda singular, plural, n: translations(locale()).ungettext(singular, plural, n),
         newstyle=True)
-    app.jinja_env.filters["number"] = number
 
     @app.context_processor
     def _language() -> dict[str, object]:

@@ -72,12 +72,13 @@ def resource(kind: str, rest: str) -> Response:
 
 
 def linked_data(triples: list[ox.Triple], suffixed: ox.RdfFormat | None,
-                page: Callable[[], str]) -> Response:
+                page: Callable[[], str], prefixes: dict[str, str] | None = None) -> Response:
     """The answer at a linked-data URL: the triples in the format its suffix names, else by
-    ``Accept`` in a graph format, or the HTML ``page()`` for a browser."""
+    ``Accept`` in a graph format, or the HTML ``page()`` for a browser. Turtle is written with
+    ``prefixes`` (default: the service's)."""
     fmt = suffixed or _negotiate()
     if fmt is not None:
-        body = ox.serialize(triples, format=fmt, prefixes=service().prefixes
+        body = ox.serialize(triples, format=fmt, prefixes=(prefixes or service().prefixes)
                             if fmt == ox.RdfFormat.TURTLE else None)
         response = Response(body, content_type=f"{fmt.media_type}; charset=utf-8")
     else:
@@ -164,6 +165,10 @@ def _negotiate() -> ox.RdfFormat | None:
 
 
 def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
+    from web import summary
+
+    if summary.wanted(kind, iri):  # a region, an owner, an SEI industry: its summary
+        return summary.page(kind, iri, triples, _as_of())
     subject = ox.NamedNode(iri)
     labels = _labels(triples)
     facts = [(t.predicate, t.object) for t in triples if t.subject == subject]

@@ -37,6 +37,7 @@ from kg.vocab import DCTERMS, HVP, PREFIXES, QB, RDF, RDFS, SDMX_DIMENSION, XSD
 
 YEAR = "http://reference.data.gov.uk/id/year/"
 SDMX_ATTRIBUTE = "http://purl.org/linked-data/sdmx/2009/attribute#"
+PROV_DERIVED = "http://www.w3.org/ns/prov#wasDerivedFrom"
 
 
 def _n(iri: object) -> ox.NamedNode:
@@ -109,6 +110,8 @@ def structure(profile: str, base: str = DEFAULT_BASE) -> Iterator[ox.Triple]:
                                                    language="zh"))
     for prop, value in dataset_attributes(profile):
         yield ox.Triple(ds, prop, value)
+    for source in (DCTERMS.source, PROV_DERIVED):  # the data it is computed from (kg.dataset)
+        yield ox.Triple(ds, _n(source), ox.NamedNode(f"{base}dataset"))
     yield ox.Triple(dsd, A, _n(QB.DataStructureDefinition))
     for order, (spec_name, kind, prop, on_dataset) in enumerate(COMPONENTS, start=1):
         spec = ox.NamedNode(f"{dsd.value}/{spec_name}")

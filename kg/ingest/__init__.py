@@ -22,7 +22,7 @@ from typing import IO, TypeVar
 
 import pyoxigraph as ox
 
-from kg import generations
+from kg import dataset, generations, search
 from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
@@ -169,6 +169,10 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
     drop_derived(store, base, progress)  # none when staged from the store's base
+    with step(progress, "describing the dataset"):
+        dataset.write(store, base, plan.metadata, plan.sources)
+    if store.path is not None and store.staging:  # the index goes with the generation
+        search.build_for(store, generations.search_for(store.path), progress)
     if store.path is not None:
         with step(progress, "writing to disk"):
             store.flush()
@@ -211,6 +215,10 @@ class _Plan:
     replace: list[tuple[ox.NamedNode, Table]] = field(default_factory=list)
     clear_concordance: bool = False
     rdf_files: list[tuple[Path, ox.RdfFormat, rdf.Checked]] = field(default_factory=list)
+    #: What the ingested folders say about their data (``dataset.json``), and the names of
+    #: what was read, for the dataset description (:mod:`kg.dataset`).
+    metadata: list[dataset.Metadata] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
 
 
 def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
@@ -220,6 +228,7 @@ def _check_all(store: LocalStore, paths: list[Path], base: str, out: IO[str],
     errors: list[RowError] = []
     for path in paths:
         files.check_kind(path)
+        plan.sources.append(path.name if source == Context.source else source)
         if path.is_dir():
             _check_folder(store, path, ctx, out, report, plan, progress, errors)
         else:
@@ -301,6 +310,8 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
     for table in TABLES:
         files.check_kind(folder / table.file, missing_ok=True, file_only=True)
     present = [t for t in TABLES if (folder / t.file).is_file()]
+    if (folder / dataset.FILE).is_file():
+        plan.metadata.append(dataset.read_metadata(folder / dataset.FILE))
     if not present:
         names = ", ".join(t.file for t in TABLES)
         raise InputError(f"{folder}: no exchange-format files; expected some of {names}")

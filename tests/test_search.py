@@ -1,0 +1,208 @@
+"""Search (kg.search, web.search, hvp search): what is found, in which order, where the index
+lives beside the store's generation, and the /search page and JSON API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg import generations, reference, search
+from kg.cli import cli
+from kg.errors import InputError
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+from tests.conftest import SMALL
+
+
+@pytest.fixture(scope="module")
+def index(small_store: LocalStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("search") / "search"
+    search.build_for(small_store, path)
+    return path
+
+
+def keys(hits: list[search.Hit]) -> list[tuple[str, str]]:
+    return [(h.kind, h.key) for h in hits]
+
+
+def test_a_patent_is_found_by_its_number_first(index: Path) -> None:
+    hits = search.search(index, "CN-T01")
+    assert keys(hits)[0] == ("patent", "CN-T01")
+    assert hits[0].label() == "Neural network accelerator"
+
+
+def test_words_of_a_title_find_the_patent(index: Path) -> None:
+    assert ("patent", "CN-T01") in keys(search.search(index, "network accel"))
+    assert ("patent", "CN-T02") in keys(search.search(index, "ELECTRODE"))  # any case
+
+
+def test_an_owner_is_found_by_its_name_normalized(index: Path) -> None:
+    assert keys(search.search(index, "Shenzhen Example", ["owner"])) == [("owner", "O1")]
+    # "University of X" reads "X University" once normalized (kg.link.names.key)
+    assert ("owner", "O2") in keys(search.search(index, "University of Beijing Example"))
+
+
+def test_regions_and_industries_by_name_in_either_language_or_code(index: Path) -> None:
+    assert keys(search.search(index, "Guangdong"))[0] == ("region", "CN-GD")
+    assert keys(search.search(index, "广东"))[0] == ("region", "CN-GD")  # two characters
+    assert keys(search.search(index, "人工智能"))[0] == ("industry", "1.5")
+    hit = search.search(index, "1.5", ["industry"])[0]
+    assert hit.key == "1.5" and hit.label("zh") == "人工智能"
+
+
+def test_one_character_and_limits(index: Path) -> None:
+    hits = search.search(index, "省", ["region"], limit=3)
+    assert len(hits) == 3 and all(h.kind == "region" for h in hits)
+    assert search.search(index, "zzzzqqq") == []
+    assert search.search(index, "100%_") == []  # LIKE's wildcards are text
+
+
+def test_two_characters_scan_patent_titles_only_when_patents_alone_are_asked(index: Path
+                                                                            ) -> None:
+    assert ("patent", "CN-T03") in keys(search.search(index, "mp", ["patent"]))  # "Lapsed pump"
+    assert all(kind != "patent" for kind, _ in keys(search.search(index, "mp")))
+
+
+def test_a_key_is_found_by_its_start(index: Path) -> None:
+    found = keys(search.search(index, "cn-t0", ["patent"], limit=100))
+    assert {("patent", "CN-T01"), ("patent", "CN-T03")} <= set(found)
+    assert keys(search.search(index, "CN-T03"))[0] == ("patent", "CN-T03")
+
+
+@pytest.mark.parametrize(("query", "kinds", "limit", "expected"), [
+    ("", None, 20, "type something"),
+    ("x" * 201, None, 20, "at most 200"),
+    ("pump", ["thing"], 20, "'thing' is not one of"),
+    ("pump", None, 0, "from 1 to 100"),
+    ("pump", None, 101, "from 1 to 100"),
+])
+def test_bad_queries_are_input_errors(index: Path, query: str, kinds: list[str] | None,
+                                      limit: int, expected: str) -> None:
+    with pytest.raises(InputError, match=expected):
+        search.search(index, query, kinds, limit)
+
+
+def test_fts_syntax_in_a_query_is_text(index: Path) -> None:
+    for query in ('"pump', "pump OR NOT", "NEAR(a b)", "col:umn*"):
+        search.search(index, query)  # no error from FTS5's query language
+
+
+def test_ingest_writes_the_index_beside_its_generation(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    store = LocalStore(path)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    first = generations.search(path)
+    assert first is not None and first.is_file()
+    assert ("patent", "CN-T03") in keys(search.search(first, "Lapsed pump"))
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    second = generations.search(path)
+    assert second is not None and second.is_file() and second != first
+    assert not first.exists()  # went with its generation
+    store.update("INSERT DATA { <https://w3id.org/hvp/patent/X> "
+                 "<http://purl.org/dc/terms/title> \"new\" }")
+    assert not second.exists()  # a data write outside an ingest: the index no longer holds
+    assert search.ensure(store, second) and second.is_file()  # built again
+    assert not search.ensure(store, second)
+
+
+def test_cli_search_and_rebuild(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    assert runner.invoke(cli, ["--store", store, "ingest", "-q", str(SMALL)]).exit_code == 0
+    index = generations.search(Path(store))
+    assert index is not None
+    index.unlink()
+    result = runner.invoke(cli, ["--store", store, "search", "--rebuild", "-q"])
+    assert result.exit_code == 0 and index.is_file(), result.output
+    result = runner.invoke(cli, ["--store", store, "search", "--format", "json", "accelerator"])
+    assert result.exit_code == 0
+    assert json.loads(result.output)[0]["id"] == "CN-T01"
+    result = runner.invoke(cli, ["--store", store, "search", "--type", "region", "Beijing"])
+    assert result.output.split()[:2] == ["region", "CN-BJ"]
+    assert runner.invoke(cli, ["--store", store, "search"]).exit_code == 2
+    memory = runner.invoke(cli, ["--store", ":memory:", "search", "Guangdong"])
+    assert memory.exit_code == 0 and "CN-GD" in memory.output
+
+
+# --- web ------------------------------------------------------------------------------------
+
+def test_search_api(client) -> None:
+    answer = client.get("/search?q=accelerator", headers={"Accept": "application/json"})
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    body = answer.get_json()
+    assert body["results"][0]["id"] == "CN-T01"
+    assert body["results"][0]["url"] == "/patent/CN-T01"  # this server's page
+    assert client.get(body["results"][0]["url"]).status_code == 200
+    regions = client.get("/search?q=Bei&type=region,owner&limit=5&format=json").get_json()
+    assert {r["type"] for r in regions["results"]} <= {"region", "owner"}
+    assert regions["type"] == ["region", "owner"] and regions["limit"] == 5
+    zh = client.get("/search?q=CN-GD&format=json&lang=zh").get_json()
+    assert zh["results"][0]["label"] == "广东省"
+
+
+@pytest.mark.parametrize("query", ["q=", "q=x&type=thing", "q=x&limit=none", "q=x&limit=500",
+                                   "q=" + "x" * 300, "q=x&format=xml"])
+def test_search_api_errors_are_problems(client, query: str) -> None:
+    answer = client.get(f"/search?{query}", headers={"Accept": "application/json"})
+    assert answer.status_code == 400 and answer.mimetype == "application/problem+json"
+    assert answer.get_json()["detail"]
+
+
+def test_search_page(client) -> None:
+    empty = client.get("/search", headers={"Accept": "text/html"})
+    assert empty.status_code == 200 and 'id="hits"' not in empty.get_data(as_text=True)
+    html = client.get("/search?q=pump", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert 'href="/patent/CN-T03"' in html and "Lapsed pump" in html
+    assert 'role="search"' in html  # the box in the header
+    zh = client.get("/search?q=pump&lang=zh").get_data(as_text=True)
+    assert "专利" in zh and 'href="/patent/CN-T03"' in zh
+    nothing = client.get("/search?q=qqqzzz&lang=en").get_data(as_text=True)
+    assert "Nothing matches" in nothing
+
+
+def test_the_box_is_on_every_page(client) -> None:
+    for url in ("/", "/indicators", "/queries", "/dataset", "/patent/CN-T01"):
+        html = client.get(url, headers={"Accept": "text/html"}).get_data(as_text=True)
+        assert 'action="/search"' in html, url
+
+
+def test_an_on_disk_store_without_its_index_gets_it_on_the_first_search(tmp_path: Path) -> None:
+    from web.app import create_app
+
+    path = tmp_path / "store"
+    store = LocalStore(path)
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    index = generations.search(path)
+    assert index is not None and index.is_file()
+    store.close()
+    index.unlink()
+    app = create_app({"store": str(path), "workers": 0})
+    try:
+        answer = app.test_client().get("/search?q=pump&format=json")
+        assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == "CN-T03"
+        assert index.is_file()  # kept beside the generation for the next start
+    finally:
+        app.extensions["hvp"].close()
+
+
+def test_a_first_layout_store_searches_from_an_index_of_its_own(disk_app) -> None:
+    assert generations.search(disk_app.extensions["hvp"].path) is None
+    answer = disk_app.test_client().get("/search?q=pump&format=json")
+    assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == "CN-T03"
+
+
+def test_two_chinese_characters_are_found_in_names(tmp_path: Path) -> None:
+    """FTS5's trigram LIKE of two Chinese characters on one column (six bytes, no trigram)
+    finds nothing (SQLite 3.40): the scan reads the names themselves."""
+    path = tmp_path / "search"
+    patent = search.entry("patent", DEFAULT_BASE + "patent/P1", "P1", "", "一种洗衣机排水装置")
+    owner = search.entry("owner", DEFAULT_BASE + "owner/O9", "O9", "", "广东信源科技有限公司")
+    search.build([patent, owner], path)
+    assert keys(search.search(path, "洗衣", ["patent"])) == [("patent", "P1")]
+    assert keys(search.search(path, "科技")) == [("owner", "O9")]
+    assert keys(search.search(path, "排水装置")) == [("patent", "P1")]  # trigrams

@@ -1,0 +1,215 @@
+"""Summary pages of a region, an owner and an SEI industry: what an analyst asks of each, with
+the raw triples one click away (``?view=triples``).
+
+* region (``/region/CN-GD``): its indicator series against the nation's, its top owners, its
+  high-value patents by criterion and by SEI industry at ``?as_of=``, its links out (Wikidata,
+  GeoNames);
+* owner (``/owner/O1``): its high-value patents at each year end, its invention patents with their
+  status and criteria at ``?as_of=`` (``?page=``, :data:`PAGE` a page), its links;
+* SEI industry (``/sei/1.5``): its high-value patents by region at ``?as_of=``, its narrower and
+  broader categories, the IPC patterns of the concordance that lead into it.
+
+Every figure comes from a query of ``kg/queries/summary/`` run as the canned queries are
+(:func:`kg.queries.run`: parameters bound by the engine, the derived graphs it reads computed on
+first use, the answer kept beside the store's generation by :mod:`kg.answers`), so a page asked
+again reads its answers back. A page whose classification or cube is not there yet is admitted
+as a computation (:mod:`web.admission`).
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from datetime import date
+from typing import Any
+
+import pyoxigraph as ox
+from flask import render_template, request
+
+from kg import (
+    DEFAULT_AS_OF,
+    HVP_NS,
+    OWL,
+    QUERY_DIR,
+    RDFS,
+    SKOS,
+    InputError,
+    QueryResult,
+    classification_complete,
+    classification_iri,
+    cube_years,
+    load_query,
+    parse_date,
+    profile_name,
+    run_query,
+)
+from web import limits
+from web.i18n import data_language
+from web.service import service
+
+SUMMARY = QUERY_DIR / "summary"
+KINDS = ("region", "owner", "sei")
+#: Patents a page of an owner's list shows.
+PAGE = 50
+#: The year ends of the series (those the indicators are computed for).
+YEARS = range(2020, 2025)
+_LABELS = (str(SKOS.prefLabel), str(RDFS.label), "http://xmlns.com/foaf/0.1/name")
+_CRITERIA = ("sei", "overseas", "maintained", "pledge", "award")
+#: The ontology's term of each criterion (its label names it on an owner's page).
+_CRITERION_TERMS = {"sei": "SEICriterion", "overseas": "OverseasCriterion",
+                    "maintained": "MaintainedCriterion", "pledge": "PledgeCriterion",
+                    "award": "AwardCriterion"}
+
+
+def wanted(kind: str, iri: str) -> bool:
+    """Whether the HTML answer at ``iri`` is a summary (else the raw triples' page)."""
+    if kind not in KINDS or request.args.get("view") == "triples":
+        return False
+    return kind != "sei" or not iri.endswith("/")  # the scheme itself: its triples
+
+
+def page(kind: str, iri: str, triples: list[ox.Triple], as_of: str) -> str:
+    subject = ox.NamedNode(iri)
+    facts = [(t.predicate.value, t.object) for t in triples if t.subject == subject]
+    links_out = sorted(o.value for p, o in facts if p == str(OWL.sameAs))
+    common = {"iri": iri, "kind": kind, "as_of": as_of, "links_out": links_out,
+              "title": labels_in([iri]).get(iri, iri.rsplit("/", 1)[-1]),
+              "code": iri.rstrip("/").rsplit("/", 1)[-1],
+              "triples_url": f"{request.path}?view=triples"}
+    if kind == "region":
+        return render_template("region.html", **common, **_region(iri, as_of))
+    if kind == "owner":
+        return render_template("owner.html", **common, **_owner(iri, facts, as_of))
+    return render_template("industry.html", **common, **_industry(iri, facts, as_of))
+
+
+def _region(iri: str, as_of: str) -> dict[str, Any]:
+    code = iri.rsplit("/", 1)[-1]
+    params = {"region": code, "date": as_of}
+    series = _run("region-series", {"region": code}, series=True) if code != "CN" else None
+    nation = _run("region-series", {"region": "CN"}, series=True)
+    national = {_int(r["year"]): r for r in nation.rows}
+    rows = [{"year": _int(r["year"]), "count": _int(r["high_value_count"]),
+             "population": _int(r["population"]), "per_10k": _float(r["per_10k"]),
+             "national": _float(national[_int(r["year"])]["per_10k"])
+             if _int(r["year"]) in national else None}
+            for r in (series or nation).rows]
+    criteria = _run("region-criteria", params)
+    total = next((_int(r["patents"]) for r in criteria.rows if _value(r["code"]) == "all"), 0)
+    mix = [{"iri": _value(r["criterion"]), "code": _value(r["code"]),
+            "patents": _int(r["patents"])} for r in criteria.rows if _value(r["code"]) != "all"]
+    mix.sort(key=lambda m: (_CRITERIA.index(m["code"]) if m["code"] in _CRITERIA else 9))
+    industries = [{"iri": _value(r["industry"]), "code": _value(r["code"]),
+                   "patents": _int(r["patents"])}
+                  for r in _run("region-industries", params).rows]
+    owners = [{"iri": _value(r["owner"]), "name": _value(r["name"]),
+               "patents": _int(r["high_value"])} for r in _run("region-owners", params).rows]
+    labels = labels_in([m["iri"] for m in mix] + [i["iri"] for i in industries])
+    return {"series": rows, "total": total, "mix": mix, "industries": industries,
+            "owners": owners, "labels": labels, "nation": code == "CN"}
+
+
+def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]:
+    series = [{"year": y, "patents": _count(_run("owner-high-value",
+                                                   {"owner": iri, "date": f"{y}-12-31"}))}
+              for y in YEARS]
+    patents = _run("owner-patents", {"owner": iri, "date": as_of}).rows
+    number = _page_number(len(patents))
+    shown = patents[(number - 1) * PAGE: number * PAGE]
+    rows = [{"iri": _value(r["patent"]), "id": _value(r["id"]), "title": _value(r["title"]),
+             "valid": _value(r["valid"]) == "true", "high_value": _value(r["high_value"]) == "true",
+             "criteria": [c for c in (_value(r["criteria"]) or "").split(";") if c]}
+            for r in shown]
+    region = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#region"), None)
+    country = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#country"), None)
+    criteria = {code: labels_in([HVP_NS + name]).get(HVP_NS + name, code)
+                for code, name in _CRITERION_TERMS.items()}
+    return {"series": series, "patents": rows, "count": len(patents), "criteria": criteria,
+            "high_value": sum(1 for r in patents if _value(r["high_value"]) == "true"),
+            "page": number, "pages": max(1, -(-len(patents) // PAGE)), "region": region,
+            "region_label": labels_in([region]).get(region, "") if region else "",
+            "country": country}
+
+
+def _industry(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]:
+    regions = [{"iri": _value(r["region"]), "code": _value(r["code"]) or "",
+                "patents": _int(r["patents"])}
+               for r in _run("industry-regions", {"industry": iri, "date": as_of}).rows]
+    patterns = [{"code": _value(r["code"]), "pattern": _value(r["pattern"])}
+                for r in _run("industry-concordance", {"industry": iri}).rows]
+    narrower = sorted(o.value for p, o in facts if p == str(SKOS.narrower))
+    broader = sorted(o.value for p, o in facts if p == str(SKOS.broader))
+    labels = labels_in([r["iri"] for r in regions if r["iri"]] + narrower + broader)
+    return {"regions": regions, "total": sum(r["patents"] for r in regions),
+            "patterns": patterns, "narrower": narrower, "broader": broader, "labels": labels}
+
+
+def labels_in(iris: list[str]) -> dict[str, str]:
+    """Each thing's name in the page's data language (``skos:prefLabel``, ``rdfs:label`` or
+    ``foaf:name``), else in any language; read through the store's index, one thing at a
+    time (a join with every label triple reads them all)."""
+    store, language = service().store(), data_language()
+    found: dict[str, tuple[int, str]] = {}
+    for iri in dict.fromkeys(iris):
+        for rank, predicate in enumerate(_LABELS):
+            for quad in store.quads(ox.NamedNode(iri), ox.NamedNode(predicate), None, None):
+                literal = quad.object
+                if not isinstance(literal, ox.Literal):
+                    continue
+                score = rank + (0 if literal.language == language else 10)
+                if iri not in found or score < found[iri][0]:
+                    found[iri] = (score, literal.value)
+    return {iri: label for iri, (_, label) in found.items()}
+
+
+def _run(name: str, params: dict[str, str], series: bool = False) -> QueryResult:
+    """A summary query's answer: kept, else computed (admitted as a computation when the
+    classification or the cube it reads is not in the store yet)."""
+    svc = service()
+    profile = str(svc.settings["profile"])
+    store = svc.store()
+    if series:
+        ready = set(YEARS) <= cube_years(store, profile, svc.base)
+    elif "date" in params:
+        day = date.fromisoformat(params["date"])
+        ready = classification_complete(store, classification_iri(
+            svc.base, profile_name(profile), day))
+    else:
+        ready = True
+    query = load_query(name, QUERY_DIR) if series else load_query(name, SUMMARY)
+    with svc.computing.enter() if not ready else nullcontext(), svc.deriving() as writable:
+        return run_query(writable, query, {"from": str(YEARS[0]), "to": str(YEARS[-1]), **params}
+                   if series else params, base=svc.base, profile=profile)
+
+
+def as_of() -> str:
+    raw = request.args.get("as_of") or DEFAULT_AS_OF
+    try:
+        day = parse_date(raw)
+    except ValueError as exc:
+        raise InputError(f"parameter 'as_of': {exc}") from None
+    limits.check_day(day)
+    return day.isoformat()
+
+
+def _page_number(count: int) -> int:
+    raw = request.args.get("page") or "1"
+    pages = max(1, -(-count // PAGE))
+    if not raw.isdigit() or not 1 <= int(raw) <= pages:
+        raise InputError(f"parameter 'page': a page from 1 to {pages}")
+    return int(raw)
+
+
+def _value(term: Any) -> Any:
+    return None if term is None else term.value
+
+
+def _int(term: Any) -> int:
+    return int(term.value) if term is not None else 0
+
+
+def _float(term: Any) -> float | None:
+    return float(term.value) if term is not None else None
+
+
+def _count(result: QueryResult) -> int:
+    return _int(result.rows[0]["high_value"]) if result.rows else 0
