@@ -27,13 +27,10 @@ from rdflib import Graph, Literal
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg import reference  # noqa: E402
+from kg import DEFAULT_BASE, SH, LocalStore, ensure_reference, ingest_files, load_profile  # noqa: E402
+
+# the sets of each compiled shape, timed one by one (tests/test_public_api.py)
 from kg.classify import engines  # noqa: E402
-from kg.ingest import ingest  # noqa: E402
-from kg.iri import DEFAULT_BASE  # noqa: E402
-from kg.profiles import load  # noqa: E402
-from kg.store import LocalStore  # noqa: E402
-from kg.vocab import SH  # noqa: E402
 
 NOW = re.compile(r"COALESCE\(BOUND\((\?\w+)\) && \1 <= ")
 
@@ -56,9 +53,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "kg.cli", "demo", "--out", f"{tmp}/demo",
                         "--patents", str(n), "-q"], cwd=ROOT, check=True)
         store = LocalStore()
-        reference.ensure(store)
-        ingest(store, [Path(tmp) / "demo"], base=DEFAULT_BASE)
-    profile = load()
+        ensure_reference(store)
+        ingest_files(store, [Path(tmp) / "demo"], base=DEFAULT_BASE)
+    profile = load_profile()
     now = profile.instantiate(date(2024, 12, 31))
     before = previous(now)
     assert any(NOW.search(str(o)) for o in now.objects(None, SH.select)), "form not found"

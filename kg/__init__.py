@@ -122,6 +122,9 @@ from kg.link.review import read as read_review
 from kg.link.review import write as write_review
 from kg.official import per_10k as official_per_10k
 from kg.parsing import SPARQL_PARSER
+from kg.permalinks import LENGTH as PERMALINK_LENGTH
+from kg.permalinks import Permalinks
+from kg.permalinks import file_for as permalinks_file
 from kg.profiles import DEFAULT_PROFILE, Profile
 from kg.profiles import load as load_profile
 from kg.profiles import resolve as resolve_profile
@@ -177,6 +180,7 @@ from kg.vocab import (
     RDFS,
     SEI,
     SH,
+    SKOS,
 )
 
 __all__ = [
@@ -191,6 +195,7 @@ __all__ = [
     "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
+    "SKOS",
     "DEFAULT_AS_OF", "parse_date", "SPARQL_PARSER",
     "Progress", "progress_reporter", "progress_step",
     # reference data, profiles, criteria
@@ -216,6 +221,7 @@ __all__ = [
     "dataset_quads", "read_dataset",
     "SEARCH_KINDS", "SEARCH_MAX_LIMIT", "ensure_search_index", "search_index",
     "search_index_path",
+    "PERMALINK_LENGTH", "Permalinks", "permalinks_file",
     "run_sparql", "federation_allowed", "check_federation", "is_federated", "SPARQL_IRI",
     "SPARQL_TOKENS",
     "DemoSummary", "generate_demo",

@@ -103,6 +103,7 @@ class Description:
 
 
 def dataset_iri(base: str) -> str:
+    """The IRI of the store's dataset (the subject of its VoID/DCAT description)."""
     return f"{base}dataset"
 
 

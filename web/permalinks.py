@@ -12,15 +12,14 @@ import re
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
-from kg.errors import InputError
-from kg.permalinks import LENGTH, Permalinks, file_for
+from kg import PERMALINK_LENGTH, InputError, Permalinks, permalinks_file
 from web import negotiate
 from web.errors import Problem
 from web.service import Service
 
 bp = Blueprint("permalinks", __name__)
 KEY = "hvp.permalinks"
-_ID = re.compile(rf"[A-Za-z0-9_-]{{{LENGTH}}}")
+_ID = re.compile(rf"[A-Za-z0-9_-]{{{PERMALINK_LENGTH}}}")
 QUERY_TYPE = "application/sparql-query"
 
 
@@ -68,7 +67,7 @@ def show(key: str) -> Response:
 
 
 def init_app(app: Flask, svc: Service) -> None:
-    path = None if svc.path is None else file_for(svc.path)
+    path = None if svc.path is None else permalinks_file(svc.path)
     kept = Permalinks(path, longest=svc.max_query)
     app.extensions[KEY] = kept
     app.register_blueprint(bp)
