@@ -37,7 +37,7 @@ from kg.iri import mint
 from kg.profiles import Profile, prologue
 from kg.progress import Progress, step
 from kg.store import LocalStore, Store, derived_replaced, derived_writes
-from kg.vocab import DCTERMS, HVP, SH
+from kg.vocab import DCTERMS, HVP, RDF, SH
 
 #: Patents per VALUES block of an incremental update.
 CHUNK = 2000
@@ -306,18 +306,33 @@ def keepable(store: Store, base: str) -> list[str]:
             if row["state"].value.rpartition(" ")[2] == state]
 
 
-def reached(store: Store, subjects: list[str]) -> set[str]:
-    """The invention patents whose entry can depend on what ``subjects`` say: each subject
-    that is one, and those that reach one in one or two links (a first owner, a family and its
-    members, a pledge, an award: every unit's query reads within two links of the patent)."""
-    found: set[str] = set()
+def reached(store: LocalStore, subjects: list[str]) -> set[str]:
+    """The invention patents whose timeline entry can depend on what ``subjects`` say: each
+    subject that is one, and those that reach one in one or two links (a patent's first owner,
+    its family and the family's members, its pledges and awards: every unit's query reads
+    within two links of the patent)."""
+    found = set(subjects)
     for start in range(0, len(subjects), CHUNK):
-        values = "VALUES ?s { " + " ".join(f"<{s}>" for s in subjects[start:start + CHUNK]) + " }"
+        values = _values("s", subjects[start:start + CHUNK])
+        # The links first, the patents among them after: with ?p a hvp:InventionPatent in the
+        # same query the engine may start from every patent (515 s against 2 s at 100,000).
         found.update(row["p"].value for row in store.select(
-            f"SELECT DISTINCT ?p WHERE {{ {{ {values} BIND(?s AS ?p) }} UNION "
-            f"{{ {values} ?p ?x ?s }} UNION {{ {values} ?m ?y ?s . ?p ?x ?m }} "
-            f"?p a <{HVP.InventionPatent}> }}"))
-    return found
+            f"SELECT DISTINCT ?p WHERE {{ {{ {values} ?p ?x ?s }} UNION "
+            f"{{ {values} ?m ?y ?s . ?p ?x ?m }} FILTER(isIRI(?p)) }}"))
+    return inventions(store, sorted(found))
+
+
+def inventions(store: LocalStore, things: list[str]) -> set[str]:
+    """Those of ``things`` that are invention patents, looked up one by one in the index (a
+    VALUES joined with ``?p a hvp:InventionPatent`` reads every patent: 20 s a chunk at
+    100,000)."""
+    kind, invention = ox.NamedNode(str(RDF.type)), ox.NamedNode(str(HVP.InventionPatent))
+    return {thing for thing in things if any(
+        True for _ in store.quads(ox.NamedNode(thing), kind, invention, ox.DefaultGraph()))}
+
+
+def _values(name: str, iris: Iterable[str]) -> str:
+    return f"VALUES ?{name} {{ " + " ".join(f"<{i}>" for i in iris) + " }"
 
 
 def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None,
