@@ -175,6 +175,10 @@ def test_restricted_puts_values_in_every_group_naming_the_patent() -> None:
     out = tl.restricted(text, ["https://w3id.org/hvp/patent/A"])
     assert out.count("VALUES ?this") == 2
     assert '{ SELECT ?r WHERE { ?r <q> "}" } }' in out  # the group without the patent
+    # a group whose sub-SELECT alone names the patent gets none (it would multiply its rows)
+    nested = ("SELECT ?raw WHERE { { SELECT DISTINCT ?raw WHERE { "
+              "{ SELECT DISTINCT ?raw WHERE { $this <p> ?raw } } ?row <q> ?raw } } }")
+    assert tl.restricted(nested, ["https://w3id.org/hvp/patent/A"]).count("VALUES") == 1
 
 
 def test_restricted_query_gives_the_full_querys_rows_for_those_patents(
