@@ -24,6 +24,8 @@ demo: $(STAMP)
 	rm -rf $(STORE) $(dir $(STORE)).$(notdir $(STORE)).hvp
 	$(BIN)/hvp --store $(STORE) ingest $(DEMO)
 	$(BIN)/hvp --store $(STORE) indicators --years 2020-2024 --by nation
+	# the pages' default date, with its evidence (the indicators keep only each patent's interval)
+	$(BIN)/hvp --store $(STORE) classify --as-of 2024-12-31 -o /dev/null
 
 run: demo
 	$(BIN)/hvp --store $(STORE) serve --host $(HOST) --port $(PORT)

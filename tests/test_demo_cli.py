@@ -158,10 +158,16 @@ def test_ingest_summary_is_readable(tmp_path: Path, demo3k: Path) -> None:
 
     code, output = hvp("--store", str(store), "indicators", "--years", "2023-2024")
     assert code == 0, output
+    for day in ("2023-12-31", "2024-12-31"):
+        code, output = hvp("--store", str(store), "classify", "--as-of", day,
+                           "-o", str(tmp_path / "rows.csv"))
+        assert code == 0, output
     code, output = hvp("--store", str(store), "ingest", "-q", str(demo3k))
     assert code == 0, output
     line = " ".join(output.split())
+    # the timeline the indicators keep is carried over, not dropped (kg.classify.timeline)
     assert re.search(r"2 classifications and 1 indicator cube", line), line
+    assert "timeline" not in line
     assert "changed" in line
 
 

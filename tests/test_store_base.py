@@ -13,6 +13,7 @@ import pytest
 
 from kg import generations, reference
 from kg.classify import classify
+from kg.classify.timeline import graph_iri
 from kg.indicators import compute
 from kg.indicators.cube import materialize
 from kg.ingest import derived_graphs, ingest
@@ -56,14 +57,16 @@ def test_an_ingest_after_derived_graphs_starts_from_the_base(
     materialize(store, compute(store, [2024]))
     assert generations.base(store.path) is not None  # derived writes keep it
     derived = {g.value for g in derived_graphs(store, DEFAULT_BASE)}
-    assert len(derived) == 2
+    timeline = graph_iri(DEFAULT_BASE, "cnipa-2021")
+    assert len(derived) == 3 and timeline in derived  # classification, cube, timeline
     cleared: list[ox.NamedNode] = []
     monkeypatch.setattr(LocalStore, "clear_graph", lambda self, graph: cleared.append(graph))
     report = ingest(store, [_delta(tmp_path / "delta")], base=DEFAULT_BASE)
     monkeypatch.undo()
     assert cleared == []  # no quad deleted one by one
-    assert set(report.dropped) == derived  # said as before
-    assert derived_graphs(store, DEFAULT_BASE) == []
+    assert set(report.dropped) == derived - {timeline}  # said as before
+    # the timeline is carried over (copied in bulk, kg.classify.timeline.carry_over)
+    assert [g.value for g in derived_graphs(store, DEFAULT_BASE)] == [timeline]
     # the same data as the same ingests without derived graphs in between
     plain = _new(tmp_path / "b")
     ingest(plain, [_delta(tmp_path / "delta2")], base=DEFAULT_BASE)

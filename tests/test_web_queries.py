@@ -190,13 +190,16 @@ def test_readable_fractions(text, shown):
 
 
 def test_a_long_year_range_computes_only_the_years_with_figures(disk_app):
-    """region-series?from=2000&to=2030 classifies (and stores) the years with a population
-    row, not 31 years."""
+    """region-series?from=2000&to=2030 counts (and stores in the cube) the years with a
+    population row, not 31 years; and classifies no year (the indicators count each patent's
+    high-value interval, kg.classify.timeline)."""
     store = disk_app.extensions["hvp"].store()
     response = disk_app.test_client().get("/queries/region-series?from=2000&to=2030&format=json")
     assert response.status_code == 200 and response.get_json()["rows"]
-    years = {g.value.rsplit("/", 1)[1][:4] for g in store.engine.named_graphs()
-             if "/graph/classification/" in g.value}
+    assert not any("/graph/classification/" in g.value for g in store.engine.named_graphs())
+    years = {r["period"].value.rsplit("/", 1)[1] for r in store.select(
+        "SELECT DISTINCT ?period WHERE { GRAPH ?g { ?o "
+        "<http://purl.org/linked-data/sdmx/2009/dimension#refPeriod> ?period } }")}
     figures = {r["year"].value for r in store.select(
         "SELECT DISTINCT ?year WHERE { ?o a <https://w3id.org/hvp/def#PopulationObservation> ; "
         "<https://w3id.org/hvp/def#year> ?year }")}

@@ -190,6 +190,8 @@ def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: 
     from kg.profiles import load
 
     prof = load(profile)
+    if not years:
+        return {}
     try:
         text = timeline.select_text(prof, prof.instantiate(date(years[0], 12, 31)))
     except InputError as exc:  # a criterion without an onset query: per-date classification
