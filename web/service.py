@@ -98,7 +98,7 @@ class Service:
         if self.rendering:
             try:
                 yield self.store()
-            except (StoreError, OSError) as exc:
+            except (StoreError, OSError, RuntimeError) as exc:  # the engine: "read-write only"
                 raise Elsewhere(str(exc)) from exc
             return
         with self.computing.enter(), self.deriving() as store:
