@@ -15,7 +15,8 @@ cube, an answer not kept yet); the app then serves that page itself as before
 (:mod:`web.admission`, :mod:`web.computations`). After each write the app publishes
 (:meth:`web.service.Service.deriving`), it calls :meth:`Renderer.refresh` and every worker
 reopens its view before its next page. A render past the time limit is killed and replaced,
-as a query is (:class:`kg.errors.QueryTimeout`, 503).
+as a query is (:class:`kg.errors.QueryTimeout`, 503); a page the worker fails to render (a 5xx:
+its view could not be reopened, say) is rendered by the app, which reports its own errors.
 
 Which requests are pages: :func:`is_page` (GET or HEAD of a linked-data resource,
 ``/indicators`` and its downloads, ``/queries/NAME``). Everything else runs in the app's
@@ -111,9 +112,13 @@ def _render(app: Any, fields: dict[str, Any]) -> tuple[Any, ...]:
     environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
                "wsgi.version": (1, 0), "wsgi.multithread": False,
                "wsgi.multiprocess": True, "wsgi.run_once": False, "CONTENT_LENGTH": "0"}
-    iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
-    body = b"".join(iterable)
-    if MARK in headers:
+    try:
+        iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
+        body = b"".join(iterable)
+    except Exception:  # noqa: BLE001 - the app renders it and reports its error
+        return (ELSEWHERE,)
+    # a failure of the worker's view (e.g. reopened while the app compacts): the app's page
+    if MARK in headers or status.startswith("5"):
         return (ELSEWHERE,)
     return (status, list(headers.to_wsgi_list()), body)
 
