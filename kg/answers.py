@@ -74,15 +74,17 @@ def kept(store: LocalStore, name: str, run: Callable[[], ox.QuerySolutions]
 
 def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes]) -> bytes:
     """The bytes kept under the file name ``name`` for the store's current data, else
-    ``make()``'s, kept (an in-memory or remote store keeps nothing)."""
+    ``make()``'s, kept (an in-memory or remote store keeps nothing). A read-only view (a
+    store's ``read_only``) reads what is kept and computes nothing: :class:`StoreError`."""
     path = getattr(store, "path", None)
     folder = generations.answers(path) if isinstance(path, Path) else None
+    if folder is not None:
+        with suppress(FileNotFoundError):
+            return (folder / name).read_bytes()
+    if getattr(store, "read_only", False):  # a view behind the data, or that may not write
+        raise StoreError(f"answer {name} not kept: a read-only view of the store computes none")
     if folder is None:
         return make()
-    with suppress(FileNotFoundError):
-        return (folder / name).read_bytes()
-    if getattr(store, "read_only", False):  # a read-only view may be behind the data
-        raise StoreError(f"answer {name} not kept: a read-only view of the store keeps none")
     before = DATA_EPOCH[0]
     data = make()
     with data_epoch_held() as now:

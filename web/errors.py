@@ -23,6 +23,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     kg.InputError: (400, "Bad input"),
     kg.QueryError: (400, "Bad query"),
     kg.QueryTimeout: (503, "Query time limit exceeded"),
+    kg.Queued: (503, "Being computed"),
     kg.Busy: (503, "Service busy"),
     kg.TooLarge: (413, "Content Too Large"),
     kg.NotFound: (404, "Not found"),
@@ -102,6 +103,8 @@ def _kg_error(exc: kg.KGError) -> Response:
     response = problem(status, title, detail, **extra)
     if isinstance(exc, kg.Busy):
         response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, kg.Queued):  # a browser reloads the page when it should be ready
+        response.headers["Refresh"] = str(exc.retry_after)
     return response
 
 

@@ -39,9 +39,9 @@ def _compute(years: list[int]) -> Any:
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
         # only the years with figures: see with_population
-        with svc.computation() as store:
-            result = indicators.compute(store, indicators.with_population(store, years),
-                                        profile=str(svc.settings["profile"]), base=svc.base)
+        result = svc.computed(key, "indicators", lambda store: indicators.compute(
+            store, indicators.with_population(store, years),
+            profile=str(svc.settings["profile"]), base=svc.base))
         svc.cache[key] = result
     return result
 

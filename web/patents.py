@@ -195,6 +195,7 @@ def _explanation(iri: str) -> dict[str, Any]:
     """kg.explain's account of the patent at the chosen date."""
     from urllib.parse import unquote
 
+    from kg.classify import ensure
     from kg.classify.materialize import graph_iri, is_complete
     from kg.explain import explain
     from kg.indicators import profile_name
@@ -202,9 +203,12 @@ def _explanation(iri: str) -> dict[str, Any]:
     svc = service()
     patent_id = iri.rsplit("/", 1)[1]
     day = date.fromisoformat(_as_of())
-    profile = str(svc.settings["profile"])
-    stored = is_complete(svc.store(), graph_iri(svc.base, profile_name(profile), day))
-    # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computation(computes=True) if not stored else svc.deriving() as store:
+    profile = profile_name(str(svc.settings["profile"]))
+    if not is_complete(svc.store(), graph_iri(svc.base, profile, day)):
+        # a date not classified yet is a classification of the whole store: computed first
+        # (queued on disk: web.computations), then read
+        svc.computed(("classification", profile, day), "classification",
+                     lambda store: ensure(store, day, svc.profile(), svc.base), computes=True)
+    with svc.deriving() as store:
         result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

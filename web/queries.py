@@ -162,9 +162,10 @@ def show(name: str) -> Response:
     if not (page and missing):  # a browser gets the form to fill in first
         try:
             limits.check_dates(query, values)
-            with svc.computation() as store:
-                result = _kg().run(store, query, values, base=svc.base,
-                                   profile=str(svc.settings["profile"]))
+            result = svc.computed(
+                ("query", name, tuple(sorted(values.items()))), "canned query",
+                lambda store: _kg().run(store, query, values, base=svc.base,
+                                        profile=str(svc.settings["profile"])))
         except InputError as exc:
             if not page:
                 raise

@@ -112,7 +112,10 @@ def _write(svc: Service, text: str) -> None:
 
     with svc.computing.enter(), svc.deriving() as store:
         drop_derived(store, svc.base)
-        store.update(text)  # counted as a write: published when the work ends
+        try:
+            store.update(text)  # counted as a write: published when the work ends
+        finally:
+            svc.computations.forget()  # answers computed from the data before
 
 
 def _target(svc: Service) -> ox.NamedNode | ox.DefaultGraph:
