@@ -7,8 +7,8 @@ keep-alive connections send, for ``--seconds`` (60), a mix: point lookups on ``/
 (a cartesian product that never ends within the limit). It stops by itself and prints, against
 the goals:
 
-- 5xx answers other than the intended 503s (``Service busy`` from admission control, and the
-  runaways cut at the time limit): goal 0;
+- 5xx answers other than the intended 503s (``Service busy`` from admission control, ``Being
+  computed`` from a queued computation, and the runaways cut at the time limit): goal 0;
 - p99 of lookups and of ``/healthz``, over the run and in its worst 10 s window: goal < 100 ms;
 - runaway queries: cut at the limit (503 within the limit + 1.5 s), refused at once (busy), or
   anything else (a runaway answered 200, or cut late): goal, every admitted one cut;
@@ -121,7 +121,9 @@ def _client(port: int, ids: list[str], end: float, seed: int, limit: float,
             continue
         took = time.monotonic() - began
         title = ""
-        if status == 503 and response.getheader("Retry-After"):
+        if status == 503 and response.getheader("Refresh"):
+            title = "Being computed"  # a queued computation (web.computations)
+        elif status == 503 and response.getheader("Retry-After"):
             title = "Service busy"  # admission control (a page gets it as HTML)
         elif status >= 500:
             try:
@@ -258,7 +260,8 @@ def _report(results: Results, seconds: float, args: argparse.Namespace,
         print(f"{kind:<10} {len(lat):>7,} {p50:>8.1f} {_p99(lat):>8.1f}  {answers}")
     unintended = sum(v for kind, c in results.status.items() for k, v in c.items()
                      if (k.startswith("5") or k.startswith("0"))
-                     and not (k == "503 Service busy" and kind not in ("lookup", "healthz"))
+                     and not (k in ("503 Service busy", "503 Being computed")
+                              and kind not in ("lookup", "healthz"))
                      and not (k == "503 Query time limit exceeded" and kind == "runaway"))
     print(f"5xx (and connection errors) other than intended 503s: {unintended} (goal 0)")
     for kind in ("lookup", "healthz"):

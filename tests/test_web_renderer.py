@@ -9,6 +9,7 @@ import shutil
 import psutil
 import pytest
 
+from tests.conftest import waiting
 from web.renderer import is_page
 
 PATENT = "/patent/CN-T01"
@@ -23,7 +24,8 @@ def apps(small_store_dir, tmp_path):
     for name, workers in (("rendered", 1), ("inline", 0)):
         target = tmp_path / name
         shutil.copytree(small_store_dir, target)
-        made.append(create_app({"store": str(target), "workers": 1, "page_workers": workers}))
+        made.append(waiting(create_app({"store": str(target), "workers": 1,
+                                        "page_workers": workers})))
     yield made
     for app in made:
         app.extensions["hvp"].close()
