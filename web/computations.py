@@ -50,10 +50,9 @@ class Job:
 
 
 class Computations:
-    """The queue and its thread; ``run(work)`` runs one job's work (the service's framing)."""
+    """The queue and its thread."""
 
-    def __init__(self, run: Callable[[Callable[[], Any]], Any]) -> None:
-        self._run = run
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queue: deque[Job] = deque()
         self._pending: dict[Hashable, Job] = {}  # queued or running
@@ -122,7 +121,7 @@ class Computations:
                 job = self._running = self._queue.popleft()
                 job.started = time.monotonic()
             try:
-                job.value = self._run(job.work)
+                job.value = job.work()
             except KGError as exc:
                 job.error = exc
             except Exception as exc:  # noqa: BLE001 - reported to the page that asked

@@ -74,7 +74,7 @@ class Service:
         self.queries = Gate("queries", int(settings.get("workers", 2)))
         self.computing = Gate("computations", int(settings.get("computing", 1)))
         self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
-        self.computations = Computations(lambda work: work())
+        self.computations = Computations()
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
