@@ -85,3 +85,25 @@ def test_a_missing_resource_is_the_apps_404(apps):
 ])
 def test_which_requests_are_pages(method, path, page):
     assert is_page({"REQUEST_METHOD": method, "PATH_INFO": path}) is page
+
+
+def test_page_workers_get_the_apps_configuration(small_store_dir, tmp_path):
+    """Regression: a page worker's app was built from the settings only, so a canned query of
+    the app's ``queries_dir`` was 404 there."""
+    from pathlib import Path
+
+    from web.app import create_app
+
+    queries = Path(__file__).resolve().parent / "data" / "queries"
+    target = tmp_path / "store"
+    shutil.copytree(small_store_dir, target)
+    app = waiting(create_app({"store": str(target), "workers": 1, "page_workers": 1,
+                              "queries_dir": str(queries)}))
+    try:
+        name = sorted(queries.glob("*.rq"))[0].stem
+        client = app.test_client()
+        first = client.get(f"/queries/{name}?format=json")
+        assert first.status_code == 200, first.get_data(as_text=True)
+        assert client.get(f"/queries/{name}?format=json").data == first.data
+    finally:
+        app.extensions["hvp"].close()

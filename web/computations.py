@@ -30,7 +30,7 @@ from typing import Any
 from kg.errors import Busy, KGError, Queued, StoreError
 
 #: Seconds a computation of a kind never run before is guessed to take.
-FIRST_GUESS = 10.0
+FIRST_GUESS = 3.0
 #: The most jobs queued or running at once.
 MOST = 32
 #: The most finished jobs whose value waits for its next request (the oldest go first).

@@ -35,7 +35,10 @@ T = TypeVar("T")
 class Service:
     """Settings, the store, and the pool of workers that runs users' queries."""
 
-    def __init__(self, settings: dict[str, Any], rendering: bool = False) -> None:
+    def __init__(self, settings: dict[str, Any], rendering: bool = False,
+                 extra: dict[str, Any] | None = None) -> None:
+        """``extra``: the app's configuration besides the settings (``queries_dir``...),
+        handed to the page workers' apps with the settings."""
         self.settings = settings
         #: A page worker's service (web.renderer): a read-only view, no workers of its own.
         self.rendering = rendering
@@ -68,7 +71,7 @@ class Service:
                                   self.prefixes)
         self.renderer: Renderer | None = None
         if self.path is not None and int(settings.get("page_workers", 2)) > 0:
-            self.renderer = Renderer({**settings, "store": str(self.path)},
+            self.renderer = Renderer({**settings, **(extra or {}), "store": str(self.path)},
                                      int(settings["page_workers"]), self.timeout)
         # admission control (web.admission): one query per worker, `computing` pages at once
         self.queries = Gate("queries", int(settings.get("workers", 2)))
