@@ -134,6 +134,11 @@ class Computations:
                 while len(self._done) > DONE:
                     self._done.popitem(last=False)
 
+    def pending(self, key: Hashable) -> bool:
+        """Whether a job of ``key`` is queued or running (what it writes is not published)."""
+        with self._lock:
+            return key in self._pending
+
     def forget(self) -> None:
         """Drop the values of finished jobs (the data changed)."""
         with self._lock:

@@ -204,10 +204,12 @@ def _explanation(iri: str) -> dict[str, Any]:
     patent_id = iri.rsplit("/", 1)[1]
     day = date.fromisoformat(_as_of())
     profile = profile_name(str(svc.settings["profile"]))
-    if not is_complete(svc.store(), graph_iri(svc.base, profile, day)):
+    key = ("classification", profile, day)
+    if not is_complete(svc.store(), graph_iri(svc.base, profile, day)) \
+            or svc.computations.pending(key):  # complete, but its job not yet published
         # a date not classified yet is a classification of the whole store: computed first
         # (queued on disk: web.computations), then read
-        svc.computed(("classification", profile, day), "classification",
+        svc.computed(key, "classification",
                      lambda store: ensure(store, day, svc.profile(), svc.base), computes=True)
     with svc.deriving() as store:
         result = explain(store, unquote(patent_id), day, svc.profile(), svc.base)
