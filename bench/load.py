@@ -7,8 +7,8 @@ keep-alive connections send, for ``--seconds`` (60), a mix: point lookups on ``/
 (a cartesian product that never ends within the limit). It stops by itself and prints, against
 the goals:
 
-- 5xx answers other than the intended 503s (``Service busy`` from admission control, and the
-  runaways cut at the time limit): goal 0;
+- 5xx answers other than the intended 503s (``Service busy`` from admission control, ``Being
+  computed`` from a queued computation, and the runaways cut at the time limit): goal 0;
 - p99 of lookups and of ``/healthz``, over the run and in its worst 10 s window: goal < 100 ms;
 - runaway queries: cut at the limit (503 within the limit + 1.5 s), refused at once (busy), or
   anything else (a runaway answered 200, or cut late): goal, every admitted one cut;
@@ -17,6 +17,10 @@ the goals:
 
     .venv/bin/python bench/load.py                 # 60 s, 16 clients, 20,000 demo patents
     .venv/bin/python bench/load.py --quick         # 10 s, 2,000 demo patents
+
+Each run is made twice, on stores prepared alike: first the baseline (pages rendered in the
+app's process, 4 request threads), then the server as ``hvp serve`` starts it (page workers,
+32 threads); ``--no-baseline`` skips the first. The load average is printed before and after.
 """
 
 from __future__ import annotations
@@ -117,7 +121,9 @@ def _client(port: int, ids: list[str], end: float, seed: int, limit: float,
             continue
         took = time.monotonic() - began
         title = ""
-        if status == 503 and response.getheader("Retry-After"):
+        if status == 503 and response.getheader("Refresh"):
+            title = "Being computed"  # a queued computation (web.computations)
+        elif status == 503 and response.getheader("Retry-After"):
             title = "Service busy"  # admission control (a page gets it as HTML)
         elif status >= 500:
             try:
@@ -169,19 +175,41 @@ def _warm(port: int, ids: list[str]) -> None:
     conn.close()
 
 
+#: The configurations run, in order: the baseline (pages rendered in the app's process, 4
+#: request threads: the server before web.renderer) and the server as ``hvp serve`` starts it.
+CONFIGS = {"baseline: pages in the app's process, 4 threads": ({"HVP_PAGE_WORKERS": "0"}, 4),
+           "as served: page workers (page_workers 2), 32 threads": ({}, None)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="length of the run")
+    parser.add_argument("--seconds", type=float, default=60.0, help="length of each run")
     parser.add_argument("--quick", action="store_true", help="10 s on 2,000 demo patents")
     parser.add_argument("--clients", type=int, default=16, help="client threads")
     parser.add_argument("--patents", type=int, default=20_000, help="demo size")
     parser.add_argument("--serve-threads", type=int, default=32,
-                        help="request threads of hvp serve (--threads)")
+                        help="request threads of hvp serve (--threads) as served")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="the server's query time limit, in seconds")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="only the server as served, not the baseline before it")
     args = parser.parse_args()
     seconds = 10.0 if args.quick else args.seconds
     patents = 2_000 if args.quick else args.patents
+    configs = list(CONFIGS.items())[1:] if args.no_baseline else list(CONFIGS.items())
+    print(f"load average before: {_load_average()}")
+    for name, (env, threads) in configs:
+        print(f"\n== {name}")
+        _run(args, seconds, patents, env, threads or args.serve_threads)
+    print(f"\nload average after: {_load_average()}")
+
+
+def _load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg()) + " (1, 5, 15 min)"
+
+
+def _run(args: argparse.Namespace, seconds: float, patents: int, extra: dict[str, str],
+         serve_threads: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="hvp-bench-load-"))
     proc: subprocess.Popen[bytes] | None = None
     try:
@@ -189,9 +217,9 @@ def main() -> None:
         store_dir, ids = prepare(work, patents)
         print(f"data: {patents:,} demo patents ({time.monotonic() - t0:.1f} s to prepare)")
         port = free_port()
-        env = {**os.environ, "HVP_TIMEOUT": str(args.timeout)}
+        env = {**os.environ, "HVP_TIMEOUT": str(args.timeout), **extra}
         proc = subprocess.Popen([str(HVP), "--store", str(store_dir), "serve", "--port",
-                                 str(port), "--threads", str(args.serve_threads)], env=env,
+                                 str(port), "--threads", str(serve_threads)], env=env,
                                 stderr=subprocess.DEVNULL)
         wait_up(port, "/healthz")
         t1 = time.monotonic()
@@ -210,6 +238,7 @@ def main() -> None:
         for t in threads:
             t.join(seconds + args.timeout + 60)
         rss_after = _rss(proc.pid)
+        print(f"load average at the end of the run: {_load_average()}")
         _report(results, seconds, args, rss_before, rss_after)
     finally:
         if proc is not None:
@@ -231,7 +260,8 @@ def _report(results: Results, seconds: float, args: argparse.Namespace,
         print(f"{kind:<10} {len(lat):>7,} {p50:>8.1f} {_p99(lat):>8.1f}  {answers}")
     unintended = sum(v for kind, c in results.status.items() for k, v in c.items()
                      if (k.startswith("5") or k.startswith("0"))
-                     and not (k == "503 Service busy" and kind not in ("lookup", "healthz"))
+                     and not (k in ("503 Service busy", "503 Being computed")
+                              and kind not in ("lookup", "healthz"))
                      and not (k == "503 Query time limit exceeded" and kind == "runaway"))
     print(f"5xx (and connection errors) other than intended 503s: {unintended} (goal 0)")
     for kind in ("lookup", "healthz"):

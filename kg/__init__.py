@@ -65,6 +65,7 @@ from kg.errors import (
     NotFound,
     QueryError,
     QueryTimeout,
+    Queued,
     Refused,
     RowError,
     StoreError,
@@ -192,7 +193,7 @@ __all__ = [
     # settings, errors, names
     "SETTINGS", "load_settings",
     "Busy", "CompileError", "InputError", "KGError", "NotFound", "QueryError", "QueryTimeout",
-    "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
+    "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "SKOS",

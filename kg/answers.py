@@ -74,16 +74,21 @@ def kept(store: LocalStore, name: str, run: Callable[[], ox.QuerySolutions]
 
 def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes]) -> bytes:
     """The bytes kept under the file name ``name`` for the store's current data, else
-    ``make()``'s, kept (an in-memory or remote store keeps nothing)."""
+    ``make()``'s, kept (an in-memory or remote store keeps nothing). A read-only view (a
+    store's ``read_only``) reads what is kept and keeps nothing; one whose ``defers_unkept``
+    is set (the web app's views: :mod:`web.renderer`, :meth:`web.service.Service.computed`)
+    computes nothing either (:class:`StoreError`), leaving the work to the store's holder."""
     path = getattr(store, "path", None)
     folder = generations.answers(path) if isinstance(path, Path) else None
+    if folder is not None:
+        with suppress(FileNotFoundError):
+            return (folder / name).read_bytes()
+    if getattr(store, "read_only", False):  # a view behind the data, or that may not write
+        if getattr(store, "defers_unkept", False):  # a page's view: its holder computes it
+            raise StoreError(f"answer {name} not kept: a read-only view of the store computes "
+                             "none")
+        return make()  # a command beside the store's holder: computed, never kept
     if folder is None:
-        return make()
-    with suppress(FileNotFoundError):
-        return (folder / name).read_bytes()
-    if getattr(store, "read_only", False):  # a view beside the store's holder keeps nothing
-        if getattr(store, "defers_unkept", False):  # and this one leaves it to the holder
-            raise StoreError(f"answer {name} not kept: a read-only view of the store keeps none")
         return make()
     before = DATA_EPOCH[0]
     data = make()

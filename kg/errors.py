@@ -74,6 +74,11 @@ class NotFound(KGError):
     """A resource that does not exist."""
 
 
+class Queued(Busy):
+    """Work queued to run in the background (a page's first computation); its answer should
+    be ready in about ``retry_after`` seconds."""
+
+
 class StoreError(KGError):
     """The store cannot be opened, read or written."""
 

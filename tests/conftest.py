@@ -6,8 +6,10 @@ import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 
 from kg import reference
 from kg.ingest import ingest
@@ -16,6 +18,29 @@ from kg.store import LocalStore
 
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "small"
+
+
+class WaitingClient(FlaskClient):
+    """Flask's test client that asks again while a page answers 503 ``Being computed`` (its
+    computation queued, ``web.computations``), as a browser does on the page's ``Refresh``;
+    for tests of what an on-disk app answers, not of the queue (tests/test_web_computations)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        import time
+
+        deadline = time.monotonic() + 120
+        while True:
+            response = super().open(*args, **kwargs)
+            if response.status_code != 503 or "Refresh" not in response.headers \
+                    or time.monotonic() > deadline:
+                return response
+            time.sleep(0.1)
+
+
+def waiting(app: Any) -> Any:
+    """``app``, whose test clients wait for queued computations (:class:`WaitingClient`)."""
+    app.test_client_class = WaitingClient
+    return app
 
 
 def _load(store: LocalStore) -> LocalStore:
@@ -129,7 +154,8 @@ def disk_app(disk_store_dir: Path):
     """An app over an on-disk copy of the small store: queries run in worker processes."""
     from web.app import create_app
 
-    application = create_app({"store": str(disk_store_dir), "workers": 2, "timeout": 5.0})
+    application = waiting(create_app({"store": str(disk_store_dir), "workers": 2,
+                                      "timeout": 5.0}))
     yield application
     application.extensions["hvp"].close()
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import generations, queries, reference
+from kg import answers, generations, queries, reference
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -123,3 +123,33 @@ def test_a_derived_graph_rewritten_removes_the_answers(store: LocalStore) -> Non
     classify(store, date(2024, 12, 31))
     assert _kept(store) == []
     assert generations.base(store.path) is not None  # a derived write keeps the base
+
+
+def test_a_read_only_view_reads_kept_answers_and_computes_none(store: LocalStore) -> None:
+    """What the web app's page workers and its check for a queued computation rely on: a view
+    of the store marked read-only answers what is kept, and raises instead of computing (it may
+    be behind the data, or may not write the derived graphs an answer needs)."""
+    import copy
+
+    from kg.errors import StoreError
+
+    view = copy.copy(store)
+    view.read_only = view.defers_unkept = True
+    with pytest.raises(StoreError, match="not kept"):
+        queries.run(view, "criteria-count", {"date": "2024-12-31"})
+    assert _kept(store) == [] and not [g for g in store.engine.named_graphs()
+                                       if "/graph/classification/" in g.value]
+    first = queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert queries.run(view, "criteria-count", {"date": "2024-12-31"}).to_csv() == first.to_csv()
+
+
+def test_a_command_beside_the_server_computes_an_answer_without_keeping_it(
+        store: LocalStore) -> None:
+    """A read-only view without ``defers_unkept`` (a command run beside `hvp serve`) computes
+    an answer that needs no derived graph, and keeps nothing."""
+    import copy
+
+    view = copy.copy(store)
+    view.read_only = True
+    made = answers.kept_bytes(view, "probe.json", lambda: b"[1]")
+    assert made == b"[1]" and _kept(store) == []

@@ -209,3 +209,20 @@ def test_bad_profiles_name_what_to_fix(tmp_path: Path) -> None:
     empty.write_text("@prefix hvp: <https://w3id.org/hvp/def#> .\n")
     with pytest.raises(InputError, match="one hvp:Profile"):
         load(empty)
+
+
+def test_instantiated_shapes_are_kept_per_date_and_equal_a_fresh_instantiation():
+    """What a patent page reads (kg.explain): the shapes at a date made once, the latest
+    KEPT_INSTANCES dates kept."""
+    from rdflib.compare import isomorphic
+
+    from kg.profiles import KEPT_INSTANCES
+
+    profile = load("cnipa-2021")
+    day = date(2024, 12, 31)
+    first = profile.instantiated(day)
+    assert profile.instantiated(day) is first
+    assert isomorphic(first, profile.instantiate(day))
+    for offset in range(1, KEPT_INSTANCES + 1):
+        profile.instantiated(date(2000 + offset, 6, 30))
+    assert profile.instantiated(day) is not first  # the oldest went first

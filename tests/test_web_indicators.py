@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from tests.conftest import waiting
+
 
 @pytest.fixture()
 def iclient(small_store_dir, tmp_path):
@@ -17,7 +19,7 @@ def iclient(small_store_dir, tmp_path):
 
     target = tmp_path / "store"
     shutil.copytree(small_store_dir, target)
-    app = create_app({"store": str(target), "workers": 1})
+    app = waiting(create_app({"store": str(target), "workers": 1}))
     yield app.test_client()
     app.extensions["hvp"].close()
 

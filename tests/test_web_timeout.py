@@ -9,6 +9,8 @@ from urllib.parse import quote
 import psutil
 import pytest
 
+from tests.conftest import waiting
+
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SMALL = "ASK { ?s ?p ?o }"
 
@@ -148,7 +150,7 @@ def test_the_app_keeps_a_bounded_number_of_classifications_at_odd_dates(disk_sto
     ensure(operator, date(2019, 6, 30), profile="cnipa-2026-four")
     operator.flush()
     del operator
-    app = create_app({"store": str(disk_store_dir), "workers": 1, "kept_dates": 2})
+    app = waiting(create_app({"store": str(disk_store_dir), "workers": 1, "kept_dates": 2}))
     try:
         store = app.extensions["hvp"].store()
         client = app.test_client()

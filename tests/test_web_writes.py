@@ -144,3 +144,64 @@ def test_workers_see_a_write(disk_store_dir):
         assert _ask(client, query)
     finally:
         app.extensions["hvp"].close()
+
+
+@pytest.mark.parametrize("update", [
+    f"INSERT DATA {{ <{NEW}> <a:p> <<( <a:x> <a:y> <a:z> )>> }}",  # an RDF 1.2 triple term
+    f'INSERT DATA {{ <{NEW}> <a:p> "x"@en--ltr }}',  # a base direction
+    f"INSERT {{ <{NEW}> <a:p> ?o }} WHERE {{ LATERAL {{ BIND(1 AS ?o) }} }}",
+])
+def test_an_update_only_oxigraph_parses_is_written(writable, update):
+    """Regression: the check of derived graphs parsed updates with rdflib, which refused these
+    with a 400 although the engine that runs them takes them."""
+    client = writable.test_client()
+    answer = client.post("/update", data=update, content_type="application/sparql-update",
+                         headers=AUTH)
+    assert answer.status_code == 204, answer.get_data(as_text=True)
+    assert _ask(client, HAS_NEW)
+
+
+@pytest.mark.parametrize("update", [
+    f"PREFIX g: <{DERIVED[:-1]}> INSERT DATA {{ GRAPH <{DERIVED}\\u0063lassification/x> "
+    "{ <a:b> <a:c> <a:d> } }",  # an escape in the IRI
+    "PREFIX h: <https://w3id.org/hvp/> INSERT DATA { GRAPH h:graph\\/cube { <a:b> <a:c> <a:d> } }",
+    "# a comment: LOAD\nINSERT { <a:b> <a:c> ?s } WHERE { SERVICE <http://127.0.0.1:9/> {} }",
+])
+def test_derived_graphs_and_service_are_found_however_written(writable, update):
+    answer = writable.test_client().post("/update", data=update,
+                                         content_type="application/sparql-update", headers=AUTH)
+    assert answer.status_code == 403, answer.get_data(as_text=True)
+
+
+def test_words_in_strings_comments_and_variables_are_not_refused(writable):
+    update = (f'# LOAD <{DERIVED}x> in a comment\n'
+              f'INSERT {{ <{NEW}> <a:p> "LOAD SERVICE <{DERIVED}x>" }} '
+              "WHERE { BIND(1 AS ?service) }")
+    answer = writable.test_client().post("/update", data=update,
+                                         content_type="application/sparql-update", headers=AUTH)
+    assert answer.status_code == 204, answer.get_data(as_text=True)
+
+
+def test_an_update_whose_work_is_unbounded_without_data_is_cut_at_the_limit(small_store):
+    """A cartesian product of VALUES needs no data: the dry run on an empty store in the
+    sandbox is killed at the time limit (503) and the store is never touched."""
+    import time
+
+    from web.app import create_app
+
+    app = create_app({"store": copy_of(small_store), "write_token": TOKEN, "read_only": False,
+                      "timeout": 3.0})
+    try:
+        values = " ".join(str(i) for i in range(1000))
+        update = (f"INSERT {{ <{NEW}> <a:p> ?a }} WHERE {{ VALUES ?a {{ {values} }} "
+                  f"VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} }}")
+        client = app.test_client()
+        client.post("/update", data="INSERT DATA { <a:warm> <a:up> <a:sandbox> }",
+                    content_type="application/sparql-update", headers=AUTH)
+        began = time.monotonic()
+        answer = client.post("/update", data=update, content_type="application/sparql-update",
+                             headers=AUTH)
+        assert answer.status_code == 503 and time.monotonic() - began < 10
+        assert not _ask(client, HAS_NEW)
+    finally:
+        app.extensions["hvp"].close()

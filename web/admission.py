@@ -5,13 +5,15 @@ Two gates (:class:`Gate`), one per kind of expensive work:
 
 - ``queries``: ``/sparql`` queries that are not lookups, one per query worker (``workers``);
   they wait for nothing but their own worker.
-- ``computing``: work in the app's process or its SHACL worker, ``computing`` at once (default
-  1): canned queries, ``/shacl``, the dashboard and indicator downloads while their figures are
-  not cached, a patent page at a date whose classification is not stored yet.
+- ``computing``: work in the app's request threads or its SHACL worker, ``computing`` at once
+  (default 1): ``/shacl``, a write, the editor's ``POST /queries/NAME/graphs``, and on an
+  in-memory store the pages that compute (canned queries, the dashboard, a patent page at a
+  date not classified yet). On an on-disk store those pages queue their computation instead
+  (:mod:`web.computations`) and answer at once.
 
 A request refused at a gate holds its request thread only to answer, so with ``workers +
-computing`` below the server's request threads (``hvp serve --threads``, 4; defaults 2 + 1)
-one thread is always left for lookups, pages of stored data and ``/healthz``.
+page_workers + computing`` (2 + 2 + 1) well below the server's request threads (``hvp serve
+--threads``, 32) threads are always left for lookups, pages and ``/healthz``.
 """
 
 from __future__ import annotations

@@ -41,7 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     names = {s.name for s in SETTINGS}
     values = load_settings({k: v for k, v in (config or {}).items() if k in names})
     app.config.update({k.upper(): v for k, v in (config or {}).items() if k not in names})
-    svc = Service(values, rendering=bool(app.config.get("RENDERING")))
+    extra = {k: v for k, v in (config or {}).items() if k not in names}
+    svc = Service(values, rendering=bool(extra.get("rendering")), extra=extra)
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
     app.extensions["hvp"] = svc
     errors.init_app(app)

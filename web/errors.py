@@ -21,6 +21,7 @@ from kg import (
     NotFound,
     QueryError,
     QueryTimeout,
+    Queued,
     Refused,
     RowError,
     StoreError,
@@ -42,6 +43,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     Refused: (403, N_("Forbidden")),
     QueryError: (400, N_("Bad query")),
     QueryTimeout: (503, N_("Query time limit exceeded")),
+    Queued: (503, N_("Being computed")),
     Busy: (503, N_("Service busy")),
     TooLarge: (413, N_("Content Too Large")),
     NotFound: (404, N_("Not found")),
@@ -129,6 +131,8 @@ def _kg_error(exc: KGError) -> Response:
     response = problem(status, title, detail, **extra)
     if isinstance(exc, Busy):
         response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Queued):  # a browser reloads the page when it should be ready
+        response.headers["Refresh"] = str(exc.retry_after)
     return response
 
 

@@ -56,9 +56,9 @@ def _compute(years: list[int]) -> Any:
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
         # only the years with figures: see with_population
-        with svc.computation() as store:
-            result = compute_indicators(store, with_population(store, years),
-                                        profile=str(svc.settings["profile"]), base=svc.base)
+        result = svc.computed(key, "indicators", lambda store: compute_indicators(
+            store, with_population(store, years),
+            profile=str(svc.settings["profile"]), base=svc.base))
         svc.cache[key] = result
     return result
 

@@ -25,6 +25,7 @@ from kg import (
     NotFound,
     classification_complete,
     classification_iri,
+    ensure_classification,
     explain_patent,
     load_profile,
     parse_date,
@@ -209,10 +210,15 @@ def _explanation(iri: str) -> dict[str, Any]:
     svc = service()
     patent_id = iri.rsplit("/", 1)[1]
     day = date.fromisoformat(_as_of())
-    profile = str(svc.settings["profile"])
-    stored = classification_complete(svc.store(),
-                                     classification_iri(svc.base, profile_name(profile), day))
-    # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computation(computes=True) if not stored else svc.deriving() as store:
+    profile = profile_name(str(svc.settings["profile"]))
+    key = ("classification", profile, day)
+    if not classification_complete(svc.store(), classification_iri(svc.base, profile, day)) \
+            or svc.computations.pending(key):  # complete, but its job not yet published
+        # a date not classified yet is a classification of the whole store: computed first
+        # (queued on disk: web.computations), then read
+        svc.computed(key, "classification",
+                     lambda store: ensure_classification(store, day, svc.profile(), svc.base),
+                     computes=True)
+    with svc.deriving() as store:
         result = explain_patent(store, unquote(patent_id), day, svc.profile(), svc.base)
     return result.to_dict()  # type: ignore[no-any-return]

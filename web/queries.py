@@ -173,10 +173,12 @@ def show(name: str) -> Response:
     if not (page and missing):  # a browser gets the form to fill in first
         try:
             limits.check_dates(query, values)
-            with svc.computation() as store:
-                result = run_query(store, query, values, base=svc.base,
-                                   profile=str(svc.settings["profile"]),
-                                   allow=federation_allowed(svc.settings.get("federation_allow")))
+            result = svc.computed(
+                ("query", name, tuple(sorted(values.items()))), "canned query",
+                lambda store: run_query(store, query, values, base=svc.base,
+                                        profile=str(svc.settings["profile"]),
+                                        allow=federation_allowed(
+                                            svc.settings.get("federation_allow"))))
         except (InputError, Refused) as exc:
             if not page:
                 raise

@@ -3,10 +3,10 @@
 
 A page (a linked-data resource with a patent's explanation, the dashboard, a canned query's
 table) costs 5-40 ms of Python; in the app's one process, under one GIL, every lookup waited for
-the pages rendered meanwhile (``bench/load.py``: lookup p99 960 ms, decision 41). So the app
-hands a GET of a page to one of ``page_workers`` processes (spawned, at ``nice`` 10 as the
-query workers: the kernel serves the app's process first) that run this same app over a
-read-only view of the store and answer the whole response: status, headers, body.
+the pages rendered meanwhile (``bench/load.py``: lookup p99 over a second, decision 41). So the
+app hands a GET of a page to one of ``page_workers`` processes (spawned, at the app's priority:
+:data:`PAGE_NICE`) that run this same app over a read-only view of the store and answer the
+whole response: status, headers, body.
 
 A worker's view is read-only and may be behind the data: it renders what is stored and kept
 (a classification graph that is complete, a kept answer), and answers :data:`ELSEWHERE` for a
@@ -15,7 +15,8 @@ cube, an answer not kept yet); the app then serves that page itself as before
 (:mod:`web.admission`, :mod:`web.computations`). After each write the app publishes
 (:meth:`web.service.Service.deriving`), it calls :meth:`Renderer.refresh` and every worker
 reopens its view before its next page. A render past the time limit is killed and replaced,
-as a query is (:class:`kg.errors.QueryTimeout`, 503).
+as a query is (:class:`kg.errors.QueryTimeout`, 503); a page the worker fails to render (a 5xx:
+its view could not be reopened, say) is rendered by the app, which reports its own errors.
 
 Which requests are pages: :func:`is_page` (GET or HEAD of a linked-data resource,
 ``/indicators`` and its downloads, ``/queries/NAME``). Everything else runs in the app's
@@ -111,9 +112,13 @@ def _render(app: Any, fields: dict[str, Any]) -> tuple[Any, ...]:
     environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
                "wsgi.version": (1, 0), "wsgi.multithread": False,
                "wsgi.multiprocess": True, "wsgi.run_once": False, "CONTENT_LENGTH": "0"}
-    iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
-    body = b"".join(iterable)
-    if MARK in headers:
+    try:
+        iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
+        body = b"".join(iterable)
+    except Exception:  # noqa: BLE001 - the app renders it and reports its error
+        return (ELSEWHERE,)
+    # a failure of the worker's view (e.g. reopened while the app compacts): the app's page
+    if MARK in headers or status.startswith("5"):
         return (ELSEWHERE,)
     return (status, list(headers.to_wsgi_list()), body)
 

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kg import KGError, QueryTimeout, StoreError, TooLarge
+from kg import KGError, QueryError, QueryTimeout, StoreError, TooLarge
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.
@@ -49,6 +49,18 @@ def _serve(conn: Any, memory_mb: int, parent: int) -> None:
         except KGError as exc:
             reply = ("error", exc)
         conn.send(reply)
+
+
+def update_on_nothing(text: str) -> None:
+    """Run a SPARQL update on an empty in-memory store (a job for the sandbox): QueryError if
+    Oxigraph cannot parse it (:func:`web.writes._check_targets`). Here, not there: a job's
+    module is imported by the worker, and this one is already."""
+    import pyoxigraph as ox
+
+    try:
+        ox.Store().update(text)
+    except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
+        raise QueryError(f"invalid SPARQL update: {exc}") from None
 
 
 def _orphaned(parent: int) -> None:

@@ -6,12 +6,13 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 
@@ -32,16 +33,22 @@ from kg import (
     store_setting,
 )
 from web.admission import Gate
+from web.computations import Computations
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
 from web.renderer import Elsewhere, Renderer
 from web.sandbox import Sandbox
 
+T = TypeVar("T")
+
 
 class Service:
     """Settings, the store, and the pool of workers that runs users' queries."""
 
-    def __init__(self, settings: dict[str, Any], rendering: bool = False) -> None:
+    def __init__(self, settings: dict[str, Any], rendering: bool = False,
+                 extra: dict[str, Any] | None = None) -> None:
+        """``extra``: the app's configuration besides the settings (``queries_dir``...),
+        handed to the page workers' apps with the settings."""
         self.settings = settings
         #: A page worker's service (web.renderer): a read-only view, no workers of its own.
         self.rendering = rendering
@@ -79,12 +86,13 @@ class Service:
                                   self.prefixes)
         self.renderer: Renderer | None = None
         if self.path is not None and int(settings.get("page_workers", 2)) > 0:
-            self.renderer = Renderer({**settings, "store": str(self.path)},
+            self.renderer = Renderer({**settings, **(extra or {}), "store": str(self.path)},
                                      int(settings["page_workers"]), self.timeout)
         # admission control (web.admission): one query per worker, `computing` pages at once
         self.queries = Gate("queries", int(settings.get("workers", 2)))
         self.computing = Gate("computations", int(settings.get("computing", 1)))
         self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
+        self.computations = Computations()
         # The workers end with the service: at close(), when the app is collected, or at exit
         # (weakref.finalize registers one exit hook for every finalizer, not one per app).
         self._release = weakref.finalize(self, _release, self.pool, self.renderer, self.sandbox)
@@ -107,23 +115,40 @@ class Service:
         self._given = None
         self.cache.clear()
 
-    @contextmanager
-    def computation(self, computes: bool = False) -> Iterator[LocalStore]:
-        """The store, for a page's work that may compute and write derived graphs: admitted
-        by the ``computing`` gate (:mod:`web.admission`) and published as :meth:`deriving`
-        says. In a page worker (:mod:`web.renderer`) the read-only view, whose first attempt
-        to write or keep anything leaves the page to the app (:class:`Elsewhere`), as does
-        work known to compute (``computes``)."""
-        if self.rendering and computes:
-            raise Elsewhere("a computation: the app's")
+    def computed(self, key: Hashable, kind: str, work: Callable[[LocalStore], T],
+                 computes: bool = False) -> T:
+        """``work(store)``'s value, for a page: a classification, the indicators, a canned
+        query's answer. What only reads what is stored or kept runs at once: in a page worker
+        (:mod:`web.renderer`) on its read-only view, in the app on a view of its store marked
+        read-only (:func:`kg.answers.kept_bytes` computes nothing there). What must compute
+        (``computes``, or an answer not kept) is left to the app by a page worker
+        (:class:`Elsewhere`); in memory it runs at once, admitted by the ``computing`` gate
+        (:mod:`web.admission`); on disk it is queued (:mod:`web.computations`: the page
+        answers "being computed", ``kg.errors.Queued``). Writes are published as
+        :meth:`deriving` says."""
         if self.rendering:
+            if computes:
+                raise Elsewhere(f"{kind}: a computation, the app's")
             try:
-                yield self.store()
-            except (StoreError, OSError) as exc:
+                return work(self.store())
+            except (StoreError, OSError, RuntimeError) as exc:  # the engine: "read-write only"
                 raise Elsewhere(str(exc)) from exc
-            return
-        with self.computing.enter(), self.deriving() as store:
-            yield store
+        if self.path is None:
+            with self.computing.enter(), self.deriving() as store:
+                return work(store)
+        if not computes:
+            view = copy.copy(self.store())
+            view.read_only = view.defers_unkept = True
+            try:
+                return work(view)
+            except StoreError:  # not kept: computed below
+                pass
+        return self.computations.result(  # type: ignore[no-any-return]
+            key, kind, lambda: self._derive(work), keep=not computes)
+
+    def _derive(self, work: Callable[[LocalStore], T]) -> T:
+        with self.deriving() as store:
+            return work(store)
 
     @contextmanager
     def deriving(self) -> Iterator[LocalStore]:

@@ -1,0 +1,109 @@
+"""Pages rendered in worker processes (web.renderer): the same answers as the app's own, the
+work done in the page worker, pages that compute left to the app, refreshed views after it
+writes."""
+
+from __future__ import annotations
+
+import shutil
+
+import psutil
+import pytest
+
+from tests.conftest import waiting
+from web.renderer import is_page
+
+PATENT = "/patent/CN-T01"
+
+
+@pytest.fixture()
+def apps(small_store_dir, tmp_path):
+    """An app with one page worker and one without, each over its own copy of the store."""
+    from web.app import create_app
+
+    made = []
+    for name, workers in (("rendered", 1), ("inline", 0)):
+        target = tmp_path / name
+        shutil.copytree(small_store_dir, target)
+        made.append(waiting(create_app({"store": str(target), "workers": 1,
+                                        "page_workers": workers})))
+    yield made
+    for app in made:
+        app.extensions["hvp"].close()
+
+
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
+
+
+def test_pages_are_what_the_app_renders_and_rendered_in_the_worker(apps):
+    rendered, inline = (app.test_client() for app in apps)
+    worker = apps[0].extensions["hvp"].renderer.pids()[0]
+    for path in (PATENT, "/owner/O1", "/region/CN-GD", "/queries/criteria-count?format=json",
+                 PATENT + ".ttl"):
+        inline.get(path)  # derived graphs computed (in both: each has its own store)
+        rendered.get(path)
+        ours, theirs = rendered.get(path), inline.get(path)
+        assert ours.status_code == theirs.status_code == 200, path
+        assert ours.data == theirs.data, path
+        assert ours.headers.get("Content-Type") == theirs.headers.get("Content-Type")
+        assert "X-Hvp-Elsewhere" not in ours.headers
+        before = _cpu(worker)  # in clock ticks (10 ms): a few pages make at least one
+        for _ in range(10):
+            rendered.get(path)
+        assert _cpu(worker) > before, f"{path} was not rendered by the page worker"
+
+
+def test_a_page_that_computes_is_left_to_the_app_and_the_worker_sees_its_graph(apps):
+    client = apps[0].test_client()
+    svc = apps[0].extensions["hvp"]
+    page = client.get(PATENT + "?as_of=2019-06-30")  # no classification at that date yet
+    assert page.status_code == 200 and "2019-06-30" in page.text
+    assert "X-Hvp-Elsewhere" not in page.headers
+    worker = svc.renderer.pids()[0]
+    before = _cpu(worker)
+    for _ in range(10):  # stored now: the worker renders it, and sees the new graph
+        again = client.get(PATENT + "?as_of=2019-06-30")
+        assert again.status_code == 200 and "X-Hvp-Elsewhere" not in again.headers
+        assert "/classification/cnipa-2021/2019-06-30/CN-T01" in again.text
+    assert _cpu(worker) > before
+
+
+def test_a_missing_resource_is_the_apps_404(apps):
+    ours, theirs = (app.test_client().get("/patent/NOPE") for app in apps)
+    assert ours.status_code == theirs.status_code == 404
+    assert ours.data == theirs.data
+
+
+@pytest.mark.parametrize(("method", "path", "page"), [
+    ("GET", "/patent/CN-T01", True), ("HEAD", "/owner/O1.ttl", True),
+    ("GET", "/indicators", True), ("GET", "/indicators.csv", True),
+    ("GET", "/queries/top-owners", True), ("GET", "/sei/", True),
+    ("GET", "/healthz", False), ("GET", "/sparql", False), ("GET", "/queries", False),
+    ("POST", "/queries/top-owners/graphs", False), ("GET", "/static/app.css", False),
+    ("POST", "/patent/CN-T01", False), ("GET", "/", False), ("GET", "/editor", False),
+])
+def test_which_requests_are_pages(method, path, page):
+    assert is_page({"REQUEST_METHOD": method, "PATH_INFO": path}) is page
+
+
+def test_page_workers_get_the_apps_configuration(small_store_dir, tmp_path):
+    """Regression: a page worker's app was built from the settings only, so a canned query of
+    the app's ``queries_dir`` was 404 there."""
+    from pathlib import Path
+
+    from web.app import create_app
+
+    queries = Path(__file__).resolve().parent / "data" / "queries"
+    target = tmp_path / "store"
+    shutil.copytree(small_store_dir, target)
+    app = waiting(create_app({"store": str(target), "workers": 1, "page_workers": 1,
+                              "queries_dir": str(queries)}))
+    try:
+        name = sorted(queries.glob("*.rq"))[0].stem
+        client = app.test_client()
+        first = client.get(f"/queries/{name}?format=json")
+        assert first.status_code == 200, first.get_data(as_text=True)
+        assert client.get(f"/queries/{name}?format=json").data == first.data
+    finally:
+        app.extensions["hvp"].close()

@@ -1,0 +1,150 @@
+"""Computations queued: a page's first computation runs in the background, and the page says
+so instead of holding a request thread (issue 14, item 4).
+
+A page whose answer is neither stored nor kept yet (a patent page at a date not classified, the
+dashboard before its indicators, a canned query before its answer, on an on-disk store) submits
+its computation here, keyed by what it computes, and answers at once with
+:class:`kg.errors.Queued`: 503 with ``Retry-After`` and, for a browser, a page that says "being
+computed, ready in about N s" and reloads itself then (``Refresh``). Asked again meanwhile, the
+same key joins the same job. One thread of the app runs the jobs in order, each in
+:meth:`web.service.Service.deriving` (its writes published when it ends); when a job is done,
+the next request of its key takes its value (and reads what it stored or kept afterwards). A
+job that failed gives its error to the next request of its key, once: a later visit tries
+again.
+
+"About N s" is what the last job of the same kind took (:data:`FIRST_GUESS` before any), less
+what the running one has spent, plus the jobs queued before it. At most :data:`MOST` jobs wait;
+one more is refused (:class:`kg.errors.Busy`).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from kg import Busy, KGError, Queued, StoreError
+
+#: Seconds a computation of a kind never run before is guessed to take.
+FIRST_GUESS = 3.0
+#: The most jobs queued or running at once.
+MOST = 32
+#: The most finished jobs whose value waits for its next request (the oldest go first).
+DONE = 64
+#: The longest ``Retry-After``: a page reloads at least this often while it waits.
+LONGEST_WAIT = 30
+
+
+@dataclass(eq=False)
+class Job:
+    key: Hashable
+    kind: str
+    work: Callable[[], Any]
+    started: float = 0.0
+    value: Any = None
+    error: KGError | None = None
+
+
+class Computations:
+    """The queue and its thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: deque[Job] = deque()
+        self._pending: dict[Hashable, Job] = {}  # queued or running
+        self._done: OrderedDict[Hashable, Job] = OrderedDict()
+        self._took: dict[str, float] = {}
+        self._running: Job | None = None
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def result(self, key: Hashable, kind: str, work: Callable[[], Any], keep: bool = False
+               ) -> Any:
+        """``work()``'s value if its job is done; else the job queued (if it is not yet) and
+        :class:`Queued` raised with the time it should take. A value is given once, or, with
+        ``keep``, to every request until :meth:`forget` (an answer of a store that keeps no
+        answers on disk)."""
+        with self._lock:
+            done = self._done.get(key)
+            if done is not None:
+                if done.error is not None or not keep:
+                    del self._done[key]
+                else:
+                    self._done.move_to_end(key)
+                if done.error is not None:
+                    raise done.error
+                return done.value
+            job = self._pending.get(key)
+            if job is None:
+                if len(self._pending) >= MOST:
+                    raise Busy(f"busy: {MOST} computations already queued, the most this "
+                               f"service queues; ask again in {LONGEST_WAIT} s", LONGEST_WAIT)
+                job = self._pending[key] = Job(key, kind, work)
+                self._queue.append(job)
+                self._start()
+            seconds = self._eta(job)
+        wait = min(LONGEST_WAIT, max(1, math.ceil(seconds)))
+        raise Queued(f"being computed ({kind}): ready in about {math.ceil(seconds)} s; ask "
+                     f"again then (a browser reloads this page by itself in {wait} s)", wait)
+
+    def _eta(self, job: Job) -> float:
+        """Seconds until ``job`` should be done (called with the lock held)."""
+        seconds = 0.0
+        running = self._running
+        if running is not None:
+            guess = self._took.get(running.kind, FIRST_GUESS)
+            seconds += max(1.0, guess - (time.monotonic() - running.started))
+        for queued in self._queue:
+            seconds += self._took.get(queued.kind, FIRST_GUESS)
+            if queued is job:
+                break
+        return seconds
+
+    def _start(self) -> None:
+        self._wake.set()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._loop, daemon=True,
+                                            name="hvp-computations")
+            self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            with self._lock:
+                if not self._queue:
+                    self._wake.clear()
+                    continue
+                job = self._running = self._queue.popleft()
+                job.started = time.monotonic()
+            try:
+                job.value = job.work()
+            except KGError as exc:
+                job.error = exc
+            except Exception as exc:  # noqa: BLE001 - reported to the page that asked
+                job.error = StoreError(f"the computation failed: {exc}")
+            with self._lock:
+                self._took[job.kind] = time.monotonic() - job.started
+                self._running = None
+                del self._pending[job.key]
+                self._done[job.key] = job
+                while len(self._done) > DONE:
+                    self._done.popitem(last=False)
+
+    def pending(self, key: Hashable) -> bool:
+        """Whether a job of ``key`` is queued or running (what it writes is not published)."""
+        with self._lock:
+            return key in self._pending
+
+    def forget(self) -> None:
+        """Drop the values of finished jobs (the data changed)."""
+        with self._lock:
+            self._done.clear()
+
+    def waiting(self) -> int:
+        """Jobs queued or running."""
+        with self._lock:
+            return len(self._pending)
