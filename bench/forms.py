@@ -27,10 +27,9 @@ from rdflib import Graph, Literal
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg import DEFAULT_BASE, SH, LocalStore, ensure_reference, ingest_files, load_profile  # noqa: E402
-
 # the sets of each compiled shape, timed one by one (tests/test_public_api.py)
-from kg.classify import engines  # noqa: E402
+import kg.classify.engines as engines  # noqa: E402
+from kg import DEFAULT_BASE, SH, LocalStore, ensure_reference, ingest_files, load_profile  # noqa: E402
 
 NOW = re.compile(r"COALESCE\(BOUND\((\?\w+)\) && \1 <= ")
 

@@ -79,6 +79,7 @@ from kg.federation import TOKENS as SPARQL_TOKENS
 from kg.federation import allowed as federation_allowed
 from kg.federation import check as check_federation
 from kg.federation import federated as is_federated
+from kg.folders import ONTOLOGY as ONTOLOGY_DIR
 from kg.generations import forget_base
 from kg.generations import home as store_home
 from kg.indicators import (
@@ -141,7 +142,6 @@ from kg.queries import graph_iris as query_graph_iris
 from kg.queries import load as load_query
 from kg.queries import run as run_query
 from kg.reference import GENID
-from kg.reference import ONTOLOGY as ONTOLOGY_DIR
 from kg.reference import ensure as ensure_reference
 from kg.reference import is_loaded as reference_loaded
 from kg.search import KINDS as SEARCH_KINDS

@@ -25,8 +25,8 @@ import pyoxigraph as ox
 
 from kg import generations
 from kg.errors import StoreError
+from kg.folders import ONTOLOGY, SHAPES
 from kg.profiles import resolve
-from kg.reference import ONTOLOGY, SHAPES
 from kg.store import DATA_EPOCH, LocalStore, Term, data_epoch_held
 
 FORMAT = ox.QueryResultsFormat.JSON

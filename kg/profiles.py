@@ -36,7 +36,7 @@ from rdflib.term import Node
 
 from kg.compile import instantiate
 from kg.errors import InputError
-from kg.reference import SHAPES
+from kg.folders import SHAPES
 from kg.sparql_functions import inline_all, local_name
 from kg.vocab import HVP, HVP_NS, SH, SKOS
 

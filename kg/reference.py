@@ -6,19 +6,14 @@ year-end population and the built-in partial SEI concordance (``kg/data/*.csv``)
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 
+from kg.folders import DATA, ONTOLOGY
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore, Store
 from kg.vocab import OWL, RDF
 
-ROOT = Path(__file__).resolve().parent.parent
-ONTOLOGY = ROOT / "ontology"
-DATA = Path(__file__).resolve().parent / "data"
-SHAPES = ROOT / "shapes"
 MARKER = ox.Quad(ox.NamedNode("https://w3id.org/hvp/def"), ox.NamedNode(str(RDF.type)),
                  ox.NamedNode(str(OWL.Ontology)), ox.DefaultGraph())
 

@@ -20,8 +20,8 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from kg.errors import NotFound
+from kg.folders import ONTOLOGY
 from kg.profiles import UNITS, Profile, prologue
-from kg.reference import ONTOLOGY
 from kg.sparql_functions import local_name
 from kg.vocab import HVP, SH, SKOS
 

@@ -17,10 +17,10 @@ from kg.classify import classify
 from kg.cli import cli
 from kg.errors import InputError
 from kg.explain import explain
+from kg.folders import SHAPES
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load
-from kg.reference import SHAPES
 from kg.sparql_functions import functions, inline
 from kg.store import LocalStore
 from kg.vocab import HVP

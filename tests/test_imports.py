@@ -108,7 +108,7 @@ LOCAL_IMPORTS = {
     ("kg.validate", "validate", "pyshacl"),
     ("kg.classify.engines", "pyshacl_sets", "pyshacl"),
     # `hvp serve` alone loads the web app and the servers: kg imports no Flask otherwise
-    ("kg.cli", "serve", "waitress"), ("kg.cli", "serve", "web.app"),
+    ("kg.cli", "serve", "waitress"),
     ("kg.cli", "serve", "granian"), ("kg.cli", "serve", "granian.constants"),
     ("kg.cli", "serve", "granian.log"), ("kg.cli", "serve", "web.wsgi"),
     ("kg.cli", "serve", "web.access_log"),

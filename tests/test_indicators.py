@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from test_indicators_data import EXPECTED_2020, EXPECTED_2024, load_fixture, write_fixture
 
-from kg import indicators, reference
+from kg import folders, indicators, reference
 from kg.cli import cli
 from kg.demo import generate
 from kg.errors import InputError
@@ -234,7 +234,7 @@ def test_another_profile_by_name_and_by_file(store: LocalStore) -> None:
     four = indicators.compute(store, [2024], profile="cnipa-2026-four")
     assert four.profile == "cnipa-2026-four"
     assert _by(four, 2024)["CN"].high_value_count == 4  # P8 only met the pledge criterion
-    path = Path(reference.SHAPES / "profiles" / "cnipa-2026-four.ttl")
+    path = Path(folders.SHAPES / "profiles" / "cnipa-2026-four.ttl")
     assert _by(indicators.compute(store, [2024], profile=str(path)), 2024)["CN"] \
         .high_value_count == 4
     graph = indicators.cube.materialize(store, four)

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from kg.reference import SHAPES
+from kg.folders import SHAPES
 from kg.vocab import HVP, SH
 
 CRITERION = "https://w3id.org/hvp/criterion/"

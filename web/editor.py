@@ -22,11 +22,13 @@ from kg import RDFS
 from web import links
 from web.i18n import data_language
 from web.i18n import gettext as _
+from web.ontology import terms as ontology_terms
+from web.ontology import triples
+from web.queries import catalogue
 from web.service import service
 
 
 def page(permalink: str | None = None) -> Response:
-    from web.queries import catalogue
 
     return Response(render_template(
         "editor.html", prefixes=service().prefixes, examples=catalogue(), graphs=graphs(),
@@ -45,8 +47,6 @@ def graphs() -> list[dict[str, str]]:
 def terms(language: str) -> dict[str, list[dict[str, str]]]:
     """The ontology's classes and properties (``hvp:Name``), each with its label in
     ``language`` (else English)."""
-    from web.ontology import terms as ontology_terms
-    from web.ontology import triples
 
     label = str(RDFS.label)
     named = {t.subject.value: t.object.value for t in triples()

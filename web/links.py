@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from kg import AWARD_KIND, GENID, HVP_NS, IRI_KINDS, PROFILE_NS, SEI, UNIT_NAMESPACES, iri_segment
+from kg import HVP_NS, IRI_KINDS, UNIT_NAMESPACES, iri_segment
+from web.namespaces import FIXED
 from web.service import service
 
-#: IRIs fixed whatever the base (vocabularies, criteria profiles, the reference data's
-#: skolemized blank nodes), served under these paths. Criterion and condition units
-#: (``kg.units.NAMESPACES``) too, by web.units.
-FIXED = {"sei": str(SEI), "award-kind": str(AWARD_KIND), "profile": PROFILE_NS,
-         ".well-known/genid": GENID}
 #: The hvp ontology (terms ``ONTOLOGY#name``), served at ``/def`` (web.ontology).
 ONTOLOGY = HVP_NS.rstrip("#")
 #: Of those, the namespaces that are things themselves (SKOS concept schemes), at ``/{kind}/``.

@@ -32,7 +32,7 @@ from kg import (
     profile_name,
     shipped_profiles,
 )
-from web import headers, limits, negotiate
+from web import headers, limits, negotiate, summary
 from web.errors import clip
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
@@ -166,8 +166,6 @@ def _negotiate() -> ox.RdfFormat | None:
 
 
 def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
-    from web import summary
-
     if summary.wanted(kind, iri):  # a region, an owner, an SEI industry: its summary
         return summary.page(kind, iri, triples, _as_of())
     subject = ox.NamedNode(iri)

@@ -7,8 +7,8 @@ restart), one per app, on the app (``app.extensions``), closed at exit as the ap
 
 from __future__ import annotations
 
-import atexit
 import re
+import weakref
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 
@@ -16,6 +16,7 @@ from kg import PERMALINK_LENGTH, InputError, Permalinks, permalinks_file
 from web import negotiate
 from web.errors import Problem
 from web.service import Service
+from web.sparql import editor
 
 bp = Blueprint("permalinks", __name__)
 KEY = "hvp.permalinks"
@@ -61,7 +62,6 @@ def show(key: str) -> Response:
                       "the editor's Share button (POST /permalinks)")
     if not negotiate.prefers_html(request.headers.get("Accept", "")):
         return Response(query, content_type=f"{QUERY_TYPE}; charset=utf-8")
-    from web.sparql import editor
 
     return editor(permalink=query)
 
@@ -71,4 +71,5 @@ def init_app(app: Flask, svc: Service) -> None:
     kept = Permalinks(path, longest=svc.max_query)
     app.extensions[KEY] = kept
     app.register_blueprint(bp)
-    atexit.register(kept.close)
+    # closed with the app (one exit hook for every finalizer, not one per app: web.service)
+    weakref.finalize(app, kept.close)

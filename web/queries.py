@@ -30,7 +30,7 @@ from kg import (
     query_graph_iris,
     run_query,
 )
-from web import limits, negotiate, spreadsheet
+from web import limits, listing, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
@@ -196,7 +196,6 @@ def show(name: str) -> Response:
 
 def _drill(query: Any, column: str, row: dict[str, Any]) -> str | None:
     """The list of the patents behind a row's count (``drill`` in the front matter)."""
-    from web import listing
 
     filters = query.drill(column, row)
     return None if filters is None else listing.url(**filters)

@@ -26,20 +26,24 @@ query workers), uploads and writes.
 
 from __future__ import annotations
 
-import os
+import importlib
 import re
-import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from kg.iri import KINDS
-from web.pool import QueryPool, _orphaned, receive, send
+from flask import Response, request
+
+from kg import IRI_KINDS, KGError
+from web.namespaces import FIXED
+from web.pool import QueryPool
 
 #: How much lower than the app's the CPU priority of a page worker is (``nice``; query workers
 #: run at :data:`web.pool.NICE`, 10, for runaway queries; a page is bounded work that a
 #: visitor waits for).
 PAGE_NICE = 0
+#: The loop a page worker runs (:mod:`web.page_worker`), named, imported in the worker.
+WORKER = "web.page_worker:work"
 #: A worker's answer for a page it may not render: the app renders it.
 ELSEWHERE = "elsewhere"
 #: The WSGI environ key of a render's error (busy, past the time limit), which the app raises
@@ -56,9 +60,7 @@ ENVIRON = ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER
 def _pages() -> re.Pattern[str]:
     """The paths of pages: the linked-data kinds' (:mod:`web.patents`), the dashboard's and
     its downloads', a canned query's."""
-    from web.links import FIXED
-
-    kinds = "|".join(re.escape(k) for k in sorted(set(KINDS) | set(FIXED), key=len,
+    kinds = "|".join(re.escape(k) for k in sorted(set(IRI_KINDS) | set(FIXED), key=len,
                                                    reverse=True))
     return re.compile(rf"/(?:(?:{kinds})/.*|indicators(?:\.\w+)?|queries/[\w-]+)")
 
@@ -71,8 +73,6 @@ def is_page(environ: dict[str, Any]) -> bool:
 
 def raise_render_error() -> None:
     """Before a request's view: the error of its render, raised (see :class:`Forward`)."""
-    from flask import request
-
     error = request.environ.get(ERROR)
     if error is not None:
         raise error
@@ -83,52 +83,17 @@ class Elsewhere(Exception):  # noqa: N818 - a signal between a worker and the ap
     it. Never leaves :mod:`web`."""
 
 
-def _work(sock: Any, settings: dict[str, Any], generation: int, parent: int) -> None:
-    """The loop of a page worker: the app over a read-only view, one request at a time."""
-    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
-    os.nice(PAGE_NICE)
-    from web.app import create_app
-
-    app = create_app({**settings, "workers": 0, "page_workers": 0, "rendering": True})
-    send(sock, ("ready",))
-    while True:
-        try:
-            environ, headers, generation_now = receive(sock)
-        except (EOFError, OSError):
-            return
-        if generation_now != generation:
-            app.extensions["hvp"].reopen()
-            generation = generation_now
-        send(sock, _render(app, {**environ, **headers}))
-
-
-def _render(app: Any, fields: dict[str, Any]) -> tuple[Any, ...]:
-    """The app's answer to one request, as ``(status line, headers, body)``, or
-    ``(ELSEWHERE,)``."""
-    import io
-
-    from werkzeug.test import run_wsgi_app
-
-    environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
-               "wsgi.version": (1, 0), "wsgi.multithread": False,
-               "wsgi.multiprocess": True, "wsgi.run_once": False, "CONTENT_LENGTH": "0"}
-    try:
-        iterable, status, headers = run_wsgi_app(app, environ, buffered=True)
-        body = b"".join(iterable)
-    except Exception:  # noqa: BLE001 - the app renders it and reports its error
-        return (ELSEWHERE,)
-    # a failure of the worker's view (e.g. reopened while the app compacts): the app's page
-    if MARK in headers or status.startswith("5"):
-        return (ELSEWHERE,)
-    return (status, list(headers.to_wsgi_list()), body)
-
-
 def init_worker(app: Any) -> None:
     """A page worker's app answers :class:`Elsewhere` with an empty response marked
     :data:`MARK` (the app's handler of every other exception would make it a 500)."""
-    from flask import Response
-
     app.register_error_handler(Elsewhere, lambda exc: Response(status=204, headers={MARK: "1"}))
+
+
+def _by_name(sock: Any, name: str, *args: Any) -> None:
+    """In a page worker's process: run its loop, ``module:function`` imported there by name
+    (:data:`WORKER`; the loop builds the app, whose modules import this one)."""
+    module, _, function = name.partition(":")
+    getattr(importlib.import_module(module), function)(sock, *args)
 
 
 class Renderer(QueryPool):
@@ -141,7 +106,7 @@ class Renderer(QueryPool):
         super().__init__(str(settings["store"]), size, timeout)
 
     def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
-        return _work, (self.settings, self.generation)
+        return _by_name, (WORKER, self.settings, self.generation)
 
     def render(self, environ: dict[str, Any]) -> tuple[Any, ...]:
         """The response to a page request (see :func:`_render`)."""
@@ -162,8 +127,6 @@ class Forward:
                  ) -> Iterable[bytes]:
         if not is_page(environ):
             return self.app(environ, start_response)
-        from kg.errors import KGError
-
         try:
             reply = self.renderer.render(environ)
         except KGError as exc:  # busy, past the time limit: the app's error page

@@ -22,6 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg import KGError, QueryError, QueryTimeout, StoreError, TooLarge
 from web.pool import NICE
 
@@ -55,7 +57,6 @@ def update_on_nothing(text: str) -> None:
     """Run a SPARQL update on an empty in-memory store (a job for the sandbox): QueryError if
     Oxigraph cannot parse it (:func:`web.writes._check_targets`). Here, not there: a job's
     module is imported by the worker, and this one is already."""
-    import pyoxigraph as ox
 
     try:
         ox.Store().update(text)

@@ -10,9 +10,9 @@ computation (:mod:`web.admission`), into a file the app keeps while it runs.
 
 from __future__ import annotations
 
-import atexit
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
@@ -107,4 +107,4 @@ def init_app(app: Flask) -> None:
     index = Index()
     app.extensions["hvp-search"] = index
     app.register_blueprint(bp)
-    atexit.register(index.close)
+    weakref.finalize(app, index.close)  # one exit hook for all finalizers (web.service)

@@ -22,10 +22,10 @@ from urllib.parse import unquote
 import pyoxigraph as ox
 
 from kg import answers, classify
-from kg.classify import graph_iri, materialize
+from kg.classify import graph_iri, materialize, timeline
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
-from kg.profiles import resolve
+from kg.profiles import load, resolve
 from kg.progress import Progress, step
 from kg.store import Store
 
@@ -186,8 +186,6 @@ def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
 def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: bool,
                  steps: Progress | None) -> dict[int, dict[str, int]]:
     """Year -> region code -> high-value count (the nation's under ``CN``)."""
-    from kg.classify import timeline
-    from kg.profiles import load
 
     prof = load(profile)
     if not years:

@@ -22,8 +22,8 @@ from typing import Any, cast
 
 import pyoxigraph as ox
 
+from kg.folders import SHAPES
 from kg.indicators.core import query_text
-from kg.reference import SHAPES
 
 INTEGRITY = SHAPES / "cube" / "integrity.ttl"
 NS = "https://w3id.org/hvp/shapes/cube#"

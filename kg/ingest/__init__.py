@@ -23,6 +23,7 @@ from typing import IO, TypeVar
 import pyoxigraph as ox
 
 from kg import dataset, generations, search
+from kg.classify import timeline
 from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
@@ -135,7 +136,6 @@ def _carried(store: LocalStore, plan: _Plan, base: str, tmp: Path,
     there is none, or when the patents the ingest changes cannot all be named: RDF files (any
     triple about anything), a new concordance (every patent's sei), or more than
     :data:`MAX_TRACED` things (computing every patent again costs about as much)."""
-    from kg.classify import timeline
 
     graphs = timeline.keepable(store, base) if store.path is not None else []
     if not graphs:

@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import rdflib
 
 from kg.errors import InputError
+from kg.folders import SHAPES
 from kg.parsing import SPARQL_PARSER
-from kg.reference import SHAPES
 from kg.store import Store
 from kg.vocab import SH
 
