@@ -108,11 +108,12 @@ def test_every_count_of_a_canned_query_links_to_as_many_patents(client, query: s
 
 
 def test_a_list_is_found_once_for_its_pages_and_download(client, monkeypatch) -> None:
-    from kg.indicators import patents
+    from web import listing
 
     calls = []
-    real = patents.find
-    monkeypatch.setattr(patents, "find", lambda *a, **k: calls.append(k) or real(*a, **k))
+    real = listing.find_patents
+    monkeypatch.setattr(listing, "find_patents",
+                        lambda *a, **k: calls.append(k) or real(*a, **k))
     for query in ("year=2024", "year=2024&page=1&lang=zh", "year=2024&format=csv",
                   "year=2024&sort=title"):
         assert client.get(f"/patents?{query}").status_code == 200

@@ -147,8 +147,8 @@ def _criterion_counts(year: int) -> dict[str, dict[str, int]]:
         as_of = date(year, 12, 31)
         stored = classification_complete(svc.store(), classification_iri(
             svc.base, profile_name(profile), as_of))
-        with svc.computation(computes=not stored) as store:
-            counts = criterion_counts(store, as_of, profile=svc.profile(), base=svc.base)
+        counts = svc.computed(key, "classification", lambda store: criterion_counts(
+            store, as_of, profile=svc.profile(), base=svc.base), computes=not stored)
         svc.cache[key] = counts
     return counts  # type: ignore[no-any-return]
 

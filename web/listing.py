@@ -129,12 +129,13 @@ def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
     stored = classification_complete(svc.store(), classification_iri(
         svc.base, profile_name(profile), filters["as_of"]))
-    # a date not classified yet is a classification of the whole store: admitted as such
-    with svc.computation(computes=not stored) as store:
-        if found is None:
-            found = find_patents(store, filters["as_of"], profile=svc.profile(), base=svc.base,
-                                 sort=sort, descending=descending, **{
-                                     k: filters[k] for k in FILTERS})
+    if found is None:
+        # a date not classified yet is a classification of the whole store: computed first
+        # (queued on disk: web.computations), as a patent page's
+        found = svc.computed(key, "patent list", lambda store: find_patents(
+            store, filters["as_of"], profile=svc.profile(), base=svc.base, sort=sort,
+            descending=descending, **{k: filters[k] for k in FILTERS}), computes=not stored)
+    with svc.deriving() as store:
         listed = patents_page(store, found, profile=svc.profile(),
                               offset=0 if page is None else (page - 1) * PAGE,
                               limit=None if page is None else PAGE)
