@@ -5,7 +5,7 @@ needs. Import it from here (``from kg import LocalStore, classify_patents``); th
 the implementation and may change. ``tests/test_public_api.py`` holds ``web/``, ``bench/`` and
 ``kg/cli.py`` to it.
 
-Names (docs/decisions.md, entry 42): a submodule is named after its noun or its step
+Names (docs/decisions.md, entry 58): a submodule is named after its noun or its step
 (``kg.classify``, ``kg.ingest``, ``kg.explain``, ``kg.validate``, ``kg.indicators``), so the
 verbs are exported with their object — ``classify_patents``, ``ingest_files``,
 ``explain_patent``, ``validate_graph``, ``compute_indicators`` — and never shadow a submodule;

@@ -3,7 +3,7 @@
 A text index kept beside the store, in SQLite's FTS5 with its ``trigram`` tokenizer (SQLite
 from Python's standard library), one table per kind: every run of three characters of a name,
 in any script, is a term, so ``洗衣机`` finds ``一种洗衣机排水装置`` and ``pharma`` finds
-``Anti-tumour pharmaceutical composition`` without a word segmenter (docs/decisions.md 43). A
+``Anti-tumour pharmaceutical composition`` without a word segmenter (docs/decisions.md 56). A
 query of one or two characters, which has no trigram, is matched with ``LIKE`` on the same
 tables (a scan that stops at ``limit`` hits, or after :data:`SCAN_SECONDS` with what it found),
 patent titles only when patents alone are asked for.

@@ -3,7 +3,7 @@
 
 A page (a linked-data resource with a patent's explanation, the dashboard, a canned query's
 table) costs 5-40 ms of Python; in the app's one process, under one GIL, every lookup waited for
-the pages rendered meanwhile (``bench/load.py``: lookup p99 over a second, decision 41). So the
+the pages rendered meanwhile (``bench/load.py``: lookup p99 over a second, decision 42). So the
 app hands a GET of a page to one of ``page_workers`` processes (spawned, at the app's priority:
 :data:`PAGE_NICE`) that run this same app over a read-only view of the store and answer the
 whole response: status, headers, body.
