@@ -37,6 +37,25 @@ class WaitingClient(FlaskClient):
             time.sleep(0.1)
 
 
+def open_ready(request: Any, timeout: float = 300) -> Any:
+    """``urllib.request.urlopen(request)`` asked again while the served app answers 503
+    ``Being computed`` (a ``Refresh`` header: its computation queued, ``web.computations``),
+    as a browser does; for tests of what a served app answers, not of the queue."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return urllib.request.urlopen(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503 or "Refresh" not in exc.headers or time.monotonic() > deadline:
+                raise
+            exc.close()
+            time.sleep(0.2)
+
+
 def waiting(app: Any) -> Any:
     """``app``, whose test clients wait for queued computations (:class:`WaitingClient`)."""
     app.test_client_class = WaitingClient

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from kg.cli import cli
-from tests.conftest import SMALL, free_port
+from tests.conftest import SMALL, free_port, open_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,8 +50,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
                 raise RuntimeError("hvp serve did not start") from None
             time.sleep(0.2)
     # a page that materializes the classification at 2024-12-31 (the server writes it)
-    with urllib.request.urlopen(url + "/queries/criteria-count?date=2024-12-31&format=json",
-                                timeout=60) as answer:
+    with open_ready(url + "/queries/criteria-count?date=2024-12-31&format=json") as answer:
         assert answer.status == 200
     yield store, process, url
     process.terminate()

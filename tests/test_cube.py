@@ -8,7 +8,6 @@ Each constraint is also shown to fail on a cube broken for it, so none of them c
 
 from __future__ import annotations
 
-import urllib.request
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -23,6 +22,7 @@ from kg.cli import cli
 from kg.indicators import cube, integrity
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
+from tests.conftest import open_ready
 
 QB = "http://purl.org/linked-data/cube#"
 SDMX = rdflib.Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
@@ -127,7 +127,7 @@ def test_file_and_on_disk_graph_of_the_cli_conform(disk_store_dir: Path, tmp_pat
 @pytest.mark.slow
 def test_web_download_conforms(live_server) -> None:
     url = f"{live_server.url}/indicators.ttl?years=2023-2024"
-    with urllib.request.urlopen(url, timeout=120) as response:
+    with open_ready(url) as response:
         assert response.headers.get_content_type() == "text/turtle"
         body = response.read()
     _assert_good([q.triple for q in ox.parse(body, format=ox.RdfFormat.TURTLE)], 64)

@@ -103,8 +103,10 @@ def test_export_streams_what_the_engine_holds(url: str, tmp_path: Path) -> None:
                                 str(tmp_path / "out"), *args])
         assert a.exit_code == b.exit_code == 0, b.output
         fmt = ox.RdfFormat.N_QUADS if "nq" in args else ox.RdfFormat.N_TRIPLES
-        assert set(ox.parse(path=tmp_path / "out", format=fmt)) == \
-            set(ox.parse(a.stdout_bytes, format=fmt))
+        # the dataset descriptions differ in their times of loading (kg.dataset): left out
+        void = ox.NamedNode(f"{DEFAULT_BASE}.well-known/void")
+        there = {q for q in ox.parse(path=tmp_path / "out", format=fmt) if q.graph_name != void}
+        assert there == {q for q in ox.parse(a.stdout_bytes, format=fmt) if q.graph_name != void}
 
 
 def test_blank_nodes_are_sent_in_one_piece(url: str, tmp_path: Path) -> None:

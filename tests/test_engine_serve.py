@@ -85,7 +85,10 @@ def test_sparql_and_pages_over_the_engine(served: str, tmp_path: Path) -> None:
     assert runner.invoke(cli, [*here, "ingest", "-q", str(SMALL)]).exit_code == 0
     want = runner.invoke(cli, [*here, "indicators", "--year", "2024", "--format", "csv"])
     status, body = _get(f"{served}/indicators.csv?years=2024", "text/csv", 60)
-    assert status == 200 and body.decode().splitlines()[1:] == want.stdout.splitlines()[1:]
+    # the download's first five columns are docs/rules.md §4's (then the region's name and the
+    # official value: web.indicators)
+    served_rows = [",".join(line.split(",")[:5]) for line in body.decode().splitlines()[1:]]
+    assert status == 200 and served_rows == want.stdout.splitlines()[1:]
 
 
 def test_bad_and_runaway_queries(served: str) -> None:

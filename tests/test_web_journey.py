@@ -6,7 +6,6 @@ drill-down fit a phone in both languages."""
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,7 +16,7 @@ from kg.demo import generate
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
-from tests.conftest import ServedApp
+from tests.conftest import ServedApp, open_ready
 from tests.test_web_browser import ARGS, CHROMIUM
 
 pytestmark = [
@@ -71,8 +70,7 @@ def browser_page(request, demo_server):
 
 
 def _indicators(url: str) -> list[dict]:
-    with urllib.request.urlopen(url + "/indicators.json?years=2024&by=province",
-                                timeout=300) as answer:
+    with open_ready(url + "/indicators.json?years=2024&by=province") as answer:
         return json.load(answer)["rows"]  # type: ignore[no-any-return]
 
 

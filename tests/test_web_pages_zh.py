@@ -9,13 +9,15 @@ import urllib.request
 
 import pytest
 
+from tests.conftest import open_ready
+
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9", "Accept": "text/html"}
 
 
 def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
     request = urllib.request.Request(url, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=300) as response:
+        with open_ready(request) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()

@@ -27,7 +27,7 @@ from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load, resolve
 from kg.progress import Progress, step
-from kg.store import Store
+from kg.store import LocalStore, Store
 
 NATION = "CN"
 #: ``--by`` choices: ``all`` = the nation and every province, ``nation`` = CN only,
@@ -186,10 +186,13 @@ def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
 def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: bool,
                  steps: Progress | None) -> dict[int, dict[str, int]]:
     """Year -> region code -> high-value count (the nation's under ``CN``)."""
-
     prof = load(profile)
     if not years:
         return {}
+    if not isinstance(store, LocalStore):  # a remote engine: a classification at each year's
+        # end, the queries its `hvp doctor` probes vouch for (the timeline's date arithmetic
+        # is not probed yet: Virtuoso refuses its IF over dates)
+        return {y: _per_date_counts(store, date(y, 12, 31), profile, base, keep) for y in years}
     try:
         text = timeline.select_text(prof, prof.instantiate(date(years[0], 12, 31)))
     except InputError as exc:  # a criterion without an onset query: per-date classification
