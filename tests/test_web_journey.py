@@ -170,7 +170,7 @@ def test_a_profile_report_fits_a_phone(demo_server, browser_page, tmp_path: Path
     page.goto(demo_server.url + "/shacl")
     page.fill("textarea[name=data]", SHACL_DATA)
     page.select_option("select[name=profile]", "cnipa-2021")
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")  # not the header's search box
     page.wait_for_selector("#verdicts")
     page.screenshot(path=str(tmp_path / f"shacl-{lang}.png"), full_page=True)
     summary = page.inner_text("#verdict-summary")

@@ -22,8 +22,9 @@ from datetime import date
 from typing import Any
 
 import pyoxigraph as ox
+from flask import request
 
-from kg import InputError, parse_date
+from kg import DEFAULT_AS_OF, InputError, parse_date
 from web.errors import Problem
 
 #: Deepest nesting of ``{``, ``(`` and ``[`` together in a query or update.
@@ -140,3 +141,15 @@ def check_rdf(text: bytes, fmt: ox.RdfFormat, what: str) -> None:
         raise Problem(400, "Bad RDF", f"{what}: a document type declaration (DTD) or entity "
                       "declaration is refused: entities are not expanded", line=line,
                       column=column, part=what)
+
+
+def request_day() -> str:
+    """The request's ``as_of`` parameter (default :data:`kg.DEFAULT_AS_OF`), checked as
+    :func:`check_day` says, in ISO form."""
+    raw = request.args.get("as_of") or DEFAULT_AS_OF
+    try:
+        day = parse_date(raw)
+    except ValueError as exc:
+        raise InputError(f"parameter 'as_of': {exc}") from None
+    check_day(day)
+    return day.isoformat()

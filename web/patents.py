@@ -18,17 +18,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from kg import (
-    DEFAULT_AS_OF,
     IRI_KINDS,
     PROFILE_NS,
-    InputError,
     NotFound,
     classification_complete,
     classification_iri,
     ensure_classification,
     explain_patent,
     load_profile,
-    parse_date,
     profile_name,
     shipped_profiles,
 )
@@ -167,7 +164,7 @@ def _negotiate() -> ox.RdfFormat | None:
 
 def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
     if summary.wanted(kind, iri):  # a region, an owner, an SEI industry: its summary
-        return summary.page(kind, iri, triples, _as_of())
+        return summary.page(kind, iri, triples, limits.request_day())
     subject = ox.NamedNode(iri)
     labels = _labels(triples)
     facts = [(t.predicate, t.object) for t in triples if t.subject == subject]
@@ -176,7 +173,7 @@ def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
     explanation = _explanation(iri) if kind == "patent" else None
     return render_template("resource.html", iri=iri, kind=kind, title=labels.get(iri, iri),
                            facts=facts, labels=labels, incoming=incoming, linked=linked,
-                           explanation=explanation, as_of=_as_of(),
+                           explanation=explanation, as_of=limits.request_day(),
                            alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES})
 
 
@@ -193,21 +190,13 @@ def _labels(triples: list[ox.Triple]) -> dict[str, str]:
     return {s: r[2] for s, r in ranked.items()}
 
 
-def _as_of() -> str:
-    raw = request.args.get("as_of") or DEFAULT_AS_OF
-    try:
-        day = parse_date(raw)
-    except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
-    limits.check_day(day)
-    return day.isoformat()
 
 
 def _explanation(iri: str) -> dict[str, Any]:
     """kg.explain's account of the patent at the chosen date."""
     svc = service()
     patent_id = iri.rsplit("/", 1)[1]
-    day = date.fromisoformat(_as_of())
+    day = date.fromisoformat(limits.request_day())
     profile = profile_name(str(svc.settings["profile"]))
     key = ("classification", profile, day)
     if not classification_complete(svc.store(), classification_iri(svc.base, profile, day)) \

@@ -26,7 +26,6 @@ import pyoxigraph as ox
 from flask import render_template, request
 
 from kg import (
-    DEFAULT_AS_OF,
     HVP_NS,
     OWL,
     QUERY_DIR,
@@ -38,11 +37,9 @@ from kg import (
     classification_iri,
     cube_years,
     load_query,
-    parse_date,
     profile_name,
     run_query,
 )
-from web import limits
 from web.i18n import data_language
 from web.service import service
 
@@ -181,14 +178,6 @@ def _run(name: str, params: dict[str, str], series: bool = False) -> QueryResult
                    if series else params, base=svc.base, profile=profile)
 
 
-def as_of() -> str:
-    raw = request.args.get("as_of") or DEFAULT_AS_OF
-    try:
-        day = parse_date(raw)
-    except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
-    limits.check_day(day)
-    return day.isoformat()
 
 
 def _page_number(count: int) -> int:
