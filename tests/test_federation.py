@@ -108,6 +108,7 @@ def slow() -> Iterator[str]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
     server.shutdown()
+    server.server_close()  # its listening socket (else a ResourceWarning in a later test)
 
 
 def hvp(store: Path, *args: str, allow: str = "", stdin: str | None = None) -> Result:
