@@ -49,7 +49,7 @@ def terms(language: str) -> dict[str, list[dict[str, str]]]:
     ``language`` (else English)."""
 
     label = str(RDFS.label)
-    named = {t.subject.value: t.object.value for t in triples()
+    named = {str(t.subject.value): t.object.value for t in triples()  # type: ignore[union-attr]
              if t.predicate.value == label and isinstance(t.object, ox.Literal)
              and t.object.language == language}
     found: dict[str, list[dict[str, str]]] = {"class": [], "property": []}

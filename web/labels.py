@@ -9,6 +9,8 @@ service's cache (dropped with it when the store changes).
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+
 from web.i18n import data_language
 from web.service import service
 
@@ -34,7 +36,8 @@ def _names(kind: str, lang: str) -> dict[str, str]:
     if names is None:
         ranked: dict[str, tuple[int, str]] = {}
         for row in svc.store().select(LABELS[kind]):
-            tag = row["name"].language or ""
+            name = row["name"]
+            tag = (name.language if isinstance(name, ox.Literal) else None) or ""
             rank = 0 if tag == lang else 1 if tag == "en" else 2
             code = row["code"].value
             if code not in ranked or (rank, row["name"].value) < ranked[code]:

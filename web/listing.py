@@ -66,7 +66,8 @@ def patents() -> Response:
             filters["region"]), region_names=labels.regions(), criteria=labels.criteria(),
         industries=labels.industries() if filters["industry"] else {},
         sort=sort, descending=descending, page=page, pages=pages, args=args,
-        downloads={f: url_for("listing.patents", **args, format=f) for f in ("csv", "json")})
+        downloads={f: url_for("listing.patents", **{**args, "format": f})  # type: ignore[arg-type]
+                   for f in ("csv", "json")})
     return Response(html, mimetype="text/html")
 
 

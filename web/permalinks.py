@@ -33,6 +33,7 @@ def permalinks() -> Permalinks:
 def create() -> tuple[Response, int, dict[str, str]]:
     """Keep the query (form field ``query``, a JSON ``{"query": ...}`` or an
     ``application/sparql-query`` body): 201 with its URL."""
+    query: object
     if request.mimetype == QUERY_TYPE:
         query = request.get_data(as_text=True)
     elif request.is_json:

@@ -67,7 +67,8 @@ def wanted(kind: str, iri: str) -> bool:
 def page(kind: str, iri: str, triples: list[ox.Triple], as_of: str) -> str:
     subject = ox.NamedNode(iri)
     facts = [(t.predicate.value, t.object) for t in triples if t.subject == subject]
-    links_out = sorted(o.value for p, o in facts if p == str(OWL.sameAs))
+    links_out = sorted(o.value for p, o in facts
+                       if p == str(OWL.sameAs) and isinstance(o, ox.NamedNode))
     common = {"iri": iri, "kind": kind, "as_of": as_of, "links_out": links_out,
               "title": labels_in([iri]).get(iri, iri.rsplit("/", 1)[-1]),
               "code": iri.rstrip("/").rsplit("/", 1)[-1],

@@ -37,7 +37,7 @@ def application() -> Flask:
 def serving(settings: dict[str, object] | None) -> Flask:
     """The app a server runs: :func:`create_app` with its access log."""
     app = create_app(settings)
-    app.wsgi_app = access_log.wrap(  # type: ignore[method-assign]
+    app.wsgi_app = access_log.wrap(  # type: ignore[method-assign,assignment]
         app.wsgi_app, str(app.extensions["hvp"].settings["access_log"]))
     return app
 
