@@ -238,7 +238,10 @@ def test_reingest_is_idempotent(tmp_path: Path) -> None:
     ingest(store, [SMALL], base=DEFAULT_BASE)
     once = dump(store)
     ingest(store, [SMALL], base=DEFAULT_BASE)
-    assert dump(store) == once
+    # but the dataset description, whose time of change is the second of each ingest
+    void = f"<{dataset.graph_iri(DEFAULT_BASE)}> .\n".encode()
+    assert [line for line in dump(store).splitlines(keepends=True) if not line.endswith(void)] \
+        == [line for line in once.splitlines(keepends=True) if not line.endswith(void)]
 
 
 def test_reingest_replaces_changed_values(folder: Path) -> None:
