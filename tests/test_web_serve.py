@@ -43,6 +43,19 @@ def _computed(url: str, timeout: float = 60) -> tuple[int, bytes]:
             time.sleep(0.5)
 
 
+def _healthy(proc: subprocess.Popen[bytes], base: str) -> tuple[int, str, bytes]:
+    """`/healthz`'s answer once the `hvp serve` in ``proc`` answers it (30 s at most)."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return _get(base + "/healthz", "application/json")
+        except OSError:
+            stderr = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
+            assert proc.poll() is None, stderr
+            assert time.monotonic() < deadline, "hvp serve did not start"
+            time.sleep(0.2)
+
+
 @pytest.mark.parametrize(("server", "header"), [(None, "granian"), ("waitress", "hvp-kg")])
 def test_hvp_serve(disk_store_dir, server, header):
     port = free_port()
@@ -52,15 +65,7 @@ def test_hvp_serve(disk_store_dir, server, header):
                             stderr=subprocess.PIPE)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, server, body = _get(base + "/healthz", "application/json")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline, "hvp serve did not start"
-                time.sleep(0.2)
+        status, server, body = _healthy(proc, base)
         assert status == 200 and server == header  # not Flask's development server
         assert json.loads(body)["workers"] == 2
         q = quote("ASK { ?s a <https://w3id.org/hvp/def#InventionPatent> }")
@@ -97,14 +102,7 @@ def test_the_access_log_names_each_request_and_hides_secrets(disk_store_dir, tmp
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get(base + "/healthz", "application/json")
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+        _healthy(proc, base)
         _, _, body = _get(base + "/sparql?query=ASK%7B%7D&token=s3cret&x=%0Ay",
                           "application/sparql-results+json")
         with pytest.raises(urllib.error.HTTPError):
@@ -186,14 +184,7 @@ def test_sigterm_stops_hvp_serve_in_seconds_while_queries_run(disk_store_dir):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                _get(base + "/healthz", "application/json")
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.2)
+        _healthy(proc, base)
         runaway = quote("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . "
                         "?j ?k ?l }")
 
