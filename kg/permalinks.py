@@ -33,6 +33,24 @@ def permalink_id(query: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")[:LENGTH]
 
 
+def _write_ahead(db: sqlite3.Connection, patience: float = 10.0) -> None:
+    """Put ``db`` in WAL mode (kept in the file: a second opening finds it set).
+
+    Two processes opening a new file at once (the app and its page workers) can both hold a
+    read lock and both ask for the exclusive lock that changing the mode needs: SQLite answers
+    one of them "database is locked" at once, without waiting (it would be a deadlock), so the
+    change is tried again until ``patience`` seconds have passed.
+    """
+    deadline = time.monotonic() + patience
+    while db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def file_for(store_path: Path) -> Path:
     """Where the permalinks of the on-disk store at ``store_path`` are kept."""
     return home(store_path) / PERMALINKS
@@ -49,8 +67,10 @@ class Permalinks:
         self._db = sqlite3.connect(":memory:" if path is None else str(path),
                                    check_same_thread=False, isolation_level=None, timeout=10)
         if path is not None:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            _write_ahead(self._db)
+        self._db.execute("BEGIN IMMEDIATE")  # waits for a writer (the busy timeout), never fails
         self._db.execute(_SCHEMA)
+        self._db.execute("COMMIT")
 
     def save(self, query: str) -> str:
         """The id of ``query``, kept (an empty or too long query: :class:`InputError`)."""
