@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 
-import psutil
 import pytest
 
 from tests.conftest import waiting
@@ -31,14 +30,9 @@ def apps(small_store_dir, tmp_path):
         app.extensions["hvp"].close()
 
 
-def _cpu(pid: int) -> float:
-    times = psutil.Process(pid).cpu_times()
-    return times.user + times.system
-
-
 def test_pages_are_what_the_app_renders_and_rendered_in_the_worker(apps):
     rendered, inline = (app.test_client() for app in apps)
-    worker = apps[0].extensions["hvp"].renderer.pids()[0]
+    renderer = apps[0].extensions["hvp"].renderer
     for path in (PATENT, "/owner/O1", "/region/CN-GD", "/queries/criteria-count?format=json",
                  PATENT + ".ttl"):
         inline.get(path)  # derived graphs computed (in both: each has its own store)
@@ -48,10 +42,13 @@ def test_pages_are_what_the_app_renders_and_rendered_in_the_worker(apps):
         assert ours.data == theirs.data, path
         assert ours.headers.get("Content-Type") == theirs.headers.get("Content-Type")
         assert "X-Hvp-Elsewhere" not in ours.headers
-        before = _cpu(worker)  # in clock ticks (10 ms): a few pages make at least one
-        for _ in range(10):
+        before = renderer.answered
+        for _ in range(3):
             rendered.get(path)
-        assert _cpu(worker) > before, f"{path} was not rendered by the page worker"
+        # the summary pages and the canned answer are left to the app on this store (a first
+        # layout: answers are kept in the app's memory, not on disk for the workers to read)
+        if path.startswith(PATENT):
+            assert renderer.answered == before + 3, f"{path} was not rendered by a page worker"
 
 
 def test_a_page_that_computes_is_left_to_the_app_and_the_worker_sees_its_graph(apps):
@@ -60,13 +57,12 @@ def test_a_page_that_computes_is_left_to_the_app_and_the_worker_sees_its_graph(a
     page = client.get(PATENT + "?as_of=2019-06-30")  # no classification at that date yet
     assert page.status_code == 200 and "2019-06-30" in page.text
     assert "X-Hvp-Elsewhere" not in page.headers
-    worker = svc.renderer.pids()[0]
-    before = _cpu(worker)
-    for _ in range(10):  # stored now: the worker renders it, and sees the new graph
+    before = svc.renderer.answered
+    for _ in range(3):  # stored now: the worker renders it, and sees the new graph
         again = client.get(PATENT + "?as_of=2019-06-30")
         assert again.status_code == 200 and "X-Hvp-Elsewhere" not in again.headers
         assert "/classification/cnipa-2021/2019-06-30/CN-T01" in again.text
-    assert _cpu(worker) > before
+    assert svc.renderer.answered == before + 3
 
 
 def test_a_missing_resource_is_the_apps_404(apps):

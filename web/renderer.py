@@ -103,6 +103,7 @@ class Renderer(QueryPool):
 
     def __init__(self, settings: dict[str, Any], size: int, timeout: float) -> None:
         self.settings = settings
+        self.answered = 0  # pages a worker answered (read by tests and the load benchmark)
         super().__init__(str(settings["store"]), size, timeout)
 
     def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
@@ -135,5 +136,6 @@ class Forward:
         if reply[0] == ELSEWHERE:
             return self.app(environ, start_response)
         status, headers, body = reply
+        self.renderer.answered += 1
         start_response(status, headers)
         return [body]
