@@ -272,6 +272,9 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
             return ox.Store()
         if read_only:
             return _read_only(path)
+        if not path.parent.is_dir():  # RocksDB would say "While mkdir if missing: ..."
+            raise StoreError(f"cannot create store {path}: the folder {path.parent} does not "
+                             "exist (create it first, or choose another --store)")
         return ox.Store(str(path))
     except OSError as exc:
         if path is not None and "lock file" in str(exc).lower():  # RocksDB: "lock file: ..."

@@ -291,3 +291,10 @@ def test_output_to_a_device_writes_it_and_leaves_it_a_device(tmp_path: Path) -> 
     assert got and got[0].startswith(b"patent_id,valid,domestic,region,high_value,criteria")
     assert hvp("--store", str(store), "classify", *AS_OF, "-o", os.devnull).exit_code == 0
     assert stat.S_ISCHR(Path(os.devnull).stat().st_mode)
+
+
+def test_a_store_in_a_folder_that_does_not_exist_is_named(tmp_path: Path) -> None:
+    store = tmp_path / "no" / "such" / "store"
+    refused(hvp("--store", str(store), "ingest", str(SMALL)),
+            f"the folder {store.parent} does not exist")
+    assert not (tmp_path / "no").exists()
