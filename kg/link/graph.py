@@ -21,9 +21,9 @@ links graph goes through :func:`writing`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 
@@ -89,8 +89,9 @@ def _dt(when: datetime) -> ox.Literal:
     return ox.Literal(when.isoformat(), datatype=_n(XSD.dateTime))
 
 
-def run_quads(run: Run, graph: ox.NamedNode) -> tuple[ox.BlankNode, list[ox.Quad]]:
-    act, agent = ox.BlankNode(), ox.BlankNode()
+def run_quads(run: Run, graph: ox.NamedNode, act: ox.BlankNode | None = None
+              ) -> tuple[ox.BlankNode, list[ox.Quad]]:
+    act, agent = act or ox.BlankNode(), ox.BlankNode()
     triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode,
                         ox.NamedNode | ox.BlankNode | ox.Literal]] = [
         (graph, _n(PROV.wasGeneratedBy), act),
@@ -155,13 +156,16 @@ class Written:
     rejected: int
 
 
-def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision]
-              ) -> Written:
+def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision],
+              describe: Callable[[Written], str] | None = None) -> Written:
     """Replace the links graph with the links of ``decisions``, following the review, in one
-    staged write (:func:`kg.store.staged`): the old graph stays whole if anything fails."""
+    staged write (:func:`kg.store.staged`): the old graph stays whole if anything fails.
+    ``describe(written)``: what the run's ``rdfs:comment`` says after ``run.comment``, from
+    what is written (the review followed), not from the machine's decisions."""
     graph = links_graph(base)
     review = reviewed(store, base)
-    act, quads = run_quads(run, graph)
+    act = ox.BlankNode()
+    quads: list[ox.Quad] = []
     written: set[tuple[str, str]] = set()
     same: set[str] = set()
     rejected = 0
@@ -184,7 +188,11 @@ def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decisi
         quads.extend(link_quads(ox.NamedNode(owner), SAME, ox.NamedNode(item), 1.0,
                                 "ManualMappingCuration", "accepted in review", act, graph))
         same.add(owner)
+    result = Written(frozenset(same), len(review.accepted), rejected)
+    if describe is not None:
+        run = replace(run, comment="; ".join(filter(None, (run.comment, describe(result)))))
+    _, provenance = run_quads(run, graph, act)
     with writing(store, base) as target:
         target.clear_graph(graph)
-        target.add(quads)
-    return Written(frozenset(same), len(review.accepted), rejected)
+        target.add(provenance + quads)
+    return result
