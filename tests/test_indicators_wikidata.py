@@ -17,10 +17,12 @@ from click.testing import CliRunner
 from test_indicators_data import write_fixture
 
 from kg import generations, indicators
+from kg.classify import timeline
 from kg.cli import cli
 from kg.indicators import integrity
 from kg.iri import DEFAULT_BASE
 from kg.link.graph import writing
+from kg.profiles import load
 from kg.store import LocalStore
 from tests.conftest import ServedApp, open_ready
 from tests.test_link_owners import wikidata  # noqa: F401 - the fixture server
@@ -202,3 +204,28 @@ def test_the_dashboard_without_wikidata_figures(client) -> None:  # type: ignore
     refused = client.get("/indicators?population=wikidata")
     assert refused.status_code == 400 and refused.mimetype == "application/problem+json"
     assert "hvp link population" in refused.get_json()["detail"]
+
+
+def test_a_link_run_keeps_the_timeline_and_the_data_generation(linked: Path,
+                                                                 wikidata: str) -> None:  # noqa: F811
+    """Links are written as data with a base: a timeline that held is carried over (no patent
+    to compute again), and the next indicators keep their answer."""
+    store = LocalStore(linked)
+    prof = load("cnipa-2021")
+    try:
+        indicators.compute(store, [2021], population="wikidata")
+        assert timeline.current(store, prof, "cnipa-2021", DEFAULT_BASE)
+    finally:
+        store.close()
+    done = _run(linked, "link", "population", "--endpoint", wikidata, "--rate", "0")
+    assert done.exit_code == 0, done.output  # type: ignore[attr-defined]
+    store = LocalStore(linked)
+    try:
+        assert timeline.current(store, prof, "cnipa-2021", DEFAULT_BASE)
+        assert generations.base(store.path) is not None  # type: ignore[arg-type]
+        first = indicators.compute(store, [2021], population="wikidata")
+        folder = generations.answers(store.path)  # type: ignore[arg-type]
+        assert folder is not None and list(folder.glob("indicators-*.json"))
+        assert indicators.compute(store, [2021], population="wikidata").rows == first.rows
+    finally:
+        store.close()
