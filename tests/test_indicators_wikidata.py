@@ -174,8 +174,16 @@ def _get(url: str, lang: str = "en") -> str:
 
 
 def test_the_dashboard_offers_and_names_the_source(linked: Path) -> None:
-    server = ServedApp({"store": str(linked), "workers": 1, "timeout": 30.0})
+    done = _run(linked, "indicators", "--year", "2024", "--population", "wikidata")  # its cube
+    assert done.exit_code == 0  # type: ignore[attr-defined]
+    server = ServedApp({"store": str(linked), "workers": 1, "timeout": 90.0})  # a loaded CI
     try:
+        # the Wikidata cube's IRIs dereference like every other
+        for path in ("/observation/cnipa-2021/wikidata/CN-BJ/2024",
+                     "/indicators/cnipa-2021/wikidata"):
+            turtle = urllib.request.Request(server.url + path, headers={"Accept": "text/turtle"})
+            with open_ready(turtle) as answer:
+                assert "WikidataPopulation" in answer.read().decode("utf-8"), path
         page = _get(f"{server.url}/indicators?year=2024")
         assert 'data-source="official"' in page and '<select name="population">' in page
         assert "official year-end resident population" in page
