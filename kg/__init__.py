@@ -101,6 +101,8 @@ from kg.indicators.patents import behind as patents_behind
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
 from kg.indicators.patents import page as patents_page
+from kg.indicators.population import SOURCES as POPULATION_SOURCES
+from kg.indicators.population import available as population_sources
 from kg.ingest import IngestReport, drop_derived
 from kg.ingest import ingest as ingest_files
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
@@ -213,6 +215,7 @@ __all__ = [
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "find_patents", "patents_behind",
     "patents_page",
+    "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
     "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",

@@ -30,6 +30,7 @@ from rich.text import Text
 import kg
 from kg import (
     MEMORY,
+    POPULATION_SOURCES,
     PREFIXES,
     EndpointStore,
     InputError,
@@ -539,16 +540,21 @@ def _check_port(host: str, port: int) -> None:
 @click.option("--profile", help=PROFILE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["csv", "json", "ttl"]), default="csv",
               show_default=True, help="ttl = an RDF Data Cube.")
+@click.option("--population", type=click.Choice(POPULATION_SOURCES), default="official",
+              show_default=True, help="The denominators: the official year-end table, or the "
+              "figures `hvp link population` read from Wikidata (each year's own; a region "
+              "without one gets a warning).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write [default: standard output].")
 @pass_app
 def indicators(app: App, year: int | None, year_range: str | None, by: str, profile: str | None,
-               fmt: str, output: Path | None) -> None:
+               fmt: str, population: str, output: Path | None) -> None:
     """High-value invention patents per 10,000 people, by region and year (docs/rules.md §4).
 
     Classifies at each YEAR-12-31 as needed and materializes the Data Cube graph
-    {base}graph/indicators/{profile}. Regions with high-value patents but no population for a
-    year get no row and a warning on standard error.
+    {base}graph/indicators/{profile} ({profile}/wikidata with --population wikidata). Regions
+    with high-value patents but no population for a year get no row and a warning on standard
+    error.
     """
     if (year is None) == (year_range is None):
         raise InputError("give exactly one of --year YEAR or --years FIRST-LAST")
@@ -562,7 +568,8 @@ def indicators(app: App, year: int | None, year_range: str | None, by: str, prof
     label = f"years {span}: each patent's high-value interval as needed, counting"
     with progress_bar() as update, progress_step(update, label):
         result = compute_indicators(store, years, profile=criteria, base=app.base, steps=update,
-                                    progress=lambda done, total: update(label, done, total, None))
+                                    progress=lambda done, total: update(label, done, total, None),
+                                    population=population)
     if not _read_only(store):  # beside a running server the figures are printed only
         materialize_cube(store, result, app.base)
     result = result.select(by)  # the warnings of the regions asked for only

@@ -3,8 +3,11 @@
 A query's ``SERVICE`` clauses make the engine fetch data from other hosts. That is refused unless
 every endpoint the query names is on the ``federation_allow`` setting (empty by default: no
 federation), compared as whole IRIs. A ``SERVICE ?variable`` is allowed only when the variable is
-bound (a canned query's parameter) to an IRI on the list. The same check guards ``/sparql``,
-``hvp sparql`` and the canned queries.
+bound before the query runs (a canned query's parameter) to an IRI on the list; otherwise it is
+refused, even if every value the query could give it looks allowed: its values come from the
+data or from another endpoint while the query runs, where no check can stand between the engine
+and the call (docs/decisions.md). The same check guards ``/sparql``, ``hvp sparql`` and the
+canned queries.
 
 The query is read by a small tokenizer that knows SPARQL's lexical noise (strings in all four
 quotings, IRIs with ``\\u`` escapes, comments, variables, prefixed names with their local
@@ -110,8 +113,12 @@ def refusal(query: str, allow: Iterable[str],
         if target is not None and target.startswith("?"):
             value = (bound or {}).get(target[1:])
             if not isinstance(value, ox.NamedNode):
-                return (f"SERVICE {target}: an endpoint named by a variable is refused unless "
-                        "the variable is bound to an endpoint on federation_allow")
+                return (f"SERVICE {target}: an endpoint named by a variable is refused: the "
+                        "endpoints it would call are known only while the query runs (from "
+                        "the data, or from another endpoint's answer), so they cannot be "
+                        "checked against federation_allow before it runs. Write the endpoint's "
+                        "IRI after SERVICE (a canned query may bind the variable to an allowed "
+                        "endpoint as a parameter)")
             target = value.value
         if target not in allow:
             shown = "an endpoint that is not an absolute IRI" if target is None else f"<{target}>"

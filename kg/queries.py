@@ -305,19 +305,25 @@ def load(name: str, directory: Path = QUERY_DIR) -> CannedQuery:
 
 
 # --- running ---------------------------------------------------------------------------------
+#: How a federated canned query is run: ``(text, bound values, derived graphs it reads besides
+#: the default graph) -> solutions`` (the web app's: in a query worker killed at the time limit).
+FederatedRunner = Callable[[str, Mapping[str, Term], list[ox.NamedNode]], ox.QuerySolutions]
+
+
 def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] | None = None,
         *, base: str = DEFAULT_BASE, profile: str = "cnipa-2021",
-        allow: Iterable[str] = ()) -> Result:
+        allow: Iterable[str] = (), federated: FederatedRunner | None = None) -> Result:
     """Run a canned query: parse parameters, ensure the graphs it needs, bind and execute.
     ``allow``: the endpoints a federated query's ``SERVICE`` may call (``federation_allow``);
-    a federated query's answer is never kept (the other endpoint's data may change)."""
+    a federated query's answer is never kept (the other endpoint's data may change), and it
+    runs through ``federated`` when given (else in this process, with no time limit)."""
     if isinstance(query, str):
         query = load(query)
     bound = query.bind(params or {}, base)
     federation.check(query.text, allow, bound)
     _check(store, query, bound)
     if federation.federated(query.text):
-        solutions = _solutions(store, query, bound, base, profile)
+        solutions = _solutions(store, query, bound, base, profile, federated)
     else:
         solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
                                  lambda: _solutions(store, query, bound, base, profile))
@@ -326,9 +332,12 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
 
 
 def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term], base: str,
-               profile: str) -> ox.QuerySolutions:
-    """The query's answer computed now, with the derived graphs it reads."""
+               profile: str, runner: FederatedRunner | None = None) -> ox.QuerySolutions:
+    """The query's answer computed now (by ``runner`` if given), with the derived graphs it
+    reads."""
     graphs = [_ensure(store, need, query, bound, base, profile) for need in query.needs]
+    if runner is not None:
+        return runner(query.text, bound, graphs)
     try:
         solutions = store.query(query.text, bound,
                                 default_graph=[ox.DefaultGraph(), *graphs])

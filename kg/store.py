@@ -57,6 +57,10 @@ class LocalStore:
         #: Writes made through this object (the web app tells its query workers when one
         #: of its pages wrote derived graphs).
         self.writes = 0
+        #: Writes of data made through this object (anything but the derived graphs of
+        #: :func:`derived_writes`; a staged write counts as one): what is built from the data
+        #: in a process (the reconciliation's owner index) is built again when it moves.
+        self.data_writes = 0
         #: A staging generation (:func:`staged`), whose writes are the staged write's own.
         self.staging = False
         #: Opened read-only (a view that may be behind the data: it keeps no answer).
@@ -116,7 +120,10 @@ class LocalStore:
         epoch moves (:data:`DATA_EPOCH`: an answer computed across the write is not kept). A
         derived graph replaced removes the kept answers (:func:`derived_replaced`)."""
         if self.path is None or self.staging:
-            yield
+            try:
+                yield
+            finally:
+                self.data_writes += not _derived.active
             return
         self.refuse_writes()
         if _derived.active:
@@ -127,6 +134,7 @@ class LocalStore:
             yield
         finally:
             _data_changed(self.path)
+            self.data_writes += 1
 
     def refuse_writes(self) -> None:
         """Raise :class:`StoreInUse` if the store is open read only beside its holder."""
@@ -383,6 +391,7 @@ def staged(store: LocalStore, *, data: bool = False,
         copy.engine.bulk_extend(store.engine)
         yield copy
         store.engine, store.writes = copy.engine, store.writes + copy.writes
+        store.data_writes += 1
         return
     path = store.path
     store.refuse_writes()
@@ -390,6 +399,7 @@ def staged(store: LocalStore, *, data: bool = False,
         with generations.writing(path) as target:
             stage = LocalStore.__new__(LocalStore)
             stage.path, stage.writes, stage.staging = target, 0, True
+            stage.data_writes = 0
             base = generations.base_for(target)
             try:
                 source = generations.base(path) if data else None
@@ -422,6 +432,7 @@ def staged(store: LocalStore, *, data: bool = False,
                     raise
                 old = None  # switched; what it replaced is left to the next recover()
             store.engine, store.writes = stage.engine, store.writes + stage.writes
+            store.data_writes += 1
     except (OSError, StoreError) as exc:  # a full disk, most likely
         cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
         reason = f"{cause.strerror} ({cause.filename})" if isinstance(cause, OSError) \

@@ -94,6 +94,9 @@ class HVP(DefinedNamespace):
     per10k: URIRef
     populationSource: URIRef
     PatentsPer10000People: URIRef
+    populationSeries: URIRef
+    OfficialPopulation: URIRef
+    WikidataPopulation: URIRef
 
     # the dataset description (kg.dataset)
     synthetic: URIRef

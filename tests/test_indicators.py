@@ -144,9 +144,9 @@ def test_user_population_overrides_the_built_in_figure(tmp_path: Path) -> None:
     rows = _by(indicators.compute(store, [2024]), 2024)
     assert rows["CN-GD"].population == 1000
     assert rows["CN-GD"].per_10k == 2 / 1000 * 10000 == 20.0
-    assert rows["CN-GD"].population_source == "GD statistics bureau test"
-    assert rows["CN-BJ"].population_source == "user-supplied file"  # empty cell: named anyway
-    assert rows["CN-SH"].population_source.startswith("NBS") or rows["CN-SH"].population_source
+    assert rows["CN-GD"].population_reference == "GD statistics bureau test"
+    assert rows["CN-BJ"].population_reference == "user-supplied file"  # empty cell: named
+    assert rows["CN-SH"].population_reference
     # every population observation names its source
     missing = store.select(
         f"SELECT ?o WHERE {{ ?o a <{HVP}PopulationObservation> "

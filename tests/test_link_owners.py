@@ -216,6 +216,21 @@ def test_review_then_accept(wikidata: str, tmp_path: Path) -> None:
     assert "236 matched (owl:sameAs), 4 ambiguous" in result.output
     assert "review followed: 2 pairs accepted (owl:sameAs), 1 rejected (left out)" in \
         result.output
+    # and so does the run's provenance
+    store = LocalStore(store_dir)
+    try:
+        graph = lg.links_graph(DEFAULT_BASE)
+        comments = [q.object.value for q in store.quads(
+            None, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment"), None, graph)
+            if isinstance(q.subject, ox.BlankNode) and any(store.quads(
+                q.subject, ox.NamedNode(PROV + "startedAtTime"), None, graph))]
+    finally:
+        store.close()
+    assert len(comments) == 1
+    assert comments[0].startswith("threshold 0.75; 295 owners: 236 matched (owl:sameAs), "
+                                  "4 ambiguous")
+    assert comments[0].endswith("review followed: 2 pairs accepted (owl:sameAs), 1 rejected "
+                                "(left out)")
 
 
 def test_a_bad_review_row_is_an_input_error_and_changes_nothing(wikidata: str,

@@ -319,3 +319,47 @@ def test_over_http_on_the_served_app(tmp_path: Path, homonyms: Path) -> None:
             assert page.url == served.url + "/owner/W0004"
     finally:
         served.close()
+
+
+@pytest.mark.slow
+def test_the_index_follows_a_write_while_the_server_runs(tmp_path: Path, homonyms: Path) -> None:
+    """An owner written through /update (the server holds the store: `hvp ingest` beside it is
+    refused) is found by the next /reconcile, without a restart; one removed is gone."""
+    store_dir = tmp_path / "store"
+    store = fill(LocalStore(store_dir), homonyms)
+    store.flush()
+    store.close()
+    token = "t0ken-for-the-test"
+    served = ServedApp({"store": str(store_dir), "workers": 1, "write_token": token,
+                        "read_only": False})
+    name = "深圳新写入科技有限公司"
+
+    def ask() -> list[dict]:
+        batch = {"q0": {"query": name, "type": OWNER}}
+        data = urllib.parse.urlencode({"queries": json.dumps(batch)}).encode()
+        with urllib.request.urlopen(served.url + "/reconcile", data=data, timeout=60) as answer:
+            body = json.load(answer)
+        RESULTS.validate(body)
+        return list(body["q0"]["result"])
+
+    def update(text: str) -> None:
+        request = urllib.request.Request(
+            served.url + "/update", data=text.encode(), method="POST",
+            headers={"Content-Type": "application/sparql-update",
+                     "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            assert answer.status == 204
+
+    owner = f"<{DEFAULT_BASE}owner/NEW1>"
+    triples = (f"{owner} a <{OWNER}> ; <http://purl.org/dc/terms/identifier> \"NEW1\" ; "
+               f"<http://xmlns.com/foaf/0.1/name> \"{name}\" ; "
+               "<https://w3id.org/hvp/def#country> \"CN\" .")
+    try:
+        assert ask() == []  # the index is built now, without the new owner
+        update(f"INSERT DATA {{ {triples} }}")
+        found = ask()
+        assert [(r["id"], r["match"]) for r in found] == [("owner/NEW1", True)]
+        update(f"DELETE DATA {{ {triples} }}")
+        assert ask() == []
+    finally:
+        served.close()

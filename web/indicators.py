@@ -5,6 +5,8 @@ nation's high-value patents, and how many of them meet the SEI criterion; the na
 foot), the nation's patents by criterion met, the national series with the official values beside
 the computed ones, a province's series, and downloads (CSV with names and the official column,
 JSON, the Data Cube as Turtle). Every count links to the patents behind it (:mod:`web.listing`).
+The populations are the official ones, or with ``?population=wikidata`` (offered only when the
+store has them: ``hvp link population``) Wikidata's; the page says which.
 Numbers come from :func:`kg.indicators.compute`, which materializes the classification of each
 year-end on first use (then cached until the store changes), and the counts by criterion from
 :func:`kg.indicators.patents.criterion_counts` over the same graph.
@@ -21,6 +23,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 
 from kg import (
+    POPULATION_SOURCES,
     InputError,
     classification_complete,
     classification_iri,
@@ -31,6 +34,7 @@ from kg import (
     indicators_json,
     official_per_10k,
     parse_years,
+    population_sources,
     profile_name,
     with_population,
 )
@@ -50,15 +54,35 @@ def _years() -> list[int]:
     return parse_years(request.args.get("years", YEARS), "parameter 'years'")
 
 
-def _compute(years: list[int]) -> Any:
+def _sources() -> list[str]:
+    """The population sources the store has figures of (official always; wikidata after
+    ``hvp link population``)."""
     svc = service()
-    key = ("indicators", str(svc.settings["profile"]), tuple(years))
+    return population_sources(svc.store(), svc.base)  # type: ignore[no-any-return]
+
+
+def _population(sources: list[str]) -> str:
+    """The population source asked for (``population=``; default official), if it has
+    figures in the store."""
+    asked = request.args.get("population") or "official"
+    if asked not in POPULATION_SOURCES:
+        raise InputError(f"parameter 'population' must be one of {', '.join(POPULATION_SOURCES)}"
+                         f", got {clip(asked)}")
+    if asked not in sources:
+        raise InputError(f"parameter 'population': the store has no {asked} population figures "
+                         "(run `hvp link population` to read Wikidata's)")
+    return asked
+
+
+def _compute(years: list[int], population: str) -> Any:
+    svc = service()
+    key = ("indicators", str(svc.settings["profile"]), tuple(years), population)
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
         # only the years with figures: see with_population
         result = svc.computed(key, "indicators", lambda store: compute_indicators(
-            store, with_population(store, years),
-            profile=str(svc.settings["profile"]), base=svc.base))
+            store, with_population(store, years, population, svc.base),
+            profile=str(svc.settings["profile"]), base=svc.base, population=population))
         svc.cache[key] = result
     return result
 
@@ -83,7 +107,9 @@ def _year(result: Any, asked: list[int]) -> int:
 @bp.route("/indicators")
 def dashboard() -> Response:
     asked = _years()
-    result = _compute(asked)
+    sources = _sources()
+    population = _population(sources)
+    result = _compute(asked, population)
     year = _year(result, asked)
     names = labels.regions()
     rows = [{**_row(r), "name": names.get(r.region, r.region)} for r in result.rows]
@@ -100,8 +126,9 @@ def dashboard() -> Response:
               "labels": {"per10k": gettext("per 10,000 people, %(year)s", year=year),
                          "computed": gettext("computed"), "official": gettext("official"),
                          "nation": gettext("China (computed)")}}
-    links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS))
-             for f in DOWNLOADS}
+    chosen = {} if population == "official" else {"population": population}
+    links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS),
+                        **chosen) for f in DOWNLOADS}
     every_province = sorted({r["region"]: r for r in rows if r["region"] != "CN"}.values(),
                             key=lambda r: r["name"])  # any year's: the province series
     # the years with province figures: a year with the nation's alone (the latest official
@@ -115,16 +142,38 @@ def dashboard() -> Response:
                            criteria=_criteria_rows(criteria, nation),
                            warnings=[_warning(w, names) for w in result.warnings_in(year)],
                            years=years,
-                           downloads=links, data=series, profile=result.profile)
+                           downloads=links, data=series, profile=result.profile,
+                           population=population, sources=sources,
+                           source_names=_source_names())
     return Response(html, mimetype="text/html")
 
 
-#: The warning of kg.indicators about a region without a population (its figures read back).
+def _source_names() -> dict[str, str]:
+    """Each population source's name in the reader's language."""
+    return {"official": gettext("official year-end resident population (NBS, or the store's "
+                                "population.csv)"),
+            "wikidata": gettext("Wikidata (population P1082 at a point in time P585 in the "
+                                "year)")}
+
+
+#: The warnings of kg.indicators about a region without a population (its figures read back).
 _NO_POPULATION = re.compile(r"(CN(?:-\w+)?) (\d{4}): (\d+) high-value patents but no population")
+_NO_WIKIDATA = re.compile(r"(CN(?:-\w+)?) (\d{4}): (\d+) high-value patents but no Wikidata "
+                          r"population")
 
 
 def _warning(text: str, names: dict[str, str]) -> str:
     """A warning of the computation in the reader's language (as it came, if not known)."""
+    wikidata = _NO_WIKIDATA.match(text)
+    if wikidata is not None:
+        code, year, count = wikidata.groups()
+        return ngettext("%(region)s (%(code)s): %(num)s high-value patent in %(year)s but no "
+                        "Wikidata population for that year; no indicator (`hvp link "
+                        "population` prints the years Wikidata has)",
+                        "%(region)s (%(code)s): %(num)s high-value patents in %(year)s but no "
+                        "Wikidata population for that year; no indicator (`hvp link "
+                        "population` prints the years Wikidata has)",
+                        int(count), region=names.get(code, code), code=code, year=year)
     found = _NO_POPULATION.match(text)
     if found is None:
         return text
@@ -205,7 +254,7 @@ def download(fmt: str) -> Response:
         raise Problem(406, "Not Acceptable", f"indicators.{fmt}: available "
                       + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
 
-    result = _compute(_years())
+    result = _compute(_years(), _population(_sources()))
     by = request.args.get("by", "all")
     result = result.select(by, "parameter 'by'")
     if fmt == "ttl":

@@ -56,6 +56,8 @@ class Request:
     default_graph: list[str] | None = None
     named_graphs: list[str] | None = None
     base: str | None = None  # relative IRIs in the query resolve against it
+    #: Values bound by the engine (a canned query's parameters): (variable, N-Triples term)
+    substitutions: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass
@@ -73,7 +75,8 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
     dataset = req.default_graph is not None or req.named_graphs is not None
     try:
         result = engine.query(
-            req.query, base_iri=req.base,
+            req.query, base_iri=req.base, substitutions={
+                ox.Variable(name): _term(text) for name, text in req.substitutions or ()} or None,
             default_graph=[_graph(g) for g in req.default_graph or []] if dataset else None,
             named_graphs=[ox.NamedNode(g) for g in req.named_graphs or []] if dataset else None)
         if isinstance(result, ox.QueryTriples):
@@ -92,6 +95,13 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
         return Reply("error", error=f"QueryError:invalid SPARQL: {exc}")
     except (OSError, ValueError) as exc:
         return Reply("error", error=f"StoreError:{exc}")
+
+
+def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """A term written in N-Triples (``str`` of a pyoxigraph term), read back."""
+    triple = next(iter(ox.parse(f"<urn:x:s> <urn:x:p> {text} .".encode(),
+                                format=ox.RdfFormat.N_TRIPLES)))
+    return triple.object  # type: ignore[return-value]
 
 
 def _graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
@@ -268,7 +278,7 @@ class QueryPool:
         """Run ``req`` in a worker; kill the worker at the deadline (QueryTimeout)."""
         return raise_for(Reply(*self.call(
             (req.query, req.results_type, req.graph_type, req.default_graph, req.named_graphs,
-             req.base, self.generation), "query", timeout)))
+             req.base, req.substitutions, self.generation), "query", timeout)))
 
     def call(self, message: tuple[Any, ...], what: str, timeout: float | None = None
              ) -> tuple[Any, ...]:

@@ -30,7 +30,7 @@ from kg import (
     query_graph_iris,
     run_query,
 )
-from web import limits, listing, negotiate, spreadsheet
+from web import federated, limits, listing, negotiate, spreadsheet
 from web.errors import Problem, clip
 from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
@@ -178,7 +178,8 @@ def show(name: str) -> Response:
                 lambda store: run_query(store, query, values, base=svc.base,
                                         profile=str(svc.settings["profile"]),
                                         allow=federation_allowed(
-                                            svc.settings.get("federation_allow"))))
+                                            svc.settings.get("federation_allow")),
+                                        federated=federated.runner(svc)))
         except (InputError, Refused) as exc:
             if not page:
                 raise

@@ -11,8 +11,9 @@ setting, ``*`` by default, as the spec asks) and takes a ``callback=`` for JSONP
 
 Entities are owners and patents. An entity's id is its IRI without the base (``owner/O0000001``,
 ``patent/CN-T01``), so the manifest's ``identifierSpace`` (the base) followed by the id is the
-IRI. Owners are found by name through an in-process index built once per app from the store
-(:class:`kg.link.index.OwnerIndex`, the same name normalization as ``hvp link``); patents by
+IRI. Owners are found by name through an in-process index built from the store once per app and
+again after a write of data through the app (:class:`kg.link.index.OwnerIndex`, the same name
+normalization as ``hvp link``); patents by
 number, or by exact title through a bounded, indexed lookup (``LIMIT``). Constraints:
 ``properties`` with ``pid`` ``region`` (``CN-GD``) or ``country`` (``CN``) for owners.
 """
@@ -76,15 +77,19 @@ _LOCK = threading.Lock()
 
 
 def owner_index() -> OwnerIndex:
-    """The app's owner index, built on first use and kept in ``app.extensions``."""
-    index = current_app.extensions.get("hvp-reconcile")
-    if index is None:
+    """The app's owner index, kept in ``app.extensions`` with the store's count of data writes
+    (:attr:`kg.LocalStore.data_writes`) it was built at: built on first use, and again on the
+    first use after the data changed while the app runs (``/update``, ``/store``)."""
+    store = service().store()
+    kept = current_app.extensions.get("hvp-reconcile")
+    if kept is None or kept[0] != store.data_writes:
         with _LOCK:
-            index = current_app.extensions.get("hvp-reconcile")
-            if index is None:
-                index = OwnerIndex.build(service().store())
-                current_app.extensions["hvp-reconcile"] = index
-    return index  # type: ignore[no-any-return]
+            kept = current_app.extensions.get("hvp-reconcile")
+            if kept is None or kept[0] != store.data_writes:
+                version = store.data_writes  # read before: a write meanwhile builds again
+                kept = (version, OwnerIndex.build(store))
+                current_app.extensions["hvp-reconcile"] = kept
+    return kept[1]  # type: ignore[no-any-return]
 
 
 # --- answers ---------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Every year asked is counted at ``Y-12-31`` in one GROUP BY over the profile's ti
 patent's high-value interval, :mod:`kg.classify.timeline`) joined with the year-end dates: valid,
 domestic, high-value patents; the nation (``CN``) counts all of them, including those with an
 unknown region; a province counts those attributed to it (docs/rules.md §1-§2). A region gets a
-row only when it has a population observation for ``Y``; a region with high-value patents but no
-population gets a warning instead.
+row only when it has a population observation for ``Y`` in the chosen source
+(:mod:`kg.indicators.population`: the official table, or Wikidata's figures); a region with
+high-value patents but no population gets a warning instead, and with Wikidata's figures so does
+a region the official table has but Wikidata has not.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
-from urllib.parse import unquote
 
 import pyoxigraph as ox
 
 from kg import answers, classify
 from kg.classify import graph_iri, materialize, timeline
 from kg.errors import InputError
+from kg.indicators import population as sources
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load, resolve
 from kg.progress import Progress, step
@@ -46,7 +48,7 @@ class Indicator:
     population: int
     as_of: date
     population_observation: str
-    population_source: str
+    population_reference: str  # the observation's own dcterms:source (a file, a statement)
 
     @property
     def per_10k(self) -> float:
@@ -56,11 +58,14 @@ class Indicator:
 
 @dataclass
 class IndicatorSet:
-    """Rows (year, then CN first, then provinces by code) and warnings of one computation."""
+    """Rows (year, then CN first, then provinces by code) and warnings of one computation;
+    ``population_source``: where every row's population comes from
+    (:data:`kg.indicators.population.SOURCES`)."""
 
     profile: str
     rows: list[Indicator] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    population_source: str = sources.OFFICIAL
 
     def select(self, by: str, name: str = "--by") -> IndicatorSet:
         """Only the rows and warnings of a scope (see :data:`SCOPES`); ``name``: the option or
@@ -72,7 +77,8 @@ class IndicatorSet:
 
         # a warning is about the region it begins with ("CN-XZ 2024: ..."): only the scope's
         return IndicatorSet(self.profile, [r for r in self.rows if kept(r.region)],
-                            [w for w in self.warnings if kept(w.partition(" ")[0])])
+                            [w for w in self.warnings if kept(w.partition(" ")[0])],
+                            self.population_source)
 
     def warnings_in(self, year: int) -> list[str]:
         """The warnings about ``year`` (each begins ``REGION YEAR:``, see :func:`compute`)."""
@@ -107,21 +113,24 @@ def parse_years(text: str, name: str = "--years") -> list[int]:
 def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
             base: str = DEFAULT_BASE, keep_classifications: bool = True,
             progress: Callable[[int, int], None] | None = None,
-            steps: Progress | None = None) -> IndicatorSet:
-    """The indicator rows of every region with a population, for each year: computed now, or
-    read back from the answers kept beside an on-disk store for its current data
+            steps: Progress | None = None, population: str = sources.OFFICIAL) -> IndicatorSet:
+    """The indicator rows of every region with a population in the source ``population``
+    (:data:`kg.indicators.population.SOURCES`; ``wikidata`` needs `hvp link population` to
+    have run: an InputError otherwise), for each year: computed now, or read back from the
+    answers kept beside an on-disk store for its current data, each source's apart
     (:mod:`kg.answers`; the second dashboard of a server, or the web's after `hvp
     indicators`, reads what the first computed).
     """
     years = list(years)
-    parts = [answers.profile_key(profile), base, *map(str, years)]
+    sources.require(store, sources.check(population), base)
+    parts = [answers.profile_key(profile), base, population, *map(str, years)]
     name = "indicators-" + hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
     computed: list[IndicatorSet] = []
 
     def run() -> bytes:
         computed.append(_compute(store, years, profile=profile, base=base,
                                  keep_classifications=keep_classifications, progress=progress,
-                                 steps=steps))
+                                 steps=steps, population=population))
         return _to_json(computed[0])
 
     data = answers.kept_bytes(store, f"{name}.json", run)
@@ -134,8 +143,9 @@ def compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
 
 def _to_json(result: IndicatorSet) -> bytes:
     rows = [[r.region, r.year, r.high_value_count, r.population, r.as_of.isoformat(),
-             r.population_observation, r.population_source] for r in result.rows]
-    return json.dumps({"profile": result.profile, "rows": rows, "warnings": result.warnings},
+             r.population_observation, r.population_reference] for r in result.rows]
+    return json.dumps({"profile": result.profile, "rows": rows, "warnings": result.warnings,
+                       "population_source": result.population_source},
                       ensure_ascii=False).encode("utf-8")
 
 
@@ -143,13 +153,13 @@ def _from_json(data: bytes) -> IndicatorSet:
     kept = json.loads(data)
     rows = [Indicator(region, year, count, people, date.fromisoformat(as_of), obs, source)
             for region, year, count, people, as_of, obs, source in kept["rows"]]
-    return IndicatorSet(kept["profile"], rows, list(kept["warnings"]))
+    return IndicatorSet(kept["profile"], rows, list(kept["warnings"]), kept["population_source"])
 
 
 def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
              base: str = DEFAULT_BASE, keep_classifications: bool = True,
              progress: Callable[[int, int], None] | None = None,
-             steps: Progress | None = None) -> IndicatorSet:
+             steps: Progress | None = None, population: str = sources.OFFICIAL) -> IndicatorSet:
     """The indicator rows of every region with a population, for each year, computed.
 
     Every year is counted by one GROUP BY over the profile's timeline (each patent's
@@ -161,7 +171,7 @@ def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
     ``progress(years_done, years)`` is called before the years and after each; ``steps``
     (:data:`kg.progress.Progress`) hears about the timeline's work.
     """
-    result = IndicatorSet(profile_name(profile))
+    result = IndicatorSet(profile_name(profile), population_source=population)
     years = list(years)
     if progress:
         progress(0, len(years))
@@ -169,18 +179,32 @@ def _compute(store: Store, years: Iterable[int], *, profile: str = "cnipa-2021",
     for done, year in enumerate(years, start=1):
         as_of = date(year, 12, 31)
         counts = by_year[year]
-        population = _population(store, year)
-        for region in sorted(set(counts) - set(population)):
-            result.warnings.append(
-                f"{region} {year}: {counts[region]} high-value patents but no population "
-                f"row; no indicator (add {region},{year},N to a population.csv)")
-        for region in sorted(population, key=lambda r: (r != NATION, r)):
-            obs, people, source = population[region]
+        figures = sources.figures(store, year, population, base)
+        result.warnings += _missing(store, year, counts, figures, population, base)
+        for region in sorted(figures, key=lambda r: (r != NATION, r)):
+            obs, people, reference = figures[region]
             result.rows.append(Indicator(region, year, counts.get(region, 0), people, as_of,
-                                         obs, source))
+                                         obs, reference))
         if progress:
             progress(done, len(years))
     return result
+
+
+def _missing(store: Store, year: int, counts: dict[str, int],
+             figures: dict[str, tuple[str, int, str]], population: str,
+             base: str) -> list[str]:
+    """The warnings of one year: each region with high-value patents but no population in the
+    source; with Wikidata's figures also each region the official table has and Wikidata has
+    not (its row would otherwise vanish without a word)."""
+    if population == sources.OFFICIAL:
+        return [f"{region} {year}: {counts[region]} high-value patents but no population "
+                f"row; no indicator (add {region},{year},N to a population.csv)"
+                for region in sorted(set(counts) - set(figures))]
+    expected = set(counts) | set(sources.figures(store, year, sources.OFFICIAL, base))
+    return [f"{region} {year}: {counts.get(region, 0)} high-value patents but no Wikidata "
+            f"population for {year}; no indicator (`hvp link population` prints the years "
+            "Wikidata has)" for region in sorted(expected - set(figures),
+                                                 key=lambda r: (r != NATION, r))]
 
 
 def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: bool,
@@ -221,7 +245,7 @@ def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: 
                                 f"WHERE {where}  OPTIONAL {{ ?patent hvp:firstOwner/hvp:region "
                                 "?region }\n} GROUP BY ?year ?region"):
             if "region" in row:
-                code = _code(row["region"].value)
+                code = sources.region_code(row["region"].value)
                 year = counts[int(row["year"].value)]
                 year[code] = year.get(code, 0) + int(row["n"].value)
         for row in store.select(f"{head}SELECT ?year (COUNT(DISTINCT ?patent) AS ?n) "
@@ -268,7 +292,7 @@ def _counts(store: Store, graph: ox.NamedNode) -> dict[str, int]:
     counts: dict[str, int] = {}
     for row in store.select(query_text("counts"), bind):
         if "region" in row:
-            code = _code(row["region"].value)
+            code = sources.region_code(row["region"].value)
             counts[code] = counts.get(code, 0) + int(row["n"].value)
     nation = store.select(query_text("national"), bind)
     if nation:
@@ -276,27 +300,11 @@ def _counts(store: Store, graph: ox.NamedNode) -> dict[str, int]:
     return counts
 
 
-def with_population(store: Store, years: Iterable[int]) -> list[int]:
-    """The ``years`` that have a population row (of any region): the only ones with an
-    indicator. The web pages compute these alone; a visitor's ``2000-2030`` would otherwise
-    classify, and store, 31 years for the five that have figures."""
-    rows = store.select("PREFIX hvp: <https://w3id.org/hvp/def#> SELECT DISTINCT ?year "
-                        "WHERE { ?obs a hvp:PopulationObservation ; hvp:year ?year }")
-    known = {int(row["year"].value) for row in rows}
+def with_population(store: Store, years: Iterable[int], population: str = sources.OFFICIAL,
+                    base: str = DEFAULT_BASE) -> list[int]:
+    """The ``years`` that have a population row (of any region) in the source ``population``:
+    the only ones with an indicator. The web pages compute these alone; a visitor's
+    ``2000-2030`` would otherwise classify, and store, 31 years for the five that have
+    figures."""
+    known = sources.years(store, population, base)
     return [y for y in years if y in known]
-
-
-def _population(store: Store, year: int) -> dict[str, tuple[str, int, str]]:
-    """Region code -> (observation IRI, persons, source) for one year."""
-    rows = store.select(query_text("population"), {"year": ox.Literal(year)})
-    found: dict[str, tuple[str, int, str]] = {}
-    for row in rows:
-        code = row["code"].value if "code" in row else _code(row["region"].value)
-        source = row["source"].value if "source" in row else ""
-        found[code] = (row["obs"].value, int(row["population"].value), source)
-    return found
-
-
-def _code(region_iri: str) -> str:
-    """``{base}region/CN-GD`` -> ``CN-GD`` (any base)."""
-    return unquote(region_iri.rpartition("/region/")[2])

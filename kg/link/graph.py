@@ -15,24 +15,28 @@ alone and follows it: an accepted pair is written as ``owl:sameAs`` whatever its
 rejected one is not written at all.
 
 Neither graph lies under ``{base}graph/``, the derived graphs that ``hvp ingest`` drops: links
-survive a re-ingest (owner IRIs are stable: ``{base}owner/{owner_id}``).
+survive a re-ingest (owner IRIs are stable: ``{base}owner/{owner_id}``). Every write of a
+links graph goes through :func:`writing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 import pyoxigraph as ox
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SKOS, XSD
 
+from kg.classify import timeline
 from kg.iri import mint
 from kg.link.score import METHOD, Decision
 from kg.store import LocalStore, staged
 
 __all__ = ["links_graph", "review_graph", "Run", "link_quads", "write_run", "reviewed",
-           "Reviewed", "Written", "SSSOM", "SEMAPV"]
+           "Reviewed", "Written", "SSSOM", "SEMAPV", "writing"]
 
 SSSOM = "https://w3id.org/sssom/"
 SEMAPV = "https://w3id.org/semapv/vocab/"
@@ -42,6 +46,22 @@ SAME, CLOSE, DIFFERENT = (ox.NamedNode(str(OWL.sameAs)), ox.NamedNode(str(SKOS.c
 
 def _n(term: object) -> ox.NamedNode:
     return ox.NamedNode(str(term))
+
+
+@contextmanager
+def writing(store: LocalStore, base: str) -> Iterator[LocalStore]:
+    """A write of links graphs, all or nothing (:func:`kg.store.staged`), that names the data
+    it leaves. Links are data (a re-ingest keeps them) that no classification reads: the write
+    is staged as a write of data, so the new generation has a base (the data generation the
+    profiles' timelines and kept answers are computed for) and starts without the derived
+    graphs (an indicator cube from Wikidata's populations reads them); the timelines that held
+    before are carried over with no patent to compute again
+    (:func:`kg.classify.timeline.carry_over`). Staged otherwise, the store would name no data
+    generation and every indicator computation would compute every patent's interval again."""
+    graphs = timeline.keepable(store, base) if store.path is not None else []
+    carry = partial(timeline.carry_over, graphs, [], None) if graphs else None
+    with staged(store, data=True, kept=carry) as target:
+        yield target
 
 
 def links_graph(base: str) -> ox.NamedNode:
@@ -69,8 +89,9 @@ def _dt(when: datetime) -> ox.Literal:
     return ox.Literal(when.isoformat(), datatype=_n(XSD.dateTime))
 
 
-def run_quads(run: Run, graph: ox.NamedNode) -> tuple[ox.BlankNode, list[ox.Quad]]:
-    act, agent = ox.BlankNode(), ox.BlankNode()
+def run_quads(run: Run, graph: ox.NamedNode, act: ox.BlankNode | None = None
+              ) -> tuple[ox.BlankNode, list[ox.Quad]]:
+    act, agent = act or ox.BlankNode(), ox.BlankNode()
     triples: list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode,
                         ox.NamedNode | ox.BlankNode | ox.Literal]] = [
         (graph, _n(PROV.wasGeneratedBy), act),
@@ -135,13 +156,16 @@ class Written:
     rejected: int
 
 
-def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision]
-              ) -> Written:
+def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decision],
+              describe: Callable[[Written], str] | None = None) -> Written:
     """Replace the links graph with the links of ``decisions``, following the review, in one
-    staged write (:func:`kg.store.staged`): the old graph stays whole if anything fails."""
+    staged write (:func:`kg.store.staged`): the old graph stays whole if anything fails.
+    ``describe(written)``: what the run's ``rdfs:comment`` says after ``run.comment``, from
+    what is written (the review followed), not from the machine's decisions."""
     graph = links_graph(base)
     review = reviewed(store, base)
-    act, quads = run_quads(run, graph)
+    act = ox.BlankNode()
+    quads: list[ox.Quad] = []
     written: set[tuple[str, str]] = set()
     same: set[str] = set()
     rejected = 0
@@ -164,7 +188,11 @@ def write_run(store: LocalStore, base: str, run: Run, decisions: Iterable[Decisi
         quads.extend(link_quads(ox.NamedNode(owner), SAME, ox.NamedNode(item), 1.0,
                                 "ManualMappingCuration", "accepted in review", act, graph))
         same.add(owner)
-    with staged(store) as target:
+    result = Written(frozenset(same), len(review.accepted), rejected)
+    if describe is not None:
+        run = replace(run, comment="; ".join(filter(None, (run.comment, describe(result)))))
+    _, provenance = run_quads(run, graph, act)
+    with writing(store, base) as target:
         target.clear_graph(graph)
-        target.add(quads)
-    return Written(frozenset(same), len(review.accepted), rejected)
+        target.add(provenance + quads)
+    return result

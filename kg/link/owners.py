@@ -109,8 +109,13 @@ def link(store: LocalStore, base: str, endpoint: Endpoint, *, threshold: float,
     found = find(endpoint, owners, store_provinces(store), batch=batch)
     report = Report([decide(o, found.get(o.iri, []), threshold) for o in owners])
     run = lg.Run(endpoint.url, started, datetime.now(UTC), software(),
-                 comment=f"threshold {threshold}; {report}")
-    report.written = lg.write_run(store, base, run, report.decisions)
+                 comment=f"threshold {threshold}")
+
+    def written(what: lg.Written) -> str:  # the comment counts what is written
+        report.written = what
+        return str(report)
+
+    report.written = lg.write_run(store, base, run, report.decisions, written)
     return report
 
 

@@ -7,8 +7,9 @@ Of several statements for one year, the preferred rank wins, then the larger val
 the comment). They are written as ``hvp:PopulationObservation`` nodes
 (``{base}links/wikidata-population/{region}/{year}``, with ``dcterms:source`` the statement) in
 the named graph ``{base}links/wikidata-population``, replaced by each run, with the run's
-provenance (``prov:Activity``, endpoint, times). The indicators read the official table in the
-default graph; this graph sits beside it, and :func:`compare` sets the two side by side.
+provenance (``prov:Activity``, endpoint, times), in one staged write. The indicators read the
+official table in the default graph, or this graph with ``--population wikidata``
+(:mod:`kg.indicators.population`); :func:`compare` sets the two side by side.
 """
 
 from __future__ import annotations
@@ -95,9 +96,9 @@ def write(store: LocalStore, base: str, figures: list[Figure], run: lg.Run) -> N
             quads.append(ox.Quad(obs, n(str(RDFS.comment)), ox.Literal(
                 f"{f.others} other statement(s) for {f.year}; this one by rank, then value"),
                 graph))
-    store.clear_graph(graph)
-    store.add(quads)
-    store.flush()
+    with lg.writing(store, base) as target:  # all or nothing: the old figures stay whole
+        target.clear_graph(graph)
+        target.add(quads)
 
 
 def link(store: LocalStore, base: str, endpoint: Endpoint) -> list[Figure]:

@@ -26,7 +26,7 @@ from kg.iri import mint
 from kg.link import graph as lg
 from kg.link.candidates import WD
 from kg.link.score import Decision
-from kg.store import LocalStore, staged
+from kg.store import LocalStore
 from kg.vocab import HVP
 
 __all__ = ["COLUMNS", "Row", "check_writable", "write", "read", "apply"]
@@ -147,7 +147,7 @@ def apply(store: LocalStore, base: str, rows: list[Row], file: str,
         else:
             review_quads.append(ox.Quad(source, lg.DIFFERENT, target, review))
         counts["accepted" if r.decision == "accept" else "rejected"] += 1
-    with staged(store) as stage:  # both graphs change together, or neither
+    with lg.writing(store, base) as stage:  # both graphs change together, or neither
         stage.remove(removed)
         stage.add(quads + review_quads)
     return counts
