@@ -419,8 +419,16 @@ class EndpointStore:
         """Nothing to do: the remote engine persists its own writes."""
 
     def __len__(self) -> int:
-        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
-                           "{ GRAPH ?g { ?s ?p ?o } } }")
+        """The quads of the data and of the named graphs (on an engine with a data graph: the
+        data graph and the named graphs but the engine's own, its default graph being their
+        union)."""
+        if not self.traits.data_graph:
+            rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                               "{ GRAPH ?g { ?s ?p ?o } } }")
+            return int(rows[0]["n"].value)
+        graphs = " ".join(str(g) for g in [self.data, *self.named_graphs()])
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {graphs} }} "
+                           "GRAPH ?g { ?s ?p ?o } }")
         return int(rows[0]["n"].value)
 
 

@@ -33,6 +33,7 @@ import pyoxigraph as ox
 
 from kg import reference
 from kg.endpoint import EndpointStore
+from kg.engines.copy import read_data
 from kg.errors import KGError, StoreError
 from kg.ingest import IngestReport, ingest
 from kg.iri import mint
@@ -51,7 +52,7 @@ def ingest_remote(remote: EndpointStore, paths: Iterable[Path], *, base: str,
     folder = Path(tempfile.mkdtemp(prefix="hvp-remote-ingest-"))
     try:
         local = LocalStore(folder / "store")
-        _read_data(remote, local, folder / "data.nt", progress)
+        read_data(remote, local, folder / "data.nt", progress)
         reference.ensure(local, base)
         report = ingest(local, paths, base=base, progress=progress, **reading)
         triples = folder / "new.nt"
@@ -65,18 +66,6 @@ def ingest_remote(remote: EndpointStore, paths: Iterable[Path], *, base: str,
         return report
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _read_data(remote: EndpointStore, local: LocalStore, file: Path,
-               progress: Progress | None) -> None:
-    data = remote.data
-    where = f"GRAPH {data} {{ ?s ?p ?o }}" if isinstance(data, ox.NamedNode) else "?s ?p ?o"
-    if not remote.ask(f"ASK {{ {where} }}"):
-        return
-    with step(progress, "reading the engine's data"):
-        with file.open("wb") as out:
-            remote.dump(out, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-        local.load(file, ox.RdfFormat.N_TRIPLES)
 
 
 def _count(remote: EndpointStore, graph: ox.NamedNode | ox.DefaultGraph) -> int:
