@@ -22,6 +22,7 @@ engine). Credentials: ``endpoint_user``/``endpoint_password`` (HTTP basic, or di
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import shutil
@@ -34,7 +35,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
 from kg.engines.binding import query_form
 from kg.engines.dialect import Dialect, for_engine
@@ -61,6 +62,12 @@ _TRUNCATED = "X-SPARQL-MaxRows"
 _ROW_FIX = ("raise the engine's result limit (Virtuoso: ResultSetMaxRows in the [SPARQL] "
             "section of virtuoso.ini) and the endpoint_row_limit setting (HVP_ENDPOINT_ROW_LIMIT) "
             "with it")
+
+
+#: the settings that fix a 401 (kg.engines.doctor names them too)
+CREDENTIALS = ("endpoint_user and endpoint_password (HVP_ENDPOINT_USER, HVP_ENDPOINT_PASSWORD; "
+                "endpoint_auth = digest where the engine asks for digest) or endpoint_token "
+                "(HVP_ENDPOINT_TOKEN)")
 
 
 class EndpointStore:
@@ -136,6 +143,13 @@ class EndpointStore:
         except QueryBadFormed as exc:
             _close(exc)
             raise QueryError(f"the endpoint refused the query: {exc}") from exc
+        except Unauthorized as exc:
+            _close(exc)
+            raise self._refused(401, client.endpoint) or StoreError(str(exc)) from None
+        except urllib.error.HTTPError as exc:
+            _close(exc)
+            raise self._refused(exc.code, client.endpoint) or StoreError(
+                f"{self!r}: {exc}") from exc
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {exc}") from exc
@@ -165,7 +179,7 @@ class EndpointStore:
         request = urllib.request.Request(
             self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
             headers={"Accept": media, "Content-Type": "application/x-www-form-urlencoded",
-                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+                     **self._authorization()})
         limit = timeout or self.timeout
         try:
             with self._opener(self.query_url).open(request, timeout=limit) as response:
@@ -174,6 +188,9 @@ class EndpointStore:
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:500].decode("utf-8", "replace").strip()
             exc.close()
+            refused = self._refused(exc.code, self.query_url)
+            if refused:
+                raise refused from None
             if exc.code == 400:
                 raise QueryError(f"the engine refused the query: {detail}") from None
             raise StoreError(f"{self!r}: HTTP {exc.code}: {detail}") from None
@@ -184,6 +201,22 @@ class EndpointStore:
         if cap is not None:
             raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
         return kind, media, body
+
+    def _refused(self, status: int, url: str) -> StoreError | None:
+        """The error for an engine's 401 or 403, naming the settings to fix; None for
+        another status."""
+        sent = ("the bearer token (endpoint_token)" if self.token else
+                f"user {self.user!r} ({self.auth})" if self.user else "no credentials")
+        if status == 401:
+            return StoreError(f"{url} answered 401 Unauthorized to {sent}: set "
+                              f"{CREDENTIALS} to credentials the engine accepts")
+        if status == 403:
+            return StoreError(f"{url} answered 403 Forbidden to {sent}: these "
+                              "credentials may not do this (a query, an update or a graph "
+                              "store write); give the engine's user the right (Virtuoso: "
+                              "GRANT SPARQL_UPDATE) or set " + CREDENTIALS + " to a user "
+                              "who has it")
+        return None
 
     def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
         if isinstance(graph, ox.NamedNode):
@@ -281,26 +314,36 @@ class EndpointStore:
             assert isinstance(graph, ox.NamedNode)
         return f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"
 
+    def _authorization(self) -> dict[str, str]:
+        """The Authorization header sent with every request: the bearer token, or basic
+        credentials (sent at once, not after a 401 challenge); digest goes by the opener."""
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.user and self.auth == "basic":
+            pair = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            return {"Authorization": f"Basic {pair}"}
+        return {}
+
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
         handlers: list[urllib.request.BaseHandler] = []
-        if self.user:
+        if self.user and self.auth == "digest":
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, url, self.user, self.password)
-            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords)
-                            if self.auth == "digest"
-                            else urllib.request.HTTPBasicAuthHandler(passwords))
+            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
         return urllib.request.build_opener(*handlers)
 
     def _open(self, method: str, url: str, body: bytes | None = None,
               headers: dict[str, str] | None = None) -> Any:
         """The engine's answer to a request, open for reading (the caller closes it); an
         HTML answer to a GET is an error (Virtuoso answers a graph it has not with a page)."""
-        headers = dict(headers or {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers = {**(headers or {}), **self._authorization()}
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             response = self._opener(url).open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            _close(exc)
+            raise self._refused(exc.code, url) or StoreError(
+                f"{self!r}: {method} {url}: {exc}") from None
         except (urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.endpoint import EndpointStore
+from kg.endpoint import CREDENTIALS, EndpointStore
 from kg.engines.dialect import STANDARD
 from kg.errors import KGError, StoreError
 
@@ -220,8 +220,8 @@ UPDATE_FIX = ('the update_endpoint setting (--update-endpoint) and credentials; 
               '.../sparql-auth with endpoint_user, endpoint_password and endpoint_auth = digest')
 PROBES: tuple[Probe, ...] = (
     Probe("query", "ASK {} over the SPARQL protocol (form-encoded POST)",
-          "hvp-kg cannot query the engine", "the endpoint setting (the query URL) and the "
-          "credentials settings", _query, scratch=False),
+          "hvp-kg cannot query the engine", "the endpoint setting (the query URL); "
+          f"credentials: {CREDENTIALS}", _query, scratch=False),
     Probe("update", "INSERT DATA into a scratch graph, then read it back",
           "hvp-kg cannot store classifications, indicators or the probes' data", UPDATE_FIX,
           _update, scratch=False),
