@@ -1,6 +1,6 @@
 """Benchmark: each remote command on each engine against the embedded on-disk store.
 
-    python bench/engines.py [--patents N] [--quick] [--no-virtuoso]
+    python bench/engines.py [--patents N] [--quick] [--no-virtuoso] [--no-oxigraph]
 
 Writes N demo patents (default 5,000; `--quick` 1,000) and runs `hvp ingest` of them into an
 on-disk store (the baseline, measured first), into `oxigraph serve` and into a Virtuoso
@@ -62,23 +62,28 @@ def main() -> None:
     parser.add_argument("--patents", type=int, default=5_000)
     parser.add_argument("--quick", action="store_true", help="1,000 patents")
     parser.add_argument("--no-virtuoso", action="store_true")
+    parser.add_argument("--no-oxigraph", action="store_true",
+                        help="leave out oxigraph serve (the slowest to load at 50,000)")
     args = parser.parse_args()
     n = 1_000 if args.quick else args.patents
     with tempfile.TemporaryDirectory(prefix="hvp-bench-engines-") as tmp:
-        run(Path(tmp), n, not args.no_virtuoso and bool(VIRTUOSO and ISQL))
+        run(Path(tmp), n, not args.no_virtuoso and bool(VIRTUOSO and ISQL),
+            not args.no_oxigraph)
 
 
-def run(work: Path, n: int, virtuoso: bool) -> None:
+def run(work: Path, n: int, virtuoso: bool, oxigraph: bool = True) -> None:
     demo, store = work / "demo", work / "store"
     subprocess.run([*HVP, "demo", "--out", str(demo), "--patents", str(n), "-q"], cwd=ROOT,
                    check=True)
     load: dict[str, float] = {}
     targets: dict[str, list[str]] = {"embedded": ["--store", str(store)]}
     engines: list[Oxigraph | Virtuoso] = []
+    oxi = None
     try:
-        oxi = Oxigraph(work / "oxigraph")
-        engines.append(oxi)
-        targets["oxigraph serve"] = ["--endpoint", oxi.url]
+        if oxigraph:
+            oxi = Oxigraph(work / "oxigraph")
+            engines.append(oxi)
+            targets["oxigraph serve"] = ["--endpoint", oxi.url]
         if virtuoso:
             (work / "virtuoso").mkdir()
             virt = Virtuoso(work / "virtuoso", configured=True)
@@ -100,7 +105,8 @@ def run(work: Path, n: int, virtuoso: bool) -> None:
                     "validate": ["validate", "-q"],
                     "export": ["export", "--format", "nq"]}
         report(n, load, commands, targets)
-        binding(oxi, patent)
+        if oxi:
+            binding(oxi, patent)
         if virtuoso:
             standard(virt, first)
     finally:

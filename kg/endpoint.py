@@ -29,7 +29,9 @@ import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -40,7 +42,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from kg.engines.binding import query_form
 from kg.engines.dialect import Dialect, for_engine
 from kg.engines.presets import Traits, traits, urls
-from kg.errors import QueryError, QueryTimeout, StoreError
+from kg.errors import KGError, QueryError, QueryTimeout, StoreError
 from kg.protocol import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
@@ -52,6 +54,8 @@ _MEDIA = {
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
 _WRITTEN = (200, 201, 204)
+#: IRI prefix of the scratch graphs that merge a query's default graph (left out of listings)
+SCRATCH = "urn:hvp:merged:"
 _CHUNK = 1 << 20
 #: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
@@ -242,7 +246,7 @@ class EndpointStore:
         else:
             name = self._graph_iri(graph)
             where = f"GRAPH {name} {{ ?s ?p ?o }}" if name else "?s ?p ?o"
-        own = self.traits.own_graphs
+        own = (*self.traits.own_graphs, SCRATCH)
         for row in self.select(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", bindings):
             g = row["g"] if "g" in row else graph or ox.DefaultGraph()
             if isinstance(g, ox.NamedNode) and g.value == self.traits.data_graph:
@@ -271,8 +275,13 @@ class EndpointStore:
         ``union_default_graph``: the default graph is the union of all graphs (Oxigraph's
         ``union-default-graph`` parameter; Virtuoso's default graph is that already).
         ``default_graph``: the graphs whose union is the default graph (``default-graph-uri``);
-        the data's own default graph among them only where the data is a named graph
-        (Virtuoso): the protocol cannot name a default graph."""
+        The protocol cannot name an engine's default graph: where the data is a named graph
+        (Virtuoso) that graph is named; else (oxigraph serve) the graphs are merged first into
+        a scratch graph of their own (:meth:`_merged`), named, and dropped after the query."""
+        if default_graph is not None and not self.traits.data_graph and any(
+                isinstance(g, ox.DefaultGraph) for g in default_graph):
+            with self._merged(default_graph) as merged:
+                return self.query(query, bindings, default_graph=[merged])
         union = union_default_graph and not self.traits.data_graph
         graphs = None if default_graph is None else [self._named(g) for g in default_graph]
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
@@ -282,6 +291,22 @@ class EndpointStore:
         body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
                                                     else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+    @contextmanager
+    def _merged(self, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> Iterator[ox.NamedNode]:
+        """A scratch named graph holding the merge of ``graphs`` (the default graph among
+        them) for one query: one update of ``ADD``s, dropped afterwards whatever happens. It
+        costs a copy of the data per query: the CLI and the web app keep a canned query's
+        answer (kg.answers), so it is paid once per query and parameters."""
+        merged = ox.NamedNode(f"{SCRATCH}{uuid.uuid4().hex}")
+        adds = [f"ADD SILENT {'DEFAULT' if isinstance(g, ox.DefaultGraph) else g} TO {merged}"
+                for g in graphs]
+        try:  # not counted in self.writes: nothing the app publishes changes
+            self._request(" ;\n".join(adds), JSON, self.update_url)
+            yield merged
+        finally:
+            with suppress(KGError):
+                self._request(f"DROP SILENT GRAPH {merged}", JSON, self.update_url)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
         rows = rows_of(self.query(query, bindings))
@@ -397,7 +422,7 @@ class EndpointStore:
     def named_graphs(self) -> list[ox.NamedNode]:
         """The named graphs that hold something, but the engine's own and the data graph."""
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        own = (*self.traits.own_graphs, *filter(None, [self.traits.data_graph]))
+        own = (*self.traits.own_graphs, SCRATCH, *filter(None, [self.traits.data_graph]))
         return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)
                        and not row["g"].value.startswith(own)), key=lambda g: g.value)
 
