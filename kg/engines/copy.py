@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,18 +22,27 @@ from kg.store import LocalStore
 
 
 def read_data(remote: EndpointStore, local: LocalStore, file: Path,
-              progress: Progress | None = None) -> int:
+              progress: Progress | None = None, graphs: Iterable[ox.NamedNode] = ()) -> int:
     """Load the engine's data (its default graph, or its data graph) into ``local``'s
-    default graph through ``file``; the number of bytes read."""
+    default graph through ``file``, and each of ``graphs`` that the engine holds into the
+    graph of that name; the number of bytes read."""
     data = remote.data
     where = f"GRAPH {data} {{ ?s ?p ?o }}" if isinstance(data, ox.NamedNode) else "?s ?p ?o"
     if not remote.ask(f"ASK {{ {where} }}"):
         return 0
+    size = 0
     with step(progress, "reading the engine's data"):
-        with file.open("wb") as out:
-            remote.dump(out, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-        local.load(file, ox.RdfFormat.N_TRIPLES)
-    return file.stat().st_size
+        every: list[ox.NamedNode | ox.DefaultGraph] = [ox.DefaultGraph(), *graphs]
+        for graph in every:
+            if isinstance(graph, ox.NamedNode) and not remote.ask(
+                    f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"):
+                continue
+            with file.open("wb") as out:
+                remote.dump(out, ox.RdfFormat.N_TRIPLES, graph)
+            size += file.stat().st_size
+            local.load(file, ox.RdfFormat.N_TRIPLES,
+                       graph if isinstance(graph, ox.NamedNode) else None)
+    return size
 
 
 @contextmanager
