@@ -223,13 +223,11 @@ class EndpointStore:
         return None
 
     def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
+        """The IRI naming ``graph`` in ``default-graph-uri``: the default graph is the data
+        graph (:meth:`query` merges it into a named one on an engine without a data graph)."""
         if isinstance(graph, ox.NamedNode):
             return graph.value
-        if not self.traits.data_graph:
-            raise StoreError(f"{self!r}: a query over the default graph joined with named "
-                             "graphs cannot be sent through the SPARQL protocol to an engine "
-                             "whose data is its default graph (hvp query's canned queries: run "
-                             "them on the embedded store)")
+        assert self.traits.data_graph, "query() names the engine's default graph"
         return self.traits.data_graph
 
     def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None,

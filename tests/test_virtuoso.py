@@ -231,7 +231,8 @@ def test_stats_and_export_read_the_data_graph(configured: Virtuoso, local: Local
     assert counted["invention patents"] > 0 and counted["named graphs"] == len(graphs) > 0
     for name, n in counted.items():
         assert f"{name:<24}{n:>12,}" in stats.stdout, name
-    assert store_counts(store_of(configured, engine="virtuoso")) == counted
+    assert store_counts(EndpointStore(configured.url, update=configured.url,
+                                      graph_store=configured.gsp, engine="virtuoso")) == counted
 
 
 def test_validate_refused_naming_the_fault_without_the_dialect(configured: Virtuoso) -> None:
