@@ -53,6 +53,7 @@ from kg.dates import parse as parse_date
 from kg.demo import DemoSummary
 from kg.demo import generate as generate_demo
 from kg.endpoint import EndpointStore
+from kg.engines.copy import data_copy as endpoint_data_copy
 from kg.engines.doctor import Verdict
 from kg.engines.doctor import require as require_probes
 from kg.engines.doctor import run as run_doctor
@@ -206,7 +207,7 @@ __all__ = [
     "DEFAULT_PROFILE", "Profile", "load_profile", "resolve_profile", "shipped_profiles",
     "UNIT_NAMESPACES", "Unit", "load_unit", "official_per_10k",
     # the pipeline
-    "IngestReport", "drop_derived", "ingest_files", "ingest_into_endpoint",
+    "IngestReport", "drop_derived", "endpoint_data_copy", "ingest_files", "ingest_into_endpoint",
     "ENGINES", "ClassRow", "Classification", "classification_complete", "classification_csv",
     "classification_iri", "classification_json", "classify_patents", "ensure_classification",
     "prune_classifications",

@@ -22,24 +22,27 @@ engine). Credentials: ``endpoint_user``/``endpoint_password`` (HTTP basic, or di
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException, Unauthorized
 
 from kg.engines.binding import query_form
 from kg.engines.dialect import Dialect, for_engine
 from kg.engines.presets import Traits, traits, urls
-from kg.errors import QueryError, QueryTimeout, StoreError
+from kg.errors import KGError, QueryError, QueryTimeout, StoreError
 from kg.protocol import Row, Term, boolean_of, rows_of
 
 _MEDIA = {
@@ -51,6 +54,8 @@ _MEDIA = {
     ox.RdfFormat.RDF_XML: "application/rdf+xml",
 }
 _WRITTEN = (200, 201, 204)
+#: IRI prefix of the scratch graphs that merge a query's default graph (left out of listings)
+SCRATCH = "urn:hvp:merged:"
 _CHUNK = 1 << 20
 #: Virtuoso names blank nodes ``nodeID://b10001`` in JSON results, not a valid blank node label
 _NODE_ID = re.compile(rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://')
@@ -61,6 +66,12 @@ _TRUNCATED = "X-SPARQL-MaxRows"
 _ROW_FIX = ("raise the engine's result limit (Virtuoso: ResultSetMaxRows in the [SPARQL] "
             "section of virtuoso.ini) and the endpoint_row_limit setting (HVP_ENDPOINT_ROW_LIMIT) "
             "with it")
+
+
+#: the settings that fix a 401 (kg.engines.doctor names them too)
+CREDENTIALS = ("endpoint_user and endpoint_password (HVP_ENDPOINT_USER, HVP_ENDPOINT_PASSWORD; "
+                "endpoint_auth = digest where the engine asks for digest) or endpoint_token "
+                "(HVP_ENDPOINT_TOKEN)")
 
 
 class EndpointStore:
@@ -136,6 +147,13 @@ class EndpointStore:
         except QueryBadFormed as exc:
             _close(exc)
             raise QueryError(f"the endpoint refused the query: {exc}") from exc
+        except Unauthorized as exc:
+            _close(exc)
+            raise self._refused(401, client.endpoint) or StoreError(str(exc)) from None
+        except urllib.error.HTTPError as exc:
+            _close(exc)
+            raise self._refused(exc.code, client.endpoint) or StoreError(
+                f"{self!r}: {exc}") from exc
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {exc}") from exc
@@ -165,7 +183,7 @@ class EndpointStore:
         request = urllib.request.Request(
             self.query_url, data=urllib.parse.urlencode(fields).encode(), method="POST",
             headers={"Accept": media, "Content-Type": "application/x-www-form-urlencoded",
-                     **({"Authorization": f"Bearer {self.token}"} if self.token else {})})
+                     **self._authorization()})
         limit = timeout or self.timeout
         try:
             with self._opener(self.query_url).open(request, timeout=limit) as response:
@@ -174,6 +192,9 @@ class EndpointStore:
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:500].decode("utf-8", "replace").strip()
             exc.close()
+            refused = self._refused(exc.code, self.query_url)
+            if refused:
+                raise refused from None
             if exc.code == 400:
                 raise QueryError(f"the engine refused the query: {detail}") from None
             raise StoreError(f"{self!r}: HTTP {exc.code}: {detail}") from None
@@ -185,14 +206,28 @@ class EndpointStore:
             raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
         return kind, media, body
 
+    def _refused(self, status: int, url: str) -> StoreError | None:
+        """The error for an engine's 401 or 403, naming the settings to fix; None for
+        another status."""
+        sent = ("the bearer token (endpoint_token)" if self.token else
+                f"user {self.user!r} ({self.auth})" if self.user else "no credentials")
+        if status == 401:
+            return StoreError(f"{url} answered 401 Unauthorized to {sent}: set "
+                              f"{CREDENTIALS} to credentials the engine accepts")
+        if status == 403:
+            return StoreError(f"{url} answered 403 Forbidden to {sent}: these "
+                              "credentials may not do this (a query, an update or a graph "
+                              "store write); give the engine's user the right (Virtuoso: "
+                              "GRANT SPARQL_UPDATE) or set " + CREDENTIALS + " to a user "
+                              "who has it")
+        return None
+
     def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
+        """The IRI naming ``graph`` in ``default-graph-uri``: the default graph is the data
+        graph (:meth:`query` merges it into a named one on an engine without a data graph)."""
         if isinstance(graph, ox.NamedNode):
             return graph.value
-        if not self.traits.data_graph:
-            raise StoreError(f"{self!r}: a query over the default graph joined with named "
-                             "graphs cannot be sent through the SPARQL protocol to an engine "
-                             "whose data is its default graph (hvp query's canned queries: run "
-                             "them on the embedded store)")
+        assert self.traits.data_graph, "query() names the engine's default graph"
         return self.traits.data_graph
 
     def quads(self, subject: ox.NamedNode | ox.BlankNode | None = None,
@@ -209,7 +244,7 @@ class EndpointStore:
         else:
             name = self._graph_iri(graph)
             where = f"GRAPH {name} {{ ?s ?p ?o }}" if name else "?s ?p ?o"
-        own = self.traits.own_graphs
+        own = (*self.traits.own_graphs, SCRATCH)
         for row in self.select(f"SELECT ?s ?p ?o ?g WHERE {{ {where} }}", bindings):
             g = row["g"] if "g" in row else graph or ox.DefaultGraph()
             if isinstance(g, ox.NamedNode) and g.value == self.traits.data_graph:
@@ -238,8 +273,13 @@ class EndpointStore:
         ``union_default_graph``: the default graph is the union of all graphs (Oxigraph's
         ``union-default-graph`` parameter; Virtuoso's default graph is that already).
         ``default_graph``: the graphs whose union is the default graph (``default-graph-uri``);
-        the data's own default graph among them only where the data is a named graph
-        (Virtuoso): the protocol cannot name a default graph."""
+        The protocol cannot name an engine's default graph: where the data is a named graph
+        (Virtuoso) that graph is named; else (oxigraph serve) the graphs are merged first into
+        a scratch graph of their own (:meth:`_merged`), named, and dropped after the query."""
+        if default_graph is not None and not self.traits.data_graph and any(
+                isinstance(g, ox.DefaultGraph) for g in default_graph):
+            with self._merged(default_graph) as merged:
+                return self.query(query, bindings, default_graph=[merged])
         union = union_default_graph and not self.traits.data_graph
         graphs = None if default_graph is None else [self._named(g) for g in default_graph]
         if query_form(query) in ("CONSTRUCT", "DESCRIBE"):
@@ -249,6 +289,22 @@ class EndpointStore:
         body = _BOOLEAN.sub(lambda m: m.group(1) + (b'true"' if m.group(2) == b"1"
                                                     else b'false"'), body)
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+
+    @contextmanager
+    def _merged(self, graphs: list[ox.NamedNode | ox.DefaultGraph]) -> Iterator[ox.NamedNode]:
+        """A scratch named graph holding the merge of ``graphs`` (the default graph among
+        them) for one query: one update of ``ADD``s, dropped afterwards whatever happens. It
+        costs a copy of the data per query: the CLI and the web app keep a canned query's
+        answer (kg.answers), so it is paid once per query and parameters."""
+        merged = ox.NamedNode(f"{SCRATCH}{uuid.uuid4().hex}")
+        adds = [f"ADD SILENT {'DEFAULT' if isinstance(g, ox.DefaultGraph) else g} TO {merged}"
+                for g in graphs]
+        try:  # not counted in self.writes: nothing the app publishes changes
+            self._request(" ;\n".join(adds), JSON, self.update_url)
+            yield merged
+        finally:
+            with suppress(KGError):
+                self._request(f"DROP SILENT GRAPH {merged}", JSON, self.update_url)
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
         rows = rows_of(self.query(query, bindings))
@@ -281,26 +337,36 @@ class EndpointStore:
             assert isinstance(graph, ox.NamedNode)
         return f"{self.graph_store_url}?graph={urllib.parse.quote(graph.value, safe='')}"
 
+    def _authorization(self) -> dict[str, str]:
+        """The Authorization header sent with every request: the bearer token, or basic
+        credentials (sent at once, not after a 401 challenge); digest goes by the opener."""
+        if self.token:
+            return {"Authorization": f"Bearer {self.token}"}
+        if self.user and self.auth == "basic":
+            pair = base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
+            return {"Authorization": f"Basic {pair}"}
+        return {}
+
     def _opener(self, url: str) -> urllib.request.OpenerDirector:
         handlers: list[urllib.request.BaseHandler] = []
-        if self.user:
+        if self.user and self.auth == "digest":
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, url, self.user, self.password)
-            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords)
-                            if self.auth == "digest"
-                            else urllib.request.HTTPBasicAuthHandler(passwords))
+            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
         return urllib.request.build_opener(*handlers)
 
     def _open(self, method: str, url: str, body: bytes | None = None,
               headers: dict[str, str] | None = None) -> Any:
         """The engine's answer to a request, open for reading (the caller closes it); an
         HTML answer to a GET is an error (Virtuoso answers a graph it has not with a page)."""
-        headers = dict(headers or {})
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers = {**(headers or {}), **self._authorization()}
         request = urllib.request.Request(url, data=body, method=method, headers=headers)
         try:
             response = self._opener(url).open(request, timeout=self.timeout)
+        except urllib.error.HTTPError as exc:
+            _close(exc)
+            raise self._refused(exc.code, url) or StoreError(
+                f"{self!r}: {method} {url}: {exc}") from None
         except (urllib.error.URLError, OSError) as exc:
             _close(exc)
             raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
@@ -354,7 +420,7 @@ class EndpointStore:
     def named_graphs(self) -> list[ox.NamedNode]:
         """The named graphs that hold something, but the engine's own and the data graph."""
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        own = (*self.traits.own_graphs, *filter(None, [self.traits.data_graph]))
+        own = (*self.traits.own_graphs, SCRATCH, *filter(None, [self.traits.data_graph]))
         return sorted((row["g"] for row in rows if isinstance(row["g"], ox.NamedNode)
                        and not row["g"].value.startswith(own)), key=lambda g: g.value)
 
@@ -419,8 +485,16 @@ class EndpointStore:
         """Nothing to do: the remote engine persists its own writes."""
 
     def __len__(self) -> int:
-        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
-                           "{ GRAPH ?g { ?s ?p ?o } } }")
+        """The quads of the data and of the named graphs (on an engine with a data graph: the
+        data graph and the named graphs but the engine's own, its default graph being their
+        union)."""
+        if not self.traits.data_graph:
+            rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION "
+                               "{ GRAPH ?g { ?s ?p ?o } } }")
+            return int(rows[0]["n"].value)
+        graphs = " ".join(str(g) for g in [self.data, *self.named_graphs()])
+        rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {graphs} }} "
+                           "GRAPH ?g { ?s ?p ?o } }")
         return int(rows[0]["n"].value)
 
 

@@ -1,7 +1,12 @@
-"""What a store holds, counted."""
+"""What a store holds, counted: the data's things by kind (the data alone, on an engine whose
+default graph is the union of all graphs: Virtuoso's data graph named), the named graphs hvp-kg
+wrote, and the quads."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
+
+from kg.endpoint import EndpointStore
 from kg.store import Store
 
 _QUERY = """
@@ -10,7 +15,7 @@ SELECT ?class (COUNT(?s) AS ?n) WHERE {
   VALUES ?class { hvp:InventionPatent hvp:UtilityModel hvp:DesignPatent hvp:Owner hvp:Family
                   hvp:FamilyMember hvp:Pledge hvp:Award hvp:PopulationObservation
                   hvp:ConcordanceRow }
-  ?s a ?class
+  DATA
 } GROUP BY ?class
 """
 NAMES = {"InventionPatent": "invention patents", "UtilityModel": "utility models",
@@ -21,10 +26,16 @@ NAMES = {"InventionPatent": "invention patents", "UtilityModel": "utility models
 
 def counts(store: Store) -> dict[str, int]:
     """Things by kind, named graphs and triples."""
+    data = store.data if isinstance(store, EndpointStore) else ox.DefaultGraph()
+    pattern = f"GRAPH {data} {{ ?s a ?class }}" if isinstance(data, ox.NamedNode) \
+        else "?s a ?class"
     found = {row["class"].value.rsplit("#", 1)[1]: int(row["n"].value)
-             for row in store.select(_QUERY)}
+             for row in store.select(_QUERY.replace("DATA", pattern))}
     result = {label: found.get(cls, 0) for cls, label in NAMES.items()}
-    graphs = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    result["named graphs"] = int(graphs[0]["n"].value)
+    if isinstance(store, EndpointStore):
+        result["named graphs"] = len(store.named_graphs())
+    else:
+        graphs = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        result["named graphs"] = int(graphs[0]["n"].value)
     result["quads"] = len(store)
     return result

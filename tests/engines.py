@@ -9,16 +9,22 @@ hvp-kg needs (``[SPARQL] ResultSetMaxRows`` raised, ``GRANT SPARQL_UPDATE TO "SP
 
 from __future__ import annotations
 
+import base64
 import configparser
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -147,3 +153,48 @@ class Virtuoso:
 
     def stop(self) -> None:
         stop(self.process)
+
+
+class AuthFront:
+    """A small HTTP front (werkzeug, threaded) that forwards every request to ``target`` (an
+    engine's root URL) when it carries accepted credentials: HTTP basic ``user``/``password``
+    or ``Authorization: Bearer token``; 401 (with a ``WWW-Authenticate`` challenge) otherwise.
+    A token in ``readers`` may read (GET, and POST to ``/query``) but anything else answers
+    403. ``url`` is its root; ``seen`` the Authorization headers it received."""
+
+    def __init__(self, target: str, *, user: str, password: str, token: str,
+                 readers: tuple[str, ...] = ()) -> None:
+        basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+        self.seen: list[str] = []
+
+        @Request.application  # type: ignore[arg-type]
+        def app(request: Request) -> Response:
+            given = request.headers.get("Authorization", "")
+            self.seen.append(given)
+            reader = given in {f"Bearer {r}" for r in readers}
+            if given not in (basic, f"Bearer {token}") and not reader:
+                return Response("who are you?", 401,
+                                {"WWW-Authenticate": 'Basic realm="hvp-test"'})
+            if reader and not (request.method == "GET" or request.path == "/query"):
+                return Response("readers may not write", 403)
+            url = target + request.full_path.rstrip("?")
+            headers = {k: v for k, v in request.headers.items()
+                       if k.lower() in ("content-type", "accept")}
+            forwarded = urllib.request.Request(url, data=request.get_data() or None,
+                                               method=request.method, headers=headers)
+            try:
+                with urllib.request.urlopen(forwarded, timeout=120) as answer:
+                    return Response(answer.read(), answer.status,
+                                    {"Content-Type": answer.headers.get("Content-Type", "")})
+            except urllib.error.HTTPError as exc:
+                with exc:
+                    return Response(exc.read(), exc.code)
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -50,7 +50,8 @@ def test_ingest_then_the_commands_answer_as_the_embedded_store(url: str, tmp_pat
     again = runner.invoke(cli, ["--endpoint", url, "ingest", "-q", str(SMALL)])
     assert again.exit_code == 0 and "1 classification and 1 indicator cube" in again.stderr
     graphs = EndpointStore(url).select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-    assert graphs == []  # derived graphs dropped, no staging graph left
+    # derived graphs dropped, no staging graph left: the dataset description's graph only
+    assert [g["g"].value for g in graphs] == [f"{DEFAULT_BASE}.well-known/void"]
 
 
 def test_bad_row_is_refused_and_the_engine_left_as_it_was(url: str, tmp_path: Path) -> None:
@@ -122,3 +123,31 @@ def test_blank_nodes_are_sent_in_one_piece(url: str, tmp_path: Path) -> None:
                       "<http://www.w3.org/2000/01/rdf-schema#seeAlso> ?b . "
                       '?b <http://www.w3.org/2000/01/rdf-schema#label> "note" '
                       "FILTER(isBlank(?b)) }")
+
+
+def test_stats_after_a_remote_ingest_is_the_embedded_stores(url: str, tmp_path: Path) -> None:
+    """The dataset description travels with the data (its own staging graph, moved in the same
+    update): `stats` prints what the embedded store prints, but for the times; a second ingest
+    keeps the time the dataset was created."""
+    runner = CliRunner()
+    here = ["--store", str(tmp_path / "here")]
+    assert runner.invoke(cli, [*here, "ingest", "-q", str(SMALL)]).exit_code == 0
+    assert runner.invoke(cli, ["--endpoint", url, "ingest", "-q", str(SMALL)]).exit_code == 0
+
+    def lines(target: list[str]) -> dict[str, str]:
+        result = runner.invoke(cli, [*target, "stats"])
+        assert result.exit_code == 0, result.output
+        return {line[:24].strip() + str(i): line[24:].strip()
+                for i, line in enumerate(result.stdout.splitlines())}
+
+    want, got = lines(here), lines(["--endpoint", url])
+    timeless = {k: v for k, v in want.items() if not k.startswith(("created", "modified"))}
+    assert {k: v for k, v in got.items() if k in timeless} == timeless
+    assert set(got) == set(want) and any(k.startswith("created") for k in got)
+    again = runner.invoke(cli, ["--endpoint", url, "ingest", "-q", str(SMALL)])
+    assert again.exit_code == 0
+    after = lines(["--endpoint", url])
+    created = next(k for k in got if k.startswith("created"))
+    assert after[created] == got[created]
+    assert not EndpointStore(url).ask("ASK { GRAPH ?g { ?s ?p ?o } "
+                                      "FILTER(STRSTARTS(STR(?g), 'urn:hvp:staging:')) }")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kg.endpoint import EndpointStore
+from kg.endpoint import CREDENTIALS, EndpointStore
 from kg.engines.dialect import STANDARD
 from kg.errors import KGError, StoreError
 
@@ -68,6 +68,13 @@ class Probe:
     run: Callable[[Scratch], str | None]  # None: passed; else what was wrong
     scratch: bool = True  # needs the scratch data
     avoided: str = ""  # a fault hvp-kg's queries write around (how): reported, never needed
+    #: whether hvp-kg avoids the fault on this store (default: on every store, when
+    #: ``avoided``): its dialect's forms, or its engine's traits
+    avoided_on: Callable[[EndpointStore], bool] | None = None
+
+    def avoided_by(self, store: EndpointStore) -> bool:
+        """Whether hvp-kg writes around this probe's fault on ``store``."""
+        return bool(self.avoided) and (self.avoided_on is None or self.avoided_on(store))
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,7 @@ class Verdict:
     probe: Probe
     passed: bool
     detail: str
+    avoided: bool = False  # failed, but the store's dialect writes around the fault
 
 
 def _expect(got: list[str], want: list[str]) -> str | None:
@@ -212,8 +220,8 @@ UPDATE_FIX = ('the update_endpoint setting (--update-endpoint) and credentials; 
               '.../sparql-auth with endpoint_user, endpoint_password and endpoint_auth = digest')
 PROBES: tuple[Probe, ...] = (
     Probe("query", "ASK {} over the SPARQL protocol (form-encoded POST)",
-          "hvp-kg cannot query the engine", "the endpoint setting (the query URL) and the "
-          "credentials settings", _query, scratch=False),
+          "hvp-kg cannot query the engine", "the endpoint setting (the query URL); "
+          f"credentials: {CREDENTIALS}", _query, scratch=False),
     Probe("update", "INSERT DATA into a scratch graph, then read it back",
           "hvp-kg cannot store classifications, indicators or the probes' data", UPDATE_FIX,
           _update, scratch=False),
@@ -263,13 +271,20 @@ PROBES: tuple[Probe, ...] = (
           "pattern }, as compiled validation writes sh:minCount",
           "`hvp validate` would report violations that are not there (Virtuoso 7.2.5 keeps "
           "candidates whose pattern is present)",
-          "none known: validate on the embedded store (`hvp export` the data, `hvp ingest` it)",
-          _minus_subselect),
+          "Virtuoso: endpoint_engine = virtuoso (validate runs on a copy of the data); else "
+          "validate on the embedded store (`hvp export` the data, `hvp ingest` it)",
+          _minus_subselect,
+          avoided="`hvp validate` reads the data graph into a temporary embedded store and "
+          "validates there (endpoint_engine = virtuoso)",
+          avoided_on=lambda store: store.dialect.validates_on_copy),
     Probe("default-graph", "a triple of a named graph, asked for in the default graph",
           "the data's patterns also read derived graphs (classifications, indicators) and the "
           "engine's own graphs: `hvp stats` counts them",
-          "an engine whose default graph is its own graph (Virtuoso's is the union of all)",
-          _default_graph, scratch=False),
+          "an engine whose default graph is its own graph (Virtuoso's is the union of all); "
+          "Virtuoso: endpoint_engine = virtuoso", _default_graph, scratch=False,
+          avoided="the data is kept in a named graph of its own (urn:hvp:data), which hvp-kg "
+          "reads by name (endpoint_engine = virtuoso)",
+          avoided_on=lambda store: bool(store.traits.data_graph)),
 )
 BY_NAME = {p.name: p for p in PROBES}
 _CORE = ("query", "row-limit")
@@ -289,6 +304,15 @@ NEEDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def needs(store: EndpointStore, command: str) -> tuple[str, ...]:
+    """The probes ``command`` depends on, on this store: a probe whose fault hvp-kg avoids
+    there is not needed (validation on a copy needs the graph store instead)."""
+    names = NEEDS.get(command, ())
+    if command == "validate" and store.dialect.validates_on_copy:
+        names = (*_CORE, "graph-store")
+    return tuple(n for n in names if not BY_NAME[n].avoided_by(store))
+
+
 def run(store: EndpointStore, names: Iterable[str] | None = None) -> list[Verdict]:
     """Run the named probes (all by default) in a scratch graph dropped afterwards."""
     probes = [BY_NAME[n] for n in names] if names is not None else list(PROBES)
@@ -305,7 +329,8 @@ def run(store: EndpointStore, names: Iterable[str] | None = None) -> list[Verdic
                                         "written (see the update probe)"))
             else:
                 verdicts.append(_verdict(probe, scratch))
-        return verdicts
+        return [Verdict(v.probe, v.passed, v.detail,
+                        not v.passed and v.probe.avoided_by(store)) for v in verdicts]
     finally:
         if attempted:  # the verdicts stand if this fails: the graph holds a few triples at worst
             with contextlib.suppress(KGError):
@@ -337,18 +362,19 @@ def _verdict(probe: Probe, scratch: Scratch) -> Verdict:
     return Verdict(probe, wrong is None, wrong or "")
 
 
-_CACHE: dict[tuple[str, str, str], dict[str, Verdict]] = {}
+_CACHE: dict[tuple[str, str, str, str], dict[str, Verdict]] = {}
 
 
 def require(store: EndpointStore, command: str) -> None:
     """Refuse (:class:`StoreError`) an engine that fails a probe ``command`` depends on; each
     probe runs once per endpoint and process."""
-    key = (store.query_url, store.update_url, store.graph_store_url)
+    key = (store.query_url, store.update_url, store.graph_store_url, store.dialect.name)
     known = _CACHE.setdefault(key, {})
-    missing = [n for n in NEEDS.get(command, ()) if n not in known]
+    needed = needs(store, command)
+    missing = [n for n in needed if n not in known]
     if missing:
         known.update((v.probe.name, v) for v in run(store, missing))
-    failed = [known[n] for n in NEEDS.get(command, ()) if not known[n].passed]
+    failed = [known[n] for n in needed if not known[n].passed]
     if failed:
         first = failed[0]
         others = ", ".join(v.probe.name for v in failed[1:])

@@ -7,10 +7,11 @@
    anything is sent.
 3. The whole new data is POSTed through the Graph Store Protocol, in batches of N-Triples, into
    a staging graph of its own (``urn:hvp:staging:…``), then counted there.
-4. One SPARQL Update moves the staging graph over the data and drops the derived graphs
+4. One SPARQL Update moves the staging graph over the data, the new dataset description (sent
+   to a staging graph of its own) over its graph, and drops the derived graphs
    (classifications, indicator cubes: computed from the old data):
-   ``MOVE SILENT GRAPH <staging> TO DEFAULT ; DROP SILENT GRAPH <derived> ; …``. The data is
-   counted again afterwards.
+   ``MOVE SILENT GRAPH <staging> TO DEFAULT ; MOVE … ; DROP SILENT GRAPH <derived> ; …``.
+   The data is counted again afterwards.
 
 Until step 4 the engine's data is untouched, and the staging graph is dropped on every failure.
 Step 4 is one request: all or nothing where the engine runs an update request in one transaction
@@ -31,8 +32,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import reference
+from kg import dataset, reference
 from kg.endpoint import EndpointStore
+from kg.engines.copy import read_data
 from kg.errors import KGError, StoreError
 from kg.ingest import IngestReport, ingest
 from kg.iri import mint
@@ -51,32 +53,23 @@ def ingest_remote(remote: EndpointStore, paths: Iterable[Path], *, base: str,
     folder = Path(tempfile.mkdtemp(prefix="hvp-remote-ingest-"))
     try:
         local = LocalStore(folder / "store")
-        _read_data(remote, local, folder / "data.nt", progress)
+        described = ox.NamedNode(dataset.graph_iri(base))
+        read_data(remote, local, folder / "data.nt", progress, [described])
         reference.ensure(local, base)
         report = ingest(local, paths, base=base, progress=progress, **reading)
-        triples = folder / "new.nt"
+        triples, description = folder / "new.nt", folder / "description.nt"
         with triples.open("wb") as out:
             local.dump(out, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
+        with description.open("wb") as out:
+            local.dump(out, ox.RdfFormat.N_TRIPLES, described)
         blank = local.ask("ASK { ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }")
         count = int(local.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value)
         local.close()
         report.dropped = _switch(remote, triples, count, base, progress,
-                                 batch if not blank else 0)
+                                 batch if not blank else 0, (description, described))
         return report
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _read_data(remote: EndpointStore, local: LocalStore, file: Path,
-               progress: Progress | None) -> None:
-    data = remote.data
-    where = f"GRAPH {data} {{ ?s ?p ?o }}" if isinstance(data, ox.NamedNode) else "?s ?p ?o"
-    if not remote.ask(f"ASK {{ {where} }}"):
-        return
-    with step(progress, "reading the engine's data"):
-        with file.open("wb") as out:
-            remote.dump(out, ox.RdfFormat.N_TRIPLES, ox.DefaultGraph())
-        local.load(file, ox.RdfFormat.N_TRIPLES)
 
 
 def _count(remote: EndpointStore, graph: ox.NamedNode | ox.DefaultGraph) -> int:
@@ -91,25 +84,32 @@ def derived_graphs(remote: EndpointStore, base: str) -> list[ox.NamedNode]:
 
 
 def _switch(remote: EndpointStore, triples: Path, count: int, base: str,
-            progress: Progress | None, batch: int) -> list[str]:
+            progress: Progress | None, batch: int,
+            description: tuple[Path, ox.NamedNode]) -> list[str]:
     """Send ``triples`` (N-Triples, ``count`` of them) to a staging graph and move it over the
-    data in one update; ``batch`` 0: in one POST (blank nodes must not be split)."""
+    data in one update, with the dataset's description (a file of N-Triples, its graph) moved
+    over its graph; ``batch`` 0: in one POST (blank nodes must not be split)."""
     staging = ox.NamedNode(f"urn:hvp:staging:{uuid.uuid4().hex}")
+    described = ox.NamedNode(f"{staging.value}:description")
     try:
         _send(remote, triples, staging, count, progress, batch)
         sent = _count(remote, staging)
         if sent != count:
             raise StoreError(f"{remote!r} holds {sent:,} of the {count:,} triples sent to "
                              f"{staging}: the engine's data is left as it was")
+        remote.load(description[0], ox.RdfFormat.N_TRIPLES, described)
         stale = derived_graphs(remote, base)
         target = remote.data
         into = "DEFAULT" if isinstance(target, ox.DefaultGraph) else f"GRAPH {target}"
         with step(progress, "switching the engine's data"):
             remote.update(" ;\n".join([f"MOVE SILENT GRAPH {staging} TO {into}",
+                                       f"MOVE SILENT GRAPH {described} TO GRAPH "
+                                       f"{description[1]}",
                                        *(f"DROP SILENT GRAPH {g}" for g in stale)]))
     except BaseException:
         with suppress(KGError):
             remote.clear_graph(staging)
+            remote.clear_graph(described)
         raise
     now = _count(remote, target)
     if now != count:
