@@ -109,6 +109,10 @@ class Hit:
                 "label_zh": self.label_zh, "score": round(self.score, 4)}
 
 
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_HVP, _DCTERMS = "https://w3id.org/hvp/def#", "http://purl.org/dc/terms/"
+_FOAF, _SKOS = "http://xmlns.com/foaf/0.1/", "http://www.w3.org/2004/02/skos/core#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _PREFIXES = """PREFIX hvp: <https://w3id.org/hvp/def#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -127,31 +131,49 @@ QUERIES = {
 }
 
 
+#: Per kind, what the query of :data:`QUERIES` reads, for a lookup of given things in the
+#: store's indexes: (the type's predicate and object, the key's predicate, the title's).
+_LOOKUP = {
+    "patent": (_RDF_TYPE, _HVP + "Patent", _DCTERMS + "identifier", _DCTERMS + "title"),
+    "owner": (_RDF_TYPE, _HVP + "Owner", _DCTERMS + "identifier", _FOAF + "name"),
+    "region": (_RDF_TYPE, _HVP + "Region", _SKOS + "notation", _RDFS + "label"),
+    "industry": (_SKOS + "inScheme", "https://w3id.org/hvp/sei/", _SKOS + "notation",
+                 _SKOS + "prefLabel"),
+}
+
+
 def entries(store: Store, iris: Collection[str] | None = None) -> Iterator[Entry]:
-    """Every thing of the store to index (or only those of ``iris`` that it holds), kind by
-    kind (a thing's labels in several languages are gathered)."""
-    chosen = sorted(iris) if iris is not None else None
+    """Every thing of the store to index, kind by kind (a thing's labels in several languages
+    are gathered); or only those of ``iris`` that it holds, looked up one by one in the
+    store's indexes (a VALUES of them joined with the kind's pattern may make the engine read
+    every thing of the kind)."""
     for kind in KINDS:
         things: dict[str, dict[str, str]] = {}
-        for text in _queries(kind, chosen):
-            for row in _rows(store, text):
-                thing = things.setdefault(row["s"].value, {"key": row["key"].value})
-                title = row["title"]
-                if isinstance(title, ox.Literal):
-                    chinese = (title.language or "").startswith("zh") or is_chinese(title.value)
-                    thing.setdefault("zh" if chinese else "en", title.value)
+        rows = _rows(store, _PREFIXES + QUERIES[kind]) if iris is None else \
+            _looked_up(store, kind, sorted(iris))
+        for row in rows:
+            thing = things.setdefault(row["s"].value, {"key": row["key"].value})
+            title = row["title"]
+            if isinstance(title, ox.Literal):
+                chinese = (title.language or "").startswith("zh") or is_chinese(title.value)
+                thing.setdefault("zh" if chinese else "en", title.value)
         for iri, thing in things.items():
             yield entry(kind, iri, thing["key"], thing.get("en", ""), thing.get("zh", ""))
 
 
-def _queries(kind: str, iris: list[str] | None, chunk: int = 2000) -> Iterator[str]:
-    """The query of a kind's things: all of them, or those of ``iris`` (a VALUES per chunk)."""
-    if iris is None:
-        yield _PREFIXES + QUERIES[kind]
-        return
-    for start in range(0, len(iris), chunk):
-        values = "VALUES ?s { " + " ".join(f"<{iri}>" for iri in iris[start:start + chunk])
-        yield _PREFIXES + QUERIES[kind].replace("WHERE { ", f"WHERE {{ {values} }} ", 1)
+def _looked_up(store: Store, kind: str, iris: list[str]) -> Iterator[dict[str, Any]]:
+    """The rows :data:`QUERIES` gives for the things of ``iris`` of ``kind``, from the quads."""
+    assert isinstance(store, LocalStore)
+    kind_of, cls, key, title = (ox.NamedNode(i) for i in _LOOKUP[kind])
+    default = ox.DefaultGraph()
+    for iri in iris:
+        s = ox.NamedNode(iri)
+        if not any(True for _ in store.quads(s, kind_of, cls, default)):
+            continue
+        titles: list[object] = [q.object for q in store.quads(s, title, None, default)] or [None]
+        for k in store.quads(s, key, None, default):
+            for t in titles:
+                yield {"s": s, "key": k.object, "title": t}
 
 
 def entry(kind: str, iri: str, key: str, en: str, zh: str) -> Entry:
