@@ -24,18 +24,23 @@ costs no more than one matching a window's worth.
 **Where**: an on-disk store's index is the file ``search-N`` in the store's home beside its
 generation ``gen-N`` (:mod:`kg.generations`), written by the ingest that made the generation
 before its switch, so the store and its index change together; it goes with its generation, and
-a data write outside an ingest removes it (:func:`kg.generations.forget_base`). A missing index
-is built again by ``hvp search --rebuild`` (or by the web app on its first search). Files are
-written to a temporary name and renamed, so a reader never sees half an index.
+a data write outside an ingest removes it (:func:`kg.generations.forget_base`). An ingest whose
+changed things can be named (tables, not RDF files) starts from a copy of the last generation's
+index and writes only those things' rows again (:func:`update`: seconds for a 10,000-row delta,
+where building it whole grows with the store); their rows then come last in the index's order.
+A missing index is built again by ``hvp search --rebuild`` (or by the web app on its first
+search). Files are written to a temporary name and renamed, so a reader never sees half an
+index.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +109,10 @@ class Hit:
                 "label_zh": self.label_zh, "score": round(self.score, 4)}
 
 
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_HVP, _DCTERMS = "https://w3id.org/hvp/def#", "http://purl.org/dc/terms/"
+_FOAF, _SKOS = "http://xmlns.com/foaf/0.1/", "http://www.w3.org/2004/02/skos/core#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 _PREFIXES = """PREFIX hvp: <https://w3id.org/hvp/def#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -122,12 +131,27 @@ QUERIES = {
 }
 
 
-def entries(store: Store) -> Iterator[Entry]:
-    """Every thing of the store to index, kind by kind (rows of one thing are adjacent: a
-    thing's labels in several languages are gathered)."""
+#: Per kind, what the query of :data:`QUERIES` reads, for a lookup of given things in the
+#: store's indexes: (the type's predicate and object, the key's predicate, the title's).
+_LOOKUP = {
+    "patent": (_RDF_TYPE, _HVP + "Patent", _DCTERMS + "identifier", _DCTERMS + "title"),
+    "owner": (_RDF_TYPE, _HVP + "Owner", _DCTERMS + "identifier", _FOAF + "name"),
+    "region": (_RDF_TYPE, _HVP + "Region", _SKOS + "notation", _RDFS + "label"),
+    "industry": (_SKOS + "inScheme", "https://w3id.org/hvp/sei/", _SKOS + "notation",
+                 _SKOS + "prefLabel"),
+}
+
+
+def entries(store: Store, iris: Collection[str] | None = None) -> Iterator[Entry]:
+    """Every thing of the store to index, kind by kind (a thing's labels in several languages
+    are gathered); or only those of ``iris`` that it holds, looked up one by one in the
+    store's indexes (a VALUES of them joined with the kind's pattern may make the engine read
+    every thing of the kind)."""
     for kind in KINDS:
         things: dict[str, dict[str, str]] = {}
-        for row in _rows(store, _PREFIXES + QUERIES[kind]):
+        rows = _rows(store, _PREFIXES + QUERIES[kind]) if iris is None else \
+            _looked_up(store, kind, sorted(iris))
+        for row in rows:
             thing = things.setdefault(row["s"].value, {"key": row["key"].value})
             title = row["title"]
             if isinstance(title, ox.Literal):
@@ -135,6 +159,21 @@ def entries(store: Store) -> Iterator[Entry]:
                 thing.setdefault("zh" if chinese else "en", title.value)
         for iri, thing in things.items():
             yield entry(kind, iri, thing["key"], thing.get("en", ""), thing.get("zh", ""))
+
+
+def _looked_up(store: Store, kind: str, iris: list[str]) -> Iterator[dict[str, Any]]:
+    """The rows :data:`QUERIES` gives for the things of ``iris`` of ``kind``, from the quads."""
+    assert isinstance(store, LocalStore)
+    kind_of, cls, key, title = (ox.NamedNode(i) for i in _LOOKUP[kind])
+    default = ox.DefaultGraph()
+    for iri in iris:
+        s = ox.NamedNode(iri)
+        if not any(True for _ in store.quads(s, kind_of, cls, default)):
+            continue
+        titles: list[object] = [q.object for q in store.quads(s, title, None, default)] or [None]
+        for k in store.quads(s, key, None, default):
+            for t in titles:
+                yield {"s": s, "key": k.object, "title": t}
 
 
 def entry(kind: str, iri: str, key: str, en: str, zh: str) -> Entry:
@@ -150,30 +189,58 @@ def build(source: Iterable[Entry], path: Path, progress: Progress | None = None,
     """Write the index of ``source`` to ``path`` (replaced whole, atomically); the count."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    label = f"search index {path.name}"
-    done = 0
     try:
         with closing(_connect(tmp, write=True)) as db, db:
             for kind in KINDS:
                 db.execute(_SCHEMA.format(kind=kind))
             db.execute(_KEYS)
-            batch: list[Entry] = []
-            for item in source:
-                batch.append(item)
-                if len(batch) >= _BATCH:
-                    _insert(db, batch)
-                    done += len(batch)
-                    batch.clear()
-                    if progress:
-                        progress(label, done, max(total or done, done), done)
-            _insert(db, batch)
-            done += len(batch)
+            done = _fill(db, source, f"search index {path.name}", progress, total)
             for kind in KINDS:
                 db.execute(f"INSERT INTO things_{kind}(things_{kind}) VALUES ('optimize')")
             db.execute("CREATE INDEX keys_key ON keys (key)")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    return done
+
+
+def update(previous: Path, store: Store, path: Path, iris: Collection[str],
+           progress: Progress | None = None) -> int:
+    """Write to ``path`` the index at ``previous`` with the rows of ``iris`` replaced by what
+    ``store`` holds of them now (none for a thing it no longer holds); atomically, like
+    :func:`build`. The count of rows written."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    try:
+        shutil.copyfile(previous, tmp)
+        with closing(_connect(tmp, write=True)) as db, db:
+            db.execute("CREATE TEMP TABLE changed (iri TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.executemany("INSERT OR IGNORE INTO changed VALUES (?)", ((i,) for i in iris))
+            for table in ("keys", *(f"things_{kind}" for kind in KINDS)):
+                db.execute(f"DELETE FROM {table} WHERE iri IN (SELECT iri FROM changed)")
+            done = _fill(db, entries(store, iris), f"search index {path.name} ({len(iris):,} "
+                         "changed things)", progress, len(iris))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return done
+
+
+def _fill(db: sqlite3.Connection, source: Iterable[Entry], label: str,
+          progress: Progress | None, total: int | None) -> int:
+    """Insert the rows of ``source`` in batches, the progress told per batch; the count."""
+    done = 0
+    batch: list[Entry] = []
+    for item in source:
+        batch.append(item)
+        if len(batch) >= _BATCH:
+            _insert(db, batch)
+            done += len(batch)
+            batch.clear()
+            if progress:
+                progress(label, done, max(total or done, done), done)
+    _insert(db, batch)
+    done += len(batch)
     if progress:
         progress(label, done, done, done)
     return done

@@ -3,7 +3,10 @@ lives beside the store's generation, and the /search page and JSON API."""
 
 from __future__ import annotations
 
+import csv
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from click.testing import CliRunner
 
 from kg import generations, reference, search
 from kg.cli import cli
+from kg.demo import generate
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -206,3 +210,44 @@ def test_two_chinese_characters_are_found_in_names(tmp_path: Path) -> None:
     assert keys(search.search(path, "洗衣", ["patent"])) == [("patent", "P1")]
     assert keys(search.search(path, "科技")) == [("owner", "O9")]
     assert keys(search.search(path, "排水装置")) == [("patent", "P1")]  # trigrams
+
+
+def _index_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every table of an index as its rows sorted (the index's order left out)."""
+    with closing(sqlite3.connect(path)) as db:
+        tables = ["keys", *(f"things_{kind}" for kind in search.KINDS)]
+        return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall()) for t in tables}
+
+
+def test_a_delta_rewrites_only_its_things_rows_and_equals_a_rebuild(tmp_path: Path) -> None:
+    demo, delta = tmp_path / "demo", tmp_path / "delta"
+    generate(demo, patents=200)
+    store = LocalStore(tmp_path / "store")
+    ingest(store, [demo], base=DEFAULT_BASE)
+    with (demo / "patents.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    with (demo / "owners.csv").open(newline="", encoding="utf-8") as f:
+        owners = list(csv.DictReader(f))
+    retitled = dict(rows[0], title="Quantum widget retitled")
+    new = dict(rows[1], patent_id="CNNEW0000001", title="一种全新的搜索装置", family_id="")
+    renamed = dict(owners[0], name="Zyxwv Renamed Holdings Ltd")
+    delta.mkdir()
+    for name, table in (("patents.csv", [retitled, new]), ("owners.csv", [renamed])):
+        with (delta / name).open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, list(table[0]))
+            writer.writeheader()
+            writer.writerows(table)
+    labels: set[str] = set()
+    ingest(store, [delta], base=DEFAULT_BASE,
+           progress=lambda label, *_: labels.add(label))
+    assert any("changed things" in label for label in labels), labels  # not built whole
+    index = generations.search(tmp_path / "store")
+    assert index is not None
+    assert ("patent", retitled["patent_id"]) in keys(search.search(index, "widget retitled"))
+    assert not any(h.key == retitled["patent_id"]
+                   for h in search.search(index, rows[0]["title"][:40], ["patent"]))
+    assert ("patent", "CNNEW0000001") in keys(search.search(index, "搜索装置"))
+    assert ("owner", renamed["owner_id"]) in keys(search.search(index, "Zyxwv"))
+    rebuilt = tmp_path / "rebuilt"
+    search.build_for(store, rebuilt)
+    assert _index_rows(index) == _index_rows(rebuilt)

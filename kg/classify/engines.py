@@ -11,10 +11,8 @@ report (targets minus the focus nodes of results whose sh:sourceShape is that sh
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from typing import TypeVar
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
@@ -33,7 +31,6 @@ from kg.store import Store
 from kg.validate import data_graph
 from kg.vocab import RDF, SH
 
-T = TypeVar("T")
 _LOGICAL = {SH["and"], SH["or"], SH.node}
 _IGNORED = {SH.targetClass, RDF.type, SH.name, SH.description, SH.message, SH.severity}
 
@@ -66,11 +63,15 @@ def leaf_answers(store: Store, shapes: Graph, wanted: Iterable[URIRef],
     classes = {c for leaf in leaves for c in shapes.objects(leaf, SH.targetClass)}
     plain = leaf_classes(store, classes)
     # Compiled here, one after the other: rdflib's SPARQL parser (used by compile_conformers)
-    # is not thread-safe. Only the engine's evaluation runs in the threads.
-    queries = [_leaf_query(shapes, leaf, plain) for leaf in leaves]
-    jobs = [partial(focus_set, store, query) for query, _ in queries]
-    return {leaf: (how, answers) for leaf, (_, how), answers
-            in zip(leaves, queries, parallel(jobs, workers), strict=True)}
+    # is not thread-safe. Only the engine's evaluation runs in the threads, each query sent as
+    # soon as it is compiled (compiling all of them first kept the engine idle for seconds).
+    workers = workers or os.cpu_count() or 1
+    with ThreadPoolExecutor(max_workers=min(len(leaves), workers) or 1) as pool:
+        sent = []
+        for leaf in leaves:
+            query, how = _leaf_query(shapes, leaf, plain)
+            sent.append((leaf, how, pool.submit(focus_set, store, query)))
+        return {leaf: (how, future.result()) for leaf, how, future in sent}
 
 
 def combine(shapes: Graph, wanted: Iterable[URIRef], answers: Answers,
@@ -86,13 +87,6 @@ def combine(shapes: Graph, wanted: Iterable[URIRef], answers: Answers,
         return cache[shape]
 
     return {shape: conforming(shape) for shape in wanted}
-
-
-def parallel(jobs: Sequence[Callable[[], T]], workers: int | None = None) -> list[T]:
-    """Run jobs in threads (``workers``, default one per CPU), results in order."""
-    workers = workers or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=min(len(jobs), workers) or 1) as pool:
-        return list(pool.map(lambda job: job(), jobs))
 
 
 def _leaves(shapes: Graph, shape: Node) -> Iterator[Node]:

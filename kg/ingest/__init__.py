@@ -121,45 +121,62 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
             raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
                              "the store is left as it was") from None
         stale = [graph.value for graph in derived_graphs(store, base)]
-        carry, carried = _carried(store, plan, base, Path(tmp), progress)
+        graphs = timeline.keepable(store, base) if store.path is not None else []
+        previous = search.index_path(store)
+        if previous is not None and not previous.is_file():
+            previous = None
+        # what changed is read only when something kept from the last generation needs it
+        changed = _changed(plan, Path(tmp)) if graphs or previous else ([], "nothing kept")
+        carry, carried = _carried(plan, graphs, changed, progress)
+        index = (previous, changed[0]) if previous and not changed[1] else None
         with staged(store, data=True, kept=carry) as target:
-            _write(target, plan, report, Path(tmp), base, progress)
+            _write(target, plan, report, Path(tmp), base, progress, index)
         report.dropped = [graph for graph in stale if graph not in carried]
     return report
 
 
-def _carried(store: LocalStore, plan: _Plan, base: str, tmp: Path,
-             progress: Progress | None) -> tuple[Callable[[LocalStore, LocalStore], None] | None,
-                                                 list[str]]:
-    """What carries the timelines that hold for the store's data into the ingest's
-    generation (:func:`kg.classify.timeline.carry_over`), and their names; (None, []) when
-    there is none, or when the patents the ingest changes cannot all be named: RDF files (any
-    triple about anything), a new concordance (every patent's sei), or more than
-    :data:`MAX_TRACED` things (computing every patent again costs about as much)."""
+#: What an ingest changed: the things it wrote or replaced (IRIs), or why they cannot be named.
+Changed = tuple[list[str], str]
 
-    graphs = timeline.keepable(store, base) if store.path is not None else []
+
+def _changed(plan: _Plan, tmp: Path) -> Changed:
+    """The subjects of what the ingest writes and of the rows it replaces; none, with the
+    reason, for RDF files (any triple about anything) or more than :data:`MAX_TRACED` things
+    (computing everything again costs about as much)."""
+    if plan.rdf_files:
+        return [], "RDF files name no table of things"
+    subjects = {subject.value for subject, _ in plan.replace}
+    for triple in ox.parse(path=tmp, format=ox.RdfFormat.N_TRIPLES):
+        if isinstance(triple.subject, ox.NamedNode):
+            subjects.add(triple.subject.value)
+            if len(subjects) > MAX_TRACED:
+                return [], f"more than {MAX_TRACED:,} things changed"
+    return sorted(subjects), ""
+
+
+def _carried(plan: _Plan, graphs: list[str], changed: Changed, progress: Progress | None
+             ) -> tuple[Callable[[LocalStore, LocalStore], None] | None, list[str]]:
+    """What carries the timeline ``graphs`` that hold for the store's data
+    (:func:`kg.classify.timeline.keepable`) into the ingest's generation
+    (:func:`kg.classify.timeline.carry_over`), and their names; (None, []) when there is none,
+    or when the patents the ingest changes cannot all be named (see :func:`_changed`; a new
+    concordance changes every patent's sei)."""
     if not graphs:
         return None, []
-    subjects = {subject.value for subject, _ in plan.replace}
-    why = ("RDF files name no table of things" if plan.rdf_files else
-           "a new concordance changes every patent's sei" if plan.clear_concordance else "")
-    if not why:
-        for triple in ox.parse(path=tmp, format=ox.RdfFormat.N_TRIPLES):
-            if isinstance(triple.subject, ox.NamedNode):
-                subjects.add(triple.subject.value)
-                if len(subjects) > MAX_TRACED:
-                    why = f"more than {MAX_TRACED:,} things changed"
-                    break
+    subjects, why = changed
+    why = why or ("a new concordance changes every patent's sei" if plan.clear_concordance
+                  else "")
     if why:
         with step(progress, f"timelines not kept ({why}): the next indicators compute them "
                             "for every patent"):
             return None, []
-    return partial(timeline.carry_over, graphs, sorted(subjects), progress), graphs
+    return partial(timeline.carry_over, graphs, subjects, progress), graphs
 
 
 def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
-           progress: Progress | None) -> None:
-    """The writes of an ingest, made to a staged store (all or nothing)."""
+           progress: Progress | None, index: tuple[Path, list[str]] | None = None) -> None:
+    """The writes of an ingest, made to a staged store (all or nothing); ``index``: the last
+    generation's search index and the things whose rows to write again in its copy."""
     _clear_stale(store, plan, progress)
     tabular = report.triples - sum(report.files.values())
     if tabular:
@@ -172,7 +189,11 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources)
     if store.path is not None and store.staging:  # the index goes with the generation
-        search.build_for(store, generations.search_for(store.path), progress)
+        if index is not None:
+            search.update(index[0], store, generations.search_for(store.path), index[1],
+                          progress)
+        else:
+            search.build_for(store, generations.search_for(store.path), progress)
     if store.path is not None:
         with step(progress, "writing to disk"):
             store.flush()

@@ -1,11 +1,20 @@
 """Validation compiled to SPARQL: every shape with targets, one query per constraint, run in
 the store (nothing copied out of it), results streamed as :class:`~kg.validate.report.Result`.
+
+On a local store the constraint queries run ``workers`` at a time (default: one per CPU; the
+engine releases the GIL while it evaluates), each answer serialized by the engine as SPARQL TSV
+in its worker and parsed back in order by the caller's thread (a solution iterator of pyoxigraph
+cannot cross threads). The results come in the same order as one query at a time: the order of
+the shapes, then of their constraints.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -14,7 +23,7 @@ from rdflib.term import Node
 from kg.compile.results import ResultQuery, compile_results, shapes_with_targets
 from kg.errors import CompileError, InputError
 from kg.progress import Progress
-from kg.store import Store
+from kg.store import LocalStore, Store
 from kg.validate.report import Result, shape_name
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -36,21 +45,66 @@ def compile_all(shapes: Graph) -> list[tuple[Node, list[ResultQuery]]]:
     return compiled
 
 
-def results(store: Store, shapes: Graph, progress: Progress | None = None) -> Iterator[Result]:
-    """Every validation result of the store's default graph against ``shapes``, one
-    constraint query at a time, rows streamed from the engine. ``progress`` hears, per shape
-    (label ``shape NAME``), the constraint queries done of its total and the results found."""
-    for shape, queries in compile_all(shapes):
+def results(store: Store, shapes: Graph, progress: Progress | None = None,
+            workers: int | None = None) -> Iterator[Result]:
+    """Every validation result of the store's default graph against ``shapes``, constraint
+    query by constraint query, rows streamed from the engine (on a local store ``workers``
+    queries run at once, see the module's docstring). ``progress`` hears, per shape (label
+    ``shape NAME``), the constraint queries done of its total and the results found."""
+    compiled = compile_all(shapes)
+    jobs = [q for _, queries in compiled for q in queries]
+    answers = _answers(store, jobs, workers or os.cpu_count() or 1)
+    for shape, queries in compiled:
         label = f"shape {shape_name(shapes, shape)}"
         found = 0
         if progress:
             progress(label, 0, len(queries), 0)
         for done, q in enumerate(queries, 1):
-            for result in run(store, q):
+            for focus, value, extra in next(answers):
                 found += 1
-                yield result
+                yield _result(q, focus, value, extra)
             if progress:
                 progress(label, done, len(queries), found)
+
+
+def _answers(store: Store, jobs: list[ResultQuery], workers: int) -> Iterator[Iterator[Row]]:
+    """The rows of each job's query, in order: on a local store ``workers`` queries evaluated
+    at once in threads (at most ``workers`` answers waiting), elsewhere one after the other."""
+    if not isinstance(store, LocalStore) or workers < 2:
+        for q in jobs:
+            yield _rows(store, q.query)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hvp-validate") as pool:
+        ahead: deque[Future[bytes]] = deque()
+        todo = iter(jobs)
+        try:
+            for q in todo:
+                ahead.append(pool.submit(_tsv, store, q.query))
+                if len(ahead) >= workers:
+                    yield _rows(_parsed(ahead.popleft().result()))
+            while ahead:
+                yield _rows(_parsed(ahead.popleft().result()))
+        finally:
+            for future in ahead:
+                future.cancel()
+
+
+_TSV = ox.QueryResultsFormat.TSV
+
+
+def _parsed(data: bytes) -> ox.QuerySolutions:
+    solutions = ox.parse_query_results(data, _TSV)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return solutions
+
+
+def _tsv(store: LocalStore, query: str) -> bytes:
+    """The answer of a SELECT serialized by the engine as SPARQL TSV (in a worker thread)."""
+    solutions = store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    data = solutions.serialize(format=_TSV)
+    assert data is not None
+    return data
 
 
 def run(store: Store | ox.Store, q: ResultQuery) -> Iterator[Result]:
@@ -87,9 +141,14 @@ def _bound(names: dict[str, Node | None], match: re.Match[str]) -> str:
 Row = tuple[Node, Node | None, dict[str, Node]]
 
 
-def _rows(store: Store | ox.Store, query: str) -> Iterator[Row]:
-    engine_query = getattr(store, "query", None)
-    solutions = engine_query(query) if engine_query else store.select(query)  # type: ignore[union-attr]
+def _rows(source: Store | ox.Store | ox.QuerySolutions, query: str = "") -> Iterator[Row]:
+    """The rows of ``query`` run on ``source``, or of solutions already answered."""
+    solutions: ox.QuerySolutions | list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal]]
+    if isinstance(source, ox.QuerySolutions):
+        solutions = source
+    else:
+        engine_query = getattr(source, "query", None)
+        solutions = engine_query(query) if engine_query else source.select(query)  # type: ignore[union-attr]
     names = [v.value for v in getattr(solutions, "variables", [])]
     for row in solutions:  # engine solutions (unbound: None) or an endpoint's dicts
         pairs = row.items() if isinstance(row, dict) else ((n, row[n]) for n in names)
