@@ -194,3 +194,20 @@ def test_on_demo_data_each_count_lists_as_many_patents(demo_client, query: str) 
     for href, n in links:
         assert demo_client.get(href, headers={"Accept": "application/json"}).json["total"] \
             == n, href
+
+
+@pytest.mark.parametrize("path", ["/patents", "/queries/criteria-count"])
+@pytest.mark.parametrize(("args", "accept", "expected"), [
+    ("", None, "text/html"), ("", "text/html,*/*;q=0.8", "text/html"),
+    ("", "text/csv", "text/csv"), ("", "application/json;q=0.9, text/csv;q=0.5", "json"),
+    ("?format=csv", "application/json", "text/csv"), ("?format=html", "text/csv", "text/html"),
+    ("", "image/png", 406), ("?format=xlsx", None, 406)])
+def test_a_list_and_a_canned_query_negotiate_alike(client, path: str, args: str,
+                                                   accept: str | None, expected) -> None:
+    """One negotiation (web.negotiate.download) for every page with downloads."""
+    got = client.get(path + args, headers={"Accept": accept} if accept else {})
+    if expected == 406:
+        assert got.status_code == 406 and got.mimetype == "application/problem+json"
+        assert "text/csv" in got.json["available"] or "csv" in got.json["available"]
+    else:
+        assert got.status_code == 200 and expected in got.mimetype

@@ -34,14 +34,14 @@ from kg import (
     patents_page,
     profile_name,
 )
-from web import labels, limits, spreadsheet
-from web.errors import Problem, clip
+from web import labels, limits, negotiate, spreadsheet
+from web.errors import clip
 from web.service import service
 
 bp = Blueprint("listing", __name__)
 
 PAGE = 50
-FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
+DOWNLOADS = {"csv": "text/csv", "json": "application/json"}
 HIGH_VALUE = {"true": True, "false": False, "any": None}
 FILTERS = ("region", "criterion", "high_value", "industry", "met", "criteria", "owner",
            "domestic")
@@ -57,7 +57,8 @@ def url(**filters: Any) -> str:
 
 @bp.route("/patents")
 def patents() -> Response:
-    fmt = _format()
+    fmt = negotiate.download(request.args.get("format"), request.accept_mimetypes,
+                             DOWNLOADS) or "html"
     filters = _filters()
     sort, descending = _sort()
     page = _page()
@@ -77,21 +78,6 @@ def patents() -> Response:
         downloads={f: url_for("listing.patents", **{**args, "format": f})  # type: ignore[arg-type]
                    for f in ("csv", "json")})
     return Response(html, mimetype="text/html")
-
-
-def _format() -> str:
-    fmt = request.args.get("format")
-    if fmt:
-        if fmt not in FORMATS:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(FORMATS), available=list(FORMATS))
-        return fmt
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/html")
-    if best is None:
-        raise Problem(406, "Not Acceptable", f"cannot answer {clip(request.headers['Accept'])}"
-                      "; available: " + ", ".join(FORMATS.values()),
-                      available=list(FORMATS.values()))
-    return next(k for k, v in FORMATS.items() if v == best)
 
 
 def _filters() -> dict[str, Any]:
@@ -195,6 +181,6 @@ def _json(listed: Any, filters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _download(body: str, fmt: str) -> Response:
-    response = Response(body, mimetype=FORMATS[fmt])
+    response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
     return response
