@@ -29,7 +29,7 @@ from rdflib import Graph, URIRef
 
 from kg.classify import ensure
 from kg.classify.evidence import Reasons
-from kg.classify.results import table
+from kg.classify.result_sets import table
 from kg.errors import InputError, NotFound
 from kg.iri import DEFAULT_BASE, mint
 from kg.profiles import DEFAULT_PROFILE, Profile, load

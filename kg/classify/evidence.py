@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from rdflib import Graph, URIRef
 
-from kg.classify.results import table
+from kg.classify.result_sets import table
 from kg.profiles import Profile
 from kg.store import Store
 from kg.vocab import HVP
