@@ -119,11 +119,11 @@ ENGLISH = re.compile(r"[a-z]{3,}")
 EXPLAINED = ["CN-T01", "CN-T03", "CN-T05", "CN-T06", "CN-T07", "CN-T09", "CN-T10"]
 
 
-def _figures(text: str) -> set[str]:
+def figures(text: str) -> set[str]:
     return {f.strip(".,") for f in FIGURES.findall(text)}
 
 
-def _texts(e) -> list[str]:
+def texts(e) -> list[str]:
     return [*e.validity, *(t for c in e.criteria for t in (c.label, *c.reasons))]
 
 
@@ -140,8 +140,8 @@ def test_chinese_and_english_explanations_carry_the_same_facts(small: LocalStore
                 [(c.key, c.met, c.facts, len(c.reasons)) for c in e.criteria])
 
     assert shape(en) == shape(zh)
-    for english, chinese in zip(_texts(en), _texts(zh), strict=True):
-        assert english != chinese and _figures(english) == _figures(chinese), (english, chinese)
+    for english, chinese in zip(texts(en), texts(zh), strict=True):
+        assert english != chinese and figures(english) == figures(chinese), (english, chinese)
         assert not ENGLISH.search(chinese), chinese
 
 
