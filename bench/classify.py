@@ -38,7 +38,7 @@ from kg import (  # noqa: E402
 # The engine's inner steps, measured one by one: not part of the public API (an exception
 # listed in tests/test_public_api.py).
 from kg.classify import _patents, engines  # noqa: E402
-from kg.classify.results import table  # noqa: E402
+from kg.classify.result_sets import table  # noqa: E402
 
 AS_OF = date(2024, 12, 31)
 HANDWRITTEN = Path(__file__).with_name("classify_handwritten.rq")

@@ -126,7 +126,7 @@ from kg.link.review import check_writable as check_review_writable
 from kg.link.review import read as read_review
 from kg.link.review import write as write_review
 from kg.official import per_10k as official_per_10k
-from kg.parsing import SPARQL_PARSER
+from kg.parser_lock import SPARQL_PARSER
 from kg.permalinks import LENGTH as PERMALINK_LENGTH
 from kg.permalinks import Permalinks
 from kg.permalinks import file_for as permalinks_file

@@ -823,11 +823,14 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
 @click.option("--profile", help=PROFILE_HELP)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="Readable text, or JSON with every piece of evidence.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="The language of the labels and reasons (English or Simplified Chinese).")
 @pass_app
-def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str) -> None:
+def explain(app: App, patent_id: str, as_of: date, profile: str | None, fmt: str,
+            lang: str) -> None:
     """Why a patent is (or is not) high-value at an as-of date, criterion by criterion."""
     criteria = load_profile(profile or str(app.settings["profile"]))
-    result = explain_patent(app.store(), patent_id, as_of, criteria, app.base)
+    result = explain_patent(app.store(), patent_id, as_of, criteria, app.base, lang)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:

@@ -52,7 +52,8 @@ QUERY_DIR = Path(__file__).resolve().parent / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NEEDS = ("classification", "indicators")
 #: The filters of a ``drill`` line: those of the patent list (kg.indicators.patents.behind).
-DRILL_FILTERS = ("region", "year", "as_of", "criterion", "high_value", "industry")
+DRILL_FILTERS = ("region", "year", "as_of", "criterion", "high_value", "industry", "met",
+                 "criteria", "owner", "domestic")
 _REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
 
 

@@ -12,7 +12,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from kg import reference
 from kg.classify import engines
-from kg.classify.results import focus_set
+from kg.classify.result_sets import focus_set
 from kg.compile import compile_conformers, compile_plain_violators, compile_violations
 from kg.demo import generate
 from kg.ingest import ingest

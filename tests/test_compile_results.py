@@ -13,7 +13,8 @@ from rdflib import Graph, URIRef
 from kg.compile.results import compile_results
 from kg.errors import CompileError
 from kg.validate.compiled import run
-from kg.validate.report import Result, canonical, results_of
+from kg.validate.report import Result, canonical
+from tests.shacl_results import results_of
 from tests.test_compile import ACCEPTED, pyshacl_report, read_expected
 
 

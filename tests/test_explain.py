@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from kg import reference
 from kg.cli import cli
-from kg.errors import NotFound
+from kg.errors import InputError, NotFound
 from kg.explain import explain
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -91,8 +92,10 @@ def test_unknown_and_non_invention_patents(small: LocalStore) -> None:
         explain(small, "NOPE", D)
     utility = explain(small, "CN-T05", D)
     assert (utility.valid, utility.high_value, utility.criteria) == (False, False, [])
-    assert utility.validity == ["not an invention patent (UtilityModel): never high-value, "
+    assert utility.validity == ["not an invention patent (utility model): never high-value, "
                                 "not classified"]
+    assert explain(small, "CN-T05", D, lang="zh").validity == [
+        "不是发明专利（实用新型专利）：不属于高价值专利，不参与分类"]
 
 
 def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
@@ -106,3 +109,66 @@ def test_cli_text_json_and_exit_codes(tmp_path: Path) -> None:
     assert [c["key"] for c in data["criteria"] if c["met"]] == ["sei", "maintained"]
     missing = runner.invoke(cli, ["--store", store, "explain", "NOPE", "--as-of", "2024-12-31"])
     assert missing.exit_code == 2 and "no patent 'NOPE'" in missing.output
+
+
+#: What a reason says of the data: dates, numbers, amounts, codes, ids (runs of Latin letters,
+#: digits and ``./*,-`` holding a digit), the same in every language.
+FIGURES = re.compile(r"[A-Za-z0-9./*,-]*\d[A-Za-z0-9./*,-]*")
+#: A word of English: three lower-case Latin letters (ids and codes are upper-case).
+ENGLISH = re.compile(r"[a-z]{3,}")
+EXPLAINED = ["CN-T01", "CN-T03", "CN-T05", "CN-T06", "CN-T07", "CN-T09", "CN-T10"]
+
+
+def figures(text: str) -> set[str]:
+    return {f.strip(".,") for f in FIGURES.findall(text)}
+
+
+def texts(e) -> list[str]:
+    return [*e.validity, *(t for c in e.criteria for t in (c.label, *c.reasons))]
+
+
+@pytest.mark.parametrize("patent_id", EXPLAINED)
+def test_chinese_and_english_explanations_carry_the_same_facts(small: LocalStore,
+                                                                 patent_id: str) -> None:
+    """Differential: the same verdicts, facts and number of reasons, each reason in Chinese
+    quoting the figures of its English twin, and no English word in the Chinese one."""
+    en, zh = explain(small, patent_id, D), explain(small, patent_id, D, lang="zh")
+    assert (en.lang, zh.lang) == ("en", "zh")
+
+    def shape(e) -> tuple:
+        return (e.valid, e.domestic, e.region, e.high_value, len(e.validity),
+                [(c.key, c.met, c.facts, len(c.reasons)) for c in e.criteria])
+
+    assert shape(en) == shape(zh)
+    for english, chinese in zip(texts(en), texts(zh), strict=True):
+        assert english != chinese and figures(english) == figures(chinese), (english, chinese)
+        assert not ENGLISH.search(chinese), chinese
+
+
+def test_chinese_reasons_name_awards_and_amounts_in_chinese(small: LocalStore) -> None:
+    assert checks(explain(small, "CN-T10", D, lang="zh"))["award"].reasons == [
+        "2021 年获中国专利银奖"]
+    assert checks(explain(small, "CN-T09", D, lang="zh"))["pledge"].reasons == [
+        "质押 PL1 金额 10,000,000 元，2021-05-01 登记（阈值 10,000,000 元）"]
+    assert "自申请日 2015-03-01 起至 2024-12-31 满 9 年（须超过 10 年）" in checks(
+        explain(small, "CN-T01", D, lang="zh"))["maintained"].reasons
+
+
+def test_an_unknown_language_is_an_input_error(small: LocalStore) -> None:
+    with pytest.raises(InputError, match="no explanations in 'fr'"):
+        explain(small, "CN-T01", D, lang="fr")
+
+
+def test_cli_explains_in_chinese(tmp_path: Path) -> None:
+    runner, store = CliRunner(), str(tmp_path / "s")
+    runner.invoke(cli, ["--store", store, "ingest", "-q", str(ROOT / "data" / "small")])
+    text = runner.invoke(cli, ["--store", store, "explain", "CN-T06", "--as-of", "2024-12-31",
+                               "--lang", "zh"])
+    assert text.exit_code == 0 and "国内: 否" in text.stdout and "[x] sei" in text.stdout
+    words = re.sub(r"\[[ x]\] \w+:|cnipa", "", text.stdout)  # the keys and the profile: names
+    assert not ENGLISH.search(words), text.stdout
+    data = json.loads(runner.invoke(cli, ["--store", store, "explain", "CN-T06", "--as-of",
+                                          "2024-12-31", "--format", "json", "--lang", "zh"]
+                                    ).stdout)
+    assert data["lang"] == "zh" and [c["key"] for c in data["criteria"] if c["met"]] == [
+        "sei", "maintained"]

@@ -20,6 +20,7 @@ from kg.explain import explain
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
+from tests.test_explain import figures, texts
 
 KINDS = ("china-patent-gold", "china-patent-silver", "china-patent-excellence",
          "state-science-technology", "china-design-gold")
@@ -218,4 +219,17 @@ def test_explanations_agree_with_the_classification(tmp_path: Path, seed: int) -
                                                       date(2024, 3, 1)))):
         rows = {r.patent_id: r for r in classify(store, as_of, profile=profile).rows}
         for pid, p in patents.items():
-            _check_patent(p, params, as_of, rows[pid], explain(store, pid, as_of, profile))
+            english = explain(store, pid, as_of, profile)
+            _check_patent(p, params, as_of, rows[pid], english)
+            _same_facts(english, explain(store, pid, as_of, profile, lang="zh"))
+
+
+def _same_facts(english, chinese) -> None:
+    """The Chinese explanation says what the English one says: the same verdicts, facts and
+    number of texts, each quoting the same figures."""
+    assert (english.valid, english.domestic, english.high_value, len(english.validity)) == \
+        (chinese.valid, chinese.domestic, chinese.high_value, len(chinese.validity))
+    assert [(c.key, c.met, c.facts, len(c.reasons)) for c in english.criteria] == \
+        [(c.key, c.met, c.facts, len(c.reasons)) for c in chinese.criteria]
+    for en, zh in zip(texts(english), texts(chinese), strict=True):
+        assert figures(en) == figures(zh), (en, zh)

@@ -22,11 +22,19 @@ from kg.errors import StoreError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.link import graph as lg
+from kg.link.candidates import WD
 from kg.link.client import Endpoint
-from kg.link.owners import link, same_as
+from kg.link.owners import link
 from kg.link.score import METHOD
 from kg.store import LocalStore
 from tests.conftest import free_port
+
+
+def same_as(store: LocalStore, base: str) -> dict[str, str]:
+    """owner IRI -> Wikidata QID of the ``owl:sameAs`` links in the links graph."""
+    return {q.subject.value: q.object.value[len(WD):]  # type: ignore[union-attr]
+            for q in store.quads(None, lg.SAME, None, lg.links_graph(base))
+            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(WD)}
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "wikidata"
 OXIGRAPH = shutil.which("oxigraph", path=str(Path(__file__).resolve().parents[1] / ".venv" / "bin"))

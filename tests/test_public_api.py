@@ -18,7 +18,7 @@ from tests.test_imports import MODULES, ROOT, imports
 EXCEPTIONS = {
     # measures the engine's inner steps one by one (the sets per shape, the patent list)
     ("bench/classify.py", "kg.classify"),
-    ("bench/classify.py", "kg.classify.results"),
+    ("bench/classify.py", "kg.classify.result_sets"),
     # times each compiled shape's sets, in the form used before and now
     ("bench/forms.py", "kg.classify.engines"),
     # times the search index's own steps (build from a store or from CSV rows, its entries)

@@ -25,9 +25,10 @@ from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 from kg.validate import data_graph, load_shapes, validate
 from kg.validate.compiled import results
-from kg.validate.report import canonical, canonical_term, results_of
+from kg.validate.report import canonical, canonical_term
 from kg.vocab import SH
 from tests.planted import plant
+from tests.shacl_results import results_of
 from tests.test_endpoint import server  # noqa: F401 - the `oxigraph serve` fixture
 
 SHAPES = load_shapes()

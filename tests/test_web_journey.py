@@ -6,6 +6,7 @@ drill-down fit a phone in both languages."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -140,7 +141,24 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     assert page.locator("#verdict strong .yes").count() == 1  # high-value: yes
     met = page.locator("#criteria tbody tr", has=page.locator(".yes"))
     assert met.count() >= 1 and met.first.locator("td").nth(2).inner_text().strip()
+    # the explanation in the reader's language: labels, reasons, shortfalls and fixed words
+    rows = page.locator("#criteria tbody tr")
+    why = [rows.nth(i).locator("td").nth(j).inner_text() for i in range(rows.count())
+           for j in (0, 2)]
+    texts = [page.inner_text("#verdict"), page.inner_text("#criteria thead"), *why]
+    if lang == "zh":
+        english = [t for t in texts if ENGLISH.search(KEYS.sub("", t))]
+        assert not english, english  # no English word: every text is the unit's @zh one
+        assert "高价值" in texts[0] and "原因" in texts[1]
+    else:
+        assert "high-value" in texts[0] and "why" in texts[1]
     page.screenshot(path=str(tmp_path / f"patent-{lang}.png"), full_page=True)
+
+
+#: A word of English (ids and codes are upper-case or hold digits: CN, IPC, G06N3/063).
+ENGLISH = re.compile(r"[a-z]{3,}")
+#: What may stay as written in any language: the criteria's keys, the profile's name.
+KEYS = re.compile(r"\b(sei|overseas|maintained|pledge|award)\b|cnipa-[\w-]+")
 
 
 PAGES = ["/indicators?year=2024", "/patents?region=CN-SN&year=2024",

@@ -10,6 +10,13 @@ from html import unescape
 
 import pytest
 
+from kg import reference
+from kg.demo import generate
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+from web.app import create_app
+
 
 def _links(html: str, cls: str = "count") -> list[tuple[str, int]]:
     return [(unescape(href), int(n.replace(",", ""))) for href, n in re.findall(
@@ -85,7 +92,8 @@ def test_pages_of_fifty(client, monkeypatch) -> None:
 @pytest.mark.parametrize(("query", "status"), [
     ("region=Shaanxi", 400), ("year=20x4", 400), ("as_of=2024-02-30", 400),
     ("high_value=maybe", 400), ("criterion=fame", 400), ("sort=colour", 400), ("page=0", 400),
-    ("format=xlsx", 406)])
+    ("format=xlsx", 406), ("met=two", 400), ("met=0", 400), ("criteria=sei;fame", 400),
+    ("domestic=maybe", 400), ("owner=a/b", 400)])
 def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
     got = client.get(f"/patents?{query}", headers={"Accept": "application/json"})
     assert got.status_code == status and got.mimetype == "application/problem+json"
@@ -94,7 +102,7 @@ def test_bad_parameters_are_problems(client, query: str, status: int) -> None:
 
 DRILLED = ["per10k-by-region?year=2024", "high-value-by-criterion", "high-value-share-by-region",
            "region-series?region=CN-GD", "province-series?from=2024&to=2024",
-           "sei-by-industry"]
+           "sei-by-industry", "criteria-count", "criteria-combinations", "top-owners"]
 
 
 @pytest.mark.parametrize("query", DRILLED)
@@ -143,3 +151,63 @@ def test_an_industry_lists_the_patents_whose_sei_evidence_is_in_it(client) -> No
     assert "新一代信息技术产业" in page
     bad = client.get("/patents?industry=ai", headers={"Accept": "application/json"})
     assert bad.status_code == 400 and "industry must be" in bad.json["detail"]
+
+
+def test_a_combination_a_number_and_an_owner_list_their_patents(client) -> None:
+    """The three lists the queries' counts link to, on tests/data/small at 2024-12-31."""
+    def ids(query: str) -> set[str]:
+        got = client.get(f"/patents?{query}", headers={"Accept": "application/json"}).json
+        return {r["patent_id"] for r in got["rows"]}
+
+    every = client.get("/patents?format=json").json["rows"]
+    met = {r["patent_id"]: set(r["criteria"]) for r in every}
+    assert ids("met=1") == {p for p, c in met.items() if len(c) == 1}
+    assert ids("met=2%2B") == {p for p, c in met.items() if len(c) >= 2} != set()
+    assert ids("criteria=sei;maintained") == ids("criteria=maintained;sei") == {
+        p for p, c in met.items() if c == {"sei", "maintained"}}
+    owned = ids("owner=O1&domestic=any")
+    assert owned and owned >= ids("owner=O1")
+    page = client.get("/patents?criteria=maintained;sei&lang=zh").text
+    assert "恰好满足" in page
+
+
+@pytest.fixture(scope="module")
+def demo_client(tmp_path_factory: pytest.TempPathFactory):
+    """An app over a small calibrated demo (every province, every criterion)."""
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    generate(folder, patents=2_000, seed=5)
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    application = create_app({"store": store})
+    yield application.test_client()
+    application.extensions["hvp"].close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", ["criteria-count", "criteria-combinations", "top-owners"])
+def test_on_demo_data_each_count_lists_as_many_patents(demo_client, query: str) -> None:
+    page = demo_client.get(f"/queries/{query}")
+    links = _links(page.text)
+    rows = page.text.count("<tr") - 1
+    assert len(links) == rows > 2  # every row's count links to its list
+    for href, n in links:
+        assert demo_client.get(href, headers={"Accept": "application/json"}).json["total"] \
+            == n, href
+
+
+@pytest.mark.parametrize("path", ["/patents", "/queries/criteria-count"])
+@pytest.mark.parametrize(("args", "accept", "expected"), [
+    ("", None, "text/html"), ("", "text/html,*/*;q=0.8", "text/html"),
+    ("", "text/csv", "text/csv"), ("", "application/json;q=0.9, text/csv;q=0.5", "json"),
+    ("?format=csv", "application/json", "text/csv"), ("?format=html", "text/csv", "text/html"),
+    ("", "image/png", 406), ("?format=xlsx", None, 406)])
+def test_a_list_and_a_canned_query_negotiate_alike(client, path: str, args: str,
+                                                   accept: str | None, expected) -> None:
+    """One negotiation (web.negotiate.download) for every page with downloads."""
+    got = client.get(path + args, headers={"Accept": accept} if accept else {})
+    if expected == 406:
+        assert got.status_code == 406 and got.mimetype == "application/problem+json"
+        assert "text/csv" in got.json["available"] or "csv" in got.json["available"]
+    else:
+        assert got.status_code == 200 and expected in got.mimetype

@@ -57,8 +57,8 @@ def test_a_criterion_page(live_server) -> None:
     # the shape's SPARQL as written, its evidence query, reasons in both languages
     assert "hvpfn:heldMoreThan(?start, $maintenanceYears, $asOf, $leapDayAnniversary)" in words
     assert "Evidence query" in words
-    assert "{from} {start}: more than {maintenanceYears} years before {asOf}" in words
-    assert "{start}（{from}）起至 {asOf} 已超过 {maintenanceYears} 年" in words
+    assert "{filed:if}filed {start}: more than {maintenanceYears} years before {asOf}" in words
+    assert "{filed:if}自申请日 {start} 起至 {asOf} 已超过 {maintenanceYears} 年" in words
     # the profiles that use it, linked on this app
     assert 'href="/profile/cnipa-2021"' in page and 'href="/profile/cnipa-2026-four"' in page
 

@@ -17,11 +17,11 @@ from web import (
     listing,
     numbers,
     ontology,
-    patents,
     permalinks,
     queries,
     reconcile,
     renderer,
+    resources,
     search,
     shacl,
     sparql,
@@ -67,7 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _blueprints(app: Flask) -> None:
-    for module in (sparql, queries, shacl, indicators, listing, ontology, patents, units, writes,
+    for module in (sparql, queries, shacl, indicators, listing, ontology, resources, units, writes,
                    reconcile):
         app.register_blueprint(module.bp)
 

@@ -21,7 +21,7 @@ from kg import (
 )
 from web import negotiate
 from web.i18n import data_language
-from web.patents import linked_data
+from web.resources import linked_data
 from web.service import service
 
 bp = Blueprint("dataset", __name__)

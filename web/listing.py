@@ -7,7 +7,10 @@ each row linking to the patent's explanation at the as-of date; the whole list, 
 as CSV or JSON (``format=`` or ``Accept``). ``year=Y`` is the indicator's as-of date
 ``Y-12-31``; ``as_of=D`` any date. ``high_value`` is ``true`` (default), ``false`` (valid,
 domestic, not high-value) or ``any`` (every valid, domestic invention patent); ``industry=1.5``
-those whose SEI evidence falls in that strategic emerging industry (or below it).
+those whose SEI evidence falls in that strategic emerging industry (or below it); ``met=2`` (or
+``3+``) those meeting that many criteria, ``criteria=award;sei`` those meeting exactly these,
+``owner=O1`` those an owner holds in any position, ``domestic=any`` (or ``false``) foreign
+patents too: the counts of ``criteria-count``, ``criteria-combinations`` and ``top-owners``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 from datetime import date
 from typing import Any
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
 from kg import (
@@ -25,20 +29,23 @@ from kg import (
     classification_complete,
     classification_iri,
     find_patents,
+    mint,
     parse_date,
     patents_page,
     profile_name,
 )
-from web import labels, limits, spreadsheet
-from web.errors import Problem, clip
+from web import labels, limits, negotiate, spreadsheet
+from web.errors import clip
 from web.service import service
 
 bp = Blueprint("listing", __name__)
 
 PAGE = 50
-FORMATS = {"html": "text/html", "csv": "text/csv", "json": "application/json"}
+DOWNLOADS = {"csv": "text/csv", "json": "application/json"}
 HIGH_VALUE = {"true": True, "false": False, "any": None}
-FILTERS = ("region", "criterion", "high_value", "industry")
+FILTERS = ("region", "criterion", "high_value", "industry", "met", "criteria", "owner",
+           "domestic")
+OWNER_NAME = "SELECT ?owner ?name WHERE { ?owner <http://xmlns.com/foaf/0.1/name> ?name }"
 COLUMNS = ("patent_id", "title", "first_owner", "region", "region_label", "filing_date",
            "criteria", "explanation")
 
@@ -50,7 +57,8 @@ def url(**filters: Any) -> str:
 
 @bp.route("/patents")
 def patents() -> Response:
-    fmt = _format()
+    fmt = negotiate.download(request.args.get("format"), request.accept_mimetypes,
+                             DOWNLOADS) or "html"
     filters = _filters()
     sort, descending = _sort()
     page = _page()
@@ -65,25 +73,11 @@ def patents() -> Response:
         "patents.html", listed=listed, filters=filters, region_name=labels.region(
             filters["region"]), region_names=labels.regions(), criteria=labels.criteria(),
         industries=labels.industries() if filters["industry"] else {},
+        owner_name=_owner_name(filters["owner"]), combination=_combination(filters["criteria"]),
         sort=sort, descending=descending, page=page, pages=pages, args=args,
         downloads={f: url_for("listing.patents", **{**args, "format": f})  # type: ignore[arg-type]
                    for f in ("csv", "json")})
     return Response(html, mimetype="text/html")
-
-
-def _format() -> str:
-    fmt = request.args.get("format")
-    if fmt:
-        if fmt not in FORMATS:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(FORMATS), available=list(FORMATS))
-        return fmt
-    best = request.accept_mimetypes.best_match(list(FORMATS.values()), default="text/html")
-    if best is None:
-        raise Problem(406, "Not Acceptable", f"cannot answer {clip(request.headers['Accept'])}"
-                      "; available: " + ", ".join(FORMATS.values()),
-                      available=list(FORMATS.values()))
-    return next(k for k, v in FORMATS.items() if v == best)
 
 
 def _filters() -> dict[str, Any]:
@@ -100,11 +94,15 @@ def _filters() -> dict[str, Any]:
             raise InputError(f"parameter 'year': {clip(raw)} is not a year")
         day = date(int(raw), 12, 31)
     limits.check_day(day)
-    high = args.get("high_value", "true")
-    if high not in HIGH_VALUE:
-        raise InputError(f"parameter 'high_value' must be true, false or any, got {clip(high)}")
-    return {"region": region, "as_of": day, "criterion": args.get("criterion") or None,
-            "high_value": HIGH_VALUE[high], "industry": args.get("industry") or None}
+    flags = {}
+    for name in ("high_value", "domestic"):
+        flag = args.get(name, "true")
+        if flag not in HIGH_VALUE:
+            raise InputError(f"parameter {name!r} must be true, false or any, got {clip(flag)}")
+        flags[name] = HIGH_VALUE[flag]
+    return {"region": region, "as_of": day, **flags,
+            **{name: args.get(name) or None
+               for name in ("criterion", "industry", "met", "criteria", "owner")}}
 
 
 def _sort() -> tuple[str, bool]:
@@ -125,8 +123,8 @@ def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None
     download do not search again."""
     svc = service()
     profile = str(svc.settings["profile"])
-    key = ("patent list", profile, filters["as_of"], filters["region"], filters["criterion"],
-           filters["high_value"], filters["industry"], sort, descending)
+    key = ("patent list", profile, filters["as_of"], *(filters[k] for k in FILTERS), sort,
+           descending)
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
     stored = classification_complete(svc.store(), classification_iri(
         svc.base, profile_name(profile), filters["as_of"]))
@@ -142,6 +140,21 @@ def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None
                               limit=None if page is None else PAGE)
     svc.cache[key] = found
     return listed
+
+
+def _combination(criteria: str | None) -> str:
+    """The names of the criteria of a ``criteria=`` filter, in the language of the data."""
+    names = labels.criteria()
+    return ", ".join(names.get(k, k) for k in (criteria or "").split(";") if k)
+
+
+def _owner_name(owner: str | None) -> str:
+    """The name of the owner a list is filtered by (its id when it has none)."""
+    if owner is None:
+        return ""
+    svc = service()
+    rows = svc.store().select(OWNER_NAME, {"owner": ox.NamedNode(mint(svc.base, "owner", owner))})
+    return str(rows[0]["name"].value) if rows else owner
 
 
 def explanation(patent_id: str, as_of: date) -> str:
@@ -163,11 +176,11 @@ def _json(listed: Any, filters: dict[str, Any]) -> dict[str, Any]:
     for row in rows:
         row["criteria"] = row["criteria"].split(";") if row["criteria"] else []
     return {"region": filters["region"], "as_of": listed.as_of.isoformat(),
-            "high_value": filters["high_value"], "criterion": filters["criterion"],
-            "total": listed.total, "rows": rows}
+            **{k: filters[k] for k in FILTERS if k != "region"}, "total": listed.total,
+            "rows": rows}
 
 
 def _download(body: str, fmt: str) -> Response:
-    response = Response(body, mimetype=FORMATS[fmt])
+    response = Response(body, mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
     return response

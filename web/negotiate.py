@@ -135,6 +135,25 @@ def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> P
                    available=list(table), short_names=list(short))
 
 
+def download(fmt: str | None, accept: MIMEAccept, offers: Mapping[str, str]) -> str | None:
+    """The short name of the download a page's request asks for among ``offers`` (short name
+    -> media type), or None for the HTML page: ``?format=NAME`` (``html`` names the page) wins,
+    else the best of ``Accept`` with q-values (none sent: the page). 406 naming what is
+    available for a name not offered or an ``Accept`` that matches nothing."""
+    names = ["html", *offers]
+    if fmt:
+        if fmt not in names:
+            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
+                          + ", ".join(names), available=names)
+        return None if fmt == "html" else fmt
+    types = ["text/html", *offers.values()]
+    best = accept.best_match(types)
+    if best is None and accept:
+        raise Problem(406, "Not Acceptable", f"cannot answer {clip(accept.to_header())}; "
+                      "available: " + ", ".join(types), available=types)
+    return next((name for name, media in offers.items() if media == best), None)
+
+
 def media_type(fmt: Format) -> str:
     """The media type an answer in ``fmt`` is sent as, without parameters."""
     return str(fmt.media_type).split(";")[0]

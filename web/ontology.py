@@ -19,7 +19,7 @@ from kg import DCTERMS, ONTOLOGY_DIR, OWL, RDF, RDFS, Term
 from web import negotiate
 from web.i18n import data_language
 from web.links import ONTOLOGY
-from web.patents import linked_data
+from web.resources import linked_data
 
 bp = Blueprint("ontology", __name__)
 

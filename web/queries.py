@@ -31,7 +31,6 @@ from kg import (
     run_query,
 )
 from web import federated, limits, listing, negotiate, spreadsheet
-from web.errors import Problem, clip
 from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
 from web.service import service
@@ -164,7 +163,8 @@ def show(name: str) -> Response:
     # the page's own parameters (format, lang: the language switch) are not the query's
     values = {k: v for k, v in request.args.items() if k not in ("format", "lang")}
     svc = service()
-    fmt = _download_format()
+    fmt = negotiate.download(request.args.get("format"), request.accept_mimetypes,
+                             DOWNLOADS)
     shown = {p.name: values.get(p.name) or p.default or "" for p in query.params}
     missing = [gettext(p.label) for p in query.params if p.required and p.default is None
                and not values.get(p.name)]
@@ -217,22 +217,6 @@ def graphs(name: str) -> Response:
 
 def _url(name: str, params: dict[str, str], external: bool = False) -> str:
     return url_for("queries.show", name=name, _external=external, **params)  # type: ignore[arg-type]
-
-
-def _download_format() -> str | None:
-    fmt = request.args.get("format")
-    if fmt:
-        if fmt not in DOWNLOADS:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(DOWNLOADS), available=list(DOWNLOADS))
-        return fmt
-    best = request.accept_mimetypes.best_match(["text/html", *DOWNLOADS.values()])
-    if best is None and request.headers.get("Accept", "").strip():
-        # as /sparql: an Accept naming only what a canned query cannot give
-        available = ["text/html", *DOWNLOADS.values()]
-        raise Problem(406, "Not Acceptable", f"cannot answer {clip(request.headers['Accept'])}; "
-                      "available: " + ", ".join(available), available=available)
-    return next((k for k, v in DOWNLOADS.items() if v == best), None)
 
 
 def _download(name: str, result: Any, fmt: str) -> Response:

@@ -58,7 +58,7 @@ ENVIRON = ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER
 
 @cache
 def _pages() -> re.Pattern[str]:
-    """The paths of pages: the linked-data kinds' (:mod:`web.patents`), the dashboard's and
+    """The paths of pages: the linked-data kinds' (:mod:`web.resources`), the dashboard's and
     its downloads', a canned query's."""
     kinds = "|".join(re.escape(k) for k in sorted(set(IRI_KINDS) | set(FIXED), key=len,
                                                    reverse=True))

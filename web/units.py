@@ -14,7 +14,7 @@ from flask import Blueprint, Response, render_template, request
 
 from kg import Profile, Unit, load_profile, load_unit, shipped_profiles
 from web import negotiate
-from web.patents import linked_data
+from web.resources import linked_data
 from web.service import service
 
 bp = Blueprint("units", __name__)

@@ -38,7 +38,7 @@ from kg import collector
 from kg import iri as iris
 from kg.classify import engines, evidence, materialize
 from kg.classify.evidence import Evidence
-from kg.classify.results import iri_rows
+from kg.classify.result_sets import iri_rows
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load

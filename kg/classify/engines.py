@@ -19,14 +19,14 @@ from rdflib.collection import Collection
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from kg.classify.results import focus_set
+from kg.classify.result_sets import focus_set
 from kg.compile import (
     compile_conformers,
     compile_plain_violators,
     compile_shape,
     compile_violations,
 )
-from kg.parsing import SPARQL_PARSER
+from kg.parser_lock import SPARQL_PARSER
 from kg.store import Store
 from kg.validate import data_graph
 from kg.vocab import RDF, SH
@@ -144,7 +144,7 @@ def pyshacl_sets(store: Store, shapes: Graph, wanted: Iterable[URIRef],
 
 
     data = data_graph(store, PreparedGraph())
-    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
+    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parser_lock)
         _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                         advanced=False, allow_warnings=True, inplace=True)
     violators: dict[Node, set[str]] = {}

@@ -7,10 +7,17 @@ store; per patent the smallest row (or the one with the largest ``hvp:evidenceRa
 that a template can describe becomes the evidence, with its reason.
 
 A template is text with ``{name}`` fields, each a column of the row, a profile parameter or
-``asOf``; ``{name:local}`` is the last segment of an IRI, ``{name:cny}`` an amount in CNY,
-``{name:if}`` / ``{name:unless}`` print nothing and require the value to be true (present and
-not ``false``) / not. A template applies to a row when all its fields are present; the first
-template that applies, in the list's order, gives the reason.
+``asOf``; ``{name:local}`` is the last segment of an IRI, ``{name:label}`` the IRI's label in
+the template's language when the caller knows it (else its last segment), ``{name:cny}`` an
+amount in CNY (``10,000,000 CNY``; in Chinese ``10,000,000 元``), ``{name:if}`` /
+``{name:unless}`` print nothing and require the value to be true (present and not ``false``) /
+not. A template applies to a row when all its fields are present; the first template that
+applies, in the list's order, gives the reason.
+
+Templates come in each language of the unit (``@en``, ``@zh``) with the same fields, so a row
+described in one language is described in the other with the same facts: the classification
+stores the English reason (a literal tagged ``@en``) with the evidence, and ``kg.explain`` renders
+the row again in the reader's language.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import NamedTuple
 
 from rdflib import Graph, URIRef
 
-from kg.classify.results import table
+from kg.classify.result_sets import table
 from kg.profiles import Profile
 from kg.store import Store
 from kg.vocab import HVP
@@ -61,17 +68,20 @@ class Reasons:
     """The reason templates of one unit, filled in for one profile at one as-of date."""
 
     def __init__(self, profile: Profile, shape: URIRef, as_of: date,
-                 link: URIRef = HVP.reasonTemplate, lang: str = "en") -> None:
+                 link: URIRef = HVP.reasonTemplate, lang: str = "en",
+                 labels: Mapping[str, str] = MappingProxyType({})) -> None:
+        self.lang = lang
         self.templates = [_parsed(t) for t in profile.text(shape, link, lang)]
         self.values = {name: str(v) for name, v in profile.parameters.items()}
         self.values["asOf"] = as_of.isoformat()
+        self.labels: Mapping[str, str] = labels  # IRI -> label in ``lang``: ``{name:label}``
         rank = profile.graph.value(shape, HVP.evidenceRank)
         self.rank = str(rank) if rank is not None else None
 
     def render(self, row: Mapping[str, str]) -> str | None:
         """The reason for one row: the first template whose fields are all present."""
         for parts in self.templates:
-            text = _fill(parts, row, self.values)
+            text = _fill(parts, row, self.values, self)
             if text is not None:
                 return text
         return None
@@ -97,7 +107,7 @@ def _truthy(value: str | None) -> bool:
 
 
 def _fill(parts: tuple[tuple[str, str | None, str], ...], row: Mapping[str, str],
-          values: Mapping[str, str]) -> str | None:
+          values: Mapping[str, str], reasons: Reasons) -> str | None:
     out = []
     for literal, field, spec in parts:
         out.append(literal)
@@ -110,18 +120,32 @@ def _fill(parts: tuple[tuple[str, str | None, str], ...], row: Mapping[str, str]
             continue
         if not value or (spec == "if" and not _truthy(value)):
             return None
-        out.append(_FORMATS[spec](value))
+        out.append(_FORMATS[spec](value, reasons))
     return "".join(out)
 
 
-def _cny(amount: str) -> str:
+#: The unit of an amount in CNY, by the template's language.
+_CURRENCY = {"zh": "元"}
+
+
+def _cny(amount: str, reasons: Reasons) -> str:
     """An amount as people read it: ``10,000,000 CNY``; cents only when there are some."""
     value = Decimal(amount)
-    return f"{value:,.0f} CNY" if value == value.to_integral_value() else f"{value:,.2f} CNY"
+    unit = _CURRENCY.get(reasons.lang, "CNY")
+    return f"{value:,.0f} {unit}" if value == value.to_integral_value() \
+        else f"{value:,.2f} {unit}"
 
 
-_FORMATS: dict[str, Callable[[str], str]] = {"": str, "if": lambda v: "", "cny": _cny,
-            "local": lambda v: v.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]}
+def _local(iri: str, reasons: Reasons) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+def _label(iri: str, reasons: Reasons) -> str:
+    return reasons.labels.get(iri) or _local(iri, reasons)
+
+
+_FORMATS: dict[str, Callable[[str, Reasons], str]] = {
+    "": lambda v, r: v, "if": lambda v, r: "", "cny": _cny, "local": _local, "label": _label}
 
 
 def describe(key: str, rows: list[dict[str, str]], reasons: Reasons) -> Evidence:

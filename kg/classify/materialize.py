@@ -115,7 +115,7 @@ class Writer:
     def _evidence(self, node: str, ev: Evidence, criterion: str | None) -> str:
         iri = f"<{node}/{ev.key}>"
         link = "hvp:evidence" if criterion else "hvp:validityEvidence"
-        text = f"<{node}> {link} {iri} .\n{iri} hvp:reason {literal(ev.reason)}"
+        text = f"<{node}> {link} {iri} .\n{iri} hvp:reason {literal(ev.reason)}@en"
         if criterion:
             text += f" ;\n  hvp:criterion <{criterion}>"
         for name, value in ev.items.items():

@@ -37,7 +37,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from kg.compile.text import mask
-from kg.parsing import SPARQL_PARSER
+from kg.parser_lock import SPARQL_PARSER
 
 THIS = Variable("this")
 _OPTIONAL = re.compile(r"\bOPTIONAL\b", re.I)

@@ -4,7 +4,11 @@
 invention patents of the classification at ``as_of`` (the graph :func:`classification_graph`
 ensures, the one the counts read) with the same rules as ``counts.rq`` and ``national.rq``: the
 nation (``CN``) takes every one, a province those whose first owner's region it is. So the
-list of a province and year has exactly as many patents as its indicator's count.
+list of a province and year has exactly as many patents as its indicator's count. The other
+filters follow the canned queries' counts: ``met`` the number of criteria met (``2``, or ``3+``
+for three or more: ``criteria-count.rq``), ``criteria`` the exact combination met (``sei;award``,
+in any order: ``criteria-combinations.rq``), ``owner`` an owner in any position
+(``top-owners.rq``, whose counts take foreign patents too: ``domestic=None``).
 
 The list is found in two steps: the patents and the key they are sorted by (one query), then
 the facts shown of the page asked for (title, first owner, region, filing date, criteria met),
@@ -17,6 +21,7 @@ the list with :func:`page`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -40,6 +45,9 @@ SORTS = {
 }
 REGION = re.compile(r"CN(-[A-Z0-9]{2,3})?")
 INDUSTRY = re.compile(r"\d+(\.\d+)*")
+MET = re.compile(r"([1-9]\d{0,2})(\+?)")
+#: The criteria each classification node meets, by key (``met``, ``criteria``).
+MEETS = f"SELECT ?graph ?c ?k WHERE {{ GRAPH ?graph {{ ?c <{HVP.meetsCriterion}> ?k }} }}"
 
 
 @dataclass(frozen=True)
@@ -79,13 +87,16 @@ FACTS = f"""OPTIONAL {{ ?patent <{DCTERMS.title}> ?title }}
 
 
 def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
-          industry: bool = False, extra: str = "") -> str:
+          industry: bool = False, owner: bool = False, domestic: bool | None = True,
+          extra: str = "") -> str:
     """The text that selects the patents (and the sort key, and ``extra`` patterns); the
     values of the filters are bound by the engine (``?graph``, ``?region``, ``?criterion``,
-    ``?hv``, ``?industry``)."""
+    ``?hv``, ``?industry``, ``?owner``, ``?domestic``)."""
     if sort not in SORTS:
         raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
-    node = [f"?c <{HVP.valid}> true ; <{HVP.domestic}> true ; <{HVP.patent}> ?patent"]
+    node = [f"?c <{HVP.valid}> true ; <{HVP.patent}> ?patent"]
+    if domestic is not None:
+        node.append(f"<{HVP.domestic}> ?domestic")
     if high_value is not None:
         node.append(f"<{HVP.highValue}> ?hv")
     if criterion:
@@ -97,6 +108,8 @@ def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
         where += f"  ?category <{SKOS.broader}>* ?industry .\n"
     if region:
         where += f"  ?patent <{HVP.firstOwner}>/<{HVP.region}> ?region .\n"
+    if owner:
+        where += f"  ?patent <{HVP.owner}> ?owner .\n"
     if SORTS[sort]:
         where += f"  OPTIONAL {{ {SORTS[sort]} }}\n"
     return f"SELECT * WHERE {{\n  {where}  {extra}}}"  # every variable: the engine binds some
@@ -116,19 +129,31 @@ class Found:
 
 def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
          region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
-         industry: str | None = None, sort: str = "patent", descending: bool = False) -> Found:
+         industry: str | None = None, met: str | None = None, criteria: str | None = None,
+         owner: str | None = None, domestic: bool | None = True, sort: str = "patent",
+         descending: bool = False) -> Found:
     """The patents behind the count of ``region`` at ``as_of`` (``profile``: a loaded
     :class:`kg.profiles.Profile`), sorted by ``sort`` (then by patent). ``criterion``: only
     those meeting it (its key); ``high_value``: True (the indicator's), False (valid, domestic,
     not high-value) or None (every valid, domestic invention patent); ``industry``: an SEI
-    category's code (``1``, ``1.5``): those whose SEI evidence is in it or below it."""
+    category's code (``1``, ``1.5``): those whose SEI evidence is in it or below it; ``met``:
+    those meeting that many criteria (``3+``: at least three); ``criteria``: those meeting
+    exactly these (keys joined by ``;``); ``owner``: an owner's id, in any position;
+    ``domestic``: True (default), False or None (domestic or not)."""
     if not REGION.fullmatch(region):
         raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
     keys = {c.key: c for c in profile.criteria}
     if criterion is not None and criterion not in keys:
         raise InputError(f"criterion must be one of {', '.join(keys)}, got {criterion!r}")
+    wanted = _wanted(met, criteria, keys)
     graph = classification_graph(store, as_of, profile, base)
     bind: dict[str, Any] = {"graph": graph}
+    if domestic is not None:
+        bind["domestic"] = ox.Literal(domestic)
+    if owner is not None:
+        if not owner or "/" in owner:
+            raise InputError(f"owner must be an owner's id such as O1, got {owner!r}")
+        bind["owner"] = ox.NamedNode(mint(base, "owner", owner))
     if region != NATION:
         bind["region"] = ox.NamedNode(mint(base, "region", region))
     if criterion is not None:
@@ -140,9 +165,13 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
             raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
         bind["industry"] = ox.NamedNode(str(SEI[industry]))
     filters = {"region": region != NATION, "criterion": criterion is not None,
-               "high_value": high_value, "industry": industry is not None}
+               "high_value": high_value, "industry": industry is not None,
+               "owner": owner is not None, "domestic": domestic}
+    meets = _meets(store, graph, keys) if wanted is not None else {}
     found: dict[str, tuple[Any, Any, str]] = {}
     for row in store.select(query(sort, **filters), bind):  # type: ignore[arg-type]
+        if wanted is not None and not wanted(meets.get(row["c"].value, frozenset())):
+            continue
         key = row["key"].value if "key" in row else ""
         patent = row["patent"].value
         if patent not in found or key < found[patent][2]:  # two titles: the first
@@ -153,6 +182,39 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         ordered = keyed + [f for f in ordered if not f[2]]
     text = query("patent", extra=FACTS, **filters)  # type: ignore[arg-type]
     return Found(as_of, graph, tuple((c, p) for c, p, _ in ordered), text, bind)
+
+
+def _wanted(met: str | None, criteria: str | None,
+            keys: dict[str, Any]) -> Callable[[frozenset[str]], bool] | None:
+    """The test on the keys of the criteria a patent meets that ``met`` and ``criteria`` ask
+    (None: no such filter)."""
+    tests: list[Callable[[frozenset[str]], bool]] = []
+    if met is not None:
+        number = MET.fullmatch(met)
+        if number is None:
+            raise InputError(f"met must be a number of criteria such as 2, or 3+ for three or "
+                             f"more, got {met!r}")
+        n, more = int(number[1]), bool(number[2])
+        tests.append(lambda codes: len(codes) >= n if more else len(codes) == n)
+    if criteria is not None:
+        combination = frozenset(criteria.split(";"))
+        unknown = sorted(combination - set(keys))
+        if unknown:
+            raise InputError(f"criteria must be criteria of the profile ({', '.join(keys)}) "
+                             f"joined by ';', got {criteria!r}")
+        tests.append(lambda codes: codes == combination)
+    if not tests:
+        return None
+    return lambda codes: all(test(codes) for test in tests)
+
+
+def _meets(store: Store, graph: Any, keys: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """Classification node IRI -> the keys of the criteria it meets."""
+    by_iri = {str(c.iri): key for key, c in keys.items()}
+    meets: dict[str, set[str]] = {}
+    for row in store.select(MEETS, {"graph": graph}):
+        meets.setdefault(row["c"].value, set()).add(by_iri.get(row["k"].value, row["k"].value))
+    return {c: frozenset(codes) for c, codes in meets.items()}
 
 
 def page(store: Store, found: Found, *, profile: Any, offset: int = 0,
@@ -169,12 +231,12 @@ def page(store: Store, found: Found, *, profile: Any, offset: int = 0,
 
 
 def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
-           region: str = NATION, criterion: str | None = None, high_value: bool | None = True,
-           industry: str | None = None, sort: str = "patent", descending: bool = False,
-           offset: int = 0, limit: int | None = None) -> PatentList:
-    """:func:`find` the list, then :func:`page` through it."""
-    found = find(store, as_of, profile=profile, base=base, region=region, criterion=criterion,
-                 high_value=high_value, industry=industry, sort=sort, descending=descending)
+           sort: str = "patent", descending: bool = False, offset: int = 0,
+           limit: int | None = None, **filters: Any) -> PatentList:
+    """:func:`find` the list (``filters``: its keyword filters), then :func:`page` through
+    it."""
+    found = find(store, as_of, profile=profile, base=base, sort=sort, descending=descending,
+                 **filters)
     return page(store, found, profile=profile, offset=offset, limit=limit)
 
 

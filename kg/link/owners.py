@@ -118,9 +118,3 @@ def link(store: LocalStore, base: str, endpoint: Endpoint, *, threshold: float,
     report.written = lg.write_run(store, base, run, report.decisions, written)
     return report
 
-
-def same_as(store: LocalStore, base: str) -> dict[str, str]:
-    """owner IRI -> Wikidata QID of the ``owl:sameAs`` links in the links graph."""
-    return {q.subject.value: q.object.value[len(WD):]  # type: ignore[union-attr]
-            for q in store.quads(None, lg.SAME, None, lg.links_graph(base))
-            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith(WD)}

@@ -11,7 +11,7 @@ import rdflib
 
 from kg.errors import InputError
 from kg.folders import SHAPES
-from kg.parsing import SPARQL_PARSER
+from kg.parser_lock import SPARQL_PARSER
 from kg.store import Store
 from kg.vocab import SH
 
@@ -66,7 +66,7 @@ def validate(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
     # cost, and only validation by pySHACL needs it (tests/test_imports.py lists it).
     from pyshacl import validate as shacl_validate
 
-    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parsing)
+    with SPARQL_PARSER:  # pySHACL parses SHACL-SPARQL with rdflib (kg.parser_lock)
         conforms, report, text = shacl_validate(data, shacl_graph=shapes, advanced=True,
                                                 allow_warnings=True)
     return ValidationReport(bool(conforms), report, str(text))

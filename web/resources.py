@@ -31,6 +31,7 @@ from kg import (
 )
 from web import headers, limits, negotiate, summary
 from web.errors import clip
+from web.i18n import locale
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
@@ -207,5 +208,6 @@ def _explanation(iri: str) -> dict[str, Any]:
                      lambda store: ensure_classification(store, day, svc.profile(), svc.base),
                      computes=True)
     with svc.deriving() as store:
-        result = explain_patent(store, unquote(patent_id), day, svc.profile(), svc.base)
+        result = explain_patent(store, unquote(patent_id), day, svc.profile(), svc.base,
+                                locale())  # the reasons in the reader's language
     return result.to_dict()  # type: ignore[no-any-return]
