@@ -116,6 +116,13 @@ class Renderer(QueryPool):
         return self.call((fields, headers, self.generation), "page")
 
 
+def request_fields(environ: dict[str, Any]) -> dict[str, Any]:
+    """What another process needs of a GET request's WSGI environ to render it again (the
+    fields of :data:`ENVIRON` and the headers)."""
+    return {k: v for k, v in environ.items()
+            if k in ENVIRON or k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+
+
 class Forward:
     """WSGI middleware of the app: a page goes to a worker (:class:`Renderer`); its answer,
     or the app's own for a page the worker leaves to it (:data:`ELSEWHERE`)."""
