@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_workers", 2, int, "Worker processes that render the web app's pages "
             "(linked-data pages, the dashboard, canned queries) over a read-only view of an "
             "on-disk store; 0 renders them in the app's process."),
+    Setting("page_queue", 16, int, "Page requests that may wait for a busy page worker; one "
+            "more answers 503 with Retry-After at once."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
     Setting("max_body", 10_000_000, int, "Largest request body the web app reads, in bytes "
