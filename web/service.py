@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
@@ -155,6 +156,8 @@ class Service:
             try:
                 return self.writer.run(message, what)
             finally:
+                if message[0] == "page":  # what a page computed may hold the generation open
+                    self.writer.stop()
                 self._published()
         finally:
             self._writer_lock.release()
@@ -165,7 +168,14 @@ class Service:
         the workers told to reopen their views."""
         assert self.path is not None
         if os.path.realpath(self.path) != self._opened:
-            self._given = _open(self.path, self.base)  # recovers: the old generation goes
+            for attempt in range(50):  # the writer may still be closing its handle
+                try:
+                    self._given = _open(self.path, self.base)  # recovers: the old one goes
+                    break
+                except StoreError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
             self._opened = os.path.realpath(self.path)
         else:
             recover_store(self.path)

@@ -96,6 +96,12 @@ class Writer:
             self._conn.close()
         self._process = self._conn = None
 
+    def stop(self) -> None:
+        """End the process between two writes (its handle on the generation it wrote is then
+        surely closed: a page's work may keep copies of its store in caches)."""
+        with self._lock:
+            self._end()
+
     def close(self) -> None:
         """Kill the process now, even in the middle of a write (what waits for it gets
         :class:`LimitExceeded`; the staging generation is removed by the next recovery)."""

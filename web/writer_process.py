@@ -3,6 +3,7 @@ each staged in a new generation of the store. :class:`web.writer.Writer` starts 
 
 from __future__ import annotations
 
+import gc
 import io
 import resource
 import threading
@@ -48,6 +49,7 @@ def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> No
             reply = ("error", exc)
         except Exception as exc:  # noqa: BLE001 - reported to the page or client that asked
             reply = ("error", StoreError(f"the write failed: {exc}"))
+        gc.collect()  # the staging generation's engine closed (copies of its store held it)
         conn.send(reply)
 
 
