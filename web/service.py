@@ -216,12 +216,16 @@ class Service:
         if self.writer is None:  # a page worker's view never queues (it raised Elsewhere)
             raise StoreError(f"{kind}: no writer to compute it")
         fields = request_fields(request.environ)
-        self.computations.result(key, kind, lambda: self.write(("page", fields), kind))
+
+        def job() -> Any:
+            return self.write(("page", fields), kind)
+
+        self.computations.result(key, kind, job)
         # its job is done: the page reads what it stored or kept
         try:
             return work(self._view())
-        except StoreError as exc:
-            raise StoreError(f"{kind}: computed, but not found in the store: {exc}") from exc
+        except StoreError:  # a job done long ago, what it wrote dropped since (a prune)
+            return self.computations.result(key, kind, job)  # queued again: Queued
 
     def _view(self) -> LocalStore:
         """The app's store marked read-only: what is stored or kept is read, nothing computed
