@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import settled
 
 QUERIES = Path(__file__).resolve().parent / "data" / "queries"
 T01 = "https://w3id.org/hvp/patent/CN-T01"
@@ -196,9 +197,7 @@ def test_a_long_year_range_computes_only_the_years_with_figures(disk_app):
     high-value interval, kg.classify.timeline)."""
     response = disk_app.test_client().get("/queries/region-series?from=2000&to=2030&format=json")
     assert response.status_code == 200 and response.get_json()["rows"]
-    deadline = time.monotonic() + 30  # the job ends when the app has opened what it wrote
-    while disk_app.extensions["hvp"].computations.waiting() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    settled(disk_app)
     store = disk_app.extensions["hvp"].store()  # the generation its writer made, opened
     assert not any("/graph/classification/" in g.value for g in store.engine.named_graphs())
     years = {r["period"].value.rsplit("/", 1)[1] for r in store.select(

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import psutil
 import pytest
 
-from tests.conftest import waiting
+from tests.conftest import settled, waiting
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SMALL = "ASK { ?s ?p ?o }"
@@ -126,11 +126,7 @@ def test_workers_see_a_classification_a_canned_query_computed(disk_app):
     assert client.get("/sparql?query=" + ask).get_json()["boolean"] is False
     assert client.get("/queries/criteria-count?date=2019-12-31",
                       headers={"Accept": "application/json"}).status_code == 200
-    # the page may read the answer kept in the new generation a moment before the app has
-    # opened it and told its workers (web.writer): the job ends when they are told
-    deadline = time.monotonic() + 30
-    while disk_app.extensions["hvp"].computations.waiting() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    settled(disk_app)  # the app has opened the generation its writer made, told its workers
     for _ in range(2):
         assert client.get("/sparql?query=" + ask).get_json()["boolean"] is True
 
