@@ -63,6 +63,7 @@ from kg.errors import (
     CompileError,
     InputError,
     KGError,
+    LimitExceeded,
     NotFound,
     QueryError,
     QueryTimeout,
@@ -164,6 +165,7 @@ from kg.store import (
     remove_store,
     resolve_store,
     staged,
+    staged_beside,
     store_setting,
 )
 from kg.units import NAMESPACES as UNIT_NAMESPACES
@@ -191,12 +193,13 @@ __all__ = [
     # stores
     "EndpointStore", "LocalStore", "MEMORY", "Row", "Store", "Term", "check_endpoint",
     "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
-    "resolve_store", "run_doctor", "staged", "store_counts", "store_home", "store_setting",
+    "resolve_store", "run_doctor", "staged", "staged_beside", "store_counts", "store_home",
+    "store_setting",
     "Verdict",
     # settings, errors, names
     "SETTINGS", "load_settings",
-    "Busy", "CompileError", "InputError", "KGError", "NotFound", "QueryError", "QueryTimeout",
-    "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
+    "Busy", "CompileError", "InputError", "KGError", "LimitExceeded", "NotFound", "QueryError",
+    "QueryTimeout", "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "SKOS",

@@ -57,6 +57,11 @@ class QueryTimeout(KGError):
     """A query that ran past its time limit and was stopped."""
 
 
+class LimitExceeded(QueryTimeout):
+    """Work stopped at a hard limit of the process that ran it (its time or its memory), which
+    was killed; nothing it did was kept."""
+
+
 class Busy(KGError):
     """Work refused because as much of its kind is running as the service allows; worth
     asking again after ``retry_after`` seconds."""

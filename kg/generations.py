@@ -114,16 +114,48 @@ def _kept_for(generation: Path, kind: str) -> Path:
 
 def answers(path: Path) -> Path | None:
     """The folder of canned-query answers kept for the current generation's data
-    (:mod:`kg.answers`), or None for a store without generations."""
-    generation = current(path)
+    (:mod:`kg.answers`), or None for a store without generations. ``path`` may also be a
+    staging generation itself (:func:`_generation`)."""
+    generation = _generation(path)
     return _kept_for(generation, "answers") if generation is not None else None
 
 
 def search(path: Path) -> Path | None:
     """The text index kept for the current generation's data (:mod:`kg.search`; the file may
     be missing), or None for a store without generations."""
-    generation = current(path)
+    generation = _generation(path)
     return _kept_for(generation, "search") if generation is not None else None
+
+
+def _generation(path: Path) -> Path | None:
+    """The generation a store path links to; or ``path`` itself when it is a generation in a
+    home (a staged write's store: what it keeps goes with it, :func:`carry`)."""
+    if GENERATION.fullmatch(path.name) and path.parent.name.startswith(".") \
+            and path.parent.name.endswith(".hvp") and not path.is_symlink():
+        return path
+    return current(path)
+
+
+def carry(path: Path, staged: Path) -> None:
+    """A staged write of derived graphs only (the data unchanged): the current generation's
+    base, kept answers and text index hold for ``staged`` too, and are given to it as hard
+    links (nothing of the current generation moves: a write killed before its switch leaves
+    it whole). Call inside :func:`writing`, before :func:`switch`."""
+    generation = current(path)
+    if generation is None:
+        return
+    for kind in ("data", "answers", "search"):
+        source, target = _kept_for(generation, kind), _kept_for(staged, kind)
+        if source.is_file() and not target.exists():
+            os.link(source, target)
+        elif source.is_dir() and kind == "answers":
+            target.mkdir(exist_ok=True)
+            for entry in source.iterdir():
+                if entry.is_file() and not entry.name.startswith(".part-") \
+                        and not (target / entry.name).exists():
+                    os.link(entry, target / entry.name)
+        elif source.is_dir() and not target.exists():  # a base: RocksDB's own checkpoint
+            shutil.copytree(source, target, copy_function=os.link)
 
 
 def search_for(staged: Path) -> Path:

@@ -58,6 +58,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_workers", 2, int, "Worker processes that render the web app's pages "
             "(linked-data pages, the dashboard, canned queries) over a read-only view of an "
             "on-disk store; 0 renders them in the app's process."),
+    Setting("page_queue", 16, int, "Page requests that may wait for a busy page worker; one "
+            "more answers 503 with Retry-After at once."),
     Setting("cors", "*", str, "Access-Control-Allow-Origin of the web app's answers "
             "(any web page may read them); an origin, or empty for none."),
     Setting("max_body", 10_000_000, int, "Largest request body the web app reads, in bytes "
@@ -66,6 +68,10 @@ SETTINGS: tuple[Setting, ...] = (
             "characters (longer: 413)."),
     Setting("worker_memory", 2048, int, "Memory limit (address space, MB) of the web app's "
             "/shacl worker process, which parses and validates uploads."),
+    Setting("write_timeout", 300.0, float, "Time limit of one write of the web app (a queued "
+            "computation, an /update or /store write), in seconds: its process is killed."),
+    Setting("write_memory", 4096, int, "Memory (MB of address space) that the web app's writer "
+            "process may take beyond its size at rest; past it the write is stopped."),
     Setting("computing", 1, int, "Requests that compute in the web app (canned queries, "
             "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
     Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "

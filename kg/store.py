@@ -283,7 +283,10 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
         if not path.parent.is_dir():  # RocksDB would say "While mkdir if missing: ..."
             raise StoreError(f"cannot create store {path}: the folder {path.parent} does not "
                              "exist (create it first, or choose another --store)")
-        return ox.Store(str(path))
+        # the generation the path links to, by its own name: RocksDB's lock is held per name
+        # in a process, so a process may open a new generation while it still reads the last
+        # (the web app, after its writer process switched one in)
+        return ox.Store(os.path.realpath(path))
     except OSError as exc:
         if path is not None and "lock file" in str(exc).lower():  # RocksDB: "lock file: ..."
             holder = holder_of(path)
@@ -369,9 +372,26 @@ def recover_store(path: Path) -> None:
 
 
 @contextmanager
+def staged_beside(path: Path, *, data: bool = False) -> Iterator[LocalStore]:
+    """:func:`staged` in a process that does not hold the store (the web app's writer process,
+    ``web.writer``): the checkpoint is taken from a read-only view, so the store's holder must
+    flush before and open the path again after. A write of derived graphs only (``data``
+    false) keeps the current generation's base, answers and text index
+    (:func:`kg.generations.carry`). The old generation is left to the holder's next
+    :func:`recover_store` (it still reads it until it opens the new one)."""
+    view = LocalStore(path, read_only=True)
+    view.read_only = False  # its engine is only checkpointed: the writes go to the stage
+    try:
+        with staged(view, data=data, _beside=True) as stage:
+            yield stage
+    finally:
+        view.close()
+
+
+@contextmanager
 def staged(store: LocalStore, *, data: bool = False,
-           kept: Callable[[LocalStore, LocalStore], None] | None = None
-           ) -> Iterator[LocalStore]:
+           kept: Callable[[LocalStore, LocalStore], None] | None = None,
+           _beside: bool = False) -> Iterator[LocalStore]:
     """All or nothing: the writes made to the store yielded reach ``store`` only if the block
     ends without an exception; otherwise ``store`` is left exactly as it was.
 
@@ -415,10 +435,13 @@ def staged(store: LocalStore, *, data: bool = False,
                     if kept is not None:
                         kept(store, stage)
                         stage.flush()
+                elif _beside:
+                    generations.carry(path, target)
             except BaseException:
                 stage.close()  # before its files go
                 shutil.rmtree(target, ignore_errors=True)
-                generations.discard(base)
+                for kept_for_target in generations.derived_of(target):  # base, carried
+                    generations.discard(kept_for_target)
                 raise
             store.close()
             try:
@@ -433,6 +456,10 @@ def staged(store: LocalStore, *, data: bool = False,
                 old = None  # switched; what it replaced is left to the next recover()
             store.engine, store.writes = stage.engine, store.writes + stage.writes
             store.data_writes += 1
+            if _beside:
+                stage.close()
+                store.close()
+                return
     except (OSError, StoreError) as exc:  # a full disk, most likely
         cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
         reason = f"{cause.strerror} ({cause.filename})" if isinstance(cause, OSError) \

@@ -56,6 +56,17 @@ def open_ready(request: Any, timeout: float = 300) -> Any:
             time.sleep(0.2)
 
 
+def settled(app: Any, timeout: float = 30) -> None:
+    """Wait until the app's queued computations have ended: a page may read what a job kept in
+    the generation its writer switched in a moment before the app has opened that generation
+    (web.writer), and a test reading the app's store must wait for it."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while app.extensions["hvp"].computations.waiting() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def waiting(app: Any) -> Any:
     """``app``, whose test clients wait for queued computations (:class:`WaitingClient`)."""
     app.test_client_class = WaitingClient

@@ -194,8 +194,11 @@ def test_an_on_disk_store_without_its_index_gets_it_on_the_first_search(tmp_path
         app.extensions["hvp"].close()
 
 
-def test_a_first_layout_store_searches_from_an_index_of_its_own(disk_app) -> None:
-    assert generations.search(disk_app.extensions["hvp"].path) is None
+def test_a_first_layout_store_served_moves_into_generations_and_searches(disk_app) -> None:
+    """The app moves a store of the first layout into the generations layout when it opens it
+    (its writer process switches generations: decision 59); the index is its generation's."""
+    path = disk_app.extensions["hvp"].path
+    assert path.is_symlink() and generations.search(path) is not None
     answer = disk_app.test_client().get("/search?q=pump&format=json")
     assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == "CN-T03"
 

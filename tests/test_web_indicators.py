@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import waiting
+from tests.conftest import settled, waiting
 
 
 @pytest.fixture()
@@ -72,6 +72,7 @@ def test_downloads_match_kg_indicators(iclient):
 def test_cube_observations_dereference(iclient):
     # a canned query that needs the indicator cube materializes it
     assert iclient.get("/queries/per10k-by-region?year=2024").status_code == 200
+    settled(iclient.application)
     store = iclient.application.extensions["hvp"].store()
     rows = store.select("""SELECT ?o WHERE { GRAPH ?g {
         ?o a <http://purl.org/linked-data/cube#Observation> } } LIMIT 1""")

@@ -4,7 +4,14 @@ writes."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import threading
+import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -102,4 +109,67 @@ def test_page_workers_get_the_apps_configuration(small_store_dir, tmp_path):
         assert first.status_code == 200, first.get_data(as_text=True)
         assert client.get(f"/queries/{name}?format=json").data == first.data
     finally:
+        app.extensions["hvp"].close()
+
+
+def _get(url: str, accept: str, language: str = "en") -> tuple[int, dict[str, str], str]:
+    request = urllib.request.Request(url, headers={"Accept": accept,
+                                                   "Accept-Language": language})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode()
+
+
+def test_beyond_page_queue_a_page_is_refused_at_once(small_store_dir, tmp_path):
+    """With its one page worker stopped, one page is in the worker and one waits
+    (``page_queue`` 1); the next is 503 with Retry-After at once, as problem+json or as the
+    error page in the reader's language; /healthz answers; the two held pages are served once
+    the worker goes on."""
+    from werkzeug.serving import make_server
+
+    from web.app import create_app
+
+    target = tmp_path / "store"
+    shutil.copytree(small_store_dir, target)
+    app = create_app({"store": str(target), "workers": 1, "page_workers": 1, "page_queue": 1,
+                      "timeout": 60.0})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.port}"
+    try:
+        deadline = time.monotonic() + 120  # its classification queued first
+        while _get(url + PATENT, "text/html")[0] == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert _get(url + PATENT, "text/html")[0] == 200
+        assert _get(url + "/owner/O1", "text/html")[0] == 200
+        worker = app.extensions["hvp"].renderer.pids()[0]
+        os.kill(worker, signal.SIGSTOP)
+        held: list[int] = []
+        try:
+            waiting_pages = [threading.Thread(
+                target=lambda: held.append(_get(url + PATENT, "text/html")[0]))
+                for _ in range(2)]
+            for thread in waiting_pages:
+                thread.start()
+                time.sleep(0.5)
+            began = time.monotonic()
+            status, headers, body = _get(url + PATENT, "application/json")
+            assert time.monotonic() - began < 1.0
+            assert status == 503 and headers["Retry-After"] == "2"
+            assert headers["Content-Type"].startswith("application/problem+json")
+            assert "page_queue" in json.loads(body)["detail"]
+            status, headers, body = _get(url + "/owner/O1", "text/html", "zh")
+            assert status == 503 and headers["Retry-After"] == "2"
+            assert headers["Content-Type"].startswith("text/html") and "服务繁忙" in body
+            assert _get(url + "/healthz", "application/json")[0] == 200
+            assert held == []  # still waiting
+        finally:
+            os.kill(worker, signal.SIGCONT)
+        for thread in waiting_pages:
+            thread.join(60)
+        assert held == [200, 200]
+    finally:
+        server.shutdown()
         app.extensions["hvp"].close()

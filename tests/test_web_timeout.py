@@ -9,7 +9,7 @@ from urllib.parse import quote
 import psutil
 import pytest
 
-from tests.conftest import waiting
+from tests.conftest import settled, waiting
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 SMALL = "ASK { ?s ?p ?o }"
@@ -126,6 +126,7 @@ def test_workers_see_a_classification_a_canned_query_computed(disk_app):
     assert client.get("/sparql?query=" + ask).get_json()["boolean"] is False
     assert client.get("/queries/criteria-count?date=2019-12-31",
                       headers={"Accept": "application/json"}).status_code == 200
+    settled(disk_app)  # the app has opened the generation its writer made, told its workers
     for _ in range(2):
         assert client.get("/sparql?query=" + ask).get_json()["boolean"] is True
 
@@ -152,10 +153,10 @@ def test_the_app_keeps_a_bounded_number_of_classifications_at_odd_dates(disk_sto
     del operator
     app = waiting(create_app({"store": str(disk_store_dir), "workers": 1, "kept_dates": 2}))
     try:
-        store = app.extensions["hvp"].store()
         client = app.test_client()
 
-        def dates() -> list[str]:
+        def dates() -> list[str]:  # the app's store: it opens each generation its writer makes
+            store = app.extensions["hvp"].store()
             return sorted("/".join(g.value.rsplit("/", 2)[1:]) for g in store.engine.named_graphs()
                           if "/graph/classification/" in g.value)
 

@@ -19,6 +19,7 @@ DERIVED = "https://w3id.org/hvp/graph/"
 def _ask(client, query: str) -> bool:
     answer = client.get("/sparql?query=" + quote(query),
                         headers={"Accept": "application/sparql-results+json"})
+    assert "boolean" in answer.get_json(), answer.get_json()
     return bool(answer.get_json()["boolean"])
 
 

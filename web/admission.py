@@ -6,10 +6,14 @@ Two gates (:class:`Gate`), one per kind of expensive work:
 - ``queries``: ``/sparql`` queries that are not lookups, one per query worker (``workers``);
   they wait for nothing but their own worker.
 - ``computing``: work in the app's request threads or its SHACL worker, ``computing`` at once
-  (default 1): ``/shacl``, a write, the editor's ``POST /queries/NAME/graphs``, and on an
-  in-memory store the pages that compute (canned queries, the dashboard, a patent page at a
-  date not classified yet). On an on-disk store those pages queue their computation instead
-  (:mod:`web.computations`) and answer at once.
+  (default 1): ``/shacl``, a write (on disk it runs in the writer process, :mod:`web.writer`),
+  the editor's ``POST /queries/NAME/graphs``, and on an in-memory store the pages that compute
+  (canned queries, the dashboard, a patent page at a date not classified yet). On an on-disk
+  store those pages queue their computation instead (:mod:`web.computations`) and answer at
+  once.
+
+Pages wait for a page worker (:mod:`web.renderer`) only while fewer than ``page_queue`` others
+wait; one more is refused at once likewise.
 
 A request refused at a gate holds its request thread only to answer, so with ``workers +
 page_workers + computing`` (2 + 2 + 1) well below the server's request threads (``hvp serve

@@ -6,11 +6,11 @@ dashboard before its indicators, a canned query before its answer, on an on-disk
 its computation here, keyed by what it computes, and answers at once with
 :class:`kg.errors.Queued`: 503 with ``Retry-After`` and, for a browser, a page that says "being
 computed, ready in about N s" and reloads itself then (``Refresh``). Asked again meanwhile, the
-same key joins the same job. One thread of the app runs the jobs in order, each in
-:meth:`web.service.Service.deriving` (its writes published when it ends); when a job is done,
-the next request of its key takes its value (and reads what it stored or kept afterwards). A
-job that failed gives its error to the next request of its key, once: a later visit tries
-again.
+same key joins the same job. One thread of the app runs the jobs in order; on an on-disk store
+each job is the page request rendered again in the writer process (:mod:`web.writer`, under
+``write_timeout`` and ``write_memory``; cut at a limit, it is a failed job and the store is as
+before), and when it is done the next request of its key reads what it stored or kept. A job
+that failed gives its error to the next request of its key, once: a later visit tries again.
 
 "About N s" is what the last job of the same kind took (:data:`FIRST_GUESS` before any), less
 what the running one has spent, plus the jobs queued before it. At most :data:`MOST` jobs wait;

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
 from flask import Response, request
 
-from kg import IRI_KINDS, KGError
+from kg import IRI_KINDS, Busy, KGError
 from web.namespaces import FIXED
 from web.pool import QueryPool
 
@@ -42,6 +43,8 @@ from web.pool import QueryPool
 #: run at :data:`web.pool.NICE`, 10, for runaway queries; a page is bounded work that a
 #: visitor waits for).
 PAGE_NICE = 0
+#: Seconds a page refused because too many wait (``page_queue``) is told to wait.
+RETRY_AFTER = 2
 #: The loop a page worker runs (:mod:`web.page_worker`), named, imported in the worker.
 WORKER = "web.page_worker:work"
 #: A worker's answer for a page it may not render: the app renders it.
@@ -103,18 +106,36 @@ class Renderer(QueryPool):
 
     def __init__(self, settings: dict[str, Any], size: int, timeout: float) -> None:
         self.settings = settings
-        self.answered = 0  # pages a worker answered (read by tests and the load benchmark)
+        self.answered = 0  # pages a worker answered (read by tests)
+        #: Requests rendered or waiting for a worker: at most ``size`` + ``page_queue``.
+        self.queue = int(settings.get("page_queue", 16))
+        self._admitted = threading.BoundedSemaphore(max(1, size) + max(0, self.queue))
         super().__init__(str(settings["store"]), size, timeout)
 
     def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         return _by_name, (WORKER, self.settings, self.generation)
 
     def render(self, environ: dict[str, Any]) -> tuple[Any, ...]:
-        """The response to a page request (see :func:`_render`)."""
-        fields = {k: environ[k] for k in ENVIRON if k in environ}
-        headers = {k: v for k, v in environ.items()
-                   if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
-        return self.call((fields, headers, self.generation), "page")
+        """The response to a page request (see :func:`_render`); :class:`Busy` at once when
+        ``page_queue`` requests already wait for a worker."""
+        if not self._admitted.acquire(blocking=False):
+            raise Busy(f"busy: {self.queue} pages already wait for a page worker, the most "
+                       f"this service lets wait (setting page_queue); ask again in "
+                       f"{RETRY_AFTER} s", RETRY_AFTER)
+        try:
+            fields = {k: environ[k] for k in ENVIRON if k in environ}
+            headers = {k: v for k, v in environ.items()
+                       if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
+            return self.call((fields, headers, self.generation), "page")
+        finally:
+            self._admitted.release()
+
+
+def request_fields(environ: dict[str, Any]) -> dict[str, Any]:
+    """What another process needs of a GET request's WSGI environ to render it again (the
+    fields of :data:`ENVIRON` and the headers)."""
+    return {k: v for k, v in environ.items()
+            if k in ENVIRON or k.startswith("HTTP_") or k == "CONTENT_TYPE"}
 
 
 class Forward:

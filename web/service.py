@@ -7,18 +7,21 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 from __future__ import annotations
 
 import copy
+import os
 import threading
+import time
 import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import current_app, request
 
 from kg import (
     MEMORY,
     PREFIXES,
+    Busy,
     EndpointStore,
     InputError,
     LocalStore,
@@ -28,16 +31,19 @@ from kg import (
     load_profile,
     profile_name,
     prune_classifications,
+    recover_store,
     reference_loaded,
     require_probes,
+    staged,
     store_setting,
 )
 from web.admission import Gate
-from web.computations import Computations
+from web.computations import LONGEST_WAIT, Computations
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
-from web.renderer import Elsewhere, Renderer
+from web.renderer import Elsewhere, Renderer, request_fields
 from web.sandbox import Sandbox
+from web.writer import Writer
 
 T = TypeVar("T")
 
@@ -52,6 +58,9 @@ class Service:
         self.settings = settings
         #: A page worker's service (web.renderer): a read-only view, no workers of its own.
         self.rendering = rendering
+        #: The writer process's service (web.writer): its writes go to the staging generation
+        #: it is handed (:meth:`use`), where computations run at once.
+        self.writing = bool((extra or {}).get("writing"))
         self.base: str = str(settings["base"])
         self.timeout = float(settings["timeout"])
         self.row_cap = int(settings["row_cap"])
@@ -80,7 +89,11 @@ class Service:
             self.path = Path(given)
             self.store()  # created (with the reference data) if missing, before the workers
         # derived graphs the store held before (an operator's `hvp classify`): never pruned
-        self._spared = frozenset(g.value for g in self.store().named_graphs())
+        self._spared = frozenset((extra or {})["spared"]) if self.writing else \
+            frozenset(g.value for g in self.store().named_graphs())
+        self._opened = os.path.realpath(self.path) if self.path is not None else ""
+        if self.writing:
+            self._given = None  # until a write hands it its staging generation (use)
         if self.path is not None and int(settings.get("workers", 2)) > 0:
             self.pool = QueryPool(self.path, int(settings["workers"]), self.timeout,
                                   self.prefixes)
@@ -93,9 +106,18 @@ class Service:
         self.computing = Gate("computations", int(settings.get("computing", 1)))
         self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
         self.computations = Computations()
+        #: The process that makes every write to an on-disk store (web.writer).
+        self.writer: Writer | None = None
+        self._writer_lock = threading.Lock()
+        if self.path is not None and not (rendering or self.writing):
+            self.writer = Writer({**settings, **(extra or {}), "store": str(self.path),
+                                  "spared": sorted(self._spared)},
+                                 float(settings.get("write_timeout", 300.0)),
+                                 int(settings.get("write_memory", 4096)))
         # The workers end with the service: at close(), when the app is collected, or at exit
         # (weakref.finalize registers one exit hook for every finalizer, not one per app).
-        self._release = weakref.finalize(self, _release, self.pool, self.renderer, self.sandbox)
+        self._release = weakref.finalize(self, _release, self.pool, self.renderer, self.sandbox,
+                                         self.writer)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -103,7 +125,7 @@ class Service:
         stop ``hvp serve`` before ``hvp ingest`` (one writer at a time)."""
         if self._given is None:
             assert self.path is not None
-            if self.rendering:
+            if self.rendering or self.writing:
                 self._given = LocalStore(self.path, read_only=True)
                 self._given.defers_unkept = True
             else:
@@ -114,6 +136,53 @@ class Service:
         """A page worker's view of the store taken again (the app published writes)."""
         self._given = None
         self.cache.clear()
+
+    def use(self, store: LocalStore | None) -> None:
+        """The writer process's store for one write: a staging generation, or None after."""
+        self._given = store
+        self.cache.clear()
+
+    def write(self, message: tuple[Any, ...], what: str, wait: float | None = None) -> Any:
+        """A job run by the writer process (:mod:`web.writer`), one at a time: the app's
+        writes flushed first (the writer checkpoints the store as flushed), what it switched in
+        opened after, and the workers told. ``wait``: the most seconds to wait for a write
+        already running (:class:`Busy` after them); None waits."""
+        assert self.writer is not None and self.path is not None
+        if not self._writer_lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy(f"busy: a write is running; ask again in {LONGEST_WAIT} s",
+                       LONGEST_WAIT)
+        try:
+            self.store().flush()
+            try:
+                return self.writer.run(message, what)
+            finally:
+                if message[0] == "page":  # what a page computed may hold the generation open
+                    self.writer.stop()
+                self._published()
+        finally:
+            self._writer_lock.release()
+
+    def _published(self) -> None:
+        """After a write in the writer process: the new generation opened if it switched one
+        in (the old one removed), else what a killed write left removed; caches dropped and
+        the workers told to reopen their views."""
+        assert self.path is not None
+        if os.path.realpath(self.path) != self._opened:
+            for attempt in range(50):  # the writer may still be closing its handle
+                try:
+                    self._given = _open(self.path, self.base)  # recovers: the old one goes
+                    break
+                except StoreError:
+                    if attempt == 49:
+                        raise
+                    time.sleep(0.1)
+            self._opened = os.path.realpath(self.path)
+        else:
+            recover_store(self.path)
+        self.cache.clear()
+        for workers in (self.pool, self.renderer):
+            if workers is not None:
+                workers.refresh()
 
     def computed(self, key: Hashable, kind: str, work: Callable[[LocalStore], T],
                  computes: bool = False) -> T:
@@ -133,22 +202,37 @@ class Service:
                 return work(self.store())
             except (StoreError, OSError, RuntimeError) as exc:  # the engine: "read-write only"
                 raise Elsewhere(str(exc)) from exc
+        if self.writing:  # the writer process: over its staging generation, at once
+            with self.deriving() as store:
+                return work(store)
         if self.path is None:
             with self.computing.enter(), self.deriving() as store:
                 return work(store)
         if not computes:
-            view = copy.copy(self.store())
-            view.read_only = view.defers_unkept = True
             try:
-                return work(view)
+                return work(self._view())
             except StoreError:  # not kept: computed below
                 pass
-        return self.computations.result(  # type: ignore[no-any-return]
-            key, kind, lambda: self._derive(work), keep=not computes)
+        if self.writer is None:  # a page worker's view never queues (it raised Elsewhere)
+            raise StoreError(f"{kind}: no writer to compute it")
+        fields = request_fields(request.environ)
 
-    def _derive(self, work: Callable[[LocalStore], T]) -> T:
-        with self.deriving() as store:
-            return work(store)
+        def job() -> Any:
+            return self.write(("page", fields), kind)
+
+        self.computations.result(key, kind, job)
+        # its job is done: the page reads what it stored or kept
+        try:
+            return work(self._view())
+        except StoreError:  # a job done long ago, what it wrote dropped since (a prune)
+            return self.computations.result(key, kind, job)  # queued again: Queued
+
+    def _view(self) -> LocalStore:
+        """The app's store marked read-only: what is stored or kept is read, nothing computed
+        (:func:`kg.answers.kept_bytes` raises instead)."""
+        view = copy.copy(self.store())
+        view.read_only = view.defers_unkept = True
+        return view
 
     @contextmanager
     def deriving(self) -> Iterator[LocalStore]:
@@ -209,8 +293,11 @@ class Service:
         self._release()
 
 
-def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox) -> None:
+def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox,
+             writer: Writer | None) -> None:
     sandbox.close()
+    if writer is not None:
+        writer.close()
     for workers in (pool, renderer):
         if workers is not None:
             workers.close()
@@ -254,9 +341,16 @@ def preflight(settings: dict[str, Any]) -> None:
 
 
 def _open(path: Path, base: str) -> LocalStore:
-    """The on-disk store, created with the reference data if missing."""
+    """The on-disk store, created with the reference data if missing, and of the generations
+    layout (:mod:`kg.generations`; a store of the first layout is moved into it by an empty
+    staged write, 0.1 s): the app's handle is then a generation's own, which the writer
+    process's switches leave alone (RocksDB names its files by path: a handle opened at the
+    store's path would write into the generation that a switch links there)."""
     store = LocalStore(path)
     ensure_reference(store, base)
+    if store.path is not None and not store.path.is_symlink():
+        with staged(store):
+            pass
     return store
 
 

@@ -8,7 +8,10 @@ applies in one transaction (all or nothing): ``/update`` runs the user's text; a
 ``PUT`` or ``POST`` parses the body first (a syntax error writes nothing) and loads it as one
 ``INSERT DATA`` (after ``DROP SILENT GRAPH`` for ``PUT``) written from the parsed terms by the
 engine's serializer. Before it the derived graphs (classifications, the indicator cube) are
-dropped, as ``hvp ingest`` drops them (:func:`kg.ingest.drop_derived`): they are stale once the
+dropped, as ``hvp ingest`` drops them (:func:`kg.ingest.drop_derived`). On an on-disk store
+the write runs in the writer process (:mod:`web.writer`), staged in a new generation of the
+store under ``write_timeout`` and ``write_memory``: cut at a limit (503), it leaves the store as
+it was: they are stale once the
 data changes, and are computed again when asked. Writes into a derived graph
 (``{base}graph/...``) are refused (403), as is ``LOAD`` (it would fetch a URL from the server)
 and ``SERVICE``. A write is admitted as a computation (:mod:`web.admission`) and published to
@@ -37,6 +40,8 @@ from web.service import Service, service
 bp = Blueprint("writes", __name__)
 
 UPDATE_TYPE = "application/sparql-update"
+#: Seconds a write waits for the writer process to finish another write (a queued computation).
+WAIT = 5.0
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -127,10 +132,17 @@ def _unescape(iri: str) -> str:
 
 
 def _write(svc: Service, text: str) -> None:
-    with svc.computing.enter(), svc.deriving() as store:
-        drop_derived(store, svc.base)
+    """On disk, in the writer process (:mod:`web.writer`): staged, under the write limits; a
+    write that waits for another more than :data:`WAIT` seconds is refused (503). In memory,
+    here."""
+    with svc.computing.enter():
         try:
-            store.update(text)  # counted as a write: published when the work ends
+            if svc.writer is not None:
+                svc.write(("update", text), "the write", wait=WAIT)
+                return
+            with svc.deriving() as store:
+                drop_derived(store, svc.base)
+                store.update(text)  # counted as a write: published when the work ends
         finally:
             svc.computations.forget()  # answers computed from the data before
 

@@ -1,0 +1,81 @@
+"""kg.staged_beside: a staged write made by a process that does not hold the store (the web
+app's writer process), beside the holder's read-write handle."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg import LocalStore, generations, recover_store, staged_beside
+from tests.conftest import _load
+
+GRAPH = ox.NamedNode("https://w3id.org/hvp/graph/classification/test/2020-12-31")
+QUAD = ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+               ox.Literal("o"), GRAPH)
+DATA = ox.Quad(ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+               ox.Literal("data"), ox.DefaultGraph())
+
+
+@pytest.fixture()
+def held(tmp_path: Path):
+    """A store of the generations layout with a base, a kept answer and a text index, held
+    open read-write as the web app holds it."""
+    path = tmp_path / "store"
+    _load(LocalStore(path)).flush()
+    home = generations.home(path)
+    answers = generations.answers(path)
+    assert answers is not None and generations.base(path) is not None
+    answers.mkdir(exist_ok=True)
+    (answers / "kept.srj").write_text("answer")
+    generations.search(path).write_text("index")  # type: ignore[union-attr]
+    holder = LocalStore(path)
+    yield path, home, holder
+    del holder
+
+
+def _quads(path: Path) -> set[ox.Quad]:
+    return set(ox.Store.read_only(str(path)).quads_for_pattern(None, None, None, None))
+
+
+def test_a_derived_write_beside_the_holder_keeps_base_answers_and_index(held):
+    path, home, holder = held
+    before = generations.current(path)
+    with staged_beside(path) as stage:
+        stage.add([QUAD])
+    after = generations.current(path)
+    assert after is not None and after != before
+    assert QUAD in _quads(path)
+    assert (generations.answers(path) / "kept.srj").read_text() == "answer"  # type: ignore[operator]
+    assert generations.search(path).read_text() == "index"  # type: ignore[union-attr]
+    base = generations.base(path)
+    assert base is not None and QUAD not in _quads(base)
+    assert before is not None and before.is_dir()  # left to the holder's next recovery
+    assert len(holder) > 0  # the holder still reads its generation
+    recover_store(path)
+    assert not before.exists()
+
+
+def test_a_data_write_beside_the_holder_makes_a_new_base_and_keeps_no_answer(held):
+    path, home, holder = held
+    with staged_beside(path, data=True) as stage:
+        stage.add([DATA])
+    assert DATA in _quads(path)
+    base = generations.base(path)
+    assert base is not None and DATA in _quads(base)
+    answers = generations.answers(path)
+    assert answers is None or not (answers / "kept.srj").exists()
+
+
+def test_a_failed_write_beside_the_holder_leaves_the_store_and_nothing_else(held):
+    path, home, holder = held
+    before, quads, entries = generations.current(path), _quads(path), sorted(os.listdir(home))
+    with pytest.raises(RuntimeError), staged_beside(path) as stage:
+        stage.add([QUAD])
+        raise RuntimeError("killed")
+    assert generations.current(path) == before
+    assert _quads(path) == quads
+    recover_store(path)
+    assert sorted(os.listdir(home)) == entries

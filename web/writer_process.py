@@ -1,0 +1,93 @@
+"""The writer process's loop (:mod:`web.writer`): the app in writing mode, one write at a time,
+each staged in a new generation of the store. :class:`web.writer.Writer` starts it by name."""
+
+from __future__ import annotations
+
+import gc
+import io
+import resource
+import threading
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.test import run_wsgi_app
+
+from kg import KGError, StoreError, drop_derived, staged_beside
+from web.app import create_app
+from web.pool import _orphaned
+from web.service import Service
+
+
+def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> None:
+    """Build the app over the store (a read-only view until a write hands it a staging
+    generation), limit the address space, then run each job sent: ``("ok", value)``,
+    ``("error", exc)`` or ``("memory", None)``."""
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+    app = create_app({**settings, "workers": 0, "page_workers": 0, "writing": True})
+    app.register_error_handler(MemoryError, _propagate)
+    svc: Service = app.extensions["hvp"]
+    path = Path(settings["store"])
+    if memory_mb > 0:
+        limit = _address_space() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    conn.send(("ready", None))
+    while True:
+        try:
+            kind, payload = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if kind == "page":
+                reply: tuple[str, Any] = ("ok", _page(app, svc, path, payload))
+            else:
+                _update(svc, path, payload)
+                reply = ("ok", None)
+        except MemoryError:
+            reply = ("memory", None)
+        except KGError as exc:
+            reply = ("error", exc)
+        except Exception as exc:  # noqa: BLE001 - reported to the page or client that asked
+            reply = ("error", StoreError(f"the write failed: {exc}"))
+        gc.collect()  # the staging generation's engine closed (copies of its store held it)
+        conn.send(reply)
+
+
+def _propagate(exc: Exception) -> Any:
+    raise exc
+
+
+def _address_space() -> int:
+    """This process's address space now, in bytes (``VmSize``)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
+    """Render the page request that queued a computation over a staging generation (its
+    computations run at once there), and switch it in; a page that fails writes nothing."""
+    with staged_beside(path) as stage:
+        svc.use(stage)
+        try:
+            environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
+                       "wsgi.version": (1, 0), "wsgi.multithread": False,
+                       "wsgi.multiprocess": True, "wsgi.run_once": False,
+                       "CONTENT_LENGTH": "0"}
+            iterable, status, _ = run_wsgi_app(app, environ, buffered=True)
+            body = b"".join(iterable)
+        finally:
+            svc.use(None)
+        if status.startswith("5"):
+            raise StoreError(f"the computation failed: {status}: "
+                             f"{body[:500].decode('utf-8', 'replace')}")
+    return str(status)
+
+
+def _update(svc: Service, path: Path, text: str) -> None:
+    """A token holder's write, staged as an ingest is: from the store's base when it has one
+    (no derived graph to drop), else with the derived graphs dropped; kept as the new base."""
+    with staged_beside(path, data=True) as stage:
+        drop_derived(stage, svc.base)
+        stage.update(text)
