@@ -8,11 +8,13 @@ Front matter (grlc-like): comment lines ``#+ key: value`` at the top of the file
     #+ param: year year "Year" default=2024
 
 * ``title`` (required), ``description``;
-* ``needs``: ``classification`` and/or ``indicators`` (comma-separated). Before running, the
-  runner ensures those derived graphs exist and adds them to the query's default graph (next to
-  the data and reference data): the classification at the query's ``date`` parameter, or at
-  ``Y-12-31`` of its ``year`` parameter; the indicator cube for its year parameter(s) (one: that
-  year; two, e.g. ``from`` and ``to``: every year between them);
+* ``needs``: ``classification``, ``indicators`` and/or ``timeline`` (comma-separated). Before
+  running, the runner ensures those derived graphs exist and adds them to the query's default
+  graph (next to the data and reference data): the classification at the query's ``date``
+  parameter, or at ``Y-12-31`` of its ``year`` parameter; the indicator cube for its year
+  parameter(s) (one: that year; two, e.g. ``from`` and ``to``: every year between them); the
+  profile's timeline (each patent's ``hvp:highValueFrom`` and ``hvp:highValueUntil``,
+  :mod:`kg.classify.timeline`), whatever the parameters;
 * ``param``: ``NAME TYPE "LABEL" [default=VALUE] [required]``; TYPE is one of :data:`TYPES`;
 * ``drill``: ``COLUMN FILTER=?COLUMN|VALUE ...``, one line per column of counts whose patents
   can be listed (the web's ``/patents``): each filter (:data:`DRILL_FILTERS`) takes its value
@@ -41,16 +43,18 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import answers, dates, federation
+from kg.classify import timeline
 from kg.classify.materialize import graph_iri
 from kg.errors import InputError, NotFound, QueryError
 from kg.indicators import cube, with_population
 from kg.indicators.core import classification_graph
 from kg.iri import DEFAULT_BASE, mint
+from kg.profiles import load as load_profile
 from kg.store import LocalStore, Term
 
 QUERY_DIR = Path(__file__).resolve().parent / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-NEEDS = ("classification", "indicators")
+NEEDS = ("classification", "indicators", "timeline")
 #: The filters of a ``drill`` line: those of the patent list (kg.indicators.patents.behind).
 DRILL_FILTERS = ("region", "year", "as_of", "criterion", "high_value", "industry")
 _REGION = re.compile(r"[A-Z]{2}(-[A-Z0-9]{1,3})?")
@@ -356,6 +360,8 @@ def _check(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term]) -> 
 
 def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str, Term],
             base: str, profile: str) -> ox.NamedNode:
+    if need == "timeline":
+        return ox.NamedNode(timeline.ensure(store, load_profile(profile), profile, base))
     target = _target(need, query, bound)
     if isinstance(target, range):
         return cube.ensure(store, with_population(store, target), profile, base)
@@ -378,6 +384,9 @@ def graph_iris(query: CannedQuery, params: Mapping[str, str] | None = None, *,
     bound = query.bind(params or {}, base, partial=True)
     iris = []
     for need in query.needs:
+        if need == "timeline":
+            iris.append(timeline.graph_iri(base, load_profile(profile).name))
+            continue
         target = _target(need, query, bound)
         iris.append(cube.graph_iri(profile, base).value if isinstance(target, range)
                     else graph_iri(base, profile, target))
