@@ -101,6 +101,7 @@ from kg.indicators.patents import behind as patents_behind
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
 from kg.indicators.patents import page as patents_page
+from kg.indicators.patents import rows as patents_rows
 from kg.ingest import IngestReport, drop_derived
 from kg.ingest import ingest as ingest_files
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
@@ -212,7 +213,7 @@ __all__ = [
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "find_patents", "patents_behind",
-    "patents_page",
+    "patents_page", "patents_rows",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
     "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html import unescape
 
@@ -143,3 +144,17 @@ def test_an_industry_lists_the_patents_whose_sei_evidence_is_in_it(client) -> No
     assert "新一代信息技术产业" in page
     bad = client.get("/patents?industry=ai", headers={"Accept": "application/json"})
     assert bad.status_code == 400 and "industry must be" in bad.json["detail"]
+
+
+def test_a_download_is_streamed(client) -> None:
+    """The whole list goes out row by row (its first bytes before the last row is read), and
+    the streamed JSON is one object with every row."""
+    got = client.get("/patents?year=2024&format=csv", buffered=False)
+    assert got.is_streamed and got.status_code == 200
+    first = next(iter(got.response))
+    assert (first.decode() if isinstance(first, bytes) else first).startswith("patent_id,title")
+    got.close()
+    as_json = client.get("/patents?year=2024&format=json", buffered=False)
+    assert as_json.is_streamed
+    body = json.loads(as_json.get_data(as_text=True))
+    assert body["total"] == len(body["rows"]) > 0 and body["rows"][0]["patent_id"]
