@@ -19,6 +19,8 @@ gives it as a value (:class:`Found`) that a caller may keep to page through the 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from kg import answers
 from kg.errors import InputError
 from kg.indicators.core import NATION, classification_graph
 from kg.iri import DEFAULT_BASE, mint
@@ -230,9 +233,19 @@ def criterion_counts(store: Store, as_of: date, *, profile: Any,
                      base: str = DEFAULT_BASE) -> dict[str, dict[str, int]]:
     """Region code (``CN``: the nation, every region and none) -> criterion key -> how many of
     its high-value patents meet that criterion at ``as_of`` (a patent meeting several counts
-    under each): what :func:`behind` lists with ``criterion``."""
-    keys = {str(c.iri): c.key for c in profile.criteria}
+    under each): what :func:`behind` lists with ``criterion``; kept beside the store
+    (:mod:`kg.answers`) for its data."""
     graph = classification_graph(store, as_of, profile, base)
+    parts = [answers.profile_key(str(profile.path)), base, graph.value]
+    name = "criterion-counts-" + hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+    return json.loads(answers.kept_bytes(store, f"{name}.json", lambda: json.dumps(
+        _criterion_counts(store, graph, profile)).encode()))  # type: ignore[no-any-return]
+
+
+def _criterion_counts(store: Store, graph: Any, profile: Any) -> dict[str, dict[str, int]]:
+    """:func:`criterion_counts` computed now: one GROUP BY over the classification graph
+    (seconds at a million patents, so its answer is kept beside the store)."""
+    keys = {str(c.iri): c.key for c in profile.criteria}
     counts: dict[str, dict[str, int]] = {NATION: {}}
     for row in store.select(CRITERIA, {"graph": graph}):
         key = keys.get(row["criterion"].value)
