@@ -148,13 +148,15 @@ def test_rows_read_from_the_indexes_equal_the_query_of_each_patent(demo_store: L
         r.owner_name for r in queried)
 
 
-def test_criterion_counts_are_kept_beside_an_on_disk_store(disk_store_dir: Path,
-                                                          monkeypatch) -> None:
+def test_criterion_counts_are_kept_beside_an_on_disk_store(tmp_path: Path, monkeypatch) -> None:
     """The dashboard's counts by criterion (a GROUP BY over a classification: seconds at a
     million patents) are computed once for the store's data, then read back."""
     from kg.indicators import patents
 
-    store, profile, day = LocalStore(disk_store_dir), load("cnipa-2021"), date(2024, 12, 31)
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [Path(__file__).resolve().parent / "data" / "small"], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
     first = criterion_counts(store, day, profile=profile)
     assert first["CN"] and first == criterion_counts(copy_of(store), day, profile=profile)
 
