@@ -134,14 +134,21 @@ def test_an_owners_series_equals_a_classification_at_each_year_end(client, small
     assert owner == "O3" or any(expected), "the owner holds a high-value patent in some year"
 
 
-def test_a_summary_page_not_kept_is_queued_on_disk(disk_store_dir) -> None:
+def test_a_summary_page_not_kept_is_queued_on_disk(tmp_path) -> None:
     """On an on-disk store a summary page whose answers are not kept answers at once that it is
     being computed (its queries together, one computation), then reads the kept answers."""
     import time
+    from pathlib import Path
 
+    from kg import DEFAULT_BASE, LocalStore, ensure_reference, ingest_files
     from web.app import create_app
 
-    application = create_app({"store": str(disk_store_dir), "workers": 0, "page_workers": 0})
+    store = LocalStore(tmp_path / "store")  # with generations, as `hvp ingest` makes it
+    ensure_reference(store, DEFAULT_BASE)
+    ingest_files(store, [Path(__file__).resolve().parent / "data" / "small"], base=DEFAULT_BASE)
+    store.close()
+    application = create_app({"store": str(tmp_path / "store"), "workers": 0,
+                              "page_workers": 0})
     client = application.test_client()
     first = client.get("/region/CN-GD?lang=en", headers=HTML)
     assert first.status_code == 503 and "Refresh" in first.headers
