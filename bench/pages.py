@@ -1,6 +1,7 @@
 """Benchmark: every kind of web page and canned query on an on-disk store, p50 and p95.
 
     python bench/pages.py [--patents N] [--store DIR] [--quick] [--rounds R] [--only TEXT]
+                          [--per-kind K] [--wait S]
 
 Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the
 2020-2024 indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks
@@ -14,8 +15,9 @@ view, a later page, sorted, and the whole list as CSV and JSON), and every canne
 default parameters. Each page is asked `--rounds` times (default 5) after one first request,
 timed apart: a page whose derived graphs or answer are not there yet answers at once that it is
 being computed (queued on disk: 503 with ``Refresh``), the column "queued" says so and how long
-the wait took; the page is asked again until it is ready, and only then measured. `--only TEXT`
-measures the kinds whose name contains TEXT.
+the wait took; the page is asked again until it is ready (at most `--wait` seconds, default 900:
+then it is reported as still queued and not measured), and only then measured. `--only TEXT`
+measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of each kind.
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal
@@ -106,7 +108,7 @@ def sample(store: Path) -> dict[str, list[str]]:
     return {k: v for k, v in out.items() if v}
 
 
-def _computed(client: Any, path: str) -> tuple[Any, float, float | None]:
+def _computed(client: Any, path: str, wait: float) -> tuple[Any, float, float | None]:
     """The page once its first computation is done: on disk it is queued and the page answers
     503 with ``Refresh`` meanwhile (web.computations); the wait is not measured. Also the first
     request's milliseconds and, if it was queued, the seconds until the page was ready."""
@@ -116,12 +118,14 @@ def _computed(client: Any, path: str) -> tuple[Any, float, float | None]:
     if response.status_code != 503 or "Refresh" not in response.headers:
         return response, first, None
     while response.status_code == 503 and "Refresh" in response.headers:
+        if time.perf_counter() - start > wait:
+            break
         time.sleep(0.5)
         response = client.get(path)
     return response, first, time.perf_counter() - start
 
 
-def measure(store: Path, pages: dict[str, list[str]], rounds: int) -> None:
+def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float = 900) -> None:
     from web.app import create_app
 
     app = create_app({"store": str(store), "workers": 0, "page_workers": 0})
@@ -133,12 +137,13 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int) -> None:
     for kind, paths in pages.items():
         times, floor, firsts, waits = [], [], [], []
         for path in paths:
-            answer, first_ms, waited = _computed(client, path)
+            answer, first_ms, waited = _computed(client, path, wait)
             firsts.append(first_ms)
             if waited is not None:
                 waits.append(waited)
             if answer.status_code != 200:
-                print(f"  {path}: HTTP {answer.status_code}")
+                still = " (still queued)" if "Refresh" in answer.headers else ""
+                print(f"  {path}: HTTP {answer.status_code}{still}", flush=True)
                 continue
             for _ in range(rounds):
                 start = time.perf_counter()
@@ -172,6 +177,9 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="an existing store (left as it is)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--only", default="", help="only the kinds whose name contains this")
+    parser.add_argument("--per-kind", type=int, default=0, help="the first K pages of a kind")
+    parser.add_argument("--wait", type=float, default=900,
+                        help="longest wait for a queued page, in seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hvp-bench-pages-") as tmp:
         if args.store:
@@ -182,8 +190,9 @@ def main() -> None:
             store = build(n, Path(tmp))
             print(f"{n:,} demo patents, on-disk store built in "
                   f"{time.perf_counter() - start:.0f} s", flush=True)
-        pages = {k: v for k, v in sample(store).items() if args.only in k}
-        measure(store, pages, args.rounds)
+        pages = {k: v[:args.per_kind or None] for k, v in sample(store).items()
+                 if args.only in k}
+        measure(store, pages, args.rounds, args.wait)
 
 
 if __name__ == "__main__":
