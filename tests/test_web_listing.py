@@ -158,3 +158,25 @@ def test_a_download_is_streamed(client) -> None:
     assert as_json.is_streamed
     body = json.loads(as_json.get_data(as_text=True))
     assert body["total"] == len(body["rows"]) > 0 and body["rows"][0]["patent_id"]
+
+
+def test_the_download_links_each_patent_as_its_route_writes_it(client) -> None:
+    """The explanation URL built once per list, each id put in by the route's converter: the
+    URL url_for gives, for every row (ids with a space, a slash or Chinese included)."""
+    from datetime import date
+
+    from flask import url_for
+
+    from web.listing import _MARK, _cells
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/patents?year=2024&format=csv").text)))
+    assert rows
+    odd = ["CN 12/3", "专利-1", "A%B?C"]
+    with client.application.test_request_context("/patents"):
+        day = date(2024, 12, 31)
+        fake = [type("Row", (), {"patent_id": i, "title": "", "owner_name": "", "region": "",
+                                 "filing_date": "", "criteria": ()})() for i in odd]
+        written = [cells[-1] for cells in list(_cells(day, fake))[1:]]
+        expected = ["http://localhost" + url_for("patents.resource", kind="patent", rest=i,
+                                                 as_of="2024-12-31") for i in odd]
+    assert written == expected and _MARK not in "".join(written)

@@ -17,7 +17,15 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, render_template, request, stream_with_context, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from kg import (
     DEFAULT_AS_OF,
@@ -151,11 +159,18 @@ def explanation(patent_id: str, as_of: date) -> str:
 
 def _cells(as_of: date, rows: Iterable[Any]) -> Iterator[list[str]]:
     names = labels.regions()
+    # the explanation's URL built once, the id put in as the route's converter writes it (a
+    # url_for per row was a third of a download's time)
+    head, _, tail = (request.host_url.rstrip("/") + explanation(_MARK, as_of)).partition(_MARK)
+    to_url = current_app.url_map.converters["path"](current_app.url_map).to_url
     yield list(COLUMNS)
     for r in rows:
         yield [r.patent_id, r.title, r.owner_name, r.region, names.get(r.region, ""),
-               r.filing_date, ";".join(r.criteria),
-               request.host_url.rstrip("/") + explanation(r.patent_id, as_of)]
+               r.filing_date, ";".join(r.criteria), head + to_url(r.patent_id) + tail]
+
+
+#: A stand-in patent id, replaced in the URL built once for a whole list.
+_MARK = "HVP-ID-MARK"
 
 
 def _json(found: Any, filters: dict[str, Any], rows: Iterable[Any]) -> Iterator[str]:
