@@ -333,14 +333,35 @@ def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term],
                profile: str) -> ox.QuerySolutions:
     """The query's answer computed now, with the derived graphs it reads."""
     graphs = [_ensure(store, need, query, bound, base, profile) for need in query.needs]
+    text, bindings = inlined(query.text, bound)
     try:
-        solutions = store.query(query.text, bound,
-                                default_graph=[ox.DefaultGraph(), *graphs])
+        solutions = store.query(text, bindings, default_graph=[ox.DefaultGraph(), *graphs])
     except RuntimeError as exc:  # pyoxigraph: e.g. a bound variable missing from the projection
         raise QueryError(f"query {query.name!r}: {exc}") from exc
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError(f"query {query.name!r}: a canned query must be a SELECT")
     return solutions
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+_SUBSELECT = re.compile(r"\{\s*SELECT\b", re.I)
+
+
+def inlined(text: str, bound: Mapping[str, Term]) -> tuple[str, Mapping[str, Term]]:
+    """The query with its bound parameters as a ``VALUES`` block at the start of its WHERE
+    clause, and the bindings left to the engine (none then). Oxigraph joins ``substitutions``
+    to the solutions of the whole pattern, so a selective parameter does not steer the plan:
+    an owner's patents at 1,000,000 patents took 5 s bound so, 0.03 s in a VALUES (and 244 s
+    with the page's OPTIONALs). The terms are parsed first and written by pyoxigraph (N-Triples
+    syntax), never the raw input. A query with a sub-SELECT keeps the substitutions (a
+    ``VALUES`` outside does not reach into it)."""
+    where = _WHERE.search(text)
+    if not bound or where is None or _SUBSELECT.search(text):
+        return text, bound
+    names = sorted(bound)
+    block = (f" VALUES ({' '.join('?' + n for n in names)}) "
+             f"{{ ({' '.join(str(bound[n]) for n in names)}) }}\n")
+    return text[:where.end()] + block + text[where.end():], {}
 
 
 def _check(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term]) -> None:
