@@ -145,7 +145,7 @@ def main() -> None:
     parser.add_argument("--store", type=Path, help="an existing on-disk store (left as it is)")
     args = parser.parse_args()
     if args.store:
-        existing(args.store.resolve(), args.rounds)
+        existing(args.store.absolute(), args.rounds)
         return
     n = 20_000 if args.quick else args.patents
     with tempfile.TemporaryDirectory(prefix="hvp-bench-search-") as tmp:
