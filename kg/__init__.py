@@ -103,6 +103,7 @@ from kg.indicators.patents import behind as patents_behind
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
 from kg.indicators.patents import page as patents_page
+from kg.indicators.patents import rows as patents_rows
 from kg.indicators.population import SOURCES as POPULATION_SOURCES
 from kg.indicators.population import available as population_sources
 from kg.ingest import IngestReport, drop_derived
@@ -218,7 +219,7 @@ __all__ = [
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "find_patents", "patents_behind",
-    "patents_page",
+    "patents_page", "patents_rows",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",

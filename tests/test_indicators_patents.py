@@ -128,3 +128,40 @@ def test_a_long_list_reads_the_same_rows_in_one_query(small_store: LocalStore, m
     monkeypatch.setattr(patents, "BULK", 0)
     assert behind(store, day, profile=profile, **args) == one_by_one
     assert one_by_one.rows and any(r.criteria for r in one_by_one.rows)
+
+
+@pytest.mark.parametrize("args", [{}, {"region": "CN-GD", "high_value": None},
+                                  {"criterion": "sei", "sort": "owner"}])
+def test_rows_read_from_the_indexes_equal_the_query_of_each_patent(demo_store: LocalStore,
+                                                                     args: dict) -> None:
+    """The embedded store's rows are read with quad patterns (no query per patent): the same
+    rows as the query each patent had (DETAILS), for every patent of the list, also streamed."""
+    from kg.indicators import patents
+
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    found = patents.find(demo_store, day, profile=profile, **args)
+    order = {str(c.iri): c.key for c in profile.criteria}
+    queried = [patents._listed(demo_store, c, p, found.graph, order) for c, p in found.patents]
+    assert patents.page(demo_store, found, profile=profile).rows == queried
+    assert list(patents.rows(demo_store, found, profile=profile)) == queried
+    assert len(queried) > 100 and any(r.criteria for r in queried) and any(
+        r.owner_name for r in queried)
+
+
+def test_criterion_counts_are_kept_beside_an_on_disk_store(tmp_path: Path, monkeypatch) -> None:
+    """The dashboard's counts by criterion (a GROUP BY over a classification: seconds at a
+    million patents) are computed once for the store's data, then read back."""
+    from kg.indicators import patents
+
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [Path(__file__).resolve().parent / "data" / "small"], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    first = criterion_counts(store, day, profile=profile)
+    assert first["CN"] and first == criterion_counts(copy_of(store), day, profile=profile)
+
+    def computed(*args: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(patents, "_criterion_counts", computed)
+    assert criterion_counts(store, day, profile=profile) == first

@@ -244,3 +244,24 @@ def test_criteria_of_a_graph_computed_before_they_were_listed(store: LocalStore)
     by = queries.run(store, "high-value-by-criterion", {"date": "2023-12-31"})
     counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
     assert counts and "0" not in counts.values()
+
+
+def test_parameters_are_inlined_as_values_except_into_a_sub_select() -> None:
+    """Bound parameters go into a VALUES block at the start of the WHERE clause (the engine's
+    plan then starts from them), written from parsed terms; a query with a sub-SELECT keeps
+    the engine's substitutions; the answers are the same."""
+    import pyoxigraph as ox
+
+    from kg.queries import inlined
+    from kg.store import LocalStore
+
+    store = LocalStore()
+    store.engine.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"),
+                             ox.Literal('say "hi"', language="en")))
+    bound = {"s": ox.NamedNode("http://x/a"), "o": ox.Literal('say "hi"', language="en")}
+    text = "SELECT ?s ?o WHERE { ?s <http://x/p> ?o }"
+    written, left = inlined(text, bound)
+    assert not left and written.index("VALUES") < written.index("?s <http://x/p>")
+    assert [r["s"] for r in store.select(written)] == [r["s"] for r in store.select(text, bound)]
+    nested = "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } } }"
+    assert inlined(nested, bound) == (nested, bound)

@@ -101,3 +101,66 @@ def test_industry_page(client) -> None:
     assert 'href="/sei/1"' in html  # its broader industry
     scheme = page(client, "/sei/")  # the concept scheme keeps its triples' page
     assert 'id="facts"' in scheme
+
+
+#: The count an owner's series showed before the timeline: a classification at each year end.
+PER_DATE = """SELECT ?owner ?graph (COUNT(DISTINCT ?p) AS ?n) WHERE {
+  ?p <https://w3id.org/hvp/def#owner> ?owner .
+  GRAPH ?graph { ?c <https://w3id.org/hvp/def#patent> ?p ;
+                    <https://w3id.org/hvp/def#highValue> true } } GROUP BY ?owner ?graph"""
+
+
+@pytest.mark.parametrize("owner", ["O1", "O2", "O3"])
+def test_an_owners_series_equals_a_classification_at_each_year_end(client, small_store,
+                                                                    owner: str) -> None:
+    """The series reads each patent's high-value period (the timeline), not five
+    classifications: the same counts as classifying at every year end."""
+    from datetime import date
+
+    import pyoxigraph as ox
+
+    from kg import DEFAULT_BASE, ensure_classification
+    from tests.conftest import copy_of
+
+    store = copy_of(small_store)
+    shown = [int(n) for n in rows(page(client, f"/owner/{owner}?lang=en"), "series")[0]]
+    expected = []
+    for year in range(2020, 2025):
+        graph = ensure_classification(store, date(year, 12, 31))
+        found = store.select(PER_DATE, {"owner": ox.NamedNode(f"{DEFAULT_BASE}owner/{owner}"),
+                                        "graph": ox.NamedNode(graph)})
+        expected.append(int(found[0]["n"].value) if found else 0)
+    assert shown == expected
+    assert owner == "O3" or any(expected), "the owner holds a high-value patent in some year"
+
+
+def test_a_summary_page_not_kept_is_queued_on_disk(tmp_path) -> None:
+    """On an on-disk store a summary page whose answers are not kept answers at once that it is
+    being computed (its queries together, one computation), then reads the kept answers."""
+    import time
+    from pathlib import Path
+
+    from kg import DEFAULT_BASE, LocalStore, ensure_reference, ingest_files
+    from web.app import create_app
+
+    store = LocalStore(tmp_path / "store")  # with generations, as `hvp ingest` makes it
+    ensure_reference(store, DEFAULT_BASE)
+    ingest_files(store, [Path(__file__).resolve().parent / "data" / "small"], base=DEFAULT_BASE)
+    store.close()
+    application = create_app({"store": str(tmp_path / "store"), "workers": 0,
+                              "page_workers": 0})
+    client = application.test_client()
+    first = client.get("/region/CN-GD?lang=en", headers=HTML)
+    assert first.status_code == 503 and "Refresh" in first.headers
+    assert "being computed" in first.get_data(as_text=True)
+    deadline = time.monotonic() + 120
+    answer = first
+    while answer.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        answer = client.get("/region/CN-GD?lang=en", headers=HTML)
+    assert answer.status_code == 200
+    assert rows(answer.get_data(as_text=True), "owners")[0] == ["Shenzhen Example Tech Co.", "1"]
+    # the job's value is given once: asked again, the page reads the answers kept on disk
+    kept = client.get("/region/CN-GD?lang=en", headers=HTML)
+    assert kept.status_code == 200 and 'id="owners"' in kept.get_data(as_text=True)
+    application.extensions["hvp"].close()

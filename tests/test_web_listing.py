@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from html import unescape
 
@@ -211,3 +212,39 @@ def test_a_list_and_a_canned_query_negotiate_alike(client, path: str, args: str,
         assert "text/csv" in got.json["available"] or "csv" in got.json["available"]
     else:
         assert got.status_code == 200 and expected in got.mimetype
+
+
+def test_a_download_is_streamed(client) -> None:
+    """The whole list goes out row by row (its first bytes before the last row is read), and
+    the streamed JSON is one object with every row."""
+    got = client.get("/patents?year=2024&format=csv", buffered=False)
+    assert got.is_streamed and got.status_code == 200
+    first = next(iter(got.response))
+    assert (first.decode() if isinstance(first, bytes) else first).startswith("patent_id,title")
+    got.close()
+    as_json = client.get("/patents?year=2024&format=json", buffered=False)
+    assert as_json.is_streamed
+    body = json.loads(as_json.get_data(as_text=True))
+    assert body["total"] == len(body["rows"]) > 0 and body["rows"][0]["patent_id"]
+
+
+def test_the_download_links_each_patent_as_its_route_writes_it(client) -> None:
+    """The explanation URL built once per list, each id put in by the route's converter: the
+    URL url_for gives, for every row (ids with a space, a slash or Chinese included)."""
+    from datetime import date
+
+    from flask import url_for
+
+    from web.listing import _MARK, _cells
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/patents?year=2024&format=csv").text)))
+    assert rows
+    odd = ["CN 12/3", "专利-1", "A%B?C"]
+    with client.application.test_request_context("/patents"):
+        day = date(2024, 12, 31)
+        fake = [type("Row", (), {"patent_id": i, "title": "", "owner_name": "", "region": "",
+                                 "filing_date": "", "criteria": ()})() for i in odd]
+        written = [cells[-1] for cells in list(_cells(day, fake))[1:]]
+        expected = ["http://localhost" + url_for("patents.resource", kind="patent", rest=i,
+                                                 as_of="2024-12-31") for i in odd]
+    assert written == expected and _MARK not in "".join(written)

@@ -16,23 +16,30 @@ patents too: the counts of ``criteria-count``, ``criteria-combinations`` and ``t
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from kg import (
     DEFAULT_AS_OF,
     NATION,
     InputError,
-    classification_complete,
-    classification_iri,
     find_patents,
     mint,
     parse_date,
     patents_page,
-    profile_name,
+    patents_rows,
 )
 from web import labels, limits, negotiate, spreadsheet
 from web.errors import clip
@@ -62,11 +69,10 @@ def patents() -> Response:
     filters = _filters()
     sort, descending = _sort()
     page = _page()
-    listed = _list(filters, sort, descending, None if fmt != "html" else page)
-    if fmt == "csv":
-        return _download(spreadsheet.write(_cells(listed)), "csv")
-    if fmt == "json":
-        return _download(json.dumps(_json(listed, filters), ensure_ascii=False, indent=1), "json")
+    found = _found(filters, sort, descending)
+    if fmt != "html":
+        return _download(found, filters, fmt)
+    listed = _list(found, page)
     pages = max(1, -(-listed.total // PAGE))
     args = {k: v for k, v in request.args.items() if k not in ("page", "format", "lang")}
     html = render_template(
@@ -117,29 +123,31 @@ def _page() -> int:
     return int(raw)
 
 
-def _list(filters: dict[str, Any], sort: str, descending: bool, page: int | None) -> Any:
-    """A page of the list (all of it with ``page=None``). The list itself is kept in the
-    service's cache (dropped when the store changes): the next page, another language or the
-    download do not search again."""
+def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
+    """The list's patents in order (:func:`kg.find_patents`), kept in the service's cache
+    (dropped when the store changes): the next page, another language or the download do not
+    search again. Finding them reads every patent of the count (seconds for a province at a
+    million patents, a classification first at a date not classified yet): on disk it is a
+    queued computation, the page saying meanwhile that it is being computed."""
     svc = service()
     profile = str(svc.settings["profile"])
     key = ("patent list", profile, filters["as_of"], *(filters[k] for k in FILTERS), sort,
            descending)
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
-    stored = classification_complete(svc.store(), classification_iri(
-        svc.base, profile_name(profile), filters["as_of"]))
     if found is None:
-        # a date not classified yet is a classification of the whole store: computed first
-        # (queued on disk: web.computations), as a patent page's
         found = svc.computed(key, "patent list", lambda store: find_patents(
             store, filters["as_of"], profile=svc.profile(), base=svc.base, sort=sort,
-            descending=descending, **{k: filters[k] for k in FILTERS}), computes=not stored)
-    with svc.deriving() as store:
-        listed = patents_page(store, found, profile=svc.profile(),
-                              offset=0 if page is None else (page - 1) * PAGE,
-                              limit=None if page is None else PAGE)
+            descending=descending, **{k: filters[k] for k in FILTERS}), computes=True)
     svc.cache[key] = found
-    return listed
+    return found
+
+
+def _list(found: Any, page: int) -> Any:
+    """One page of the list: its rows' facts read patent by patent."""
+    svc = service()
+    with svc.deriving() as store:
+        return patents_page(store, found, profile=svc.profile(), offset=(page - 1) * PAGE,
+                            limit=PAGE)
 
 
 def _combination(criteria: str | None) -> str:
@@ -162,25 +170,42 @@ def explanation(patent_id: str, as_of: date) -> str:
     return url_for("patents.resource", kind="patent", rest=patent_id, as_of=as_of.isoformat())
 
 
-def _cells(listed: Any) -> Any:
+def _cells(as_of: date, rows: Iterable[Any]) -> Iterator[list[str]]:
     names = labels.regions()
+    # the explanation's URL built once, the id put in as the route's converter writes it (a
+    # url_for per row was a third of a download's time)
+    head, _, tail = (request.host_url.rstrip("/") + explanation(_MARK, as_of)).partition(_MARK)
+    to_url = current_app.url_map.converters["path"](current_app.url_map).to_url
     yield list(COLUMNS)
-    for r in listed.rows:
+    for r in rows:
         yield [r.patent_id, r.title, r.owner_name, r.region, names.get(r.region, ""),
-               r.filing_date, ";".join(r.criteria),
-               request.host_url.rstrip("/") + explanation(r.patent_id, listed.as_of)]
+               r.filing_date, ";".join(r.criteria), head + to_url(r.patent_id) + tail]
 
 
-def _json(listed: Any, filters: dict[str, Any]) -> dict[str, Any]:
-    rows = [dict(zip(COLUMNS, cells, strict=True)) for cells in list(_cells(listed))[1:]]
-    for row in rows:
+#: A stand-in patent id, replaced in the URL built once for a whole list.
+_MARK = "HVP-ID-MARK"
+
+
+def _json(found: Any, filters: dict[str, Any], rows: Iterable[Any]) -> Iterator[str]:
+    """The list as one JSON object, written row by row."""
+    head = {"region": filters["region"], "as_of": found.as_of.isoformat(),
+            **{k: filters[k] for k in FILTERS if k != "region"}, "total": len(found.patents)}
+    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": ['
+    cells = _cells(found.as_of, rows)
+    next(cells)  # the header
+    for n, values in enumerate(cells):
+        row: dict[str, Any] = dict(zip(COLUMNS, values, strict=True))
         row["criteria"] = row["criteria"].split(";") if row["criteria"] else []
-    return {"region": filters["region"], "as_of": listed.as_of.isoformat(),
-            **{k: filters[k] for k in FILTERS if k != "region"}, "total": listed.total,
-            "rows": rows}
+        yield ("," if n else "") + "\n" + json.dumps(row, ensure_ascii=False)
+    yield "\n]}\n"
 
 
-def _download(body: str, fmt: str) -> Response:
-    response = Response(body, mimetype=DOWNLOADS[fmt])
+def _download(found: Any, filters: dict[str, Any], fmt: str) -> Response:
+    """The whole list, streamed: the first rows go out while the others are read."""
+    svc = service()
+    rows = patents_rows(svc.store(), found, profile=svc.profile())
+    body = spreadsheet.lines(_cells(found.as_of, rows)) if fmt == "csv" \
+        else _json(found, filters, rows)
+    response = Response(stream_with_context(body), mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
     return response

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 #: The first characters that make a spreadsheet read a cell as a formula.
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -26,8 +26,13 @@ def cell(value: str) -> str:
 
 def write(rows: Iterable[Sequence[str]], delimiter: str = ",") -> str:
     """CSV (or TSV) of ``rows`` (the header first), every cell made safe by :func:`cell`."""
-    return "".join(delimiter.join(_field(cell(v), delimiter) for v in row) + "\n"
-                   for row in rows)
+    return "".join(lines(rows, delimiter))
+
+
+def lines(rows: Iterable[Sequence[str]], delimiter: str = ",") -> Iterator[str]:
+    """:func:`write`'s text line by line, each row written as it comes (a download streamed)."""
+    for row in rows:
+        yield delimiter.join(_field(cell(v), delimiter) for v in row) + "\n"
 
 
 def _field(value: str, delimiter: str) -> str:

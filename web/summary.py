@@ -12,13 +12,16 @@ the raw triples one click away (``?view=triples``).
 Every figure comes from a query of ``kg/queries/summary/`` run as the canned queries are
 (:func:`kg.queries.run`: parameters bound by the engine, the derived graphs it reads computed on
 first use, the answer kept beside the store's generation by :mod:`kg.answers`), so a page asked
-again reads its answers back. A page whose classification or cube is not there yet is admitted
-as a computation (:mod:`web.admission`).
+again reads its answers back. A page's answers not kept yet are computed together as one
+computation (:meth:`web.service.Service.computed`): queued on an on-disk store, the page saying
+meanwhile that it is being computed (an aggregate over a province's patents takes seconds at
+a million patents), at once in memory. An owner's series reads the profile's timeline (each
+patent's high-value period), not a classification per year end.
 """
 
 from __future__ import annotations
 
-from contextlib import nullcontext
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -32,12 +35,9 @@ from kg import (
     RDFS,
     SKOS,
     InputError,
+    LocalStore,
     QueryResult,
-    classification_complete,
-    classification_iri,
-    cube_years,
     load_query,
-    profile_name,
     run_query,
 )
 from web.i18n import data_language
@@ -83,34 +83,39 @@ def page(kind: str, iri: str, triples: list[ox.Triple], as_of: str) -> str:
 def _region(iri: str, as_of: str) -> dict[str, Any]:
     code = iri.rsplit("/", 1)[-1]
     params = {"region": code, "date": as_of}
-    series = _run("region-series", {"region": code}, series=True) if code != "CN" else None
-    nation = _run("region-series", {"region": "CN"}, series=True)
-    national = {_int(r["year"]): r for r in nation.rows}
+    asks: dict[str, tuple[str, dict[str, str]]] = {
+        "nation": ("region-series", {"region": "CN"}),
+        "criteria": ("region-criteria", params), "industries": ("region-industries", params),
+        "owners": ("region-owners", params)}
+    if code != "CN":
+        asks["series"] = ("region-series", {"region": code})
+    found = _answers("region", iri, asks)
+    national = {_int(r["year"]): r for r in found["nation"].rows}
     rows = [{"year": _int(r["year"]), "count": _int(r["high_value_count"]),
              "population": _int(r["population"]), "per_10k": _float(r["per_10k"]),
              "national": _float(national[_int(r["year"])]["per_10k"])
              if _int(r["year"]) in national else None}
-            for r in (series or nation).rows]
-    criteria = _run("region-criteria", params)
+            for r in found.get("series", found["nation"]).rows]
+    criteria = found["criteria"]
     total = next((_int(r["patents"]) for r in criteria.rows if _value(r["code"]) == "all"), 0)
     mix = [{"iri": _value(r["criterion"]), "code": _value(r["code"]),
             "patents": _int(r["patents"])} for r in criteria.rows if _value(r["code"]) != "all"]
     mix.sort(key=lambda m: (_CRITERIA.index(m["code"]) if m["code"] in _CRITERIA else 9))
     industries = [{"iri": _value(r["industry"]), "code": _value(r["code"]),
-                   "patents": _int(r["patents"])}
-                  for r in _run("region-industries", params).rows]
+                   "patents": _int(r["patents"])} for r in found["industries"].rows]
     owners = [{"iri": _value(r["owner"]), "name": _value(r["name"]),
-               "patents": _int(r["high_value"])} for r in _run("region-owners", params).rows]
+               "patents": _int(r["high_value"])} for r in found["owners"].rows]
     labels = labels_in([m["iri"] for m in mix] + [i["iri"] for i in industries])
     return {"series": rows, "total": total, "mix": mix, "industries": industries,
             "owners": owners, "labels": labels, "nation": code == "CN"}
 
 
 def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]:
-    series = [{"year": y, "patents": _count(_run("owner-high-value",
-                                                   {"owner": iri, "date": f"{y}-12-31"}))}
-              for y in YEARS]
-    patents = _run("owner-patents", {"owner": iri, "date": as_of}).rows
+    found = _answers("owner", iri, {
+        "periods": ("owner-periods", {"owner": iri}),
+        "patents": ("owner-patents", {"owner": iri, "date": as_of})})
+    series = [{"year": y, "patents": _held(found["periods"], date(y, 12, 31))} for y in YEARS]
+    patents = found["patents"].rows
     number = _page_number(len(patents))
     shown = patents[(number - 1) * PAGE: number * PAGE]
     rows = [{"iri": _value(r["patent"]), "id": _value(r["id"]), "title": _value(r["title"]),
@@ -128,12 +133,22 @@ def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]
             "country": country}
 
 
+def _held(periods: QueryResult, day: date) -> int:
+    """How many patents of an owner's high-value periods hold ``day`` (from it on, before the
+    day the period ends)."""
+    when = day.isoformat()
+    return len({_value(r["patent"]) for r in periods.rows
+                if _value(r["from"]) <= when and (r["until"] is None or when < r["until"].value)})
+
+
 def _industry(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]:
+    found = _answers("sei", iri, {
+        "regions": ("industry-regions", {"industry": iri, "date": as_of}),
+        "patterns": ("industry-concordance", {"industry": iri})})
     regions = [{"iri": _value(r["region"]), "code": _value(r["code"]) or "",
-                "patents": _int(r["patents"])}
-               for r in _run("industry-regions", {"industry": iri, "date": as_of}).rows]
+                "patents": _int(r["patents"])} for r in found["regions"].rows]
     patterns = [{"code": _value(r["code"]), "pattern": _value(r["pattern"])}
-                for r in _run("industry-concordance", {"industry": iri}).rows]
+                for r in found["patterns"].rows]
     narrower = sorted(o.value for p, o in facts if p == str(SKOS.narrower))
     broader = sorted(o.value for p, o in facts if p == str(SKOS.broader))
     labels = labels_in([r["iri"] for r in regions if r["iri"]] + narrower + broader)
@@ -159,26 +174,30 @@ def labels_in(iris: list[str]) -> dict[str, str]:
     return {iri: label for iri, (_, label) in found.items()}
 
 
-def _run(name: str, params: dict[str, str], series: bool = False) -> QueryResult:
-    """A summary query's answer: kept, else computed (admitted as a computation when the
-    classification or the cube it reads is not in the store yet)."""
+def _answers(kind: str, iri: str, asks: Mapping[str, tuple[str, dict[str, str]]]
+             ) -> dict[str, QueryResult]:
+    """The answers of a page's queries (label -> (query name, parameters)): read back when
+    kept; else all computed by one computation, queued on disk (the page says it is being
+    computed) and kept, so the page's next request reads them."""
     svc = service()
     profile = str(svc.settings["profile"])
-    store = svc.store()
-    if series:
-        ready = set(YEARS) <= cube_years(store, profile, svc.base)
-    elif "date" in params:
-        day = date.fromisoformat(params["date"])
-        ready = classification_complete(store, classification_iri(
-            svc.base, profile_name(profile), day))
-    else:
-        ready = True
-    query = load_query(name, QUERY_DIR) if series else load_query(name, SUMMARY)
-    with svc.computing.enter() if not ready else nullcontext(), svc.deriving() as writable:
-        return run_query(writable, query, {"from": str(YEARS[0]), "to": str(YEARS[-1]), **params}
-                   if series else params, base=svc.base, profile=profile)
+    key = ("summary", profile, kind, iri,
+           tuple((label, name, tuple(sorted(params.items())))
+                 for label, (name, params) in sorted(asks.items())))
+    return svc.computed(key, "summary page", lambda store: {  # type: ignore[no-any-return]
+        label: _run(store, name, params, profile, svc.base)
+        for label, (name, params) in asks.items()})
 
 
+def _run(store: LocalStore, name: str, params: dict[str, str], profile: str, base: str
+         ) -> QueryResult:
+    """A summary query's answer (the region series: the canned query's, over the cube's
+    years)."""
+    if name == "region-series":
+        return run_query(store, load_query(name, QUERY_DIR),
+                         {"from": str(YEARS[0]), "to": str(YEARS[-1]), **params},
+                         base=base, profile=profile)
+    return run_query(store, load_query(name, SUMMARY), params, base=base, profile=profile)
 
 
 def _page_number(count: int) -> int:
@@ -199,7 +218,3 @@ def _int(term: Any) -> int:
 
 def _float(term: Any) -> float | None:
     return float(term.value) if term is not None else None
-
-
-def _count(result: QueryResult) -> int:
-    return _int(result.rows[0]["high_value"]) if result.rows else 0
