@@ -196,7 +196,7 @@ def test_an_on_disk_store_without_its_index_gets_it_on_the_first_search(tmp_path
 
 def test_a_first_layout_store_served_moves_into_generations_and_searches(disk_app) -> None:
     """The app moves a store of the first layout into the generations layout when it opens it
-    (its writer process switches generations: decision 59); the index is its generation's."""
+    (its writer process switches generations: decision 65); the index is its generation's."""
     path = disk_app.extensions["hvp"].path
     assert path.is_symlink() and generations.search(path) is not None
     answer = disk_app.test_client().get("/search?q=pump&format=json")
