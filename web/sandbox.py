@@ -14,7 +14,6 @@ two and is not counted in the time limit). One job at a time: the ``computing`` 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import resource
 import threading
@@ -24,7 +23,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import KGError, QueryError, QueryTimeout, StoreError, TooLarge
+from kg import KGError, QueryError, QueryTimeout, TooLarge
+from web.child import Child
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.
@@ -70,32 +70,31 @@ def _orphaned(parent: int) -> None:
     os._exit(0)
 
 
-class Sandbox:
+class Sandbox(Child):
     """One worker process, started when first needed and after each kill."""
 
     def __init__(self, memory_mb: int, timeout: float) -> None:
+        super().__init__("hvp-sandbox", "validation worker", START)
         self.memory_mb, self.timeout = memory_mb, timeout
-        self._ctx = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _serve, (self.memory_mb, os.getpid())
 
     def run(self, function: Callable[..., Any], *args: Any) -> Any:
         """``function(*args)`` in the worker; its value, or its :class:`KGError` raised here."""
-        with self._lock:
-            if self._process is None or not self._process.is_alive():
-                self._start()
+        with self.lock:
+            conn = self.connection()
             try:
-                self._conn.send((function, args))
-                if not self._conn.poll(self.timeout):
-                    self._end()
+                conn.send((function, args))
+                if not conn.poll(self.timeout):
+                    self.end()
                     raise QueryTimeout(f"validation exceeded the {self.timeout:g} s time limit")
-                kind, value = self._conn.recv()
+                kind, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError):
-                self._end()
+                self.end()
                 raise TooLarge(self._memory_message()) from None
         if kind == "memory":
-            self._end_quietly()
+            self.end_quietly()
             raise TooLarge(self._memory_message())
         if kind == "error":
             raise value
@@ -105,28 +104,5 @@ class Sandbox:
         return (f"the validation worker ran out of its {self.memory_mb} MB of memory (setting "
                 "worker_memory) or stopped: send less data")
 
-    def _start(self) -> None:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(target=_serve, args=(child, self.memory_mb, os.getpid()),
-                                    daemon=True, name="hvp-sandbox")
-        process.start()
-        child.close()
-        self._process, self._conn = process, parent
-        if not parent.poll(START) or parent.recv() != ("ready", None):
-            self._end()
-            raise StoreError("the validation worker did not start")
-
-    def _end_quietly(self) -> None:
-        with self._lock:
-            self._end()
-
-    def _end(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(5)
-            self._conn.close()
-        self._process = self._conn = None
-
     def close(self) -> None:
-        with self._lock:
-            self._end()
+        self.end_quietly()

@@ -20,12 +20,12 @@ move here without being taught to travel between processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
+from collections.abc import Callable
 from typing import Any
 
-from kg import LimitExceeded, StoreError
+from kg import LimitExceeded
+from web.child import Child
 from web.renderer import _by_name
 
 #: Seconds a new writer process may take to start (imports, the app) before it counts as broken.
@@ -34,35 +34,34 @@ START = 120
 WORKER = "web.writer_process:work"
 
 
-class Writer:
+class Writer(Child):
     """One writer process, started when first needed and after each kill."""
 
     def __init__(self, settings: dict[str, Any], timeout: float, memory_mb: int) -> None:
+        super().__init__("hvp-writer", "writer process", START)
         self.settings, self.timeout, self.memory_mb = settings, timeout, memory_mb
-        self._ctx = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()
-        self._process: Any = None
-        self._conn: Any = None
+
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        return _by_name, (WORKER, self.settings, self.memory_mb, os.getpid())
 
     def run(self, message: tuple[Any, ...], what: str) -> Any:
         """Send one job (``("page", fields)`` or ``("update", text)``); its value, or its error
         raised here; :class:`LimitExceeded` when the process was stopped at a limit."""
-        with self._lock:
-            if self._process is None or not self._process.is_alive():
-                self._start()
+        with self.lock:
+            conn = self.connection()
             try:
-                self._conn.send(message)
-                if not self._conn.poll(self.timeout):
-                    self._end()
+                conn.send(message)
+                if not conn.poll(self.timeout):
+                    self.end()
                     raise LimitExceeded(
                         f"{what} exceeded the {self.timeout:g} s time limit of a write (setting "
                         "write_timeout): it was stopped and nothing was written")
-                kind, value = self._conn.recv()
+                kind, value = conn.recv()
             except (EOFError, OSError):
-                self._end()
+                self.end()
                 raise LimitExceeded(self._memory_message(what)) from None
             if kind == "memory":
-                self._end()
+                self.end()
                 raise LimitExceeded(self._memory_message(what))
         if kind == "error":
             raise value
@@ -72,35 +71,10 @@ class Writer:
         return (f"{what} ran out of the writer's {self.memory_mb} MB of memory (setting "
                 "write_memory) or its process stopped: nothing was written")
 
-    def pid(self) -> int | None:
-        """The writer process's id, or None when none runs."""
-        process = self._process
-        return process.pid if process is not None and process.is_alive() else None
-
-    def _start(self) -> None:
-        parent, child = self._ctx.Pipe()
-        process = self._ctx.Process(
-            target=_by_name, args=(child, WORKER, self.settings, self.memory_mb, os.getpid()),
-            daemon=True, name="hvp-writer")
-        process.start()
-        child.close()
-        self._process, self._conn = process, parent
-        if not parent.poll(START) or parent.recv() != ("ready", None):
-            self._end()
-            raise StoreError("the writer process did not start")
-
-    def _end(self) -> None:
-        if self._process is not None:
-            self._process.kill()
-            self._process.join(5)
-            self._conn.close()
-        self._process = self._conn = None
-
     def stop(self) -> None:
         """End the process between two writes (its handle on the generation it wrote is then
         surely closed: a page's work may keep copies of its store in caches)."""
-        with self._lock:
-            self._end()
+        self.end_quietly()
 
     def close(self) -> None:
         """Kill the process now, even in the middle of a write (what waits for it gets

@@ -1,0 +1,68 @@
+"""One killable child process over a pipe, started when first needed and after each kill: what
+the sandbox (:mod:`web.sandbox`, uploads on ``/shacl``) and the writer (:mod:`web.writer`, every
+web write to an on-disk store) share.
+
+The child is spawned (a fork of the app could inherit its store's locks and threads mid-way), says
+``("ready", None)`` when its loop runs, and is killed, never asked to stop: past a limit its work
+is abandoned whole. Callers hold :attr:`Child.lock` around a job (one job at a time).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from kg import StoreError
+
+
+class Child:
+    """A child process running ``target(conn, *args)``, named ``name`` (``what`` in errors)."""
+
+    def __init__(self, name: str, what: str, start_seconds: float) -> None:
+        self.name, self.what, self.start_seconds = name, what, start_seconds
+        self.lock = threading.Lock()
+        self._ctx = multiprocessing.get_context("spawn")
+        self._process: Any = None
+        self._conn: Any = None
+
+    def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
+        """The child's loop and its arguments after the pipe's end (a subclass's)."""
+        raise NotImplementedError
+
+    def connection(self) -> Any:
+        """The pipe to a running child, started first if none runs (hold :attr:`lock`)."""
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        return self._conn
+
+    def pid(self) -> int | None:
+        """The child's process id, or None when none runs."""
+        process = self._process
+        return process.pid if process is not None and process.is_alive() else None
+
+    def _start(self) -> None:
+        parent, child = self._ctx.Pipe()
+        target, args = self._target()
+        process = self._ctx.Process(target=target, args=(child, *args), daemon=True,
+                                    name=self.name)
+        process.start()
+        child.close()
+        self._process, self._conn = process, parent
+        if not parent.poll(self.start_seconds) or parent.recv() != ("ready", None):
+            self.end()
+            raise StoreError(f"the {self.what} did not start")
+
+    def end(self) -> None:
+        """Kill the child and forget it (hold :attr:`lock`); the next job starts another."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
+        self._process = self._conn = None
+
+    def end_quietly(self) -> None:
+        """:meth:`end`, taking :attr:`lock`."""
+        with self.lock:
+            self.end()
