@@ -26,8 +26,9 @@ from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 from kg.validate import load_shapes
 from kg.validate.compiled import compile_all, results, run
-from kg.validate.report import canonical, results_of
+from kg.validate.report import canonical
 from tests.planted import plant
+from tests.shacl_results import results_of
 
 sys.path.insert(0, str(Path(__file__).parent))
 from engines import ISQL, VIRTUOSO, Virtuoso  # noqa: E402
