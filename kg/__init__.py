@@ -100,6 +100,7 @@ from kg.indicators.cube import materialize as materialize_cube
 from kg.indicators.cube import present_years as cube_years
 from kg.indicators.cube import to_turtle as cube_turtle
 from kg.indicators.patents import behind as patents_behind
+from kg.indicators.patents import check as check_patent_filters
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
 from kg.indicators.patents import page as patents_page
@@ -218,7 +219,7 @@ __all__ = [
     "CriterionCheck", "Explanation", "explain_patent",
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
-    "write_indicators", "NATION", "criterion_counts", "find_patents", "patents_behind",
+    "write_indicators", "NATION", "criterion_counts", "check_patent_filters", "find_patents", "patents_behind",
     "patents_page", "patents_rows",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",

@@ -35,6 +35,7 @@ from kg import (
     DEFAULT_AS_OF,
     NATION,
     InputError,
+    check_patent_filters,
     find_patents,
     mint,
     parse_date,
@@ -130,6 +131,9 @@ def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
     million patents, a classification first at a date not classified yet): on disk it is a
     queued computation, the page saying meanwhile that it is being computed."""
     svc = service()
+    # a wrong filter is a 400 at once, not a queued computation that fails
+    check_patent_filters(svc.profile(), sort=sort, **{k: filters[k] for k in FILTERS
+                                                      if k not in ("high_value", "domestic")})
     profile = str(svc.settings["profile"])
     key = ("patent list", profile, filters["as_of"], *(filters[k] for k in FILTERS), sort,
            descending)

@@ -146,19 +146,13 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     those meeting that many criteria (``3+``: at least three); ``criteria``: those meeting
     exactly these (keys joined by ``;``); ``owner``: an owner's id, in any position;
     ``domestic``: True (default), False or None (domestic or not)."""
-    if not REGION.fullmatch(region):
-        raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
-    keys = {c.key: c for c in profile.criteria}
-    if criterion is not None and criterion not in keys:
-        raise InputError(f"criterion must be one of {', '.join(keys)}, got {criterion!r}")
-    wanted = _wanted(met, criteria, keys)
+    keys, wanted = check(profile, region=region, criterion=criterion, industry=industry,
+                         met=met, criteria=criteria, owner=owner, sort=sort)
     graph = classification_graph(store, as_of, profile, base)
     bind: dict[str, Any] = {"graph": graph}
     if domestic is not None:
         bind["domestic"] = ox.Literal(domestic)
     if owner is not None:
-        if not owner or "/" in owner:
-            raise InputError(f"owner must be an owner's id such as O1, got {owner!r}")
         bind["owner"] = ox.NamedNode(mint(base, "owner", owner))
     if region != NATION:
         bind["region"] = ox.NamedNode(mint(base, "region", region))
@@ -167,8 +161,6 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     if high_value is not None:
         bind["hv"] = ox.Literal(high_value)
     if industry is not None:
-        if not INDUSTRY.fullmatch(industry):
-            raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
         bind["industry"] = ox.NamedNode(str(SEI[industry]))
     filters = {"region": region != NATION, "criterion": criterion is not None,
                "high_value": high_value, "industry": industry is not None,
@@ -188,6 +180,27 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
         ordered = keyed + [f for f in ordered if not f[2]]
     text = query("patent", extra=FACTS, **filters)  # type: ignore[arg-type]
     return Found(as_of, graph, tuple((c, p) for c, p, _ in ordered), text, bind)
+
+
+def check(profile: Any, *, region: str = NATION, criterion: str | None = None,
+          industry: str | None = None, met: str | None = None, criteria: str | None = None,
+          owner: str | None = None, sort: str = "patent"
+          ) -> tuple[dict[str, Any], Callable[[frozenset[str]], bool] | None]:
+    """The filters of :func:`find` checked before any work (:class:`InputError` naming the
+    first wrong one): the profile's criteria by key, and the test ``met`` and ``criteria`` ask
+    on the keys a patent meets (None: no such filter)."""
+    if not REGION.fullmatch(region):
+        raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
+    if sort not in SORTS:
+        raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+    keys = {c.key: c for c in profile.criteria}
+    if criterion is not None and criterion not in keys:
+        raise InputError(f"criterion must be one of {', '.join(keys)}, got {criterion!r}")
+    if owner is not None and (not owner or "/" in owner):
+        raise InputError(f"owner must be an owner's id such as O1, got {owner!r}")
+    if industry is not None and not INDUSTRY.fullmatch(industry):
+        raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
+    return keys, _wanted(met, criteria, keys)
 
 
 def _wanted(met: str | None, criteria: str | None,
