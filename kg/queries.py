@@ -364,9 +364,11 @@ def inlined(text: str, bound: Mapping[str, Term]) -> tuple[str, Mapping[str, Ter
     an owner's patents at 1,000,000 patents took 5 s bound so, 0.03 s in a VALUES (and 244 s
     with the page's OPTIONALs). The terms are parsed first and written by pyoxigraph (N-Triples
     syntax), never the raw input. A query with a sub-SELECT keeps the substitutions (a
-    ``VALUES`` outside does not reach into it)."""
+    ``VALUES`` outside does not reach into it); so does a federated one (Oxigraph evaluates a
+    ``SERVICE ?endpoint`` before a ``VALUES`` that binds it: "the variable encoding the service
+    name is unbound")."""
     where = _WHERE.search(text)
-    if not bound or where is None or _SUBSELECT.search(text):
+    if not bound or where is None or _SUBSELECT.search(text) or federation.federated(text):
         return text, bound
     names = sorted(bound)
     block = (f" VALUES ({' '.join('?' + n for n in names)}) "
