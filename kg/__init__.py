@@ -82,7 +82,7 @@ from kg.federation import allowed as federation_allowed
 from kg.federation import check as check_federation
 from kg.federation import federated as is_federated
 from kg.folders import ONTOLOGY as ONTOLOGY_DIR
-from kg.generations import forget_base
+from kg.generations import forget_base, serve_lock
 from kg.generations import home as store_home
 from kg.indicators import (
     NATION,
@@ -195,6 +195,7 @@ __all__ = [
     # stores
     "EndpointStore", "LocalStore", "MEMORY", "Row", "Store", "Term", "check_endpoint",
     "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
+    "serve_lock",
     "resolve_store", "run_doctor", "staged", "staged_beside", "store_counts", "store_home",
     "store_setting",
     "Verdict",

@@ -51,6 +51,8 @@ BASE = re.compile(r"data-([0-9]+)")
 ANSWERS = re.compile(r"answers-([0-9]+)")
 SEARCH = re.compile(r"search-([0-9]+)")
 LOCK = "lock"
+#: The file a running ``hvp serve`` keeps locked (:func:`serve_lock`) for as long as it serves.
+SERVING = "serving"
 #: The query permalinks (kg.permalinks), kept in the home whatever the generation.
 PERMALINKS = "permalinks.sqlite"
 
@@ -95,7 +97,7 @@ def recover(path: Path) -> None:
             raise StoreError(f"the store {path} links to {keep}, which is missing: the store's "
                              f"data is gone; remove the link {path} to start a new store")
         for entry in folder.iterdir():
-            if entry.name == LOCK or entry.name.startswith(PERMALINKS) or entry == keep \
+            if entry.name in (LOCK, SERVING) or entry.name.startswith(PERMALINKS) or entry == keep \
                     or _in_use(entry) \
                     or (keep is not None and entry in derived_of(keep)):
                 continue
@@ -321,6 +323,24 @@ def _remove(entry: Path) -> None:
     else:
         with suppress(FileNotFoundError):
             entry.unlink()
+
+
+def serve_lock(path: Path) -> int:
+    """Lock the serving file of the store at ``path`` for this process's life (the descriptor,
+    which the caller keeps open). The server's own RocksDB lock moves from generation to
+    generation: between its writer process closing a new generation and the server opening it,
+    the store's lock is free for a moment, and a command beside the server must still see it.
+    A POSIX record lock (``lockf``), so that ``F_GETLK`` names the holder
+    (:func:`kg.store.holder_of`)."""
+    folder = home(path)
+    folder.mkdir(exist_ok=True)
+    fd = os.open(folder / SERVING, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
 
 
 @contextmanager

@@ -312,12 +312,13 @@ def _read_only(path: Path) -> ox.Store:
 _FLOCK = struct.Struct("hhqqi4x")
 
 
-def holder_of(path: Path) -> str:
-    """Who holds the lock of the RocksDB store at ``path``: ``hvp serve (pid N)``, ``process N
-    (its command)``, or ``""`` when that cannot be told (RocksDB locks its ``LOCK`` file with
-    ``fcntl``, whose ``F_GETLK`` names the holding process)."""
+def holder_of(path: Path, lock: Path | None = None) -> str:
+    """Who holds the lock of the RocksDB store at ``path`` (or the file ``lock``): ``hvp serve
+    (pid N)``, ``process N (its command)``, or ``""`` when none does or that cannot be told
+    (RocksDB locks its ``LOCK`` file with ``fcntl``, whose ``F_GETLK`` names the holding
+    process; a process's own locks are not seen)."""
     try:
-        fd = os.open(path / "LOCK", os.O_RDONLY)
+        fd = os.open(lock or path / "LOCK", os.O_RDONLY)
     except OSError:
         return ""
     try:
@@ -355,6 +356,15 @@ def _parent(pid: int) -> int:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _not_served(path: Path) -> None:
+    """:class:`StoreInUse` when a running ``hvp serve`` holds the store (its serving lock,
+    :func:`kg.generations.serve_lock`), even while its RocksDB lock is between generations."""
+    holder = holder_of(path, generations.home(path) / generations.SERVING)
+    if holder:
+        raise StoreInUse(f"the store {path} is in use by {holder}: stop it first; one process "
+                         "at a time can write a store", holder)
 
 
 def resolve_store(path: Path) -> Path:
@@ -548,6 +558,8 @@ def open_store(settings: Mapping[str, object], *, create: bool = False,
             raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
                              "/ HVP_STORE)")
     try:
+        if target != MEMORY:
+            _not_served(path)
         return LocalStore(target)
     except StoreInUse as exc:
         if not beside or create:

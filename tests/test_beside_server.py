@@ -125,3 +125,32 @@ def _graphs(store: Path, server: subprocess.Popen[bytes]) -> list[str]:
                  stdin="SELECT DISTINCT ?g WHERE { GRAPH ?g {} } ORDER BY ?g")
     assert result.exit_code == 0, result.output
     return result.stdout.splitlines()
+
+
+def test_the_serving_lock_refuses_writes_while_the_stores_own_lock_is_free(
+        tmp_path: Path, small_store_dir: Path) -> None:
+    """Between the server's writer process closing a new generation and the server opening it,
+    RocksDB's lock is free: the serving lock (kg.serve_lock) the server holds for its whole life
+    still keeps a writing command off, and a reading one read only."""
+    import shutil
+
+    store = tmp_path / "store"
+    shutil.copytree(small_store_dir, store)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from kg import serve_lock; serve_lock(Path(sys.argv[1])); print('held', flush=True); "
+         "time.sleep(60)", str(store)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"held\n"
+        refused = hvp(store, "ingest", str(SMALL))
+        assert refused.exit_code == 2 and f"process {holder.pid}" in refused.stderr, \
+            refused.output
+        stats = hvp(store, "stats")
+        assert stats.exit_code == 0 and f"store held by process {holder.pid}" in stats.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+        assert holder.stdout is not None
+        holder.stdout.close()
+    assert hvp(store, "ingest", str(SMALL)).exit_code == 0  # the lock went with its process

@@ -34,6 +34,7 @@ from kg import (
     recover_store,
     reference_loaded,
     require_probes,
+    serve_lock,
     staged,
     store_setting,
 )
@@ -109,15 +110,19 @@ class Service:
         #: The process that makes every write to an on-disk store (web.writer).
         self.writer: Writer | None = None
         self._writer_lock = threading.Lock()
+        #: The serving lock (kg.serve_lock): commands beside the app see it while the store's
+        #: own lock moves between generations.
+        self._serving: int | None = None
         if self.path is not None and not (rendering or self.writing):
             self.writer = Writer({**settings, **(extra or {}), "store": str(self.path),
                                   "spared": sorted(self._spared)},
                                  float(settings.get("write_timeout", 300.0)),
                                  int(settings.get("write_memory", 4096)))
+            self._serving = serve_lock(self.path)
         # The workers end with the service: at close(), when the app is collected, or at exit
         # (weakref.finalize registers one exit hook for every finalizer, not one per app).
         self._release = weakref.finalize(self, _release, self.pool, self.renderer, self.sandbox,
-                                         self.writer)
+                                         self.writer, self._serving)
 
     def store(self) -> LocalStore:
         """The store for the app's own bounded queries and derived graphs (classification,
@@ -294,7 +299,9 @@ class Service:
 
 
 def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox,
-             writer: Writer | None) -> None:
+             writer: Writer | None, serving: int | None) -> None:
+    if serving is not None:
+        os.close(serving)  # the serving lock goes with it
     sandbox.close()
     if writer is not None:
         writer.close()
