@@ -16,7 +16,7 @@ from kg import reference
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
-from tests.conftest import SMALL, ServedApp
+from tests.conftest import SMALL, ServedApp, open_ready
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SCHEMAS = FIXTURES / "reconciliation-0.2"
@@ -315,7 +315,7 @@ def test_over_http_on_the_served_app(tmp_path: Path, homonyms: Path) -> None:
         assert body["q0"]["result"][0]["id"] == "owner/W0004"
         assert body["q0"]["result"][0]["match"] is True
         view = manifest["view"]["url"].replace("{{id}}", "owner/W0004")
-        with urllib.request.urlopen(view, timeout=30) as page:  # follows the 303
+        with open_ready(view) as page:  # follows the 303 (the owner page may be queued first)
             assert page.url == served.url + "/owner/W0004"
     finally:
         served.close()

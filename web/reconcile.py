@@ -21,6 +21,7 @@ number, or by exact title through a bounded, indexed lookup (``LIMIT``). Constra
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -77,19 +78,25 @@ _LOCK = threading.Lock()
 
 
 def owner_index() -> OwnerIndex:
-    """The app's owner index, kept in ``app.extensions`` with the store's count of data writes
-    (:attr:`kg.LocalStore.data_writes`) it was built at: built on first use, and again on the
-    first use after the data changed while the app runs (``/update``, ``/store``)."""
+    """The app's owner index, kept in ``app.extensions`` with the generation and the store's
+    count of data writes (:attr:`kg.LocalStore.data_writes`) it was built at: built on first
+    use, and again on the first use after the data changed while the app runs (``/update``,
+    ``/store``: in the app, or switched in by its writer process as a new generation)."""
     store = service().store()
     kept = current_app.extensions.get("hvp-reconcile")
-    if kept is None or kept[0] != store.data_writes:
+    if kept is None or kept[0] != _built_from(store):
         with _LOCK:
             kept = current_app.extensions.get("hvp-reconcile")
-            if kept is None or kept[0] != store.data_writes:
-                version = store.data_writes  # read before: a write meanwhile builds again
+            if kept is None or kept[0] != _built_from(store):
+                version = _built_from(store)  # read before: a write meanwhile builds again
                 kept = (version, OwnerIndex.build(store))
                 current_app.extensions["hvp-reconcile"] = kept
     return kept[1]  # type: ignore[no-any-return]
+
+
+def _built_from(store: Any) -> tuple[str, int]:
+    """What the owner index was built from: the generation opened and its data writes."""
+    return (os.path.realpath(store.path) if store.path is not None else "", store.data_writes)
 
 
 # --- answers ---------------------------------------------------------------------------------
