@@ -16,7 +16,7 @@ from kg.demo import generate
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
-from tests.conftest import ServedApp
+from tests.conftest import ServedApp, open_ready
 from tests.test_web_browser import CHROMIUM, page  # noqa: F401 - the page fixture
 
 pytestmark = [
@@ -39,11 +39,11 @@ def server(tmp_path_factory, small_store_dir):
 
 
 def warm(url: str) -> None:
-    """The first summary page computes the classifications and the cube (tens of seconds on a
-    loaded machine): asked once, without the browser's time limit."""
+    """The first summary page computes the classifications and the cube (queued: tens of
+    seconds on a loaded machine): asked until ready, without the browser's time limit."""
     for path in ("/region/CN-GD", "/owner/O1", "/sei/1.5", "/sei/1"):
         request = urllib.request.Request(url + path, headers={"Accept": "text/html"})
-        with urllib.request.urlopen(request, timeout=600) as answer:
+        with open_ready(request, timeout=600) as answer:
             assert answer.status == 200
 
 
