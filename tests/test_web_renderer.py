@@ -139,11 +139,11 @@ def test_beyond_page_queue_a_page_is_refused_at_once(small_store_dir, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.port}"
     try:
-        deadline = time.monotonic() + 120  # its classification queued first
-        while _get(url + PATENT, "text/html")[0] == 503 and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert _get(url + PATENT, "text/html")[0] == 200
-        assert _get(url + "/owner/O1", "text/html")[0] == 200
+        deadline = time.monotonic() + 120  # their computations queued first
+        for path in (PATENT, "/owner/O1"):
+            while _get(url + path, "text/html")[0] == 503 and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert _get(url + path, "text/html")[0] == 200
         worker = app.extensions["hvp"].renderer.pids()[0]
         os.kill(worker, signal.SIGSTOP)
         held: list[int] = []
