@@ -91,7 +91,7 @@ def small_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("stores") / "small"
     store = _load(LocalStore(path))
     store.flush()
-    del store
+    store.close()  # released now, not when a reference cycle is collected
     return path
 
 

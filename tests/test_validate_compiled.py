@@ -43,7 +43,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     reference.ensure(store, DEFAULT_BASE)
     ingest(store, [root / "demo"], base=DEFAULT_BASE)
     store.flush()
-    del store
+    store.close()  # released now, not when a reference cycle is collected
     return root / "store"
 
 
@@ -116,7 +116,7 @@ def planted_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     tmp = tmp_path_factory.mktemp("planted")
     store = store_with(demo_dir, tmp, plant(SHAPES))
     store.flush()
-    del store
+    store.close()  # released now, not when a reference cycle is collected
     return tmp / "store"
 
 

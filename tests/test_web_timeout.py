@@ -150,7 +150,7 @@ def test_the_app_keeps_a_bounded_number_of_classifications_at_odd_dates(disk_sto
     ensure(operator, date(2019, 6, 30))
     ensure(operator, date(2019, 6, 30), profile="cnipa-2026-four")
     operator.flush()
-    del operator
+    operator.close()  # released now, not when a reference cycle is collected
     app = waiting(create_app({"store": str(disk_store_dir), "workers": 1, "kept_dates": 2}))
     try:
         client = app.test_client()
