@@ -135,7 +135,7 @@ def leap_store(tmp_path: Path) -> LocalStore:
 
 @pytest.mark.parametrize("engine", ["sparql", "pyshacl"])
 def test_leap_day_anniversary_is_a_parameter(tmp_path: Path, engine: str) -> None:
-    """RULES.md is silent on "N years before or after a 29 February" in a year without one:
+    """docs/rules.md is silent on "N years before or after a 29 February" in a year without one:
     the default is 1 March, a profile can say 28 February."""
     store = leap_store(tmp_path)
     feb28 = variant(tmp_path, (LEAP_LINE, 'hvp:leapDayAnniversary "february-28"'))

@@ -143,7 +143,7 @@ def office(value: str) -> str:
 
 
 def sei_code(value: str) -> str:
-    """A code of the NBS 2018 classification (RULES.md §3): one of its 9 industries or 40
+    """A code of the NBS 2018 classification (docs/rules.md §3): one of its 9 industries or 40
     categories (``ontology/sei.ttl``), or a sub-category ``n.m.k`` of one of those categories
     (the scheme does not list the sub-categories, so only their parent is checked)."""
     if not _SEI_CODE.fullmatch(value):

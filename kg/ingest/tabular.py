@@ -1,4 +1,4 @@
-"""The tabular exchange format (RULES.md §3): a folder of CSV files -> N-Triples lines.
+"""The tabular exchange format (docs/rules.md §3): a folder of CSV files -> N-Triples lines.
 
 Each file is described by a :class:`Table`: its columns, and a converter that checks one row
 and yields its N-Triples lines. A bad cell raises :class:`~kg.errors.RowError` with file, line
