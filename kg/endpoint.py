@@ -94,7 +94,6 @@ class EndpointStore:
             raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
         self.user, self.password, self.token, self.auth = user, password, token, auth
         self.row_limit = row_limit
-        self.engine = engine
         self.dialect = dialect or for_engine(engine)
         self.traits: Traits = traits(engine)
         #: Writes made through this object (the web app publishes derived graphs after one).

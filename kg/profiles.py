@@ -183,11 +183,6 @@ class Profile:
         text = shapes.value(holder, SH.select)
         return None if text is None else prologue(shapes, holder) + str(text)
 
-    def evidence_query(self, shapes: Graph, shape: URIRef) -> str | None:
-        """The instantiated evidence query of ``shape``."""
-        return self.query(shapes, shape, HVP.evidenceQuery)
-
-
     def summary(self) -> dict:
         """What ``hvp profiles`` lists: the profile, what it imports, its criteria in order
         with the parameters each reads, and every parameter's value (lists as lists)."""
