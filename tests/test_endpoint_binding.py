@@ -7,8 +7,18 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from kg.engines.binding import query_form, where_group, with_values
+from kg.engines.binding import first_in_where, query_form, values_block, where_group
 from kg.errors import QueryError
+
+
+def with_values(query: str,
+                bindings: dict[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None) -> str:
+    """``query`` with ``bindings`` as a ``VALUES`` block first in its outermost WHERE group,
+    as the engine's dialect binds them (kg.engines.dialect)."""
+    if not bindings:
+        return query
+    return first_in_where(query, values_block(bindings))
+
 
 E = "http://e/"
 DATA = f"""

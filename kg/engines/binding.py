@@ -128,14 +128,6 @@ def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode
     return f"VALUES ({names}) {{ ({terms}) }}"
 
 
-def with_values(query: str,
-                bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None) -> str:
-    """``query`` with ``bindings`` as a ``VALUES`` block first in its outermost WHERE group."""
-    if not bindings:
-        return query
-    return first_in_where(query, values_block(bindings))
-
-
 def first_in_where(query: str, block: str) -> str:
     """``query`` with ``block`` (SPARQL pattern text) first in its outermost WHERE group."""
     start, end, short = where_group(query)
