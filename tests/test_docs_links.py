@@ -76,3 +76,12 @@ def test_a_broken_reference_is_found() -> None:
     assert LINK.findall(text) == ["web.md#no-such-anchor"]
     assert "kg/nothing.py" in PATH.findall(text)
     assert "no-such-anchor" not in {_slug(h) for h in _headings(ROOT / "docs" / "web.md")}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_name)
+def test_a_pipe_in_a_table_cell_is_escaped(doc: Path) -> None:
+    """GitHub splits a table row at every `|`, inside code too (`csv|json` needs `csv\\|json`)."""
+    for number, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("|"):
+            for code in re.findall(r"`[^`]*`", line):
+                assert not re.search(r"(?<!\\)\|", code), f"{_name(doc)}:{number}: {code}"
