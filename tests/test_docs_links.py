@@ -85,3 +85,16 @@ def test_a_pipe_in_a_table_cell_is_escaped(doc: Path) -> None:
         if line.startswith("|"):
             for code in re.findall(r"`[^`]*`", line):
                 assert not re.search(r"(?<!\\)\|", code), f"{_name(doc)}:{number}: {code}"
+
+
+def test_the_tests_a_doc_names_exist() -> None:
+    """`test_name` or `tests/file.py::test_name` in a doc is a test function (or file) that is."""
+    tests = ROOT / "tests"
+    defined = {name for path in tests.rglob("*.py")
+               for name in re.findall(r"def (test_\w+)", path.read_text(encoding="utf-8"))}
+    defined |= {path.stem for path in tests.rglob("test_*.py")}
+    named = {(_name(doc), name) for doc in DOCS
+             for name in re.findall(r"`(?:tests/[\w/]+\.py::)?(test_\w+)`",
+                                    doc.read_text(encoding="utf-8"))}
+    assert named, "the pattern finds the tests the docs name"
+    assert {(doc, name) for doc, name in named if name not in defined} == set()
