@@ -98,3 +98,14 @@ def test_the_tests_a_doc_names_exist() -> None:
                                     doc.read_text(encoding="utf-8"))}
     assert named, "the pattern finds the tests the docs name"
     assert {(doc, name) for doc, name in named if name not in defined} == set()
+
+
+def test_the_decisions_a_doc_names_exist() -> None:
+    """"decision 41" in a doc (or the code) is an entry of docs/decisions.md."""
+    entries = set(re.findall(r"^(\d+)\. \*\*", (ROOT / "docs" / "decisions.md").read_text(
+        encoding="utf-8"), flags=re.MULTILINE))
+    named = {(_name(source), number) for source in DOCS + CODE
+             for number in re.findall(r"\bdecisions? (\d+)\b",
+                                      source.read_text(encoding="utf-8"))}
+    assert len(entries) > 60 and named
+    assert {(source, n) for source, n in named if n not in entries} == set()
