@@ -48,8 +48,8 @@ def test_links_and_their_anchors_resolve(doc: Path) -> None:
             assert anchor in slugs, f"{_name(doc)}: no heading for #{anchor} in {path or 'itself'}"
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=_name)
-def test_the_files_a_doc_names_exist(doc: Path) -> None:
+@pytest.mark.parametrize("doc", DOCS + CODE, ids=_name)
+def test_the_files_a_doc_or_docstring_names_exist(doc: Path) -> None:
     text = doc.read_text(encoding="utf-8")
     for path in PATH.findall(text):
         if re.search(r"/[A-Z]+\.\w+$", path) and not (ROOT / path).exists():
