@@ -1,5 +1,6 @@
-"""The README and the docs point at things that exist: links and their anchors, the project's
-files they name, and the sections they name in another doc (`docs/web.md` ("Writes"))."""
+"""The README, the docs and the code's docstrings point at things that exist: links and their
+anchors, the project's files, the sections of another doc (`docs/web.md` ("Writes")), tests and
+decisions they name; and a `|` in a table cell does not split the row."""
 import re
 from pathlib import Path
 
