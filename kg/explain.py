@@ -115,8 +115,8 @@ def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = 
     A utility model or design is never high-value: its explanation says so and has no criteria.
     """
     if lang not in LANGUAGES:
-        raise InputError(f"no explanations in {lang!r}: the languages are "
-                         f"{', '.join(LANGUAGES)}")
+        raise InputError("no explanations in %(lang)r: the languages are %(languages)s",
+                         lang=lang, languages=', '.join(LANGUAGES))
     prof = profile if isinstance(profile, Profile) else load(profile)
     patent = mint(base, "patent", patent_id)
     kind = _kind(store, patent, patent_id)
@@ -146,11 +146,11 @@ def _kind(store: Store, patent: str, patent_id: str) -> URIRef:
     patent)."""
     kinds = {row["kind"] for row in table(store, _KIND, {"patent": ox.NamedNode(patent)})}
     if not kinds:
-        raise NotFound(f"no patent {patent_id!r} in the store")
+        raise NotFound("no patent %(patent_id)r in the store", patent_id=patent_id)
     for kind in (HVP.InventionPatent, HVP.UtilityModel, HVP.DesignPatent):
         if str(kind) in kinds:
             return kind
-    raise NotFound(f"{patent_id!r} is not a patent of the store")
+    raise NotFound("%(patent_id)r is not a patent of the store", patent_id=patent_id)
 
 
 def _labels(store: Store, lang: str) -> dict[str, str]:

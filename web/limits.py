@@ -98,9 +98,10 @@ def check_day(day: date, name: str = "as_of") -> None:
     """400 for a date a page may not classify at: each classification is computed once and
     stored (year-ends for good, others up to ``kept_dates``), so the dates are bounded."""
     if not EARLIEST <= day <= latest():
-        raise InputError(f"parameter {name!r}: {day.isoformat()} is outside "
-                         f"{EARLIEST.isoformat()} to {latest().isoformat()}, the dates this "
-                         "service classifies at")
+        raise InputError("parameter %(name)r: %(isoformat)s is outside %(isoformat2)s to "
+                         "%(isoformat3)s, the dates this service classifies at",
+                         name=name, isoformat=day.isoformat(), isoformat2=EARLIEST.isoformat(),
+                         isoformat3=latest().isoformat())
 
 
 def check_dates(query: Any, values: Mapping[str, str]) -> None:
@@ -150,6 +151,6 @@ def request_day() -> str:
     try:
         day = parse_date(raw)
     except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
+        raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
     check_day(day)
     return day.isoformat()

@@ -114,7 +114,8 @@ def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[
         else:
             shapes = load_shapes()
     except Problem as exc:
-        return {"problem": (exc.status, exc.title, exc.detail, exc.extra)}
+        return {"problem": (exc.status, exc.title, exc.detail, {**exc.extra,
+                                                                 "params": exc.params})}
     report = validate_graph(data if profile is None else data + _reference(base), shapes)
     if mime != "text/html":
         return {"body": report.graph.serialize(format=REPORTS[mime], encoding="utf-8")}
@@ -177,7 +178,8 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
 
 def _syntax(name: str) -> ox.RdfFormat:
     if name not in SYNTAXES:
-        raise InputError(f"syntax {clip(name)} is not one of {', '.join(SYNTAXES)}")
+        raise InputError("syntax %(name)s is not one of %(syntaxes)s",
+                         name=clip(name), syntaxes=', '.join(SYNTAXES))
     return SYNTAXES[name]
 
 
@@ -194,7 +196,8 @@ def _graph(text: bytes, fmt: ox.RdfFormat, what: str) -> rdflib.Graph:
         quads = list(ox.parse(text, format=fmt, base_iri="https://example.org/shacl-input/"))
     except SyntaxError as exc:
         where = _where(exc)
-        raise Problem(400, "Bad RDF", f"{what}: {exc.msg}", **where, part=what) from None
+        raise Problem(400, "Bad RDF", "%(what)s: %(engine)s", **where, part=what,
+                      params={"what": what, "engine": exc.msg}) from None
     triples = [q if isinstance(q, ox.Triple) else q.triple for q in quads]
     graph = rdflib.Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
@@ -213,12 +216,13 @@ def _shapes() -> Spec:
     name = form.get("profile", "")
     if name:
         if name not in _profiles():
-            raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
+            raise InputError("unknown profile %(name)s; shipped: %(profiles)s",
+                             name=clip(name), profiles=', '.join(_profiles()))
         as_of = form.get("as_of") or DEFAULT_AS_OF
         try:
             parse_date(as_of)
         except ValueError as exc:
-            raise InputError(f"parameter 'as_of': {exc}") from None
+            raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
         return ("profile", name, as_of)
     text = form.get("shapes", "")
     if text.strip():
@@ -260,7 +264,8 @@ def _profiles() -> list[str]:
 
 def _profile(name: str) -> Profile:
     if name not in _profiles():
-        raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
+        raise InputError("unknown profile %(name)s; shipped: %(profiles)s",
+                         name=clip(name), profiles=', '.join(_profiles()))
 
     return load_profile(name)
 
@@ -269,7 +274,7 @@ def _instantiate(profile: Profile, as_of: str) -> rdflib.Graph:
     try:
         day = parse_date(as_of)
     except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
+        raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
     return profile.instantiate(day)
 
 

@@ -201,9 +201,12 @@ def _prefix_error(query: str, exc: QueryError) -> QueryError:
     if not missing or position is None:
         return exc
     hint = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in missing if p in PREFIXES)
-    return QueryError(f"invalid SPARQL: {position[0]}: undeclared prefix "
-                      + ", ".join(f"{p}:" for p in missing)
-                      + (f" (declare it: {hint})" if hint else " (declare it with PREFIX)"))
+    names = ", ".join(f"{p}:" for p in missing)
+    if hint:
+        return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare "
+                          "it: %(hint)s)", position=position[0], names=names, hint=hint)
+    return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare it "
+                      "with PREFIX)", position=position[0], names=names)
 
 
 def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:

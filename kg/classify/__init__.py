@@ -94,7 +94,8 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
     "" (for a caller that needs the counts once, e.g. indicators that keep no classification).
     """
     if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        raise InputError("unknown engine %(engine)r; choose one of %(engines)s",
+                         engine=engine, engines=', '.join(ENGINES))
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
     return _classify(store, as_of, prof, shapes, engine, base, store_graph)
