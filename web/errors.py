@@ -29,7 +29,6 @@ from kg import (
     TooLarge,
     fill,
 )
-
 from web.i18n import gettext
 
 PROBLEM = "application/problem+json"

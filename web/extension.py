@@ -92,8 +92,9 @@ def extend(body: object) -> dict[str, Any]:
         raise InputError("extend must be an object with the lists ids and properties")
     ids = [str(i) for i in body["ids"]]
     if len(ids) > MAX_IDS:
-        raise Problem(413, "Too many ids", f"{len(ids)} ids in one extend query; at most "
-                      f"{MAX_IDS}")
+        raise Problem(413, "Too many ids", "%(count)s ids in one extend query; at most "
+                                           "%(max_ids)s",
+                                           params={"count": len(ids), "max_ids": MAX_IDS})
     props = body["properties"]
     for p in props:
         if not isinstance(p, dict) or p.get("id") not in QUERIES:

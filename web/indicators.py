@@ -100,8 +100,9 @@ def _year(result: Any, asked: list[int]) -> int:
     except ValueError:
         raise InputError("parameter 'year': %(raw)s is not a year", raw=clip(raw)) from None
     if present and year not in present:
-        raise InputError(f"parameter 'year': no indicator for {year}; years with a population: "
-                         + ", ".join(map(str, present)))
+        raise InputError("parameter 'year': no indicator for %(year)s; years with a "
+                         "population: %(present)s", year=year,
+                         present=", ".join(map(str, present)))
     return year
 
 
@@ -252,8 +253,9 @@ def _csv(result: Any) -> str:
 @bp.route("/indicators.<fmt>")
 def download(fmt: str) -> Response:
     if fmt not in DOWNLOADS:
-        raise Problem(406, "Not Acceptable", f"indicators.{fmt}: available "
-                      + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
+        raise Problem(406, "Not Acceptable", "indicators.%(fmt)s: available %(names)s",
+                      available=list(DOWNLOADS), params={
+                          "fmt": fmt, "names": ", ".join(f"indicators.{f}" for f in DOWNLOADS)})
 
     result = _compute(_years(), _population(_sources()))
     by = request.args.get("by", "all")

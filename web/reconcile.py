@@ -177,8 +177,9 @@ def run_batch(raw: str) -> dict[str, Any]:
     if not isinstance(batch, dict):
         raise InputError("queries must be a JSON object of reconciliation queries by key")
     if len(batch) > BATCH_SIZE:
-        raise Problem(413, "Batch too large", f"{len(batch)} queries in one batch; the "
-                      f"manifest's batchSize is {BATCH_SIZE}")
+        raise Problem(413, "Batch too large", "%(count)s queries in one batch; the manifest's "
+                                              "batchSize is %(batch_size)s",
+            params={"count": len(batch), "batch_size": BATCH_SIZE})
     queries = {str(k): _query(str(k), v) for k, v in batch.items()}
     return {k: {"result": candidates(q)} for k, q in queries.items()}
 

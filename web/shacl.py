@@ -168,8 +168,10 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
         return text, _syntax(request.form.get("syntax", "turtle"))
     fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
     if fmt is None:
-        raise Problem(415, "Unsupported Media Type", f"cannot read {clip(request.mimetype)} as "
-                      "RDF; POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
+        raise Problem(415, "Unsupported Media Type", "cannot read %(request_mimetype)s as RDF; "
+                                                     "POST Turtle, N-Triples, JSON-LD, "
+                                                     "RDF/XML, TriG or N-Quads, or a form",
+            params={"request_mimetype": clip(request.mimetype)})
     body = request.get_data()
     if not body.strip():
         raise InputError("no data to validate: POST RDF as the request body")
@@ -282,8 +284,9 @@ def _report_type() -> str:
     fmt = request.args.get("format") or request.form.get("format")
     if fmt:
         if fmt not in SHORT:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(SHORT), available=list(SHORT))
+            raise Problem(406, "Not Acceptable", "format=%(fmt)s; available: %(names)s",
+                          available=list(SHORT), params={"fmt": clip(fmt),
+                                                         "names": ", ".join(SHORT)})
         return SHORT[fmt]
     best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json",
                                                 "text/html"], default="text/turtle")

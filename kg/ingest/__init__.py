@@ -476,6 +476,7 @@ def _bundle(errors: list[RowError]) -> InputError:
     if len(errors) == 1:
         return errors[0]
     more = " (stopped after the first 20)" if len(errors) >= MAX_ERRORS else ""
-    exc = InputError(f"{len(errors)} errors{more}:\n" + "\n".join(str(e) for e in errors))
+    exc = InputError("%(count)s errors%(more)s:\n%(errors)s", count=len(errors), more=more,
+                     errors="\n".join(str(e) for e in errors))
     exc.errors = errors  # type: ignore[attr-defined]
     return exc
