@@ -222,11 +222,11 @@ class EndpointStore:
                               "%(credentials)s to credentials the engine accepts",
                               url=url, sent=sent, credentials=CREDENTIALS)
         if status == 403:
-            return StoreError(f"{url} answered 403 Forbidden to {sent}: these "
-                              "credentials may not do this (a query, an update or a graph "
-                              "store write); give the engine's user the right (Virtuoso: "
-                              "GRANT SPARQL_UPDATE) or set " + CREDENTIALS + " to a user "
-                              "who has it")
+            return StoreError("%(url)s answered 403 Forbidden to %(sent)s: these credentials "
+                              "may not do this (a query, an update or a graph store write); "
+                              "give the engine's user the right (Virtuoso: GRANT "
+                              "SPARQL_UPDATE) or set %(credentials)s to a user who has it",
+                              url=url, sent=sent, credentials=CREDENTIALS)
         return None
 
     def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:

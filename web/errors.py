@@ -84,6 +84,18 @@ def detail_of(exc: KGError) -> str:
     return text
 
 
+#: werkzeug's own descriptions of the errors it raises (an unknown URL, a method not allowed,
+#: ...), for the catalogue: the error page and problem say them in the reader's language.
+DESCRIPTIONS = (
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The requested URL was not found on the server. If you entered the URL manually please "
+       "check your spelling and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("The server does not support the media type transmitted in the request."),
+)
+
+
 class Problem(Exception):
     """An HTTP error raised by the web layer itself (406, 403, 413, ...). With ``params``,
     ``detail`` is a template of the catalogue filled from them (as :class:`kg.KGError`'s)."""
@@ -176,7 +188,7 @@ def _problem(exc: Problem) -> Response:
 
 
 def _http(exc: HTTPException) -> Response:
-    response = problem(exc.code or 500, exc.name, exc.description or "")
+    response = problem(exc.code or 500, exc.name, gettext(exc.description or ""))
     allowed = getattr(exc, "valid_methods", None)
     if exc.code == 405 and allowed:
         response.headers["Allow"] = ", ".join(allowed)

@@ -96,8 +96,8 @@ def read(path: Path, base: str) -> list[Row]:
         reader = csv.DictReader(f)
         missing = [c for c in ("owner_id", "qid", "decision") if c not in (reader.fieldnames or [])]
         if missing:
-            raise RowError(name, 1, missing[0], "missing column (the review CSV has "
-                           + ", ".join(COLUMNS) + ")")
+            raise RowError(name, 1, missing[0], "missing column (the review CSV has %(columns)s)",
+                           columns=", ".join(COLUMNS))
         out = []
         for row in reader:
             line = reader.line_num
