@@ -146,7 +146,8 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
         with _building(engine):
             _chunks(put, nodes())
             found = evidence_future.result()
-            describers = {key: evidence.Reasons(prof, shape, as_of)
+            names = evidence.labels(store, "en")  # the stored reason is English
+            describers = {key: evidence.Reasons(prof, shape, as_of, labels=names)
                           for key, shape in _units(prof)}
             _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
                                           criterion_iris) for patent, keys in pending))
