@@ -35,6 +35,10 @@ def test_translated_pages_fit_in_both_languages(server, page, tmp_path, path, si
     width, height = SIZES[size]
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+    # a patent's first page is computed in the background: "being computed" first, and the
+    # page reloads itself (its Refresh header), as a browser does
+    page.wait_for_function("t => document.querySelector('main')?.innerText.includes(t)",
+                           arg=PAGES[path][lang][0], timeout=180_000)
     text = page.inner_text("main")
     for expected in PAGES[path][lang]:
         assert expected in text, (expected, text[:2000])
