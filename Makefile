@@ -48,8 +48,14 @@ bench-quick: $(STAMP)
 clean:
 	rm -rf build $(VENV) node_modules
 
+# The errors whose message (a template, kg/errors.py) the interface translates: NAME[:ARGUMENT].
+ERROR_KEYWORDS = -k KGError -k InputError -k RowError:4 -k CompileError -k QueryError -k Refused \
+	-k QueryTimeout -k LimitExceeded -k Busy -k Queued -k TooLarge -k NotFound -k StoreError \
+	-k StoreInUse -k Problem:3
+
 # New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)
 	mkdir -p build
-	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output -o build/messages.pot web kg/queries
+	PYTHONPATH=. $(BIN)/pybabel -q extract -F babel.cfg --no-location --sort-output $(ERROR_KEYWORDS) \
+		-o build/messages.pot web kg
 	$(BIN)/pybabel -q update -i build/messages.pot -d web/translations -w 100 --no-fuzzy-matching --ignore-obsolete

@@ -25,7 +25,8 @@ A typical session::
     high_value = [row.patent_id for row in result.rows if row.high_value]
 
 Errors derive from :class:`KGError`: :class:`InputError` (bad input, with file, line and column
-where there is one), :class:`QueryError`, :class:`StoreError`, ... (``kg/errors.py``).
+where there is one), :class:`QueryError`, :class:`StoreError`, ... (``kg/errors.py``); each
+carries its message as a template and values, :func:`fill` puts them together.
 """
 
 # Every name below is imported eagerly: the web app and most commands use nearly all of them.
@@ -73,6 +74,7 @@ from kg.errors import (
     StoreError,
     StoreInUse,
     TooLarge,
+    fill,
 )
 from kg.explain import CriterionCheck, Explanation
 from kg.explain import explain as explain_patent
@@ -203,6 +205,7 @@ __all__ = [
     "SETTINGS", "load_settings",
     "Busy", "CompileError", "InputError", "KGError", "LimitExceeded", "NotFound", "QueryError",
     "QueryTimeout", "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
+    "fill",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "SKOS",

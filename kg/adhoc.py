@@ -55,7 +55,8 @@ def run(store: Store, query: str, out: IO[bytes], *, fmt: str | None = None,
     none); ``allow``: the endpoints a ``SERVICE`` may call; ``source`` names the query's file
     in errors (``file:line:column``)."""
     if fmt is not None and fmt not in FORMATS:
-        raise QueryError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+        raise QueryError("unknown format %(fmt)r; known: %(formats)s",
+                         fmt=fmt, formats=', '.join(FORMATS))
     federation.check(query, allow)
     limit = timeout or None
     try:
@@ -85,7 +86,7 @@ def execute(engine: ox.Store, query: str, fmt: str | None, out: Any,
     try:
         result = engine.query(query)
     except SyntaxError as exc:
-        raise QueryError(f"invalid SPARQL: {exc}") from None
+        raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from None
     except RuntimeError as exc:
         raise QueryError(str(exc)) from None
     except OSError as exc:  # reading the store, or a SERVICE call that failed
@@ -98,8 +99,8 @@ def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | l
     if isinstance(result, (ox.QueryTriples, list)):
         name = fmt or "turtle"
         if name not in GRAPHS:
-            raise QueryError(f"--format {name}: a CONSTRUCT or DESCRIBE answers a graph: give "
-                             f"one of {', '.join(GRAPHS)}")
+            raise QueryError("--format %(name)s: a CONSTRUCT or DESCRIBE answers a graph: give "
+                             "one of %(graphs)s", name=name, graphs=', '.join(GRAPHS))
         rdf = GRAPHS[name]
         try:
             ox.serialize(result, out, rdf, prefixes=prefixes if rdf == G.TURTLE else None)
@@ -110,7 +111,8 @@ def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | l
     name = fmt or "json"
     if name not in RESULTS:
         form = "an ASK answers a boolean" if kind == "boolean" else "a SELECT answers a table"
-        raise QueryError(f"--format {name}: {form}: give one of {', '.join(RESULTS)}")
+        raise QueryError("--format %(name)s: %(form)s: give one of %(results)s",
+                         name=name, form=form, results=', '.join(RESULTS))
     try:
         result.serialize(out, RESULTS[name])
     except OSError as exc:
@@ -182,8 +184,8 @@ def _in_worker(path: str, query: str, out: IO[bytes], fmt: str | None, limit: fl
         while True:
             wait = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not mine.poll(wait):
-                raise QueryTimeout(f"the query exceeded the {limit:g} s time limit (the timeout "
-                                   "setting, --timeout) and was stopped")
+                raise QueryTimeout("the query exceeded the %(limit)s s time limit (the timeout "
+                                   "setting, --timeout) and was stopped", limit=f"{limit:g}")
             try:
                 message = mine.recv()
             except EOFError:

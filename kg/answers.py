@@ -85,8 +85,8 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
             return (folder / name).read_bytes()
     if getattr(store, "read_only", False):  # a view behind the data, or that may not write
         if getattr(store, "defers_unkept", False):  # a page's view: its holder computes it
-            raise StoreError(f"answer {name} not kept: a read-only view of the store computes "
-                             "none")
+            raise StoreError("answer %(name)s not kept: a read-only view of the store computes "
+                             "none", name=name)
         return make()  # a command beside the store's holder: computed, never kept
     if folder is None:
         return make()

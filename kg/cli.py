@@ -145,8 +145,8 @@ class App:
                 ensure_reference(store, self.base)
             elif not _probed(store) or not reference_loaded(store):
                 raise InputError(
-                    f"{store!r} has no hvp-kg reference data: `hvp --endpoint URL ingest "
-                    "FOLDER` loads it with the data")
+                    "%(store)r has no hvp-kg reference data: `hvp --endpoint URL ingest "
+                    "FOLDER` loads it with the data", store=store)
             self._store = store
         return self._store
 
@@ -154,8 +154,8 @@ class App:
         """The embedded store, for a command that only works on it."""
         if self.settings.get("endpoint"):
             raise InputError(
-                f"hvp {command} works on the embedded store only; unset --endpoint / "
-                f"HVP_ENDPOINT")
+                "hvp %(command)s works on the embedded store only; unset --endpoint / "
+                "HVP_ENDPOINT", command=command)
         store = self.store(create=create)
         assert isinstance(store, LocalStore)
         return store
@@ -359,14 +359,15 @@ def export(app: App, fmt: str, output: Path | None, graph: str | None) -> None:
         try:
             target = ox.NamedNode(graph)
         except ValueError as exc:
-            raise InputError(f"--graph: not an IRI: {graph!r} ({exc}); give a named graph's "
-                             "absolute IRI, or 'default' for the default graph") from None
+            raise InputError("--graph: not an IRI: %(graph)r (%(exc)s); give a named graph's "
+                             "absolute IRI, or 'default' for the default graph",
+                             graph=graph, exc=exc) from None
     _check_output(output)
     store = app.store()
     if isinstance(target, ox.NamedNode) and not store.ask(
             f"ASK {{ GRAPH {target} {{ ?s ?p ?o }} }}"):
-        raise InputError(f"--graph: the store has no graph {target}; `hvp stats` lists what it "
-                         "holds, or give 'default' for the default graph")
+        raise InputError("--graph: the store has no graph %(target)s; `hvp stats` lists what "
+                         "it holds, or give 'default' for the default graph", target=target)
     _write_stream(output, lambda out: store.dump(out, rdf_format, target))
     if target is None and not rdf_format.supports_datasets:
         left_out = _named_graph_count(store)
@@ -527,20 +528,22 @@ def _check_port(host: str, port: int) -> None:
     try:
         socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise InputError(f"cannot listen on {host}:{port}: the host {host!r} cannot be resolved "
-                         f"({exc.strerror}); choose another --host, e.g. 127.0.0.1 (this "
-                         "machine only) or 0.0.0.0 (every interface)") from None
+        raise InputError("cannot listen on %(host)s:%(port)s: the host %(host)r cannot be "
+                         "resolved (%(strerror)s); choose another --host, e.g. 127.0.0.1 (this "
+                         "machine only) or 0.0.0.0 (every interface)",
+                         host=host, port=port, strerror=exc.strerror) from None
     try:
         with socket.create_server((host, port)):
             pass
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)
         if exc.errno == errno.EADDRNOTAVAIL:
-            raise InputError(f"cannot listen on {host}:{port}: {reason} ({host} is not an "
-                             "address of this machine); choose another --host, e.g. 127.0.0.1 "
-                             "or 0.0.0.0") from None
-        raise InputError(f"cannot listen on {host}:{port}: {reason}; choose another --port or "
-                         "stop what uses it") from None
+            raise InputError("cannot listen on %(host)s:%(port)s: %(reason)s (%(host)s is not "
+                             "an address of this machine); choose another --host, e.g. "
+                             "127.0.0.1 or 0.0.0.0", host=host, port=port, reason=reason) from None
+        raise InputError("cannot listen on %(host)s:%(port)s: %(reason)s; choose another "
+                         "--port or stop what uses it",
+                         host=host, port=port, reason=reason) from None
 
 
 @cli.command()
@@ -612,7 +615,7 @@ def query(app: App, name: str | None, params: tuple[str, ...], list_only: bool,
     for item in params:
         key, sep, value = item.partition("=")
         if not sep:
-            raise InputError(f"--param {item!r}: expected NAME=VALUE")
+            raise InputError("--param %(item)r: expected NAME=VALUE", item=item)
         values[key.strip()] = value
     result = run_query(app.store(), name, values, base=app.base,  # type: ignore[arg-type]
                        profile=profile or str(app.settings["profile"]),
@@ -655,15 +658,18 @@ def _query_text(query_file: str, source: str) -> str:
     try:
         data = sys.stdin.buffer.read() if query_file == "-" else Path(query_file).read_bytes()
     except OSError as exc:
-        raise InputError(f"{source}: cannot read the query: {exc.strerror or exc}") from None
+        raise InputError("%(source)s: cannot read the query: %(value)s",
+                         source=source, value=exc.strerror or exc) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise InputError(f"{source}:{line}: not UTF-8: byte 0x{data[exc.start]:02X} at byte "
-                         f"{exc.start} (SPARQL queries are UTF-8)") from None
+        raise InputError("%(source)s:%(line_)s: not UTF-8: byte 0x%(data)s at byte %(start)s "
+                         "(SPARQL queries are UTF-8)",
+                         source=source, line_=line, data=f"{data[exc.start]:02X}",
+                         start=exc.start) from None
     if not text.strip():
-        raise InputError(f"{source}: the query is empty")
+        raise InputError("%(source)s: the query is empty", source=source)
     return text.removeprefix("\ufeff")
 
 
@@ -719,22 +725,24 @@ def _check_output(output: Path | None) -> None:
         return
     if _special(output):
         if not os.access(output, os.W_OK):
-            raise InputError(f"--output {output}: cannot write there: permission denied")
+            raise InputError("--output %(output)s: cannot write there: permission denied",
+                             output=output)
         return
     folder = output.parent
     if not folder.exists():
-        raise InputError(f"--output {output}: the folder {folder} does not exist; create it "
-                         "first")
+        raise InputError("--output %(output)s: the folder %(folder)s does not exist; create it "
+                         "first", output=output, folder=folder)
     if not folder.is_dir():
-        raise InputError(f"--output {output}: {folder} is not a folder")
+        raise InputError("--output %(output)s: %(folder)s is not a folder",
+                         output=output, folder=folder)
     tmp = _part(output)
     try:
         with tmp.open("ab"):
             pass
         tmp.unlink()
     except OSError as exc:
-        raise InputError(f"--output {output}: cannot write there: "
-                         f"{exc.strerror or exc}") from None
+        raise InputError("--output %(output)s: cannot write there: %(value)s",
+                         output=output, value=exc.strerror or exc) from None
 
 
 def _write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
@@ -756,8 +764,8 @@ def _write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
     except BaseException as exc:  # a failed or interrupted write leaves no part file behind
         tmp.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise InputError(f"--output {output}: cannot write it: "
-                             f"{exc.strerror or exc}") from None
+            raise InputError("--output %(output)s: cannot write it: %(value)s",
+                             output=output, value=exc.strerror or exc) from None
         raise
 
 

@@ -117,19 +117,22 @@ def read_metadata(path: Path) -> Metadata:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+        raise InputError("%(path)s:%(lineno)s:%(colno)s: not JSON: %(msg)s",
+                         path=path, lineno=exc.lineno, colno=exc.colno, msg=exc.msg) from None
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
+        raise InputError("%(path)s: not UTF-8 text", path=path) from None
     if not isinstance(data, dict):
-        raise InputError(f"{path}:1:1: a dataset.json holds one JSON object")
+        raise InputError("%(path)s:1:1: a dataset.json holds one JSON object", path=path)
     for key, value in data.items():
         if key not in KEYS:
-            raise InputError(f"{path}: unknown key {key!r}; known: {', '.join(KEYS)}")
+            raise InputError("%(path)s: unknown key %(key)r; known: %(keys)s",
+                             path=path, key=key, keys=', '.join(KEYS))
         if not isinstance(value, KEYS[key]) or (isinstance(value, bool) and key != "synthetic"):
-            raise InputError(f"{path}: {key!r} must be a {KEYS[key][0].__name__}, not "
-                             f"{json.dumps(value)[:40]}")
+            raise InputError("%(path)s: %(key)r must be a %(name)s, not %(dumps)s",
+                             path=path, key=key, name=KEYS[key][0].__name__,
+                             dumps=json.dumps(value)[:40])
     if "scale" in data and not data["scale"] > 0:
-        raise InputError(f"{path}: 'scale' must be above 0")
+        raise InputError("%(path)s: 'scale' must be above 0", path=path)
     return Metadata(**data)
 
 

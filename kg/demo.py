@@ -687,11 +687,11 @@ def check_out_dir(out_dir: Path, *, force: bool = False) -> None:
     for folder in (here, *here.parents):
         if is_store_dir(folder):
             inside = "" if folder == here else f" is inside {folder}, which"
-            raise InputError(f"{out_dir}{inside} holds an Oxigraph store: write the demo data "
-                             "to another folder")
+            raise InputError("%(out_dir)s%(inside)s holds an Oxigraph store: write the demo "
+                             "data to another folder", out_dir=out_dir, inside=inside)
     if not force and out_dir.is_dir() and any(out_dir.iterdir()):
-        raise InputError(f"{out_dir} is not empty: choose a new or empty folder, or give "
-                         "--force to overwrite the demo's CSV files there")
+        raise InputError("%(out_dir)s is not empty: choose a new or empty folder, or give "
+                         "--force to overwrite the demo's CSV files there", out_dir=out_dir)
 
 
 def _generate(out_dir: Path, scale: float, patents: int | None, seed: int,

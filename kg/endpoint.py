@@ -89,7 +89,7 @@ class EndpointStore:
         self.graph_store_url = graph_store or default_graph_store
         self.timeout = timeout
         if auth not in ("basic", "digest"):
-            raise StoreError(f"endpoint_auth {auth!r}: expected basic or digest")
+            raise StoreError("endpoint_auth %(auth)r: expected basic or digest", auth=auth)
         if token and user:
             raise StoreError("give endpoint_token or endpoint_user/endpoint_password, not both")
         self.user, self.password, self.token, self.auth = user, password, token, auth
@@ -145,21 +145,22 @@ class EndpointStore:
             body = response.read()
         except QueryBadFormed as exc:
             _close(exc)
-            raise QueryError(f"the endpoint refused the query: {exc}") from exc
+            raise QueryError("the endpoint refused the query: %(exc)s", exc=exc) from exc
         except Unauthorized as exc:
             _close(exc)
             raise self._refused(401, client.endpoint) or StoreError(str(exc)) from None
         except urllib.error.HTTPError as exc:
             _close(exc)
             raise self._refused(exc.code, client.endpoint) or StoreError(
-                f"{self!r}: {exc}") from exc
+                "%(endpoint)r: %(exc)s", endpoint=self, exc=exc) from exc
         except (SPARQLWrapperException, urllib.error.URLError, OSError) as exc:
             _close(exc)
-            raise StoreError(f"{self!r}: {exc}") from exc
+            raise StoreError("%(endpoint)r: %(exc)s", endpoint=self, exc=exc) from exc
         cap = response.headers.get(_TRUNCATED)
         if cap is not None:
-            raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): "
-                             f"{_ROW_FIX}")
+            raise StoreError("%(endpoint)r cut the result at %(cap)s rows (%(truncated)s): "
+                             "%(row_fix)s",
+                             endpoint=self, cap=cap, truncated=_TRUNCATED, row_fix=_ROW_FIX)
         return body  # type: ignore[no-any-return]
 
     def forward(self, query: str, accept: Mapping[str, str | None], *,
@@ -195,14 +196,19 @@ class EndpointStore:
             if refused:
                 raise refused from None
             if exc.code == 400:
-                raise QueryError(f"the engine refused the query: {detail}") from None
-            raise StoreError(f"{self!r}: HTTP {exc.code}: {detail}") from None
+                raise QueryError("the engine refused the query: %(detail)s",
+                                 detail=detail) from None
+            raise StoreError("%(endpoint)r: HTTP %(code)s: %(detail)s",
+                             endpoint=self, code=exc.code, detail=detail) from None
         except (TimeoutError, urllib.error.URLError, OSError) as exc:
             if isinstance(exc, TimeoutError) or "timed out" in str(exc):
-                raise QueryTimeout(f"the query ran past its time limit ({limit:g} s)") from None
-            raise StoreError(f"{self!r}: {exc}") from None
+                raise QueryTimeout("the query ran past its time limit (%(limit)s s)",
+                                   limit=f"{limit:g}") from None
+            raise StoreError("%(endpoint)r: %(exc)s", endpoint=self, exc=exc) from None
         if cap is not None:
-            raise StoreError(f"{self!r} cut the result at {cap} rows ({_TRUNCATED}): {_ROW_FIX}")
+            raise StoreError("%(endpoint)r cut the result at %(cap)s rows (%(truncated)s): "
+                             "%(row_fix)s",
+                             endpoint=self, cap=cap, truncated=_TRUNCATED, row_fix=_ROW_FIX)
         return kind, media, body
 
     def _refused(self, status: int, url: str) -> StoreError | None:
@@ -211,14 +217,15 @@ class EndpointStore:
         sent = ("the bearer token (endpoint_token)" if self.token else
                 f"user {self.user!r} ({self.auth})" if self.user else "no credentials")
         if status == 401:
-            return StoreError(f"{url} answered 401 Unauthorized to {sent}: set "
-                              f"{CREDENTIALS} to credentials the engine accepts")
+            return StoreError("%(url)s answered 401 Unauthorized to %(sent)s: set "
+                              "%(credentials)s to credentials the engine accepts",
+                              url=url, sent=sent, credentials=CREDENTIALS)
         if status == 403:
-            return StoreError(f"{url} answered 403 Forbidden to {sent}: these "
-                              "credentials may not do this (a query, an update or a graph "
-                              "store write); give the engine's user the right (Virtuoso: "
-                              "GRANT SPARQL_UPDATE) or set " + CREDENTIALS + " to a user "
-                              "who has it")
+            return StoreError("%(url)s answered 403 Forbidden to %(sent)s: these credentials "
+                              "may not do this (a query, an update or a graph store write); "
+                              "give the engine's user the right (Virtuoso: GRANT "
+                              "SPARQL_UPDATE) or set %(credentials)s to a user who has it",
+                              url=url, sent=sent, credentials=CREDENTIALS)
         return None
 
     def _named(self, graph: ox.NamedNode | ox.DefaultGraph) -> str:
@@ -260,9 +267,11 @@ class EndpointStore:
 
     def _check_rows(self, count: int) -> None:
         if self.row_limit and count >= self.row_limit:
-            raise StoreError(f"{self!r} answered {count:,} rows, the engine's cap "
-                             f"(endpoint_row_limit = {self.row_limit:,}): the result may be cut; "
-                             f"{_ROW_FIX}")
+            raise StoreError("%(endpoint)r answered %(count)s rows, the engine's cap "
+                             "(endpoint_row_limit = %(row_limit)s): the result may be cut; "
+                             "%(row_fix)s",
+                             endpoint=self, count=f"{count:,}", row_limit=f"{self.row_limit:,}",
+                             row_fix=_ROW_FIX)
 
     def query(self, query: str, bindings: Mapping[str, Term] | None = None, *,
               union_default_graph: bool = False,
@@ -365,14 +374,16 @@ class EndpointStore:
         except urllib.error.HTTPError as exc:
             _close(exc)
             raise self._refused(exc.code, url) or StoreError(
-                f"{self!r}: {method} {url}: {exc}") from None
+                "%(endpoint)r: %(method)s %(url)s: %(exc)s",
+                endpoint=self, method=method, url=url, exc=exc) from None
         except (urllib.error.URLError, OSError) as exc:
             _close(exc)
-            raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+            raise StoreError("%(endpoint)r: %(method)s %(url)s: %(exc)s",
+                             endpoint=self, method=method, url=url, exc=exc) from exc
         if method == "GET" and "html" in response.headers.get("Content-Type", ""):
             response.close()
-            raise StoreError(f"{self!r}: GET {url} answered an HTML page, not RDF: check the "
-                             "gsp_endpoint setting (docs/engines.md)")
+            raise StoreError("%(endpoint)r: GET %(url)s answered an HTML page, not RDF: check the "
+                             "gsp_endpoint setting (docs/engines.md)", endpoint=self, url=url)
         return response
 
     def _http(self, method: str, url: str, body: bytes | None = None,
@@ -381,12 +392,15 @@ class EndpointStore:
             try:
                 data: bytes = response.read()
             except OSError as exc:
-                raise StoreError(f"{self!r}: {method} {url}: {exc}") from exc
+                raise StoreError("%(endpoint)r: %(method)s %(url)s: %(exc)s",
+                                 endpoint=self, method=method, url=url, exc=exc) from exc
             status, kind = response.status, response.headers.get("Content-Type", "")
         if method != "GET" and (status not in _WRITTEN or (data.strip() and "html" in kind)):
-            raise StoreError(f"{self!r}: {method} {url} answered {status} with "
-                             f"{kind or 'no type'} ({data[:200]!r}): the engine did not store "
-                             "the data; check the gsp_endpoint setting (docs/engines.md)")
+            raise StoreError("%(endpoint)r: %(method)s %(url)s answered %(status)s with %(value)s "
+                             "(%(data)r): the engine did not store the data; check the "
+                             "gsp_endpoint setting (docs/engines.md)",
+                             endpoint=self, method=method, url=url, status=status,
+                             value=kind or 'no type', data=data[:200])
         return data
 
     def _get_to(self, out: IO[bytes], url: str, fmt: ox.RdfFormat) -> None:
@@ -395,7 +409,8 @@ class EndpointStore:
             try:
                 shutil.copyfileobj(response, out, _CHUNK)
             except OSError as exc:
-                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
+                raise StoreError("%(endpoint)r: GET %(url)s: %(exc)s",
+                                 endpoint=self, url=url, exc=exc) from exc
 
     def load(self, source: IO[bytes] | bytes | Path, fmt: ox.RdfFormat,
              graph: ox.NamedNode | None = None) -> None:
@@ -449,7 +464,8 @@ class EndpointStore:
                          for q in ox.parse(answer, format=ox.RdfFormat.N_TRIPLES))
                 ox.serialize(quads, out, format=fmt)
             except (OSError, SyntaxError) as exc:
-                raise StoreError(f"{self!r}: GET {url}: {exc}") from exc
+                raise StoreError("%(endpoint)r: GET %(url)s: %(exc)s",
+                                 endpoint=self, url=url, exc=exc) from exc
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """POST the quads as N-Triples, one request per graph."""
@@ -458,8 +474,8 @@ class EndpointStore:
         for quad in quads:
             graph = quad.graph_name
             if isinstance(graph, ox.BlankNode):
-                raise StoreError(f"{self!r}: a graph named by a blank node cannot be written "
-                                 "through the Graph Store Protocol")
+                raise StoreError("%(endpoint)r: a graph named by a blank node cannot be written "
+                                 "through the Graph Store Protocol", endpoint=self)
             by_graph.setdefault(graph, []).append(quad.triple)
         for graph, triples in by_graph.items():
             buffer = io.BytesIO()

@@ -15,13 +15,42 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     ├── NotFound          a resource that does not exist (HTTP 404)
     └── StoreError        the store cannot be opened or written (HTTP 500)
         └── StoreInUse    another process (a running `hvp serve`) holds the store
+
+A message is an English template with ``%(name)s`` placeholders and the values that fill them
+(``InputError("unknown profile %(name)r", name=name)``): ``str(error)`` is the English text (the
+CLI's), :attr:`KGError.template` the message id of the interface's catalogue and
+:attr:`KGError.params` its values, so that the web layer says it in the reader's language
+without ``kg`` knowing of languages. A value that is itself a :class:`KGError` is said in the
+same language; a parameter named ``engine`` holds a third party's own words (a parser's or an
+engine's), which a translation may leave out (the web layer returns them beside the detail).
 """
 
 from __future__ import annotations
 
 
 class KGError(Exception):
-    """Base of every error hvp-kg raises on purpose."""
+    """Base of every error hvp-kg raises on purpose: ``message`` is a template filled from
+    ``params`` (none: the message as it is)."""
+
+    def __init__(self, message: str = "", /, **params: object) -> None:
+        self.template, self.params = message, params
+        super().__init__(fill(message, params))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # sent between processes (a worker's error) whatever the subclass's own arguments
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def fill(template: str, params: dict[str, object]) -> str:
+    """``template`` with its placeholders filled (as it is when there are no ``params``)."""
+    return template % params if params else template
+
+
+def _restore(cls: type[KGError], args: tuple[object, ...], state: dict[str, object]) -> KGError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class InputError(KGError):
@@ -31,17 +60,25 @@ class InputError(KGError):
 class RowError(InputError):
     """A bad cell in a tabular file, located by file, line (1-based) and column name."""
 
-    def __init__(self, file: str, line: int, column: str, message: str) -> None:
-        self.file, self.line, self.column, self.reason = file, line, column, message
-        super().__init__(f"{file}:{line}: column {column!r}: {message}")
+    #: How the place of the cell precedes the message (a message id of its own).
+    PLACE = "%(file)s:%(line)s: column %(column)r: %(reason)s"
+
+    def __init__(self, file: str, line: int, column: str, message: str, /,
+                 **params: object) -> None:
+        self.file, self.line, self.column = file, line, column
+        self.reason = fill(message, params)
+        super().__init__(message, **params)
+        self.args = (self.PLACE % {"file": file, "line": line, "column": column,
+                                   "reason": self.reason},)
 
 
 class CompileError(KGError):
     """A shape that uses a SHACL feature outside the compiler's supported subset."""
 
-    def __init__(self, message: str, *, shape: object = None, feature: object = None) -> None:
+    def __init__(self, message: str, /, *, shape: object = None, feature: object = None,
+                 **params: object) -> None:
         self.shape, self.feature = shape, feature
-        super().__init__(message)
+        super().__init__(message, **params)
 
 
 class QueryError(KGError):
@@ -66,8 +103,8 @@ class Busy(KGError):
     """Work refused because as much of its kind is running as the service allows; worth
     asking again after ``retry_after`` seconds."""
 
-    def __init__(self, message: str, retry_after: int = 2) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, /, retry_after: int = 2, **params: object) -> None:
+        super().__init__(message, **params)
         self.retry_after = retry_after
 
 
@@ -92,6 +129,6 @@ class StoreInUse(StoreError):
     """An on-disk store that another process holds open for writing (a running ``hvp serve``);
     ``holder`` names it (``hvp serve (pid 123)``), or is empty when it cannot be told."""
 
-    def __init__(self, message: str, holder: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, /, holder: str = "", **params: object) -> None:
+        super().__init__(message, **params)
         self.holder = holder

@@ -29,6 +29,7 @@ from rdflib import Graph, URIRef
 
 from kg.classify import ensure
 from kg.classify.evidence import Reasons
+from kg.classify.evidence import labels as evidence_labels
 from kg.classify.result_sets import table
 from kg.errors import InputError, NotFound
 from kg.iri import DEFAULT_BASE, mint
@@ -52,10 +53,6 @@ _EVIDENCE = _PREFIXES + """SELECT DISTINCT ?patent ?g ?key WHERE {
   GRAPH ?g { ?c hvp:patent ?patent . ?c hvp:evidence|hvp:validityEvidence ?e . }
   BIND(STRAFTER(STR(?e), CONCAT(STR(?c), "/")) AS ?key)
 } ORDER BY ?key"""
-#: The labels of the things a reason names (``{name:label}``: award kinds, SEI industries).
-_LABELS = _PREFIXES + """SELECT ?thing ?label ?lang WHERE {
-  ?thing skos:prefLabel|<http://www.w3.org/2000/01/rdf-schema#label> ?label
-  FILTER(LANGMATCHES(LANG(?label), ?lang)) }"""
 #: The words of :meth:`Explanation.to_text` that are not the data's or a unit's.
 _WORDS = {"en": {"at": "at", "profile": "profile", "valid": "valid", "domestic": "domestic",
                  "high-value": "high-value", True: "yes", False: "no", ";": "; "},
@@ -115,13 +112,13 @@ def explain(store: Store, patent_id: str, as_of: date, profile: str | Profile = 
     A utility model or design is never high-value: its explanation says so and has no criteria.
     """
     if lang not in LANGUAGES:
-        raise InputError(f"no explanations in {lang!r}: the languages are "
-                         f"{', '.join(LANGUAGES)}")
+        raise InputError("no explanations in %(lang)r: the languages are %(languages)s",
+                         lang=lang, languages=', '.join(LANGUAGES))
     prof = profile if isinstance(profile, Profile) else load(profile)
     patent = mint(base, "patent", patent_id)
     kind = _kind(store, patent, patent_id)
     graph = ensure(store, as_of, prof, base)
-    labels = _labels(store, lang)
+    labels = evidence_labels(store, lang)
     if kind != HVP.InventionPatent:
         why = Reasons(prof, prof.valid, as_of, HVP.shortfallTemplate, lang).render(
             {"kind": labels.get(str(kind)) or kind.rsplit("#", 1)[-1]})
@@ -146,18 +143,11 @@ def _kind(store: Store, patent: str, patent_id: str) -> URIRef:
     patent)."""
     kinds = {row["kind"] for row in table(store, _KIND, {"patent": ox.NamedNode(patent)})}
     if not kinds:
-        raise NotFound(f"no patent {patent_id!r} in the store")
+        raise NotFound("no patent %(patent_id)r in the store", patent_id=patent_id)
     for kind in (HVP.InventionPatent, HVP.UtilityModel, HVP.DesignPatent):
         if str(kind) in kinds:
             return kind
-    raise NotFound(f"{patent_id!r} is not a patent of the store")
-
-
-def _labels(store: Store, lang: str) -> dict[str, str]:
-    """The labels in ``lang`` of the kinds of patent, award kinds and SEI industries (from the
-    store's reference data: a few hundred rows)."""
-    return {row["thing"]: row["label"]
-            for row in table(store, _LABELS, {"lang": ox.Literal(lang)})}
+    raise NotFound("%(patent_id)r is not a patent of the store", patent_id=patent_id)
 
 
 class _Telling:

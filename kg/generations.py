@@ -94,8 +94,9 @@ def recover(path: Path) -> None:
             _link(path, folder / "gen-0")  # killed while moving a first-layout store
         keep = current(path)
         if path.is_symlink() and keep is not None and not keep.is_dir():
-            raise StoreError(f"the store {path} links to {keep}, which is missing: the store's "
-                             f"data is gone; remove the link {path} to start a new store")
+            raise StoreError("the store %(path)s links to %(keep)s, which is missing: the "
+                             "store's data is gone; remove the link %(path)s to start a new "
+                             "store", path=path, keep=keep)
         for entry in folder.iterdir():
             if entry.name in (LOCK, SERVING) or entry.name.startswith(PERMALINKS) or entry == keep \
                     or _in_use(entry) \
@@ -244,8 +245,8 @@ def writing(path: Path) -> Iterator[Path]:
     folder = scratch(path)
     with _locked(folder, wait=False) as mine:
         if not mine:
-            raise StoreError(f"the store {path} is being written by another process (an `hvp "
-                             "ingest`?): wait for it to finish")
+            raise StoreError("the store %(path)s is being written by another process (an `hvp "
+                             "ingest`?): wait for it to finish", path=path)
         numbers = [int(m.group(1)) for e in folder.iterdir()
                    if (m := GENERATION.fullmatch(e.name))]
         yield folder / f"gen-{max(numbers, default=0) + 1}"

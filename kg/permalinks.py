@@ -77,8 +77,9 @@ class Permalinks:
         if not query.strip():
             raise InputError("the query is empty: nothing to keep")
         if len(query) > self.longest:
-            raise InputError(f"the query is {len(query):,} characters long; a permalink keeps "
-                             f"at most {self.longest:,}")
+            raise InputError("the query is %(count)s characters long; a permalink keeps at "
+                             "most %(longest)s",
+                             count=f"{len(query):,}", longest=f"{self.longest:,}")
         key, now = permalink_id(query), time.time()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")

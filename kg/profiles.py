@@ -128,7 +128,8 @@ class Profile:
             value = self.graph.value(node, link)
             if isinstance(value, URIRef):
                 return value
-        raise InputError(f"profile {self.path}: {self.iri} has no {link} (an IRI)")
+        raise InputError("profile %(path)s: %(iri)s has no %(link)s (an IRI)",
+                         path=self.path, iri=self.iri, link=link)
 
     @property
     def valid(self) -> URIRef:
@@ -248,9 +249,9 @@ def active_criteria(graph: Graph, chain: tuple[URIRef, ...], path: Path) -> tupl
             key = str(graph.value(shape, SKOS.notation) or "")
             criterion = graph.value(shape, HVP.checks)
             if not key or not isinstance(shape, URIRef) or not isinstance(criterion, URIRef):
-                raise InputError(f"profile {path}: criterion shape {shape} needs an IRI, "
+                raise InputError("profile %(path)s: criterion shape %(shape_)s needs an IRI, "
                                  "skos:notation (its output key) and hvp:checks (an "
-                                 "hvp:Criterion)")
+                                 "hvp:Criterion)", path=path, shape_=shape)
             order = graph.value(shape, SH.order)
             found[key] = (float(order) if isinstance(order, Literal) else float("inf"),
                           Criterion(key, criterion, shape))
@@ -267,12 +268,12 @@ def resolve(profile: str | Path) -> Path:
     path = Path(profile)
     if path.suffix == ".ttl" or path.exists():
         if not path.is_file():
-            raise InputError(f"profile file {path} does not exist")
+            raise InputError("profile file %(path)s does not exist", path=path)
         return path
     candidate = PROFILES / f"{profile}.ttl"
     if not candidate.is_file():
-        raise InputError(f"unknown profile {str(profile)!r}; shipped profiles: "
-                         f"{', '.join(shipped())} (or give a .ttl file)")
+        raise InputError("unknown profile %(profile)r; shipped profiles: %(shipped)s (or give "
+                         "a .ttl file)", profile=str(profile), shipped=', '.join(shipped()))
     return candidate
 
 
@@ -287,8 +288,9 @@ def unit_file(iri: str, importer: Path) -> Path:
         path = Path(unquote(urlparse(iri).path))
         if path.is_file():
             return path
-    raise InputError(f"profile {importer}: owl:imports <{iri}> is neither a shipped profile, "
-                     "criterion, condition or component nor an existing file")
+    raise InputError("profile %(importer)s: owl:imports <%(iri)s> is neither a shipped "
+                     "profile, criterion, condition or component nor an existing file",
+                     importer=importer, iri=iri)
 
 
 def _parse(path: Path) -> Graph:
@@ -299,7 +301,8 @@ def _parse(path: Path) -> Graph:
         triples = list(ox.parse(path=path, format=ox.RdfFormat.TURTLE,
                                 base_iri=path.resolve().as_uri()))
     except (SyntaxError, ValueError) as exc:
-        raise InputError(f"profile {path}: not valid Turtle: {exc}") from None
+        raise InputError("profile %(path)s: not valid Turtle: %(engine)s",
+                         path=path, engine=exc) from None
     for t in triples:
         graph.add((_term(t.subject, nodes), _term(t.predicate, nodes),
                    _term(t.object, nodes)))
@@ -317,7 +320,7 @@ def _term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple,
         return Literal(term.value, lang=term.language,
                        datatype=None if term.language or datatype == str(XSD.string)
                        else URIRef(datatype))
-    raise InputError(f"RDF-star triple terms are not supported in a profile: {term}")
+    raise InputError("RDF-star triple terms are not supported in a profile: %(term)s", term=term)
 
 
 def _merged(path: Path) -> tuple[Graph, Graph]:
@@ -363,7 +366,8 @@ def _high_value(graph: Graph, profile: URIRef, chain: tuple[URIRef, ...], path: 
     valid = next((v for n in chain if isinstance(v := graph.value(n, HVP.validShape), URIRef)),
                  None)
     if valid is None:
-        raise InputError(f"profile {path}: {profile} has no {HVP.validShape} (an IRI)")
+        raise InputError("profile %(path)s: %(profile)s has no %(hvp_validshape)s (an IRI)",
+                         path=path, profile=profile, hvp_validshape=HVP.validShape)
     either, both = BNode(), Graph()
     Collection(both, either, [c.shape for c in active_criteria(graph, chain, path)])
     members = BNode()
@@ -385,19 +389,20 @@ def load(profile: str | Path = DEFAULT_PROFILE) -> Profile:
     graph, own = _merged(path)
     nodes = [n for n in own.subjects(RDF.type, HVP.Profile) if isinstance(n, URIRef)]
     if len(nodes) != 1:
-        raise InputError(f"profile {path}: expected one hvp:Profile node (an IRI), "
-                         f"found {len(nodes)}")
+        raise InputError("profile %(path)s: expected one hvp:Profile node (an IRI), found "
+                         "%(count)s", path=path, count=len(nodes))
     inline_all(graph)
     chain = _chain(graph, nodes[0])
     _high_value(graph, nodes[0], chain, path)
     loaded = Profile(path.stem, nodes[0], graph, path, chain)
     leap = str(loaded.parameters["leapDayAnniversary"])
     if leap not in LEAP_DAY_VALUES:
-        raise InputError(f"profile {path}: hvp:leapDayAnniversary is {leap!r}; use one of "
-                         f"{', '.join(repr(v) for v in LEAP_DAY_VALUES)}")
+        raise InputError("profile %(path)s: hvp:leapDayAnniversary is %(leap)r; use one of "
+                         "%(value)s",
+                         path=path, leap=leap, value=', '.join(repr(v) for v in LEAP_DAY_VALUES))
     missing = sorted({local_name(p) for s in loaded._units()
                       for p in graph.objects(s, HVP.parameter)} - set(loaded.parameters))
     if missing:
-        raise InputError(f"profile {path}: no value for the parameter(s) {', '.join(missing)} "
-                         "(set them on the hvp:Profile node)")
+        raise InputError("profile %(path)s: no value for the parameter(s) %(missing)s (set "
+                         "them on the hvp:Profile node)", path=path, missing=', '.join(missing))
     return loaded

@@ -119,8 +119,8 @@ class Param:
         try:
             return parser(raw, base)
         except (ValueError, TypeError) as exc:
-            raise InputError(f"parameter {self.name!r}: {raw!r} is not {expected} "
-                             f"({exc})") from None
+            raise InputError("parameter %(name)r: %(raw)r is not %(expected)s (%(exc)s)",
+                             name=self.name, raw=raw, expected=expected, exc=exc) from None
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,8 @@ class CannedQuery:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.params) or "none"
-        raise InputError(f"query {self.name!r} has no parameter {name!r} (parameters: {known})")
+        raise InputError("query %(name)r has no parameter %(name2)r (parameters: %(known)s)",
+                         name=self.name, name2=name, known=known)
 
     def bind(self, raw: Mapping[str, str], base: str = DEFAULT_BASE, *,
              partial: bool = False) -> dict[str, Term]:
@@ -173,8 +174,8 @@ class CannedQuery:
             value = raw.get(p.name) or p.default  # a field left empty takes the default
             if value is None or value == "":
                 if p.required and not partial:
-                    raise InputError(f"query {self.name!r}: parameter {p.name!r} is required "
-                                     f"({p.label})")
+                    raise InputError("query %(name)r: parameter %(name2)r is required "
+                                     "(%(label)s)", name=self.name, name2=p.name, label=p.label)
                 continue
             bound[p.name] = p.parse(value, base)
         return bound
@@ -231,7 +232,7 @@ def parse(text: str, name: str) -> CannedQuery:
         key, value = key.strip(), value.strip()
         where = f"{name}.rq:{line_no}"
         if not sep:
-            raise QueryError(f"{where}: expected '#+ key: value'")
+            raise QueryError("%(where)s: expected '#+ key: value'", where=where)
         if key == "param":
             params.append(_param(value, where))
         elif key == "drill":
@@ -240,14 +241,15 @@ def parse(text: str, name: str) -> CannedQuery:
         elif key in ("title", "description", "needs"):
             meta[key] = value
         else:
-            raise QueryError(f"{where}: unknown front-matter key {key!r} "
-                             "(title, description, needs, param, drill)")
+            raise QueryError("%(where)s: unknown front-matter key %(key)r (title, description, "
+                             "needs, param, drill)", where=where, key=key)
     if "title" not in meta:
-        raise QueryError(f"{name}.rq: front matter needs a '#+ title:' line")
+        raise QueryError("%(name)s.rq: front matter needs a '#+ title:' line", name=name)
     needs = tuple(n.strip() for n in meta.get("needs", "").split(",") if n.strip())
     for need in needs:
         if need not in NEEDS:
-            raise QueryError(f"{name}.rq: unknown need {need!r} (known: {', '.join(NEEDS)})")
+            raise QueryError("%(name)s.rq: unknown need %(need)r (known: %(needs)s)",
+                             name=name, need=need, needs=', '.join(NEEDS))
     return CannedQuery(name, meta["title"], meta.get("description", ""), needs, tuple(params),
                        text, drills)
 
@@ -273,8 +275,9 @@ def _drill(spec: str, where: str) -> tuple[str, dict[str, str]]:
     for pair in pairs:
         name, sep, source = pair.partition("=")
         if not sep or name not in DRILL_FILTERS or not source.strip("?"):
-            raise QueryError(f"{where}: expected 'drill: COLUMN FILTER=?COLUMN|VALUE ...' with "
-                             f"FILTER one of {', '.join(DRILL_FILTERS)}, got {pair!r}")
+            raise QueryError("%(where)s: expected 'drill: COLUMN FILTER=?COLUMN|VALUE ...' "
+                             "with FILTER one of %(drill_filters)s, got %(pair)r",
+                             where=where, drill_filters=', '.join(DRILL_FILTERS), pair=pair)
         filters[name] = source
     return column, filters
 
@@ -283,10 +286,11 @@ def _param(spec: str, where: str) -> Param:
     try:
         parts = shlex.split(spec)
     except ValueError as exc:
-        raise QueryError(f"{where}: bad param line: {exc}") from None
+        raise QueryError("%(where)s: bad param line: %(exc)s", where=where, exc=exc) from None
     if len(parts) < 3 or parts[1] not in TYPES:
-        raise QueryError(f"{where}: expected 'param: NAME TYPE \"LABEL\" [default=V] "
-                         f"[required]' with TYPE one of {', '.join(TYPES)}")
+        raise QueryError('%(where)s: expected \'param: NAME TYPE "LABEL" [default=V] '
+                         "[required]' with TYPE one of %(types)s",
+                         where=where, types=', '.join(TYPES))
     name, kind, label, *flags = parts
     default = next((f.partition("=")[2] for f in flags if f.startswith("default=")), None)
     param = Param(name, kind, label, default, "required" in flags)
@@ -305,7 +309,7 @@ def load(name: str, directory: Path = QUERY_DIR) -> CannedQuery:
     path = directory / f"{name}.rq"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
         known = ", ".join(p.stem for p in sorted(directory.glob("*.rq")))
-        raise NotFound(f"no canned query {name!r}; known: {known}")
+        raise NotFound("no canned query %(name)r; known: %(known)s", name=name, known=known)
     return parse(path.read_text(encoding="utf-8"), name)
 
 
@@ -347,9 +351,10 @@ def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term],
     try:
         solutions = store.query(text, bindings, default_graph=[ox.DefaultGraph(), *graphs])
     except RuntimeError as exc:  # pyoxigraph: e.g. a bound variable missing from the projection
-        raise QueryError(f"query {query.name!r}: {exc}") from exc
+        raise QueryError("query %(query_name)r: %(exc)s", query_name=query.name, exc=exc) from exc
     if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryError(f"query {query.name!r}: a canned query must be a SELECT")
+        raise QueryError("query %(query_name)r: a canned query must be a SELECT",
+                         query_name=query.name)
     return solutions
 
 
@@ -384,11 +389,12 @@ def _check(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term]) -> 
         if p.type == "region" and term is not None and not store.ask(
                 "ASK { ?region ?p ?o }", {"region": term}):
             code = term.value.rsplit("/", 1)[-1]
-            raise InputError(f"parameter {p.name!r}: the store knows no region {code!r} "
-                             "(ISO 3166-2, e.g. CN-GD; CN for the nation)")
+            raise InputError("parameter %(name)r: the store knows no region %(code)r (ISO "
+                             "3166-2, e.g. CN-GD; CN for the nation)", name=p.name, code=code)
     first, last = bound.get("from"), bound.get("to")
     if first is not None and last is not None and int(first.value) > int(last.value):
-        raise InputError(f"parameters 'from' and 'to': {first.value} is after {last.value}")
+        raise InputError("parameters 'from' and 'to': %(first_value)s is after %(last_value)s",
+                         first_value=first.value, last_value=last.value)
 
 
 def _ensure(store: LocalStore, need: str, query: CannedQuery, bound: Mapping[str, Term],
@@ -433,12 +439,13 @@ def _target(need: str, query: CannedQuery, bound: Mapping[str, Term]) -> range |
                    if p.type == "year" and p.name in bound)
     if need == "indicators":
         if not years:
-            raise QueryError(f"query {query.name!r} needs indicators but has no year parameter")
+            raise QueryError("query %(query_name)r needs indicators but has no year parameter",
+                             query_name=query.name)
         return range(years[0], years[-1] + 1)
     days = [bound[p.name].value for p in query.params if p.type == "date" and p.name in bound]
     if days:
         return date.fromisoformat(days[0])
     if years:
         return date(years[-1], 12, 31)
-    raise QueryError(f"query {query.name!r} needs a classification but has no date or year "
-                     "parameter")
+    raise QueryError("query %(query_name)r needs a classification but has no date or year "
+                     "parameter", query_name=query.name)

@@ -288,13 +288,14 @@ def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: in
     if not text:
         raise InputError("parameter 'q': type something to search for")
     if len(text) > LONGEST:
-        raise InputError(f"parameter 'q': at most {LONGEST} characters")
+        raise InputError("parameter 'q': at most %(longest)s characters", longest=LONGEST)
     chosen = tuple(kinds or KINDS)
     for kind in chosen:
         if kind not in KINDS:
-            raise InputError(f"parameter 'type': {kind[:40]!r} is not one of {', '.join(KINDS)}")
+            raise InputError("parameter 'type': %(kind)r is not one of %(kinds)s",
+                             kind=kind[:40], kinds=', '.join(KINDS))
     if not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"parameter 'limit': from 1 to {MAX_LIMIT}")
+        raise InputError("parameter 'limit': from 1 to %(max_limit)s", max_limit=MAX_LIMIT)
     normal = name_key(text)
     # the normalized form too, unless normalizing left too little to search for ("1.5" -> "15")
     forms = [text] + ([normal] if normal != text and len(normal) >= min(3, len(text)) else [])

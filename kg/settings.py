@@ -129,10 +129,12 @@ def _from_file(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"{path}: cannot read settings file: {exc}") from exc
+        raise InputError("%(path)s: cannot read settings file: %(exc)s",
+                         path=path, exc=exc) from exc
     unknown = sorted(set(data) - set(_BY_NAME))
     if unknown:
-        raise InputError(f"{path}: unknown settings {unknown}; known: {sorted(_BY_NAME)}")
+        raise InputError("%(path)s: unknown settings %(unknown)s; known: %(by_name)s",
+                         path=path, unknown=unknown, by_name=sorted(_BY_NAME))
     return {k: _parse(_BY_NAME[k], str(v), f"{path}: {k}") for k, v in data.items()}
 
 
@@ -140,4 +142,4 @@ def _parse(setting: Setting, raw: str, where: str) -> Any:
     try:
         return setting.parse(raw)
     except ValueError as exc:
-        raise InputError(f"{where}: {exc}") from exc
+        raise InputError("%(where)s: %(exc)s", where=where, exc=exc) from exc

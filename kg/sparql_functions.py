@@ -42,8 +42,8 @@ def functions(graph: Graph) -> dict[str, tuple[list[str], str]]:
                         key=lambda p: int(str(graph.value(p, SH.order) or 0)))
         match = _BODY.match(str(graph.value(fn, SH.select) or ""))
         if match is None:
-            raise InputError(f"function {fn}: sh:select must be SELECT (EXPR AS ?result) "
-                             "WHERE {}")
+            raise InputError("function %(fn)s: sh:select must be SELECT (EXPR AS ?result) "
+                             "WHERE {}", fn=fn)
         names = [local_name(graph.value(p, SH.path) or p) for p in params]
         out[str(fn)[len(FUNCTIONS):]] = (names, match.group(1))
     return out
@@ -67,11 +67,13 @@ def inline(text: str, defined: dict[str, tuple[list[str], str]], depth: int = 0)
             continue
         name = match.group(1)
         if name not in defined:
-            raise InputError(f"unknown SPARQL function hvpfn:{name} (shapes/components/)")
+            raise InputError("unknown SPARQL function hvpfn:%(name)s (shapes/components/)",
+                             name=name)
         args, end = _arguments(text, match.end())
         names, body = defined[name]
         if len(args) != len(names):
-            raise InputError(f"hvpfn:{name} takes {len(names)} arguments, not {len(args)}")
+            raise InputError("hvpfn:%(name)s takes %(count)s arguments, not %(count2)s",
+                             name=name, count=len(names), count2=len(args))
         expanded = _bind(body, dict(zip(names, args, strict=True)))
         out += [text[pos:match.start()], "(", inline(expanded, defined, depth + 1), ")"]
         pos = end
@@ -116,7 +118,8 @@ def _arguments(text: str, start: int) -> tuple[list[str], int]:
             args.append(text[current:i].strip())
             current = i + 1
         i += 1
-    raise InputError(f"unbalanced parentheses in a SPARQL function call: {text[start - 20:]}")
+    raise InputError("unbalanced parentheses in a SPARQL function call: %(text)s",
+                     text=text[start - 20:])
 
 
 def inline_all(graph: Graph) -> None:

@@ -50,8 +50,9 @@ class LocalStore:
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         if path is not None and str(path) in ("", "."):  # Path("") is "."
-            raise InputError(f"the store path {str(path)!r} names no store: name a store "
-                             f"directory, or {MEMORY} for an in-memory store")
+            raise InputError("the store path %(path)r names no store: name a store directory, "
+                             "or %(memory)s for an in-memory store",
+                             path=str(path), memory=MEMORY)
         self.path = None if path in (None, MEMORY) else generations.resolve(
             Path(path))  # type: ignore[arg-type]
         #: Writes made through this object (the web app tells its query workers when one
@@ -92,7 +93,7 @@ class LocalStore:
                                      use_default_graph_as_union=union_default_graph,
                                      default_graph=default_graph, named_graphs=named_graphs)
         except SyntaxError as exc:
-            raise QueryError(f"invalid SPARQL: {exc}") from exc
+            raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from exc
         except RuntimeError as exc:  # e.g. a bound variable missing from the projection
             raise QueryError(str(exc)) from exc
         except OSError as exc:
@@ -141,9 +142,10 @@ class LocalStore:
         if self.read_only:
             holder = self.held_by or "another process"
             raise StoreInUse(
-                f"the store {self.path} is held by {holder} and is open read only here: this "
-                f"command writes to it. Stop {holder} first, then run the command again (a "
-                "running server answers queries at its /sparql meanwhile)", self.held_by)
+                "the store %(path)s is held by %(holder_)s and is open read only here: this "
+                "command writes to it. Stop %(holder_)s first, then run the command again (a "
+                "running server answers queries at its /sparql meanwhile)", self.held_by,
+                path=self.path, holder_=holder)
 
     def update(self, update: str) -> None:
         self.writes += 1
@@ -151,7 +153,7 @@ class LocalStore:
             with self._writing():
                 self.engine.update(update)
         except SyntaxError as exc:
-            raise QueryError(f"invalid SPARQL update: {exc}") from exc
+            raise QueryError("invalid SPARQL update: %(engine)s", engine=exc) from exc
         except OSError as exc:
             raise StoreError(str(exc)) from exc
 
@@ -176,7 +178,8 @@ class LocalStore:
                     self.engine.bulk_load(source, format=fmt, to_graph=graph,
                                           base_iri=base_iri)
         except OSError as exc:
-            raise StoreError(f"cannot load into {self!r}: {exc}") from exc
+            raise StoreError("cannot load into %(store)r: %(exc)s", store=self,
+                             exc=exc) from exc
 
     def dump(self, out: IO[bytes], fmt: ox.RdfFormat,
              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
@@ -281,8 +284,9 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
         if read_only:
             return _read_only(path)
         if not path.parent.is_dir():  # RocksDB would say "While mkdir if missing: ..."
-            raise StoreError(f"cannot create store {path}: the folder {path.parent} does not "
-                             "exist (create it first, or choose another --store)")
+            raise StoreError("cannot create store %(path)s: the folder %(path_parent)s does "
+                             "not exist (create it first, or choose another --store)",
+                             path=path, path_parent=path.parent)
         # the generation the path links to, by its own name: RocksDB's lock is held per name
         # in a process, so a process may open a new generation while it still reads the last
         # (the web app, after its writer process switched one in)
@@ -291,9 +295,10 @@ def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
         if path is not None and "lock file" in str(exc).lower():  # RocksDB: "lock file: ..."
             holder = holder_of(path)
             who = holder or "another process (a running `hvp serve`?)"
-            raise StoreInUse(f"the store {path} is in use by {who}: stop it first; one process "
-                             "at a time can write a store", holder) from exc
-        raise StoreError(f"cannot open store {path}: {exc}") from exc
+            raise StoreInUse("the store %(path)s is in use by %(who)s: stop it first; one "
+                             "process at a time can write a store", holder,
+                             path=path, who=who) from exc
+        raise StoreError("cannot open store %(path)s: %(exc)s", path=path, exc=exc) from exc
 
 
 def _read_only(path: Path) -> ox.Store:
@@ -363,8 +368,8 @@ def _not_served(path: Path) -> None:
     :func:`kg.generations.serve_lock`), even while its RocksDB lock is between generations."""
     holder = holder_of(path, generations.home(path) / generations.SERVING)
     if holder:
-        raise StoreInUse(f"the store {path} is in use by {holder}: stop it first; one process "
-                         "at a time can write a store", holder)
+        raise StoreInUse("the store %(path)s is in use by %(holder_)s: stop it first; one "
+                         "process at a time can write a store", holder, path=path, holder_=holder)
 
 
 def resolve_store(path: Path) -> Path:
@@ -377,8 +382,8 @@ def recover_store(path: Path) -> None:
     try:
         generations.recover(path)
     except OSError as exc:
-        raise StoreError(f"cannot recover the store {path} from an interrupted write: "
-                         f"{exc}") from exc
+        raise StoreError("cannot recover the store %(path)s from an interrupted write: %(exc)s",
+                         path=path, exc=exc) from exc
 
 
 @contextmanager
@@ -474,8 +479,8 @@ def staged(store: LocalStore, *, data: bool = False,
         cause = exc.__cause__ if isinstance(exc.__cause__, OSError) else exc
         reason = f"{cause.strerror} ({cause.filename})" if isinstance(cause, OSError) \
             and cause.strerror and cause.filename else str(cause)
-        raise StoreError(f"cannot write the store {path}: {reason}; it is left as it "
-                         "was") from exc
+        raise StoreError("cannot write the store %(path)s: %(reason)s; it is left as it was",
+                         path=path, reason=reason) from exc
     if old is not None:
         generations.discard(old)
         if generations.GENERATION.fullmatch(old.name):
@@ -507,13 +512,13 @@ def check_store_dir(path: Path) -> None:
     if not path.exists():
         return
     if not path.is_dir():
-        raise InputError(f"cannot open store {path}: it is not a directory; name a store "
-                         "directory (or a new one to create)")
+        raise InputError("cannot open store %(path)s: it is not a directory; name a store "
+                         "directory (or a new one to create)", path=path)
     if not is_store_dir(path) and any(path.iterdir()):
         raise InputError(
-            f"{path} is not a store: the directory is not empty and holds no Oxigraph store "
+            "%(path)s is not a store: the directory is not empty and holds no Oxigraph store "
             "(a store directory, written by RocksDB, has a CURRENT file); name the store "
-            "directory, or a new or empty one to create a store")
+            "directory, or a new or empty one to create a store", path=path)
 
 
 def store_setting(settings: Mapping[str, object]) -> str:
@@ -523,7 +528,7 @@ def store_setting(settings: Mapping[str, object]) -> str:
         return MEMORY
     if not str(value).strip():
         raise InputError("the store setting (--store / HVP_STORE) is empty: name a store "
-                         f"directory, or {MEMORY} for an in-memory store")
+                         "directory, or %(memory)s for an in-memory store", memory=MEMORY)
     return str(value)
 
 
@@ -531,9 +536,9 @@ def check_endpoint(url: str) -> None:
     """Refuse an ``endpoint`` setting that is not an http(s) URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(f"the endpoint setting (--endpoint / HVP_ENDPOINT) {url!r} is not an "
+        raise InputError("the endpoint setting (--endpoint / HVP_ENDPOINT) %(url)r is not an "
                          "http(s) URL: give the query URL of a SPARQL endpoint, e.g. "
-                         "http://localhost:7878/query")
+                         "http://localhost:7878/query", url=url)
 
 
 def open_store(settings: Mapping[str, object], *, create: bool = False,
@@ -555,8 +560,8 @@ def open_store(settings: Mapping[str, object], *, create: bool = False,
         recover_store(path)  # a store left by a killed write: linked back before it is looked for
         if not create and not is_store_dir(path):
             check_store_dir(path)  # a file or a folder of other things, said as such
-            raise InputError(f"no store at {target}: run `hvp ingest` first (or check --store "
-                             "/ HVP_STORE)")
+            raise InputError("no store at %(target)s: run `hvp ingest` first (or check --store "
+                             "/ HVP_STORE)", target=target)
     try:
         if target != MEMORY:
             _not_served(path)

@@ -100,12 +100,12 @@ def unit(kind: str, name: str, profiles: list[Profile]) -> Unit:
     no such shipped unit."""
     namespace = NAMESPACES.get(kind)
     if namespace is None or not name or "/" in name or name.startswith("."):
-        raise NotFound(f"no {kind} unit named {name!r}")
+        raise NotFound("no %(kind)s unit named %(name)r", kind=kind, name=name)
     iri = namespace + name
     path = UNITS[namespace] / f"{name}.ttl"
     if not path.is_file():
-        raise NotFound(f"no {kind} unit <{iri}>: the shipped ones are "
-                       f"{', '.join(names(kind))}")
+        raise NotFound("no %(kind)s unit <%(iri)s>: the shipped ones are %(names)s",
+                       kind=kind, iri=iri, names=', '.join(names(kind)))
     graph = Graph().parse(path, format="turtle")
     ontology = Graph().parse(ONTOLOGY / "hvp.ttl", format="turtle")
     shapes = tuple(_shape(graph, ontology, s) for s in _shapes(graph, iri))

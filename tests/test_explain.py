@@ -44,7 +44,8 @@ def test_met_criteria_carry_their_evidence(small: LocalStore) -> None:
     assert (e.valid, e.domestic, e.region, e.high_value) == (True, True, "CN-GD", True)
     by_key = checks(e)
     assert by_key["sei"].met
-    assert by_key["sei"].reasons == ["IPC G06N3/063 matches G06N3/* (SEI 1.5)"]
+    assert by_key["sei"].reasons == [
+        "IPC G06N3/063 matches G06N3/* (SEI 1.5 Artificial intelligence)"]
     assert by_key["overseas"].reasons == ["family member US10000001B2 at US granted 2020-03-03"]
     assert not by_key["maintained"].met
     assert "filed 2015-03-01: 9 full years at 2024-12-31 (more than 10 needed)" \
@@ -56,7 +57,7 @@ def test_pledge_and_award_evidence(small: LocalStore) -> None:
     assert checks(explain(small, "CN-T09", D))["pledge"].reasons == [
         "pledge PL1 of 10,000,000 CNY registered 2021-05-01 (threshold 10,000,000 CNY)"]
     assert checks(explain(small, "CN-T10", D))["award"].reasons == [
-        "award china-patent-silver in 2021"]
+        "award China Patent Silver Award in 2021"]
 
 
 def test_reasons_for_not_valid(small: LocalStore) -> None:
@@ -76,7 +77,8 @@ def test_exclusion_that_stopped_a_match() -> None:
     assert not sei.met
     assert "IPC G06N3/12 matches G06N3/* but is excluded by G06N3/12" in sei.reasons
     other_row = checks(explain(store, "S06", D))["sei"]
-    assert other_row.met and other_row.reasons == ["IPC A61K8/02 matches A61K8/* (SEI 4.2)"]
+    assert other_row.met and other_row.reasons == [
+        "IPC A61K8/02 matches A61K8/* (SEI 4.2 Biomedical engineering industry)"]
 
 
 def test_evidence_is_in_the_materialized_graph(small: LocalStore) -> None:
@@ -85,6 +87,29 @@ def test_evidence_is_in_the_materialized_graph(small: LocalStore) -> None:
         SELECT ?reason WHERE {{ GRAPH <{e.graph}> {{
           ?c hvp:patent <{e.patent}> ; hvp:validityEvidence/hvp:reason ?reason }} }}""")
     assert [r["reason"].value for r in rows] == ["lapsed on 2020-01-01"]
+
+
+def test_stored_reasons_name_awards_and_industries_by_their_english_label(
+        small: LocalStore) -> None:
+    """The reason a classification stores (English) is the one the explanation says."""
+    for patent_id, key, reason in [
+            ("CN-T10", "award", "award China Patent Silver Award in 2021"),
+            ("CN-T01", "sei", "IPC G06N3/063 matches G06N3/* (SEI 1.5 Artificial intelligence)")]:
+        e = explain(small, patent_id, D)
+        rows = small.select(f"""PREFIX hvp: <https://w3id.org/hvp/def#>
+            SELECT ?reason WHERE {{ GRAPH <{e.graph}> {{
+              ?c hvp:patent <{e.patent}> ; hvp:evidence ?e . ?e hvp:reason ?reason .
+              FILTER(STRENDS(STR(?e), "/{key}")) }} }}""")
+        assert [r["reason"].value for r in rows] == [reason] == checks(e)[key].reasons
+
+
+def test_every_award_kind_has_a_label_in_both_languages(small: LocalStore) -> None:
+    rows = small.select("""PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+        SELECT ?kind (GROUP_CONCAT(LANG(?label); separator=" ") AS ?langs) WHERE {
+          ?kind skos:inScheme <https://w3id.org/hvp/award-kind/> ; skos:prefLabel ?label }
+        GROUP BY ?kind""")
+    assert len(rows) == 7
+    assert all(set(r["langs"].value.split()) == {"en", "zh"} for r in rows), rows
 
 
 def test_unknown_and_non_invention_patents(small: LocalStore) -> None:

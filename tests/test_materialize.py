@@ -36,7 +36,7 @@ def body() -> str:
     """Two classification nodes and their evidence (without the header and graph node)."""
     w = writer()
     evidence = [
-        Evidence("sei", "IPC G06N3/063 matches G06N3/* (SEI 1.5)",
+        Evidence("sei", "IPC G06N3/063 matches G06N3/* (SEI 1.5 Artificial intelligence)",
                  {"code": "G06N3/063", "category": "https://w3id.org/hvp/sei/1.5",
                   "pattern": "G06N3/*"}),
         Evidence("award", TRICKY, {"award": f"{DEFAULT_BASE}award/A1", "year": "2019"}),
@@ -68,7 +68,7 @@ def expected() -> set[tuple[str, str, object]]:
         (NODE, str(HVP.evidence), URIRef(NODE + "/sei")),
         (NODE + "/sei", str(HVP.criterion), HVP.SEICriterion),
         (NODE + "/sei", str(HVP.reason),
-         Literal("IPC G06N3/063 matches G06N3/* (SEI 1.5)", lang="en")),
+         Literal("IPC G06N3/063 matches G06N3/* (SEI 1.5 Artificial intelligence)", lang="en")),
         (NODE + "/sei", str(HVP.ipcCode), Literal("G06N3/063")),
         (NODE + "/sei", str(HVP.seiCategory), URIRef("https://w3id.org/hvp/sei/1.5")),
         (NODE, str(HVP.evidence), URIRef(NODE + "/award")),

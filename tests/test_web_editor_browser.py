@@ -206,3 +206,42 @@ def test_the_model_inserts_and_the_history_keeps_queries(server, page):  # noqa:
     assert "SELECT ?patent" in page.evaluate(value)
     page.click("#history-clear")
     assert page.locator("#history ol li").count() == 0
+
+
+#: YASGUI's own words (buttons, titles, the results' summary) by language.
+YASGUI_WORDS = {
+    "en": {"run": "Run query", "share": "Share query", "filter": "Filter query results",
+           "tab": "Query", "summary": r"5 results in [\d.]+ seconds?", "view": "Shows Table view"},
+    "zh": {"run": "运行查询", "share": "分享查询", "filter": "筛选查询结果", "tab": "查询",
+           "summary": r"5 条结果，用时 [\d.]+ 秒", "view": "显示“表格”视图"},
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("size", list(SIZES))
+def test_yasguis_own_words_in_the_pages_language(server, page, tmp_path, size,  # noqa: F811
+                                                  lang):
+    words = YASGUI_WORDS[lang]
+    _open(page, server.url + "/editor", size, lang)
+    _run(page, ROWS)
+    assert page.get_attribute(".yasqe_queryButton", "title") == words["run"]
+    assert page.get_attribute(".yasqe_queryButton", "aria-label") == words["run"]
+    assert page.get_attribute(".yasqe_share", "title") == words["share"]
+    assert page.get_attribute(".tableFilter", "placeholder") == words["filter"]
+    tabs = page.locator(".tabsList .tab").all_inner_texts()
+    assert any(t.strip().startswith(words["tab"]) for t in tabs), tabs
+    summary = page.locator(".yasr_response_chip").inner_text().strip()
+    assert re.fullmatch(words["summary"], summary), summary
+    views = page.locator(".yasr_btnGroup button").evaluate_all(
+        "bs => bs.map(b => b.getAttribute('aria-label'))")
+    assert words["view"] in views, views
+    # the results themselves are data: left as they are
+    assert "Neural network accelerator" in page.locator(".yasr table tbody").inner_text()
+    if lang == "zh":
+        english = page.evaluate("""() => [...document.querySelectorAll(
+            '#yasgui button, #yasgui [title], #yasgui [placeholder], .tabsList .tab')]
+            .filter(e => !e.closest('table.dataTable tbody'))  // data
+            .flatMap(e => [e.innerText, e.title, e.placeholder || ''])
+            .filter(t => /[A-Za-z]{2,} [A-Za-z]{2,}/.test(t || ''))""")
+        assert not english, english
+    _fits(page, tmp_path, f"yasgui-words-{size}-{lang}")

@@ -133,9 +133,9 @@ def check(destination: str) -> None:
             with open(destination, "a", encoding="utf-8"):
                 pass
         except OSError as exc:
-            raise InputError(f"access_log: cannot write {destination}: {exc.strerror}; give a "
+            raise InputError("access_log: cannot write %(destination)s: %(strerror)s; give a "
                              "file that can be written, '-' for standard error, or empty for "
-                             "none") from None
+                             "none", destination=destination, strerror=exc.strerror) from None
 
 
 def wrap(app: WSGIApplication, destination: str) -> WSGIApplication:

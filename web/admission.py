@@ -39,9 +39,10 @@ class Gate:
     @contextmanager
     def enter(self) -> Iterator[None]:
         if not self._free.acquire(blocking=False):
-            raise Busy(f"busy: {self.slots} {self.kind} already running, the most this "
-                       f"service runs at once; ask again in {self.retry_after} s",
-                       self.retry_after)
+            raise Busy("busy: %(slots)s %(kind)s already running, the most this service runs "
+                       "at once; ask again in %(retry_after_)s s",
+                       self.retry_after,
+                       slots=self.slots, kind=self.kind, retry_after_=self.retry_after)
         try:
             yield
         finally:

@@ -52,7 +52,7 @@ class Child:
         self._process, self._conn = process, parent
         if not parent.poll(self.start_seconds) or parent.recv() != ("ready", None):
             self.end()
-            raise StoreError(f"the {self.what} did not start")
+            raise StoreError("the %(what)s did not start", what=self.what)
 
     def end(self) -> None:
         """Kill the child and forget it (hold :attr:`lock`); the next job starts another."""

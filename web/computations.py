@@ -81,15 +81,17 @@ class Computations:
             job = self._pending.get(key)
             if job is None:
                 if len(self._pending) >= MOST:
-                    raise Busy(f"busy: {MOST} computations already queued, the most this "
-                               f"service queues; ask again in {LONGEST_WAIT} s", LONGEST_WAIT)
+                    raise Busy("busy: %(most)s computations already queued, the most this "
+                               "service queues; ask again in %(longest_wait)s s", LONGEST_WAIT,
+                               most=MOST, longest_wait=LONGEST_WAIT)
                 job = self._pending[key] = Job(key, kind, work)
                 self._queue.append(job)
                 self._start()
             seconds = self._eta(job)
         wait = min(LONGEST_WAIT, max(1, math.ceil(seconds)))
-        raise Queued(f"being computed ({kind}): ready in about {math.ceil(seconds)} s; ask "
-                     f"again then (a browser reloads this page by itself in {wait} s)", wait)
+        raise Queued("being computed (%(kind)s): ready in about %(ceil)s s; ask again then (a "
+                     "browser reloads this page by itself in %(wait)s s)", wait,
+                     kind=kind, ceil=math.ceil(seconds), wait=wait)
 
     def _eta(self, job: Job) -> float:
         """Seconds until ``job`` should be done (called with the lock held)."""
@@ -125,7 +127,7 @@ class Computations:
             except KGError as exc:
                 job.error = exc
             except Exception as exc:  # noqa: BLE001 - reported to the page that asked
-                job.error = StoreError(f"the computation failed: {exc}")
+                job.error = StoreError("the computation failed: %(exc)s", exc=exc)
             with self._lock:
                 self._took[job.kind] = time.monotonic() - job.started
                 self._running = None

@@ -20,7 +20,8 @@ from flask import Response, render_template
 
 from kg import RDFS
 from web import links
-from web.i18n import data_language
+from web.errors import N_
+from web.i18n import DEFAULT, data_language, locale
 from web.i18n import gettext as _
 from web.ontology import terms as ontology_terms
 from web.ontology import triples
@@ -82,5 +83,41 @@ def texts() -> dict[str, Any]:
             "infoFiltered": _("(filtered from _MAX_ rows)"),
             "emptyTable": _("No data available in table"),
             "zeroRecords": _("No matching rows found"),
+            "lengthLabels": {"-1": _("All")},
         },
+        "tabName": _("Query"),
+        "yasgui": yasgui_words(),
     }
+
+
+#: YASGUI's own words (marked for the catalogue: ``N_``).
+YASGUI_WORDS = (
+    N_("Run query"), N_("Share query"), N_("Simple view"), N_("Show all"),
+    N_("Filter query results"), N_("Download result"), N_("Download Results"),
+    N_("Download not supported"), N_("New Tab"), N_("Rename Tab"), N_("Copy Tab"),
+    N_("Close Tab"), N_("Close other tabs"), N_("Undo close Tab"), N_("Add a new tab"),
+    N_("Add tab"), N_("Close tab"), N_("Clear endpoint"), N_("Query"), N_("Ellipse"),
+    N_("Search or add an endpoint"), N_('Press "enter" to add this endpoint'),
+    N_("Page size:"), N_("Unable to get response from endpoint. Possible reasons:"),
+    N_("Incorrect endpoint URL"), N_("Endpoint is down"),
+    N_("Try query in a new browser window"), N_("Response"), N_("Table"))
+
+
+def yasgui_words() -> dict[str, Any]:
+    """YASGUI's own words that it has no setting for (its buttons, menus, titles and the
+    results' summary, written into its elements by @zazuko/yasgui 4.6), in the request's
+    language: ``words`` English -> translation, ``patterns`` (regular expression, translation
+    with ``{1}``, ``{2}`` for its groups). None in English: the script leaves YASGUI as it is."""
+    if locale() == DEFAULT:
+        return {"words": {}, "patterns": []}
+    words = {w: _(w) for w in YASGUI_WORDS}
+    patterns = [
+        (r"^(\d+) results? in ([\d.]+) seconds?$",
+         _("%(n)s results in %(s)s seconds", n="{1}", s="{2}")),
+        (r"^(\d+) results?$", _("%(n)s results", n="{1}")),
+        (r"^Response in ([\d.]+) seconds?$", _("Response in %(s)s seconds", s="{1}")),
+        (r"^Shows (.+) view$", _("Shows the %(view)s view", view="{1}")),
+        (r"^View documentation of (.+)$",
+         _("View the documentation of the %(view)s view", view="{1}")),
+    ]
+    return {"words": words, "patterns": patterns}

@@ -27,7 +27,9 @@ from kg import (
     RowError,
     StoreError,
     TooLarge,
+    fill,
 )
+from web.i18n import gettext
 
 PROBLEM = "application/problem+json"
 
@@ -63,14 +65,52 @@ TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Unauthorized"), N_("Forbidden"),
           N_("Method Not Allowed"), N_("Request Entity Too Large"), N_("Internal Server Error"))
 
 
+#: How a :class:`kg.RowError` places its message (``RowError.PLACE``, a message id of its own).
+ROW_PLACE = N_("%(file)s:%(line)s: column %(column)r: %(reason)s")
+#: The detail of a server error, whose own message is logged, never shown.
+UNEXPECTED = N_("the server could not complete the request")
+
+
+def detail_of(exc: KGError) -> str:
+    """A kg error's message in the reader's language: its template through the catalogue,
+    filled with its values (a value that is a kg error said the same way). A template the
+    catalogue lacks stays English."""
+    if not exc.template:
+        return str(exc)
+    params = {k: detail_of(v) if isinstance(v, KGError) else v for k, v in exc.params.items()}
+    text = gettext(exc.template, **params)
+    if isinstance(exc, RowError):
+        return gettext(ROW_PLACE, file=exc.file, line=exc.line, column=exc.column, reason=text)
+    return text
+
+
+#: werkzeug's own descriptions of the errors it raises (an unknown URL, a method not allowed,
+#: ...), for the catalogue: the error page and problem say them in the reader's language.
+DESCRIPTIONS = (
+    N_("The browser (or proxy) sent a request that this server could not understand."),
+    N_("The requested URL was not found on the server. If you entered the URL manually please "
+       "check your spelling and try again."),
+    N_("The method is not allowed for the requested URL."),
+    N_("The data value transmitted exceeds the capacity limit."),
+    N_("The server does not support the media type transmitted in the request."),
+)
+
+
 class Problem(Exception):
-    """An HTTP error raised by the web layer itself (406, 403, 413, ...)."""
+    """An HTTP error raised by the web layer itself (406, 403, 413, ...). With ``params``,
+    ``detail`` is a template of the catalogue filled from them (as :class:`kg.KGError`'s)."""
 
     def __init__(self, status: int, title: str, detail: str,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
+                 headers: dict[str, str] | None = None, *,
+                 params: dict[str, Any] | None = None, **extra: Any) -> None:
+        self.params = params or {}
+        super().__init__(fill(detail, self.params))
         self.status, self.title, self.detail, self.extra = status, title, detail, extra
         self.headers = headers or {}
+
+    def localized(self) -> str:
+        """The detail in the reader's language."""
+        return gettext(self.detail, **self.params)
 
 
 #: The most characters of a client's own input that an error message repeats (a header, a
@@ -125,11 +165,13 @@ def _status_of(exc: Exception) -> tuple[int, str]:
 
 def _kg_error(exc: KGError) -> Response:
     status, title = _status_of(exc)
-    detail = str(exc) if status < 500 or isinstance(exc, QueryTimeout | Busy) else \
-        "the server could not complete the request"
+    detail = detail_of(exc) if status < 500 or isinstance(exc, QueryTimeout | Busy) else \
+        gettext(UNEXPECTED)
     extra: dict[str, Any] = position(str(exc)) if isinstance(exc, QueryError) else {}
     if isinstance(exc, RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
+    if "engine" in exc.params and status < 500:  # the parser's own words, kept as they are
+        extra["engine"] = str(exc.params["engine"])
     response = problem(status, title, detail, **extra)
     if isinstance(exc, Busy):
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -139,13 +181,14 @@ def _kg_error(exc: KGError) -> Response:
 
 
 def _problem(exc: Problem) -> Response:
-    response = problem(exc.status, exc.title, exc.detail, **exc.extra)
+    extra = {**exc.extra, **({"engine": exc.params["engine"]} if "engine" in exc.params else {})}
+    response = problem(exc.status, exc.title, exc.localized(), **extra)
     response.headers.update(exc.headers)
     return response
 
 
 def _http(exc: HTTPException) -> Response:
-    response = problem(exc.code or 500, exc.name, exc.description or "")
+    response = problem(exc.code or 500, exc.name, gettext(exc.description or ""))
     allowed = getattr(exc, "valid_methods", None)
     if exc.code == 405 and allowed:
         response.headers["Allow"] = ", ".join(allowed)
@@ -154,7 +197,7 @@ def _http(exc: HTTPException) -> Response:
 
 def _unexpected(exc: Exception) -> Response:
     current_app.logger.exception("unexpected error", exc_info=exc)
-    return problem(500, "Internal error", "the server could not complete the request")
+    return problem(500, "Internal error", gettext(UNEXPECTED))
 
 
 def init_app(app: Flask) -> None:

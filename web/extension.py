@@ -80,7 +80,8 @@ def propose(type_id: str, limit: int | None) -> dict[str, Any]:
     kind = ALIASES.get(type_id, type_id)
     table = {OWNER: OWNER_PROPERTIES, PATENT: PATENT_PROPERTIES}.get(kind)
     if table is None:
-        raise InputError(f"type {type_id!r} is not a type of this service ({OWNER}, {PATENT})")
+        raise InputError("type %(type_id)r is not a type of this service (%(owner)s, "
+                         "%(patent)s)", type_id=type_id, owner=OWNER, patent=PATENT)
     props = [{"id": k, "name": v} for k, v in table.items()][:limit]
     return {"type": type_id, "properties": props, **({"limit": limit} if limit else {})}
 
@@ -91,12 +92,14 @@ def extend(body: object) -> dict[str, Any]:
         raise InputError("extend must be an object with the lists ids and properties")
     ids = [str(i) for i in body["ids"]]
     if len(ids) > MAX_IDS:
-        raise Problem(413, "Too many ids", f"{len(ids)} ids in one extend query; at most "
-                      f"{MAX_IDS}")
+        raise Problem(413, "Too many ids", "%(count)s ids in one extend query; at most "
+                                           "%(max_ids)s",
+                                           params={"count": len(ids), "max_ids": MAX_IDS})
     props = body["properties"]
     for p in props:
         if not isinstance(p, dict) or p.get("id") not in QUERIES:
-            raise InputError(f"unknown property {p!r}: one of {sorted(QUERIES)}")
+            raise InputError("unknown property %(p)r: one of %(queries)s",
+                             p=p, queries=sorted(QUERIES))
     subjects = {i: _subject(i) for i in ids}
     rows: dict[str, dict[str, list[dict[str, Any]]]] = {i: {} for i in ids}
     meta = []
@@ -148,7 +151,7 @@ def _as_of(settings: dict[str, Any]) -> date:
     try:
         return parse_date(raw)
     except ValueError as exc:
-        raise InputError(f"setting as_of: {exc}") from None
+        raise InputError("setting as_of: %(exc)s", exc=exc) from None
 
 
 def _cell(pid: str, value: Any) -> dict[str, Any]:

@@ -66,11 +66,12 @@ def _population(sources: list[str]) -> str:
     figures in the store."""
     asked = request.args.get("population") or "official"
     if asked not in POPULATION_SOURCES:
-        raise InputError(f"parameter 'population' must be one of {', '.join(POPULATION_SOURCES)}"
-                         f", got {clip(asked)}")
+        raise InputError("parameter 'population' must be one of %(population_sources)s, got "
+                         "%(asked)s",
+                         population_sources=', '.join(POPULATION_SOURCES), asked=clip(asked))
     if asked not in sources:
-        raise InputError(f"parameter 'population': the store has no {asked} population figures "
-                         "(run `hvp link population` to read Wikidata's)")
+        raise InputError("parameter 'population': the store has no %(asked)s population "
+                         "figures (run `hvp link population` to read Wikidata's)", asked=asked)
     return asked
 
 
@@ -97,10 +98,11 @@ def _year(result: Any, asked: list[int]) -> int:
     try:
         year = int(raw)
     except ValueError:
-        raise InputError(f"parameter 'year': {clip(raw)} is not a year") from None
+        raise InputError("parameter 'year': %(raw)s is not a year", raw=clip(raw)) from None
     if present and year not in present:
-        raise InputError(f"parameter 'year': no indicator for {year}; years with a population: "
-                         + ", ".join(map(str, present)))
+        raise InputError("parameter 'year': no indicator for %(year)s; years with a "
+                         "population: %(present)s", year=year,
+                         present=", ".join(map(str, present)))
     return year
 
 
@@ -251,8 +253,9 @@ def _csv(result: Any) -> str:
 @bp.route("/indicators.<fmt>")
 def download(fmt: str) -> Response:
     if fmt not in DOWNLOADS:
-        raise Problem(406, "Not Acceptable", f"indicators.{fmt}: available "
-                      + ", ".join(f"indicators.{f}" for f in DOWNLOADS), available=list(DOWNLOADS))
+        raise Problem(406, "Not Acceptable", "indicators.%(fmt)s: available %(names)s",
+                      available=list(DOWNLOADS), params={
+                          "fmt": fmt, "names": ", ".join(f"indicators.{f}" for f in DOWNLOADS)})
 
     result = _compute(_years(), _population(_sources()))
     by = request.args.get("by", "all")

@@ -73,16 +73,20 @@ def check_query(text: str, longest: int, what: str = "query") -> None:
     """413 for a ``what`` longer than ``longest`` characters; 400 for one nested too deep or
     with too many operators."""
     if len(text) > longest:
-        raise Problem(413, "Content Too Large", f"the {what} has {len(text):,} characters; "
-                      f"the most this endpoint takes is {longest:,} (setting max_query)")
+        raise Problem(413, "Content Too Large", "the %(what)s has %(count)s characters; the "
+                                                "most this endpoint takes is %(longest)s "
+                                                "(setting max_query)",
+            params={"what": what, "count": f"{len(text):,}", "longest": f"{longest:,}"})
     if len(text) > 200:  # shorter ones cannot reach either bound
         nested, operators = measure(text)
         if nested > NESTING:
-            raise Problem(400, "Bad request", f"the {what} nests brackets {nested} deep; the most "
-                          f"this endpoint takes is {NESTING}")
+            raise Problem(400, "Bad request", "the %(what)s nests brackets %(nested)s deep; "
+                                              "the most this endpoint takes is %(nesting)s",
+                params={"what": what, "nested": nested, "nesting": NESTING})
         if operators > OPERATORS:
-            raise Problem(400, "Bad request", f"the {what} has {operators} operators; the most "
-                          f"this endpoint takes is {OPERATORS}")
+            raise Problem(400, "Bad request", "the %(what)s has %(operators)s operators; the "
+                                              "most this endpoint takes is %(operators2)s",
+                params={"what": what, "operators": operators, "operators2": OPERATORS})
 
 
 #: The first day a page may classify at: China's patent law took effect on 1 April 1985, so no
@@ -98,9 +102,10 @@ def check_day(day: date, name: str = "as_of") -> None:
     """400 for a date a page may not classify at: each classification is computed once and
     stored (year-ends for good, others up to ``kept_dates``), so the dates are bounded."""
     if not EARLIEST <= day <= latest():
-        raise InputError(f"parameter {name!r}: {day.isoformat()} is outside "
-                         f"{EARLIEST.isoformat()} to {latest().isoformat()}, the dates this "
-                         "service classifies at")
+        raise InputError("parameter %(name)r: %(isoformat)s is outside %(isoformat2)s to "
+                         "%(isoformat3)s, the dates this service classifies at",
+                         name=name, isoformat=day.isoformat(), isoformat2=EARLIEST.isoformat(),
+                         isoformat3=latest().isoformat())
 
 
 def check_dates(query: Any, values: Mapping[str, str]) -> None:
@@ -133,14 +138,16 @@ def check_rdf(text: bytes, fmt: ox.RdfFormat, what: str) -> None:
     if fmt != ox.RdfFormat.RDF_XML:
         return
     if text.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in text[:1024]:
-        raise Problem(400, "Bad RDF", f"{what}: RDF/XML is read in UTF-8 only", part=what)
+        raise Problem(400, "Bad RDF", "%(what)s: RDF/XML is read in UTF-8 only", part=what,
+                                      params={"what": what})
     match = _DTD.search(text)
     if match:
         line = text.count(b"\n", 0, match.start()) + 1
         column = match.start() - (text.rfind(b"\n", 0, match.start()) + 1) + 1
-        raise Problem(400, "Bad RDF", f"{what}: a document type declaration (DTD) or entity "
-                      "declaration is refused: entities are not expanded", line=line,
-                      column=column, part=what)
+        raise Problem(400, "Bad RDF", "%(what)s: a document type declaration (DTD) or entity "
+                                      "declaration is refused: entities are not expanded",
+                                      line=line,
+                      column=column, part=what, params={"what": what})
 
 
 def request_day() -> str:
@@ -150,6 +157,6 @@ def request_day() -> str:
     try:
         day = parse_date(raw)
     except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
+        raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
     check_day(day)
     return day.isoformat()

@@ -94,18 +94,19 @@ def _filters() -> dict[str, Any]:
         try:
             day = parse_date(args["as_of"])
         except ValueError as exc:
-            raise InputError(f"parameter 'as_of': {exc}") from None
+            raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
     else:
         raw = args.get("year") or str(date.fromisoformat(DEFAULT_AS_OF).year)
         if not raw.isdigit() or not 1900 <= int(raw) <= 2200:
-            raise InputError(f"parameter 'year': {clip(raw)} is not a year")
+            raise InputError("parameter 'year': %(raw)s is not a year", raw=clip(raw))
         day = date(int(raw), 12, 31)
     limits.check_day(day)
     flags = {}
     for name in ("high_value", "domestic"):
         flag = args.get(name, "true")
         if flag not in HIGH_VALUE:
-            raise InputError(f"parameter {name!r} must be true, false or any, got {clip(flag)}")
+            raise InputError("parameter %(name)r must be true, false or any, got %(flag)s",
+                             name=name, flag=clip(flag))
         flags[name] = HIGH_VALUE[flag]
     return {"region": region, "as_of": day, **flags,
             **{name: args.get(name) or None
@@ -120,7 +121,7 @@ def _sort() -> tuple[str, bool]:
 def _page() -> int:
     raw = request.args.get("page") or "1"
     if not raw.isdigit() or int(raw) < 1:
-        raise InputError(f"parameter 'page' must be a number from 1, got {clip(raw)}")
+        raise InputError("parameter 'page' must be a number from 1, got %(raw)s", raw=clip(raw))
     return int(raw)
 
 

@@ -130,9 +130,9 @@ def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> P
     asked = f"{param[0]}={clip(param[1])}" if param else f"Accept: {clip(accept)}"
     table: Mapping[str, Format] = GRAPHS if graph else RESULTS
     short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
-    return Problem(406, "Not Acceptable", f"cannot answer {asked}; available: "
-                   + ", ".join(table) + "; short names: " + ", ".join(short),
-                   available=list(table), short_names=list(short))
+    return Problem(406, "Not Acceptable", "cannot answer %(asked)s; available: %(table)s; short "
+                   "names: %(short)s", available=list(table), short_names=list(short),
+                   params={"asked": asked, "table": ", ".join(table), "short": ", ".join(short)})
 
 
 def download(fmt: str | None, accept: MIMEAccept, offers: Mapping[str, str]) -> str | None:
@@ -143,14 +143,15 @@ def download(fmt: str | None, accept: MIMEAccept, offers: Mapping[str, str]) -> 
     names = ["html", *offers]
     if fmt:
         if fmt not in names:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(names), available=names)
+            raise Problem(406, "Not Acceptable", "format=%(fmt)s; available: %(names)s",
+                          available=names, params={"fmt": clip(fmt), "names": ", ".join(names)})
         return None if fmt == "html" else fmt
     types = ["text/html", *offers.values()]
     best = accept.best_match(types)
     if best is None and accept:
-        raise Problem(406, "Not Acceptable", f"cannot answer {clip(accept.to_header())}; "
-                      "available: " + ", ".join(types), available=types)
+        raise Problem(406, "Not Acceptable", "cannot answer %(asked)s; available: %(types)s",
+                      available=types, params={"asked": clip(accept.to_header()),
+                                               "types": ", ".join(types)})
     return next((name for name, media in offers.items() if media == best), None)
 
 

@@ -59,8 +59,9 @@ def show(key: str) -> Response:
     browser."""
     query = permalinks().load(key) if _ID.fullmatch(key) else None
     if query is None:
-        raise Problem(404, "Not found", f"no kept query {key[:40]!r}: a permalink is made by "
-                      "the editor's Share button (POST /permalinks)")
+        raise Problem(404, "Not found", "no kept query %(key)r: a permalink is made by the "
+                                        "editor's Share button (POST /permalinks)",
+                                        params={"key": key[:40]})
     if not negotiate.prefers_html(request.headers.get("Accept", "")):
         return Response(query, content_type=f"{QUERY_TYPE}; charset=utf-8")
 

@@ -92,7 +92,7 @@ def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = No
         fmt_r = ox.QueryResultsFormat.from_media_type(req.results_type)
         return Reply(kind, req.results_type, result.serialize(format=fmt_r) or b"")
     except SyntaxError as exc:
-        return Reply("error", error=f"QueryError:invalid SPARQL: {exc}")
+        return Reply("error", error=f"QueryError:{INVALID}{exc}")
     except (OSError, ValueError) as exc:
         return Reply("error", error=f"StoreError:{exc}")
 
@@ -108,10 +108,18 @@ def _graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
 
 
+#: How the words of the engine's parser are introduced in an error's message.
+INVALID = "invalid SPARQL: "
+
+
 def raise_for(reply: Reply) -> Reply:
     if reply.kind == "error":
         name, _, message = reply.error.partition(":")
-        raise (QueryError if name == "QueryError" else StoreError)(message)
+        if name != "QueryError":
+            raise StoreError(message)
+        if message.startswith(INVALID):
+            raise QueryError("invalid SPARQL: %(engine)s", engine=message.removeprefix(INVALID))
+        raise QueryError(message)
     return reply
 
 
@@ -263,7 +271,8 @@ class QueryPool:
             self._idle.put(worker)
         else:
             self._end(worker)
-            raise StoreError(f"a {self.NAME} could not open the store {self.path}")
+            raise StoreError("a %(name)s could not open the store %(path)s",
+                             name=self.NAME, path=self.path)
 
     def refresh(self) -> None:
         """Have every worker reopen its view before its next query: call after a write is
@@ -289,16 +298,18 @@ class QueryPool:
         try:
             worker = self._idle.get(timeout=limit)
         except queue.Empty:
-            raise Busy(f"all {self.NAME}s stayed busy for {limit:g} s") from None
+            raise Busy("all %(name)ss stayed busy for %(limit)s s",
+                       name=self.NAME, limit=f"{limit:g}") from None
         try:
             send(worker.sock, message)
             if not worker.wait(deadline - time.monotonic()):
                 self._replace(worker)
-                raise QueryTimeout(f"{what} exceeded the {limit:g} s time limit")
+                raise QueryTimeout("%(what)s exceeded the %(limit)s s time limit",
+                                   what=what, limit=f"{limit:g}")
             reply = receive(worker.sock)
         except (EOFError, OSError) as exc:
             self._replace(worker)
-            raise StoreError(f"a {self.NAME} died: {exc}") from exc
+            raise StoreError("a %(name)s died: %(exc)s", name=self.NAME, exc=exc) from exc
         self._idle.put(worker)
         return reply
 

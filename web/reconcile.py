@@ -107,7 +107,8 @@ def _answer(body: Any) -> Response:
     if callback is None:
         return Response(text, mimetype="application/json")
     if not _CALLBACK.match(callback) or len(callback) > 100:
-        raise InputError(f"callback {callback[:100]!r} is not a JavaScript function name")
+        raise InputError("callback %(callback)r is not a JavaScript function name",
+                         callback=callback[:100])
     return Response(f"/**/{callback}({text});", mimetype="application/javascript")
 
 
@@ -140,7 +141,7 @@ def _json(raw: str, name: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise InputError(f"{name} is not JSON: {exc}") from None
+        raise InputError("%(name)s is not JSON: %(exc)s", name=name, exc=exc) from None
 
 
 def manifest() -> dict[str, Any]:
@@ -176,8 +177,9 @@ def run_batch(raw: str) -> dict[str, Any]:
     if not isinstance(batch, dict):
         raise InputError("queries must be a JSON object of reconciliation queries by key")
     if len(batch) > BATCH_SIZE:
-        raise Problem(413, "Batch too large", f"{len(batch)} queries in one batch; the "
-                      f"manifest's batchSize is {BATCH_SIZE}")
+        raise Problem(413, "Batch too large", "%(count)s queries in one batch; the manifest's "
+                                              "batchSize is %(batch_size)s",
+            params={"count": len(batch), "batch_size": BATCH_SIZE})
     queries = {str(k): _query(str(k), v) for k, v in batch.items()}
     return {k: {"result": candidates(q)} for k, q in queries.items()}
 
@@ -185,42 +187,45 @@ def run_batch(raw: str) -> dict[str, Any]:
 def _query(key: str, body: object) -> Query:
     where = f"query {key!r}"
     if not isinstance(body, dict):
-        raise InputError(f"{where} must be an object")
+        raise InputError("%(where)s must be an object", where=where)
     unknown = set(body) - {"query", "type", "limit", "properties", "type_strict"}
     if unknown:
-        raise InputError(f"{where}: unknown fields {sorted(unknown)}")
+        raise InputError("%(where)s: unknown fields %(unknown)s",
+                         where=where, unknown=sorted(unknown))
     text = body.get("query", "")
     if not isinstance(text, str):
-        raise InputError(f"{where}: query must be a string")
+        raise InputError("%(where)s: query must be a string", where=where)
     types = body.get("type", [])
     types = [types] if isinstance(types, str) else types
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise InputError(f"{where}: type must be a string or a list of strings")
+        raise InputError("%(where)s: type must be a string or a list of strings", where=where)
     limit = body.get("limit", DEFAULT_LIMIT)
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 1 \
             or int(limit) != limit:
-        raise InputError(f"{where}: limit must be a positive integer")
+        raise InputError("%(where)s: limit must be a positive integer", where=where)
     props = _properties(where, body.get("properties", []))
     if not text.strip() and not props:
-        raise InputError(f"{where}: give a non-empty query or properties")
+        raise InputError("%(where)s: give a non-empty query or properties", where=where)
     return Query(text.strip(), [ALIASES.get(t, t) for t in types], min(int(limit), MAX_LIMIT),
                  props)
 
 
 def _properties(where: str, props: object) -> dict[str, list[str]]:
     if not isinstance(props, list):
-        raise InputError(f"{where}: properties must be a list")
+        raise InputError("%(where)s: properties must be a list", where=where)
     out: dict[str, list[str]] = {}
     for p in props:
         if not isinstance(p, dict) or "pid" not in p or "v" not in p:
-            raise InputError(f"{where}: each property needs pid and v")
+            raise InputError("%(where)s: each property needs pid and v", where=where)
         if p["pid"] not in ("region", "country"):
-            raise InputError(f"{where}: unknown property {p['pid']!r} (region, country)")
+            raise InputError("%(where)s: unknown property %(p)r (region, country)",
+                             where=where, p=p['pid'])
         values = p["v"] if isinstance(p["v"], list) else [p["v"]]
         for v in values:
             value = v.get("id") if isinstance(v, dict) else v
             if not isinstance(value, str | int | float) or isinstance(value, bool):
-                raise InputError(f"{where}: a value of {p['pid']} must be a string or an id")
+                raise InputError("%(where)s: a value of %(p)s must be a string or an id",
+                                 where=where, p=p['pid'])
             out.setdefault(p["pid"], []).append(_region_code(str(value)))
     return out
 
@@ -337,7 +342,7 @@ def _thing(entity: str) -> tuple[str, str, str]:
     base = service().base
     parsed = parse_iri(base, entity if entity.startswith(base) else base + entity)
     if parsed is None or parsed[0] not in ("owner", "patent") or len(parsed[1]) != 1:
-        raise NotFound(f"{entity!r} is not an owner or patent id of this service")
+        raise NotFound("%(entity)r is not an owner or patent id of this service", entity=entity)
     kind, (local,) = parsed
     return kind, local, mint(base, kind, local)
 
@@ -350,7 +355,7 @@ def preview() -> Response:
     if kind == "owner":
         e = owner_index().by_id.get(local)
         if e is None or e.iri != iri:
-            raise NotFound(f"no owner {entity!r}")
+            raise NotFound("no owner %(entity)r", entity=entity)
         rows = store.select(_OWNER_PATENTS, {"o": ox.NamedNode(iri)})
         links = [r["wd"].value for r in store.select(_SAME_AS, {"o": ox.NamedNode(iri)})]
         html = render_template("reconcile_preview.html", kind=kind, name=e.name, id=e.id,
@@ -360,7 +365,7 @@ def preview() -> Response:
     else:
         facts = store.select(_PATENT_FACTS, {"p": ox.NamedNode(iri)})
         if not facts:
-            raise NotFound(f"no patent {entity!r}")
+            raise NotFound("no patent %(entity)r", entity=entity)
         html = render_template("reconcile_preview.html", kind=kind,
                                name=facts[0]["title"].value if "title" in facts[0] else "",
                                id=facts[0]["id"].value, facts=[], patents=None, links=[],

@@ -119,9 +119,9 @@ class Renderer(QueryPool):
         """The response to a page request (see :func:`_render`); :class:`Busy` at once when
         ``page_queue`` requests already wait for a worker."""
         if not self._admitted.acquire(blocking=False):
-            raise Busy(f"busy: {self.queue} pages already wait for a page worker, the most "
-                       f"this service lets wait (setting page_queue); ask again in "
-                       f"{RETRY_AFTER} s", RETRY_AFTER)
+            raise Busy("busy: %(queue)s pages already wait for a page worker, the most this "
+                       "service lets wait (setting page_queue); ask again in %(retry_after_)s s",
+                       RETRY_AFTER, queue=self.queue, retry_after_=RETRY_AFTER)
         try:
             fields = {k: environ[k] for k in ENVIRON if k in environ}
             headers = {k: v for k, v in environ.items()

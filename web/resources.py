@@ -68,7 +68,7 @@ def resource(kind: str, rest: str) -> Response:
     iri, fmt = _resolve(kind, rest)
     triples = _profile(iri) if kind == "profile" else _describe(iri)
     if not triples:
-        raise NotFound(f"nothing is known about <{iri}>")
+        raise NotFound("nothing is known about <%(iri)s>", iri=iri)
     return linked_data(triples, fmt, lambda: _page(kind, iri, triples))
 
 
@@ -107,7 +107,7 @@ def _subject(iri: str) -> ox.NamedNode:
     try:
         return ox.NamedNode(iri)
     except ValueError as exc:
-        raise NotFound(f"not an IRI this service mints: {clip(iri)}") from exc
+        raise NotFound("not an IRI this service mints: %(iri)s", iri=clip(iri)) from exc
 
 
 def _exists(iri: str) -> bool:

@@ -61,7 +61,7 @@ def update_on_nothing(text: str) -> None:
     try:
         ox.Store().update(text)
     except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
-        raise QueryError(f"invalid SPARQL update: {exc}") from None
+        raise QueryError("invalid SPARQL update: %(engine)s", engine=exc) from None
 
 
 def _orphaned(parent: int) -> None:
@@ -88,7 +88,8 @@ class Sandbox(Child):
                 conn.send((function, args))
                 if not conn.poll(self.timeout):
                     self.end()
-                    raise QueryTimeout(f"validation exceeded the {self.timeout:g} s time limit")
+                    raise QueryTimeout("validation exceeded the %(timeout)s s time limit",
+                                       timeout=f"{self.timeout:g}")
                 kind, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError):
                 self.end()

@@ -85,15 +85,15 @@ def _limit(raw: str | None) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InputError(f"parameter 'limit': a whole number from 1 to {SEARCH_MAX_LIMIT}"
-                         ) from None
+        raise InputError("parameter 'limit': a whole number from 1 to %(search_max_limit)s"
+                         , search_max_limit=SEARCH_MAX_LIMIT) from None
 
 
 def _wants_json() -> bool:
     given = negotiate.given(request.args)
     if given is not None:
         if given[1] not in ("json", "html"):
-            raise InputError(f"parameter '{given[0]}': json or html")
+            raise InputError("parameter '%(given)s': json or html", given=given[0])
         return given[1] == "json"
     return not negotiate.prefers_html(request.headers.get("Accept", "")) and \
         request.accept_mimetypes.best_match(["application/json"]) is not None

@@ -154,8 +154,8 @@ class Service:
         already running (:class:`Busy` after them); None waits."""
         assert self.writer is not None and self.path is not None
         if not self._writer_lock.acquire(timeout=-1 if wait is None else wait):
-            raise Busy(f"busy: a write is running; ask again in {LONGEST_WAIT} s",
-                       LONGEST_WAIT)
+            raise Busy("busy: a write is running; ask again in %(longest_wait)s s",
+                       LONGEST_WAIT, longest_wait=LONGEST_WAIT)
         try:
             self.store().flush()
             try:
@@ -219,7 +219,7 @@ class Service:
             except StoreError:  # not kept: computed below
                 pass
         if self.writer is None:  # a page worker's view never queues (it raised Elsewhere)
-            raise StoreError(f"{kind}: no writer to compute it")
+            raise StoreError("%(kind)s: no writer to compute it", kind=kind)
         fields = request_fields(request.environ)
 
         def job() -> Any:
@@ -326,8 +326,8 @@ def remote(settings: dict[str, Any]) -> EndpointStore:
     store = EndpointStore.from_settings(settings)
     require_probes(store, "serve")
     if not reference_loaded(store):
-        raise InputError(f"{store!r} has no hvp-kg reference data: `hvp --endpoint URL ingest` "
-                         "loads it with the data")
+        raise InputError("%(store)r has no hvp-kg reference data: `hvp --endpoint URL ingest` "
+                         "loads it with the data", store=store)
     return store
 
 

@@ -114,7 +114,8 @@ def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[
         else:
             shapes = load_shapes()
     except Problem as exc:
-        return {"problem": (exc.status, exc.title, exc.detail, exc.extra)}
+        return {"problem": (exc.status, exc.title, exc.detail, {**exc.extra,
+                                                                 "params": exc.params})}
     report = validate_graph(data if profile is None else data + _reference(base), shapes)
     if mime != "text/html":
         return {"body": report.graph.serialize(format=REPORTS[mime], encoding="utf-8")}
@@ -167,8 +168,10 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
         return text, _syntax(request.form.get("syntax", "turtle"))
     fmt = ox.RdfFormat.from_media_type(request.mimetype) if request.mimetype else None
     if fmt is None:
-        raise Problem(415, "Unsupported Media Type", f"cannot read {clip(request.mimetype)} as "
-                      "RDF; POST Turtle, N-Triples, JSON-LD, RDF/XML, TriG or N-Quads, or a form")
+        raise Problem(415, "Unsupported Media Type", "cannot read %(request_mimetype)s as RDF; "
+                                                     "POST Turtle, N-Triples, JSON-LD, "
+                                                     "RDF/XML, TriG or N-Quads, or a form",
+            params={"request_mimetype": clip(request.mimetype)})
     body = request.get_data()
     if not body.strip():
         raise InputError("no data to validate: POST RDF as the request body")
@@ -177,7 +180,8 @@ def _data() -> tuple[bytes, ox.RdfFormat]:
 
 def _syntax(name: str) -> ox.RdfFormat:
     if name not in SYNTAXES:
-        raise InputError(f"syntax {clip(name)} is not one of {', '.join(SYNTAXES)}")
+        raise InputError("syntax %(name)s is not one of %(syntaxes)s",
+                         name=clip(name), syntaxes=', '.join(SYNTAXES))
     return SYNTAXES[name]
 
 
@@ -194,7 +198,8 @@ def _graph(text: bytes, fmt: ox.RdfFormat, what: str) -> rdflib.Graph:
         quads = list(ox.parse(text, format=fmt, base_iri="https://example.org/shacl-input/"))
     except SyntaxError as exc:
         where = _where(exc)
-        raise Problem(400, "Bad RDF", f"{what}: {exc.msg}", **where, part=what) from None
+        raise Problem(400, "Bad RDF", "%(what)s: %(engine)s", **where, part=what,
+                      params={"what": what, "engine": exc.msg}) from None
     triples = [q if isinstance(q, ox.Triple) else q.triple for q in quads]
     graph = rdflib.Graph()
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"", format="nt")
@@ -213,12 +218,13 @@ def _shapes() -> Spec:
     name = form.get("profile", "")
     if name:
         if name not in _profiles():
-            raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
+            raise InputError("unknown profile %(name)s; shipped: %(profiles)s",
+                             name=clip(name), profiles=', '.join(_profiles()))
         as_of = form.get("as_of") or DEFAULT_AS_OF
         try:
             parse_date(as_of)
         except ValueError as exc:
-            raise InputError(f"parameter 'as_of': {exc}") from None
+            raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
         return ("profile", name, as_of)
     text = form.get("shapes", "")
     if text.strip():
@@ -260,7 +266,8 @@ def _profiles() -> list[str]:
 
 def _profile(name: str) -> Profile:
     if name not in _profiles():
-        raise InputError(f"unknown profile {clip(name)}; shipped: {', '.join(_profiles())}")
+        raise InputError("unknown profile %(name)s; shipped: %(profiles)s",
+                         name=clip(name), profiles=', '.join(_profiles()))
 
     return load_profile(name)
 
@@ -269,7 +276,7 @@ def _instantiate(profile: Profile, as_of: str) -> rdflib.Graph:
     try:
         day = parse_date(as_of)
     except ValueError as exc:
-        raise InputError(f"parameter 'as_of': {exc}") from None
+        raise InputError("parameter 'as_of': %(exc)s", exc=exc) from None
     return profile.instantiate(day)
 
 
@@ -277,8 +284,9 @@ def _report_type() -> str:
     fmt = request.args.get("format") or request.form.get("format")
     if fmt:
         if fmt not in SHORT:
-            raise Problem(406, "Not Acceptable", f"format={clip(fmt)}; available: "
-                          + ", ".join(SHORT), available=list(SHORT))
+            raise Problem(406, "Not Acceptable", "format=%(fmt)s; available: %(names)s",
+                          available=list(SHORT), params={"fmt": clip(fmt),
+                                                         "names": ", ".join(SHORT)})
         return SHORT[fmt]
     best = request.accept_mimetypes.best_match(["text/turtle", "application/ld+json",
                                                 "text/html"], default="text/turtle")

@@ -99,9 +99,10 @@ def query_operation(req: WsgiRequest, svc: Service) -> tuple[bytes, str] | None:
         return None
     queries = params.getlist("query")
     if len(queries) != 1:
-        raise Problem(400, "Bad request", f"give exactly one query, not {len(queries)} (SPARQL "
-                      "1.1 Protocol: one `query` parameter, or one application/sparql-query "
-                      "body)", parameter="query")
+        raise Problem(400, "Bad request", "give exactly one query, not %(count)s (SPARQL 1.1 "
+                                          "Protocol: one `query` parameter, or one "
+                                          "application/sparql-query body)", parameter="query",
+                                          params={"count": len(queries)})
     query = queries[0]
     if not query.strip():
         raise Problem(400, "Bad request", "the query is empty", parameter="query")
@@ -173,8 +174,9 @@ def _body_text(body: bytes) -> str:
 
 
 def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
-    return Problem(400, "Bad request", f"{where} is not UTF-8: byte 0x{exc.object[exc.start]:02X} "
-                   f"at byte {exc.start} (SPARQL queries are UTF-8)")
+    return Problem(400, "Bad request", "%(where)s is not UTF-8: byte 0x%(object)s at byte "
+                                       "%(start)s (SPARQL queries are UTF-8)",
+        params={"where": where, "object": f"{exc.object[exc.start]:02X}", "start": exc.start})
 
 
 def _undeclared(query: str) -> list[str]:
@@ -201,9 +203,12 @@ def _prefix_error(query: str, exc: QueryError) -> QueryError:
     if not missing or position is None:
         return exc
     hint = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in missing if p in PREFIXES)
-    return QueryError(f"invalid SPARQL: {position[0]}: undeclared prefix "
-                      + ", ".join(f"{p}:" for p in missing)
-                      + (f" (declare it: {hint})" if hint else " (declare it with PREFIX)"))
+    names = ", ".join(f"{p}:" for p in missing)
+    if hint:
+        return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare "
+                          "it: %(hint)s)", position=position[0], names=names, hint=hint)
+    return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare it "
+                      "with PREFIX)", position=position[0], names=names)
 
 
 def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
@@ -250,8 +255,9 @@ def _iri(text: str, name: str) -> str:
     try:
         return ox.NamedNode(text.strip()).value
     except ValueError as exc:
-        raise Problem(400, "Bad request", f"{name}: not an IRI: {clip(text)} ({exc})",
-                      parameter=name) from exc
+        raise Problem(400, "Bad request", "%(name)s: not an IRI: %(text)s (%(exc)s)",
+                      parameter=name,
+                      params={"name": name, "text": clip(text), "exc": exc}) from exc
 
 
 STATS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?entities)

@@ -25,17 +25,19 @@ VENDOR = {
 def vendor(name: str, filename: str) -> Response:
     package, files, _ = VENDOR.get(name, ("", (), Path()))
     if filename not in files:
-        raise Problem(404, "Not found", f"no vendored file {name}/{filename}")
+        raise Problem(404, "Not found", "no vendored file %(name)s/%(filename)s",
+                                        params={"name": name, "filename": filename})
     folder = NODE_MODULES / package
     if not (folder / filename).is_file():
         raise Problem(500, "Front-end library missing",
-                      f"{package} is not installed: run `npm install` (or `make install`)")
+                      "%(package)s is not installed: run `npm install` (or `make install`)",
+                      params={"package": package})
     return send_from_directory(folder, filename, max_age=3600)
 
 
 def licence(name: str) -> Response:
     if name not in VENDOR or not VENDOR[name][2].is_file():
-        raise Problem(404, "Not found", f"no licence text for {name}")
+        raise Problem(404, "Not found", "no licence text for %(name)s", params={"name": name})
     path = VENDOR[name][2]
     return send_from_directory(path.parent, path.name, mimetype="text/plain")
 

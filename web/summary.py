@@ -204,7 +204,7 @@ def _page_number(count: int) -> int:
     raw = request.args.get("page") or "1"
     pages = max(1, -(-count // PAGE))
     if not raw.isdigit() or not 1 <= int(raw) <= pages:
-        raise InputError(f"parameter 'page': a page from 1 to {pages}")
+        raise InputError("parameter 'page': a page from 1 to %(pages)s", pages=pages)
     return int(raw)
 
 

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, render_template, request
 
 from kg import Profile, Unit, load_profile, load_unit, shipped_profiles
 from web import negotiate
+from web.i18n import data_language
 from web.resources import linked_data
 from web.service import service
 
@@ -26,9 +27,14 @@ def page(kind: str, name: str) -> Response:
     found = _unit(kind, name)
     served = service().profile().name
     return linked_data(found.triples(), fmt, lambda: render_template(
-        "unit.html", unit=found, served=served, title=found.shapes[0].labels.get("en", found.iri)
+        "unit.html", unit=found, served=served, title=_label(found.shapes[0].labels, found.iri)
         if found.shapes else found.iri,
         alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES}))
+
+
+def _label(labels: dict[str, str], iri: str) -> str:
+    """A shape's label in the page's language, else in English, else its IRI."""
+    return labels.get(data_language()) or labels.get("en") or iri
 
 
 def _suffixed(name: str) -> tuple[str, ox.RdfFormat | None]:

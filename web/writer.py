@@ -54,8 +54,9 @@ class Writer(Child):
                 if not conn.poll(self.timeout):
                     self.end()
                     raise LimitExceeded(
-                        f"{what} exceeded the {self.timeout:g} s time limit of a write (setting "
-                        "write_timeout): it was stopped and nothing was written")
+                        "%(what)s exceeded the %(timeout)s s time limit of a write (setting "
+                        "write_timeout): it was stopped and nothing was written",
+                        what=what, timeout=f"{self.timeout:g}")
                 kind, value = conn.recv()
             except (EOFError, OSError):
                 self.end()

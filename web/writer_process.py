@@ -48,7 +48,7 @@ def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> No
         except KGError as exc:
             reply = ("error", exc)
         except Exception as exc:  # noqa: BLE001 - reported to the page or client that asked
-            reply = ("error", StoreError(f"the write failed: {exc}"))
+            reply = ("error", StoreError("the write failed: %(exc)s", exc=exc))
         gc.collect()  # the staging generation's engine closed (copies of its store held it)
         conn.send(reply)
 
@@ -80,8 +80,8 @@ def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
         finally:
             svc.use(None)
         if status.startswith("5"):
-            raise StoreError(f"the computation failed: {status}: "
-                             f"{body[:500].decode('utf-8', 'replace')}")
+            raise StoreError("the computation failed: %(status)s: %(decode)s",
+                             status=status, decode=body[:500].decode('utf-8', 'replace'))
     return str(status)
 
 

@@ -107,8 +107,9 @@ def _check_targets(text: str, base: str) -> None:
             prefix, _, local = token.partition(":")
             iri = prefixes.get(prefix, "") + re.sub(r"\\(.)", r"\1", local)
         if iri is not None and iri.startswith(derived):
-            raise Problem(403, "Forbidden", f"<{clip(iri)}> is a derived graph (computed "
-                          "from the data; dropped by every write): write the data instead")
+            raise Problem(403, "Forbidden", "<%(iri)s> is a derived graph (computed from the "
+                                            "data; dropped by every write): write the data "
+                                            "instead", params={"iri": clip(iri)})
         last = token if kind == "pname" else ""
     service().sandbox.run(update_on_nothing, text)
 
@@ -158,8 +159,8 @@ def _target(svc: Service) -> ox.NamedNode | ox.DefaultGraph:
     try:
         return ox.NamedNode(graphs[0])
     except ValueError:
-        raise Problem(400, "Bad request", f"graph: not an IRI: {clip(graphs[0])}",
-                      parameter="graph") from None
+        raise Problem(400, "Bad request", "graph: not an IRI: %(graphs)s",
+                      parameter="graph", params={"graphs": clip(graphs[0])}) from None
 
 
 @bp.route("/store", methods=["GET", "HEAD"])
@@ -171,7 +172,8 @@ def read() -> Response:
     name = DEFAULT_GRAPH if isinstance(graph, ox.DefaultGraph) else graph.value
     if not isinstance(graph, ox.DefaultGraph) and not svc.store().engine.contains_named_graph(
             graph):
-        raise Problem(404, "Not Found", f"no graph <{clip(graph.value)}>")
+        raise Problem(404, "Not Found", "no graph <%(graph_value)s>",
+                                        params={"graph_value": clip(graph.value)})
     reply = svc.run(Request("CONSTRUCT WHERE { ?s ?p ?o }", results_type=None,
                             graph_type=negotiate.media_type(fmt), default_graph=[name]))
     return Response(reply.body, content_type=f"{negotiate.media_type(fmt)}; charset=utf-8")
@@ -183,15 +185,17 @@ def write() -> Response:
     _authorize(svc)
     graph = _target(svc)
     if isinstance(graph, ox.NamedNode) and graph.value.startswith(mint(svc.base, "graph", "")):
-        raise Problem(403, "Forbidden", f"<{clip(graph.value)}> is a derived graph (computed "
-                      "from the data; dropped by every write): write the data instead")
+        raise Problem(403, "Forbidden", "<%(graph_value)s> is a derived graph (computed from "
+                                        "the data; dropped by every write): write the data "
+                                        "instead", params={"graph_value": clip(graph.value)})
     into = "" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph} "
     drop = "DROP SILENT DEFAULT" if isinstance(graph, ox.DefaultGraph) else \
         f"DROP SILENT GRAPH {graph}"
     if request.method == "DELETE":
         if isinstance(graph, ox.NamedNode) and \
                 not svc.store().engine.contains_named_graph(graph):
-            raise Problem(404, "Not Found", f"no graph <{clip(graph.value)}>")
+            raise Problem(404, "Not Found", "no graph <%(graph_value)s>",
+                                            params={"graph_value": clip(graph.value)})
         _write(svc, drop)
         return Response(status=204)
     triples = _parse()
@@ -213,5 +217,6 @@ def _parse() -> str:
     except SyntaxError as exc:
         where: dict[str, Any] = {"line": exc.lineno, "column": exc.offset or 0} \
             if exc.lineno else {}
-        raise Problem(400, "Bad RDF", f"body: {exc.msg}", **where) from None
+        raise Problem(400, "Bad RDF", "body: %(engine)s", **where,
+                      params={"engine": exc.msg}) from None
     return (ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")

@@ -94,7 +94,8 @@ def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAU
     "" (for a caller that needs the counts once, e.g. indicators that keep no classification).
     """
     if engine not in ENGINES:
-        raise InputError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        raise InputError("unknown engine %(engine)r; choose one of %(engines)s",
+                         engine=engine, engines=', '.join(ENGINES))
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
     return _classify(store, as_of, prof, shapes, engine, base, store_graph)
@@ -145,7 +146,8 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
         with _building(engine):
             _chunks(put, nodes())
             found = evidence_future.result()
-            describers = {key: evidence.Reasons(prof, shape, as_of)
+            names = evidence.labels(store, "en")  # the stored reason is English
+            describers = {key: evidence.Reasons(prof, shape, as_of, labels=names)
                           for key, shape in _units(prof)}
             _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
                                           criterion_iris) for patent, keys in pending))

@@ -8,7 +8,7 @@ that a template can describe becomes the evidence, with its reason.
 
 A template is text with ``{name}`` fields, each a column of the row, a profile parameter or
 ``asOf``; ``{name:local}`` is the last segment of an IRI, ``{name:label}`` the IRI's label in
-the template's language when the caller knows it (else its last segment), ``{name:cny}`` an
+the template's language (:func:`labels`; an IRI without one: its last segment), ``{name:cny}`` an
 amount in CNY (``10,000,000 CNY``; in Chinese ``10,000,000 元``), ``{name:if}`` /
 ``{name:unless}`` print nothing and require the value to be true (present and not ``false``) /
 not. A template applies to a row when all its fields are present; the first template that
@@ -30,6 +30,7 @@ from string import Formatter
 from types import MappingProxyType
 from typing import NamedTuple
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from kg.classify.result_sets import table
@@ -138,6 +139,20 @@ def _cny(amount: str, reasons: Reasons) -> str:
 
 def _local(iri: str, reasons: Reasons) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+#: The labels of the things a reason names (``{name:label}``: award kinds, SEI industries) and
+#: of the kinds of patent, from the store's reference data (a few hundred rows).
+_LABELS = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?thing ?label ?lang WHERE {
+  ?thing skos:prefLabel|rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), ?lang)) }"""
+
+
+def labels(store: Store, lang: str) -> dict[str, str]:
+    """IRI -> its label in ``lang`` (``en``, ``zh``) for :class:`Reasons`."""
+    return {row["thing"]: row["label"]
+            for row in table(store, _LABELS, {"lang": ox.Literal(lang)})}
 
 
 def _label(iri: str, reasons: Reasons) -> str:

@@ -72,8 +72,9 @@ def _parts(shapes: Graph, shape: URIRef) -> list[tuple[str, str, str]]:
         return found
     head = shapes.value(shape, SH["and"])
     if head is None:
-        raise InputError(f"shape {shape} has no hvp:onsetQuery or hvp:endQuery (and no sh:and "
-                         "of shapes that have): its timeline cannot be computed")
+        raise InputError("shape %(shape_)s has no hvp:onsetQuery or hvp:endQuery (and no "
+                         "sh:and of shapes that have): its timeline cannot be computed",
+                         shape_=shape)
     return [part for member in Collection(shapes, head) if isinstance(member, URIRef)
             for part in _parts(shapes, member)]
 
@@ -90,12 +91,13 @@ def select_text(prof: Profile, shapes: Graph) -> str:
     for criterion in prof.criteria:
         onset = _unit(shapes, criterion.shape, HVP.onsetQuery)
         if onset is None:
-            raise InputError(f"criterion {criterion.key} ({criterion.shape}) has no "
-                             "hvp:onsetQuery: its timeline cannot be computed")
+            raise InputError("criterion %(criterion_key)s (%(criterion_shape)s) has no "
+                             "hvp:onsetQuery: its timeline cannot be computed",
+                             criterion_key=criterion.key, criterion_shape=criterion.shape)
         criteria.append(onset)
     domestic = _unit(shapes, prof.domestic, HVP.onsetQuery)
     if domestic is None:
-        raise InputError(f"{prof.domestic} has no hvp:onsetQuery")
+        raise InputError("%(prof_domestic)s has no hvp:onsetQuery", prof_domestic=prof.domestic)
     for _, head, _ in valid:
         prefixes.add(head)
     for head, _ in [*criteria, domestic]:

@@ -58,7 +58,7 @@ def instantiate(shapes: Graph, bindings: Mapping[str, Node] | None) -> Graph:
 def _compiler(shapes: Graph, shape: Node, bindings: Mapping[str, Node] | None,
               leaf_classes: Iterable[Node] = ()) -> Compiler:
     if (shape, None, None) not in shapes:
-        raise InputError(f"no shape {shape} in the shapes graph")
+        raise InputError("no shape %(shape_)s in the shapes graph", shape_=shape)
     return Compiler(instantiate(shapes, bindings) if bindings else shapes,
                     leaf_classes=frozenset(leaf_classes))
 

@@ -93,7 +93,8 @@ class Compiler:
         if is_true(self.g, shape, SH.deactivated):
             return []
         if shape in self.stack:
-            raise CompileError(f"recursive shape {shape}", shape=shape, feature="recursive shapes")
+            raise CompileError("recursive shape %(shape_)s", shape=shape,
+                               feature="recursive shapes", shape_=shape)
         self.stack += (shape,)
         try:
             return self._constraint_parts(shape, candidates, targeted, rows)
@@ -126,15 +127,16 @@ class Compiler:
 
     def _check_supported(self, shape: Node, pred: Node) -> None:
         if pred in REFUSED:
-            raise CompileError(f"{REFUSED[pred]} on {shape} is not supported", shape=shape,
-                               feature=REFUSED[pred])
+            raise CompileError("%(refused)s on %(shape_)s is not supported", shape=shape,
+                               feature=REFUSED[pred], refused=REFUSED[pred], shape_=shape)
         if pred in self.custom_parameters:
-            raise CompileError(f"custom constraint component parameter {pred} on {shape}",
-                               shape=shape, feature="custom constraint components")
+            raise CompileError("custom constraint component parameter %(pred)s on %(shape_)s",
+                               shape=shape, feature="custom constraint components",
+                               pred=pred, shape_=shape)
         known = pred in BUILDERS or pred in NON_CONSTRAINTS or pred == SH.property
         if str(pred).startswith(str(SH)) and not known:
-            raise CompileError(f"{pred} on {shape} is not supported", shape=shape,
-                               feature=str(pred))
+            raise CompileError("%(pred)s on %(shape_)s is not supported", shape=shape,
+                               feature=str(pred), pred=pred, shape_=shape)
 
     def targets(self, shape: Node) -> str:
         """The set of focus nodes of ``shape``'s targets."""
@@ -156,6 +158,6 @@ class Compiler:
 
     def _custom_target(self, shape: Node, target: Node) -> str:
         if isinstance(target, (URIRef, Literal)) or (target, SH.select, None) not in self.g:
-            raise CompileError(f"sh:target of {shape} is not a SPARQL target", shape=shape,
-                               feature="custom targets")
+            raise CompileError("sh:target of %(shape_)s is not a SPARQL target", shape=shape,
+                               feature="custom targets", shape_=shape)
         return sparql.target_set(self.g, target, shape, self.prologue)

@@ -70,7 +70,7 @@ def compile_results(shapes: Graph, shape: Node,
     """One :class:`ResultQuery` per constraint of ``shape`` and of its property shapes, over
     the shape's targets (raises CompileError for what is not compiled)."""
     if (shape, None, None) not in shapes:
-        raise InputError(f"no shape {shape} in the shapes graph")
+        raise InputError("no shape %(shape_)s in the shapes graph", shape_=shape)
     if bindings:
         shapes = instantiate(shapes, bindings)
     compiler = Compiler(shapes)

@@ -77,7 +77,9 @@ class Scope:
 
     def refuse(self, feature: str, why: str) -> CompileError:
         """A CompileError about this shape."""
-        return CompileError(f"{feature} on {self.shape}: {why}", shape=self.shape, feature=feature)
+        return CompileError("%(feature_)s on %(shape_)s: %(why)s",
+                            shape=self.shape, feature=feature,
+                            feature_=feature, shape_=self.shape, why=why)
 
 
 Builder = Callable[[Context, Scope, Node], "str | None"]

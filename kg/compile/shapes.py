@@ -30,7 +30,9 @@ _PATH_OPERATORS = {
 def rdf_list(g: Graph, head: Node, shape: Node, feature: str) -> list[Node]:
     """The members of a well-formed RDF list, or a CompileError."""
     if head != RDF.nil and (head, RDF.first, None) not in g:
-        raise CompileError(f"{feature} of {shape} is not an RDF list", shape=shape, feature=feature)
+        raise CompileError("%(feature_)s of %(shape_)s is not an RDF list",
+                           shape=shape, feature=feature,
+                           feature_=feature, shape_=shape)
     return list(Collection(g, head))
 
 
@@ -38,7 +40,8 @@ def one(g: Graph, shape: Node, pred: URIRef) -> Node | None:
     """The single value of ``pred`` on ``shape`` (None if absent); refuse several."""
     values = list(g.objects(shape, pred))
     if len(values) > 1:
-        raise CompileError(f"{shape} has several {pred}", shape=shape, feature=str(pred))
+        raise CompileError("%(shape_)s has several %(pred)s", shape=shape, feature=str(pred),
+                           shape_=shape, pred=pred)
     return values[0] if values else None
 
 
@@ -67,7 +70,8 @@ def path_sparql(g: Graph, path: Node, shape: Node) -> str:
             inner = one(g, path, pred)
             if inner is not None:
                 return f"({path_sparql(g, inner, shape)}){op}"
-    raise CompileError(f"unsupported path on {shape}", shape=shape, feature="path")
+    raise CompileError("unsupported path on %(shape_)s", shape=shape, feature="path",
+                       shape_=shape)
 
 
 def may_be_empty(g: Graph, path: Node) -> bool:

@@ -24,7 +24,8 @@ _SELECT = re.compile(r"\s*SELECT(\s+(?:DISTINCT|REDUCED))?\b", re.I)
 
 def refuse(shape: Node, feature: str, message: str) -> CompileError:
     """A CompileError about ``shape``."""
-    return CompileError(f"{message} ({shape})", shape=shape, feature=feature)
+    return CompileError("%(message_)s (%(shape_)s)", shape=shape, feature=feature,
+                        message_=message, shape_=shape)
 
 
 class Prologue:

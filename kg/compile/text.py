@@ -37,11 +37,11 @@ def n3(term: Node) -> str:
     """Serialize an IRI or literal for SPARQL; refuse blank nodes and unsafe IRIs."""
     if isinstance(term, URIRef):
         if _BAD_IRI_CHARS.search(str(term)):
-            raise InputError(f"not a valid IRI: {str(term)!r}")
+            raise InputError("not a valid IRI: %(term)r", term=str(term))
         return f"<{term}>"
     if isinstance(term, Literal):
         return term.n3()
-    raise CompileError(f"cannot write {term!r} into SPARQL", feature="blank node value")
+    raise CompileError("cannot write %(term)r into SPARQL", feature="blank node value", term=term)
 
 
 def mask(query: str) -> str:
@@ -65,9 +65,10 @@ def binding_values(bindings: Mapping[str, Node] | None) -> dict[str, str]:
     values = {}
     for name, term in (bindings or {}).items():
         if not _NAME.match(name) or name in RESERVED:
-            raise InputError(f"bad parameter name {name!r}")
+            raise InputError("bad parameter name %(name)r", name=name)
         if isinstance(term, BNode) or not isinstance(term, (URIRef, Literal)):
-            raise InputError(f"parameter {name!r} must be an IRI or a literal, not {term!r}")
+            raise InputError("parameter %(name)r must be an IRI or a literal, not %(term)r",
+                             name=name, term=term)
         values[name] = n3(term)
     return values
 

@@ -118,11 +118,11 @@ def values_block(bindings: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode
     """``VALUES (?a ?b) { (t1 t2) }`` from RDF terms; a bad name or a blank node is refused."""
     for name, term in bindings.items():
         if not _NAME.match(name):
-            raise QueryError(f"parameter name {name!r} is not a SPARQL variable name")
+            raise QueryError("parameter name %(name)r is not a SPARQL variable name", name=name)
         if not isinstance(term, ox.NamedNode | ox.Literal):
-            raise QueryError(f"parameter ?{name}: {term!r} cannot be bound over the SPARQL "
-                             "protocol (only IRIs and literals; a blank node is a variable "
-                             "in query text)")
+            raise QueryError("parameter ?%(name)s: %(term)r cannot be bound over the SPARQL "
+                             "protocol (only IRIs and literals; a blank node is a variable in "
+                             "query text)", name=name, term=term)
     names = " ".join(f"?{name}" for name in bindings)
     terms = " ".join(str(term) for term in bindings.values())
     return f"VALUES ({names}) {{ ({terms}) }}"

@@ -379,7 +379,8 @@ def require(store: EndpointStore, command: str) -> None:
         first = failed[0]
         others = ", ".join(v.probe.name for v in failed[1:])
         raise StoreError(
-            f"hvp {command} refused: {store.query_url} fails the probe {first.probe.name!r} "
-            f"({first.detail}): {first.probe.meaning}. Fix: {first.probe.fix}."
-            + (f" Also failing: {others}." if others else "")
-            + " `hvp doctor` shows every probe.")
+            "hvp %(command)s refused: %(url)s fails the probe %(probe)r (%(detail)s): "
+            "%(meaning)s. Fix: %(fix)s.%(others)s `hvp doctor` shows every probe.",
+            command=command, url=store.query_url, probe=first.probe.name, detail=first.detail,
+            meaning=first.probe.meaning, fix=first.probe.fix,
+            others=f" Also failing: {others}." if others else "")

@@ -95,8 +95,9 @@ def _switch(remote: EndpointStore, triples: Path, count: int, base: str,
         _send(remote, triples, staging, count, progress, batch)
         sent = _count(remote, staging)
         if sent != count:
-            raise StoreError(f"{remote!r} holds {sent:,} of the {count:,} triples sent to "
-                             f"{staging}: the engine's data is left as it was")
+            raise StoreError("%(remote)r holds %(sent)s of the %(count)s triples sent to "
+                             "%(staging)s: the engine's data is left as it was",
+                             remote=remote, sent=f"{sent:,}", count=f"{count:,}", staging=staging)
         remote.load(description[0], ox.RdfFormat.N_TRIPLES, described)
         stale = derived_graphs(remote, base)
         target = remote.data
@@ -113,8 +114,9 @@ def _switch(remote: EndpointStore, triples: Path, count: int, base: str,
         raise
     now = _count(remote, target)
     if now != count:
-        raise StoreError(f"{remote!r}: after the switch its data holds {now:,} triples, not "
-                         f"{count:,}: the engine did not move the staging graph in one piece")
+        raise StoreError("%(remote)r: after the switch its data holds %(now)s triples, not "
+                         "%(count)s: the engine did not move the staging graph in one piece",
+                         remote=remote, now=f"{now:,}", count=f"{count:,}")
     return [g.value for g in stale]
 
 

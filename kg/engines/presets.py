@@ -33,8 +33,8 @@ def urls(engine: str, query: str) -> tuple[str, str]:
     try:
         update, store = PRESETS[engine or "oxigraph"]
     except KeyError:
-        raise InputError(f"endpoint_engine {engine!r}: expected one of "
-                         f"{', '.join(sorted(PRESETS))}") from None
+        raise InputError("endpoint_engine %(engine)r: expected one of %(presets)s",
+                         engine=engine, presets=', '.join(sorted(PRESETS))) from None
     return update(query), store(query)
 
 

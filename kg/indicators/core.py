@@ -71,7 +71,8 @@ class IndicatorSet:
         """Only the rows and warnings of a scope (see :data:`SCOPES`); ``name``: the option or
         parameter that gave it, for the error."""
         if by not in SCOPES:
-            raise InputError(f"{name} must be one of {', '.join(SCOPES)}, got {by!r}")
+            raise InputError("%(name)s must be one of %(scopes)s, got %(by)r",
+                             name=name, scopes=', '.join(SCOPES), by=by)
         def kept(region: str) -> bool:
             return by == "all" or (region == NATION) == (by == "nation")
 
@@ -103,10 +104,11 @@ def parse_years(text: str, name: str = "--years") -> list[int]:
     try:
         start, end = int(first), int(last) if sep else int(first)
     except ValueError:
-        raise InputError(f"{name} must be YEAR or FIRST-LAST (e.g. 2020-2024), "
-                         f"got {text!r}") from None
+        raise InputError("%(name)s must be YEAR or FIRST-LAST (e.g. 2020-2024), got %(text)r",
+                         name=name, text=text) from None
     if not 1900 <= start <= end <= 2200:
-        raise InputError(f"{name} {text!r}: need 1900 <= FIRST <= LAST <= 2200")
+        raise InputError("%(name)s %(text)r: need 1900 <= FIRST <= LAST <= 2200",
+                         name=name, text=text)
     return list(range(start, end + 1))
 
 

@@ -99,7 +99,8 @@ def query(sort: str, *, region: bool, criterion: bool, high_value: bool | None,
     values of the filters are bound by the engine (``?graph``, ``?region``, ``?criterion``,
     ``?hv``, ``?industry``, ``?owner``, ``?domestic``)."""
     if sort not in SORTS:
-        raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+        raise InputError("sort must be one of %(sorts)s, got %(sort)r",
+                         sorts=', '.join(SORTS), sort=sort)
     node = [f"?c <{HVP.valid}> true ; <{HVP.patent}> ?patent"]
     if domestic is not None:
         node.append(f"<{HVP.domestic}> ?domestic")
@@ -190,16 +191,20 @@ def check(profile: Any, *, region: str = NATION, criterion: str | None = None,
     first wrong one): the profile's criteria by key, and the test ``met`` and ``criteria`` ask
     on the keys a patent meets (None: no such filter)."""
     if not REGION.fullmatch(region):
-        raise InputError(f"region must be CN or a province code such as CN-SN, got {region!r}")
+        raise InputError("region must be CN or a province code such as CN-SN, got %(region)r",
+                         region=region)
     if sort not in SORTS:
-        raise InputError(f"sort must be one of {', '.join(SORTS)}, got {sort!r}")
+        raise InputError("sort must be one of %(sorts)s, got %(sort)r",
+                         sorts=', '.join(SORTS), sort=sort)
     keys = {c.key: c for c in profile.criteria}
     if criterion is not None and criterion not in keys:
-        raise InputError(f"criterion must be one of {', '.join(keys)}, got {criterion!r}")
+        raise InputError("criterion must be one of %(keys)s, got %(criterion)r",
+                         keys=', '.join(keys), criterion=criterion)
     if owner is not None and (not owner or "/" in owner):
-        raise InputError(f"owner must be an owner's id such as O1, got {owner!r}")
+        raise InputError("owner must be an owner's id such as O1, got %(owner)r", owner=owner)
     if industry is not None and not INDUSTRY.fullmatch(industry):
-        raise InputError(f"industry must be an SEI code such as 1 or 1.5, got {industry!r}")
+        raise InputError("industry must be an SEI code such as 1 or 1.5, got %(industry)r",
+                         industry=industry)
     return keys, _wanted(met, criteria, keys)
 
 
@@ -211,16 +216,16 @@ def _wanted(met: str | None, criteria: str | None,
     if met is not None:
         number = MET.fullmatch(met)
         if number is None:
-            raise InputError(f"met must be a number of criteria such as 2, or 3+ for three or "
-                             f"more, got {met!r}")
+            raise InputError("met must be a number of criteria such as 2, or 3+ for three or "
+                             "more, got %(met)r", met=met)
         n, more = int(number[1]), bool(number[2])
         tests.append(lambda codes: len(codes) >= n if more else len(codes) == n)
     if criteria is not None:
         combination = frozenset(criteria.split(";"))
         unknown = sorted(combination - set(keys))
         if unknown:
-            raise InputError(f"criteria must be criteria of the profile ({', '.join(keys)}) "
-                             f"joined by ';', got {criteria!r}")
+            raise InputError("criteria must be criteria of the profile (%(keys)s) joined by "
+                             "';', got %(criteria)r", keys=', '.join(keys), criteria=criteria)
         tests.append(lambda codes: codes == combination)
     if not tests:
         return None

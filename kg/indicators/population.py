@@ -44,7 +44,8 @@ def _text(name: str) -> str:
 def check(source: str, name: str = "--population") -> str:
     """``source`` if it is one of :data:`SOURCES`, else an InputError naming ``name``."""
     if source not in SOURCES:
-        raise InputError(f"{name} must be one of {', '.join(SOURCES)}, got {source!r}")
+        raise InputError("%(name)s must be one of %(sources)s, got %(source)r",
+                         name=name, sources=', '.join(SOURCES), source=source)
     return source
 
 
@@ -69,9 +70,9 @@ def available(store: Store, base: str = DEFAULT_BASE) -> list[str]:
 def require(store: Store, source: str, base: str = DEFAULT_BASE) -> str:
     """``source``, if the store has its figures; else an InputError saying how to get them."""
     if check(source) != OFFICIAL and source not in available(store, base):
-        raise InputError(f"population source {source!r}: the store has no Wikidata population "
-                         f"(graph {population_graph(base).value}); run `hvp link population` "
-                         "first")
+        raise InputError("population source %(source)r: the store has no Wikidata population "
+                         "(graph %(value)s); run `hvp link population` first",
+                         source=source, value=population_graph(base).value)
     return source
 
 

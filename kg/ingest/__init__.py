@@ -117,9 +117,10 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
                     plan = _check_all(store, paths, base, out, report, progress, source)
         except OSError as exc:  # nothing was written to the store
             if exc.filename and exc.filename != str(tmp):
-                raise InputError(f"{exc.filename}: cannot read: {exc.strerror or exc}") from None
-            raise StoreError(f"cannot write the temporary file {tmp}: {exc.strerror or exc}; "
-                             "the store is left as it was") from None
+                raise InputError("%(filename)s: cannot read: %(value)s",
+                                 filename=exc.filename, value=exc.strerror or exc) from None
+            raise StoreError("cannot write the temporary file %(tmp)s: %(value)s; the store is "
+                             "left as it was", tmp=tmp, value=exc.strerror or exc) from None
         stale = [graph.value for graph in derived_graphs(store, base)]
         graphs = timeline.keepable(store, base) if store.path is not None else []
         previous = search.index_path(store)
@@ -280,8 +281,8 @@ def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
     for path in paths:
         files.check_kind(path)
         if path.is_dir():
-            raise InputError(f"{path}: a folder, not a file of JSON lines (--format "
-                             "google-patents reads .jsonl or .jsonl.gz files)")
+            raise InputError("%(path)s: a folder, not a file of JSON lines (--format "
+                             "google-patents reads .jsonl or .jsonl.gz files)", path=path)
     existing = {name: _has_any(store, t, base) for name, t in tables.items()}
     sheets: dict[tuple[Path, str], Cells] = {}
     label, done = f"{paths[0]}" + (f" (+{len(paths) - 1} files)" if len(paths) > 1 else ""), 0
@@ -320,8 +321,9 @@ def _check_google(store: LocalStore, paths: list[Path], base: str, out: IO[str],
         progress(label, done, done, done)
     report.rows = {t.name: report.rows[t.name] for t in TABLES if t.name in report.rows}
     if not report.rows.get("patents"):
-        raise InputError(f"{', '.join(map(str, paths))}: no CN invention grant (country_code CN, "
-                         "kind_code B or C) among the publications: nothing to ingest")
+        raise InputError("%(map)s: no CN invention grant (country_code CN, kind_code B or C) "
+                         "among the publications: nothing to ingest",
+                         map=', '.join(map(str, paths)))
     return plan
 
 
@@ -335,7 +337,8 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
         plan.metadata.append(dataset.read_metadata(folder / dataset.FILE))
     if not present:
         names = ", ".join(t.file for t in TABLES)
-        raise InputError(f"{folder}: no exchange-format files; expected some of {names}")
+        raise InputError("%(folder)s: no exchange-format files; expected some of %(names)s",
+                         folder=folder, names=names)
     for table in present:
         path = folder / table.file
         existing = _has_any(store, table, ctx.base)
@@ -473,6 +476,7 @@ def _bundle(errors: list[RowError]) -> InputError:
     if len(errors) == 1:
         return errors[0]
     more = " (stopped after the first 20)" if len(errors) >= MAX_ERRORS else ""
-    exc = InputError(f"{len(errors)} errors{more}:\n" + "\n".join(str(e) for e in errors))
+    exc = InputError("%(count)s errors%(more)s:\n%(errors)s", count=len(errors), more=more,
+                     errors="\n".join(str(e) for e in errors))
     exc.errors = errors  # type: ignore[attr-defined]
     return exc

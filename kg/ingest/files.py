@@ -20,22 +20,22 @@ def check_kind(path: Path, *, missing_ok: bool = False, file_only: bool = False)
         mode = path.stat().st_mode
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise InputError(f"{path}: a symbolic link that loops (it leads back to itself); "
-                             "point it at a file or folder") from None
+            raise InputError("%(path)s: a symbolic link that loops (it leads back to itself); "
+                             "point it at a file or folder", path=path) from None
         if path.is_symlink():
-            raise InputError(f"{path}: a symbolic link to {os.readlink(path)}, which does not "
-                             "exist") from None
+            raise InputError("%(path)s: a symbolic link to %(readlink)s, which does not exist",
+                             path=path, readlink=os.readlink(path)) from None
         if missing_ok and exc.errno == errno.ENOENT:
             return
-        raise InputError(f"{path}: no such file or folder") from None
+        raise InputError("%(path)s: no such file or folder", path=path) from None
     if stat.S_ISFIFO(mode):
-        raise InputError(f"{path}: a named pipe (FIFO), not a file; ingest reads files and "
-                         "folders only (save the data to a file first)")
+        raise InputError("%(path)s: a named pipe (FIFO), not a file; ingest reads files and "
+                         "folders only (save the data to a file first)", path=path)
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise InputError(f"{path}: not a regular file or folder (a device or a socket); "
-                         "ingest reads files and folders only")
+        raise InputError("%(path)s: not a regular file or folder (a device or a socket); "
+                         "ingest reads files and folders only", path=path)
     if file_only and stat.S_ISDIR(mode):
-        raise InputError(f"{path}: a folder, not a CSV file")
+        raise InputError("%(path)s: a folder, not a CSV file", path=path)
 
 
 def not_utf8(path: Path) -> RowError:
@@ -52,8 +52,8 @@ def not_utf8(path: Path) -> RowError:
                 before = raw[:exc.start].decode("utf-8").lstrip("\ufeff")
                 cell = len(next(csv.reader([before]), [""])) - 1 if before else 0
                 return RowError(str(path), number, column_name(header, cell),
-                                f"not UTF-8 text ({exc.reason} at byte {offset + exc.start} of "
-                                f"the file, character {len(before) + 1} of the line): save the "
-                                "file as UTF-8")
+                                "not UTF-8 text (%(reason)s at byte %(value)s of the file, "
+                                "character %(value2)s of the line): save the file as UTF-8",
+                                reason=exc.reason, value=offset + exc.start, value2=len(before) + 1)
             offset += len(raw)
     return RowError(str(path), 1, "*", "not UTF-8 text: save the file as UTF-8")

@@ -86,8 +86,8 @@ def rows(paths: list[Path], columns: dict[str, tuple[str, ...]],
         missing = sorted(set(completions) - survey.patents)
         for pid in missing[:5]:
             yield RowError(str(complete), completions[pid].line, "patent_id",
-                           f"{pid!r} is not a CN invention grant of "
-                           f"{', '.join(map(str, paths))}")
+                           "%(pid)r is not a CN invention grant of %(map)s",
+                           pid=pid, map=', '.join(map(str, paths)))
         if missing:
             return
     owners_seen: set[str] = set()
@@ -127,7 +127,8 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
                     record = json.loads(text)
                 except json.JSONDecodeError as exc:
                     yield line, RowError(str(path), line, "(line)",
-                                         f"not JSON: {exc.msg} at character {exc.colno}")
+                                         "not JSON: %(msg)s at character %(colno)s",
+                                         msg=exc.msg, colno=exc.colno)
                     continue
                 if not isinstance(record, dict):
                     yield line, RowError(str(path), line, "(line)",
@@ -135,9 +136,9 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
                     continue
                 yield line, record
     except UnicodeDecodeError as exc:
-        yield 0, RowError(str(path), 1, "(file)", f"not UTF-8 text: {exc.reason}")
+        yield 0, RowError(str(path), 1, "(file)", "not UTF-8 text: %(reason)s", reason=exc.reason)
     except (OSError, EOFError) as exc:  # gzip: not a gzip file, or cut short
-        yield 0, RowError(str(path), 1, "(file)", f"cannot read it: {exc}")
+        yield 0, RowError(str(path), 1, "(file)", "cannot read it: %(exc)s", exc=exc)
 
 
 def _text(record: dict[str, Any], name: str, file: str, line: int, *,
@@ -148,7 +149,7 @@ def _text(record: dict[str, Any], name: str, file: str, line: int, *,
             raise RowError(file, line, name, "missing or empty")
         return ""
     if not isinstance(value, (str, int)) or isinstance(value, bool):
-        raise RowError(file, line, name, f"expected text, got {type(value).__name__}")
+        raise RowError(file, line, name, "expected text, got %(name)s", name=type(value).__name__)
     return str(value).strip()
 
 
@@ -159,11 +160,12 @@ def _date(record: dict[str, Any], name: str, file: str, line: int) -> str:
         return ""
     text = str(value)
     if isinstance(value, bool) or not text.isdigit() or len(text) != 8:
-        raise RowError(file, line, name, f"{value!r} is not a date as YYYYMMDD")
+        raise RowError(file, line, name, "%(value)r is not a date as YYYYMMDD", value=value)
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
     except ValueError as exc:
-        raise RowError(file, line, name, f"{value!r} is not a date: {exc}") from None
+        raise RowError(file, line, name, "%(value)r is not a date: %(exc)s",
+                       value=value, exc=exc) from None
 
 
 def _list(record: dict[str, Any], name: str, file: str, line: int) -> list[dict[str, Any]]:
@@ -189,7 +191,8 @@ def _patent_id(record: dict[str, Any], file: str, line: int) -> str:
     parts = number.split("-")
     if len(parts) != 3 or not all(parts):
         raise RowError(file, line, "publication_number",
-                       f"{number!r} is not COUNTRY-NUMBER-KIND (e.g. CN-112345678-B)")
+                       "%(number)r is not COUNTRY-NUMBER-KIND (e.g. CN-112345678-B)",
+                       number=number)
     return f"{parts[0]}-{parts[1]}"
 
 
@@ -203,8 +206,8 @@ def _assignees(record: dict[str, Any], file: str, line: int) -> list[tuple[str, 
         country = a.get("country_code")
         if not isinstance(country, str) or not country.strip():
             raise RowError(file, line, f"assignee_harmonized[{i}].country_code",
-                           f"missing or empty for {name.strip()!r}: the exchange format needs "
-                           "each owner's country (docs/import.md)")
+                           "missing or empty for %(strip)r: the exchange format needs each "
+                           "owner's country (docs/import.md)", strip=name.strip())
         digest = hashlib.sha1(f"{country.strip()}|{name.strip()}".encode()).hexdigest()[:12]
         found.append((f"gp-{digest}", name.strip(), country.strip()))
     return found
@@ -235,13 +238,19 @@ def _survey(path: Path, completions: dict[str, Completion], survey: _Survey,
             oid, name, country = assignees[0]
             earlier = survey.regions.get(oid)
             if not done.region.startswith(country + "-"):
-                yield RowError(complete, done.line, "region", f"{done.region!r} is not a region "
-                               f"of country {country}, the first owner's ({name!r}) of {pid}")
+                yield RowError(complete, done.line, "region", "%(done_region)r is not a region "
+                                                              "of country %(country)s, the "
+                                                              "first owner's (%(name)r) of "
+                                                              "%(pid)s",
+                                                              done_region=done.region,
+                                                              country=country, name=name, pid=pid)
                 continue
             if earlier is not None and earlier[0] != done.region:
                 yield RowError(complete, done.line, "region",
-                               f"the first owner {name!r} of {pid} is given region "
-                               f"{done.region} here and {earlier[0]} on line {earlier[1]}")
+                               "the first owner %(name)r of %(pid)s is given region "
+                               "%(done_region)s here and %(earlier)s on line %(earlier2)s",
+                               name=name, pid=pid, done_region=done.region, earlier=earlier[0],
+                               earlier2=earlier[1])
                 continue
             survey.regions[oid] = (done.region, done.line)
         except RowError as exc:
@@ -315,8 +324,9 @@ def read_complete(path: Path) -> dict[str, Completion]:
                 c.check_text(row, line)
                 pid = str(c.get(row, line, "patent_id", required=True))
                 if pid in found:
-                    raise RowError(str(path), line, "patent_id", f"duplicate id {pid!r} (first "
-                                   f"on line {found[pid].line})")
+                    raise RowError(str(path), line, "patent_id", "duplicate id %(pid)r (first "
+                                                                 "on line %(line_)s)",
+                                                                 pid=pid, line_=found[pid].line)
                 lapse = c.get(row, line, "lapse_date", cells.iso_date)
                 region = c.get(row, line, "region", cells.region)
                 found[pid] = Completion(line, "" if lapse is None else str(lapse),
@@ -324,5 +334,6 @@ def read_complete(path: Path) -> dict[str, Completion]:
     except UnicodeDecodeError:
         raise RowError(str(path), 1, "(file)", "not UTF-8 text") from None
     except OSError as exc:
-        raise RowError(str(path), 1, "(file)", f"cannot read it: {exc.strerror or exc}") from None
+        raise RowError(str(path), 1, "(file)", "cannot read it: %(value)s",
+                                               value=exc.strerror or exc) from None
     return found

@@ -41,8 +41,9 @@ def format_of(path: Path) -> ox.RdfFormat:
         return FORMATS[path.suffix.lower()]
     except KeyError:
         known = ", ".join(sorted(FORMATS))
-        raise InputError(f"{path}: unknown RDF file type {path.suffix!r}; use one of {known}, "
-                         "or a folder of CSV files") from None
+        raise InputError("%(path)s: unknown RDF file type %(path_suffix)r; use one of "
+                         "%(known)s, or a folder of CSV files",
+                         path=path, path_suffix=path.suffix, known=known) from None
 
 
 @dataclass
@@ -95,7 +96,7 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
         column = str(exc.offset) if exc.offset else "*"
         raise RowError(str(path), line, column, exc.msg) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+        raise InputError("%(path)s: cannot read: %(exc)s", path=path, exc=exc) from None
     return result
 
 
@@ -111,7 +112,7 @@ def located(path: Path, problem: model.Problem) -> InputError:
                 if at >= 0:
                     column = len(raw[:at].decode("utf-8", "replace")) + 1
                     return RowError(str(path), number, str(column), str(problem))
-    return InputError(f"{path}: {problem}")
+    return InputError("%(path)s: %(problem)s", path=path, problem=problem)
 
 
 def _note(result: Checked, quad: ox.Quad, store: LocalStore) -> None:

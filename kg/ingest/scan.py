@@ -69,8 +69,9 @@ def _xml(path: Path) -> None:
         with path.open("rb") as f:
             parser.ParseFile(f)
     except xml.parsers.expat.ExpatError as exc:  # the RDF/XML parser would not say where
-        raise RowError(str(path), exc.lineno, str(exc.offset + 1), "not well-formed XML: "
-                       f"{xml.parsers.expat.ErrorString(exc.code)}") from None
+        raise RowError(str(path), exc.lineno, str(exc.offset + 1),
+                       "not well-formed XML: %(engine)s",
+                       engine=xml.parsers.expat.ErrorString(exc.code)) from None
 
 
 def _brackets(path: Path, tokens: re.Pattern[bytes]) -> None:
@@ -89,6 +90,7 @@ def _brackets(path: Path, tokens: re.Pattern[bytes]) -> None:
                         line = data[:match.start()].count(b"\n") + 1
                         column = match.start() - data.rfind(b"\n", 0, match.start())
                         raise RowError(str(path), line, str(column),
-                                       f"brackets nested more than {MAX_DEPTH} deep")
+                                       "brackets nested more than %(max_depth)s deep",
+                                       max_depth=MAX_DEPTH)
                 elif char in _CLOSE and depth:
                     depth -= 1

@@ -39,13 +39,15 @@ class Context:
         first = seen.get(key)
         if first is not None:
             raise RowError(file, line, column,
-                           f"duplicate id {key!r} (first on line {first} of {table}.csv)")
+                           "duplicate id %(key)r (first on line %(first)s of %(table)s.csv)",
+                           key=key, first=first, table=table)
         seen[key] = line
 
     def require(self, table: str, key: str, file: str, line: int, column: str) -> None:
         if key in self.ids.get(table, ()) or self.known(table, key):
             return
-        raise RowError(file, line, column, f"{key!r} is not in {table}.csv nor in the store")
+        raise RowError(file, line, column, "%(key)r is not in %(table)s.csv nor in the store",
+                                           key=key, table=table)
 
 
 class Cells:
@@ -58,19 +60,23 @@ class Cells:
             if hidden := cells.INVISIBLE.search(name):
                 char = hidden.group()
                 shown = cells.INVISIBLE.sub("", name) or f"#{i + 1}"
-                raise RowError(file, 1, shown, f"the column name holds the invisible character "
-                               f"U+{ord(char):04X} ({unicodedata.name(char, 'control')}) at "
-                               f"character {hidden.start() + 1}: remove it (a byte-order mark "
-                               "left by joining files, or saving twice, is the usual cause)")
+                raise RowError(file, 1, shown, "the column name holds the invisible character "
+                                               "U+%(ord)s (%(name)s) at character %(value)s: "
+                                               "remove it (a byte-order mark left by joining "
+                                               "files, or saving twice, is the usual cause)",
+                                               ord=f"{ord(char):04X}",
+                                               name=unicodedata.name(char, 'control'),
+                                               value=hidden.start() + 1)
         missing = [c for c in columns if c not in header]
         if missing and len(header) == 1 and (";" in header[0] or "\t" in header[0]):
             sep = "semicolons" if ";" in header[0] else "tabs"
-            raise RowError(file, 1, missing[0], f"the header is one cell with {sep} in it: "
-                           "separate the columns with commas (the exchange format is "
-                           "comma-separated)")
+            raise RowError(file, 1, missing[0], "the header is one cell with %(sep)s in it: "
+                                                "separate the columns with commas (the "
+                                                "exchange format is comma-separated)", sep=sep)
         if missing:
             raise RowError(file, 1, missing[0],
-                           f"missing column; the header must name {', '.join(columns)}")
+                           "missing column; the header must name %(columns)s",
+                           columns=', '.join(columns))
         twice = [c for i, c in enumerate(header) if c and c in header[:i]]
         if twice:  # which of the two cells would count is anyone's guess: neither
             raise RowError(file, 1, twice[0], "column named twice in the header; keep one")
@@ -95,12 +101,13 @@ class Cells:
     def check_width(self, row: list[str], line: int) -> None:
         if len(row) < self.width:
             raise RowError(self.file, line, self.header[len(row)],
-                           f"row has {len(row)} cells where the header has {self.width}: this "
-                           "cell and those after it are missing")
+                           "row has %(count)s cells where the header has %(width)s: this cell "
+                           "and those after it are missing", count=len(row), width=self.width)
         if len(row) > self.width:
             raise RowError(self.file, line, column_name(self.header, self.width),
-                           f"row has {len(row)} cells where the header has {self.width}: "
-                           f"cell {self.width + 1} and those after it have no column")
+                           "row has %(count)s cells where the header has %(width)s: cell "
+                           "%(value)s and those after it have no column",
+                           count=len(row), width=self.width, value=self.width + 1)
 
     def get(self, row: list[str], line: int, column: str,
             parse: Callable[[str], object] | None = None, *, required: bool = False) -> object:
@@ -147,7 +154,8 @@ def _owners(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
     country = str(c.get(row, line, "country", cells.country, required=True))
     region = c.get(row, line, "region", cells.region)
     if region is not None and not _region_fits(str(region), country):
-        raise RowError(c.file, line, "region", f"{region!r} is not a region of country {country}")
+        raise RowError(c.file, line, "region", "%(region)r is not a region of country "
+                                               "%(country)s", region=region, country=country)
     s = iri(mint(ctx.base, "owner", oid))
     ctx.subject = s
     yield _t(s, P.type, P.Owner)
@@ -173,9 +181,11 @@ def _patents(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]
     grant = get(row, line, "grant_date", cells.iso_date)
     lapse = get(row, line, "lapse_date", cells.iso_date)
     if grant is not None and grant < filing:  # type: ignore[operator]
-        raise RowError(file, line, "grant_date", f"{grant} is before the filing date {filing}")
+        raise RowError(file, line, "grant_date", "%(grant)s is before the filing date "
+                                                 "%(filing)s", grant=grant, filing=filing)
     if lapse is not None and lapse < filing:  # type: ignore[operator]
-        raise RowError(file, line, "lapse_date", f"{lapse} is before the filing date {filing}")
+        raise RowError(file, line, "lapse_date", "%(lapse)s is before the filing date "
+                                                 "%(filing)s", lapse=lapse, filing=filing)
     codes = [_ipc(c, code, line) for code in cells.split_list(str(get(row, line, "ipc") or ""))]
     owners = cells.split_list(str(get(row, line, "owners", required=True)))
     for oid in owners:
@@ -356,7 +366,7 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
             unclosed = at < len(text) and text[at] == '"'
             reason = "a quoted cell opened here is never closed" if unclosed else str(exc)
             raise RowError(file, line + 1 + text.count("\n", 0, at), column,
-                           f"not valid CSV: {reason}") from None
+                           "not valid CSV: %(reason)s", reason=reason) from None
         record.clear()
         start, line = line + 1, reader.line_num
         if row:

@@ -77,15 +77,17 @@ class Endpoint:
             answer: Any = wrapper.query().convert()
         except SPARQLWrapperException as exc:
             text = " ".join(str(exc).split())
-            raise StoreError(f"{self.url} refused a query: "
-                             f"{text[:300]}{' ...' if len(text) > 300 else ''}") from None
+            raise StoreError("%(url)s refused a query: %(text)s%(value)s",
+                             url=self.url, text=text[:300],
+                             value=' ...' if len(text) > 300 else '') from None
         except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
             if isinstance(exc, urllib.error.HTTPError):
                 raise
             reason = getattr(exc, "reason", exc)
-            raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
+            raise StoreError("cannot reach the SPARQL endpoint %(url)s: %(reason)s",
+                             url=self.url, reason=reason) from None
         if not isinstance(answer, dict) or "results" not in answer:
-            raise StoreError(f"{self.url} did not answer SPARQL JSON results")
+            raise StoreError("%(url)s did not answer SPARQL JSON results", url=self.url)
         return list(answer["results"]["bindings"])
 
     def _space(self) -> None:

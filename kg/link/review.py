@@ -40,13 +40,15 @@ _QID = re.compile(r"^Q[1-9][0-9]*$")
 def check_writable(path: Path) -> None:
     """Refuse, before a long run, a review file that cannot be written."""
     if not path.parent.is_dir():
-        raise InputError(f"--review {path}: the folder {path.parent} does not exist")
+        raise InputError("--review %(path)s: the folder %(path_parent)s does not exist",
+                         path=path, path_parent=path.parent)
     existed = path.exists()
     try:
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as exc:
-        raise InputError(f"--review {path}: cannot write there: {exc.strerror or exc}") from None
+        raise InputError("--review %(path)s: cannot write there: %(value)s",
+                         path=path, value=exc.strerror or exc) from None
     if not existed:
         path.unlink()
 
@@ -88,25 +90,27 @@ def read(path: Path, base: str) -> list[Row]:
     try:
         f = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the review file: {exc.strerror}") from None
+        raise InputError("%(path)s: cannot read the review file: %(strerror)s",
+                         path=path, strerror=exc.strerror) from None
     with f:
         reader = csv.DictReader(f)
         missing = [c for c in ("owner_id", "qid", "decision") if c not in (reader.fieldnames or [])]
         if missing:
-            raise RowError(name, 1, missing[0], "missing column (the review CSV has "
-                           + ", ".join(COLUMNS) + ")")
+            raise RowError(name, 1, missing[0], "missing column (the review CSV has %(columns)s)",
+                           columns=", ".join(COLUMNS))
         out = []
         for row in reader:
             line = reader.line_num
             decision = (row.get("decision") or "").strip().lower()
             if decision not in DECISIONS:
                 raise RowError(name, line, "decision",
-                               f"{row['decision']!r} is not accept, reject or empty")
+                               "%(row)r is not accept, reject or empty", row=row['decision'])
             if not decision:
                 continue
             qid = (row.get("qid") or "").strip()
             if not _QID.match(qid):
-                raise RowError(name, line, "qid", f"{qid!r} is not a Wikidata item id (Q123)")
+                raise RowError(name, line, "qid", "%(qid)r is not a Wikidata item id (Q123)",
+                                                  qid=qid)
             oid = (row.get("owner_id") or "").strip()
             if not oid:
                 raise RowError(name, line, "owner_id", "empty")
@@ -114,7 +118,8 @@ def read(path: Path, base: str) -> list[Row]:
             try:
                 score = float(score_text) if score_text else 1.0
             except ValueError:
-                raise RowError(name, line, "score", f"{score_text!r} is not a number") from None
+                raise RowError(name, line, "score", "%(score_text)r is not a number",
+                                                    score_text=score_text) from None
             out.append(Row(line, mint(base, "owner", oid), qid, decision, score))
     return out
 
@@ -127,7 +132,8 @@ def apply(store: LocalStore, base: str, rows: list[Row], file: str,
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     for r in rows:
         if not any(store.quads(ox.NamedNode(r.owner), rdf_type, owner_type)):
-            raise RowError(file, r.line, "owner_id", f"no owner {r.owner} in the store")
+            raise RowError(file, r.line, "owner_id", "no owner %(r_owner)s in the store",
+                                                     r_owner=r.owner)
     now = datetime.now(UTC)
     run = lg.Run("", now, now, software, "hvp-link-review/1", f"review file {file}")
     links, review = lg.links_graph(base), lg.review_graph(base)

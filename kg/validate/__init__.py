@@ -33,13 +33,14 @@ def load_shapes(paths: list[Path] | None = None) -> rdflib.Graph:
         try:
             part.parse(path, format="turtle")
         except Exception as exc:  # rdflib raises many types for bad syntax
-            raise InputError(f"{path}: cannot read shapes: {exc}") from exc
+            raise InputError("%(path)s: cannot read shapes: %(exc)s", path=path, exc=exc) from exc
         graph += part
         for prefix, namespace in part.namespaces():
             graph.bind(prefix, namespace, override=False)
         if not _has_shapes(part):
-            raise InputError(f"{path}: no SHACL shapes in it (no sh:NodeShape, "
-                             "sh:PropertyShape or sh:targetClass): nothing would be checked")
+            raise InputError("%(path)s: no SHACL shapes in it (no sh:NodeShape, "
+                             "sh:PropertyShape or sh:targetClass): nothing would be checked",
+                             path=path)
     return graph
 
 

@@ -39,9 +39,9 @@ def compile_all(shapes: Graph) -> list[tuple[Node, list[ResultQuery]]]:
             compiled.append((shape, compile_results(shapes, shape)))
         except CompileError as exc:
             raise InputError(
-                f"shape {shape} cannot be compiled to SPARQL: {exc}; validate with "
-                "`hvp validate --engine pyshacl` (the reference engine), or leave the shape "
-                "out (--shapes)") from exc
+                "shape %(shape_)s cannot be compiled to SPARQL: %(exc)s; validate with `hvp "
+                "validate --engine pyshacl` (the reference engine), or leave the shape out "
+                "(--shapes)", shape_=shape, exc=exc) from exc
     return compiled
 
 

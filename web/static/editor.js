@@ -240,6 +240,7 @@
     return body.url;
   }));
   const yasgui = new Yasgui(root, {
+    tabName: T.tabName,
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
     endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
@@ -286,7 +287,43 @@
     });
   });
   label();
-  new MutationObserver(label).observe(root, { childList: true, subtree: true });
+
+  // YASGUI's own words that it has no setting for (buttons, menus, titles, the results'
+  // summary), in the page's language: each text, title, placeholder and aria-label that is
+  // one of them (web/editor.py, yasgui_words) is replaced, also in what YASGUI draws later;
+  // the query, the results and the response are left alone.
+  const words = T.yasgui.words;
+  const patterns = T.yasgui.patterns.map(([re, to]) => [new RegExp(re), to]);
+  const say = (text) => {
+    const bare = (text || "").trim();
+    if (!bare) return null;
+    if (Object.prototype.hasOwnProperty.call(words, bare)) return text.replace(bare, words[bare]);
+    for (const [re, to] of patterns) {
+      const m = bare.match(re);
+      if (m) return to.replace(/\{(\d)\}/g, (_, i) => say(m[i]) || m[i]);
+    }
+    return null;
+  };
+  const DATA = ".CodeMirror, table.dataTable tbody, .yasr_results pre";
+  const translate = () => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement && n.parentElement.closest(DATA)) continue;
+      const to = say(n.nodeValue);
+      if (to !== null && to !== n.nodeValue) n.nodeValue = to;
+    }
+    root.querySelectorAll("[title], [placeholder], [aria-label]").forEach((e) => {
+      ["title", "placeholder", "aria-label"].forEach((name) => {
+        const value = e.getAttribute(name);
+        const to = say(value);
+        if (to !== null && to !== value) e.setAttribute(name, to);
+      });
+    });
+  };
+  const watch = () => { label(); if (patterns.length) translate(); };
+  watch();
+  new MutationObserver(watch).observe(root, { childList: true, subtree: true,
+                                              characterData: true });
 
   // ---- canned examples ------------------------------------------------------------------
   const select = document.getElementById("examples");

@@ -1,0 +1,114 @@
+"""Errors in the reader's language: a kg error (or a web problem) carries its message as a
+template and values, and the served app says it through the catalogue; the CLI and the English
+interface keep the English text word for word."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import urllib.error
+import urllib.request
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from kg import InputError, NotFound, QueryError, RowError, fill
+
+#: Three Latin-script words in a row: a sentence left in English (ids, codes and IRIs are not).
+SENTENCE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")
+
+#: (name, method, path, body, content type, status, a word of the Chinese detail)
+SAMPLES = [
+    ("bad SPARQL", "GET", "/sparql?query=" + quote("SELECT * WHERE {"), None, None, 400,
+     "SPARQL 语法错误"),
+    ("undeclared prefix", "GET", "/sparql?query=" + quote("SELECT * { ?s hvp:x ?o }"), None,
+     None, 400, "未声明的前缀"),
+    ("bad upload", "POST", "/shacl", b"<a:b> <a:c> .", "text/turtle", 400, "RDF 语法错误"),
+    ("unknown profile", "POST", "/shacl?profile=nope", b"<a:b> <a:c> <a:d> .", "text/turtle",
+     400, "未知的标准配置"),
+    ("bad filter", "GET", "/patents?region=XX-99", None, None, 400, "省级代码"),
+    ("bad sort", "GET", "/patents?sort=sideways", None, None, 400, "sort 必须是"),
+    ("unknown canned query", "GET", "/queries/no-such-query", None, None, 404, "没有预设查询"),
+    ("format not offered", "GET", "/sparql?query=" + quote("ASK {}") + "&format=pdf", None, None,
+     406, "可用的格式"),
+    ("empty query", "GET", "/sparql?query=", None, None, 400, "查询为空"),
+    ("bad search", "GET", "/search?" + urlencode({"q": "", "format": "json"}), None, None, 400,
+     "请输入"),
+    ("unknown page", "GET", "/no/such/page", None, None, 404, "服务器上没有"),
+]
+
+
+def _problem(url: str, method: str, body: bytes | None, content_type: str | None,
+             language: str) -> tuple[int, dict]:
+    # a list's download (CSV) asked for: its errors answer problem+json
+    headers = {"Accept": "text/csv, application/problem+json", "Accept-Language": language}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # pragma: no cover
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.parametrize(("name", "method", "path", "body", "content_type", "status", "word"),
+                         SAMPLES, ids=[s[0] for s in SAMPLES])
+def test_errors_are_said_in_chinese(live_server, name, method, path, body, content_type,
+                                    status, word) -> None:
+    zh_status, zh = _problem(live_server.url + path, method, body, content_type, "zh-CN")
+    en_status, en = _problem(live_server.url + path, method, body, content_type, "en")
+    assert zh_status == en_status == status, (zh, en)
+    assert word in zh["detail"], zh["detail"]
+    assert not SENTENCE.search(zh["detail"]), zh["detail"]
+    assert re.search(r"[a-z]{3,} [a-z]{3,}", en["detail"]), en["detail"]  # in English
+    assert zh["detail"] != en["detail"]
+    # the fields beside the detail do not change with the language
+    assert {k: v for k, v in zh.items() if k != "detail"} == \
+        {k: v for k, v in en.items() if k != "detail"}
+
+
+def test_the_parsers_own_words_are_given_beside_the_detail(live_server) -> None:
+    _status, zh = _problem(live_server.url + "/sparql?query=" + quote("SELECT * WHERE {"),
+                           "GET", None, None, "zh")
+    assert zh["engine"] and zh["line"] == 1
+    _status, en = _problem(live_server.url + "/sparql?query=" + quote("SELECT * WHERE {"),
+                           "GET", None, None, "en")
+    assert en["detail"] == "invalid SPARQL: " + en["engine"]
+
+
+def test_the_error_page_says_the_detail_in_chinese(live_server) -> None:
+    request = urllib.request.Request(live_server.url + "/patents?region=XX-99",
+                                     headers={"Accept": "text/html", "Accept-Language": "zh"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=60)
+    page = caught.value.read().decode()
+    assert "region 必须是 CN 或省级代码（如 CN-SN），收到的是 &#39;XX-99&#39;" in page
+
+
+def test_an_error_keeps_its_english_text_and_its_template() -> None:
+    error = InputError("unknown profile %(name)r; shipped: %(names)s", name="x", names="a, b")
+    assert str(error) == "unknown profile 'x'; shipped: a, b"
+    assert error.template == "unknown profile %(name)r; shipped: %(names)s"
+    assert fill(error.template, error.params) == str(error)
+    plain = QueryError("50% of nothing")  # no values: the message as it is
+    assert str(plain) == "50% of nothing"
+
+
+def test_a_row_error_places_its_message() -> None:
+    error = RowError("patents.csv", 3, "kind", "%(value)r is not a kind", value="gadget")
+    assert str(error) == "patents.csv:3: column 'kind': 'gadget' is not a kind"
+    assert error.reason == "'gadget' is not a kind"
+    assert (error.file, error.line, error.column) == ("patents.csv", 3, "kind")
+
+
+@pytest.mark.parametrize("error", [
+    RowError("patents.csv", 3, "kind", "%(value)r is not a kind", value="gadget"),
+    NotFound("no patent %(id)r", id="CN1"),
+    InputError("plain"),
+])
+def test_errors_cross_processes_whole(error) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error) and str(copy) == str(error)
+    assert (copy.template, copy.params) == (error.template, error.params)
