@@ -42,6 +42,30 @@ def test_406_does_not_echo_a_long_accept(client, path):
     assert "(5014 characters)" in json.loads(body)["detail"]
 
 
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_a_long_path_is_not_repeated_by_the_problem_nor_the_language_links(client, accept):
+    """Regression: a problem's ``instance`` and the error page's language-switch links
+    repeated a request path of any length in full."""
+    long = "/" + "p" * 5000
+    answer = client.get(long, headers={"Accept": accept})
+    assert answer.status_code == 404
+    body = answer.get_data(as_text=True)
+    assert "p" * 600 not in body and len(body) < 20_000
+    if accept == "application/json":
+        assert "instance" not in answer.get_json()
+        assert client.get("/nothing-here").get_json()["instance"] == "/nothing-here"
+    else:
+        assert 'href="/?lang=zh"' in body
+
+
+def test_language_links_keep_short_parameters_and_drop_long_ones(client):
+    page = client.get("/", query_string={"x": "1"}, headers={"Accept": "text/html"})
+    assert 'href="/?x=1&amp;lang=zh"' in page.get_data(as_text=True)
+    long = client.get("/", query_string={"x": "q" * 5000}, headers={"Accept": "text/html"})
+    body = long.get_data(as_text=True)
+    assert "q" * 600 not in body and 'href="/?lang=zh"' in body
+
+
 def test_a_long_detail_is_cut(client):
     answer = client.get("/sparql", query_string={"query": "ASK {}", "default-graph-uri":
                                                   "not an iri " * 1000})
