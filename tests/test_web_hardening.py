@@ -187,3 +187,18 @@ def test_brackets_in_strings_iris_and_comments_do_not_count():
 
     text = 'SELECT * { ?s hvp:high-value "a || b" # x || y\n FILTER(?x || 1) }'
     assert measure(text) == (2, 2)  # `*` and `||`
+
+
+def test_the_apps_cache_is_bounded(app):
+    """Regression: the app's cache (patent lists by filter, labels, indicators) grew by an
+    entry per new parameter until the store's next write."""
+    from web.service import CACHED
+
+    cache = app.extensions["hvp"].cache
+    for i in range(CACHED + 50):
+        cache[("list", i)] = [i]
+    assert len(cache) == CACHED
+    assert ("list", 0) not in cache and cache.get(("list", CACHED + 49)) == [CACHED + 49]
+    client = app.test_client()
+    for _ in range(3):  # pages still fill it and read it back
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200

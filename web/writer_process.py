@@ -17,7 +17,7 @@ from kg import LocalStore, StoreError, drop_derived, staged_beside, update_check
 from web.app import create_app
 from web.child import serve
 from web.pool import _orphaned
-from web.service import Service
+from web.service import FORM_BODY, Service
 
 
 def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> None:
@@ -62,10 +62,11 @@ def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
     with staged_beside(path) as stage:
         svc.use(stage)
         try:
-            environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
+            body = fields.get(FORM_BODY, b"")
+            environ = {**fields, "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(),
                        "wsgi.version": (1, 0), "wsgi.multithread": False,
                        "wsgi.multiprocess": True, "wsgi.run_once": False,
-                       "CONTENT_LENGTH": "0"}
+                       "CONTENT_LENGTH": str(len(body))}
             iterable, status, _ = run_wsgi_app(app, environ, buffered=True)
             body = b"".join(iterable)
         finally:
