@@ -6,8 +6,9 @@ subject it dated are in order in the store it leaves.
 The write is run first on a copy (a staging generation, or an in-memory copy), then the copy is
 compared with the store as it was: the quads of the copy that the store lacks are what the
 write added, however it was written (``INSERT DATA``, a template filled by a ``WHERE``, an IRI
-built by ``BIND``). The comparison reads every quad of the copy once (about 1 s per 250,000
-quads, decision 68).
+built by ``BIND``). The comparison reads every quad of the copy once and looks it up in the
+store: about 7 µs of CPU a quad (136,000 quads/s measured), so 2 s at 20,000 patents and about
+95 s at 1,000,000, within ``write_timeout`` (300 s) (decision 68).
 """
 
 from __future__ import annotations
