@@ -13,7 +13,9 @@ the goals:
 - runaway queries: cut at the limit (503 within the limit + 1.5 s), refused at once (busy), or
   anything else (a runaway answered 200, or cut late): goal, every admitted one cut;
 - RSS of the server (the app's process; and with ``hvp serve`` and the query workers) after a
-  warm-up and at the end: goal, growth < 10%.
+  warm-up and ``--settle`` (20) seconds of the same mix, unmeasured (the store's block cache and
+  the allocator's arenas fill with what the mix reads), and at the end: goal, growth < 10%; the
+  app's RSS is also sampled every 5 s and its growth over the run's second half printed.
 
     .venv/bin/python bench/load.py                 # 60 s, 16 clients, 20,000 demo patents
     .venv/bin/python bench/load.py --quick         # 10 s, 2,000 demo patents
@@ -53,6 +55,8 @@ CANNED = ["/queries/criteria-count?format=json", "/queries/top-owners?format=csv
 MIX = [("lookup", 9), ("healthz", 2), ("patent", 3), ("canned", 2), ("dashboard", 3),
        ("runaway", 1)]
 WINDOW = 10.0
+#: Seconds between two samples of the app's RSS during a run.
+SAMPLE = 5.0
 
 
 def prepare(work: Path, patents: int) -> tuple[Path, list[str]]:
@@ -93,6 +97,7 @@ class Results:
         self.latency: dict[str, list[tuple[float, float]]] = defaultdict(list)  # (t, s)
         self.status: dict[str, Counter[str]] = defaultdict(Counter)
         self.runaway = Counter[str]()
+        self.samples: list[tuple[float, int]] = []  # (t, app's RSS)
 
     def add(self, kind: str, at: float, seconds: float, status: int, title: str) -> None:
         with self.lock:
@@ -139,6 +144,27 @@ def _client(port: int, ids: list[str], end: float, seed: int, limit: float,
                     results.runaway["refused at once (busy)"] += 1
                 else:
                     results.runaway[f"other: {status} {title}".strip()] += 1
+
+
+def _load(port: int, ids: list[str], args: argparse.Namespace, seconds: float,
+          results: Results, seed: int = 0) -> None:
+    """``args.clients`` client threads sending the mix for ``seconds``."""
+    start = time.monotonic()
+    end = start + seconds
+    threads = [threading.Thread(target=_client, args=(port, ids, end, seed + i, args.timeout,
+                                                      results, start))
+               for i in range(args.clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(seconds + args.timeout + 60)
+
+
+def _sample(pid: int, samples: list[tuple[float, int]], done: threading.Event) -> None:
+    """The app's RSS every :data:`SAMPLE` seconds until ``done``."""
+    start = time.monotonic()
+    while not done.wait(SAMPLE):
+        samples.append((time.monotonic() - start, _rss(pid)[0]))
 
 
 def _rss(pid: int) -> tuple[int, int]:
@@ -191,10 +217,14 @@ def main() -> None:
                         help="request threads of hvp serve (--threads) as served")
     parser.add_argument("--timeout", type=float, default=5.0,
                         help="the server's query time limit, in seconds")
+    parser.add_argument("--settle", type=float, default=20.0,
+                        help="seconds of the same mix after the warm-up, not measured (the "
+                        "store's caches fill), before the run is measured")
     parser.add_argument("--no-baseline", action="store_true",
                         help="only the server as served, not the baseline before it")
     args = parser.parse_args()
     seconds = 10.0 if args.quick else args.seconds
+    args.settle = min(args.settle, 5.0) if args.quick else args.settle
     patents = 2_000 if args.quick else args.patents
     configs = list(CONFIGS.items())[1:] if args.no_baseline else list(CONFIGS.items())
     print(f"load average before: {_load_average()}")
@@ -226,18 +256,20 @@ def _run(args: argparse.Namespace, seconds: float, patents: int, extra: dict[str
         _warm(port, ids)
         print(f"warm-up (dashboard, pages, canned queries computed): "
               f"{time.monotonic() - t1:.1f} s")
+        if args.settle > 0:  # the mix itself, unmeasured: the engine's caches fill
+            _load(port, ids, args, args.settle, Results(), seed=1000)
+            print(f"settled: {args.settle:g} s of the same mix, not measured")
         rss_before = _rss(proc.pid)
         results = Results()
-        start = time.monotonic()
-        end = start + seconds
-        threads = [threading.Thread(target=_client, args=(port, ids, end, i, args.timeout,
-                                                          results, start))
-                   for i in range(args.clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(seconds + args.timeout + 60)
+        samples: list[tuple[float, int]] = []
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample, args=(proc.pid, samples, done))
+        sampler.start()
+        _load(port, ids, args, seconds, results)
+        done.set()
+        sampler.join()
         rss_after = _rss(proc.pid)
+        results.samples = samples
         print(f"load average at the end of the run: {_load_average()}")
         _report(results, seconds, args, rss_before, rss_after)
     finally:
@@ -279,6 +311,12 @@ def _report(results: Results, seconds: float, args: argparse.Namespace,
         growth = (after - before) / before * 100 if before else 0.0
         print(f"RSS of {what}: {before / 1e6:.0f} MB after warm-up, {after / 1e6:.0f} MB at "
               f"the end: {growth:+.1f}% (goal < 10%)")
+    if results.samples:
+        half = [r for t, r in results.samples if t >= seconds / 2]
+        trace = " ".join(f"{r / 1e6:.0f}" for _, r in results.samples)
+        growth = (half[-1] - half[0]) / half[0] * 100 if len(half) > 1 and half[0] else 0.0
+        print(f"RSS of the app's process every {SAMPLE:g} s (MB): {trace}; over the run's "
+              f"second half {growth:+.1f}%")
 
 
 if __name__ == "__main__":

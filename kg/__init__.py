@@ -111,6 +111,7 @@ from kg.indicators.population import SOURCES as POPULATION_SOURCES
 from kg.indicators.population import available as population_sources
 from kg.ingest import IngestReport, drop_derived
 from kg.ingest import ingest as ingest_files
+from kg.ingest.changes import update_checked
 from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
 from kg.iri import KINDS as IRI_KINDS
 from kg.iri import parse as parse_iri
@@ -217,6 +218,7 @@ __all__ = [
     "UNIT_NAMESPACES", "Unit", "load_unit", "official_per_10k",
     # the pipeline
     "IngestReport", "drop_derived", "endpoint_data_copy", "ingest_files", "ingest_into_endpoint",
+    "update_checked",
     "ENGINES", "ClassRow", "Classification", "classification_complete", "classification_csv",
     "classification_iri", "classification_json", "classify_patents", "ensure_classification",
     "prune_classifications",

@@ -71,6 +71,10 @@ class RowError(InputError):
         self.args = (self.PLACE % {"file": file, "line": line, "column": column,
                                    "reason": self.reason},)
 
+    def __reduce__(self) -> tuple[type[RowError], tuple[str, int, str, str]]:
+        """Pickled with its fields (sent back from the sandbox or the writer process)."""
+        return type(self), (self.file, self.line, self.column, self.reason)
+
 
 class CompileError(KGError):
     """A shape that uses a SHACL feature outside the compiler's supported subset."""

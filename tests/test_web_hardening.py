@@ -42,6 +42,30 @@ def test_406_does_not_echo_a_long_accept(client, path):
     assert "(5014 characters)" in json.loads(body)["detail"]
 
 
+@pytest.mark.parametrize("accept", ["application/json", "text/html"])
+def test_a_long_path_is_not_repeated_by_the_problem_nor_the_language_links(client, accept):
+    """Regression: a problem's ``instance`` and the error page's language-switch links
+    repeated a request path of any length in full."""
+    long = "/" + "p" * 5000
+    answer = client.get(long, headers={"Accept": accept})
+    assert answer.status_code == 404
+    body = answer.get_data(as_text=True)
+    assert "p" * 600 not in body and len(body) < 20_000
+    if accept == "application/json":
+        assert "instance" not in answer.get_json()
+        assert client.get("/nothing-here").get_json()["instance"] == "/nothing-here"
+    else:
+        assert 'href="/?lang=zh"' in body
+
+
+def test_language_links_keep_short_parameters_and_drop_long_ones(client):
+    page = client.get("/", query_string={"x": "1"}, headers={"Accept": "text/html"})
+    assert 'href="/?x=1&amp;lang=zh"' in page.get_data(as_text=True)
+    long = client.get("/", query_string={"x": "q" * 5000}, headers={"Accept": "text/html"})
+    body = long.get_data(as_text=True)
+    assert "q" * 600 not in body and 'href="/?lang=zh"' in body
+
+
 def test_a_long_detail_is_cut(client):
     answer = client.get("/sparql", query_string={"query": "ASK {}", "default-graph-uri":
                                                   "not an iri " * 1000})
@@ -163,3 +187,18 @@ def test_brackets_in_strings_iris_and_comments_do_not_count():
 
     text = 'SELECT * { ?s hvp:high-value "a || b" # x || y\n FILTER(?x || 1) }'
     assert measure(text) == (2, 2)  # `*` and `||`
+
+
+def test_the_apps_cache_is_bounded(app):
+    """Regression: the app's cache (patent lists by filter, labels, indicators) grew by an
+    entry per new parameter until the store's next write."""
+    from web.service import CACHED
+
+    cache = app.extensions["hvp"].cache
+    for i in range(CACHED + 50):
+        cache[("list", i)] = [i]
+    assert len(cache) == CACHED
+    assert ("list", 0) not in cache and cache.get(("list", CACHED + 49)) == [CACHED + 49]
+    client = app.test_client()
+    for _ in range(3):  # pages still fill it and read it back
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 200

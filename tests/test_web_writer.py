@@ -162,3 +162,38 @@ def test_a_queued_computation_is_written_by_the_writer_and_read_by_the_app(serve
     _, _, body = _send(server, "/sparql?query=" + quote(ask),
                        headers={"Accept": "application/sparql-results+json"})
     assert json.loads(body)["boolean"] is True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path,data,headers", [
+    ("/queries/per10k-by-region/graphs", b"", {"Accept": "application/json"}),
+    ("/reconcile", b"extend=" + quote(json.dumps({
+        "ids": ["owner/O1"],
+        "properties": [{"id": "high_value_patents", "settings": {"as_of": "2021-06-30"}}]})
+     ).encode(), {"Content-Type": "application/x-www-form-urlencoded"}),
+])
+def test_the_editors_and_the_extensions_computations_are_queued_for_the_writer(
+        server, store, tmp_path, path, data, headers):
+    """Regression: the editor's POST /queries/NAME/graphs and a reconciliation extension's
+    classification ran in the app's process, with no hard limit. Now queued for the writer
+    process (under write_timeout and write_memory, as the runaway above): 503 Being computed
+    at once, /healthz answering, then the answer, written through a new generation."""
+    source = Path(__file__).resolve().parents[1] / "kg" / "queries" / "per10k-by-region.rq"
+    shutil.copy(source, tmp_path / "queries")
+    generation = store.resolve() if store.is_symlink() else None
+    began = time.monotonic()
+    status, answer_headers, body = _send(server, path, data, headers)
+    assert status == 503 and "refresh" in {k.lower() for k in answer_headers}, body[:500]
+    assert time.monotonic() - began < 5
+    while status == 503 and time.monotonic() - began < 150:  # the writer starts, on a busy CI
+        time.sleep(0.5)
+        status, _, body = _send(server, "/healthz")
+        assert status == 200
+        status, _, body = _send(server, path, data, headers)
+    assert status == 200, body[:500]
+    assert store.is_symlink() and store.resolve() != generation  # written by the writer
+    if "graphs" in path:
+        assert any("/graph/indicators/" in g for g in json.loads(body)["graphs"])
+    else:
+        rows = json.loads(body)["rows"]
+        assert list(rows.values())[0]["high_value_patents"]

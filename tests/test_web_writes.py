@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+import pyoxigraph as ox
 import pytest
 
 from tests.conftest import copy_of
@@ -208,3 +209,93 @@ def test_an_update_whose_work_is_unbounded_without_data_is_cut_at_the_limit(smal
         assert not _ask(client, HAS_NEW)
     finally:
         app.extensions["hvp"].close()
+
+
+HVP_PREFIXES = ("PREFIX hvp: <https://w3id.org/hvp/def#>\n"
+                "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n"
+                "PREFIX patent: <http://data.epo.org/linked-data/def/patent/>\n")
+T01 = "<https://w3id.org/hvp/patent/CN-T01>"
+
+
+def _checksum(store) -> list[str]:
+    return sorted(str(q) for q in store.engine.quads_for_pattern(None, None, None, None))
+
+
+@pytest.mark.parametrize("update,detail,line", [
+    (f'INSERT DATA {{ {T01} hvp:population "x"^^xsd:integer }}',
+     "hvp:population: 'x' is not an xsd:integer", 4),
+    (f'INSERT DATA {{ {T01}\n  patent:filingDate "2015-03-01" }}',
+     "patent:filingDate takes xsd:date literals", 5),
+    (f'INSERT DATA {{ {T01} hvp:grantDate "2001-01-01"^^xsd:date }}',
+     "the grant date 2001-01-01 is before the filing date 2015-03-01", 4),
+    (f'DELETE {{ {T01} patent:filingDate ?d }} INSERT {{ {T01} patent:filingDate '
+     f'"2019-01-01"^^xsd:date }} WHERE {{ {T01} patent:filingDate ?d }}',
+     "the grant date 2018-06-01 is before the filing date 2019-01-01", 4),
+    ('INSERT { ?p patent:filingDate ?d } WHERE { ?p hvp:grantDate ?g '
+     'BIND(STRDT("soon", xsd:date) AS ?d) }', "'soon' is not a date as YYYY-MM-DD", 4),
+    (f'INSERT DATA {{ {T01} hvp:amountCNY "-5"^^xsd:decimal }}', "hvp:amountCNY", 4),
+    (f'INSERT DATA {{ {T01} hvp:awardKind <https://w3id.org/hvp/awardkind/nobel> }}',
+     "not a known award kind", None),
+    ('INSERT { GRAPH ?g { <a:b> <a:c> "d" } } WHERE { BIND(IRI(CONCAT('
+     '"https://w3id.org/hvp/gr", "aph/x")) AS ?g) }', "writes into the derived graph", None),
+])
+def test_an_update_is_checked_as_ingested_rdf_and_writes_nothing(writable, update, detail,
+                                                                    line):
+    """What an update adds passes the checks of ingested RDF (kg.update_checked): ill-typed
+    literals, bad lexical forms, dates out of order with those stored, graphs built at run
+    time under the derived namespace: 400 naming it, located in the update, nothing written."""
+    client = writable.test_client()
+    before = _checksum(writable.extensions["hvp"].store())
+    answer = client.post("/update", data=HVP_PREFIXES + update,
+                         content_type="application/sparql-update", headers=AUTH)
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    problem = answer.get_json()
+    assert problem["title"] == "Bad input" and detail in problem["detail"], problem
+    if line is not None:
+        assert problem["file"] == "update" and problem["line"] == line, problem
+    assert _checksum(writable.extensions["hvp"].store()) == before
+
+
+def test_a_graph_store_body_is_checked_and_located_in_the_body(writable):
+    client = writable.test_client()
+    before = _checksum(writable.extensions["hvp"].store())
+    body = ("@prefix hvp: <https://w3id.org/hvp/def#> .\n<a:b>\n"
+            '  hvp:population "12x"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    answer = client.put("/store?graph=https://example.org/g", data=body,
+                        content_type="text/turtle", headers=AUTH)
+    assert answer.status_code == 400, answer.get_data(as_text=True)
+    problem = answer.get_json()
+    assert (problem["file"], problem["line"]) == ("body", 3), problem
+    assert "'12x' is not an xsd:integer" in problem["detail"]
+    assert _checksum(writable.extensions["hvp"].store()) == before
+    good = body.replace("12x", "12")
+    assert client.put("/store?graph=https://example.org/g", data=good,
+                      content_type="text/turtle", headers=AUTH).status_code == 204
+
+
+def test_on_disk_an_ill_typed_update_is_refused_by_the_writer(disk_store_dir):
+    """On disk the writer process checks what the update added in its staging generation
+    before the switch: refused, the store's every quad unchanged; a good update then works."""
+    from kg import LocalStore
+    from web.app import create_app
+
+    app = create_app({"store": str(disk_store_dir), "workers": 0, "page_workers": 0,
+                      "write_token": TOKEN, "read_only": False})
+    try:
+        client = app.test_client()
+        before = _checksum(app.extensions["hvp"].store())
+        answer = client.post("/update", data=HVP_PREFIXES + f'INSERT DATA {{ {T01} '
+                             'hvp:population "x"^^xsd:integer }',
+                             content_type="application/sparql-update", headers=AUTH)
+        assert answer.status_code == 400, answer.get_data(as_text=True)
+        assert "'x' is not an xsd:integer" in answer.get_json()["detail"]
+        assert _checksum(app.extensions["hvp"].store()) == before
+        assert client.post("/update", data=INSERT, content_type="application/sparql-update",
+                           headers=AUTH).status_code == 204
+        assert _ask(client, HAS_NEW)
+    finally:
+        app.extensions["hvp"].close()
+    reopened = LocalStore(disk_store_dir, read_only=True)
+    population = ox.NamedNode("https://w3id.org/hvp/def#population")
+    assert list(reopened.quads(ox.NamedNode(T01[1:-1]), population, None, None)) == []
+    assert list(reopened.quads(ox.NamedNode(NEW), None, None, None))

@@ -2,9 +2,10 @@
 the sandbox (:mod:`web.sandbox`, uploads on ``/shacl``) and the writer (:mod:`web.writer`, every
 web write to an on-disk store) share.
 
-The child is spawned (a fork of the app could inherit its store's locks and threads mid-way), says
-``("ready", None)`` when its loop runs, and is killed, never asked to stop: past a limit its work
-is abandoned whole. Callers hold :attr:`Child.lock` around a job (one job at a time).
+The child is spawned (a fork of the app could inherit its store's locks and threads mid-way), runs
+:func:`serve` (it says ``("ready", None)`` when its loop runs), and is killed, never asked to
+stop: past a limit its work is abandoned whole. Callers hold :attr:`Child.lock` around a job (one
+job at a time).
 """
 
 from __future__ import annotations
@@ -14,7 +15,43 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kg import StoreError
+from kg import KGError, StoreError
+
+
+def serve(conn: Any, handle: Callable[[Any], Any],
+          failed: Callable[[Exception], KGError] | None = None,
+          after: Callable[[], None] | None = None) -> None:
+    """A child's loop: say ready, then answer each job received with ``("ok", handle(job))``,
+    ``("error", exc)`` for a :class:`KGError` (or for what ``failed`` makes of any other
+    exception; without it such an exception ends the child), ``("memory", None)`` for a
+    :class:`MemoryError`; ``after()`` runs before each answer. Returns when the pipe closes."""
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", handle(job))
+        except MemoryError:
+            reply = ("memory", None)
+        except KGError as exc:
+            reply = ("error", _bare(exc))
+        except Exception as exc:
+            if failed is None:
+                raise
+            reply = ("error", _bare(failed(exc)))
+        if after is not None:
+            after()
+        conn.send(reply)
+
+
+def _bare(exc: KGError) -> KGError:
+    """The error without its traceback and context (pickled without them anyway): their frames
+    would keep what the job used alive until the next job, a staging generation's engine (its
+    RocksDB lock) among them."""
+    exc.__context__ = exc.__cause__ = None
+    return exc.with_traceback(None)
 
 
 class Child:

@@ -56,12 +56,13 @@ def _page(described: DatasetDescription) -> str:
 def current() -> DatasetDescription | None:
     """The store's description, read once per publication of the store's writes."""
     svc = service()
-    if "dataset" not in svc.cache:
-        found = read_dataset(svc.store(), svc.base)
-        if found is not None:  # most numerous first
-            found.classes = dict(sorted(found.classes.items(), key=lambda c: -c[1]))
-        svc.cache["dataset"] = found
-    return svc.cache["dataset"]  # type: ignore[no-any-return]
+    if "dataset" in svc.cache:
+        return svc.cache.get("dataset")  # type: ignore[no-any-return]
+    found = read_dataset(svc.store(), svc.base)
+    if found is not None:  # most numerous first
+        found.classes = dict(sorted(found.classes.items(), key=lambda c: -c[1]))
+    svc.cache["dataset"] = found
+    return found
 
 
 def _class_labels(classes: list[str]) -> dict[str, str]:

@@ -118,6 +118,15 @@ class Problem(Exception):
 ECHO = 80
 #: The longest ``detail`` of a problem; the rest is cut.
 DETAIL = 2000
+#: The longest URL of the request (path and query string) that an answer repeats: a problem's
+#: ``instance``, the language-switch links (:func:`web.i18n.switch_url`). A longer one is left
+#: out, never cut (a cut URL names another resource).
+URL = 512
+
+
+def echoed_path() -> str | None:
+    """The request's path for an answer to repeat, or None when it is longer than :data:`URL`."""
+    return request.path if len(request.path) <= URL else None
 
 
 def clip(text: str, limit: int = ECHO) -> str:
@@ -141,7 +150,7 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
     if len(detail) > DETAIL:
         detail = detail[:DETAIL] + "... (cut)"
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
-            "instance": request.path, **extra}
+            **({"instance": path} if (path := echoed_path()) else {}), **extra}
     if _wants_html():
         html = render_template("error.html", problem=body)
         return Response(html, status=status, mimetype="text/html")

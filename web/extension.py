@@ -23,11 +23,14 @@ from kg import (
     DEFAULT_AS_OF,
     HVP,
     InputError,
+    classification_complete,
+    classification_iri,
     ensure_classification,
     links_graph,
     mint,
     parse_date,
     parse_iri,
+    profile_name,
 )
 from web.errors import Problem
 from web.service import service
@@ -136,8 +139,13 @@ def _values(pid: str, subjects: list[ox.NamedNode], settings: dict[str, Any]
         "#L#", str(links_graph(svc.base)))
     if pid == "high_value_patents":
         as_of = _as_of(settings)
-        with svc.deriving() as store:
-            graph = ensure_classification(store, as_of, str(svc.settings["profile"]), svc.base)
+        profile = profile_name(str(svc.settings["profile"]))
+        key, graph = ("classification", profile, as_of), classification_iri(svc.base, profile,
+                                                                             as_of)
+        if not classification_complete(svc.store(), graph) or svc.computations.pending(key):
+            # on disk queued for the writer process (503 Being computed), as a patent page's
+            svc.computed(key, "classification", lambda store: ensure_classification(
+                store, as_of, svc.profile(), svc.base), computes=True)
         text = text.replace("#G#", str(ox.NamedNode(str(graph))))
     out: dict[str, list[Any]] = {}
     for row in svc.store().select(text):

@@ -28,6 +28,8 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, Response, g, has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 
+from web.errors import URL, echoed_path
+
 #: The interface languages, the first the default; code -> its name in itself (for the switch).
 LOCALES = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
@@ -96,9 +98,15 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
 
 
 def switch_url(code: str) -> str:
-    """This page's URL in language ``code``."""
+    """This page's URL in language ``code``; without its other parameters when the URL would
+    be longer than :data:`web.errors.URL`, the home page's when its path is (no long client
+    input repeated in a page)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+    url = f"{request.path}?{urlencode([*args, ('lang', code)])}"
+    if len(url) <= URL:
+        return url
+    path = echoed_path() or f"{request.script_root}/"
+    return f"{path}?{urlencode([('lang', code)])}"
 
 
 def init_app(app: Flask) -> None:

@@ -206,12 +206,15 @@ def _drill(query: Any, column: str, row: dict[str, Any]) -> str | None:
 def graphs(name: str) -> Response:
     """Compute the derived graphs a canned query reads with its defaults (what the editor asks
     before it runs the query as an example) and name the dataset: ``{"graphs": [...]}``, the
-    store's default graph first, or an empty list for a query that reads no derived graph."""
+    store's default graph first, or an empty list for a query that reads no derived graph.
+    On disk a computation is queued for the writer process (503 ``Being computed`` with
+    ``Retry-After`` until it is done: the editor asks again), never run in the app's process."""
     query = _one(name)
     svc = service()
-    with svc.computing.enter(), svc.deriving() as store:
-        iris = ensure_query_graphs(store, query, base=svc.base,
-                                   profile=str(svc.settings["profile"]))
+    profile = str(svc.settings["profile"])
+    iris = svc.computed(("query graphs", name, profile), "the graphs of a canned query",
+                        lambda store: ensure_query_graphs(store, query, base=svc.base,
+                                                          profile=profile), computes=True)
     return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})
 
 

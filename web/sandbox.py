@@ -18,13 +18,21 @@ import os
 import resource
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 
-from kg import KGError, QueryError, QueryTimeout, TooLarge
-from web.child import Child
+from kg import (
+    LocalStore,
+    QueryError,
+    QueryTimeout,
+    TooLarge,
+    drop_derived,
+    update_checked,
+)
+from web.child import Child, serve
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.
@@ -32,25 +40,18 @@ START = 60
 
 
 def _serve(conn: Any, memory_mb: int, parent: int) -> None:
-    """The loop of the worker: run each job sent, send back ("ok", value) or ("error", exc)."""
+    """The worker: its limits, then :func:`web.child.serve` running each ``(function, args)``."""
     if memory_mb > 0:
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     os.nice(NICE)  # below the app, as the query workers (web.pool)
-    conn.send(("ready", None))
-    while True:
-        try:
-            function, args = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply: tuple[str, Any] = ("ok", function(*args))
-        except MemoryError:
-            reply = ("memory", None)
-        except KGError as exc:
-            reply = ("error", exc)
-        conn.send(reply)
+    serve(conn, _call)
+
+
+def _call(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    function, args = job
+    return function(*args)
 
 
 def update_on_nothing(text: str) -> None:
@@ -62,6 +63,49 @@ def update_on_nothing(text: str) -> None:
         ox.Store().update(text)
     except (SyntaxError, OSError, RuntimeError, ValueError) as exc:
         raise QueryError("invalid SPARQL update: %(engine)s", engine=exc) from None
+
+
+def update_copy(nquads: bytes, text: str, base: str, source: str | None) -> Change:
+    """Run a write on a copy of an in-memory store (its quads as N-Quads), its derived graphs
+    dropped, and check what it added (:func:`kg.update_checked`): what it changed (a job for
+    the sandbox: the app applies it in one swap, :meth:`Change.apply`)."""
+    before = ox.Store()
+    before.bulk_extend(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    stage = LocalStore()
+    stage.engine.bulk_extend(before)
+    drop_derived(stage, base)
+    update_checked(before, stage, text, base, source)
+    after = stage.engine
+    return Change(
+        _nquads(q for q in before if q not in after), _nquads(q for q in after if q not in before),
+        [g.value for g in before.named_graphs()
+         if isinstance(g, ox.NamedNode) and not after.contains_named_graph(g)],
+        [g.value for g in after.named_graphs()
+         if isinstance(g, ox.NamedNode) and not before.contains_named_graph(g)])
+
+
+def _nquads(quads: Iterable[ox.Quad]) -> bytes:
+    return ox.serialize(list(quads), format=ox.RdfFormat.N_QUADS) or b""
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write changed in a copy of a store: quads removed and added (N-Quads), named
+    graphs dropped and created (IRIs)."""
+
+    removed: bytes
+    added: bytes
+    dropped: list[str]
+    created: list[str]
+
+    def apply(self, store: LocalStore) -> None:
+        """Make the same change to ``store`` (a staged copy: all or nothing)."""
+        for graph in self.dropped:
+            store.clear_graph(ox.NamedNode(graph))
+        store.remove(ox.parse(self.removed, format=ox.RdfFormat.N_QUADS))
+        store.add(ox.parse(self.added, format=ox.RdfFormat.N_QUADS))
+        for graph in self.created:
+            store.engine.add_graph(ox.NamedNode(graph))
 
 
 def _orphaned(parent: int) -> None:
@@ -80,15 +124,16 @@ class Sandbox(Child):
     def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         return _serve, (self.memory_mb, os.getpid())
 
-    def run(self, function: Callable[..., Any], *args: Any) -> Any:
-        """``function(*args)`` in the worker; its value, or its :class:`KGError` raised here."""
+    def run(self, function: Callable[..., Any], *args: Any, what: str = "validation") -> Any:
+        """``function(*args)`` in the worker; its value, or its :class:`KGError` raised here
+        (``what`` names the job in the time limit's message)."""
         with self.lock:
             conn = self.connection()
             try:
                 conn.send((function, args))
                 if not conn.poll(self.timeout):
                     self.end()
-                    raise QueryTimeout("validation exceeded the %(timeout)s s time limit",
+                    raise QueryTimeout("%(what)s exceeded the %(timeout)s s time limit", what=what,
                                        timeout=f"{self.timeout:g}")
                 kind, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError):

@@ -11,10 +11,12 @@ import os
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 from flask import current_app, request
 
@@ -47,6 +49,31 @@ from web.sandbox import Sandbox
 from web.writer import Writer
 
 T = TypeVar("T")
+#: The key of a computation's fields that holds the form body its request is rendered with
+#: again in the writer process (:func:`web.writer_process.work`).
+FORM_BODY = "hvp.form_body"
+
+
+#: The most entries the app's cache holds (labels, patent lists, indicators, units...).
+CACHED = 128
+
+
+class Cache(OrderedDict[Any, Any]):
+    """The app's cache of what pages computed from the store: cleared when the store's writes
+    are published, and holding at most ``most`` entries (the oldest go first), so that a run
+    of pages with ever new parameters (patent lists by filter) does not grow it without
+    bound. Read an entry once (``get``): it may go at any time."""
+
+    def __init__(self, most: int) -> None:
+        super().__init__()
+        self.most = most
+        self._lock = threading.Lock()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+            while len(self) > self.most:
+                self.popitem(last=False)
 
 
 class Service:
@@ -69,7 +96,7 @@ class Service:
         self.max_query = int(settings["max_query"])
         self.prefixes = dict(PREFIXES)
         self.pool: QueryPool | None = None
-        self.cache: dict[Any, Any] = {}
+        self.cache = Cache(CACHED)
         self._deriving = threading.Lock()  # guards the two below (see deriving)
         self._pages, self._unpublished = 0, False
         self._profile: Profile | None = None
@@ -221,6 +248,9 @@ class Service:
         if self.writer is None:  # a page worker's view never queues (it raised Elsewhere)
             raise StoreError("%(kind)s: no writer to compute it", kind=kind)
         fields = request_fields(request.environ)
+        if request.form:  # a form POST (a reconciliation extension): its fields, sent again
+            fields[FORM_BODY] = urlencode(list(request.form.items(multi=True))).encode()
+            fields["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
 
         def job() -> Any:
             return self.write(("page", fields), kind)

@@ -50,9 +50,10 @@ def _unit(kind: str, name: str) -> Unit:
     cache (reading it and the profiles takes about 0.1 s)."""
     svc = service()
     key = ("unit", kind, name)
-    if key not in svc.cache:
-        svc.cache[key] = load_unit(kind, name, _profiles())
-    return svc.cache[key]  # type: ignore[no-any-return]
+    unit: Unit | None = svc.cache.get(key)  # one read: the cache may drop it at any time
+    if unit is None:
+        unit = svc.cache[key] = load_unit(kind, name, _profiles())
+    return unit
 
 
 def _profiles() -> list[Profile]:

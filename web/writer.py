@@ -45,8 +45,9 @@ class Writer(Child):
         return _by_name, (WORKER, self.settings, self.memory_mb, os.getpid())
 
     def run(self, message: tuple[Any, ...], what: str) -> Any:
-        """Send one job (``("page", fields)`` or ``("update", text)``); its value, or its error
-        raised here; :class:`LimitExceeded` when the process was stopped at a limit."""
+        """Send one job (``("page", fields)`` or ``("update", (text, source))``); its value,
+        or its error raised here; :class:`LimitExceeded` when the process was stopped at a
+        limit."""
         with self.lock:
             conn = self.connection()
             try:

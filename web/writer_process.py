@@ -13,10 +13,11 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import run_wsgi_app
 
-from kg import KGError, StoreError, drop_derived, staged_beside
+from kg import LocalStore, StoreError, drop_derived, staged_beside, update_checked
 from web.app import create_app
+from web.child import serve
 from web.pool import _orphaned
-from web.service import Service
+from web.service import FORM_BODY, Service
 
 
 def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> None:
@@ -31,26 +32,16 @@ def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> No
     if memory_mb > 0:
         limit = _address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    conn.send(("ready", None))
-    while True:
-        try:
-            kind, payload = conn.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            if kind == "page":
-                reply: tuple[str, Any] = ("ok", _page(app, svc, path, payload))
-            else:
-                _update(svc, path, payload)
-                reply = ("ok", None)
-        except MemoryError:
-            reply = ("memory", None)
-        except KGError as exc:
-            reply = ("error", exc)
-        except Exception as exc:  # noqa: BLE001 - reported to the page or client that asked
-            reply = ("error", StoreError("the write failed: %(exc)s", exc=exc))
-        gc.collect()  # the staging generation's engine closed (copies of its store held it)
-        conn.send(reply)
+
+    def handle(job: tuple[str, Any]) -> Any:
+        kind, payload = job
+        if kind == "page":
+            return _page(app, svc, path, payload)
+        _update(svc, path, *payload)
+        return None
+
+    # gc: the staging generation's engine closed (copies of its store held it)
+    serve(conn, handle, lambda exc: StoreError("the write failed: %(exc)s", exc=exc), gc.collect)
 
 
 def _propagate(exc: Exception) -> Any:
@@ -71,10 +62,11 @@ def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
     with staged_beside(path) as stage:
         svc.use(stage)
         try:
-            environ = {**fields, "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(),
+            body = fields.get(FORM_BODY, b"")
+            environ = {**fields, "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(),
                        "wsgi.version": (1, 0), "wsgi.multithread": False,
                        "wsgi.multiprocess": True, "wsgi.run_once": False,
-                       "CONTENT_LENGTH": "0"}
+                       "CONTENT_LENGTH": str(len(body))}
             iterable, status, _ = run_wsgi_app(app, environ, buffered=True)
             body = b"".join(iterable)
         finally:
@@ -85,9 +77,15 @@ def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
     return str(status)
 
 
-def _update(svc: Service, path: Path, text: str) -> None:
+def _update(svc: Service, path: Path, text: str, source: str | None) -> None:
     """A token holder's write, staged as an ingest is: from the store's base when it has one
-    (no derived graph to drop), else with the derived graphs dropped; kept as the new base."""
-    with staged_beside(path, data=True) as stage:
-        drop_derived(stage, svc.base)
-        stage.update(text)
+    (no derived graph to drop), else with the derived graphs dropped; what it added checked
+    against the store as it was (:func:`kg.update_checked`: a problem writes nothing); kept
+    as the new base."""
+    before = LocalStore(path, read_only=True)
+    try:
+        with staged_beside(path, data=True) as stage:
+            drop_derived(stage, svc.base)
+            update_checked(before.engine, stage, text, svc.base, source)
+    finally:
+        before.close()

@@ -24,17 +24,18 @@ time limit, in any graph format (``Accept``).
 from __future__ import annotations
 
 import hmac
+import io
 import re
 from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg import drop_derived, mint
+from kg import mint, staged
 from web import limits, negotiate
 from web.errors import Problem, clip
 from web.pool import DEFAULT_GRAPH, Request
-from web.sandbox import update_on_nothing
+from web.sandbox import update_copy, update_on_nothing
 from web.service import Service, service
 
 bp = Blueprint("writes", __name__)
@@ -132,18 +133,25 @@ def _unescape(iri: str) -> str:
                   lambda m: chr(int(m[1] or m[2], 16)), iri)
 
 
-def _write(svc: Service, text: str) -> None:
+def _write(svc: Service, text: str, source: str | None = None) -> None:
     """On disk, in the writer process (:mod:`web.writer`): staged, under the write limits; a
     write that waits for another more than :data:`WAIT` seconds is refused (503). In memory,
-    here."""
+    on a copy in the sandbox (:func:`web.sandbox.update_copy`), under the time limit and
+    ``worker_memory``; what it removed and added is then applied here in one swap. Either
+    way what the write added is checked as ingested RDF is (:func:`kg.update_checked`; a
+    problem is located in ``source``, the Graph Store body, when given): 400, nothing written."""
     with svc.computing.enter():
         try:
             if svc.writer is not None:
-                svc.write(("update", text), "the write", wait=WAIT)
+                svc.write(("update", (text, source)), "the write", wait=WAIT)
                 return
             with svc.deriving() as store:
-                drop_derived(store, svc.base)
-                store.update(text)  # counted as a write: published when the work ends
+                dump = io.BytesIO()
+                store.dump(dump, ox.RdfFormat.N_QUADS)
+                change = svc.sandbox.run(update_copy, dump.getvalue(), text, svc.base, source,
+                                         what="the write")
+                with staged(store) as copy:  # counted as a write: published when it ends
+                    change.apply(copy)
         finally:
             svc.computations.forget()  # answers computed from the data before
 
@@ -200,7 +208,8 @@ def write() -> Response:
         return Response(status=204)
     triples = _parse()
     insert = f"INSERT DATA {{ {into}{{\n{triples}}} }}"
-    _write(svc, f"{drop} ;\n{insert}" if request.method == "PUT" else insert)
+    _write(svc, f"{drop} ;\n{insert}" if request.method == "PUT" else insert,
+           request.get_data().decode("utf-8", "replace"))
     return Response(status=204)
 
 

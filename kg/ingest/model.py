@@ -12,7 +12,7 @@ be written into a derived graph (under ``{base}graph/``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -146,21 +146,41 @@ class Facts:
             raise Problem(f"{short(predicate)}: {exc}", value, where) from None
 
     def order(self, store: LocalStore) -> None:
-        """Raise :class:`Problem` for a grant or lapse date before the filing date (the filing
-        date from the file, or else from the store)."""
-        filing_date = ox.NamedNode(_FILING)
+        """Raise :class:`Problem` for a grant or lapse date before the filing date: a subject's
+        dates from the input, each missing one from the store (the input may date a patent
+        the store holds: its grant date, or a new filing date)."""
         for subject, days in self.dates.items():
-            filed = days.get(_FILING)
-            if filed is None:
-                stored = next(store.quads(subject, filing_date, None, ox.DefaultGraph()), None)
-                filed = _date_of(stored.object) if stored else None
+            filed = days.get(_FILING) or _stored(store, subject, _FILING)
             for predicate, word in _ORDERED.items():
                 day = days.get(predicate)
+                if day is None and _FILING in days:
+                    day = _stored(store, subject, predicate)
                 if filed is not None and day is not None and day < filed:
+                    where = day if predicate in days else filed
                     raise Problem(f"{subject} {short(predicate)}: the {word} date {day} is "
-                                  f"before the filing date {filed}", day.isoformat(),
-                                  _tail(predicate))
+                                  f"before the filing date {filed}", where.isoformat(),
+                                  _tail(predicate if predicate in days else _FILING))
         self.dates.clear()
+
+
+def _stored(store: LocalStore, subject: ox.NamedNode | ox.BlankNode, predicate: str
+            ) -> date | None:
+    """A subject's date of ``predicate`` in the store's default graph, if it has one."""
+    found = next(store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()), None)
+    return _date_of(found.object) if found else None
+
+
+def position(lines: Callable[[], Iterable[bytes]], problem: Problem) -> tuple[int, int] | None:
+    """(line, column) of the first place in a text (``lines()`` gives its lines, read once or
+    twice) where ``problem``'s needle appears after its context on the line, else anywhere."""
+    needle, context = problem.needle.encode("utf-8"), problem.context.encode("utf-8")
+    for before in (context, b"") if needle else ():
+        for number, raw in enumerate(lines(), start=1):
+            after = raw.find(before)
+            at = raw.find(needle, after + len(before)) if after >= 0 else -1
+            if at >= 0:
+                return number, len(raw[:at].decode("utf-8", "replace")) + 1
+    return None
 
 
 def _award_kind(obj: object) -> None:

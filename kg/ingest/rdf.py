@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,16 +103,15 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
 def located(path: Path, problem: model.Problem) -> InputError:
     """The error for a quad that breaks a rule, at the first place in the file where the text
     it was found by appears (the parser gives no position for a quad it read well)."""
-    needle, context = problem.needle.encode("utf-8"), problem.context.encode("utf-8")
-    for tries in ((context, needle), (b"", needle)) if needle else ():
-        with path.open("rb") as f:
-            for number, raw in enumerate(f, start=1):
-                after = raw.find(tries[0])
-                at = raw.find(tries[1], after + len(tries[0])) if after >= 0 else -1
-                if at >= 0:
-                    column = len(raw[:at].decode("utf-8", "replace")) + 1
-                    return RowError(str(path), number, str(column), str(problem))
-    return InputError("%(path)s: %(problem)s", path=path, problem=problem)
+    where = model.position(lambda: _lines(path), problem)
+    if where is None:
+        return InputError("%(path)s: %(problem)s", path=path, problem=problem)
+    return RowError(str(path), where[0], str(where[1]), str(problem))
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        yield from f
 
 
 def _note(result: Checked, quad: ox.Quad, store: LocalStore) -> None:

@@ -352,7 +352,13 @@
       status.textContent = T.computing;
       select.disabled = true;
       const url = new URL(`queries/${encodeURIComponent(select.value)}/graphs`, endpoint);
-      fetch(url, { method: "POST", headers: { Accept: "application/json" } })
+      // queued for the writer: 503 with Refresh while being computed, then asked again
+      const ask = () => fetch(url, { method: "POST", headers: { Accept: "application/json" } })
+        .then((r) => r.status === 503 && r.headers.get("Refresh")
+          ? new Promise((wait) => setTimeout(wait, 1000 * Number(r.headers.get("Retry-After") || 2)))
+            .then(ask)
+          : r);
+      ask()
         .then((r) => r.ok ? r.json() : r.json().catch(() => ({ detail: r.statusText }))
           .then((p) => { throw new Error(p.detail || r.statusText); }))
         .then((answer) => { status.textContent = ""; show(i, answer.graphs); })
