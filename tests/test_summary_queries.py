@@ -87,3 +87,16 @@ def test_industry_regions_answer_as_before(demo_store: LocalStore) -> None:
             assert now == before, (industry, day)
             found += bool(now)
     assert found > 5
+
+
+@pytest.mark.slow
+def test_owners_named_lists_the_first_hundred_of_before(demo_store: LocalStore) -> None:
+    """Bounded (thousands of rows at a million patents): the first 100 rows of its answer."""
+    names = [row["n"].value for row in demo_store.select(
+        "SELECT ?n WHERE { ?o a <https://w3id.org/hvp/def#Owner> ; "
+        "<http://xmlns.com/foaf/0.1/name> ?n }")]
+    common = max("科技公司大学研究院有限", key=lambda ch: sum(ch in n for n in names))
+    before = run(demo_store, load("owners-named", BEFORE), {"text": common})
+    now = run(demo_store, load("owners-named", QUERY_DIR), {"text": common})
+    assert len(before.rows) > 100
+    assert now.rows == before.rows[:100]
