@@ -31,6 +31,7 @@ from kg.classify import ensure
 from kg.classify.evidence import Reasons
 from kg.classify.evidence import labels as evidence_labels
 from kg.classify.result_sets import table
+from kg.compile.sparql import prebind_this
 from kg.errors import InputError, NotFound
 from kg.iri import DEFAULT_BASE, mint
 from kg.profiles import DEFAULT_PROFILE, Profile, load
@@ -164,7 +165,8 @@ class _Telling:
         its evidence query), in an order of their own, not the engine's."""
         query = next((q for link in links or (HVP.evidenceQuery,)
                       if (q := self.prof.query(self.shapes, shape, link))), None)
-        rows = table(self.store, query, self.this) if query else []
+        rows = table(self.store, prebind_this(query, str(self.this["this"])), self.this) \
+            if query else []
         return sorted(rows, key=lambda r: tuple(sorted(r.items())))
 
     def reasons(self, shape: URIRef, link: URIRef = HVP.reasonTemplate) -> Reasons:

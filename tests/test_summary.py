@@ -164,3 +164,11 @@ def test_a_summary_page_not_kept_is_queued_on_disk(tmp_path) -> None:
     kept = client.get("/region/CN-GD?lang=en", headers=HTML)
     assert kept.status_code == 200 and 'id="owners"' in kept.get_data(as_text=True)
     application.extensions["hvp"].close()
+
+
+def test_an_owners_patent_shows_its_criteria_in_the_profiles_order() -> None:
+    """The owner list's criteria come from a GROUP_CONCAT, which has no order (decision 68)."""
+    from web.summary import _in_order
+
+    assert _in_order(["award", "", "maintained", "sei"]) == ["sei", "maintained", "award"]
+    assert _in_order(["pledge", "overseas"]) == ["overseas", "pledge"]

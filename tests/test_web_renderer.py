@@ -58,6 +58,28 @@ def test_pages_are_what_the_app_renders_and_rendered_in_the_worker(apps):
             assert renderer.answered == before + 3, f"{path} was not rendered by a page worker"
 
 
+def test_the_home_page_the_dataset_and_a_list_are_rendered_in_the_worker(apps):
+    """``/``, ``/dataset`` and a list of ``/patents`` once its date is classified; the list's
+    download, streamed, is left to the app (decision 68)."""
+    rendered, inline = (app.test_client() for app in apps)
+    renderer = apps[0].extensions["hvp"].renderer
+    listed = "/patents?region=CN-GD&year=2024&lang=en"
+    for client in (rendered, inline):  # the classification at 2024-12-31, computed by the app
+        assert client.get(listed).status_code == 200
+    for path in ("/?lang=en", "/dataset?lang=en", listed, "/patents?year=2024&sort=-filing"):
+        ours, theirs = rendered.get(path), inline.get(path)
+        assert ours.status_code == theirs.status_code == 200, path
+        assert ours.data == theirs.data, path
+        before = renderer.answered
+        rendered.get(path)
+        assert renderer.answered == before + 1, f"{path} was not rendered by a page worker"
+    before = renderer.answered
+    download = rendered.get(listed + "&format=csv")
+    assert download.status_code == 200 and download.data == inline.get(listed + "&format=csv").data
+    assert download.text.count("\n") > 1
+    assert renderer.answered == before, "a download is the app's (streamed)"
+
+
 def test_a_page_that_computes_is_left_to_the_app_and_the_worker_sees_its_graph(apps):
     client = apps[0].test_client()
     svc = apps[0].extensions["hvp"]
@@ -84,7 +106,10 @@ def test_a_missing_resource_is_the_apps_404(apps):
     ("GET", "/queries/top-owners", True), ("GET", "/sei/", True),
     ("GET", "/healthz", False), ("GET", "/sparql", False), ("GET", "/queries", False),
     ("POST", "/queries/top-owners/graphs", False), ("GET", "/static/app.css", False),
-    ("POST", "/patent/CN-T01", False), ("GET", "/", False), ("GET", "/editor", False),
+    ("POST", "/patent/CN-T01", False), ("GET", "/editor", False),
+    ("GET", "/", True), ("GET", "/patents", True), ("GET", "/dataset", True),
+    ("GET", "/dataset.ttl", True), ("GET", "/.well-known/void", True),
+    ("GET", "/patentsx", False), ("POST", "/patents", False), ("GET", "/search", False),
 ])
 def test_which_requests_are_pages(method, path, page):
     assert is_page({"REQUEST_METHOD": method, "PATH_INFO": path}) is page

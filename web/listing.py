@@ -36,14 +36,18 @@ from kg import (
     NATION,
     InputError,
     check_patent_filters,
+    classification_complete,
+    classification_iri,
     find_patents,
     mint,
     parse_date,
     patents_page,
     patents_rows,
+    profile_name,
 )
 from web import labels, limits, negotiate, spreadsheet
 from web.errors import clip
+from web.renderer import Elsewhere
 from web.service import service
 
 bp = Blueprint("listing", __name__)
@@ -70,6 +74,8 @@ def patents() -> Response:
     filters = _filters()
     sort, descending = _sort()
     page = _page()
+    if fmt != "html" and service().rendering:  # streamed by the app, not buffered in a worker
+        raise Elsewhere("a download of a list: the app's")
     found = _found(filters, sort, descending)
     if fmt != "html":
         return _download(found, filters, fmt)
@@ -139,10 +145,16 @@ def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
     key = ("patent list", profile, filters["as_of"], *(filters[k] for k in FILTERS), sort,
            descending)
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
+    if found is None and svc.rendering and not classification_complete(
+            svc.store(), classification_iri(svc.base, profile_name(profile), filters["as_of"])):
+        raise Elsewhere("a list at a date not classified yet: the app's")
     if found is None:
+        # a page worker finds it on its read-only view when the classification is stored
+        # (else it leaves the page to the app, which queues it)
         found = svc.computed(key, "patent list", lambda store: find_patents(
             store, filters["as_of"], profile=svc.profile(), base=svc.base, sort=sort,
-            descending=descending, **{k: filters[k] for k in FILTERS}), computes=True)
+            descending=descending, **{k: filters[k] for k in FILTERS}),
+            computes=not svc.rendering)
     svc.cache[key] = found
     return found
 

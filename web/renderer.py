@@ -19,9 +19,12 @@ as a query is (:class:`kg.errors.QueryTimeout`, 503); a page the worker fails to
 its view could not be reopened, say) is rendered by the app, which reports its own errors.
 
 Which requests are pages: :func:`is_page` (GET or HEAD of a linked-data resource,
-``/indicators`` and its downloads, ``/queries/NAME``). Everything else runs in the app's
-process: lookups, ``/healthz``, static files, the editor, the endpoint (its work is in the
-query workers), uploads and writes.
+``/indicators`` and its downloads, ``/queries/NAME``, ``/patents``, ``/dataset`` and
+``/.well-known/void``, the home page ``/``). A list of ``/patents`` is found by a worker from
+a stored classification and kept in its cache; its CSV and JSON downloads, streamed row by
+row, are left to the app. Everything else runs in the app's process: lookups, ``/healthz``,
+static files, the editor, the endpoint (its work is in the query workers), uploads and
+writes.
 """
 
 from __future__ import annotations
@@ -62,10 +65,12 @@ ENVIRON = ("REQUEST_METHOD", "SCRIPT_NAME", "PATH_INFO", "QUERY_STRING", "SERVER
 @cache
 def _pages() -> re.Pattern[str]:
     """The paths of pages: the linked-data kinds' (:mod:`web.resources`), the dashboard's and
-    its downloads', a canned query's."""
+    its downloads', a canned query's, the lists of patents (:mod:`web.listing`), the dataset
+    description's and the home page."""
     kinds = "|".join(re.escape(k) for k in sorted(set(IRI_KINDS) | set(FIXED), key=len,
                                                    reverse=True))
-    return re.compile(rf"/(?:(?:{kinds})/.*|indicators(?:\.\w+)?|queries/[\w-]+)")
+    return re.compile(rf"/(?:(?:{kinds})/.*|indicators(?:\.\w+)?|queries/[\w-]+|patents"
+                      rf"|dataset(?:\.\w+)?|\.well-known/void|)")
 
 
 def is_page(environ: dict[str, Any]) -> bool:

@@ -120,7 +120,7 @@ def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]
     shown = patents[(number - 1) * PAGE: number * PAGE]
     rows = [{"iri": _value(r["patent"]), "id": _value(r["id"]), "title": _value(r["title"]),
              "valid": _value(r["valid"]) == "true", "high_value": _value(r["high_value"]) == "true",
-             "criteria": [c for c in (_value(r["criteria"]) or "").split(";") if c]}
+             "criteria": _in_order((_value(r["criteria"]) or "").split(";"))}
             for r in shown]
     region = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#region"), None)
     country = next((o.value for p, o in facts if p == "https://w3id.org/hvp/def#country"), None)
@@ -131,6 +131,12 @@ def _owner(iri: str, facts: list[tuple[str, Any]], as_of: str) -> dict[str, Any]
             "page": number, "pages": max(1, -(-len(patents) // PAGE)), "region": region,
             "region_label": labels_in([region]).get(region, "") if region else "",
             "country": country}
+
+
+def _in_order(codes: list[str]) -> list[str]:
+    """Criteria in the profile's order (a ``GROUP_CONCAT`` has none)."""
+    return sorted((c for c in codes if c),
+                  key=lambda c: (_CRITERIA.index(c) if c in _CRITERIA else 9, c))
 
 
 def _held(periods: QueryResult, day: date) -> int:

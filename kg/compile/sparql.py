@@ -100,6 +100,28 @@ def inject_candidates(body: str, candidates: str) -> str:
     return body[:brace] + bound + body[brace:]
 
 
+_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
+_IRI = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+
+
+def prebind_this(query: str, focus: str) -> str:
+    """``query`` for one focus node (``focus``: an IRI, ``<...>``): ``$this`` bound by a
+    ``VALUES`` block at the start of every WHERE clause, sub-SELECTs' included, as SHACL's
+    pre-binding replaces every occurrence of the variable, sub-queries' too (SHACL 1.0 §5.6.1).
+    Bound by the engine after the whole query (pyoxigraph ``substitutions``), a unit's
+    sub-SELECT read every patent's values: the SEI evidence query matched every IPC code of
+    the store against the concordance for one patent's explanation (0.3 s at 100,000 patents,
+    seconds at a million)."""
+    if not _IRI.fullmatch(focus):
+        raise ValueError(f"not an IRI in SPARQL syntax: {focus!r}")
+    block = f" VALUES ?this {{ {focus} }}\n"
+    out, last = [], 0
+    for m in _WHERE.finditer(mask(query)):
+        out += [query[last:m.end()], block]
+        last = m.end()
+    return "".join(out) + query[last:]
+
+
 def this_set(body: str) -> str:
     """The set of ?this values of a SELECT query, as ?focus."""
     return select_focus(f"{{ SELECT (?this AS ?focus) WHERE {{\n{{ {body} }}\n}} }}")
