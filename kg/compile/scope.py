@@ -25,6 +25,8 @@ class Context(Protocol):
 
     def conforming(self, shape: Node, candidates: str) -> str: ...
 
+    def instances(self, shape: Node) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -111,9 +113,10 @@ def values_in(scope: Scope, value_set: str | None) -> str | None:
     if value_set is None:
         return None
     if scope.path is None:  # a node shape's value node is the focus node itself
-        if not (scope.targeted or scope.rows):
-            return value_set
-        return select_set(scope, f"{scope.candidates}\n{value_set}\nBIND(?focus AS ?value)")
+        if scope.targeted:
+            return select_set(scope, f"{scope.candidates}\n{value_set}\nBIND(?focus AS ?value)")
+        return select_set(scope, f"{value_set}\nBIND(?focus AS ?value)") if scope.rows \
+            else value_set
     return select_set(scope, f"{scope.any_value_pattern}\n{as_value(value_set)}")
 
 
