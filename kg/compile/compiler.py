@@ -121,7 +121,8 @@ class Compiler:
             scope = Scope(shape, None, candidates, targeted=targeted, rows=rows)
         else:
             scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
-                          may_be_empty(self.g, path), targeted=targeted, rows=rows)
+                          may_be_empty(self.g, path), targeted=targeted, rows=rows,
+                          plain_path=isinstance(path, URIRef))
         parts = []
         for pred, value in sorted(self.g.predicate_objects(shape), key=_by_text):
             self._check_supported(shape, pred)
