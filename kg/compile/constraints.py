@@ -85,7 +85,8 @@ def class_(ctx: Context, scope: Scope, cls: Node) -> str:
 
 def _stringish(var: str) -> str:
     """An IRI, a plain string or a language-tagged one (without datatype(): see datatype)."""
-    return f"(isIRI({var}) || isLiteral({var}) && (sameTerm({var}, STR({var})) || LANG({var}) != \"\"))"
+    plain_or_tagged = f"sameTerm({var}, STR({var})) || LANG({var}) != \"\""
+    return f"(isIRI({var}) || isLiteral({var}) && ({plain_or_tagged}))"
 
 
 def _of_type(var: str, dt: Node) -> str:
