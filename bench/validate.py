@@ -1,11 +1,15 @@
-"""Benchmark ``hvp validate``: ``python bench/validate.py [--quick] [--sizes N,N,..]``.
+"""Benchmark ``hvp validate``:
+``python bench/validate.py [--quick] [--sizes N,N,..] [--baseline DIR]``.
 
 For each size, demo data (``hvp demo --patents N``) is ingested into an on-disk store; then the
 data-quality shapes are validated by the compiled SPARQL engine on that store (the CLI
 default) and on an in-memory copy (second column), and, at the smallest size only, by pySHACL
 (``--engine pyshacl``, the reference: the data copied into rdflib; only up to 50,000 patents)
-as the baseline of the ratio. Each run is a fresh process (so its peak RSS is its own), timed
-for wall and CPU. Default sizes 20,000 and 100,000 patents; --quick 5,000.
+as the baseline of the ratio. ``--baseline DIR``: DIR is a checkout of another revision (e.g.
+``git worktree add /tmp/main main``); its compiled engine validates the same on-disk stores in
+the same run, and the CPU ratio (baseline / this tree) is printed. Each run is a fresh process
+(so its peak RSS is its own), timed for wall and CPU; on a shared machine CPU seconds are the
+steadier figure. Default sizes 20,000 and 100,000 patents; --quick 5,000.
 """
 
 from __future__ import annotations
@@ -71,8 +75,12 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def measure(engine: str, store_dir: Path, memory: bool = False) -> dict[str, float]:
-    out = subprocess.run([sys.executable, __file__, "--run", engine, str(store_dir)]
+def measure(engine: str, store_dir: Path, memory: bool = False,
+            code: Path = ROOT) -> dict[str, float]:
+    """One run in a fresh process, with the code of the tree ``code`` (its own copy of this
+    script, which puts that tree first on the path)."""
+    script = code / "bench" / "validate.py"
+    out = subprocess.run([sys.executable, str(script), "--run", engine, str(store_dir)]
                          + (["--memory"] if memory else []),
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -94,8 +102,9 @@ def build(n: int, tmp: Path) -> tuple[Path, float]:
     return path, took
 
 
-def row(n: int, label: str, m: dict[str, float], base: dict[str, float] | None) -> str:
-    ratio = f"{base['wall'] / m['wall']:8.1f}x" if base else " " * 9
+def row(n: int, label: str, m: dict[str, float], base: dict[str, float] | None,
+        key: str = "wall") -> str:
+    ratio = f"{base[key] / m[key]:8.2f}x" if base else " " * 9
     return (f"{n:>9,} {label:<20} {m['wall']:8.2f} {m['cpu']:8.2f} {n / m['wall']:>10,.0f} "
             f"{m['rss_mb']:9,.0f} {int(m['results']):>8} {ratio}")
 
@@ -104,6 +113,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5,000 patents only")
     parser.add_argument("--sizes", help="comma-separated patent counts [20000,100000]")
+    parser.add_argument("--baseline", type=Path,
+                        help="a checkout of another revision: its compiled validation on the "
+                        "same stores, and the CPU ratio")
     parser.add_argument("--run", nargs=2, metavar=("ENGINE", "STORE"), help=argparse.SUPPRESS)
     parser.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,6 +138,12 @@ def main() -> None:
                       base if n == sizes[0] else None), flush=True)
             print(row(n, "sparql, memory", measure("sparql", built[n], memory=True),
                       base if n == sizes[0] else None), flush=True)
+            if args.baseline:
+                before = measure("sparql", built[n], code=args.baseline.resolve())
+                now = measure("sparql", built[n])
+                print(row(n, "baseline, disk", before, None), flush=True)
+                print(row(n, "sparql, disk again", now, before, key="cpu")
+                      + " CPU vs baseline", flush=True)
 
 
 if __name__ == "__main__":

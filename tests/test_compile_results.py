@@ -1,4 +1,5 @@
-"""compile_results over the compiler's case folders: the validation results of each case's
+"""compile_results (a query per constraint) and compile_shape_results (a query per shape, what
+`hvp validate` runs) over the compiler's case folders: the validation results of each case's
 shape, compiled and run on pyoxigraph, equal pySHACL's results of that shape (messages aside:
 a shape without sh:message gets pySHACL's own wording there and none here)."""
 
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph, URIRef
 
-from kg.compile.results import compile_results
+from kg.compile.results import compile_results, compile_shape_results
 from kg.errors import CompileError
 from kg.validate.compiled import run
 from kg.validate.report import Result, canonical
@@ -18,10 +19,12 @@ from tests.shacl_results import results_of
 from tests.test_compile import ACCEPTED, pyshacl_report, read_expected
 
 
-def compiled(case: Path, shapes: Graph, shape: URIRef) -> list[Result]:
+def compiled(case: Path, shapes: Graph, shape: URIRef, per_shape: bool = False
+             ) -> list[Result]:
     store = ox.Store()
     store.load(case.joinpath("data.ttl").read_bytes(), ox.RdfFormat.TURTLE)
-    return [r for q in compile_results(shapes, shape) for r in run(store, q)]
+    compile_ = compile_shape_results if per_shape else compile_results
+    return [r for q in compile_(shapes, shape) for r in run(store, q)]
 
 
 # Known differences, each where SHACL and pySHACL part ways (docs/compiler.md).
@@ -34,13 +37,14 @@ CASES = [pytest.param(c, id=c.name, marks=pytest.mark.xfail(reason=GAPS[c.name],
          if c.name in GAPS else pytest.param(c, id=c.name) for c in ACCEPTED]
 
 
+@pytest.mark.parametrize("per_shape", [False, True], ids=["per-constraint", "per-shape"])
 @pytest.mark.parametrize("case", CASES)
-def test_case_results_equal_pyshacl(case: Path) -> None:
+def test_case_results_equal_pyshacl(case: Path, per_shape: bool) -> None:
     shape, _, _ = read_expected(case)
     shapes = Graph().parse(case / "shapes.ttl")
     data = Graph().parse(case / "data.ttl")
     try:
-        mine = compiled(case, shapes, shape)
+        mine = compiled(case, shapes, shape, per_shape)
     except CompileError as exc:
         pytest.skip(f"not compiled to results: {exc}")
     report = pyshacl_report(data, shapes)
@@ -77,10 +81,12 @@ def test_sparql_constraint_results_with_messages_equal_pyshacl() -> None:
     ex = "http://example.org/"
     mine = [r for s in ("S", "P", "N") for q in compile_results(shapes, URIRef(ex + s))
             for r in run(store, q)]
+    per_shape = [r for s in ("S", "P", "N") for q in compile_shape_results(shapes, URIRef(ex + s))
+                 for r in run(store, q)]
     report = pyshacl_report(data, shapes)
     theirs = results_of(report)
     assert len(mine) == 5 and all(r.source_constraint is not None for r in mine)
-    assert canonical(mine, shapes) == canonical(theirs, report)
+    assert canonical(mine, shapes) == canonical(theirs, report) == canonical(per_shape, shapes)
 
 
 def test_shapes_with_targets_finds_every_kind_of_target() -> None:

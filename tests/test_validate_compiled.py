@@ -105,6 +105,48 @@ def test_only_targets_reported(demo_dir: Path, tmp_path: Path) -> None:
     assert mine == theirs == set() and conforms
 
 
+SEVERAL = """
+@prefix hvp: <https://w3id.org/hvp/def#> .
+@prefix patent: <http://data.epo.org/linked-data/def/patent/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix t: <https://w3id.org/hvp/test/several/> .
+t:o a hvp:Owner ; dcterms:identifier "o" ; foaf:name "O" .
+t:none a hvp:Patent ; dcterms:identifier "none" ; hvp:owner t:o ; hvp:firstOwner t:o .
+t:one a hvp:Patent , hvp:UtilityModel ; dcterms:identifier "one" ; hvp:owner t:o ;
+    hvp:firstOwner t:o .
+t:two a hvp:Patent , hvp:UtilityModel , hvp:DesignPatent ; dcterms:identifier "two" ;
+    hvp:owner t:o ; hvp:firstOwner t:o .
+t:three a hvp:InventionPatent , hvp:UtilityModel , hvp:DesignPatent ;
+    dcterms:identifier "three" ; patent:filingDate "2020-01-01"^^xsd:date ;
+    hvp:owner t:o ; hvp:firstOwner t:o .
+t:many a hvp:InventionPatent , hvp:DesignPatent ;
+    dcterms:identifier "a" , "b" ;
+    patent:filingDate "2020-01-01"^^xsd:date , "2020-02-30" , "2021-01-01"^^xsd:date ;
+    hvp:grantDate "2019-01-01"^^xsd:date ;
+    hvp:ipcCode "g06n 3/04" , "G06N3/04" , 7 ;
+    hvp:firstOwner t:o , t:notAnOwner ;
+    hvp:family t:o .
+"""
+
+
+def test_several_constraints_of_one_shape_and_xone_of_0_1_2_3(demo_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """A focus node that violates many constraints of one shape (its one query reports each
+    once, with each value), and sh:xone with no, one, two and three members met."""
+    data = Graph().parse(data="@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n" + SEVERAL,
+                         format="turtle")
+    store = store_with(demo_dir, tmp_path, data)
+    mine, theirs, conforms = both(store)
+    assert not conforms
+    assert mine == theirs, (sorted(map(str, mine - theirs)), sorted(map(str, theirs - mine)))
+    several = "https://w3id.org/hvp/test/several/"
+    xone = {r[0] for r in mine if r[4] == SH.XoneConstraintComponent}
+    assert xone == {URIRef(several + n) for n in ("none", "two", "three", "many")}
+    many = {r[4] for r in mine if r[0] == URIRef(several + "many")}
+    assert len(many) >= 8, many  # xone, max/min count, datatype, pattern, class, equals, ...
+
+
 # --- the command ------------------------------------------------------------------------------
 
 def hvp(store: Path, *args: str):

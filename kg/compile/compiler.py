@@ -25,6 +25,9 @@ from kg.compile.text import EMPTY, n3, select_focus, union
 from kg.errors import CompileError
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_TYPE_PATH = f"{_RDF_TYPE}/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+# What a node shape may say besides sh:class for Compiler.instances.
+_INSTANCE_ONLY = {SH["class"], SH.name, SH.description, SH.message}
 
 # Features refused by name, with the reason given in the error.
 REFUSED: dict[Node, str] = {
@@ -74,6 +77,17 @@ class Compiler:
             return candidates
         return select_focus(candidates + "".join(f"\nMINUS {s}" for s in sets))
 
+    def instances(self, shape: Node) -> str | None:
+        """The nodes that conform to a node shape whose constraints are sh:class only: the
+        instances of its classes, a set that needs no candidates (a caller cuts it to its
+        own); None for any other shape. What sh:xone and sh:not build on: the candidates
+        minus each member's violators evaluated the candidates twice per member."""
+        preds = {p for p in self.g.predicates(shape) if str(p).startswith(str(SH))}
+        classes = sorted(self.g.objects(shape, SH["class"]), key=str)
+        if not classes or preds - _INSTANCE_ONLY or is_true(self.g, shape, SH.deactivated):
+            return None
+        return select_focus("\n".join(f"?focus {_TYPE_PATH} {n3(c)} ." for c in classes))
+
     def violators(self, shape: Node, candidates: str) -> str | None:
         """One set of the candidates that violate ``shape`` (None if none can)."""
         sets = self.violator_sets(shape, candidates)
@@ -108,7 +122,8 @@ class Compiler:
             scope = Scope(shape, None, candidates, targeted=targeted, rows=rows)
         else:
             scope = Scope(shape, path_sparql(self.g, path, shape), candidates,
-                          may_be_empty(self.g, path), targeted=targeted, rows=rows)
+                          may_be_empty(self.g, path), targeted=targeted, rows=rows,
+                          plain_path=isinstance(path, URIRef))
         parts = []
         for pred, value in sorted(self.g.predicate_objects(shape), key=_by_text):
             self._check_supported(shape, pred)
@@ -146,9 +161,8 @@ class Compiler:
         classes = sorted(self.g.objects(shape, SH.targetClass), key=str)
         if has_implicit_class_target(self.g, shape):
             classes.append(shape)
-        type_path = f"{_RDF_TYPE}/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
         sets += [f"{{ ?focus {_RDF_TYPE} {n3(c)} }}" if c in self.leaf_classes
-                 else select_focus(f"?focus {type_path} {n3(c)} .") for c in classes]
+                 else select_focus(f"?focus {_TYPE_PATH} {n3(c)} .") for c in classes]
         sets += [select_focus(f"?focus {n3(p)} ?object .")
                  for p in sorted(self.g.objects(shape, SH.targetSubjectsOf), key=str)]
         sets += [select_focus(f"?subject {n3(p)} ?focus .")

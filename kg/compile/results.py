@@ -6,6 +6,12 @@ that constraint, with the value node that violates it where SHACL (and pySHACL) 
 ``sh:value``. Each row is one ``sh:ValidationResult``; the query carries the rest of the result
 (source shape, path, component, severity, messages). See docs/compiler.md, "Validation
 reports".
+
+``compile_shape_results(shapes, shape)`` gives the same results in one pass over the targets
+(what ``hvp validate`` runs): one query per shape whose targets are evaluated once and joined
+with the UNION of every constraint's violators, each compiled without the targets where it
+does not need them and naming its constraint in ``?hvpConstraint`` (SHACL-SPARQL constraints
+keep a query each). Per constraint, the targets were evaluated once or more in every query.
 """
 
 from __future__ import annotations
@@ -22,7 +28,8 @@ from kg.compile.shapes import SH, has_implicit_class_target
 from kg.compile.text import indent
 from kg.errors import InputError
 
-__all__ = ["ResultQuery", "compile_results", "component_of", "shapes_with_targets"]
+__all__ = ["CONSTRAINT_VAR", "ResultQuery", "ShapeQuery", "compile_results",
+           "compile_shape_results", "component_of", "shapes_with_targets"]
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
@@ -44,6 +51,24 @@ class ResultQuery:
     #: the variables that ``{?name}`` in a message names; a node shape's result without
     #: ?value names the focus node.
     source_constraint: Node | None = None
+
+
+#: The variable of a shape's query (:class:`ShapeQuery`) that names the constraint a row
+#: violates: its index in ``ShapeQuery.constraints``.
+CONSTRAINT_VAR = "hvpConstraint"
+
+
+@dataclass(frozen=True)
+class ShapeQuery:
+    """The results of one or more constraints of a shape in one query over its targets:
+    ``query`` selects ``?focus``, ``?value`` where a value node violates and, when it holds
+    more than one constraint, ``?hvpConstraint`` (:data:`CONSTRAINT_VAR`), the index into
+    ``constraints`` of the constraint the row violates (with one, every row is of that one
+    and may bind what a SHACL-SPARQL constraint projects)."""
+
+    shape: Node
+    constraints: tuple[ResultQuery, ...]
+    query: str
 
 
 def shapes_with_targets(shapes: Graph) -> list[Node]:
@@ -79,7 +104,8 @@ def compile_results(shapes: Graph, shape: Node,
     return [_result_query(shapes, part, prologue) for part in parts]
 
 
-def _result_query(shapes: Graph, part: Part, prologue: str) -> ResultQuery:
+def _result_query(shapes: Graph, part: Part, prologue: str,
+                  where: str | None = None) -> ResultQuery:
     sparql = part.parameter == SH.sparql
     messages = [m for m in shapes.objects(part.shape, SH.message) if isinstance(m, Literal)]
     if sparql:  # the constraint's own messages, then the shape's (as pySHACL gives them)
@@ -90,5 +116,48 @@ def _result_query(shapes: Graph, part: Part, prologue: str) -> ResultQuery:
         parameter=part.parameter, value=part.value, path=shapes.value(part.shape, SH.path),
         severity=shapes.value(part.shape, SH.severity) or SH.Violation,
         messages=tuple(messages),
-        query=f"{prologue}SELECT * WHERE {{\n{indent(part.violators)}\n}}\n",
+        query=f"{prologue}SELECT * WHERE {{\n{indent(where or part.violators)}\n}}\n",
         source_constraint=part.value if sparql else None)
+
+
+def compile_shape_results(shapes: Graph, shape: Node,
+                          bindings: Mapping[str, Node] | None = None) -> list[ShapeQuery]:
+    """The results of every constraint of ``shape`` and of its property shapes in one
+    :class:`ShapeQuery`, the targets evaluated once; each SHACL-SPARQL constraint in a query of
+    its own (its rows bind variables of its own choosing). The same results as
+    :func:`compile_results` (raises CompileError for what is not compiled)."""
+    if (shape, None, None) not in shapes:
+        raise InputError(f"no shape {shape} in the shapes graph")
+    if bindings:
+        shapes = instantiate(shapes, bindings)
+    compiler = Compiler(shapes)
+    targets = compiler.targets(shape)
+    # Not ``targeted``: a constraint's set may then hold nodes outside the targets (and the
+    # targets are left out of it where it does not need them); the one join with the targets
+    # below cuts them, as it would any candidate set (kg.compile.scope.Scope).
+    parts = compiler.violator_parts(shape, targets, rows=True)
+    prologue = compiler.prologue.text()
+    core = [p for p in parts if p.parameter != SH.sparql]
+    queries = []
+    if core:
+        branches = [f"{{ {p.violators}\n  BIND({i} AS ?{CONSTRAINT_VAR}) }}"
+                    for i, p in enumerate(core)]
+        where = f"{targets}\n{{\n{indent(_union(branches))}\n}}"
+        queries.append(ShapeQuery(
+            shape, tuple(_result_query(shapes, p, prologue, f"{targets}\n{p.violators}")
+                         for p in core),
+            f"{prologue}SELECT * WHERE {{\n{indent(where)}\n}}\n{_ORDER}\n"))
+    for part in parts:
+        if part.parameter == SH.sparql:  # its candidates are the targets already
+            q = _result_query(shapes, part, prologue)
+            queries.append(ShapeQuery(shape, (q,), q.query))
+    return queries
+
+
+# The engine's hash join gives the rows of a UNION in an order of its own, another each run:
+# the rows sorted (only the results: none for conforming data) keep a report the same.
+_ORDER = f"ORDER BY ?{CONSTRAINT_VAR} ?focus ?value"
+
+
+def _union(branches: list[str]) -> str:
+    return "\nUNION ".join(branches)

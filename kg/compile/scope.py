@@ -25,6 +25,8 @@ class Context(Protocol):
 
     def conforming(self, shape: Node, candidates: str) -> str: ...
 
+    def instances(self, shape: Node) -> str | None: ...
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -40,6 +42,9 @@ class Scope:
     # Rows of ``?focus ?value`` instead of a set of ``?focus``, where a value node is what
     # violates (compile_results: one validation result per focus node and value).
     rows: bool = False
+    # The path is one IRI: a focus node's value nodes are then its triples' objects, each once
+    # (the default graph is a set), so they can be counted without DISTINCT.
+    plain_path: bool = False
 
     @property
     def value_pattern(self) -> str:
@@ -113,17 +118,22 @@ def values_in(scope: Scope, value_set: str | None) -> str | None:
     if value_set is None:
         return None
     if scope.path is None:  # a node shape's value node is the focus node itself
-        if not (scope.targeted or scope.rows):
-            return value_set
-        return select_set(scope, f"{scope.candidates}\n{value_set}\nBIND(?focus AS ?value)")
+        if scope.targeted:
+            return select_set(scope, f"{scope.candidates}\n{value_set}\nBIND(?focus AS ?value)")
+        return select_set(scope, f"{value_set}\nBIND(?focus AS ?value)") if scope.rows \
+            else value_set
     return select_set(scope, f"{scope.any_value_pattern}\n{as_value(value_set)}")
 
 
-def counted(scope: Scope, test: str, extra: str = "", pattern: str | None = None) -> str:
-    """Focus nodes whose number of distinct value nodes passes ``test`` (HAVING)."""
+def counted(scope: Scope, test: str, extra: str = "", pattern: str | None = None,
+            unique: bool = False) -> str:
+    """Focus nodes whose number of distinct value nodes passes ``test`` (HAVING);
+    ``unique``: ``pattern`` gives each value node of a focus node once (then counted without
+    DISTINCT, a hash set per focus node less)."""
     pattern = scope.value_pattern if pattern is None else pattern
+    count = "COUNT(*)" if unique else "COUNT(DISTINCT ?value)"
     return (f"{{ SELECT ?focus WHERE {{ {pattern}\n{extra} }}\n"
-            f"GROUP BY ?focus HAVING (COUNT(DISTINCT ?value) {test}) }}")
+            f"GROUP BY ?focus HAVING ({count} {test}) }}")
 
 
 def without(scope: Scope, remove: str) -> str:

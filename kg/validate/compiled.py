@@ -1,11 +1,13 @@
-"""Validation compiled to SPARQL: every shape with targets, one query per constraint, run in
-the store (nothing copied out of it), results streamed as :class:`~kg.validate.report.Result`.
+"""Validation compiled to SPARQL: every shape with targets, one query per shape (its targets
+evaluated once, every constraint in the same pass; a SHACL-SPARQL constraint in a query of its
+own: kg.compile.results), run in the store (nothing copied out of it), results streamed as
+:class:`~kg.validate.report.Result`.
 
-On a local store the constraint queries run ``workers`` at a time (default: one per CPU; the
-engine releases the GIL while it evaluates), each answer serialized by the engine as SPARQL TSV
-in its worker and parsed back in order by the caller's thread (a solution iterator of pyoxigraph
+On a local store the queries run ``workers`` at a time (default: one per CPU; the engine
+releases the GIL while it evaluates), each answer serialized by the engine as SPARQL TSV in its
+worker and parsed back in order by the caller's thread (a solution iterator of pyoxigraph
 cannot cross threads). The results come in the same order as one query at a time: the order of
-the shapes, then of their constraints.
+the shapes, then of their queries.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.compile.results import ResultQuery, compile_results, shapes_with_targets
+from kg.compile.results import (
+    CONSTRAINT_VAR,
+    ResultQuery,
+    ShapeQuery,
+    compile_shape_results,
+    shapes_with_targets,
+)
 from kg.errors import CompileError, InputError
 from kg.progress import Progress
 from kg.store import LocalStore, Store
@@ -30,13 +38,13 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TEMPLATE = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def compile_all(shapes: Graph) -> list[tuple[Node, list[ResultQuery]]]:
-    """The result queries of every shape with targets; a shape the compiler cannot compile is
-    an input error naming it (nothing has run yet)."""
+def compile_all(shapes: Graph) -> list[tuple[Node, list[ShapeQuery]]]:
+    """The queries of every shape with targets; a shape the compiler cannot compile is an
+    input error naming it (nothing has run yet)."""
     compiled = []
     for shape in shapes_with_targets(shapes):
         try:
-            compiled.append((shape, compile_results(shapes, shape)))
+            compiled.append((shape, compile_shape_results(shapes, shape)))
         except CompileError as exc:
             raise InputError(
                 "shape %(shape_)s cannot be compiled to SPARQL: %(exc)s; validate with `hvp "
@@ -47,10 +55,10 @@ def compile_all(shapes: Graph) -> list[tuple[Node, list[ResultQuery]]]:
 
 def results(store: Store, shapes: Graph, progress: Progress | None = None,
             workers: int | None = None) -> Iterator[Result]:
-    """Every validation result of the store's default graph against ``shapes``, constraint
-    query by constraint query, rows streamed from the engine (on a local store ``workers``
-    queries run at once, see the module's docstring). ``progress`` hears, per shape (label
-    ``shape NAME``), the constraint queries done of its total and the results found."""
+    """Every validation result of the store's default graph against ``shapes``, query by
+    query (one per shape, see the module's docstring), rows streamed from the engine (on a
+    local store ``workers`` queries run at once). ``progress`` hears, per shape (label
+    ``shape NAME``), its queries done of their total and the results found."""
     compiled = compile_all(shapes)
     jobs = [q for _, queries in compiled for q in queries]
     answers = _answers(store, jobs, workers or os.cpu_count() or 1)
@@ -62,12 +70,12 @@ def results(store: Store, shapes: Graph, progress: Progress | None = None,
         for done, q in enumerate(queries, 1):
             for focus, value, extra in next(answers):
                 found += 1
-                yield _result(q, focus, value, extra)
+                yield _result(_constraint(q, extra), focus, value, extra)
             if progress:
                 progress(label, done, len(queries), found)
 
 
-def _answers(store: Store, jobs: list[ResultQuery], workers: int) -> Iterator[Iterator[Row]]:
+def _answers(store: Store, jobs: list[ShapeQuery], workers: int) -> Iterator[Iterator[Row]]:
     """The rows of each job's query, in order: on a local store ``workers`` queries evaluated
     at once in threads (at most ``workers`` answers waiting), elsewhere one after the other."""
     if not isinstance(store, LocalStore) or workers < 2:
@@ -107,10 +115,20 @@ def _tsv(store: LocalStore, query: str) -> bytes:
     return data
 
 
-def run(store: Store | ox.Store, q: ResultQuery) -> Iterator[Result]:
-    """The results of one constraint's query, streamed."""
+def run(store: Store | ox.Store, q: ResultQuery | ShapeQuery) -> Iterator[Result]:
+    """The results of one constraint's query, or of a shape's, streamed."""
     for focus, value, extra in _rows(store, q.query):
-        yield _result(q, focus, value, extra)
+        yield _result(_constraint(q, extra) if isinstance(q, ShapeQuery) else q,
+                      focus, value, extra)
+
+
+def _constraint(q: ShapeQuery, extra: dict[str, Node]) -> ResultQuery:
+    """The constraint that a row of a shape's query violates (its ``?hvpConstraint``, taken
+    out of ``extra``, unless the query is one SHACL-SPARQL constraint's)."""
+    first = q.constraints[0]
+    if first.source_constraint is not None:
+        return first
+    return q.constraints[int(str(extra.pop(CONSTRAINT_VAR)))]
 
 
 def _result(q: ResultQuery, focus: Node, value: Node | None, extra: dict[str, Node]) -> Result:
