@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -25,6 +26,29 @@ def table(store: Store, query: str, bindings: Mapping[str, Term] | None = None) 
     reader = csv.reader(io.StringIO(data, newline=""))
     header = next(reader, [])
     return [dict(zip(header, row, strict=True)) for row in reader]
+
+
+def spill(store: Store, query: str, path: Path) -> None:
+    """Have the engine write the solutions of a SELECT into ``path`` as SPARQL CSV (no Python
+    object per row: a result of millions of rows costs disk, not memory)."""
+    result = store.query(query)
+    if not isinstance(result, ox.QuerySolutions):
+        raise QueryError("expected a SELECT query")
+    result.serialize(output=str(path), format=ox.QueryResultsFormat.CSV)
+
+
+def read_spilled(path: Path) -> tuple[list[str], Iterator[list[str]]]:
+    """The header and the rows (lexical values, "" for unbound) of a file :func:`spill` wrote,
+    the rows read as they are iterated."""
+    handle = path.open(newline="", encoding="utf-8")
+    reader = csv.reader(handle)
+    header = next(reader, [])
+
+    def rows() -> Iterator[list[str]]:
+        with handle:
+            yield from reader
+
+    return header, rows()
 
 
 def iri_rows(store: Store, query: str) -> list[list[str]]:
