@@ -20,6 +20,8 @@ from kg.classify.result_sets import read_spilled
 
 #: About this much CSV text per bucket (grouped in memory: about 5x as Python objects).
 BUCKET_BYTES = 16 * 1024 * 1024
+#: At most this many buckets (files open at once while the answer is partitioned).
+MAX_BUCKETS = 128
 Row = dict[str, str]
 
 
@@ -32,11 +34,12 @@ def ordered(rows: list[Row]) -> list[Row]:
 
 
 def groups(path: Path, patents: Iterable[str], wanted: Callable[[str], bool],
-           bucket_bytes: int = BUCKET_BYTES) -> Iterator[tuple[str, list[Row]]]:
+           bucket_bytes: int | None = None) -> Iterator[tuple[str, list[Row]]]:
     """Every patent of ``patents`` that is ``wanted``, with its rows from the spilled answer at
     ``path`` (column ``this``), smallest first; ``[]`` for a wanted patent with no row. The
     answer's file is removed once read."""
-    count = max(1, -(-path.stat().st_size // bucket_bytes))
+    size = bucket_bytes or BUCKET_BYTES
+    count = min(MAX_BUCKETS, max(1, -(-path.stat().st_size // size)))
     needed: list[list[str]] = [[] for _ in range(count)]
     for patent in patents:
         if wanted(patent):
