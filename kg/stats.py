@@ -7,7 +7,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from kg.endpoint import EndpointStore
-from kg.store import Store
+from kg.store import LocalStore, Store
 
 _QUERY = """
 PREFIX hvp: <https://w3id.org/hvp/def#>
@@ -34,8 +34,11 @@ def counts(store: Store) -> dict[str, int]:
     result = {label: found.get(cls, 0) for cls, label in NAMES.items()}
     if isinstance(store, EndpointStore):
         result["named graphs"] = len(store.named_graphs())
-    else:
-        graphs = store.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-        result["named graphs"] = int(graphs[0]["n"].value)
+    elif isinstance(store, LocalStore):
+        # the engine's list of graphs, each checked for a first quad (a COUNT of DISTINCT ?g
+        # read every quad of the store: 0.9 s of CPU at 250,000 patents, growing with them)
+        result["named graphs"] = sum(
+            next(store.quads(None, None, None, graph), None) is not None
+            for graph in store.engine.named_graphs())
     result["quads"] = len(store)
     return result

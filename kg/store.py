@@ -64,6 +64,9 @@ class LocalStore:
         self.data_writes = 0
         #: A staging generation (:func:`staged`), whose writes are the staged write's own.
         self.staging = False
+        #: A staging generation that started from the store's base (its data as the last
+        #: ingest left it: :func:`staged` with ``data=True``).
+        self.from_base = False
         #: Opened read-only (a view that may be behind the data: it keeps no answer).
         self.read_only = read_only and self.path is not None
         #: A read-only view whose caller would rather hand an answer not kept yet to the
@@ -438,6 +441,7 @@ def staged(store: LocalStore, *, data: bool = False,
             base = generations.base_for(target)
             try:
                 source = generations.base(path) if data else None
+                stage.from_base = source is not None
                 if source is not None:
                     ox.Store.read_only(str(source)).backup(str(target))
                 else:

@@ -4,6 +4,7 @@ and the cube's link to it."""
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 from pathlib import Path
@@ -19,7 +20,7 @@ from kg.demo import generate
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
-from kg.stats import counts
+from kg.stats import NAMES, counts
 from kg.store import LocalStore
 from tests.conftest import SMALL
 
@@ -174,3 +175,74 @@ def test_a_store_without_a_description_answers_404(app) -> None:
     answer = app.test_client().get("/dataset", headers={"Accept": "application/json"})
     assert answer.status_code == 404 and answer.mimetype == "application/problem+json"
     assert app.test_client().get("/").status_code == 200
+
+
+def _delta(demo: Path, out: Path) -> Path:
+    """A delta of the demo: ten invention patents lapsed, ten copied under new ids (each with
+    a pledge and an award), one row repeated as it is, and one pledge restated."""
+    with (demo / "patents.csv").open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    inventions = [r for r in rows if r["kind"] == "invention" and r["grant_date"]
+                  and not r["lapse_date"]]
+    header = list(rows[0])
+    out.mkdir(parents=True)
+    with (out / "patents.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, header)
+        writer.writeheader()
+        for row in inventions[:10]:
+            writer.writerow(dict(row, lapse_date="2023-06-30"))
+        writer.writerow(inventions[10])
+        for i, row in enumerate(inventions[11:21]):
+            writer.writerow(dict(row, patent_id=f"CNDELTA{i:03d}", family_id=""))
+    with (demo / "pledges.csv").open(newline="", encoding="utf-8") as f:
+        pledge = next(csv.DictReader(f))
+    (out / "pledges.csv").write_text(
+        "pledge_id,patent_id,registration_date,amount_cny\n"
+        + "".join(f"DPL{i},CNDELTA{i:03d},2024-01-02,20000000\n" for i in range(10))
+        + f"{pledge['pledge_id']},{pledge['patent_id']},{pledge['registration_date']},"
+          f"{pledge['amount_cny']}\n", encoding="utf-8")
+    (out / "awards.csv").write_text(
+        "award_id,patent_id,award,year\n"
+        + "".join(f"DAW{i},CNDELTA{i:03d},china-patent-gold,2023\n" for i in range(10)),
+        encoding="utf-8")
+    return out
+
+
+def _stated(store: LocalStore) -> tuple[int, dict[str, int]]:
+    described = dataset.read(store, DEFAULT_BASE)
+    assert described is not None
+    labels = {f"{dataset.HVP}{cls}": label for cls, label in NAMES.items()}
+    return described.triples, {labels[iri]: n for iri, n in described.classes.items()}
+
+
+def _counted(store: LocalStore) -> tuple[int, dict[str, int]]:
+    found = counts(store)
+    return (found["quads"] - len(dataset.quads(store, DEFAULT_BASE)),
+            {label: found[label] for label in NAMES.values()})
+
+
+def test_the_counts_are_carried_through_ingests_exactly(demo_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An ingest from the store's base counts what it adds and removes instead of counting the
+    store (kg.ingest.tally): after a first ingest, a delta (changed, new, repeated rows) and the
+    whole demo again, the description's counts equal a full count."""
+    store = LocalStore(tmp_path / "store")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [demo_dir], base=DEFAULT_BASE)  # no base yet: counted in the store
+    assert _stated(store) == _counted(store)
+    before = _stated(store)
+
+    def counted_in_the_store(*args: object) -> None:
+        raise AssertionError("the store was counted")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(dataset, "measure", counted_in_the_store)
+        ingest(store, [_delta(demo_dir, tmp_path / "delta")], base=DEFAULT_BASE)
+        after = _stated(store)
+        assert after == _counted(store)
+        assert after[1]["invention patents"] == before[1]["invention patents"] + 10
+        assert after[1]["pledges"] == before[1]["pledges"] + 10
+        ingest(store, [demo_dir], base=DEFAULT_BASE)  # every row restated: only the lapses go
+        again = _stated(store)
+    assert again == _counted(store)
+    assert again == (after[0] - 10, after[1])  # the ten lapse dates

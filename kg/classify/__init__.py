@@ -23,12 +23,13 @@ first owner's ISO 3166-2 code for domestic patents, else "". Results and evidenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from tempfile import TemporaryDirectory
 from typing import NamedTuple
 from urllib.parse import unquote
 
@@ -36,14 +37,14 @@ from rdflib import Graph, URIRef
 
 from kg import collector
 from kg import iri as iris
-from kg.classify import engines, evidence, materialize
+from kg.classify import engines, evidence, grouped, materialize
 from kg.classify.evidence import Evidence
-from kg.classify.result_sets import iri_rows
+from kg.classify.result_sets import iri_rows, spill
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load
 from kg.store import Store
-from kg.vocab import SKOS
+from kg.vocab import HVP, SKOS
 
 __all__ = ["ENGINES", "ClassRow", "Classification", "classify", "ensure", "graph_iri"]
 
@@ -126,34 +127,33 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
                                 [str(c.iri) for c in prof.criteria], _undescribed(store, prof))
     criterion_iris = {c.key: str(c.iri) for c in prof.criteria}
     rows: list[ClassRow] = []
-    pending: list[tuple[str, list[str]]] = []
     # The evidence queries run, one at a time, while the rows are made and the classification
     # nodes generated and loaded (the engine evaluates and loads without the GIL): the store
-    # loads one chunk at a time, so the loader keeps one core and the queries the other. The
-    # evidence triples follow, the graph node last (measured orders: docs/classification.md).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background, \
+    # loads one chunk at a time, so the loader keeps one core and the queries the other. Each
+    # answer goes to a file, not into memory; the evidence is then made unit by unit in
+    # buckets of patents (kg.classify.grouped) and follows the nodes, the graph node last
+    # (measured orders: docs/classification.md).
+    with TemporaryDirectory(prefix="hvp-evidence-") as folder, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-evidence") as background, \
             materialize.Loader(store, graph) as put:
-        evidence_future = background.submit(_evidence, store, prof, shapes)
+        spilled = background.submit(_spill, store, prof, shapes, Path(folder))
 
         def nodes() -> Iterator[str]:
-            for row, (patent, keys) in _rows(prof, patents, sets, base):
+            for row, patent in _rows(prof, patents, sets, base):
                 rows.append(row)
-                if keys:
-                    pending.append((patent, keys))
                 yield writer.node(patent, row.valid, row.domestic, row.high_value,
                                   [criterion_iris[k] for k in row.criteria])
 
         with _building(engine):
             _chunks(put, nodes())
-            found = evidence_future.result()
+            files = spilled.result()
             names = evidence.labels(store, "en")  # the stored reason is English
-            describers = {key: evidence.Reasons(prof, shape, as_of, labels=names)
-                          for key, shape in _units(prof)}
-            _chunks(put, (writer.evidence(patent, _evidence_for(found, keys, patent, describers),
-                                          criterion_iris) for patent, keys in pending))
-        # Freed while the last chunks load: freeing a million patents' sets, evidence rows and
-        # keys takes about 1.5 s, which would otherwise follow the load.
-        for big in (found, pending, patents, sets):
+            _chunks(put, (writer.evidence(patent, [found], criterion_iris)
+                          for patent, found in _evidence(prof, as_of, patents, sets, files,
+                                                         names)))
+        # Freed while the last chunks load: freeing a million patents' sets takes a while,
+        # which would otherwise follow the load.
+        for big in (patents, sets):
             big.clear()
         put(writer.graph_node(), last=True)
     return Classification(prof.name, as_of, engine, rows, graph)
@@ -226,15 +226,43 @@ def _patents(store: Store, base: str = DEFAULT_BASE) -> dict[str, tuple[str, str
     return out
 
 
-def _evidence(store: Store, prof: Profile,
-              shapes: Graph) -> dict[str, dict[str, list[dict[str, str]]]]:
-    """Criterion or condition key -> patent IRI -> its evidence rows (smallest first), the
-    queries one at a time (the caller runs this beside the load, which keeps the other core).
+def _spill(store: Store, prof: Profile, shapes: Graph, folder: Path) -> dict[str, Path | None]:
+    """Criterion or condition key -> the file its evidence query's answer was written to (None
+    for a unit without one), the queries one at a time (the caller runs this beside the load,
+    which keeps the other core)."""
+    out: dict[str, Path | None] = {}
+    for i, (key, shape) in enumerate(_units(prof)):
+        query = prof.query(shapes, shape, HVP.evidenceQuery)
+        out[key] = None if query is None else folder / f"{i}.csv"
+        if query is not None:
+            spill(store, query, folder / f"{i}.csv")
+    return out
 
-    Rows are described (:func:`_evidence_for`) only for the patents whose graph needs them: a
-    criterion's rows for a patent that is not valid are never read.
-    """
-    return {key: evidence.run(store, prof, shapes, shape) for key, shape in _units(prof)}
+
+def _evidence(prof: Profile, as_of: date, patents: dict[str, tuple[str, str]],
+              sets: dict[URIRef, set[str]], files: dict[str, Path | None],
+              names: Mapping[str, str]) -> Iterator[tuple[str, Evidence]]:
+    """The evidence of every patent whose graph needs it (a met criterion of a valid patent, a
+    broken validity condition of one that is not), unit by unit: its supporting rows, described
+    (a bare placeholder when the unit has no evidence query or no row supports it). A
+    criterion's rows for a patent that is not valid are never read."""
+    valid = sets[prof.valid]
+    for key, shape in _units(prof):
+        members = sets[shape]
+        if key in {c.key for c in prof.criteria}:
+            def wanted(p: str, members: set[str] = members) -> bool:
+                return p in members and p in valid
+        else:
+            def wanted(p: str, members: set[str] = members) -> bool:
+                return p in patents and p not in valid and p not in members
+        reasons = evidence.Reasons(prof, shape, as_of, labels=names)
+        path = files[key]
+        found = grouped.groups(path, patents, wanted) if path is not None else \
+            ((p, []) for p in patents if wanted(p))
+        for patent, rows in found:
+            supporting = reasons.supporting(rows)
+            yield patent, (evidence.describe(key, supporting, reasons) if supporting
+                           else Evidence(key, key))
 
 
 def _units(prof: Profile) -> list[tuple[str, URIRef]]:
@@ -243,9 +271,8 @@ def _units(prof: Profile) -> list[tuple[str, URIRef]]:
 
 
 def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef, set[str]],
-          base: str) -> Iterator[tuple[ClassRow, tuple[str, list[str]]]]:
-    """The output rows (sorted by id), each with the patent's IRI and the evidence keys its
-    graph needs (met criteria, or broken validity conditions)."""
+          base: str) -> Iterator[tuple[ClassRow, str]]:
+    """The output rows (sorted by id), each with the patent's IRI."""
     valid_set, domestic_set, hv_set = (sets[prof.valid], sets[prof.domestic],
                                        sets[prof.high_value])
     # Each valid patent's met criteria, in the profile's order, found set by set (not by five
@@ -254,32 +281,18 @@ def _rows(prof: Profile, patents: dict[str, tuple[str, str]], sets: dict[URIRef,
     for criterion in prof.criteria:
         for patent in sets[criterion.shape] & valid_set:
             met_of[patent] = (*met_of.get(patent, ()), criterion.key)
-    conditions = [(key, sets[shape]) for key, shape in prof.conditions]
     regions: dict[str, str] = {}
     for patent, (patent_id, region_iri) in sorted(patents.items(), key=_by_id):
         valid, domestic = patent in valid_set, patent in domestic_set
         if domestic and region_iri not in regions:
             regions[region_iri] = _region(base, region_iri)
         met = met_of.get(patent, ())  # () for a patent that is not valid
-        keys = list(met) if valid else [k for k, members in conditions if patent not in members]
         yield (ClassRow(patent_id, valid, domestic, regions[region_iri] if domestic else "",
-                        patent in hv_set, met), (patent, keys))
+                        patent in hv_set, met), patent)
 
 
 def _by_id(item: tuple[str, tuple[str, str]]) -> str:
     return item[1][0]
-
-
-def _evidence_for(found: dict[str, dict[str, list[dict[str, str]]]], keys: list[str],
-                  patent: str, describers: dict[str, evidence.Reasons]) -> list[Evidence]:
-    """The evidence of ``patent`` for each key: its supporting rows, described (a bare
-    placeholder when the profile has no evidence query or no row supports it)."""
-    out = []
-    for key in keys:
-        reasons = describers[key]
-        rows = reasons.supporting(found.get(key, {}).get(patent, []))
-        out.append(evidence.describe(key, rows, reasons) if rows else Evidence(key, key))
-    return out
 
 
 def _region(base: str, region_iri: str) -> str:

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from kg.classify.grouped import ordered
 from kg.classify.result_sets import table
 from kg.profiles import Profile
 from kg.store import Store
@@ -60,8 +61,7 @@ def run(store: Store, profile: Profile, shapes: Graph, shape: URIRef,
     for row in table(store, query, bindings):
         grouped.setdefault(row["this"], []).append(row)
     for rows in grouped.values():
-        if len(rows) > 1:
-            rows.sort(key=lambda r: tuple(sorted(r.items())))
+        ordered(rows)
     return grouped
 
 

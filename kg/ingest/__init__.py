@@ -27,6 +27,7 @@ from kg.classify import timeline
 from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
+from kg.ingest.tally import Tally
 from kg.iri import mint
 from kg.progress import Progress, step
 from kg.store import LocalStore, staged
@@ -178,9 +179,14 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
            progress: Progress | None, index: tuple[Path, list[str]] | None = None) -> None:
     """The writes of an ingest, made to a staged store (all or nothing); ``index``: the last
     generation's search index and the things whose rows to write again in its copy."""
-    _clear_stale(store, plan, progress)
     tabular = report.triples - sum(report.files.values())
+    tally = None if plan.rdf_files or plan.clear_concordance else \
+        Tally.start(store, base, tabular)
+    _clear_stale(store, plan, progress, tally)
     if tabular:
+        if tally is not None:
+            with step(progress, f"counting the new of {tabular:,} triples"):
+                tally.added(store, tmp)
         with step(progress, f"loading {tabular:,} triples"):
             store.load(tmp, ox.RdfFormat.N_TRIPLES)
     for path, fmt, _ in plan.rdf_files:
@@ -188,7 +194,8 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
             store.load(path, fmt, base_iri=rdf.base_of(path))
     drop_derived(store, base, progress)  # none when staged from the store's base
     with step(progress, "describing the dataset"):
-        dataset.write(store, base, plan.metadata, plan.sources)
+        dataset.write(store, base, plan.metadata, plan.sources,
+                      tally.scale() if tally is not None else None)
     if store.path is not None and store.staging:  # the index goes with the generation
         if index is not None:
             search.update(index[0], store, generations.search_for(store.path), index[1],
@@ -436,14 +443,17 @@ def _known_in(store: LocalStore, base: str) -> Callable[[str, str], bool]:
     return known
 
 
-def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = None) -> None:
-    """Remove what re-ingested things said before, so that new rows replace old ones."""
+def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = None,
+                 tally: Tally | None = None) -> None:
+    """Remove what re-ingested things said before, so that new rows replace old ones (counted
+    by ``tally`` when given: the tabular rows' replacements are all it is given for)."""
     label = f"replacing {len(plan.replace):,} old rows"
     for subject, table in _each(progress, label, plan.replace, every=2000):
-        for predicate in table.owned:
-            store.remove(store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()))
-        for predicate in table.inbound:
-            store.remove(store.quads(None, ox.NamedNode(predicate), subject, ox.DefaultGraph()))
+        old = [quad for predicate in table.owned for quad in store.quads(
+            subject, ox.NamedNode(predicate), None, ox.DefaultGraph())]
+        old += [quad for predicate in table.inbound for quad in store.quads(
+            None, ox.NamedNode(predicate), subject, ox.DefaultGraph())]
+        store.remove(tally.removed(old) if tally is not None else old)
     if any(checked.replaced for _, _, checked in plan.rdf_files):
         with step(progress, "replacing restated values"):
             for _, _, checked in plan.rdf_files:
