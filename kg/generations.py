@@ -21,13 +21,12 @@ generation. Whatever is killed when, the path names either the old data or the n
 
 Beside the current generation ``gen-N`` the home may keep its *base*, ``data-N``: a hard-link
 checkpoint of ``gen-N`` taken when a staged write of data ended, before anything derived from the
-data (classifications, indicator cubes) was written to ``gen-N``. The next staged write of data
-starts from the base instead of the current generation, so the derived graphs are gone without
-deleting their quads one by one (about 20,000 quads/s; many minutes at a million patents).
-Beside it, ``timelines-N``: the base with the timelines (:mod:`kg.classify.timeline`), whose
-invalidation is exact, brought up to its data; they are written there as in ``gen-N``
-(:func:`kg.store.base_beside`), and an ingest that keeps them starts from it, so they are
-never copied. A
+data (classifications, indicator cubes) was written to ``gen-N``, except the timelines
+(:mod:`kg.classify.timeline`): their invalidation is exact, so they are kept in the base too and
+written to both (:func:`kg.store.base_beside`), and an ingest finds them in place. The next
+staged write of data starts from the base instead of the current generation, so the derived
+graphs are gone without deleting their quads one by one (about 20,000 quads/s; many minutes at
+a million patents). A
 write of data made outside a staged write removes the base (:func:`forget_base`): the base is
 then no longer the current data, and the next staged write starts from ``gen-N`` and drops the
 derived graphs itself.
@@ -54,7 +53,6 @@ GENERATION = re.compile(r"gen-([0-9]+)")
 BASE = re.compile(r"data-([0-9]+)")
 ANSWERS = re.compile(r"answers-([0-9]+)")
 SEARCH = re.compile(r"search-([0-9]+)")
-TIMELINES = re.compile(r"timelines-([0-9]+)")
 LOCK = "lock"
 #: The file a running ``hvp serve`` keeps locked (:func:`serve_lock`) for as long as it serves.
 SERVING = "serving"
@@ -145,13 +143,13 @@ def _generation(path: Path) -> Path | None:
 
 def carry(path: Path, staged: Path) -> None:
     """A staged write of derived graphs only (the data unchanged): the current generation's
-    bases, kept answers and text index hold for ``staged`` too, and are given to it as hard
+    base, kept answers and text index hold for ``staged`` too, and are given to it as hard
     links (nothing of the current generation moves: a write killed before its switch leaves
     it whole). Call inside :func:`writing`, before :func:`switch`."""
     generation = current(path)
     if generation is None:
         return
-    for kind in ("data", "timelines", "answers", "search"):
+    for kind in ("data", "answers", "search"):
         source, target = _kept_for(generation, kind), _kept_for(staged, kind)
         if source.is_file() and not target.exists():
             os.link(source, target)
@@ -179,23 +177,10 @@ def base(path: Path) -> Path | None:
 
 
 def derived_of(generation: Path) -> list[Path]:
-    """What the home keeps for a generation besides it: its base (and the base with the
-    timelines), its kept answers and its text index."""
-    return [_kept_for(generation, "data"), _kept_for(generation, "timelines"),
-            _kept_for(generation, "answers"),
+    """What the home keeps for a generation besides it: its base, its kept answers and its
+    text index."""
+    return [_kept_for(generation, "data"), _kept_for(generation, "answers"),
             _kept_for(generation, "search")]
-
-
-def timelines(path: Path) -> Path | None:
-    """The base of the store's current generation with its timelines, or None."""
-    generation = current(path)
-    found = _kept_for(generation, "timelines") if generation is not None else None
-    return found if found is not None and found.is_dir() else None
-
-
-def timelines_for(staged: Path) -> Path:
-    """Where the base with the timelines of a staged generation goes."""
-    return _kept_for(staged, "timelines")
 
 
 def base_for(staged: Path) -> Path:
@@ -205,9 +190,9 @@ def base_for(staged: Path) -> Path:
 
 
 def forget_base(path: Path) -> None:
-    """Data was written outside a staged write: remove the store's bases, and the answers and
+    """Data was written outside a staged write: remove the store's base, and the answers and
     the text index kept for its data (:func:`answers`, :func:`search`)."""
-    _forget(path, BASE, TIMELINES, ANSWERS, SEARCH)
+    _forget(path, BASE, ANSWERS, SEARCH)
 
 
 def forget_answers(path: Path) -> None:

@@ -382,24 +382,18 @@ def recover_store(path: Path) -> None:
 
 
 @contextmanager
-def base_beside(store: LocalStore, *, create: bool = False) -> Iterator[LocalStore | None]:
-    """The base with the timelines of an on-disk store's current generation
-    (:func:`kg.generations.timelines`), open for writing them there as in the generation
-    (their invalidation is exact, :mod:`kg.classify.timeline`), with the store's write lock
-    held; None for a store without one, a staging or read-only one, or while another process
-    writes the store (its timelines then stay behind, and say so: their stale marks stay).
-    ``create``: made from the base when missing (a checkpoint, well under a second)."""
+def base_beside(store: LocalStore) -> Iterator[LocalStore | None]:
+    """The base of an on-disk store's current generation (:func:`kg.generations.base`), open
+    for writing the derived graphs that are kept there too (the timelines: their invalidation
+    is exact, :mod:`kg.classify.timeline`), with the store's write lock held; None for a store
+    without a base, a staging or read-only one, or while another process writes the store
+    (the base's graphs then stay behind, and say so: their stale marks stay)."""
     if store.path is None or store.staging or store.read_only \
             or generations.base(store.path) is None:
         yield None
         return
     with generations.locked(store.path) as mine:
-        found = generations.timelines(store.path) if mine else None
-        data = generations.base(store.path) if mine else None
-        generation = generations.current(store.path)
-        if found is None and create and data is not None and generation is not None:
-            found = generations.timelines_for(generation)
-            ox.Store.read_only(str(data)).backup(str(found))
+        found = generations.base(store.path) if mine else None
         if found is None:
             yield None
             return
@@ -444,11 +438,10 @@ def staged(store: LocalStore, *, data: bool = False,
     ``data=True``: a write of data after which nothing derived from the data holds (an
     ingest). The checkpoint is then taken from the store's base when it has one (its data
     without the derived graphs: they need no dropping), and the result is kept as the new
-    generation's base (:func:`kg.generations.base`). ``kept(store, stage)`` is then called
-    after the base is taken and before the switch: derived data whose invalidation is exact
-    brought up to the new data (:func:`kg.classify.timeline.carry_over`); the result is kept
-    too (:func:`kg.generations.timelines`), and a staged write with ``kept`` starts from it
-    when there is one, so that what it keeps is already in place."""
+    generation's base (:func:`kg.generations.base`). ``kept(store, stage)`` is called before
+    the base is taken: derived data whose invalidation is exact brought up to the new data
+    (:func:`kg.classify.timeline.carry_over`), kept in the new base too, so that the next
+    ingest starts from it without copying it."""
     if store.path is None:
         copy = LocalStore()
         copy.engine.bulk_extend(store.engine)
@@ -465,8 +458,7 @@ def staged(store: LocalStore, *, data: bool = False,
             stage.data_writes = 0
             base = generations.base_for(target)
             try:
-                source = ((generations.timelines(path) if kept is not None else None)
-                          or generations.base(path)) if data else None
+                source = generations.base(path) if data else None
                 if source is not None:
                     ox.Store.read_only(str(source)).backup(str(target))
                 else:
@@ -475,11 +467,10 @@ def staged(store: LocalStore, *, data: bool = False,
                 yield stage
                 stage.flush()
                 if data:
-                    stage.engine.backup(str(base))
-                    if kept is not None:  # and the base with them, the next ingest's start
+                    if kept is not None:  # before the base is taken: the base keeps them too
                         kept(store, stage)
                         stage.flush()
-                        stage.engine.backup(str(generations.timelines_for(target)))
+                    stage.engine.backup(str(base))
                 elif _beside:
                     generations.carry(path, target)
             except BaseException:

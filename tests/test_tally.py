@@ -1,4 +1,4 @@
-"""The timelines' year tallies (kg.classify.tally) and the store's base with the timelines.
+"""The timelines' year tallies (kg.classify.tally) and the timelines kept in the store's base.
 
 A delta reaches few patents, so the indicators after it read the tally the delta kept up to
 date instead of counting every patent, and the ingest finds the timeline in the base it starts
@@ -10,6 +10,7 @@ another region, an owner moved, a lapse, a new award, in years at both ends of t
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -101,7 +102,7 @@ def _aimed_delta(store: LocalStore, folder: Path, out: Path) -> dict[str, str]:
 
 def _base(store: LocalStore) -> LocalStore:
     assert store.path is not None
-    found = generations.timelines(store.path)
+    found = generations.base(store.path)
     assert found is not None
     return LocalStore(found, read_only=True)
 
@@ -115,7 +116,7 @@ def test_an_aimed_delta_counts_as_a_full_run_and_copies_no_timeline(
     labels: list[str] = []
     ingest(store, [tmp_path / "delta"], base=DEFAULT_BASE,
            progress=lambda label, *_: labels.append(label))
-    assert not any("copying" in label for label in labels), labels  # the base had it
+    assert not any("copying" in label for label in labels), labels  # the base kept it
     assert set(aimed.values()) <= set(tl.stale(store, GRAPH))
     base = _base(store)
     assert tl.stale(base, GRAPH) == tl.stale(store, GRAPH)  # the base holds the marks too

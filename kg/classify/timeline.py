@@ -275,15 +275,14 @@ def ensure(store: Store, prof: Profile, profile: str, base: str,
 def write_all(store: Store, prof: Profile, graph: str, state: str,
               progress: Progress | None = None) -> None:
     """Replace the timeline graph with every patent's interval, streamed in chunks, and its
-    year tally; in the store's base with the timelines too, made from its base if need be
-    (:func:`kg.store.base_beside`: the next ingest starts from it, with no copy)."""
+    year tally; in the store's base too when it has one (:func:`kg.store.base_beside`: the
+    next ingest starts from it there, with no copy)."""
     text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
     rows = store.query(text) if isinstance(store, LocalStore) else store.select(text)
     label = f"writing the timeline of {prof.name}"
     done = 0
     with ExitStack() as stack:
-        base = stack.enter_context(base_beside(store, create=True)) \
-            if isinstance(store, LocalStore) \
+        base = stack.enter_context(base_beside(store)) if isinstance(store, LocalStore) \
             and not state.endswith(" ") else None
         puts = [stack.enter_context(materialize.Loader(target, graph))
                 for target in (store, base) if target is not None]
@@ -326,8 +325,8 @@ def _forget(store: LocalStore, graph: str, patents: list[str]) -> None:
 def update(store: Store, prof: Profile, graph: str, patents: list[str],
            progress: Progress | None = None) -> None:
     """Compute the entries of ``patents`` again and replace theirs, then add them to the year
-    tally and remove their stale marks in one transaction; in the store's base with the
-    timelines too, for those of them still marked there (:func:`kg.store.base_beside`)."""
+    tally and remove their stale marks in one transaction; in the store's base too, for those
+    of them still marked there (:func:`kg.store.base_beside`)."""
     assert isinstance(store, LocalStore)
     text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
     derived_replaced(store)
@@ -434,10 +433,9 @@ def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None
     ingest that wrote what ``subjects`` say (and removed what they said before): mark the
     patents that reach them stale (in either generation: a link removed counts too), take
     their old entries out of the year tally (their old regions read from ``old``), and state
-    the new data generation as theirs. A stage checkpointed from the base with the timelines
-    (:func:`kg.store.base_beside`) that holds the graph as ``old`` does changes only that;
-    otherwise the graph is copied in bulk (one dump and one load), none of its quads deleted
-    one by one."""
+    the new data generation as theirs. A stage checkpointed from a base that keeps the graph
+    as ``old`` has it (:func:`kg.store.base_beside`) changes only that; otherwise the graph is
+    copied in bulk (one dump and one load), none of its quads deleted one by one."""
     assert old.path is not None and stage.path is not None
     state = generations.base_for(stage.path).name
     with step(progress, f"finding the patents {len(subjects):,} changed things reach"):

@@ -178,8 +178,8 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
            carried: list[str] | tuple[str, ...] = ()) -> None:
     """The writes of an ingest, made to a staged store (all or nothing); ``index``: the last
     generation's search index and the things whose rows to write again in its copy;
-    ``carried``: the timelines brought up to the new data (the base with the timelines, which
-    it starts from, holds them: not dropped)."""
+    ``carried``: the timelines brought up to the new data (the base keeps them: not
+    dropped)."""
     _clear_stale(store, plan, progress)
     tabular = report.triples - sum(report.files.values())
     if tabular:
@@ -188,7 +188,7 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     for path, fmt, _ in plan.rdf_files:
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
-    drop_derived(store, base, progress, carried)  # none when staged from a base
+    drop_derived(store, base, progress, keep=carried)  # the base keeps only timelines
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources)
     if store.path is not None and store.staging:  # the index goes with the generation
