@@ -10,7 +10,6 @@ another region, an owner moved, a lapse, a new award, in years at both ends of t
 from __future__ import annotations
 
 import csv
-from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox

@@ -188,7 +188,7 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     for path, fmt, _ in plan.rdf_files:
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
-    drop_derived(store, base, progress, keep=carried)  # the base keeps only timelines
+    drop_derived(store, base, progress, carried)  # the base keeps only timelines
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources)
     if store.path is not None and store.staging:  # the index goes with the generation
