@@ -21,9 +21,12 @@ generation. Whatever is killed when, the path names either the old data or the n
 
 Beside the current generation ``gen-N`` the home may keep its *base*, ``data-N``: a hard-link
 checkpoint of ``gen-N`` taken when a staged write of data ended, before anything derived from the
-data (classifications, indicator cubes) was written to ``gen-N``. The next staged write of data
-starts from the base instead of the current generation, so the derived graphs are gone without
-deleting their quads one by one (about 20,000 quads/s; many minutes at a million patents). A
+data (classifications, indicator cubes) was written to ``gen-N``, except the timelines
+(:mod:`kg.classify.timeline`): their invalidation is exact, so they are kept in the base too and
+written to both (:func:`kg.store.base_beside`), and an ingest finds them in place. The next
+staged write of data starts from the base instead of the current generation, so the derived
+graphs are gone without deleting their quads one by one (about 20,000 quads/s; many minutes at
+a million patents). A
 write of data made outside a staged write removes the base (:func:`forget_base`): the base is
 then no longer the current data, and the next staged write starts from ``gen-N`` and drops the
 derived graphs itself.
@@ -342,6 +345,18 @@ def serve_lock(path: Path) -> int:
         os.close(fd)
         raise
     return fd
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[bool]:
+    """Hold the store's write lock if no other writer does: yields whether it is held (a write
+    beside the store's generation, to its base, made only while no staged write runs)."""
+    folder = home(path)
+    if not folder.is_dir():
+        yield False
+        return
+    with _locked(folder, wait=False) as mine:
+        yield mine
 
 
 @contextmanager

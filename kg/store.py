@@ -390,6 +390,32 @@ def recover_store(path: Path) -> None:
 
 
 @contextmanager
+def base_beside(store: LocalStore) -> Iterator[LocalStore | None]:
+    """The base of an on-disk store's current generation (:func:`kg.generations.base`), open
+    for writing the derived graphs that are kept there too (the timelines: their invalidation
+    is exact, :mod:`kg.classify.timeline`), with the store's write lock held; None for a store
+    without a base, a staging or read-only one, or while another process writes the store
+    (the base's graphs then stay behind, and say so: their stale marks stay)."""
+    if store.path is None or store.staging or store.read_only \
+            or generations.base(store.path) is None:
+        yield None
+        return
+    with generations.locked(store.path) as mine:
+        found = generations.base(store.path) if mine else None
+        if found is None:
+            yield None
+            return
+        base = LocalStore.__new__(LocalStore)
+        base.path, base.writes, base.data_writes, base.staging = found, 0, 0, True
+        base.engine = _engine(found)
+        try:
+            yield base
+            base.flush()
+        finally:
+            base.close()
+
+
+@contextmanager
 def staged_beside(path: Path, *, data: bool = False) -> Iterator[LocalStore]:
     """:func:`staged` in a process that does not hold the store (the web app's writer process,
     ``web.writer``): the checkpoint is taken from a read-only view, so the store's holder must
@@ -420,10 +446,10 @@ def staged(store: LocalStore, *, data: bool = False,
     ``data=True``: a write of data after which nothing derived from the data holds (an
     ingest). The checkpoint is then taken from the store's base when it has one (its data
     without the derived graphs: they need no dropping), and the result is kept as the new
-    generation's base (:func:`kg.generations.base`). ``kept(store, stage)`` is then called
-    after the base is taken and before the switch: derived data whose invalidation is exact
-    carried into the new generation (:func:`kg.classify.timeline.carry_over`), outside its
-    base."""
+    generation's base (:func:`kg.generations.base`). ``kept(store, stage)`` is called before
+    the base is taken: derived data whose invalidation is exact brought up to the new data
+    (:func:`kg.classify.timeline.carry_over`), kept in the new base too, so that the next
+    ingest starts from it without copying it."""
     if store.path is None:
         copy = LocalStore()
         copy.engine.bulk_extend(store.engine)
@@ -450,10 +476,10 @@ def staged(store: LocalStore, *, data: bool = False,
                 yield stage
                 stage.flush()
                 if data:
-                    stage.engine.backup(str(base))
-                    if kept is not None:
+                    if kept is not None:  # before the base is taken: the base keeps them too
                         kept(store, stage)
                         stage.flush()
+                    stage.engine.backup(str(base))
                 elif _beside:
                     generations.carry(path, target)
             except BaseException:

@@ -89,6 +89,7 @@ class HVP(DefinedNamespace):
     domesticFirstOwner: URIRef
     stalePatent: URIRef
     sourceState: URIRef
+    yearTally: URIRef
     # indicators
     highValueCount: URIRef
     per10k: URIRef

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,13 +32,13 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 
 from kg import answers, generations
-from kg.classify import materialize
+from kg.classify import materialize, tally
 from kg.errors import InputError
 from kg.iri import mint
 from kg.profiles import Profile, prologue
 from kg.progress import Progress, step
-from kg.store import LocalStore, Store, derived_replaced, derived_writes
-from kg.vocab import DCTERMS, HVP, RDF, SH
+from kg.store import LocalStore, Store, base_beside, derived_replaced, derived_writes
+from kg.vocab import DCTERMS, HVP, RDF, SH, XSD
 
 #: Things per VALUES block when finding the patents a delta reaches.
 CHUNK = 2000
@@ -247,7 +248,8 @@ def current(store: Store, prof: Profile, profile: str, base: str) -> bool:
     """Whether the profile's kept timeline graph is up to date (nothing to compute again)."""
     graph = graph_iri(base, prof.name)
     state = source_state(profile, store)
-    return _node(store, graph) == state and not state.endswith(" ") and not stale(store, graph)
+    return _node(store, graph) == state and not state.endswith(" ") \
+        and not stale(store, graph) and tally.read(store, graph) is not None
 
 
 def ensure(store: Store, prof: Profile, profile: str, base: str,
@@ -257,7 +259,8 @@ def ensure(store: Store, prof: Profile, profile: str, base: str,
     graph = graph_iri(base, prof.name)
     state = source_state(profile, store)
     kept = _node(store, graph)
-    if kept is not None and kept == state and not state.endswith(" "):
+    counted = kept is not None and tally.read(store, graph) is not None
+    if kept is not None and kept == state and not state.endswith(" ") and counted:
         marked = stale(store, graph)
         if marked:
             update(store, prof, graph, marked, progress)
@@ -265,7 +268,7 @@ def ensure(store: Store, prof: Profile, profile: str, base: str,
     why = ("none kept" if kept is None else "the profile or program changed"
            if kept.split(" ")[0] != state.split(" ")[0] else "the data changed since"
            if not state.endswith(" ") else "the store names no data generation: in memory, "
-           "remote, or data written outside an ingest")
+           "remote, or data written outside an ingest" if counted else "no year tally kept")
     with step(progress, f"timeline of {prof.name}: every patent ({why})"):
         write_all(store, prof, graph, state, progress)
     return graph
@@ -273,12 +276,18 @@ def ensure(store: Store, prof: Profile, profile: str, base: str,
 
 def write_all(store: Store, prof: Profile, graph: str, state: str,
               progress: Progress | None = None) -> None:
-    """Replace the timeline graph with every patent's interval, streamed in chunks."""
+    """Replace the timeline graph with every patent's interval, streamed in chunks, and its
+    year tally; in the store's base too when it has one (:func:`kg.store.base_beside`: the
+    next ingest starts from it there, with no copy)."""
     text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
     rows = store.query(text) if isinstance(store, LocalStore) else store.select(text)
     label = f"writing the timeline of {prof.name}"
     done = 0
-    with materialize.Loader(store, graph) as put:
+    with ExitStack() as stack:
+        base = stack.enter_context(base_beside(store)) if isinstance(store, LocalStore) \
+            and not state.endswith(" ") else None
+        puts = [stack.enter_context(materialize.Loader(target, graph))
+                for target in (store, base) if target is not None]
         batch: list[str] = []
         for chunk in turtle(rows):  # type: ignore[arg-type]
             batch.append(chunk)
@@ -286,39 +295,45 @@ def write_all(store: Store, prof: Profile, graph: str, state: str,
                 done += len(batch)
                 if progress:
                     progress(label, done, None, done)
-                put("".join(batch))
+                for put in puts:
+                    put("".join(batch))
                 batch = []
-        if batch:
-            put("".join(batch))
-        now = datetime.now(UTC).isoformat()
-        put(f'<{graph}> hvp:profile <{prof.iri}> ;\n  hvp:sourceState "{state}" ;\n'
-            f'  dcterms:created "{now}"^^xsd:dateTime .\n', last=True)
+        for put in puts:
+            if batch:
+                put("".join(batch))
+            put("", last=True)  # every chunk loaded before the tally counts them
+        with step(progress, f"tallying the timeline of {prof.name} by region and year"):
+            counted = tally.full(store, graph)
+        node = ox.NamedNode(graph)
+        marker = [ox.Quad(node, ox.NamedNode(str(HVP.profile)), ox.NamedNode(str(prof.iri)), node),
+                  ox.Quad(node, ox.NamedNode(str(HVP.sourceState)), ox.Literal(state), node),
+                  ox.Quad(node, tally.TALLY, tally.literal(counted), node),
+                  ox.Quad(node, ox.NamedNode(str(DCTERMS.created)),
+                          ox.Literal(datetime.now(UTC).isoformat(),
+                                     datatype=ox.NamedNode(str(XSD.dateTime))), node)]
+        for target in (store, base):
+            if target is not None:
+                with derived_writes():  # one transaction: the graph is complete, or is not
+                    target.add(marker)
 
 
-def _forget(store: Store, graph: str, patents: list[str], mark: bool = False) -> None:
-    """Remove the entries of ``patents`` from the timeline graph (``mark``: their stale marks
-    instead), looked up in the index on an embedded store (a VALUES joined with the graph
-    would read all of it)."""
-    if not isinstance(store, LocalStore):
-        values = " ".join(f"<{p}>" for p in patents)
-        pattern = f"<{graph}> <{HVP.stalePatent}> ?p" if mark else "?p ?x ?o"
-        store.update(f"DELETE {{ GRAPH <{graph}> {{ {pattern} }} }} WHERE {{ VALUES ?p "
-                     f"{{ {values} }} GRAPH <{graph}> {{ {pattern} }} }}")
-        return
-    node, stale_mark = ox.NamedNode(graph), ox.NamedNode(str(HVP.stalePatent))
-    store.remove([q for p in patents for q in (
-        store.quads(node, stale_mark, ox.NamedNode(p), node) if mark
-        else store.quads(ox.NamedNode(p), None, None, node))])
+def _forget(store: LocalStore, graph: str, patents: list[str]) -> None:
+    """Remove the entries of ``patents`` from the timeline graph, looked up in the index (a
+    VALUES joined with the graph would read all of it)."""
+    node = ox.NamedNode(graph)
+    store.remove([q for p in patents for q in store.quads(ox.NamedNode(p), None, None, node)])
 
 
 def update(store: Store, prof: Profile, graph: str, patents: list[str],
            progress: Progress | None = None) -> None:
-    """Compute the entries of ``patents`` again and replace theirs, then remove their stale
-    marks."""
+    """Compute the entries of ``patents`` again and replace theirs, then add them to the year
+    tally and remove their stale marks in one transaction; in the store's base too, for those
+    of them still marked there (:func:`kg.store.base_beside`)."""
+    assert isinstance(store, LocalStore)
     text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
     derived_replaced(store)
     label = f"timeline of {prof.name}: {len(patents):,} patents the data changed"
-    computed: list[str] = []
+    computed: list[tuple[tally.Entry, str]] = []
     for start in range(0, len(patents), UPDATE_CHUNK):
         if progress:
             progress(label, start, len(patents), None)
@@ -326,15 +341,49 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
         rows = store.select(restricted(text, chunk))
         with derived_writes():
             _forget(store, graph, chunk)
-        computed.extend(turtle(rows))
-    with derived_writes():  # one load (each costs about 70 ms however small), the marks last:
-        # a run killed before they go leaves them, and the next computes those patents again
-        store.load((materialize.HEADER + "".join(computed)).encode("utf-8"),
-                   ox.RdfFormat.TURTLE, ox.NamedNode(graph))
-        for start in range(0, len(patents), CHUNK):
-            _forget(store, graph, patents[start:start + CHUNK], mark=True)
+        computed.extend((_entry(row), text) for row in rows for text in turtle([row]))
+    regions = tally.regions(store, [entry[0] for entry, _ in computed if entry[3]])
+    _settle(store, graph, patents, computed, regions)
+    with base_beside(store) as base:
+        if base is not None and _node(base, graph) == _node(store, graph):
+            marked = set(stale(base, graph)).intersection(patents)
+            for start in range(0, len(marked), CHUNK):
+                with derived_writes():
+                    _forget(base, graph, sorted(marked)[start:start + CHUNK])
+            _settle(base, graph, sorted(marked),
+                    [(entry, text) for entry, text in computed if entry[0] in marked], regions)
     if progress:
         progress(label, len(patents), len(patents), None)
+
+
+def _settle(store: LocalStore, graph: str, patents: list[str],
+            computed: list[tuple[tally.Entry, str]], regions: dict[str, set[str]]) -> None:
+    """Load the new entries of ``patents`` (their old ones removed before), then add them to
+    the tally and remove the patents' marks in one transaction: a run killed before it leaves
+    the marks, and the next computes those patents again (their entries replaced, counted
+    once)."""
+    if not patents:
+        return
+    node = ox.NamedNode(graph)
+    old = tally.read(store, graph)
+    assert old is not None
+    new = tally.changed(old, [entry for entry, _ in computed], regions, 1)
+    with derived_writes():  # one load (each costs about 70 ms however small)
+        store.load((materialize.HEADER + "".join(text for _, text in computed)).encode("utf-8"),
+                   ox.RdfFormat.TURTLE, node)
+        marks = " ".join(f"{node} <{HVP.stalePatent}> <{p}> ." for p in patents)
+        store.update(f"DELETE DATA {{ GRAPH {node} {{ {marks} {node} {tally.TALLY} "
+                     f"{tally.literal(old)} }} }} ;\n"
+                     f"INSERT DATA {{ GRAPH {node} {{ {node} {tally.TALLY} {tally.literal(new)} "
+                     "} }")
+
+
+def _entry(row: ox.QuerySolution | dict) -> tally.Entry:
+    """A row of :func:`select_text` as a tally entry."""
+    this, start, until, domestic = (_get(row, name) for name in _COLUMNS)
+    assert this is not None and start is not None
+    return this.value, start.value, until.value if until is not None else None, \
+        domestic is not None
 
 
 def keepable(store: Store, base: str) -> list[str]:
@@ -345,7 +394,8 @@ def keepable(store: Store, base: str) -> list[str]:
         return []
     prefix = mint(base, "graph", "timeline", "")
     rows = store.select(f"SELECT ?g ?state WHERE {{ GRAPH ?g {{ ?g <{HVP.sourceState}> ?state ; "
-                        f"<{DCTERMS.created}> ?t }} FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}")
+                        f"<{DCTERMS.created}> ?t ; <{HVP.yearTally}> ?tally }} "
+                        f"FILTER(STRSTARTS(STR(?g), \"{prefix}\")) }}")
     return [row["g"].value for row in rows
             if row["state"].value.rpartition(" ")[2] == state]
 
@@ -381,24 +431,38 @@ def _values(name: str, iris: Iterable[str]) -> str:
 
 def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None,
                old: LocalStore, stage: LocalStore) -> None:
-    """Copy the timeline ``graphs`` of ``old`` into the staged generation ``stage`` of an
-    ingest that wrote what ``subjects`` say (and removed what they said before), marking
-    the patents that reach them stale (in either generation: a link removed counts too), and
-    state the new data generation as theirs. Quads copied in bulk, none deleted one by one."""
+    """Bring the timeline ``graphs`` of ``old`` into the staged generation ``stage`` of an
+    ingest that wrote what ``subjects`` say (and removed what they said before): mark the
+    patents that reach them stale (in either generation: a link removed counts too), take
+    their old entries out of the year tally (their old regions read from ``old``), and state
+    the new data generation as theirs. A stage checkpointed from a base that keeps the graph
+    as ``old`` has it (:func:`kg.store.base_beside`) changes only that; otherwise the graph is
+    copied in bulk (one dump and one load), none of its quads deleted one by one."""
     assert old.path is not None and stage.path is not None
     state = generations.base_for(stage.path).name
     with step(progress, f"finding the patents {len(subjects):,} changed things reach"):
         patents = sorted(reached(old, subjects) | reached(stage, subjects))
     for graph in graphs:
         node = ox.NamedNode(graph)
-        with step(progress, f"keeping {graph} ({len(patents):,} patents to compute again)"), \
-                generations.temporary(old.path, ".nt") as tmp:
-            old.engine.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
-            stage.load(tmp, ox.RdfFormat.N_TRIPLES, node)
-            kept = _node(stage, graph) or ""
-            stage.update(f"DELETE WHERE {{ GRAPH <{graph}> {{ <{graph}> <{HVP.sourceState}> "
-                         "?s } }")
+        kept = _node(old, graph) or ""
+        if _node(stage, graph) != kept or tally.read(stage, graph) is None:
+            with step(progress, f"copying {graph} (the base does not keep it)"), \
+                    generations.temporary(old.path, ".nt") as tmp:
+                stage.clear_graph(node)  # an older one, if any: quad by quad (seldom)
+                old.engine.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
+                stage.load(tmp, ox.RdfFormat.N_TRIPLES, node)
+        with step(progress, f"keeping {graph} ({len(patents):,} patents to compute again)"):
+            marked = set(stale(stage, graph))
+            fresh = [p for p in patents if p not in marked]
+            before = tally.read(stage, graph)
+            assert before is not None
+            leaving = tally.entries(stage, graph, fresh)
+            after = tally.changed(before, leaving, tally.regions(
+                old, [entry[0] for entry in leaving if entry[3]]), -1)
+            stage.update(f"DELETE WHERE {{ GRAPH {node} {{ {node} <{HVP.sourceState}> ?s ; "
+                         f"{tally.TALLY} ?t }} }}")
             stage.add([ox.Quad(node, ox.NamedNode(str(HVP.sourceState)),
-                               ox.Literal(f"{kept.split(' ')[0]} {state}"), node)]
+                               ox.Literal(f"{kept.split(' ')[0]} {state}"), node),
+                       ox.Quad(node, tally.TALLY, tally.literal(after), node)]
                       + [ox.Quad(node, ox.NamedNode(str(HVP.stalePatent)), ox.NamedNode(p), node)
-                         for p in patents])
+                         for p in fresh])

@@ -1,9 +1,11 @@
 """Per-capita indicators: high-value counts per region and year, divided by population.
 
-Every year asked is counted at ``Y-12-31`` in one GROUP BY over the profile's timeline (each
-patent's high-value interval, :mod:`kg.classify.timeline`) joined with the year-end dates: valid,
-domestic, high-value patents; the nation (``CN``) counts all of them, including those with an
-unknown region; a province counts those attributed to it (docs/rules.md §1-§2). A region gets a
+Every year asked is counted at ``Y-12-31`` from the profile's timeline (each patent's high-value
+interval, :mod:`kg.classify.timeline`): read from its year tally when it is kept
+(:mod:`kg.classify.tally`, brought up to date by the patents a delta reached), else by one
+GROUP BY over the intervals joined with the year-end dates: valid, domestic, high-value
+patents; the nation (``CN``) counts all of them, including those with an unknown region; a
+province counts those attributed to it (docs/rules.md §1-§2). A region gets a
 row only when it has a population observation for ``Y`` in the chosen source
 (:mod:`kg.indicators.population`: the official table, or Wikidata's figures); a region with
 high-value patents but no population gets a warning instead, and with Wikidata's figures so does
@@ -23,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import answers, classify
-from kg.classify import graph_iri, materialize, timeline
+from kg.classify import graph_iri, materialize, tally, timeline
 from kg.errors import InputError
 from kg.indicators import population as sources
 from kg.iri import DEFAULT_BASE
@@ -227,15 +229,18 @@ def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: 
         return {y: _per_date_counts(store, date(y, 12, 31), profile, base, keep) for y in years}
     if keep and getattr(store, "read_only", False):  # a view beside the store's holder reads
         keep = timeline.current(store, prof, profile, base)  # a timeline kept, or writes none
-    if keep:
-        graph = timeline.ensure(store, prof, profile, base, steps)
-        prologue, source = "", (f"GRAPH <{graph}> {{ ?patent hvp:highValueFrom ?from ; "
-                                "hvp:domesticFirstOwner true . "
-                                "OPTIONAL { ?patent hvp:highValueUntil ?until } }")
-    else:
-        prologue, select = timeline.split(text)
-        source = (f"{{ SELECT (?this AS ?patent) ?from ?until WHERE {{ {{ {select} }} "
-                  "FILTER(BOUND(?domestic)) } }")
+    if keep:  # the timeline's year tally, kept up to date by the delta: no query
+        counted = tally.read(store, timeline.ensure(store, prof, profile, base, steps))
+        assert counted is not None
+        by_year: dict[int, dict[str, int]] = {y: {} for y in years}
+        for when, found in tally.counts(counted, years).items():
+            for key, n in found.items():
+                code = NATION if key == tally.NATION else sources.region_code(key)
+                by_year[when][code] = by_year[when].get(code, 0) + n
+        return by_year
+    prologue, select = timeline.split(text)
+    source = (f"{{ SELECT (?this AS ?patent) ?from ?until WHERE {{ {{ {select} }} "
+              "FILTER(BOUND(?domestic)) } }")
     ends = " ".join(f'({y} "{y:04d}-12-31"^^<http://www.w3.org/2001/XMLSchema#date>)'
                     for y in years)
     where = (f"{{ {source}\n  VALUES (?year ?asOf) {{ {ends} }}\n"

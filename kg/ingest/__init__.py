@@ -132,7 +132,7 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         carry, carried = _carried(plan, graphs, changed, progress)
         index = (previous, changed[0]) if previous and not changed[1] else None
         with staged(store, data=True, kept=carry) as target:
-            _write(target, plan, report, Path(tmp), base, progress, index)
+            _write(target, plan, report, Path(tmp), base, progress, index, carried)
         report.dropped = [graph for graph in stale if graph not in carried]
     return report
 
@@ -176,9 +176,12 @@ def _carried(plan: _Plan, graphs: list[str], changed: Changed, progress: Progres
 
 
 def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
-           progress: Progress | None, index: tuple[Path, list[str]] | None = None) -> None:
+           progress: Progress | None, index: tuple[Path, list[str]] | None = None,
+           carried: list[str] | tuple[str, ...] = ()) -> None:
     """The writes of an ingest, made to a staged store (all or nothing); ``index``: the last
-    generation's search index and the things whose rows to write again in its copy."""
+    generation's search index and the things whose rows to write again in its copy;
+    ``carried``: the timelines brought up to the new data (the base keeps them: not
+    dropped)."""
     tabular = report.triples - sum(report.files.values())
     tally = None if plan.rdf_files or plan.clear_concordance else \
         Tally.start(store, base, tabular)
@@ -192,7 +195,7 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     for path, fmt, _ in plan.rdf_files:
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
-    drop_derived(store, base, progress)  # none when staged from the store's base
+    drop_derived(store, base, progress, carried)  # the base keeps only timelines
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources,
                       tally.scale() if tally is not None else None)
@@ -472,10 +475,11 @@ def derived_graphs(store: LocalStore, base: str) -> list[ox.NamedNode]:
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix)]
 
 
-def drop_derived(store: LocalStore, base: str, progress: Progress | None = None) -> list[str]:
-    """Drop graphs computed from the data (classifications, indicators): they are stale now.
-    Returns their IRIs."""
-    dropped = derived_graphs(store, base)
+def drop_derived(store: LocalStore, base: str, progress: Progress | None = None,
+                 keep: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Drop graphs computed from the data (classifications, indicators) but those ``keep``
+    names: they are stale now. Returns their IRIs."""
+    dropped = [graph for graph in derived_graphs(store, base) if graph.value not in keep]
     label = f"dropping {len(dropped)} derived graph{'s' if len(dropped) != 1 else ''}"
     for graph in _each(progress, label, dropped):
         store.clear_graph(graph)

@@ -1,0 +1,150 @@
+"""A timeline graph's year tally: what the indicators count, kept up to date by the delta.
+
+A patent of a timeline (:mod:`kg.classify.timeline`) is counted at the end of year Y when it is
+domestic and ``from <= Y-12-31 < until``, that is when ``YEAR(from) <= Y < YEAR(until)``: it
+begins counting at the end of the year of ``from`` and stops at the end of the year of
+``until``. The tally keeps, for the nation (key ``""``) and each region its first owner has
+(the region's IRI), how many entries begin (+1) and stop (-1) at each year's end; a year's count
+is the sum of its region's steps up to that year. It is a few hundred numbers whatever the
+store's size, kept as one JSON literal on the graph (``hvp:yearTally``), and it covers every
+patent of the graph except its stale ones (``hvp:stalePatent``): an ingest takes the old
+entries of the patents it marks out of it (their old regions read from the old data), and the
+update that computes them again adds their new entries in the same transaction that removes
+their marks. So counting any years after a delta reads the tally alone, and keeping it costs
+in proportion to the patents the delta reaches, not to the store.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from kg.protocol import Store
+from kg.store import LocalStore
+from kg.vocab import HVP
+
+#: Region IRI (``""``: the nation) -> year -> entries beginning (+) or stopping (-) to count.
+Tally = dict[str, dict[int, int]]
+#: A timeline entry: (patent, from, until or None, domestic).
+Entry = tuple[str, str, str | None, bool]
+
+NATION = ""
+_FROM, _UNTIL = ox.NamedNode(str(HVP.highValueFrom)), ox.NamedNode(str(HVP.highValueUntil))
+_DOMESTIC = ox.NamedNode(str(HVP.domesticFirstOwner))
+_FIRST_OWNER, _REGION = ox.NamedNode(str(HVP.firstOwner)), ox.NamedNode(str(HVP.region))
+TALLY = ox.NamedNode(str(HVP.yearTally))
+
+
+def read(store: Store, graph: str) -> Tally | None:
+    """The graph's tally, or None (a graph written before tallies, or not complete)."""
+    rows = store.select(f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ <{graph}> <{TALLY.value}> ?t }} }}")
+    if not rows:
+        return None
+    kept = json.loads(rows[0]["t"].value)
+    return {region: {int(year): n for year, n in steps.items()} for region, steps in kept.items()}
+
+
+def literal(tally: Tally) -> ox.Literal:
+    """The tally as the literal kept on the graph (keys sorted: equal tallies, equal text)."""
+    return ox.Literal(json.dumps({region: {str(y): n for y, n in sorted(steps.items())}
+                                  for region, steps in sorted(tally.items())},
+                                 separators=(",", ":")))
+
+
+def counts(tally: Tally, years: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Year -> region IRI (``""``: the nation) -> the patents counted at that year's end
+    (regions with none left out)."""
+    out: dict[int, dict[str, int]] = {}
+    for year in years:
+        found = out.setdefault(year, {})
+        for region, steps in tally.items():
+            n = sum(v for y, v in steps.items() if y <= year)
+            if n:
+                found[region] = n
+    return out
+
+
+def full(store: Store, graph: str) -> Tally:
+    """The tally of every entry of the graph, counted by the engine (two GROUP BYs over the
+    graph, the regions joined from the data)."""
+    entries = (f"GRAPH <{graph}> {{ ?p <{_FROM.value}> ?from ; <{_DOMESTIC.value}> true . "
+               f"OPTIONAL {{ ?p <{_UNTIL.value}> ?until }} }}")
+    years = "BIND(YEAR(?from) AS ?fy) BIND(YEAR(?until) AS ?uy)"
+    out: Tally = {}
+    for region, text in (
+            ("?region", f"SELECT ?region ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} "
+                        f"?p <{_FIRST_OWNER.value}>/<{_REGION.value}> ?region {years} }} "
+                        "GROUP BY ?region ?fy ?uy"),
+            ("", f"SELECT ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} {years} }} "
+                 "GROUP BY ?fy ?uy")):
+        for row in store.select(text):
+            key = row["region"].value if region else NATION
+            n = int(row["n"].value)
+            _step(out, key, int(row["fy"].value), n)
+            if "uy" in row:
+                _step(out, key, int(row["uy"].value), -n)
+    return _pruned(out)
+
+
+def changed(tally: Tally, entries: Iterable[Entry], regions: dict[str, set[str]],
+            sign: int) -> Tally:
+    """``tally`` with the domestic ``entries`` added (``sign`` 1) or taken out (-1), each in
+    the nation and in each of ``regions[patent]``."""
+    out = {region: dict(steps) for region, steps in tally.items()}
+    for patent, start, until, domestic in entries:
+        if not domestic:
+            continue
+        for key in (NATION, *sorted(regions.get(patent, ()))):
+            _step(out, key, int(start[:4]), sign)
+            if until is not None:
+                _step(out, key, int(until[:4]), -sign)
+    return _pruned(out)
+
+
+def entries(store: LocalStore, graph: str, patents: Iterable[str]) -> list[Entry]:
+    """The graph's entries of ``patents`` (those that have one), read from the indexes."""
+    node, out = ox.NamedNode(graph), []
+    for patent in patents:
+        subject = ox.NamedNode(patent)
+        start = _value(store, subject, _FROM, node)
+        if start is not None:
+            out.append((patent, start, _value(store, subject, _UNTIL, node),
+                        _value(store, subject, _DOMESTIC, node) == "true"))
+    return out
+
+
+def regions(store: LocalStore, patents: Iterable[str]) -> dict[str, set[str]]:
+    """Patent -> the regions of its first owner(s) in the store's data, read from the indexes
+    (what the counting query joins: ``hvp:firstOwner/hvp:region``)."""
+    default, out = ox.DefaultGraph(), {}
+    for patent in patents:
+        found = set()
+        for owner in store.quads(ox.NamedNode(patent), _FIRST_OWNER, None, default):
+            if isinstance(owner.object, ox.NamedNode):
+                for region in store.quads(owner.object, _REGION, None, default):
+                    if isinstance(region.object, ox.NamedNode):
+                        found.add(region.object.value)
+        if found:
+            out[patent] = found
+    return out
+
+
+def _value(store: LocalStore, subject: ox.NamedNode, predicate: ox.NamedNode,
+           graph: ox.NamedNode) -> str | None:
+    for quad in store.quads(subject, predicate, None, graph):
+        if isinstance(quad.object, ox.Literal):
+            return quad.object.value
+    return None
+
+
+def _step(tally: Tally, region: str, year: int, n: int) -> None:
+    steps = tally.setdefault(region, {})
+    steps[year] = steps.get(year, 0) + n
+
+
+def _pruned(tally: Tally) -> Tally:
+    """Without the steps that came to zero (equal tallies, equal literals)."""
+    out = {region: {y: n for y, n in steps.items() if n} for region, steps in tally.items()}
+    return {region: steps for region, steps in out.items() if steps}
