@@ -268,7 +268,7 @@ def measure(store: Store, base: str) -> Scale:
     5,000,000 patents on disk)."""
     found = counts(store)
     # left out: the last description's quads and those of derived graphs the store keeps (a
-    # base keeps the timelines: decision 68), which are not data
+    # base keeps the timelines: decision 79), which are not data
     left_out = [graph_iri(base)] + [g.value for g in store.named_graphs()
                                     if g.value.startswith(mint(base, "graph", ""))]
     triples = found["quads"] - sum(

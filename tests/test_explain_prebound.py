@@ -1,5 +1,5 @@
 """An explanation's unit queries run for one patent with ``$this`` pre-bound in every WHERE
-clause, sub-SELECTs' included (kg.compile.sparql.prebind_this, decision 68): the same rows as
+clause, sub-SELECTs' included (kg.compile.sparql.prebind_this, decision 76): the same rows as
 bound by the engine after the whole query, for every patent, unit and query of the profile."""
 
 from __future__ import annotations

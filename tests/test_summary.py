@@ -167,7 +167,7 @@ def test_a_summary_page_not_kept_is_queued_on_disk(tmp_path) -> None:
 
 
 def test_an_owners_patent_shows_its_criteria_in_the_profiles_order() -> None:
-    """The owner list's criteria come from a GROUP_CONCAT, which has no order (decision 68)."""
+    """The owner list's criteria come from a GROUP_CONCAT, which has no order (decision 76)."""
     from web.summary import _in_order
 
     assert _in_order(["award", "", "maintained", "sei"]) == ["sei", "maintained", "award"]

@@ -1,4 +1,4 @@
-"""The summary pages' queries rewritten for speed at a million patents (decision 68) answer what
+"""The summary pages' queries rewritten for speed at a million patents (decision 76) answer what
 they answered before: each new query of ``kg/queries/summary/`` against its earlier text
 (``tests/data/queries_before/``) on a calibrated demo, at two dates, for every owner, region
 and industry that has patents. A ``GROUP_CONCAT`` has no guaranteed order in SPARQL: the

@@ -245,6 +245,6 @@ def test_the_download_links_each_patent_as_its_route_writes_it(client) -> None:
         fake = [type("Row", (), {"patent_id": i, "title": "", "owner_name": "", "region": "",
                                  "filing_date": "", "criteria": ()})() for i in odd]
         written = [cells[-1] for cells in list(_cells(day, fake))[1:]]
-        expected = ["http://localhost" + url_for("patents.resource", kind="patent", rest=i,
+        expected = ["http://localhost" + url_for("resources.resource", kind="patent", rest=i,
                                                  as_of="2024-12-31") for i in odd]
     assert written == expected and _MARK not in "".join(written)

@@ -60,7 +60,7 @@ def test_pages_are_what_the_app_renders_and_rendered_in_the_worker(apps):
 
 def test_the_home_page_the_dataset_and_a_list_are_rendered_in_the_worker(apps):
     """``/``, ``/dataset`` and a list of ``/patents`` once its date is classified; the list's
-    download, streamed, is left to the app (decision 68)."""
+    download, streamed, is left to the app (decision 76)."""
     rendered, inline = (app.test_client() for app in apps)
     renderer = apps[0].extensions["hvp"].renderer
     listed = "/patents?region=CN-GD&year=2024&lang=en"

@@ -29,6 +29,7 @@ from kg import (
     TooLarge,
     fill,
 )
+from web.echo import echoed_path
 from web.i18n import gettext
 
 PROBLEM = "application/problem+json"
@@ -113,27 +114,8 @@ class Problem(Exception):
         return gettext(self.detail, **self.params)
 
 
-#: The most characters of a client's own input that an error message repeats (a header, a
-#: parameter): more is cut, so that an answer never reflects a long text back.
-ECHO = 80
 #: The longest ``detail`` of a problem; the rest is cut.
 DETAIL = 2000
-#: The longest URL of the request (path and query string) that an answer repeats: a problem's
-#: ``instance``, the language-switch links (:func:`web.i18n.switch_url`). A longer one is left
-#: out, never cut (a cut URL names another resource).
-URL = 512
-
-
-def echoed_path() -> str | None:
-    """The request's path for an answer to repeat, or None when it is longer than :data:`URL`."""
-    return request.path if len(request.path) <= URL else None
-
-
-def clip(text: str, limit: int = ECHO) -> str:
-    """``text`` quoted for an error message, cut to ``limit`` characters."""
-    if len(text) <= limit:
-        return repr(text)
-    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 _POSITION = re.compile(r"(?:error at |line )(\d+)(?::| column )(\d+)")

@@ -28,7 +28,7 @@ from babel.support import NullTranslations, Translations
 from flask import Flask, Response, g, has_request_context, request
 from werkzeug.datastructures import LanguageAccept
 
-from web.errors import URL, echoed_path
+from web.echo import URL, echoed_path
 
 #: The interface languages, the first the default; code -> its name in itself (for the switch).
 LOCALES = {"en": "English", "zh": "中文"}
@@ -99,7 +99,7 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
 
 def switch_url(code: str) -> str:
     """This page's URL in language ``code``; without its other parameters when the URL would
-    be longer than :data:`web.errors.URL`, the home page's when its path is (no long client
+    be longer than :data:`web.echo.URL`, the home page's when its path is (no long client
     input repeated in a page)."""
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     url = f"{request.path}?{urlencode([*args, ('lang', code)])}"

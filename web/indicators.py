@@ -39,7 +39,8 @@ from kg import (
     with_population,
 )
 from web import labels, spreadsheet
-from web.errors import Problem, clip
+from web.echo import clip
+from web.errors import Problem
 from web.i18n import gettext, ngettext
 from web.service import service
 

@@ -46,7 +46,7 @@ from kg import (
     profile_name,
 )
 from web import labels, limits, negotiate, spreadsheet
-from web.errors import clip
+from web.echo import clip
 from web.renderer import Elsewhere
 from web.service import service
 
@@ -184,7 +184,7 @@ def _owner_name(owner: str | None) -> str:
 
 def explanation(patent_id: str, as_of: date) -> str:
     """The patent's page with its explanation at ``as_of``."""
-    return url_for("patents.resource", kind="patent", rest=patent_id, as_of=as_of.isoformat())
+    return url_for("resources.resource", kind="patent", rest=patent_id, as_of=as_of.isoformat())
 
 
 def _cells(as_of: date, rows: Iterable[Any]) -> Iterator[list[str]]:

@@ -17,7 +17,8 @@ import pyoxigraph as ox
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from web.errors import Problem, clip
+from web.echo import clip
+from web.errors import Problem
 
 R, G = ox.QueryResultsFormat, ox.RdfFormat
 Format = ox.QueryResultsFormat | ox.RdfFormat

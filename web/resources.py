@@ -30,12 +30,12 @@ from kg import (
     shipped_profiles,
 )
 from web import headers, limits, negotiate, summary
-from web.errors import clip
+from web.echo import clip
 from web.i18n import locale
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
-bp = Blueprint("patents", __name__)
+bp = Blueprint("resources", __name__)
 #: The first path segment of a served IRI: a minted kind, or a fixed namespace of one segment
 #: (``/.well-known/genid/...`` has a route of its own).
 KIND_PATTERN = "any(" + ", ".join(

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pyoxigraph as ox
 
@@ -33,6 +33,7 @@ from kg import (
     update_checked,
 )
 from web.child import Child, serve
+from web.errors import N_
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.
@@ -108,6 +109,11 @@ class Change:
             store.engine.add_graph(ox.NamedNode(graph))
 
 
+#: The time limit's message by the job that exceeded it (each a message of the catalogue).
+_TIMED_OUT = {"validation": N_("validation exceeded the %(timeout)s s time limit"),
+              "write": N_("the write exceeded the %(timeout)s s time limit")}
+
+
 def _orphaned(parent: int) -> None:
     while os.getppid() == parent:
         time.sleep(0.2)
@@ -124,7 +130,8 @@ class Sandbox(Child):
     def _target(self) -> tuple[Callable[..., None], tuple[Any, ...]]:
         return _serve, (self.memory_mb, os.getpid())
 
-    def run(self, function: Callable[..., Any], *args: Any, what: str = "validation") -> Any:
+    def run(self, function: Callable[..., Any], *args: Any,
+            what: Literal["validation", "write"] = "validation") -> Any:
         """``function(*args)`` in the worker; its value, or its :class:`KGError` raised here
         (``what`` names the job in the time limit's message)."""
         with self.lock:
@@ -133,8 +140,7 @@ class Sandbox(Child):
                 conn.send((function, args))
                 if not conn.poll(self.timeout):
                     self.end()
-                    raise QueryTimeout("%(what)s exceeded the %(timeout)s s time limit", what=what,
-                                       timeout=f"{self.timeout:g}")
+                    raise QueryTimeout(_TIMED_OUT[what], timeout=f"{self.timeout:g}")
                 kind, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError):
                 self.end()

@@ -38,7 +38,8 @@ from kg import (
     validate_graph,
 )
 from web import labels, limits, negotiate
-from web.errors import Problem, clip, position
+from web.echo import clip
+from web.errors import Problem, position
 from web.i18n import data_language
 from web.links import short_iri
 from web.service import service

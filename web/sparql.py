@@ -37,8 +37,9 @@ from kg import (
     is_federated,
 )
 from web import headers, limits, negotiate
+from web.echo import clip
 from web.editor import page as editor_page
-from web.errors import Problem, clip
+from web.errors import Problem
 from web.pool import Request
 from web.service import Service, service
 

@@ -33,7 +33,8 @@ from flask import Blueprint, Response, request
 
 from kg import mint, staged
 from web import limits, negotiate
-from web.errors import Problem, clip
+from web.echo import clip
+from web.errors import Problem
 from web.pool import DEFAULT_GRAPH, Request
 from web.sandbox import update_copy, update_on_nothing
 from web.service import Service, service
@@ -149,7 +150,7 @@ def _write(svc: Service, text: str, source: str | None = None) -> None:
                 dump = io.BytesIO()
                 store.dump(dump, ox.RdfFormat.N_QUADS)
                 change = svc.sandbox.run(update_copy, dump.getvalue(), text, svc.base, source,
-                                         what="the write")
+                                         what="write")
                 with staged(store) as copy:  # counted as a write: published when it ends
                     change.apply(copy)
         finally:

@@ -8,7 +8,7 @@ compared with the store as it was: the quads of the copy that the store lacks ar
 write added, however it was written (``INSERT DATA``, a template filled by a ``WHERE``, an IRI
 built by ``BIND``). The comparison reads every quad of the copy once and looks it up in the
 store: about 7 µs of CPU a quad (136,000 quads/s measured), so 2 s at 20,000 patents and about
-95 s at 1,000,000, within ``write_timeout`` (300 s) (decision 68).
+95 s at 1,000,000, within ``write_timeout`` (300 s) (decision 72).
 """
 
 from __future__ import annotations

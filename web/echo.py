@@ -1,0 +1,26 @@
+"""What an answer may repeat of the request: a client's own input cut short, the request's
+path only when it is short (no long reflection of client input: docs/reliability.md)."""
+
+from __future__ import annotations
+
+from flask import request
+
+#: The most characters of a client's own input that an error message repeats (a header, a
+#: parameter): more is cut, so that an answer never reflects a long text back.
+ECHO = 80
+#: The longest URL of the request (path and query string) that an answer repeats: a problem's
+#: ``instance``, the language-switch links (:func:`web.i18n.switch_url`). A longer one is left
+#: out, never cut (a cut URL names another resource).
+URL = 512
+
+
+def echoed_path() -> str | None:
+    """The request's path for an answer to repeat, or None when it is longer than :data:`URL`."""
+    return request.path if len(request.path) <= URL else None
+
+
+def clip(text: str, limit: int = ECHO) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
