@@ -35,7 +35,7 @@ carries its message as a template and values, :func:`fill` puts them together.
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
 from kg.adhoc import run as run_sparql
-from kg.classify import ENGINES, Classification, ClassRow
+from kg.classify import Classification, ClassRow
 from kg.classify import classify as classify_patents
 from kg.classify import ensure as ensure_classification
 from kg.classify.materialize import graph_iri as classification_iri
@@ -99,9 +99,7 @@ from kg.indicators import to_csv as indicators_csv
 from kg.indicators import to_json as indicators_json
 from kg.indicators import write as write_indicators
 from kg.indicators.cube import materialize as materialize_cube
-from kg.indicators.cube import present_years as cube_years
 from kg.indicators.cube import to_turtle as cube_turtle
-from kg.indicators.patents import behind as patents_behind
 from kg.indicators.patents import check as check_patent_filters
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
@@ -132,11 +130,10 @@ from kg.link.review import check_writable as check_review_writable
 from kg.link.review import read as read_review
 from kg.link.review import write as write_review
 from kg.official import per_10k as official_per_10k
-from kg.parser_lock import SPARQL_PARSER
 from kg.permalinks import LENGTH as PERMALINK_LENGTH
 from kg.permalinks import Permalinks
 from kg.permalinks import file_for as permalinks_file
-from kg.profiles import DEFAULT_PROFILE, Profile
+from kg.profiles import Profile
 from kg.profiles import load as load_profile
 from kg.profiles import resolve as resolve_profile
 from kg.profiles import shipped as shipped_profiles
@@ -210,29 +207,28 @@ __all__ = [
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "SKOS",
-    "DEFAULT_AS_OF", "parse_date", "SPARQL_PARSER",
+    "DEFAULT_AS_OF", "parse_date",
     "Progress", "progress_reporter", "progress_step",
     # reference data, profiles, criteria
     "GENID", "ONTOLOGY_DIR", "ensure_reference", "reference_loaded",
-    "DEFAULT_PROFILE", "Profile", "load_profile", "resolve_profile", "shipped_profiles",
+    "Profile", "load_profile", "resolve_profile", "shipped_profiles",
     "UNIT_NAMESPACES", "Unit", "load_unit", "official_per_10k",
     # the pipeline
     "IngestReport", "drop_derived", "endpoint_data_copy", "ingest_files", "ingest_into_endpoint",
     "update_checked",
-    "ENGINES", "ClassRow", "Classification", "classification_complete", "classification_csv",
+    "ClassRow", "Classification", "classification_complete", "classification_csv",
     "classification_iri", "classification_json", "classify_patents", "ensure_classification",
     "prune_classifications",
     "CriterionCheck", "Explanation", "explain_patent",
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "check_patent_filters", "find_patents",
-    "patents_behind",
     "patents_page", "patents_rows",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",
     "ensure_query_graphs", "list_queries", "load_query", "query_graph_iris", "run_query",
-    "QUERY_DIR", "QueryResult", "cube_years",
+    "QUERY_DIR", "QueryResult",
     # provenance and search
     "DATASET_PREFIXES", "DatasetDescription", "VOID", "dataset_graph_iri", "dataset_iri",
     "dataset_quads", "read_dataset",

@@ -65,6 +65,35 @@ def test_the_check_sees_a_private_import(source: str) -> None:
     assert offences(ROOT / "web" / "app.py", source)
 
 
+def used_names(path: Path) -> set[str]:
+    """The names of ``kg`` that ``path`` uses: imported from ``kg`` or read as ``kg.<name>``."""
+    used: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module == "kg":
+            used |= {a.name for a in node.names}
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id == "kg"):
+            used.add(node.attr)
+    return used
+
+
+def test_every_exported_name_is_used_by_the_cli_web_or_bench() -> None:
+    """The API stays small: a name is exported because the CLI, the web app or a benchmark
+    needs it, or because it is a type a program annotates with, catches or reads (the result
+    classes, the errors, ``Row``, ``Progress``)."""
+    used = set().union(*(used_names(p) for p in _users()))
+    unused = [n for n in kg.__all__ if n not in used
+              and not isinstance(getattr(kg, n), (type, types.GenericAlias))]
+    assert unused == []
+
+
+@pytest.mark.parametrize("source", ["from kg import LocalStore", "kg.LocalStore()"])
+def test_the_usage_check_sees_both_forms(source: str, tmp_path: Path) -> None:
+    path = tmp_path / "user.py"
+    path.write_text(source, encoding="utf-8")
+    assert used_names(path) == {"LocalStore"}
+
+
 def test_every_exception_is_still_needed() -> None:
     used = {(str(p.relative_to(ROOT)), target) for p in _users()
             for target, _, _ in imports(p, "")}
