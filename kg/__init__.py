@@ -35,6 +35,12 @@ carries its message as a template and values, :func:`fill` puts them together.
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
 from kg.adhoc import run as run_sparql
+from kg.canned import QUERY_DIR, list_queries
+from kg.canned import Result as QueryResult
+from kg.canned import ensure_graphs as ensure_query_graphs
+from kg.canned import graph_iris as query_graph_iris
+from kg.canned import load as load_query
+from kg.canned import run as run_query
 from kg.classify import Classification, ClassRow
 from kg.classify import classify as classify_patents
 from kg.classify import ensure as ensure_classification
@@ -141,12 +147,6 @@ from kg.progress import Progress
 from kg.progress import reporter as progress_reporter
 from kg.progress import step as progress_step
 from kg.protocol import Row, Store, Term
-from kg.queries import QUERY_DIR, list_queries
-from kg.queries import Result as QueryResult
-from kg.queries import ensure_graphs as ensure_query_graphs
-from kg.queries import graph_iris as query_graph_iris
-from kg.queries import load as load_query
-from kg.queries import run as run_query
 from kg.reference import GENID
 from kg.reference import ensure as ensure_reference
 from kg.reference import is_loaded as reference_loaded

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import answers, generations, queries, reference
+from kg import answers, canned, generations, reference
 from kg.errors import InputError
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -32,18 +32,18 @@ def test_an_answer_is_kept_and_read_back_the_same(store: LocalStore) -> None:
     memory = LocalStore()
     reference.ensure(memory, DEFAULT_BASE)
     ingest(memory, [SMALL], base=DEFAULT_BASE)
-    first = queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    first = canned.run(store, "criteria-count", {"date": "2024-12-31"})
     assert len(_kept(store)) == 1
-    again = queries.run(store, "criteria-count", {"date": "2024-12-31"})
-    assert again.to_csv() == first.to_csv() == queries.run(
+    again = canned.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert again.to_csv() == first.to_csv() == canned.run(
         memory, "criteria-count", {"date": "2024-12-31"}).to_csv()
     assert again.to_json() == first.to_json()
-    queries.run(store, "criteria-count", {"date": "2023-12-31"})  # other parameters: another
+    canned.run(store, "criteria-count", {"date": "2023-12-31"})  # other parameters: another
     assert len(_kept(store)) == 2
 
 
 def test_new_data_is_never_answered_from_the_old(store: LocalStore, tmp_path: Path) -> None:
-    before = queries.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
+    before = canned.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
     assert _kept(store)
     delta = tmp_path / "delta"
     delta.mkdir()
@@ -53,7 +53,7 @@ def test_new_data_is_never_answered_from_the_old(store: LocalStore, tmp_path: Pa
                    for r in rows if r.startswith("CN-T01,"))]) + "\n", encoding="utf-8")
     ingest(store, [delta], base=DEFAULT_BASE)  # CN-T01 lapses in 2019
     assert _kept(store) == []
-    after = queries.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
+    after = canned.run(store, "top-owners", {"date": "2024-12-31"}).to_csv()
     assert after != before
     store.update('INSERT DATA { <https://example.org/x> <https://example.org/p> "x" }')
     assert _kept(store) == []  # data written outside an ingest: answers forgotten
@@ -63,7 +63,7 @@ def test_the_oldest_answers_go_beyond_the_most_kept(store: LocalStore) -> None:
     from kg import answers
 
     for year in (2020, 2021, 2022):
-        queries.run(store, "criteria-count", {"date": f"{year}-12-31"})
+        canned.run(store, "criteria-count", {"date": f"{year}-12-31"})
     folder = generations.answers(store.path)
     assert folder is not None
     answers._prune(folder, most=2)
@@ -71,9 +71,9 @@ def test_the_oldest_answers_go_beyond_the_most_kept(store: LocalStore) -> None:
 
 
 def test_bad_parameters_are_refused_even_with_an_answer_kept(store: LocalStore) -> None:
-    queries.run(store, "region-series", {"region": "CN-GD"})
+    canned.run(store, "region-series", {"region": "CN-GD"})
     with pytest.raises(InputError, match="no region"):
-        queries.run(store, "region-series", {"region": "CN-XX"})
+        canned.run(store, "region-series", {"region": "CN-XX"})
 
 
 def test_indicators_are_kept_and_read_back_the_same(store: LocalStore,
@@ -118,7 +118,7 @@ def test_a_derived_graph_rewritten_removes_the_answers(store: LocalStore) -> Non
 
     from kg.classify import classify
 
-    queries.run(store, "criteria-count", {"date": "2024-12-31"})
+    canned.run(store, "criteria-count", {"date": "2024-12-31"})
     assert _kept(store)
     classify(store, date(2024, 12, 31))
     assert _kept(store) == []
@@ -136,11 +136,11 @@ def test_a_read_only_view_reads_kept_answers_and_computes_none(store: LocalStore
     view = copy.copy(store)
     view.read_only = view.defers_unkept = True
     with pytest.raises(StoreError, match="not kept"):
-        queries.run(view, "criteria-count", {"date": "2024-12-31"})
+        canned.run(view, "criteria-count", {"date": "2024-12-31"})
     assert _kept(store) == [] and not [g for g in store.engine.named_graphs()
                                        if "/graph/classification/" in g.value]
-    first = queries.run(store, "criteria-count", {"date": "2024-12-31"})
-    assert queries.run(view, "criteria-count", {"date": "2024-12-31"}).to_csv() == first.to_csv()
+    first = canned.run(store, "criteria-count", {"date": "2024-12-31"})
+    assert canned.run(view, "criteria-count", {"date": "2024-12-31"}).to_csv() == first.to_csv()
 
 
 def test_a_command_beside_the_server_computes_an_answer_without_keeping_it(

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 
-from kg import queries, reference
+from kg import canned, reference
 from kg.classify import classify
 from kg.cli import cli
 from kg.errors import InputError
@@ -55,20 +55,20 @@ def test_a_sixth_criterion_in_one_file_reaches_every_reader(small_store: LocalSt
         "the title does not contain the keyword",
         "title Neural network accelerator lacks gearbox"]
 
-    by = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"},
+    by = canned.run(store, "high-value-by-criterion", {"date": "2024-12-31"},
                      profile=str(KEYWORD))
     counts = dict(zip(_column(by, "code"), _column(by, "patents"), strict=True))
     assert counts["keyword"] == "1" and counts["pledge"] == "1"
     labels = dict(zip(_column(by, "code"), _column(by, "label"), strict=True))
     assert labels["keyword"] == "a keyword in the title"
     def met(profile: str) -> dict[str, str]:
-        result = queries.run(store, "criteria-count", {}, profile=profile)
+        result = canned.run(store, "criteria-count", {}, profile=profile)
         return dict(zip(_column(result, "criteria_met"), _column(result, "patents"),
                         strict=True))
 
     # CN-T09 (pledge) now meets two criteria, as the two patents that met two already
     assert met("cnipa-2021") == {"1": "1", "2": "2"} and met(str(KEYWORD)) == {"2": "3"}
-    combos = queries.run(store, "criteria-combinations", {}, profile=str(KEYWORD))
+    combos = canned.run(store, "criteria-combinations", {}, profile=str(KEYWORD))
     assert "keyword;pledge" in _column(combos, "criteria")
 
     app = create_app({"store": store, "profile": str(KEYWORD)})

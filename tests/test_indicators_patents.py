@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kg import indicators, queries, reference
+from kg import canned, indicators, reference
 from kg.demo import generate
 from kg.errors import InputError
 from kg.indicators.patents import behind, criterion_counts
@@ -46,7 +46,7 @@ def test_every_list_is_as_long_as_its_count(demo_store: LocalStore) -> None:
             assert behind(demo_store, date(2024, 12, 31), profile=profile, region=region,
                           criterion=key, limit=0).total == n, (region, key)
     assert by_criterion["CN"]["sei"] > 0
-    industries = queries.run(demo_store, queries.load("sei-by-industry"), {})
+    industries = canned.run(demo_store, canned.load("sei-by-industry"), {})
     assert len(industries.rows) > 3
     for row in industries.rows:  # the canned query's counts by industry, listed
         listed = behind(demo_store, date(2024, 12, 31), profile=profile,

@@ -59,7 +59,7 @@ def test_the_cli_web_and_bench_import_only_the_public_api() -> None:
 
 
 @pytest.mark.parametrize("source", [
-    "from kg.store import LocalStore", "import kg.queries", "from kg import not_a_name",
+    "from kg.store import LocalStore", "import kg.canned", "from kg import not_a_name",
     "def f():\n    from kg.classify.output import to_csv\n"])
 def test_the_check_sees_a_private_import(source: str) -> None:
     assert offences(ROOT / "web" / "app.py", source)

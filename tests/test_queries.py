@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 from test_indicators_data import EXPECTED_2024, load_fixture, write_fixture
 
-from kg import queries, reference
+from kg import canned, reference
 from kg.cli import cli
 from kg.errors import InputError, NotFound, QueryError
 from kg.ingest import drop_derived, ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 
-SHIPPED = [q.name for q in queries.list_queries()]
+SHIPPED = [q.name for q in canned.list_queries()]
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +28,22 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
     return s
 
 
-def _values(result: queries.Result, column: str) -> list[str | None]:
+def _values(result: canned.Result, column: str) -> list[str | None]:
     return [None if r[column] is None else r[column].value for r in result.rows]
 
 
 # --- front matter ----------------------------------------------------------------------------
 def test_front_matter_is_parsed() -> None:
-    q = queries.parse('#+ title: T\n#+ description: D\n#+ needs: classification\n'
+    q = canned.parse('#+ title: T\n#+ description: D\n#+ needs: classification\n'
                       '#+ param: date date "As-of date" default=2024-12-31\n'
                       '#+ param: text string "Some text" required\nSELECT * {}', "t")
     assert (q.title, q.description, q.needs) == ("T", "D", ("classification",))
-    assert q.params[0] == queries.Param("date", "date", "As-of date", "2024-12-31", False)
+    assert q.params[0] == canned.Param("date", "date", "As-of date", "2024-12-31", False)
     assert q.params[1].required and q.params[1].label == "Some text"
 
 
 def test_a_drill_line_names_the_list_behind_a_count() -> None:
-    q = queries.parse("#+ title: T\n#+ drill: n region=?code as_of=?date high_value=any\n"
+    q = canned.parse("#+ title: T\n#+ drill: n region=?code as_of=?date high_value=any\n"
                       "SELECT * {}", "t")
     row = {"n": ox.Literal(3), "code": ox.Literal("CN-SN"), "date": ox.Literal("2024-12-31")}
     assert q.drill("n", row) == {"region": "CN-SN", "as_of": "2024-12-31", "high_value": "any"}
@@ -63,21 +63,21 @@ def test_a_drill_line_names_the_list_behind_a_count() -> None:
 ])
 def test_bad_front_matter_names_the_problem(text: str, message: str) -> None:
     with pytest.raises((QueryError, InputError), match=message):
-        queries.parse(text, "bad")
+        canned.parse(text, "bad")
 
 
 def test_every_shipped_query_is_documented() -> None:
     assert len(SHIPPED) >= 8
-    for q in queries.list_queries():
+    for q in canned.list_queries():
         assert q.title and q.description, q.name
         assert q.needs, q.name  # every shipped query reads a derived graph
 
 
 def test_unknown_query_lists_the_known_ones() -> None:
     with pytest.raises(NotFound, match="per10k-by-region"):
-        queries.load("nope")
+        canned.load("nope")
     with pytest.raises(NotFound):
-        queries.load("../store")
+        canned.load("../store")
 
 
 # --- typed parameters ------------------------------------------------------------------------
@@ -91,7 +91,7 @@ def test_unknown_query_lists_the_known_ones() -> None:
     ("string", "a \"quoted\" } text", ox.Literal("a \"quoted\" } text")),
 ])
 def test_parameters_become_terms(kind: str, raw: str, term: object) -> None:
-    assert queries.Param("x", kind, "X").parse(raw) == term
+    assert canned.Param("x", kind, "X").parse(raw) == term
 
 
 @pytest.mark.parametrize("kind, raw", [
@@ -100,7 +100,7 @@ def test_parameters_become_terms(kind: str, raw: str, term: object) -> None:
 ])
 def test_bad_parameter_names_the_parameter(kind: str, raw: str) -> None:
     with pytest.raises(InputError, match="parameter 'x'"):
-        queries.Param("x", kind, "X").parse(raw)
+        canned.Param("x", kind, "X").parse(raw)
 
 
 @pytest.mark.parametrize(("params", "message"), [
@@ -110,11 +110,11 @@ def test_bad_parameter_names_the_parameter(kind: str, raw: str) -> None:
 def test_values_that_could_only_find_nothing_are_refused(store: LocalStore, params: dict,
                                                          message: str) -> None:
     with pytest.raises(InputError, match=message):
-        queries.run(store, "region-series", params)
+        canned.run(store, "region-series", params)
 
 
 def test_unknown_and_missing_parameters() -> None:
-    q = queries.load("owners-named")
+    q = canned.load("owners-named")
     with pytest.raises(InputError, match="no parameter 'colour'"):
         q.bind({"text": "a", "colour": "red"})
     with pytest.raises(InputError, match="'text' is required"):
@@ -127,14 +127,14 @@ def test_every_shipped_query_runs(store: LocalStore, name: str) -> None:
     """(The federated wikidata-* queries run against the fixture endpoint in
     tests/test_federation.py; here the default endpoint is not allowed.)"""
     params = {"text": "o"} if name == "owners-named" else {}
-    result = queries.run(store, name, params)
+    result = canned.run(store, name, params)
     assert result.columns and result.rows, name
     assert result.to_csv().splitlines()[0] == ",".join(result.columns)
     assert json.loads(result.to_json())["columns"] == result.columns
 
 
 def test_per10k_by_region_reads_the_cube(store: LocalStore) -> None:
-    result = queries.run(store, "per10k-by-region", {"year": "2024"})
+    result = canned.run(store, "per10k-by-region", {"year": "2024"})
     counts = dict(zip(_values(result, "code"), _values(result, "high_value_count"),
                       strict=True))
     assert {k: int(v) for k, v in counts.items() if v != "0"} == EXPECTED_2024
@@ -142,29 +142,29 @@ def test_per10k_by_region_reads_the_cube(store: LocalStore) -> None:
 
 
 def test_region_series(store: LocalStore) -> None:
-    result = queries.run(store, "region-series", {"region": "CN-GD", "from": "2020",
+    result = canned.run(store, "region-series", {"region": "CN-GD", "from": "2020",
                                                   "to": "2021"})
     assert _values(result, "year") == ["2020", "2021"]
     assert _values(result, "high_value_count") == ["1", "1"]
 
 
 def test_criteria_queries(store: LocalStore) -> None:
-    by = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"})
+    by = canned.run(store, "high-value-by-criterion", {"date": "2024-12-31"})
     counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
     # every criterion of the profile, those no patent meets with 0
     assert counts == {"maintained": "3", "pledge": "1", "sei": "1", "overseas": "0", "award": "0"}
-    four = queries.run(store, "high-value-by-criterion", {"date": "2024-12-31"},
+    four = canned.run(store, "high-value-by-criterion", {"date": "2024-12-31"},
                        profile="cnipa-2026-four")
     assert set(_values(four, "code")) == {"sei", "overseas", "maintained", "award"}
-    n = queries.run(store, "criteria-count", {})
+    n = canned.run(store, "criteria-count", {})
     assert dict(zip(_values(n, "criteria_met"), _values(n, "patents"), strict=True)) == \
         {"1": "5"}
-    combos = queries.run(store, "criteria-combinations", {})
+    combos = canned.run(store, "criteria-combinations", {})
     assert sum(int(v) for v in _values(combos, "patents")) == 5
 
 
 def test_sei_by_industry(store: LocalStore) -> None:
-    result = queries.run(store, "sei-by-industry", {})
+    result = canned.run(store, "sei-by-industry", {})
     assert _values(result, "code") == ["1"] and _values(result, "patents") == ["1"]
 
 
@@ -175,7 +175,7 @@ def test_sei_by_industry_counts_a_patent_in_each_of_its_industries() -> None:
     ingest(s, [Path(__file__).parent / "data" / "small"], base=DEFAULT_BASE)
 
     def by_industry() -> dict[str, int]:
-        result = queries.run(s, "sei-by-industry", {})
+        result = canned.run(s, "sei-by-industry", {})
         return {code: int(n) for code, n in zip(_values(result, "code"),
                                                 _values(result, "patents"), strict=True)
                 if code and n}
@@ -190,14 +190,14 @@ def test_sei_by_industry_counts_a_patent_in_each_of_its_industries() -> None:
 
 
 def test_share_by_region(store: LocalStore) -> None:
-    result = queries.run(store, "high-value-share-by-region", {"date": "2024-12-31"})
+    result = canned.run(store, "high-value-share-by-region", {"date": "2024-12-31"})
     rows = {r["code"].value: r for r in result.rows}
     assert rows["CN-GD"]["valid"].value == "3"  # P1, P5, P8
     assert float(rows["CN-GD"]["share"].value) == pytest.approx(2 / 3)
 
 
 def test_top_owners(store: LocalStore) -> None:
-    result = queries.run(store, "top-owners", {})
+    result = canned.run(store, "top-owners", {})
     assert _values(result, "name")[:2] == ["Beijing Neural Ltd.", "Guangzhou Robotics Co."]
     assert _values(result, "high_value")[:2] == ["3", "2"]
 
@@ -210,10 +210,10 @@ def test_top_owners(store: LocalStore) -> None:
 ])
 def test_injection_in_a_string_parameter_is_harmless(store: LocalStore, attack: str) -> None:
     size = len(store)
-    result = queries.run(store, "owners-named", {"text": attack})
+    result = canned.run(store, "owners-named", {"text": attack})
     assert result.rows == []  # matched as text, literally: no owner's name contains it
     assert len(store) == size
-    assert queries.run(store, "owners-named", {"text": "neural"}).rows
+    assert canned.run(store, "owners-named", {"text": "neural"}).rows
 
 
 # --- command line ----------------------------------------------------------------------------
@@ -237,11 +237,11 @@ def test_cli_query(tmp_path: Path) -> None:
 def test_criteria_of_a_graph_computed_before_they_were_listed(store: LocalStore) -> None:
     """A classification graph without hvp:evaluatesCriterion (computed by an earlier version)
     still gives the criteria some patent meets."""
-    queries.run(store, "high-value-by-criterion", {"date": "2023-12-31"})  # computes the graph
+    canned.run(store, "high-value-by-criterion", {"date": "2023-12-31"})  # computes the graph
     graph = f"<{DEFAULT_BASE}graph/classification/cnipa-2021/2023-12-31>"
     store.update(f"DELETE WHERE {{ GRAPH {graph} {{ {graph} "
                  "<https://w3id.org/hvp/def#evaluatesCriterion> ?c } }")
-    by = queries.run(store, "high-value-by-criterion", {"date": "2023-12-31"})
+    by = canned.run(store, "high-value-by-criterion", {"date": "2023-12-31"})
     counts = dict(zip(_values(by, "code"), _values(by, "patents"), strict=True))
     assert counts and "0" not in counts.values()
 
@@ -252,7 +252,7 @@ def test_parameters_are_inlined_as_values_except_into_a_sub_select() -> None:
     the engine's substitutions; the answers are the same."""
     import pyoxigraph as ox
 
-    from kg.queries import inlined
+    from kg.canned import inlined
     from kg.store import LocalStore
 
     store = LocalStore()

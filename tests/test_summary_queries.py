@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from kg import reference
+from kg.canned import QUERY_DIR, load, run
 from kg.demo import generate
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
-from kg.queries import QUERY_DIR, load, run
 from kg.store import LocalStore
 
 BEFORE = Path(__file__).resolve().parent / "data" / "queries_before"

@@ -106,10 +106,10 @@ SAMPLE = {"string": "example", "region": "CN-GD", "year": "2024", "date": "2024-
 
 def test_shipped_queries_render(client):
     """Every kg/queries/*.rq renders with its defaults (a sample value for required ones),
-    and its CSV download matches kg.queries.run on the same store."""
-    import kg.queries
+    and its CSV download matches kg.canned.run on the same store."""
+    import kg.canned
 
-    for q in kg.queries.list_queries():
+    for q in kg.canned.list_queries():
         params = {p.name: SAMPLE[p.type] for p in q.params if p.required and p.default is None}
         r = client.get(f"/queries/{q.name}", query_string=params)
         if q.name.startswith("wikidata-"):  # federated: its default endpoint is not allowed
@@ -118,7 +118,7 @@ def test_shipped_queries_render(client):
         assert r.status_code == 200, (q.name, r.data[:300])
         csv_text = client.get(f"/queries/{q.name}", query_string={**params, "format": "csv"}).text
         store = client.application.extensions["hvp"].store()
-        assert csv_text == kg.queries.run(store, q, params).to_csv(), q.name
+        assert csv_text == kg.canned.run(store, q, params).to_csv(), q.name
 
 
 def _computed(client, path: str):

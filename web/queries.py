@@ -1,6 +1,6 @@
 """Canned queries: ``/queries`` and ``/queries/NAME`` (form, results table, downloads, permalink).
 
-The queries, their typed parameters and the runner are :mod:`kg.queries` (``kg/queries/*.rq``).
+The queries, their typed parameters and the runner are :mod:`kg.canned` (``kg/queries/*.rq``).
 Parameters come from the URL (a GET form, so every result has a permalink), are parsed into RDF
 terms and bound by the engine; a bad value is a 400 problem. Canned queries are the project's own
 text, so they run in the app's process (they may first materialize the derived graphs they need);
@@ -83,7 +83,7 @@ def catalogue() -> list[Example]:
 
 def _graphs(q: Any) -> list[str]:
     """What the canned query reads with its defaults: the store's default graph and the
-    derived graphs (by ``default-graph-uri``, as :func:`kg.queries.run` does)."""
+    derived graphs (by ``default-graph-uri``, as :func:`kg.canned.run` does)."""
     svc = service()
     try:
         derived = query_graph_iris(q, base=svc.base, profile=str(svc.settings["profile"]))

@@ -10,7 +10,7 @@ the raw triples one click away (``?view=triples``).
   broader categories, the IPC patterns of the concordance that lead into it.
 
 Every figure comes from a query of ``kg/queries/summary/`` run as the canned queries are
-(:func:`kg.queries.run`: parameters bound by the engine, the derived graphs it reads computed on
+(:func:`kg.canned.run`: parameters bound by the engine, the derived graphs it reads computed on
 first use, the answer kept beside the store's generation by :mod:`kg.answers`), so a page asked
 again reads its answers back. A page's answers not kept yet are computed together as one
 computation (:meth:`web.service.Service.computed`): queued on an on-disk store, the page saying
