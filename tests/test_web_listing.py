@@ -150,7 +150,7 @@ def test_an_industry_lists_the_patents_whose_sei_evidence_is_in_it(client) -> No
         r["patent_id"] for r in sei["rows"]}
     page = client.get("/patents?year=2024&industry=1&lang=zh").text
     assert "新一代信息技术产业" in page
-    bad = client.get("/patents?industry=ai", headers={"Accept": "application/json"})
+    bad = client.get("/patents?industry=ai&lang=en", headers={"Accept": "application/json"})
     assert bad.status_code == 400 and "industry must be" in bad.json["detail"]
 
 
