@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, fill
+from kg.errors import BadValue, InputError, fill
 from kg.ingest import cells
 from kg.iri import mint
 from kg.store import LocalStore
@@ -47,18 +47,24 @@ RULES: dict[str, Callable[[str], object]] = {
 }
 """The cell parser that a property's values must pass, beyond its datatype."""
 
+def _integer(value: str) -> int:
+    if value.lstrip("+-").isdigit() and value.isascii():
+        return int(value)
+    raise BadValue("%(value)r is not an xsd:integer (ASCII digits)", value=value)
+
+
+def _boolean(value: str) -> str:
+    if value in ("true", "false", "1", "0"):
+        return value
+    raise BadValue("%(value)r is not an xsd:boolean: write true or false", value=value)
+
+
 _BY_DATATYPE: dict[str, Callable[[str], object]] = {
     _XSD_DATE: cells.iso_date,
-    str(XSD.integer): lambda v: int(v) if v.lstrip("+-").isdigit() and v.isascii() else _bad(
-        f"{v!r} is not an xsd:integer (ASCII digits)"),
+    str(XSD.integer): _integer,
     str(XSD.decimal): cells.amount,
-    str(XSD.boolean): lambda v: v if v in ("true", "false", "1", "0") else _bad(
-        f"{v!r} is not an xsd:boolean: write true or false"),
+    str(XSD.boolean): _boolean,
 }
-
-
-def _bad(message: str) -> object:
-    raise ValueError(message)
 
 
 @cache
@@ -140,7 +146,7 @@ class Facts:
         if problem := cells.controls(value):
             before = value[:cells.CONTROLS.search(value).start()]  # type: ignore[union-attr]
             raise Broken("%(predicate)s %(problem)s", before[-40:], where,
-                         predicate=short(predicate), problem=problem)
+                         predicate=short(predicate), problem=str(problem))
         literal, things = ranges()
         if predicate in things:
             raise Broken("%(predicate)s takes an IRI, not the literal %(literal)s", value,
@@ -157,7 +163,7 @@ class Facts:
             RULES.get(predicate, str)(value)
         except ValueError as exc:
             raise Broken("%(predicate)s: %(problem)s", value, where,
-                         predicate=short(predicate), problem=exc) from None
+                         predicate=short(predicate), problem=str(exc)) from None
 
     def order(self, store: LocalStore) -> None:
         """Raise :class:`Broken` for a grant or lapse date before the filing date: a subject's
