@@ -160,8 +160,8 @@ class CannedQuery:
             if p.name == name:
                 return p
         known = ", ".join(p.name for p in self.params) or "none"
-        raise InputError("query %(name)r has no parameter %(name2)r (parameters: %(known)s)",
-                         name=self.name, name2=name, known=known)
+        raise InputError("query %(name)r has no parameter %(parameter)r (parameters: %(known)s)",
+                         name=self.name, parameter=name, known=known)
 
     def bind(self, raw: Mapping[str, str], base: str = DEFAULT_BASE, *,
              partial: bool = False) -> dict[str, Term]:
@@ -174,8 +174,8 @@ class CannedQuery:
             value = raw.get(p.name) or p.default  # a field left empty takes the default
             if value is None or value == "":
                 if p.required and not partial:
-                    raise InputError("query %(name)r: parameter %(name2)r is required "
-                                     "(%(label)s)", name=self.name, name2=p.name, label=p.label)
+                    raise InputError("query %(name)r: parameter %(parameter)r is required "
+                                     "(%(label)s)", name=self.name, parameter=p.name, label=p.label)
                 continue
             bound[p.name] = p.parse(value, base)
         return bound

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from kg.errors import BadValue
+
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: The as-of date of the web pages when none is given (a patent's explanation, /shacl with a
 #: profile, the canned queries' defaults): the last year-end with official figures.
@@ -19,8 +21,9 @@ DEFAULT_AS_OF = "2024-12-31"
 def parse(value: str) -> date:
     """The date written ``YYYY-MM-DD`` (ASCII digits); ValueError naming what is wrong."""
     if not _DATE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a date as YYYY-MM-DD")
+        raise BadValue("%(value)r is not a date as YYYY-MM-DD", value=value)
     try:
         return date.fromisoformat(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a calendar date ({exc})") from None
+        raise BadValue("%(value)r is not a calendar date (%(engine)s)", value=value,
+                       engine=str(exc)) from None

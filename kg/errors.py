@@ -5,7 +5,8 @@ exit codes and the web app to HTTP statuses, each at one boundary::
 
     KGError
     ├── InputError        bad user input: a file, a row, a parameter (exit 2, HTTP 400)
-    │   └── RowError      one cell of a tabular file, with file, line and column
+    │   ├── RowError      one cell of a tabular file, with file, line and column
+    │   └── BadValue      a value a parser refuses (a ValueError too)
     ├── CompileError      a SHACL shape uses a feature the compiler does not support
     ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
     │   └── Refused       a query the settings do not allow: SERVICE off federation_allow (403)
@@ -71,9 +72,28 @@ class RowError(InputError):
         self.args = (self.PLACE % {"file": file, "line": line, "column": column,
                                    "reason": self.reason},)
 
-    def __reduce__(self) -> tuple[type[RowError], tuple[str, int, str, str]]:
-        """Pickled with its fields (sent back from the sandbox or the writer process)."""
-        return type(self), (self.file, self.line, self.column, self.reason)
+    @classmethod
+    def of(cls, file: str, line: int, column: str, exc: Exception) -> RowError:
+        """The error for a cell a parser refused with ``exc``: its template and values when it
+        is a kg error (said in the reader's language), else its text."""
+        if isinstance(exc, KGError):
+            return cls(file, line, column, exc.template, **exc.params)
+        return cls(file, line, column, str(exc))
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled with its fields, template and values (sent back from the sandbox or the
+        writer process)."""
+        return _row, (type(self), self.file, self.line, self.column, self.template, self.params)
+
+
+def _row(cls: type[RowError], file: str, line: int, column: str, template: str,
+         params: dict[str, object]) -> RowError:
+    return cls(file, line, column, template, **params)
+
+
+class BadValue(InputError, ValueError):
+    """A value a parser refuses (a cell, a date): a :class:`ValueError` too, for the callers
+    that catch those."""
 
 
 class CompileError(KGError):

@@ -96,7 +96,7 @@ def _target(m: re.Match[str], prefixes: Mapping[str, str]) -> str | None:
 
 def refusal(query: str, allow: Iterable[str],
             bound: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None
-            ) -> str | None:
+            ) -> Refused | None:
     """Why the query may not run (a ``SERVICE`` to an endpoint not on ``allow``), or ``None``.
     ``bound``: values of the query's variables (a ``SERVICE ?endpoint`` parameter)."""
     if "service" not in query.lower():
@@ -106,33 +106,38 @@ def refusal(query: str, allow: Iterable[str],
         return None
     allow = tuple(allow)
     if not allow:
-        return ("SERVICE (a federated query) is refused: no data is fetched from other hosts "
-                "while the federation_allow setting is empty. Query that endpoint directly, "
-                "load its data with `hvp ingest`, or list it in federation_allow")
+        return Refused("SERVICE (a federated query) is refused: no data is fetched from other "
+                       "hosts while the federation_allow setting is empty. Query that endpoint "
+                       "directly, load its data with `hvp ingest`, or list it in "
+                       "federation_allow")
     for target in targets:
         if target is not None and target.startswith("?"):
             value = (bound or {}).get(target[1:])
             if not isinstance(value, ox.NamedNode):
-                return (f"SERVICE {target}: an endpoint named by a variable is refused: the "
-                        "endpoints it would call are known only while the query runs (from "
-                        "the data, or from another endpoint's answer), so they cannot be "
-                        "checked against federation_allow before it runs. Write the endpoint's "
-                        "IRI after SERVICE (a canned query may bind the variable to an allowed "
-                        "endpoint as a parameter)")
+                return Refused("SERVICE %(variable)s: an endpoint named by a variable is "
+                               "refused: the endpoints it would call are known only while the "
+                               "query runs (from the data, or from another endpoint's answer), "
+                               "so they cannot be checked against federation_allow before it "
+                               "runs. Write the endpoint's IRI after SERVICE (a canned query may "
+                               "bind the variable to an allowed endpoint as a parameter)",
+                               variable=target)
             target = value.value
         if target not in allow:
-            shown = "an endpoint that is not an absolute IRI" if target is None else f"<{target}>"
-            return (f"SERVICE {shown} is refused: it is not on the federation_allow setting "
-                    f"({', '.join(allow)})")
+            if target is None:
+                return Refused("SERVICE an endpoint that is not an absolute IRI is refused: it "
+                               "is not on the federation_allow setting (%(allowed)s)",
+                               allowed=", ".join(allow))
+            return Refused("SERVICE <%(endpoint)s> is refused: it is not on the federation_allow "
+                           "setting (%(allowed)s)", endpoint=target, allowed=", ".join(allow))
     return None
 
 
 def check(query: str, allow: Iterable[str],
           bound: Mapping[str, ox.NamedNode | ox.BlankNode | ox.Literal] | None = None) -> None:
     """Raise :class:`Refused` (HTTP 403) with :func:`refusal`'s reason, if any."""
-    reason = refusal(query, allow, bound)
-    if reason:
-        raise Refused(reason)
+    refused = refusal(query, allow, bound)
+    if refused:
+        raise refused
 
 
 def federated(query: str) -> bool:

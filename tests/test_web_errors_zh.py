@@ -7,13 +7,24 @@ from __future__ import annotations
 import json
 import pickle
 import re
+import shutil
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
 
 from kg import InputError, NotFound, QueryError, RowError, fill
+from kg.ingest import ingest
+from kg.iri import DEFAULT_BASE
+from kg.store import LocalStore
+from tests.conftest import ServedApp
+from web.errors import detail_of
+
+SMALL = Path(__file__).parent / "data" / "small"
+TOKEN = "zh-token"
 
 #: Three Latin-script words in a row: a sentence left in English (ids, codes and IRIs are not).
 SENTENCE = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")
@@ -29,6 +40,11 @@ SAMPLES = [
      400, "未知的标准配置"),
     ("bad filter", "GET", "/patents?region=XX-99", None, None, 400, "省级代码"),
     ("bad sort", "GET", "/patents?sort=sideways", None, None, 400, "sort 必须是"),
+    ("not a calendar date", "GET", "/patents?as_of=2024-02-30", None, None, 400,
+     "不是有效的日历日期"),
+    ("federation refused", "GET",
+     "/sparql?query=" + quote("SELECT * { SERVICE <http://a.test/q> { ?s ?p ?o } }"), None, None,
+     403, "联邦查询"),
     ("unknown canned query", "GET", "/queries/no-such-query", None, None, 404, "没有预设查询"),
     ("format not offered", "GET", "/sparql?query=" + quote("ASK {}") + "&format=pdf", None, None,
      406, "可用的格式"),
@@ -112,3 +128,60 @@ def test_errors_cross_processes_whole(error) -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is type(error) and str(copy) == str(error)
     assert (copy.template, copy.params) == (error.template, error.params)
+
+
+def test_a_csv_cell_error_is_said_in_chinese(app, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    shutil.copytree(SMALL, folder)
+    path = folder / "patents.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",invention,", ",petty_patent,", 1),
+                    encoding="utf-8")
+    with pytest.raises(RowError) as caught:
+        ingest(LocalStore(), [folder], base=DEFAULT_BASE)
+    error = caught.value
+    assert "column 'kind': 'petty_patent' is not one of invention" in str(error)
+    # sent back from a worker process whole
+    for sent in (error, pickle.loads(pickle.dumps(error))):
+        with app.test_request_context("/?lang=zh"):
+            zh = detail_of(sent)
+        assert "第 2 行" in zh and "'petty_patent' 不是以下之一：invention" in zh, zh
+        assert not SENTENCE.search(zh), zh
+        with app.test_request_context("/?lang=en"):
+            assert detail_of(sent) == str(error)
+
+
+@pytest.fixture(scope="module")
+def writable(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
+             ) -> Iterator[ServedApp]:
+    target = tmp_path_factory.mktemp("zh-writes") / "store"
+    shutil.copytree(small_store_dir, target)
+    live = ServedApp({"store": str(target), "workers": 1, "timeout": 10.0,
+                      "write_token": TOKEN, "read_only": False})
+    yield live
+    live.close()
+
+
+@pytest.mark.parametrize(("update", "zh_words", "english"), [
+    ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:grantDate "
+     '"2001-01-01"^^xsd:date }', "授权日 2001-01-01 早于申请日",
+     "the grant date 2001-01-01 is before the filing date"),
+    ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:owner "
+     '"Acme"^^xsd:string }', "的值须是 IRI，而不是字面量", "takes an IRI, not the literal"),
+], ids=["grant before filing", "literal for an IRI"])
+def test_an_rdf_rule_error_is_said_in_chinese(writable, update, zh_words, english) -> None:
+    body = ("PREFIX hvp: <https://w3id.org/hvp/def#>\n"
+            "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update).encode()
+    answers = {}
+    for language in ("zh", "en"):
+        request = urllib.request.Request(
+            writable.url + "/update", data=body, method="POST",
+            headers={"Content-Type": "application/sparql-update", "Accept-Language": language,
+                     "Accept": "application/problem+json", "Authorization": f"Bearer {TOKEN}"})
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(request, timeout=60)
+        assert caught.value.code == 400
+        answers[language] = json.loads(caught.value.read())
+    assert zh_words in answers["zh"]["detail"], answers["zh"]
+    assert not SENTENCE.search(answers["zh"]["detail"]), answers["zh"]
+    assert english in answers["en"]["detail"], answers["en"]
+    assert answers["zh"]["line"] == answers["en"]["line"] == 3

@@ -102,10 +102,10 @@ def check_day(day: date, name: str = "as_of") -> None:
     """400 for a date a page may not classify at: each classification is computed once and
     stored (year-ends for good, others up to ``kept_dates``), so the dates are bounded."""
     if not EARLIEST <= day <= latest():
-        raise InputError("parameter %(name)r: %(isoformat)s is outside %(isoformat2)s to "
-                         "%(isoformat3)s, the dates this service classifies at",
-                         name=name, isoformat=day.isoformat(), isoformat2=EARLIEST.isoformat(),
-                         isoformat3=latest().isoformat())
+        raise InputError("parameter %(name)r: %(day)s is outside %(earliest)s to "
+                         "%(latest)s, the dates this service classifies at",
+                         name=name, day=day.isoformat(), earliest=EARLIEST.isoformat(),
+                         latest=latest().isoformat())
 
 
 def check_dates(query: Any, values: Mapping[str, str]) -> None:

@@ -144,17 +144,17 @@ class Sandbox(Child):
                 kind, value = conn.recv()
             except (EOFError, OSError, BrokenPipeError):
                 self.end()
-                raise TooLarge(self._memory_message()) from None
+                raise self._out_of_memory() from None
         if kind == "memory":
             self.end_quietly()
-            raise TooLarge(self._memory_message())
+            raise self._out_of_memory()
         if kind == "error":
             raise value
         return value
 
-    def _memory_message(self) -> str:
-        return (f"the validation worker ran out of its {self.memory_mb} MB of memory (setting "
-                "worker_memory) or stopped: send less data")
+    def _out_of_memory(self) -> TooLarge:
+        return TooLarge("the validation worker ran out of its %(memory)s MB of memory (setting "
+                        "worker_memory) or stopped: send less data", memory=self.memory_mb)
 
     def close(self) -> None:
         self.end_quietly()

@@ -61,17 +61,18 @@ class Writer(Child):
                 kind, value = conn.recv()
             except (EOFError, OSError):
                 self.end()
-                raise LimitExceeded(self._memory_message(what)) from None
+                raise self._out_of_memory(what) from None
             if kind == "memory":
                 self.end()
-                raise LimitExceeded(self._memory_message(what))
+                raise self._out_of_memory(what)
         if kind == "error":
             raise value
         return value
 
-    def _memory_message(self, what: str) -> str:
-        return (f"{what} ran out of the writer's {self.memory_mb} MB of memory (setting "
-                "write_memory) or its process stopped: nothing was written")
+    def _out_of_memory(self, what: str) -> LimitExceeded:
+        return LimitExceeded("%(what)s ran out of the writer's %(memory)s MB of memory (setting "
+                             "write_memory) or its process stopped: nothing was written",
+                             what=what, memory=self.memory_mb)
 
     def stop(self) -> None:
         """End the process between two writes (its handle on the generation it wrote is then

@@ -1,4 +1,5 @@
-"""Parsers of single cells of the exchange format; each raises ValueError naming what to fix."""
+"""Parsers of single cells of the exchange format; each raises :class:`~kg.errors.BadValue` (a
+ValueError) naming what to fix."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pycountry
 import pyoxigraph as ox
 
 from kg import dates
+from kg.errors import BadValue
 from kg.vocab import AWARD_KIND, SKOS
 
 _IPC = re.compile(r"[A-HY][0-9]{2}[A-Z]([0-9]{1,4}(/[0-9]{1,6})?)?")
@@ -36,7 +38,7 @@ AHEAD_YEARS = 100
 
 def text(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise BadValue("must not be empty")
     return value
 
 
@@ -44,25 +46,28 @@ def iso_date(value: str) -> date:
     """A ``YYYY-MM-DD`` date, at most :data:`AHEAD_YEARS` years ahead."""
     day = dates.parse(value)
     if day.year > date.today().year + AHEAD_YEARS:
-        raise ValueError(f"{value} is more than {AHEAD_YEARS} years ahead: check the year")
+        raise BadValue("%(value)s is more than %(years)s years ahead: check the year",
+                       value=value, years=AHEAD_YEARS)
     return day
 
 
-def controls(value: str) -> str | None:
+def controls(value: str) -> BadValue | None:
     """What is wrong with a text that holds a character that is never data, or None."""
     found = CONTROLS.search(value)
     if found is None:
         return None
     char = found.group()
-    return (f"holds the invisible control character U+{ord(char):04X} "
-            f"({unicodedata.name(char, 'NULL')}) at character {found.start() + 1}: remove it")
+    return BadValue("holds the invisible control character %(code)s (%(name)s) at character "
+                    "%(at)s: remove it", code=f"U+{ord(char):04X}",
+                    name=unicodedata.name(char, "NULL"), at=found.start() + 1)
 
 
 def award_kind(value: str) -> str:
     """A kind of award of ``ontology/awards.ttl`` (its ``skos:notation``)."""
     known = award_kinds()
     if value not in known:
-        raise ValueError(f"{value!r} is not a known award kind; use one of {', '.join(known)}")
+        raise BadValue("%(value)r is not a known award kind; use one of %(known)s", value=value,
+                       known=", ".join(known))
     return value
 
 
@@ -76,7 +81,7 @@ def award_kinds() -> tuple[str, ...]:
 
 def kind(value: str) -> str:
     if value not in KINDS:
-        raise ValueError(f"{value!r} is not one of {', '.join(KINDS)}")
+        raise BadValue("%(value)r is not one of %(known)s", value=value, known=", ".join(KINDS))
     return value
 
 
@@ -88,14 +93,15 @@ def normalize_ipc(value: str) -> str:
 def ipc_code(value: str) -> str:
     code = normalize_ipc(value)
     if not _IPC.fullmatch(code):
-        raise ValueError(f"{value!r} is not an IPC code such as G06N3/063")
+        raise BadValue("%(value)r is not an IPC code such as G06N3/063", value=value)
     return code
 
 
 def ipc_pattern(value: str) -> str:
     pattern = normalize_ipc(value)
     if not _IPC_PATTERN.fullmatch(pattern):
-        raise ValueError(f"{value!r} is not an IPC code or pattern such as G06N3/* or A01B*")
+        raise BadValue("%(value)r is not an IPC code or pattern such as G06N3/* or A01B*",
+                       value=value)
     return pattern
 
 
@@ -110,15 +116,16 @@ def amount(value: str) -> Decimal:
             raise InvalidOperation
         number = Decimal(value)
     except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number written in ASCII digits") from None
+        raise BadValue("%(value)r is not a number written in ASCII digits",
+                       value=value) from None
     if not number.is_finite() or number < 0:
-        raise ValueError(f"{value!r} must be a number of at least 0")
+        raise BadValue("%(value)r must be a number of at least 0", value=value)
     return number
 
 
 def year(value: str) -> int:
     if not re.fullmatch(r"[0-9]{4}", value):
-        raise ValueError(f"{value!r} is not a year such as 2021")
+        raise BadValue("%(value)r is not a year such as 2021", value=value)
     return int(value)
 
 
@@ -126,19 +133,20 @@ def past_year(value: str) -> int:
     """A year no later than next year (an event's: an award's)."""
     number = year(value)
     if number > date.today().year + 1:
-        raise ValueError(f"{value} is after next year: check the year")
+        raise BadValue("%(value)s is after next year: check the year", value=value)
     return number
 
 
 def positive_int(value: str) -> int:
     if not re.fullmatch(r"[0-9]+", value) or int(value) <= 0:
-        raise ValueError(f"{value!r} must be a whole number above 0")
+        raise BadValue("%(value)r must be a whole number above 0", value=value)
     return int(value)
 
 
 def office(value: str) -> str:
     if not _OFFICE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a two-letter WIPO ST.3 office code such as US or WO")
+        raise BadValue("%(value)r is not a two-letter WIPO ST.3 office code such as US or WO",
+                       value=value)
     return value
 
 
@@ -147,12 +155,13 @@ def sei_code(value: str) -> str:
     categories (``ontology/sei.ttl``), or a sub-category ``n.m.k`` of one of those categories
     (the scheme does not list the sub-categories, so only their parent is checked)."""
     if not _SEI_CODE.fullmatch(value):
-        raise ValueError(f"{value!r} is not a strategic-emerging-industry code such as 1.5")
+        raise BadValue("%(value)r is not a strategic-emerging-industry code such as 1.5",
+                       value=value)
     known = sei_codes()
     if value not in known and not (value.count(".") == 2 and value.rpartition(".")[0] in known):
-        raise ValueError(f"{value!r} is not in the NBS 2018 strategic-emerging-industry "
-                         f"classification (codes 1-9 and their categories, e.g. 1.5; see "
-                         f"ontology/sei.ttl)")
+        raise BadValue("%(value)r is not in the NBS 2018 strategic-emerging-industry "
+                       "classification (codes 1-9 and their categories, e.g. 1.5; see "
+                       "ontology/sei.ttl)", value=value)
     return value
 
 
@@ -167,7 +176,8 @@ def sei_codes() -> frozenset[str]:
 @cache
 def country(value: str) -> str:
     if pycountry.countries.get(alpha_2=value) is None or value != value.upper():
-        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 country code such as CN")
+        raise BadValue("%(value)r is not an ISO 3166-1 alpha-2 country code such as CN",
+                       value=value)
     return value
 
 
@@ -177,5 +187,5 @@ def region(value: str) -> str:
     if value == value.upper() and len(value) == 2 and pycountry.countries.get(alpha_2=value):
         return value
     if value != value.upper() or pycountry.subdivisions.get(code=value) is None:
-        raise ValueError(f"{value!r} is not an ISO 3166-2 region code such as CN-GD")
+        raise BadValue("%(value)r is not an ISO 3166-2 region code such as CN-GD", value=value)
     return value

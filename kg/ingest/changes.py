@@ -44,18 +44,18 @@ def check_added(quads: Iterable[ox.Quad], after: LocalStore, base: str, text: st
             count += 1
             facts.check(quad)
         facts.order(after)
-    except model.Problem as exc:
+    except model.Broken as exc:
         raise located(text, exc, what) from None
     return count
 
 
-def located(text: str, problem: model.Problem, what: str = WHAT) -> InputError:
+def located(text: str, problem: model.Broken, what: str = WHAT) -> InputError:
     """The error for ``problem``, at its line and column in ``text`` when found there."""
     lines = text.encode("utf-8").splitlines(keepends=True)
     where = model.position(lambda: lines, problem)
     if where is None:
-        return InputError(f"{what}: {problem}")
-    return RowError(what, where[0], str(where[1]), str(problem))
+        return InputError("%(path)s: %(problem)s", path=what, problem=problem.error())
+    return RowError(what, where[0], str(where[1]), problem.template, **problem.params)
 
 
 def update_checked(before: ox.Store, stage: LocalStore, text: str, base: str,

@@ -106,8 +106,11 @@ def rows(paths: list[Path], columns: dict[str, tuple[str, ...]],
 
 def located(error: RowError, table: str) -> RowError:
     """A row error of the CSV pipeline said in the source's terms: its field, not its column."""
+    field = FIELDS.get(error.column, error.column)
     reason = error.reason.replace(f" of {table}.csv", "")
-    return RowError(error.file, error.line, FIELDS.get(error.column, error.column), reason)
+    if reason == error.reason:  # its template and values kept: said in the reader's language
+        return RowError(error.file, error.line, field, error.template, **error.params)
+    return RowError(error.file, error.line, field, reason)
 
 
 # --- the source ------------------------------------------------------------------------------
@@ -206,8 +209,8 @@ def _assignees(record: dict[str, Any], file: str, line: int) -> list[tuple[str, 
         country = a.get("country_code")
         if not isinstance(country, str) or not country.strip():
             raise RowError(file, line, f"assignee_harmonized[{i}].country_code",
-                           "missing or empty for %(strip)r: the exchange format needs each "
-                           "owner's country (docs/import.md)", strip=name.strip())
+                           "missing or empty for %(owner)r: the exchange format needs each "
+                           "owner's country (docs/import.md)", owner=name.strip())
         digest = hashlib.sha1(f"{country.strip()}|{name.strip()}".encode()).hexdigest()[:12]
         found.append((f"gp-{digest}", name.strip(), country.strip()))
     return found
@@ -238,19 +241,17 @@ def _survey(path: Path, completions: dict[str, Completion], survey: _Survey,
             oid, name, country = assignees[0]
             earlier = survey.regions.get(oid)
             if not done.region.startswith(country + "-"):
-                yield RowError(complete, done.line, "region", "%(done_region)r is not a region "
-                                                              "of country %(country)s, the "
-                                                              "first owner's (%(name)r) of "
-                                                              "%(pid)s",
-                                                              done_region=done.region,
-                                                              country=country, name=name, pid=pid)
+                yield RowError(complete, done.line, "region",
+                               "%(region)r is not a region of country %(country)s, the first "
+                               "owner's (%(name)r) of %(pid)s",
+                               region=done.region, country=country, name=name, pid=pid)
                 continue
             if earlier is not None and earlier[0] != done.region:
                 yield RowError(complete, done.line, "region",
                                "the first owner %(name)r of %(pid)s is given region "
-                               "%(done_region)s here and %(earlier)s on line %(earlier2)s",
-                               name=name, pid=pid, done_region=done.region, earlier=earlier[0],
-                               earlier2=earlier[1])
+                               "%(region)s here and %(earlier)s on line %(earlier_line)s",
+                               name=name, pid=pid, region=done.region, earlier=earlier[0],
+                               earlier_line=earlier[1])
                 continue
             survey.regions[oid] = (done.region, done.line)
         except RowError as exc:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.errors import BadValue, InputError, fill
 from kg.ingest import cells
 from kg.iri import mint
 from kg.store import LocalStore
@@ -29,7 +30,8 @@ ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "hvp.ttl"
 MAX_LITERAL = 100_000
 
 _FILING = str(PATENT.filingDate)
-_ORDERED = {str(HVP.grantDate): "grant", str(HVP.lapseDate): "lapse"}
+#: The dates that may not come before the filing date.
+_ORDERED = (str(HVP.grantDate), str(HVP.lapseDate))
 _XSD_DATE = str(XSD.date)
 
 
@@ -45,18 +47,24 @@ RULES: dict[str, Callable[[str], object]] = {
 }
 """The cell parser that a property's values must pass, beyond its datatype."""
 
+def _integer(value: str) -> int:
+    if value.lstrip("+-").isdigit() and value.isascii():
+        return int(value)
+    raise BadValue("%(value)r is not an xsd:integer (ASCII digits)", value=value)
+
+
+def _boolean(value: str) -> str:
+    if value in ("true", "false", "1", "0"):
+        return value
+    raise BadValue("%(value)r is not an xsd:boolean: write true or false", value=value)
+
+
 _BY_DATATYPE: dict[str, Callable[[str], object]] = {
     _XSD_DATE: cells.iso_date,
-    str(XSD.integer): lambda v: int(v) if v.lstrip("+-").isdigit() and v.isascii() else _bad(
-        f"{v!r} is not an xsd:integer (ASCII digits)"),
+    str(XSD.integer): _integer,
     str(XSD.decimal): cells.amount,
-    str(XSD.boolean): lambda v: v if v in ("true", "false", "1", "0") else _bad(
-        f"{v!r} is not an xsd:boolean: write true or false"),
+    str(XSD.boolean): _boolean,
 }
-
-
-def _bad(message: str) -> object:
-    raise ValueError(message)
 
 
 @cache
@@ -84,13 +92,19 @@ def short(iri: str) -> str:
     return f"<{iri}>"
 
 
-class Problem(ValueError):
+class Broken(ValueError):
     """A quad that breaks a rule: ``needle`` is text to find it by in the file, after
     ``context`` (the predicate's local name) on the same line if it is there."""
 
-    def __init__(self, message: str, needle: str, context: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, needle: str, context: str = "", /,
+                 **params: object) -> None:
+        super().__init__(fill(message, params))
+        self.template, self.params = message, params
         self.needle, self.context = needle, context
+
+    def error(self) -> InputError:
+        """The broken rule as a kg error (its template and values)."""
+        return InputError(self.template, **self.params)
 
 
 class Facts:
@@ -101,19 +115,21 @@ class Facts:
         self.dates: dict[ox.NamedNode | ox.BlankNode, dict[str, date]] = {}
 
     def check(self, quad: ox.Quad) -> None:
-        """Raise :class:`Problem` for a quad that breaks a rule."""
+        """Raise :class:`Broken` for a quad that breaks a rule."""
         graph, predicate, obj = quad.graph_name, quad.predicate.value, quad.object
         if isinstance(graph, ox.NamedNode) and graph.value.startswith(self.derived):
-            raise Problem(f"writes into the derived graph <{graph.value}>: graphs under "
-                          f"<{self.derived}> are computed by `hvp classify` and `hvp "
-                          "indicators`, never ingested; leave them out (export the default "
-                          "graph: `hvp export --graph default`)", graph.value)
+            raise Broken("writes into the derived graph <%(graph)s>: graphs under "
+                         "<%(derived)s> are computed by `hvp classify` and `hvp "
+                         "indicators`, never ingested; leave them out (export the default "
+                         "graph: `hvp export --graph default`)", graph.value,
+                         graph=graph.value, derived=self.derived)
         if isinstance(obj, ox.Literal):
             self._literal(predicate, obj)
         elif predicate in ranges()[0]:
-            raise Problem(f"{short(predicate)} takes a literal "
-                          f"({short(ranges()[0][predicate])}), not {obj}",
-                          _tail(str(getattr(obj, "value", obj))), _tail(predicate))
+            raise Broken("%(predicate)s takes a literal (%(datatype)s), not %(value)s",
+                         _tail(str(getattr(obj, "value", obj))), _tail(predicate),
+                         predicate=short(predicate), datatype=short(ranges()[0][predicate]),
+                         value=str(obj))
         elif predicate == str(HVP.awardKind):
             _award_kind(obj)
         if predicate == _FILING or predicate in _ORDERED:
@@ -124,43 +140,56 @@ class Facts:
     def _literal(self, predicate: str, obj: ox.Literal) -> None:
         value, where = obj.value, _tail(predicate)
         if len(value) > MAX_LITERAL:
-            raise Problem(f"{short(predicate)}: a literal of {len(value):,} characters (at most "
-                          f"{MAX_LITERAL:,})", value[:40], where)
+            raise Broken("%(predicate)s: a literal of %(length)s characters (at most "
+                         "%(limit)s)", value[:40], where, predicate=short(predicate),
+                         length=f"{len(value):,}", limit=f"{MAX_LITERAL:,}")
         if problem := cells.controls(value):
             before = value[:cells.CONTROLS.search(value).start()]  # type: ignore[union-attr]
-            raise Problem(f"{short(predicate)} {problem}", before[-40:], where)
+            raise Broken("%(predicate)s %(problem)s", before[-40:], where,
+                         predicate=short(predicate), problem=str(problem))
         literal, things = ranges()
         if predicate in things:
-            raise Problem(f"{short(predicate)} takes an IRI, not the literal {obj}", value,
-                          where)
+            raise Broken("%(predicate)s takes an IRI, not the literal %(literal)s", value,
+                         where, predicate=short(predicate), literal=str(obj))
         datatype = literal.get(predicate)
         if datatype is None:
             return
         if obj.datatype.value != datatype:
-            raise Problem(f"{short(predicate)} takes {short(datatype)} literals, not {obj}",
-                          value, where)
+            raise Broken("%(predicate)s takes %(datatype)s literals, not %(literal)s",
+                         value, where, predicate=short(predicate), datatype=short(datatype),
+                         literal=str(obj))
         try:
             _BY_DATATYPE.get(datatype, str)(value)
             RULES.get(predicate, str)(value)
         except ValueError as exc:
-            raise Problem(f"{short(predicate)}: {exc}", value, where) from None
+            raise Broken("%(predicate)s: %(problem)s", value, where,
+                         predicate=short(predicate), problem=str(exc)) from None
 
     def order(self, store: LocalStore) -> None:
-        """Raise :class:`Problem` for a grant or lapse date before the filing date: a subject's
+        """Raise :class:`Broken` for a grant or lapse date before the filing date: a subject's
         dates from the input, each missing one from the store (the input may date a patent
         the store holds: its grant date, or a new filing date)."""
         for subject, days in self.dates.items():
             filed = days.get(_FILING) or _stored(store, subject, _FILING)
-            for predicate, word in _ORDERED.items():
+            for predicate in _ORDERED:
                 day = days.get(predicate)
                 if day is None and _FILING in days:
                     day = _stored(store, subject, predicate)
                 if filed is not None and day is not None and day < filed:
                     where = day if predicate in days else filed
-                    raise Problem(f"{subject} {short(predicate)}: the {word} date {day} is "
-                                  f"before the filing date {filed}", where.isoformat(),
-                                  _tail(predicate if predicate in days else _FILING))
+                    raise _before_filing(predicate, where.isoformat(),
+                                         _tail(predicate if predicate in days else _FILING),
+                                         subject=str(subject), predicate=short(predicate),
+                                         day=day.isoformat(), filed=filed.isoformat())
         self.dates.clear()
+
+
+def _before_filing(iri: str, needle: str, context: str, /, **params: object) -> Broken:
+    if iri == str(HVP.grantDate):
+        return Broken("%(subject)s %(predicate)s: the grant date %(day)s is before the filing "
+                      "date %(filed)s", needle, context, **params)
+    return Broken("%(subject)s %(predicate)s: the lapse date %(day)s is before the filing date "
+                  "%(filed)s", needle, context, **params)
 
 
 def _stored(store: LocalStore, subject: ox.NamedNode | ox.BlankNode, predicate: str
@@ -170,7 +199,7 @@ def _stored(store: LocalStore, subject: ox.NamedNode | ox.BlankNode, predicate: 
     return _date_of(found.object) if found else None
 
 
-def position(lines: Callable[[], Iterable[bytes]], problem: Problem) -> tuple[int, int] | None:
+def position(lines: Callable[[], Iterable[bytes]], problem: Broken) -> tuple[int, int] | None:
     """(line, column) of the first place in a text (``lines()`` gives its lines, read once or
     twice) where ``problem``'s needle appears after its context on the line, else anywhere."""
     needle, context = problem.needle.encode("utf-8"), problem.context.encode("utf-8")
@@ -188,8 +217,9 @@ def _award_kind(obj: object) -> None:
     kind = value[len(str(AWARD_KIND)):] if value.startswith(str(AWARD_KIND)) else None
     if kind not in cells.award_kinds():
         known = ", ".join(f"awardkind:{k}" for k in cells.award_kinds())
-        raise Problem(f"hvp:awardKind {obj} is not a known award kind; use one of {known}",
-                      _tail(value) if value else "awardKind", "awardKind")
+        raise Broken("hvp:awardKind %(kind)s is not a known award kind; use one of %(known)s",
+                     _tail(value) if value else "awardKind", "awardKind", kind=str(obj),
+                     known=known)
 
 
 def _date_of(obj: object) -> date | None:

@@ -89,7 +89,7 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
         facts.order(store)
         if progress:
             progress(label, size, size, result.quads)
-    except model.Problem as exc:
+    except model.Broken as exc:
         raise located(path, exc) from None
     except SyntaxError as exc:
         line = exc.lineno or 0
@@ -100,13 +100,13 @@ def check(path: Path, fmt: ox.RdfFormat, store: LocalStore, base: str,
     return result
 
 
-def located(path: Path, problem: model.Problem) -> InputError:
+def located(path: Path, problem: model.Broken) -> InputError:
     """The error for a quad that breaks a rule, at the first place in the file where the text
     it was found by appears (the parser gives no position for a quad it read well)."""
     where = model.position(lambda: _lines(path), problem)
     if where is None:
-        return InputError("%(path)s: %(problem)s", path=path, problem=problem)
-    return RowError(str(path), where[0], str(where[1]), str(problem))
+        return InputError("%(path)s: %(problem)s", path=path, problem=problem.error())
+    return RowError(str(path), where[0], str(where[1]), problem.template, **problem.params)
 
 
 def _lines(path: Path) -> Iterator[bytes]:

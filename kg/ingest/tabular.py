@@ -90,13 +90,15 @@ class Cells:
         if error.line != line or index is None:
             return error
         shift = sum(cell.count("\n") for cell in row[:index])
-        return RowError(error.file, line + shift, error.column, error.reason) if shift else error
+        if not shift:
+            return error
+        return RowError(error.file, line + shift, error.column, error.template, **error.params)
 
     def check_text(self, row: list[str], line: int) -> None:
         """Refuse a cell that holds a character that is never data (NUL, bidi controls)."""
         for i, value in enumerate(row):
             if problem := cells.controls(value):
-                raise RowError(self.file, line, column_name(self.header, i), problem)
+                raise RowError.of(self.file, line, column_name(self.header, i), problem)
 
     def check_width(self, row: list[str], line: int) -> None:
         if len(row) < self.width:
@@ -121,7 +123,7 @@ class Cells:
         try:
             return parse(value)
         except ValueError as exc:
-            raise RowError(self.file, line, column, str(exc)) from None
+            raise RowError.of(self.file, line, column, exc) from None
 
 
 Converter = Callable[[Context, Cells, list[str], int], Iterator[str]]
@@ -219,7 +221,7 @@ def _ipc(c: Cells, code: str, line: int) -> str:
     try:
         return cells.ipc_code(code)
     except ValueError as exc:
-        raise RowError(c.file, line, "ipc", str(exc)) from None
+        raise RowError.of(c.file, line, "ipc", exc) from None
 
 
 def _members(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[str]:
@@ -304,7 +306,7 @@ def _concordance(ctx: Context, c: Cells, row: list[str], line: int) -> Iterator[
         try:
             excludes.append(cells.ipc_pattern(item))
         except ValueError as exc:
-            raise RowError(c.file, line, "exclude", str(exc)) from None
+            raise RowError.of(c.file, line, "exclude", exc) from None
     s = iri(concordance_iri(ctx.base, code, pattern))
     ctx.subject = s
     yield _t(s, P.type, P.ConcordanceRow)

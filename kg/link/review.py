@@ -40,8 +40,8 @@ _QID = re.compile(r"^Q[1-9][0-9]*$")
 def check_writable(path: Path) -> None:
     """Refuse, before a long run, a review file that cannot be written."""
     if not path.parent.is_dir():
-        raise InputError("--review %(path)s: the folder %(path_parent)s does not exist",
-                         path=path, path_parent=path.parent)
+        raise InputError("--review %(path)s: the folder %(folder)s does not exist",
+                         path=path, folder=path.parent)
     existed = path.exists()
     try:
         with path.open("a", encoding="utf-8"):
@@ -104,13 +104,14 @@ def read(path: Path, base: str) -> list[Row]:
             decision = (row.get("decision") or "").strip().lower()
             if decision not in DECISIONS:
                 raise RowError(name, line, "decision",
-                               "%(row)r is not accept, reject or empty", row=row['decision'])
+                               "%(decision)r is not accept, reject or empty",
+                               decision=row["decision"])
             if not decision:
                 continue
             qid = (row.get("qid") or "").strip()
             if not _QID.match(qid):
                 raise RowError(name, line, "qid", "%(qid)r is not a Wikidata item id (Q123)",
-                                                  qid=qid)
+                               qid=qid)
             oid = (row.get("owner_id") or "").strip()
             if not oid:
                 raise RowError(name, line, "owner_id", "empty")
@@ -118,8 +119,8 @@ def read(path: Path, base: str) -> list[Row]:
             try:
                 score = float(score_text) if score_text else 1.0
             except ValueError:
-                raise RowError(name, line, "score", "%(score_text)r is not a number",
-                                                    score_text=score_text) from None
+                raise RowError(name, line, "score", "%(score)r is not a number",
+                               score=score_text) from None
             out.append(Row(line, mint(base, "owner", oid), qid, decision, score))
     return out
 
@@ -132,8 +133,8 @@ def apply(store: LocalStore, base: str, rows: list[Row], file: str,
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
     for r in rows:
         if not any(store.quads(ox.NamedNode(r.owner), rdf_type, owner_type)):
-            raise RowError(file, r.line, "owner_id", "no owner %(r_owner)s in the store",
-                                                     r_owner=r.owner)
+            raise RowError(file, r.line, "owner_id", "no owner %(owner)s in the store",
+                           owner=r.owner)
     now = datetime.now(UTC)
     run = lg.Run("", now, now, software, "hvp-link-review/1", f"review file {file}")
     links, review = lg.links_graph(base), lg.review_graph(base)
