@@ -14,7 +14,7 @@ API (used by the CLI, the indicators and the web app)::
 :class:`kg.profiles.Profile`. ``engine="sparql"`` (default) runs one compiled, set-based query
 per leaf shape in the store and joins the sets in Python; ``engine="pyshacl"`` validates the same
 instantiated shapes with pySHACL on an rdflib copy of the store (slow; for small data and tests).
-Rows follow RULES.md §4: one per invention patent, sorted by patent id; ``criteria`` in the
+Rows follow docs/rules.md §4: one per invention patent, sorted by patent id; ``criteria`` in the
 profile's order (``sh:order`` of the criteria: sei, overseas, maintained, pledge, award) and empty
 for a patent that is not valid; ``region`` the
 first owner's ISO 3166-2 code for domestic patents, else "". Results and evidence are written to
@@ -60,7 +60,7 @@ SELECT ?patent ?region WHERE {
 
 
 class ClassRow(NamedTuple):
-    """One invention patent's classification (RULES.md §4); immutable (a named tuple: a million
+    """One invention patent's classification (docs/rules.md §4); immutable (a named tuple: a million
     of them are made per run)."""
 
     patent_id: str

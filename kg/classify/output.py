@@ -1,4 +1,4 @@
-"""Rendering a classification: CSV exactly as RULES.md §4, JSON with the same values."""
+"""Rendering a classification: CSV exactly as docs/rules.md §4, JSON with the same values."""
 
 from __future__ import annotations
 
