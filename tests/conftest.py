@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from kg import reference
+from kg.demo import generate
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
@@ -71,6 +72,16 @@ def waiting(app: Any) -> Any:
     """``app``, whose test clients wait for queued computations (:class:`WaitingClient`)."""
     app.test_client_class = WaitingClient
     return app
+
+
+def demo_in_memory(folder: Path, patents: int, seed: int) -> LocalStore:
+    """An in-memory store of ``patents`` demo patents (generated into ``folder``), with the
+    reference data."""
+    generate(folder, patents=patents, seed=seed)
+    store = LocalStore()
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [folder], base=DEFAULT_BASE)
+    return store
 
 
 def _load(store: LocalStore) -> LocalStore:

@@ -10,15 +10,12 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.plugins.sparql import prepareQuery
 
-from kg import reference
 from kg.classify import engines
 from kg.classify.result_sets import focus_set
 from kg.compile import compile_conformers, compile_plain_violators, compile_violations
-from kg.demo import generate
-from kg.ingest import ingest
-from kg.iri import DEFAULT_BASE
 from kg.profiles import load, shipped
 from kg.store import LocalStore
+from tests.conftest import demo_in_memory
 
 EX = "http://example.org/"
 HEAD = f"""@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -99,12 +96,7 @@ def test_a_shape_with_more_than_the_one_constraint_is_left_alone() -> None:
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
-    store = LocalStore()
-    reference.ensure(store)
-    folder = tmp_path_factory.mktemp("demo")
-    generate(folder, patents=4_000, seed=3)
-    ingest(store, [folder], base=DEFAULT_BASE)
-    return store
+    return demo_in_memory(tmp_path_factory.mktemp("demo"), 4_000, seed=3)
 
 
 @pytest.mark.parametrize("name", shipped())

@@ -9,26 +9,20 @@ from pathlib import Path
 import pytest
 
 from kg import canned, indicators, reference
-from kg.demo import generate
 from kg.errors import InputError
 from kg.indicators.patents import behind, criterion_counts
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load
 from kg.store import LocalStore
-from tests.conftest import copy_of
+from tests.conftest import copy_of, demo_in_memory
 
 YEARS = [2020, 2021, 2022, 2023, 2024]
 
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    generate(folder, patents=3_000, seed=11)
-    store = LocalStore()
-    reference.ensure(store, DEFAULT_BASE)
-    ingest(store, [folder], base=DEFAULT_BASE)
-    return store
+    return demo_in_memory(tmp_path_factory.mktemp("demo") / "demo", 3_000, seed=11)
 
 
 @pytest.mark.slow

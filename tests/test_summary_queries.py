@@ -10,12 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kg import reference
 from kg.canned import QUERY_DIR, load, run
-from kg.demo import generate
-from kg.ingest import ingest
-from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
+from tests.conftest import demo_in_memory
 
 BEFORE = Path(__file__).resolve().parent / "data" / "queries_before"
 DATES = ("2024-12-31", "2016-12-31")
@@ -23,12 +20,7 @@ DATES = ("2024-12-31", "2016-12-31")
 
 @pytest.fixture(scope="module")
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    generate(folder, patents=1_500, seed=11)
-    store = LocalStore()
-    reference.ensure(store, DEFAULT_BASE)
-    ingest(store, [folder], base=DEFAULT_BASE)
-    return store
+    return demo_in_memory(tmp_path_factory.mktemp("demo") / "demo", 1_500, seed=11)
 
 
 def _answers(store: LocalStore, name: str, params: dict[str, str]) -> tuple[list, list]:

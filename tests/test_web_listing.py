@@ -11,11 +11,7 @@ from html import unescape
 
 import pytest
 
-from kg import reference
-from kg.demo import generate
-from kg.ingest import ingest
-from kg.iri import DEFAULT_BASE
-from kg.store import LocalStore
+from tests.conftest import demo_in_memory
 from web.app import create_app
 
 
@@ -175,11 +171,7 @@ def test_a_combination_a_number_and_an_owner_list_their_patents(client) -> None:
 @pytest.fixture(scope="module")
 def demo_client(tmp_path_factory: pytest.TempPathFactory):
     """An app over a small calibrated demo (every province, every criterion)."""
-    folder = tmp_path_factory.mktemp("demo") / "demo"
-    generate(folder, patents=2_000, seed=5)
-    store = LocalStore()
-    reference.ensure(store, DEFAULT_BASE)
-    ingest(store, [folder], base=DEFAULT_BASE)
+    store = demo_in_memory(tmp_path_factory.mktemp("demo") / "demo", 2_000, seed=5)
     application = create_app({"store": store})
     yield application.test_client()
     application.extensions["hvp"].close()
