@@ -72,6 +72,12 @@ def kept(tmp_path: Path) -> tuple[LocalStore, Path]:
     return store, folder
 
 
+def _ingest_aimed_delta(store: LocalStore, folder: Path, delta: Path) -> None:
+    """Write the aimed delta into ``delta`` and ingest it."""
+    _aimed_delta(store, folder, delta)
+    ingest(store, [delta], base=DEFAULT_BASE)
+
+
 def _aimed_delta(store: LocalStore, folder: Path, out: Path) -> dict[str, str]:
     """A delta that moves a patent counted in 2020 from CN-GD to CN-BJ (another first owner),
     lapses one counted in 2024 on 2024-06-30, gives an award of 2020 to a granted invention
@@ -141,8 +147,7 @@ def test_an_aimed_delta_counts_as_a_full_run_and_copies_no_timeline(
 def test_two_deltas_before_the_indicators_count_each_patent_once(
         kept: tuple[LocalStore, Path], tmp_path: Path) -> None:
     store, folder = kept
-    _aimed_delta(store, folder, tmp_path / "one")
-    ingest(store, [tmp_path / "one"], base=DEFAULT_BASE)
+    _ingest_aimed_delta(store, folder, tmp_path / "one")
     patents = _rows(folder, "patents")
     again = [dict(r, lapse_date="2021-03-01") for r in patents
              if r["kind"] == "invention" and r["grant_date"] and r["grant_date"] < "2020"
@@ -157,8 +162,7 @@ def test_two_deltas_before_the_indicators_count_each_patent_once(
 def test_a_base_held_by_another_writer_stays_behind_and_stays_right(
         kept: tuple[LocalStore, Path], tmp_path: Path) -> None:
     store, folder = kept
-    _aimed_delta(store, folder, tmp_path / "one")
-    ingest(store, [tmp_path / "one"], base=DEFAULT_BASE)
+    _ingest_aimed_delta(store, folder, tmp_path / "one")
     marked = tl.stale(store, GRAPH)
     assert store.path is not None
     with generations.locked(store.path) as mine:  # as a staged write of another process
