@@ -129,7 +129,7 @@ def dashboard() -> Response:
               "labels": {"per10k": gettext("per 10,000 people, %(year)s", year=year),
                          "computed": gettext("computed"), "official": gettext("official"),
                          "nation": gettext("China (computed)")}}
-    chosen = {} if population == "official" else {"population": population}
+    chosen: dict[str, Any] = {} if population == "official" else {"population": population}
     links = {f: url_for("indicators.download", fmt=f, years=request.args.get("years", YEARS),
                         **chosen) for f in DOWNLOADS}
     every_province = sorted({r["region"]: r for r in rows if r["region"] != "CN"}.values(),
