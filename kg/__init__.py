@@ -116,7 +116,7 @@ from kg.indicators.population import available as population_sources
 from kg.ingest import IngestReport, drop_derived
 from kg.ingest import ingest as ingest_files
 from kg.ingest.changes import update_checked
-from kg.iri import DEFAULT_BASE, PROFILE_NS, mint
+from kg.iri import DEFAULT_BASE, PROFILE_NS, derived_prefix, mint
 from kg.iri import KINDS as IRI_KINDS
 from kg.iri import parse as parse_iri
 from kg.iri import segment as iri_segment
@@ -204,7 +204,8 @@ __all__ = [
     "Busy", "CompileError", "InputError", "KGError", "LimitExceeded", "NotFound", "QueryError",
     "QueryTimeout", "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
     "fill",
-    "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "iri_segment", "mint", "parse_iri",
+    "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "derived_prefix", "iri_segment", "mint",
+    "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",
     "SKOS",
     "DEFAULT_AS_OF", "parse_date",

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 import pyoxigraph as ox
 
 from kg.errors import InputError
-from kg.iri import mint
+from kg.iri import derived_prefix
 from kg.stats import NAMES, counts
 from kg.store import LocalStore, Store
 from kg.vocab import DCTERMS, HVP, RDF, RDFS, XSD
@@ -270,7 +270,7 @@ def measure(store: Store, base: str) -> Scale:
     # left out: the last description's quads and those of derived graphs the store keeps (a
     # base keeps the timelines: decision 79), which are not data
     left_out = [graph_iri(base)] + [g.value for g in store.named_graphs()
-                                    if g.value.startswith(mint(base, "graph", ""))]
+                                    if g.value.startswith(derived_prefix(base))]
     triples = found["quads"] - sum(
         int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")[0]
             ["n"].value) for g in left_out)

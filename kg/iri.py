@@ -24,6 +24,12 @@ def mint(base: str, kind: str, *ids: str) -> str:
     return base + kind + "/" + "/".join(segment(i) for i in ids)
 
 
+def derived_prefix(base: str) -> str:
+    """The start of every derived graph's IRI (classifications, timelines, indicators):
+    ``{base}graph/``; graphs under it are computed from the data, never written by users."""
+    return mint(base, "graph", "")
+
+
 def parse(base: str, iri: str) -> tuple[str, tuple[str, ...]] | None:
     """Inverse of :func:`mint`: ``(kind, ids)``, or None for an IRI outside the base."""
     if not iri.startswith(base):

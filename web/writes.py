@@ -31,7 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg import mint, staged
+from kg import derived_prefix, staged
 from web import limits, negotiate
 from web.echo import clip
 from web.errors import Problem
@@ -90,7 +90,7 @@ def _check_targets(text: str, base: str) -> None:
     sandbox process (:mod:`web.sandbox`) under the time limit: a syntax error is a 400 with its
     position, and work that does not depend on the data (a cartesian product of ``VALUES``) is
     killed at the limit (503) before the store is touched."""
-    derived = mint(base, "graph", "")
+    derived = derived_prefix(base)
     prefixes: dict[str, str] = {}
     last = ""  # the previous token that is not a comment or white space
     for match in TOKENS.finditer(text):
@@ -193,7 +193,7 @@ def write() -> Response:
     svc = service()
     _authorize(svc)
     graph = _target(svc)
-    if isinstance(graph, ox.NamedNode) and graph.value.startswith(mint(svc.base, "graph", "")):
+    if isinstance(graph, ox.NamedNode) and graph.value.startswith(derived_prefix(svc.base)):
         raise Problem(403, "Forbidden", "<%(graph_value)s> is a derived graph (computed from "
                                         "the data; dropped by every write): write the data "
                                         "instead", params={"graph_value": clip(graph.value)})

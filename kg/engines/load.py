@@ -37,7 +37,7 @@ from kg.endpoint import EndpointStore
 from kg.engines.copy import read_data
 from kg.errors import KGError, StoreError
 from kg.ingest import IngestReport, ingest
-from kg.iri import mint
+from kg.iri import derived_prefix
 from kg.progress import Progress, step
 from kg.store import LocalStore
 
@@ -79,7 +79,7 @@ def _count(remote: EndpointStore, graph: ox.NamedNode | ox.DefaultGraph) -> int:
 
 def derived_graphs(remote: EndpointStore, base: str) -> list[ox.NamedNode]:
     """The engine's graphs computed from the data (classifications, indicators)."""
-    prefix = mint(base, "graph", "")
+    prefix = derived_prefix(base)
     return [g for g in remote.named_graphs() if g.value.startswith(prefix)]
 
 

@@ -28,7 +28,7 @@ from kg.errors import InputError, RowError, StoreError
 from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.ingest.tally import Tally
-from kg.iri import mint
+from kg.iri import derived_prefix, mint
 from kg.progress import Progress, step
 from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
@@ -470,7 +470,7 @@ def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = Non
 
 def derived_graphs(store: LocalStore, base: str) -> list[ox.NamedNode]:
     """The graphs computed from the data (classifications, indicators)."""
-    prefix = mint(base, "graph", "")
+    prefix = derived_prefix(base)
     return [graph for graph in store.engine.named_graphs()
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix)]
 

@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from kg.errors import BadValue, InputError, fill
 from kg.ingest import cells
-from kg.iri import mint
+from kg.iri import derived_prefix
 from kg.store import LocalStore
 from kg.vocab import AWARD_KIND, HVP, PATENT, PREFIXES, RDFS, XSD
 
@@ -111,7 +111,7 @@ class Facts:
     """Checks quads one by one, keeping the dates needed to check their order at the end."""
 
     def __init__(self, base: str) -> None:
-        self.derived = mint(base, "graph", "")
+        self.derived = derived_prefix(base)
         self.dates: dict[ox.NamedNode | ox.BlankNode, dict[str, date]] = {}
 
     def check(self, quad: ox.Quad) -> None:
