@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from collections.abc import Iterator
@@ -16,6 +17,11 @@ from kg.demo import generate
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
+
+# A page of an in-memory app waits this long for its computation (web.service: compute_wait),
+# so that tests of what pages say read the answer at once on a loaded machine; tests of the
+# queue itself set compute_wait explicitly (an explicit setting wins over HVP_*).
+os.environ.setdefault("HVP_COMPUTE_WAIT", "600")
 
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "small"

@@ -6,6 +6,7 @@ lookups and /healthz answer meanwhile."""
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -13,7 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from kg import Queued
 from tests.conftest import ServedApp
+from web.computations import Computations
 
 
 @pytest.fixture()
@@ -81,3 +84,28 @@ def test_a_bad_parameter_is_400_at_once_not_queued(server):
     status, _, body = _get(server, "/queries/region-series?region=XX-YY&format=json",
                            "application/json")
     assert status == 400, body
+
+
+def test_a_request_waits_at_most_wait_for_its_job_and_a_kept_value_is_given_again():
+    """Computations.result: the value at once when the job ends within ``wait``; 503 Being
+    computed after ``wait`` otherwise, the job going on; with ``keep`` the value given to
+    every request until forget(), the work run once."""
+    computations = Computations()
+    runs: list[int] = []
+    release = threading.Event()
+
+    def slow() -> int:
+        runs.append(1)
+        release.wait(30)
+        return 42
+
+    began = time.monotonic()
+    with pytest.raises(Queued):
+        computations.result("k", "test", slow, keep=True, wait=0.3)
+    assert 0.3 <= time.monotonic() - began < 5
+    release.set()
+    assert computations.result("k", "test", slow, keep=True, wait=30) == 42
+    assert computations.result("k", "test", slow, keep=True) == 42  # kept: not run again
+    assert runs == [1]
+    computations.forget()
+    assert computations.result("k", "test", lambda: 7, wait=30) == 7  # asked again: new work

@@ -6,11 +6,10 @@ Two gates (:class:`Gate`), one per kind of expensive work:
 - ``queries``: ``/sparql`` queries that are not lookups, one per query worker (``workers``);
   they wait for nothing but their own worker.
 - ``computing``: work in the app's request threads or its SHACL worker, ``computing`` at once
-  (default 1): ``/shacl``, a write (on disk it runs in the writer process, :mod:`web.writer`),
-  the editor's ``POST /queries/NAME/graphs``, and on an in-memory store the pages that compute
-  (canned queries, the dashboard, a patent page at a date not classified yet). On an on-disk
-  store those pages queue their computation instead (:mod:`web.computations`) and answer at
-  once.
+  (default 1): ``/shacl`` and a write (on disk it runs in the writer process, :mod:`web.writer`).
+  Pages that compute (canned queries, the dashboard, a patent page at a date not classified
+  yet) queue their computation (:mod:`web.computations`) and answer at once; on an in-memory
+  store ``computing`` requests may wait for it a moment (``compute_wait``, :meth:`Gate.held`).
 
 Pages wait for a page worker (:mod:`web.renderer`) only while fewer than ``page_queue`` others
 wait; one more is refused at once likewise.
@@ -47,3 +46,13 @@ class Gate:
             yield
         finally:
             self._free.release()
+
+    @contextmanager
+    def held(self) -> Iterator[bool]:
+        """Whether a slot was free, held until the block ends; never refuses."""
+        free = self._free.acquire(blocking=False)
+        try:
+            yield free
+        finally:
+            if free:
+                self._free.release()

@@ -9,7 +9,9 @@ computed, ready in about N s" and reloads itself then (``Refresh``). Asked again
 same key joins the same job. One thread of the app runs the jobs in order; on an on-disk store
 each job is the page request rendered again in the writer process (:mod:`web.writer`, under
 ``write_timeout`` and ``write_memory``; cut at a limit, it is a failed job and the store is as
-before), and when it is done the next request of its key reads what it stored or kept. A job
+before), and when it is done the next request of its key reads what it stored or kept. On an
+in-memory store the thread runs the work itself (only the app's process can write the store;
+decision 82), and the request may wait a moment for it (``wait``). A job
 that failed gives its error to the next request of its key, once: a later visit tries again.
 
 "About N s" is what the last job of the same kind took (:data:`FIRST_GUESS` before any), less
@@ -24,7 +26,7 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kg import Busy, KGError, Queued, StoreError
@@ -47,6 +49,7 @@ class Job:
     started: float = 0.0
     value: Any = None
     error: KGError | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
 
 
 class Computations:
@@ -62,36 +65,53 @@ class Computations:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def result(self, key: Hashable, kind: str, work: Callable[[], Any], keep: bool = False
-               ) -> Any:
+    def result(self, key: Hashable, kind: str, work: Callable[[], Any], keep: bool = False,
+               wait: float = 0.0) -> Any:
         """``work()``'s value if its job is done; else the job queued (if it is not yet) and
-        :class:`Queued` raised with the time it should take. A value is given once, or, with
+        :class:`Queued` raised with the time it should take, after waiting at most ``wait``
+        seconds for it to end (its value then given at once). A value is given once, or, with
         ``keep``, to every request until :meth:`forget` (an answer of a store that keeps no
         answers on disk)."""
         with self._lock:
-            done = self._done.get(key)
-            if done is not None:
-                if done.error is not None or not keep:
-                    del self._done[key]
-                else:
-                    self._done.move_to_end(key)
-                if done.error is not None:
-                    raise done.error
-                return done.value
-            job = self._pending.get(key)
+            job = self._queued(key, kind, work)
             if job is None:
-                if len(self._pending) >= MOST:
-                    raise Busy("busy: %(most)s computations already queued, the most this "
-                               "service queues; ask again in %(longest_wait)s s", LONGEST_WAIT,
-                               most=MOST, longest_wait=LONGEST_WAIT)
-                job = self._pending[key] = Job(key, kind, work)
-                self._queue.append(job)
-                self._start()
+                return self._take(key, keep)
             seconds = self._eta(job)
-        wait = min(LONGEST_WAIT, max(1, math.ceil(seconds)))
+        if wait > 0 and job.finished.wait(wait):
+            with self._lock:
+                if key in self._done:
+                    return self._take(key, keep)
+        wait_s = min(LONGEST_WAIT, max(1, math.ceil(seconds)))
         raise Queued("being computed (%(kind)s): ready in about %(ceil)s s; ask again then (a "
-                     "browser reloads this page by itself in %(wait)s s)", wait,
-                     kind=kind, ceil=math.ceil(seconds), wait=wait)
+                     "browser reloads this page by itself in %(wait)s s)", wait_s,
+                     kind=kind, ceil=math.ceil(seconds), wait=wait_s)
+
+    def _take(self, key: Hashable, keep: bool) -> Any:
+        """The value (or error) of the finished job of ``key`` (called with the lock held)."""
+        done = self._done[key]
+        if done.error is not None or not keep:
+            del self._done[key]
+        else:
+            self._done.move_to_end(key)
+        if done.error is not None:
+            raise done.error
+        return done.value
+
+    def _queued(self, key: Hashable, kind: str, work: Callable[[], Any]) -> Job | None:
+        """The job of ``key`` queued or running (queued now if it is neither), or None when it
+        is done (called with the lock held)."""
+        if key in self._done:
+            return None
+        job = self._pending.get(key)
+        if job is None:
+            if len(self._pending) >= MOST:
+                raise Busy("busy: %(most)s computations already queued, the most this "
+                           "service queues; ask again in %(longest_wait)s s", LONGEST_WAIT,
+                           most=MOST, longest_wait=LONGEST_WAIT)
+            job = self._pending[key] = Job(key, kind, work)
+            self._queue.append(job)
+            self._start()
+        return job
 
     def _eta(self, job: Job) -> float:
         """Seconds until ``job`` should be done (called with the lock held)."""
@@ -135,6 +155,7 @@ class Computations:
                 self._done[job.key] = job
                 while len(self._done) > DONE:
                     self._done.popitem(last=False)
+            job.finished.set()
 
     def pending(self, key: Hashable) -> bool:
         """Whether a job of ``key`` is queued or running (what it writes is not published)."""

@@ -180,10 +180,7 @@ class Service:
         opened after, and the workers told. ``wait``: the most seconds to wait for a write
         already running (:class:`Busy` after them); None waits."""
         assert self.writer is not None and self.path is not None
-        if not self._writer_lock.acquire(timeout=-1 if wait is None else wait):
-            raise Busy("busy: a write is running; ask again in %(longest_wait)s s",
-                       LONGEST_WAIT, longest_wait=LONGEST_WAIT)
-        try:
+        with self.exclusive(wait):
             self.store().flush()
             try:
                 return self.writer.run(message, what)
@@ -191,6 +188,18 @@ class Service:
                 if message[0] == "page":  # what a page computed may hold the generation open
                     self.writer.stop()
                 self._published()
+
+    @contextmanager
+    def exclusive(self, wait: float | None) -> Iterator[None]:
+        """One writer of the store at a time: a job of the writer process on disk; in memory a
+        computation or a token holder's write (a write swaps the store's engine, and what a
+        computation wrote meanwhile into the old one would be lost). ``wait``: the most
+        seconds to wait for the one running (:class:`Busy` after them); None waits."""
+        if not self._writer_lock.acquire(timeout=-1 if wait is None else wait):
+            raise Busy("busy: a write is running; ask again in %(longest_wait)s s",
+                       LONGEST_WAIT, longest_wait=LONGEST_WAIT)
+        try:
+            yield
         finally:
             self._writer_lock.release()
 
@@ -223,10 +232,10 @@ class Service:
         (:mod:`web.renderer`) on its read-only view, in the app on a view of its store marked
         read-only (:func:`kg.answers.kept_bytes` computes nothing there). What must compute
         (``computes``, or an answer not kept) is left to the app by a page worker
-        (:class:`Elsewhere`); in memory it runs at once, admitted by the ``computing`` gate
-        (:mod:`web.admission`); on disk it is queued (:mod:`web.computations`: the page
-        answers "being computed", ``kg.errors.Queued``). Writes are published as
-        :meth:`deriving` says."""
+        (:class:`Elsewhere`); it is queued (:mod:`web.computations`: the page answers "being
+        computed", ``kg.errors.Queued``), on disk for the writer process, in memory for the
+        computations' thread (:meth:`_in_memory`). Writes are published as :meth:`deriving`
+        says."""
         if self.rendering:
             if computes:
                 raise Elsewhere(f"{kind}: a computation, the app's")
@@ -237,7 +246,9 @@ class Service:
         if self.writing:  # the writer process: over its staging generation, at once
             with self.deriving() as store:
                 return work(store)
-        if self.path is None:
+        if self.path is None and self.remote is None:
+            return self._in_memory(key, kind, work, computes)
+        if self.path is None:  # a remote engine computes; the app waits for it
             with self.computing.enter(), self.deriving() as store:
                 return work(store)
         if not computes:
@@ -261,6 +272,26 @@ class Service:
             return work(self._view())
         except StoreError:  # a job done long ago, what it wrote dropped since (a prune)
             return self.computations.result(key, kind, job)  # queued again: Queued
+
+    def _in_memory(self, key: Hashable, kind: str, work: Callable[[LocalStore], T],
+                   computes: bool) -> T:
+        """An in-memory store's computation: only this process can write the store, so it runs
+        here, but in the computations' thread (:mod:`web.computations`), one at a time, never
+        in a request thread. The request waits for it at most ``compute_wait`` seconds while
+        fewer than ``computing`` others wait (else at once): then its value, or 503 ``Being
+        computed`` with ``Retry-After``. An answer is given to every request until the data
+        changes (an in-memory store keeps no answers on disk); a classification's once (what
+        it wrote may be pruned: the page asks again)."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def job() -> T:
+            with self.exclusive(None), app.app_context(), self.deriving() as store:
+                return work(store)
+
+        with self.computing.held() as free:
+            wait = float(self.settings.get("compute_wait", 0.0)) if free else 0.0
+            return self.computations.result(key, kind, job, keep=not computes,  # type: ignore[no-any-return]
+                                            wait=wait)
 
     def _view(self) -> LocalStore:
         """The app's store marked read-only: what is stored or kept is read, nothing computed

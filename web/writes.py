@@ -146,7 +146,7 @@ def _write(svc: Service, text: str, source: str | None = None) -> None:
             if svc.writer is not None:
                 svc.write(("update", (text, source)), "the write", wait=WAIT)
                 return
-            with svc.deriving() as store:
+            with svc.exclusive(WAIT), svc.deriving() as store:  # not beside a computation
                 dump = io.BytesIO()
                 store.dump(dump, ox.RdfFormat.N_QUADS)
                 change = svc.sandbox.run(update_copy, dump.getvalue(), text, svc.base, source,
