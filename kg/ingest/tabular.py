@@ -363,9 +363,11 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
             return
         except csv.Error as exc:
             text = "".join(record)
-            cell, at = _failing_cell(text)
+            cell, at = _long_cell(text, csv.field_size_limit())
+            if at < 0:
+                cell, at = _failing_cell(text)
             column = column_name(header, cell) if header else "*"
-            unclosed = at < len(text) and text[at] == '"'
+            unclosed = at < len(text) and text[at] == '"' and "field limit" not in str(exc)
             reason = "a quoted cell opened here is never closed" if unclosed else str(exc)
             raise RowError(file, line + 1 + text.count("\n", 0, at), column,
                            "not valid CSV: %(reason)s", reason=reason) from None
@@ -379,6 +381,23 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
 def column_name(header: list[str], cell: int) -> str:
     """The name of a row's ``cell`` (0-based): its header's, or ``#N`` past the header."""
     return header[cell] if cell < len(header) else f"#{cell + 1}"
+
+
+def _long_cell(text: str, limit: int) -> tuple[int, int]:
+    """The index of the first cell of a record longer than ``limit`` characters and the
+    position where it starts in ``text``; ``(0, -1)`` if none is (regression: a cell over the
+    csv module's limit was reported at the record's last cell, on the line after it)."""
+    cell, begin, quoted, i = 0, 0, False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            quoted = not quoted
+        elif not quoted and c in ",\r\n":
+            if i - begin > limit:
+                return cell, begin
+            cell, begin = cell + (c == ","), i + 1
+        i += 1
+    return (cell, begin) if len(text) - begin > limit else (0, -1)
 
 
 def _failing_cell(text: str) -> tuple[int, int]:
