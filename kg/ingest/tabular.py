@@ -50,6 +50,11 @@ class Context:
                                            key=key, table=table)
 
 
+#: Columns whose values become a segment of an IRI (:func:`kg.iri.mint`).
+MINTED = frozenset({"owner_id", "patent_id", "family_id", "publication_number", "pledge_id",
+                    "award_id"})
+
+
 class Cells:
     """Reads the cells of one file's rows by column name."""
 
@@ -118,6 +123,11 @@ class Cells:
             if required:
                 raise RowError(self.file, line, column, "must not be empty")
             return None
+        if value in (".", "..") and column in MINTED:
+            raise RowError(self.file, line, column, "%(value)r cannot be an id: the IRI minted "
+                           "from it would end in a dot segment, which browsers and HTTP "
+                           "clients remove, so it would not reach its page; choose another",
+                           value=value)
         if parse is None:
             return value
         try:
