@@ -129,8 +129,8 @@ def position(message: str) -> dict[str, int]:
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
     """The one function that builds an error response (problem+json or an HTML page)."""
-    if len(detail) > DETAIL:
-        detail = detail[:DETAIL] + "... (cut)"
+    detail = _cut(detail)
+    extra = {k: _cut(v) if isinstance(v, str) else v for k, v in extra.items()}
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             **({"instance": path} if (path := echoed_path()) else {}), **extra}
     if _wants_html():
@@ -139,6 +139,12 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response
     # indented: the query editor shows the body as it comes, and one long line is cut off
     return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status,
                     mimetype=PROBLEM)
+
+
+def _cut(text: str) -> str:
+    """A problem's text cut at :data:`DETAIL` characters: the detail, and the members beside it
+    (a parser's own words, ``engine``, may quote a whole uploaded body)."""
+    return text if len(text) <= DETAIL else text[:DETAIL] + "... (cut)"
 
 
 def _wants_html() -> bool:
