@@ -233,6 +233,8 @@ def _checksum(store) -> list[str]:
      "the grant date 2018-06-01 is before the filing date 2019-01-01", 4),
     ('INSERT { ?p patent:filingDate ?d } WHERE { ?p hvp:grantDate ?g '
      'BIND(STRDT("soon", xsd:date) AS ?d) }', "'soon' is not a date as YYYY-MM-DD", 4),
+    (f'INSERT DATA {{ {T01} patent:filingDate "2014-01-01"^^xsd:date }}',
+     "2014-01-01 besides 2015-03-01, which it has already", 4),  # a second filing date
     (f'INSERT DATA {{ {T01} hvp:amountCNY "-5"^^xsd:decimal }}', "hvp:amountCNY", 4),
     (f'INSERT DATA {{ {T01} hvp:awardKind <https://w3id.org/hvp/awardkind/nobel> }}',
      "not a known award kind", None),

@@ -12,7 +12,7 @@ be written into a derived graph (under ``{base}graph/``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -135,7 +135,10 @@ class Facts:
         if predicate == _FILING or predicate in _ORDERED:
             day = _date_of(obj)
             if day is not None and isinstance(quad.subject, ox.NamedNode | ox.BlankNode):
-                self.dates.setdefault(quad.subject, {})[predicate] = day
+                days = self.dates.setdefault(quad.subject, {})
+                other = days.setdefault(predicate, day)
+                if other != day:
+                    raise _second_date(quad.subject, predicate, day, other)
 
     def _literal(self, predicate: str, obj: ox.Literal) -> None:
         value, where = obj.value, _tail(predicate)
@@ -168,7 +171,9 @@ class Facts:
     def order(self, store: LocalStore) -> None:
         """Raise :class:`Broken` for a grant or lapse date before the filing date: a subject's
         dates from the input, each missing one from the store (the input may date a patent
-        the store holds: its grant date, or a new filing date)."""
+        the store holds: its grant date, or a new filing date); then for a date beside another
+        of its kind in the store (``store`` is the one the write leaves, or the one an ingest
+        adds to)."""
         for subject, days in self.dates.items():
             filed = days.get(_FILING) or _stored(store, subject, _FILING)
             for predicate in _ORDERED:
@@ -181,7 +186,31 @@ class Facts:
                                          _tail(predicate if predicate in days else _FILING),
                                          subject=str(subject), predicate=short(predicate),
                                          day=day.isoformat(), filed=filed.isoformat())
+        for subject, days in self.dates.items():  # one date of each kind (RULES.md)
+            for predicate, day in days.items():
+                for other in _stored_all(store, subject, predicate):
+                    if other != day:
+                        raise _second_date(subject, predicate, day, other)
         self.dates.clear()
+
+
+def _second_date(subject: ox.NamedNode | ox.BlankNode, predicate: str, day: date, other: date
+                 ) -> Broken:
+    """Regression: RDF gave a stored patent a second filing date (or a subject two in one
+    file); the classification then took either, while RULES.md gives a patent one."""
+    return Broken("%(subject)s %(predicate)s: %(day)s besides %(other)s, which it has already "
+                  "(in the input or the store); it takes one date: delete the other first",
+                  day.isoformat(), _tail(predicate), subject=str(subject),
+                  predicate=short(predicate), day=day.isoformat(), other=other.isoformat())
+
+
+def _stored_all(store: LocalStore, subject: ox.NamedNode | ox.BlankNode, predicate: str
+                ) -> Iterator[date]:
+    """Every date of ``predicate`` the subject has in the store's default graph."""
+    for quad in store.quads(subject, ox.NamedNode(predicate), None, ox.DefaultGraph()):
+        day = _date_of(quad.object)
+        if day is not None:
+            yield day
 
 
 def _before_filing(iri: str, needle: str, context: str, /, **params: object) -> Broken:
