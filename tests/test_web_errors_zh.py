@@ -167,8 +167,18 @@ def writable(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
      "the grant date 2001-01-01 is before the filing date"),
     ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:owner "
      '"Acme"^^xsd:string }', "的值须是 IRI，而不是字面量", "takes an IRI, not the literal"),
-], ids=["grant before filing", "literal for an IRI"])
+    ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:population "
+     '"x"^^xsd:integer }', "hvp:population：'x' 不是 xsd:integer（须为 ASCII 数字）",
+     "hvp:population: 'x' is not an xsd:integer (ASCII digits)"),
+    ("INSERT { ?p <http://data.epo.org/linked-data/def/patent/filingDate> ?d } WHERE "
+     '{ ?p hvp:grantDate ?g BIND(STRDT("soon", xsd:date) AS ?d) }',
+     "patent:filingDate：'soon' 不是 YYYY-MM-DD 格式的日期",
+     "patent:filingDate: 'soon' is not a date as YYYY-MM-DD"),
+], ids=["grant before filing", "literal for an IRI", "ill-typed literal", "bad date bound"])
 def test_an_rdf_rule_error_is_said_in_chinese(writable, update, zh_words, english) -> None:
+    """A parser's refusal inside a rule's message is said in Chinese too; the writer process
+    answers the same refusal twice in a row (the nested error's traceback once kept the staging
+    generation's engine open, and the next write answered 500)."""
     body = ("PREFIX hvp: <https://w3id.org/hvp/def#>\n"
             "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update).encode()
     answers = {}
