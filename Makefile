@@ -51,7 +51,7 @@ clean:
 # The errors whose message (a template, kg/errors.py) the interface translates: NAME[:ARGUMENT].
 ERROR_KEYWORDS = -k KGError -k InputError -k RowError:4 -k CompileError -k QueryError -k Refused \
 	-k QueryTimeout -k LimitExceeded -k Busy -k Queued -k TooLarge -k NotFound -k StoreError \
-	-k StoreInUse -k Problem:3 -k BadValue -k Broken
+	-k StoreInUse -k Problem:3 -k BadValue -k Broken -k Word
 
 # New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)

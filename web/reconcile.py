@@ -141,7 +141,7 @@ def _json(raw: str, name: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise InputError("%(name)s is not JSON: %(exc)s", name=name, exc=exc) from None
+        raise InputError("%(name)s is not JSON: %(engine)s", name=name, engine=str(exc)) from None
 
 
 def manifest() -> dict[str, Any]:
