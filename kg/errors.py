@@ -46,10 +46,20 @@ class KGError(Exception):
 
 class Word(str):
     """An English word or phrase of the interface given as a message's value (``what=Word("the
-    write")``, a name of a text: ``Word("body")``): a message id of the catalogue too, which
-    the web layer says in the reader's language; as text, the English words themselves."""
+    write")``, a name of a text: ``Word("body")``, with values of its own: ``Word("query
+    %(key)r", key=key)``): a message id of the catalogue too, which the web layer says in the
+    reader's language; as text, the English words themselves."""
 
-    __slots__ = ()
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, text: str, /, **params: object) -> Word:
+        word = super().__new__(cls, fill(text, params))
+        word.template, word.params = text, params
+        return word
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:
+        return (self.template,), self.params
 
 
 def fill(template: str, params: dict[str, object]) -> str:

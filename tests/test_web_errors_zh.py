@@ -249,3 +249,13 @@ def test_a_clipped_input_says_its_length_in_chinese(app) -> None:
         assert "……（共 500 个字符）" in detail_of(pickle.loads(pickle.dumps(error)))
     assert str(error).endswith("... (500 characters) is not one of turtle")
     assert CLIPPED == CLIPPED_SAID  # the English text and the catalogue's message id
+
+
+def test_a_phrase_with_values_is_said_in_chinese(live_server) -> None:
+    """A reconciliation query named in an error (``query 'q0'``, a ``Word`` with a value)."""
+    path = "/reconcile?" + urlencode({"queries": json.dumps({"q0": 5})})
+    status, zh = _problem(live_server.url + path, "GET", None, None, "zh-CN")
+    _status, en = _problem(live_server.url + path, "GET", None, None, "en")
+    assert status == 400
+    assert zh["detail"] == "对账查询 'q0' 必须是对象", zh
+    assert en["detail"] == "query 'q0' must be an object", en

@@ -11,7 +11,6 @@ The parser's or engine's own words are the ``engine`` field, apart, and not chec
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -20,29 +19,13 @@ from urllib.parse import quote, unquote_plus
 
 import pytest
 
-from kg import list_queries
 from tests.conftest import ServedApp
+from tests.latin_words import english_words
 from tests.test_bad_http import CASES, TOKEN, _request, _send
 
 pytestmark = pytest.mark.slow
 
 ZH = "zh-CN,zh;q=0.9"
-#: Names that stay Latin in the Chinese interface (standards, formats, engines) beyond words in
-#: capitals (SPARQL's keywords, SHACL, a placeholder such as YEAR).
-LATIN = {"Turtle", "TriG", "Quads", "Triples", "Oxigraph", "RocksDB", "Bearer", "Authorization",
-         "Accept", "Data", "Cube", "VoID", "YASGUI", "hvp", "true", "false",
-         "engine"}
-#: The canned queries' parameters, named as a URL names them.
-PARAMETERS = {p.name for q in list_queries() for p in q.params}
-#: Data and names inside a message: IRIs, prefixed names, media types, paths, file names,
-#: quoted values, words in capitals, names with an underscore, a digit or a hyphen, a query
-#: parameter (``?graph``), a list of values (``html, csv, json``), commands in backquotes.
-DATA = re.compile(r"<[^>\s]*>|https?://\S+|`[^`]*`|'[^']*'|\"[^\"]*\"|“[^”]*”"
-                  r"|[\w.-]*:[\w./#-]+|\b[\w+.-]+/[\w+.-]+\b|(?<![\w.])/[\w/.-]+|\b[\w-]+\.\w+\b"
-                  r"|\b[A-Z]{2,}\b|\b\w*[_\d]\w*\b|\b[A-Za-z]+(?:-[\w]+)+\b|[?&]\w+|\b\w+="
-                  r"|\b[a-z][\w+-]*(?:, [a-z][\w+-]*)+", re.ASCII)
-WORD = re.compile(r"[A-Za-z]{3,}")
-
 #: More error paths than the corpus: (name, method, path, body, content type).
 MORE = [
     ("unknown page", "GET", "/no/such/page", None, None),
@@ -97,13 +80,6 @@ class _Visible(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.depth and not self.skip:
             self.texts.append(data)
-
-
-def english_words(text: str, sent: str) -> list[str]:
-    """The Latin-script words of ``text`` that are neither data nor a name that stays Latin
-    (:data:`LATIN`) nor a word of what the request sent (``sent``)."""
-    bare = DATA.sub(" ", text)
-    return [w for w in WORD.findall(bare) if w not in LATIN | PARAMETERS and w not in sent]
 
 
 @pytest.fixture(scope="module")

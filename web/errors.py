@@ -98,7 +98,7 @@ def _said(value: Any) -> Any:
     if isinstance(value, KGError):
         return detail_of(value)
     if isinstance(value, Word):
-        return gettext(value)
+        return gettext(value.template, **said(value.params))
     if isinstance(value, Clipped):
         return gettext(CLIPPED_SAID, start=value.start, count=value.count)
     return value

@@ -36,6 +36,7 @@ from kg import (
     NotFound,
     OwnerEntry,
     OwnerIndex,
+    Word,
     mint,
     name_key,
     parse_iri,
@@ -185,7 +186,7 @@ def run_batch(raw: str) -> dict[str, Any]:
 
 
 def _query(key: str, body: object) -> Query:
-    where = f"query {key!r}"
+    where = Word("query %(key)r", key=key)
     if not isinstance(body, dict):
         raise InputError("%(where)s must be an object", where=where)
     unknown = set(body) - {"query", "type", "limit", "properties", "type_strict"}
