@@ -259,3 +259,18 @@ def test_a_phrase_with_values_is_said_in_chinese(live_server) -> None:
     assert status == 400
     assert zh["detail"] == "对账查询 'q0' 必须是对象", zh
     assert en["detail"] == "query 'q0' must be an object", en
+
+
+def test_an_rdf_files_ill_typed_literal_is_said_in_chinese(app, tmp_path: Path) -> None:
+    path = tmp_path / "pop.ttl"
+    path.write_text("@prefix hvp: <https://w3id.org/hvp/def#> .\n"
+                    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                    '<https://w3id.org/hvp/x> hvp:population "12x"^^xsd:integer .\n',
+                    encoding="utf-8")
+    with pytest.raises(RowError) as caught:
+        ingest(LocalStore(), [path], base=DEFAULT_BASE)
+    error = caught.value
+    assert "hvp:population: '12x' is not an xsd:integer (ASCII digits)" in str(error)
+    with app.test_request_context("/?lang=zh"):
+        zh = detail_of(pickle.loads(pickle.dumps(error)))
+    assert "第 3 行" in zh and "hvp:population：'12x' 不是 xsd:integer（须为 ASCII 数字）" in zh, zh
