@@ -48,10 +48,11 @@ bench-quick: $(STAMP)
 clean:
 	rm -rf build $(VENV) node_modules
 
-# The errors whose message (a template, kg/errors.py) the interface translates: NAME[:ARGUMENT].
+# The errors whose message (a template, kg/errors.py) the interface translates, and kg.Word (an
+# English phrase given as a value): NAME[:ARGUMENT].
 ERROR_KEYWORDS = -k KGError -k InputError -k RowError:4 -k CompileError -k QueryError -k Refused \
 	-k QueryTimeout -k LimitExceeded -k Busy -k Queued -k TooLarge -k NotFound -k StoreError \
-	-k StoreInUse -k Problem:3 -k BadValue -k Broken
+	-k StoreInUse -k Problem:3 -k BadValue -k Broken -k Word
 
 # New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)

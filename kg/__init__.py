@@ -80,6 +80,7 @@ from kg.errors import (
     StoreError,
     StoreInUse,
     TooLarge,
+    Word,
     fill,
 )
 from kg.explain import CriterionCheck, Explanation
@@ -203,7 +204,7 @@ __all__ = [
     "SETTINGS", "load_settings",
     "Busy", "CompileError", "InputError", "KGError", "LimitExceeded", "NotFound", "QueryError",
     "QueryTimeout", "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
-    "fill",
+    "Word", "fill",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "derived_prefix", "iri_segment", "mint",
     "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",

@@ -45,7 +45,7 @@ import pyoxigraph as ox
 from kg import answers, dates, federation
 from kg.classify import timeline
 from kg.classify.materialize import graph_iri
-from kg.errors import InputError, NotFound, QueryError
+from kg.errors import BadValue, InputError, NotFound, QueryError, Word
 from kg.indicators import cube, with_population
 from kg.indicators.core import classification_graph
 from kg.iri import DEFAULT_BASE, mint
@@ -65,13 +65,13 @@ def _integer(raw: str) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError("not a whole number") from None
+        raise BadValue("not a whole number") from None
 
 
 def _year(raw: str, base: str) -> Term:
     value = _integer(raw)
     if not 1900 <= value <= 2200:
-        raise ValueError("a year between 1900 and 2200")
+        raise BadValue("a year between 1900 and 2200")
     return ox.Literal(value)
 
 
@@ -81,25 +81,25 @@ def _date(raw: str, base: str) -> Term:
 
 def _iri(raw: str, base: str) -> Term:
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", raw):
-        raise ValueError("an absolute IRI")
+        raise BadValue("an absolute IRI")
     return ox.NamedNode(raw)
 
 
 def _region(raw: str, base: str) -> Term:
     code = raw.strip().upper()
     if not _REGION.fullmatch(code):
-        raise ValueError("an ISO 3166-2 region code such as CN-GD, or CN for the nation")
+        raise BadValue("an ISO 3166-2 region code such as CN-GD, or CN for the nation")
     return ox.NamedNode(mint(base, "region", code))
 
 
 #: Parameter types: name -> (parser, what a good value looks like).
-TYPES: dict[str, tuple[Callable[[str, str], Term], str]] = {
-    "year": (_year, "a year, e.g. 2024 (xsd:integer)"),
-    "int": (lambda raw, base: ox.Literal(_integer(raw)), "an integer"),
-    "date": (_date, "a date YYYY-MM-DD"),
-    "iri": (_iri, "an absolute IRI"),
-    "region": (_region, "a region code such as CN-GD (CN = the nation)"),
-    "string": (lambda raw, base: ox.Literal(raw), "text"),
+TYPES: dict[str, tuple[Callable[[str, str], Term], Word]] = {
+    "year": (_year, Word("a year, e.g. 2024 (xsd:integer)")),
+    "int": (lambda raw, base: ox.Literal(_integer(raw)), Word("an integer")),
+    "date": (_date, Word("a date YYYY-MM-DD")),
+    "iri": (_iri, Word("an absolute IRI")),
+    "region": (_region, Word("a region code such as CN-GD (CN = the nation)")),
+    "string": (lambda raw, base: ox.Literal(raw), Word("text")),
 }
 
 
@@ -159,7 +159,7 @@ class CannedQuery:
         for p in self.params:
             if p.name == name:
                 return p
-        known = ", ".join(p.name for p in self.params) or "none"
+        known = ", ".join(p.name for p in self.params) or Word("none")
         raise InputError("query %(name)r has no parameter %(parameter)r (parameters: %(known)s)",
                          name=self.name, parameter=name, known=known)
 
@@ -175,7 +175,8 @@ class CannedQuery:
             if value is None or value == "":
                 if p.required and not partial:
                     raise InputError("query %(name)r: parameter %(parameter)r is required "
-                                     "(%(label)s)", name=self.name, parameter=p.name, label=p.label)
+                                     "(%(label)s)", name=self.name, parameter=p.name,
+                                     label=Word(p.label))
                 continue
             bound[p.name] = p.parse(value, base)
         return bound

@@ -22,8 +22,10 @@ A message is an English template with ``%(name)s`` placeholders and the values t
 CLI's), :attr:`KGError.template` the message id of the interface's catalogue and
 :attr:`KGError.params` its values, so that the web layer says it in the reader's language
 without ``kg`` knowing of languages. A value that is itself a :class:`KGError` is said in the
-same language; a parameter named ``engine`` holds a third party's own words (a parser's or an
-engine's), which a translation may leave out (the web layer returns them beside the detail).
+same language, and so is a value that is a :class:`Word` (an English word or phrase of the
+interface given as a value: ``what=Word("the write")``); a parameter named ``engine`` holds a
+third party's own words (a parser's or an engine's), which a translation may leave out (the web
+layer returns them beside the detail).
 """
 
 from __future__ import annotations
@@ -40,6 +42,24 @@ class KGError(Exception):
     def __reduce__(self) -> tuple[object, ...]:
         # sent between processes (a worker's error) whatever the subclass's own arguments
         return _restore, (type(self), self.args, self.__dict__)
+
+
+class Word(str):
+    """An English word or phrase of the interface given as a message's value (``what=Word("the
+    write")``, a name of a text: ``Word("body")``, with values of its own: ``Word("query
+    %(key)r", key=key)``): a message id of the catalogue too, which the web layer says in the
+    reader's language; as text, the English words themselves."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, text: str, /, **params: object) -> Word:
+        word = super().__new__(cls, fill(text, params))
+        word.template, word.params = text, params
+        return word
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:
+        return (self.template,), self.params
 
 
 def fill(template: str, params: dict[str, object]) -> str:

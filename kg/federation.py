@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from kg.errors import Refused
+from kg.errors import BadValue, Refused
 
 #: An IRI reference, with the ``\u`` escapes SPARQL allows in it.
 IRI = r"""<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>"""
@@ -53,7 +53,7 @@ def parse_allowed(text: str) -> tuple[str, ...]:
     items = allowed(text)
     for item in items:
         if not re.match(r"https?://[^/\s]+", item):
-            raise ValueError(f"{item!r} is not an http(s) endpoint IRI")
+            raise BadValue("%(item)r is not an http(s) endpoint IRI", item=item)
     return items
 
 

@@ -19,7 +19,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from kg.errors import NotFound
+from kg.errors import NotFound, Word
 from kg.folders import ONTOLOGY
 from kg.profiles import UNITS, Profile, prologue
 from kg.sparql_functions import local_name
@@ -29,6 +29,8 @@ from kg.vocab import HVP, SH, SKOS
 NAMESPACES = {"criterion": "https://w3id.org/hvp/criterion/",
               "condition": "https://w3id.org/hvp/condition/"}
 LANGUAGES = ("en", "zh")
+#: Each kind's name, said in the reader's language in an error.
+KINDS = {"criterion": Word("criterion"), "condition": Word("condition")}
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,12 @@ def unit(kind: str, name: str, profiles: list[Profile]) -> Unit:
     no such shipped unit."""
     namespace = NAMESPACES.get(kind)
     if namespace is None or not name or "/" in name or name.startswith("."):
-        raise NotFound("no %(kind)s unit named %(name)r", kind=kind, name=name)
+        raise NotFound("no %(kind)s unit named %(name)r", kind=KINDS.get(kind, kind), name=name)
     iri = namespace + name
     path = UNITS[namespace] / f"{name}.ttl"
     if not path.is_file():
         raise NotFound("no %(kind)s unit <%(iri)s>: the shipped ones are %(names)s",
-                       kind=kind, iri=iri, names=', '.join(names(kind)))
+                       kind=KINDS.get(kind, kind), iri=iri, names=', '.join(names(kind)))
     graph = Graph().parse(path, format="turtle")
     ontology = Graph().parse(ONTOLOGY / "hvp.ttl", format="turtle")
     shapes = tuple(_shape(graph, ontology, s) for s in _shapes(graph, iri))

@@ -16,12 +16,13 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from kg import InputError, NotFound, QueryError, RowError, fill
+from kg import InputError, LimitExceeded, NotFound, QueryError, RowError, Word, fill
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
 from tests.conftest import ServedApp
-from web.errors import detail_of
+from web.echo import CLIPPED, clip
+from web.errors import CLIPPED_SAID, detail_of
 
 SMALL = Path(__file__).parent / "data" / "small"
 TOKEN = "zh-token"
@@ -167,8 +168,18 @@ def writable(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
      "the grant date 2001-01-01 is before the filing date"),
     ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:owner "
      '"Acme"^^xsd:string }', "的值须是 IRI，而不是字面量", "takes an IRI, not the literal"),
-], ids=["grant before filing", "literal for an IRI"])
+    ("INSERT DATA { <https://w3id.org/hvp/patent/CN-T01> hvp:population "
+     '"x"^^xsd:integer }', "hvp:population：'x' 不是 xsd:integer（须为 ASCII 数字）",
+     "hvp:population: 'x' is not an xsd:integer (ASCII digits)"),
+    ("INSERT { ?p <http://data.epo.org/linked-data/def/patent/filingDate> ?d } WHERE "
+     '{ ?p hvp:grantDate ?g BIND(STRDT("soon", xsd:date) AS ?d) }',
+     "patent:filingDate：'soon' 不是 YYYY-MM-DD 格式的日期",
+     "patent:filingDate: 'soon' is not a date as YYYY-MM-DD"),
+], ids=["grant before filing", "literal for an IRI", "ill-typed literal", "bad date bound"])
 def test_an_rdf_rule_error_is_said_in_chinese(writable, update, zh_words, english) -> None:
+    """A parser's refusal inside a rule's message is said in Chinese too; the writer process
+    answers the same refusal twice in a row (the nested error's traceback once kept the staging
+    generation's engine open, and the next write answered 500)."""
     body = ("PREFIX hvp: <https://w3id.org/hvp/def#>\n"
             "PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>\n" + update).encode()
     answers = {}
@@ -185,3 +196,81 @@ def test_an_rdf_rule_error_is_said_in_chinese(writable, update, zh_words, englis
     assert not SENTENCE.search(answers["zh"]["detail"]), answers["zh"]
     assert english in answers["en"]["detail"], answers["en"]
     assert answers["zh"]["line"] == answers["en"]["line"] == 3
+
+
+def _page(url: str, data: bytes | None = None, content_type: str | None = None) -> str:
+    headers = {"Accept": "text/html", "Accept-Language": "zh-CN"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    request = urllib.request.Request(url, data=data, headers=headers)
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=60)
+    return caught.value.read().decode()
+
+
+def test_the_error_page_labels_the_engines_words_in_chinese(live_server) -> None:
+    # asked for JSON results (not the editor page) by a client that reads HTML
+    page = _page(live_server.url + "/sparql?format=json&query=" + quote("SELECT * WHERE {"))
+    assert "SPARQL 语法错误（引擎的原话见 engine 一项）" in page
+    _label, _, rest = page.partition("原话（engine 一项）：")
+    assert rest.startswith(' <code lang="en" translate="no">'), page  # kept as it came
+    assert "位于第 1 行第 17 列。" in page
+
+
+def test_the_validation_form_says_a_bad_upload_in_chinese(live_server) -> None:
+    body = urlencode({"data": "<a:b> <a:c> .", "syntax": "turtle"}).encode()
+    page = _page(live_server.url + "/shacl", body, "application/x-www-form-urlencoded")
+    assert "数据：RDF 语法错误（解析器的原话见 engine 一项）" in page, page
+    assert "原话（engine 一项）：" in page and "%(what)s" not in page
+
+
+def test_a_canned_querys_form_says_its_error_in_chinese(live_server) -> None:
+    page = _page(live_server.url + "/queries/top-owners?date=2024-13-01")
+    assert "参数 &#39;date&#39;：&#39;2024-13-01&#39; 不是YYYY-MM-DD 格式的日期" in page, page
+
+
+def test_an_english_word_given_as_a_value_is_said_in_chinese(app) -> None:
+    error = LimitExceeded("%(what)s ran out of the writer's %(memory)s MB of memory (setting "
+                          "write_memory) or its process stopped: nothing was written",
+                          what=Word("the write"), memory=4096)
+    sent = pickle.loads(pickle.dumps(error))
+    assert type(sent.params["what"]) is Word
+    with app.test_request_context("/?lang=zh"):
+        assert detail_of(sent).startswith("此次写入 用尽了写入进程的 4096 MB 内存"), detail_of(sent)
+    with app.test_request_context("/?lang=en"):
+        assert detail_of(sent) == str(error)
+        assert str(error).startswith("the write ran out of the writer's 4096 MB")
+
+
+def test_a_clipped_input_says_its_length_in_chinese(app) -> None:
+    error = InputError("syntax %(name)s is not one of %(syntaxes)s", name=clip("x" * 500),
+                       syntaxes="turtle")
+    with app.test_request_context("/?lang=zh"):
+        assert "……（共 500 个字符）" in detail_of(pickle.loads(pickle.dumps(error)))
+    assert str(error).endswith("... (500 characters) is not one of turtle")
+    assert CLIPPED == CLIPPED_SAID  # the English text and the catalogue's message id
+
+
+def test_a_phrase_with_values_is_said_in_chinese(live_server) -> None:
+    """A reconciliation query named in an error (``query 'q0'``, a ``Word`` with a value)."""
+    path = "/reconcile?" + urlencode({"queries": json.dumps({"q0": 5})})
+    status, zh = _problem(live_server.url + path, "GET", None, None, "zh-CN")
+    _status, en = _problem(live_server.url + path, "GET", None, None, "en")
+    assert status == 400
+    assert zh["detail"] == "对账查询 'q0' 必须是对象", zh
+    assert en["detail"] == "query 'q0' must be an object", en
+
+
+def test_an_rdf_files_ill_typed_literal_is_said_in_chinese(app, tmp_path: Path) -> None:
+    path = tmp_path / "pop.ttl"
+    path.write_text("@prefix hvp: <https://w3id.org/hvp/def#> .\n"
+                    "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+                    '<https://w3id.org/hvp/x> hvp:population "12x"^^xsd:integer .\n',
+                    encoding="utf-8")
+    with pytest.raises(RowError) as caught:
+        ingest(LocalStore(), [path], base=DEFAULT_BASE)
+    error = caught.value
+    assert "hvp:population: '12x' is not an xsd:integer (ASCII digits)" in str(error)
+    with app.test_request_context("/?lang=zh"):
+        zh = detail_of(pickle.loads(pickle.dumps(error)))
+    assert "第 3 行" in zh and "hvp:population：'12x' 不是 xsd:integer（须为 ASCII 数字）" in zh, zh

@@ -16,6 +16,7 @@ import pytest
 
 from kg.store import LocalStore
 from tests.conftest import open_ready
+from tests.latin_words import english_words
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -96,3 +97,14 @@ def test_no_english_sentence_on_a_chinese_page(live_server, data: str, path: str
     assert '<html lang="zh-Hans">' in html
     found = english_sentences(html, data)
     assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_english_word_on_a_chinese_page(live_server, data: str, path: str) -> None:
+    """Stricter: no Latin word of three letters or more outside data and the names that stay
+    Latin (tests/latin_words.py)."""
+    parser = _Text()
+    parser.feed(_get(live_server.url + path))
+    found = {w for text in parser.texts for w in english_words(re.sub(r"`[^`]*`", "", text), path)
+             if w not in data}
+    assert not found, sorted(found)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import multiprocessing
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from kg import KGError, StoreError
+
+E = TypeVar("E", bound=BaseException)
 
 
 def serve(conn: Any, handle: Callable[[Any], Any],
@@ -46,11 +48,16 @@ def serve(conn: Any, handle: Callable[[Any], Any],
         conn.send(reply)
 
 
-def _bare(exc: KGError) -> KGError:
-    """The error without its traceback and context (pickled without them anyway): their frames
+def _bare(exc: E) -> E:
+    """The error without its traceback and context (pickled without them anyway), nor those of
+    an error among its values (a parser's refusal that a rule's message holds): their frames
     would keep what the job used alive until the next job, a staging generation's engine (its
-    RocksDB lock) among them."""
+    RocksDB lock) among them, and the next write, staged in a generation of the same number,
+    could not open it."""
     exc.__context__ = exc.__cause__ = None
+    for value in getattr(exc, "params", {}).values():
+        if isinstance(value, BaseException):
+            _bare(value)
     return exc.with_traceback(None)
 
 

@@ -23,4 +23,21 @@ def clip(text: str, limit: int = ECHO) -> str:
     """``text`` quoted for an error message, cut to ``limit`` characters."""
     if len(text) <= limit:
         return repr(text)
-    return f"{text[:limit]!r}... ({len(text)} characters)"
+    return Clipped(repr(text[:limit]), len(text))
+
+
+class Clipped(str):
+    """A client's input cut for a message: its start and its length, which the error's message
+    says in the reader's language (:data:`CLIPPED`)."""
+
+    def __new__(cls, start: str, count: int) -> Clipped:
+        clipped = super().__new__(cls, CLIPPED % {"start": start, "count": count})
+        clipped.start, clipped.count = start, count
+        return clipped
+
+    def __getnewargs__(self) -> tuple[str, int]:  # type: ignore[override]
+        return self.start, self.count
+
+
+#: How a cut input reads (a message id of the catalogue).
+CLIPPED = "%(start)s... (%(count)s characters)"

@@ -27,9 +27,10 @@ from kg import (
     RowError,
     StoreError,
     TooLarge,
+    Word,
     fill,
 )
-from web.echo import echoed_path
+from web.echo import Clipped, echoed_path
 from web.i18n import gettext
 
 PROBLEM = "application/problem+json"
@@ -68,21 +69,39 @@ TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Unauthorized"), N_("Forbidden"),
 
 #: How a :class:`kg.RowError` places its message (``RowError.PLACE``, a message id of its own).
 ROW_PLACE = N_("%(file)s:%(line)s: column %(column)r: %(reason)s")
+#: How a client's input cut for a message reads (``web.echo.CLIPPED``, for the catalogue).
+CLIPPED_SAID = N_("%(start)s... (%(count)s characters)")
 #: The detail of a server error, whose own message is logged, never shown.
 UNEXPECTED = N_("the server could not complete the request")
 
 
 def detail_of(exc: KGError) -> str:
     """A kg error's message in the reader's language: its template through the catalogue,
-    filled with its values (a value that is a kg error said the same way). A template the
-    catalogue lacks stays English."""
+    filled with its values (a value that is a kg error or a :class:`kg.Word` said the same
+    way). A template the catalogue lacks stays English."""
     if not exc.template:
         return str(exc)
-    params = {k: detail_of(v) if isinstance(v, KGError) else v for k, v in exc.params.items()}
-    text = gettext(exc.template, **params)
+    text = gettext(exc.template, **said(exc.params))
     if isinstance(exc, RowError):
-        return gettext(ROW_PLACE, file=exc.file, line=exc.line, column=exc.column, reason=text)
+        return gettext(ROW_PLACE, file=_said(exc.file), line=exc.line, column=exc.column,
+                       reason=text)
     return text
+
+
+def said(params: dict[str, Any]) -> dict[str, Any]:
+    """A message's values with each kg error and :class:`kg.Word` among them in the reader's
+    language."""
+    return {k: _said(v) for k, v in params.items()}
+
+
+def _said(value: Any) -> Any:
+    if isinstance(value, KGError):
+        return detail_of(value)
+    if isinstance(value, Word):
+        return gettext(value.template, **said(value.params))
+    if isinstance(value, Clipped):
+        return gettext(CLIPPED_SAID, start=value.start, count=value.count)
+    return value
 
 
 #: werkzeug's own descriptions of the errors it raises (an unknown URL, a method not allowed,
@@ -111,7 +130,7 @@ class Problem(Exception):
 
     def localized(self) -> str:
         """The detail in the reader's language."""
-        return gettext(self.detail, **self.params)
+        return gettext(self.detail, **said(self.params))
 
 
 #: The longest ``detail`` of a problem; the rest is cut.

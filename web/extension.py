@@ -23,6 +23,7 @@ from kg import (
     DEFAULT_AS_OF,
     HVP,
     InputError,
+    Word,
     classification_complete,
     classification_iri,
     ensure_classification,
@@ -144,7 +145,7 @@ def _values(pid: str, subjects: list[ox.NamedNode], settings: dict[str, Any]
                                                                              as_of)
         if not classification_complete(svc.store(), graph) or svc.computations.pending(key):
             # on disk queued for the writer process (503 Being computed), as a patent page's
-            svc.computed(key, "classification", lambda store: ensure_classification(
+            svc.computed(key, Word("classification"), lambda store: ensure_classification(
                 store, as_of, svc.profile(), svc.base), computes=True)
         text = text.replace("#G#", str(ox.NamedNode(str(graph))))
     out: dict[str, list[Any]] = {}

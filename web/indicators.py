@@ -25,6 +25,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from kg import (
     POPULATION_SOURCES,
     InputError,
+    Word,
     classification_complete,
     classification_iri,
     compute_indicators,
@@ -52,7 +53,7 @@ DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"
 
 def _years() -> list[int]:
     """The years asked for (``years=A-B``; default :data:`YEARS`)."""
-    return parse_years(request.args.get("years", YEARS), "parameter 'years'")
+    return parse_years(request.args.get("years", YEARS), Word("parameter 'years'"))
 
 
 def _sources() -> list[str]:
@@ -82,7 +83,7 @@ def _compute(years: list[int], population: str) -> Any:
     result = svc.cache.get(key)  # one read: another page may clear the cache at any time
     if result is None:
         # only the years with figures: see with_population
-        result = svc.computed(key, "indicators", lambda store: compute_indicators(
+        result = svc.computed(key, Word("indicators"), lambda store: compute_indicators(
             store, with_population(store, years, population, svc.base),
             profile=str(svc.settings["profile"]), base=svc.base, population=population))
         svc.cache[key] = result
@@ -199,7 +200,7 @@ def _criterion_counts(year: int) -> dict[str, dict[str, int]]:
         as_of = date(year, 12, 31)
         stored = classification_complete(svc.store(), classification_iri(
             svc.base, profile_name(profile), as_of))
-        counts = svc.computed(key, "classification", lambda store: criterion_counts(
+        counts = svc.computed(key, Word("classification"), lambda store: criterion_counts(
             store, as_of, profile=svc.profile(), base=svc.base), computes=not stored)
         svc.cache[key] = counts
     return counts  # type: ignore[no-any-return]
@@ -260,7 +261,7 @@ def download(fmt: str) -> Response:
 
     result = _compute(_years(), _population(_sources()))
     by = request.args.get("by", "all")
-    result = result.select(by, "parameter 'by'")
+    result = result.select(by, Word("parameter 'by'"))
     if fmt == "ttl":
         body: str | bytes = cube_turtle(result, service().base)
     else:

@@ -35,6 +35,7 @@ from kg import (
     DEFAULT_AS_OF,
     NATION,
     InputError,
+    Word,
     check_patent_filters,
     classification_complete,
     classification_iri,
@@ -151,7 +152,7 @@ def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
     if found is None:
         # a page worker finds it on its read-only view when the classification is stored
         # (else it leaves the page to the app, which queues it)
-        found = svc.computed(key, "patent list", lambda store: find_patents(
+        found = svc.computed(key, Word("patent list"), lambda store: find_patents(
             store, filters["as_of"], profile=svc.profile(), base=svc.base, sort=sort,
             descending=descending, **{k: filters[k] for k in FILTERS}),
             computes=not svc.rendering)

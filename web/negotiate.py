@@ -128,12 +128,17 @@ def prefers_html(accept: str) -> bool:
 def not_acceptable(graph: bool, accept: str, param: tuple[str, str] | None) -> Problem:
     """406 naming what was asked (the format parameter, else ``Accept``) and what is
     available."""
-    asked = f"{param[0]}={clip(param[1])}" if param else f"Accept: {clip(accept)}"
     table: Mapping[str, Format] = GRAPHS if graph else RESULTS
     short: Mapping[str, Format] = SHORT_GRAPHS if graph else SHORT_RESULTS
-    return Problem(406, "Not Acceptable", "cannot answer %(asked)s; available: %(table)s; short "
-                   "names: %(short)s", available=list(table), short_names=list(short),
-                   params={"asked": asked, "table": ", ".join(table), "short": ", ".join(short)})
+    values = {"table": ", ".join(table), "short": ", ".join(short)}
+    if param:
+        return Problem(406, "Not Acceptable", "cannot answer %(parameter)s=%(value)s; available: "
+                       "%(table)s; short names: %(short)s", available=list(table),
+                       short_names=list(short),
+                       params={"parameter": param[0], "value": clip(param[1]), **values})
+    return Problem(406, "Not Acceptable", "cannot answer Accept: %(value)s; available: %(table)s; "
+                   "short names: %(short)s", available=list(table), short_names=list(short),
+                   params={"value": clip(accept), **values})
 
 
 def download(fmt: str | None, accept: MIMEAccept, offers: Mapping[str, str]) -> str | None:

@@ -48,7 +48,8 @@ def create() -> tuple[Response, int, dict[str, str]]:
     try:
         key = permalinks().save(query)
     except InputError as exc:
-        raise Problem(400, "Bad request", str(exc), parameter="query") from None
+        raise Problem(400, "Bad request", exc.template, parameter="query",
+                      params=exc.params) from None
     url = url_for("permalinks.show", key=key, _external=True)
     return jsonify(id=key, url=url), 201, {"Location": url}
 

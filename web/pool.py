@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import Busy, QueryError, QueryTimeout, StoreError
+from kg import Busy, QueryError, QueryTimeout, StoreError, Word
 
 _log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class _Worker:
 class QueryPool:
     """``size`` worker processes over the on-disk store at ``path``."""
 
-    NAME = "query worker"
+    NAME = Word("query worker")
 
     def __init__(self, path: str | Path, size: int, timeout: float,
                  prefixes: dict[str, str] | None = None) -> None:
@@ -287,7 +287,7 @@ class QueryPool:
         """Run ``req`` in a worker; kill the worker at the deadline (QueryTimeout)."""
         return raise_for(Reply(*self.call(
             (req.query, req.results_type, req.graph_type, req.default_graph, req.named_graphs,
-             req.base, req.substitutions, self.generation), "query", timeout)))
+             req.base, req.substitutions, self.generation), Word("query"), timeout)))
 
     def call(self, message: tuple[Any, ...], what: str, timeout: float | None = None
              ) -> tuple[Any, ...]:

@@ -22,6 +22,7 @@ from kg import (
     InputError,
     KGError,
     Refused,
+    Word,
     ensure_query_graphs,
     federation_allowed,
     is_federated,
@@ -31,6 +32,7 @@ from kg import (
     run_query,
 )
 from web import federated, limits, listing, negotiate, spreadsheet
+from web.errors import detail_of
 from web.i18n import gettext
 from web.pool import DEFAULT_GRAPH
 from web.service import service
@@ -174,7 +176,7 @@ def show(name: str) -> Response:
         try:
             limits.check_dates(query, values)
             result = svc.computed(
-                ("query", name, tuple(sorted(values.items()))), "canned query",
+                ("query", name, tuple(sorted(values.items()))), Word("canned query"),
                 lambda store: run_query(store, query, values, base=svc.base,
                                         profile=str(svc.settings["profile"]),
                                         allow=federation_allowed(
@@ -184,7 +186,7 @@ def show(name: str) -> Response:
             if not page:
                 raise
             # the page again, with the form to correct (403: SERVICE off federation_allow)
-            error, status = str(exc), 403 if isinstance(exc, Refused) else 400
+            error, status = detail_of(exc), 403 if isinstance(exc, Refused) else 400
     if fmt:
         return _download(name, result, fmt)
     links = {f: _url(name, {**shown, "format": f}) for f in DOWNLOADS}
@@ -212,7 +214,7 @@ def graphs(name: str) -> Response:
     query = _one(name)
     svc = service()
     profile = str(svc.settings["profile"])
-    iris = svc.computed(("query graphs", name, profile), "the graphs of a canned query",
+    iris = svc.computed(("query graphs", name, profile), Word("the graphs of a canned query"),
                         lambda store: ensure_query_graphs(store, query, base=svc.base,
                                                           profile=profile), computes=True)
     return jsonify({"graphs": [DEFAULT_GRAPH, *iris] if iris else []})

@@ -36,6 +36,7 @@ from kg import (
     NotFound,
     OwnerEntry,
     OwnerIndex,
+    Word,
     mint,
     name_key,
     parse_iri,
@@ -141,7 +142,7 @@ def _json(raw: str, name: str) -> Any:
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise InputError("%(name)s is not JSON: %(exc)s", name=name, exc=exc) from None
+        raise InputError("%(name)s is not JSON: %(engine)s", name=name, engine=str(exc)) from None
 
 
 def manifest() -> dict[str, Any]:
@@ -185,7 +186,7 @@ def run_batch(raw: str) -> dict[str, Any]:
 
 
 def _query(key: str, body: object) -> Query:
-    where = f"query {key!r}"
+    where = Word("query %(key)r", key=key)
     if not isinstance(body, dict):
         raise InputError("%(where)s must be an object", where=where)
     unknown = set(body) - {"query", "type", "limit", "properties", "type_strict"}

@@ -38,7 +38,7 @@ from typing import Any
 
 from flask import Response, request
 
-from kg import IRI_KINDS, Busy, KGError
+from kg import IRI_KINDS, Busy, KGError, Word
 from web.namespaces import FIXED
 from web.pool import QueryPool
 
@@ -107,7 +107,7 @@ def _by_name(sock: Any, name: str, *args: Any) -> None:
 class Renderer(QueryPool):
     """``size`` page workers running the app with ``settings`` over a read-only view."""
 
-    NAME = "page worker"
+    NAME = Word("page worker")
 
     def __init__(self, settings: dict[str, Any], size: int, timeout: float) -> None:
         self.settings = settings
@@ -131,7 +131,7 @@ class Renderer(QueryPool):
             fields = {k: environ[k] for k in ENVIRON if k in environ}
             headers = {k: v for k, v in environ.items()
                        if k.startswith("HTTP_") or k == "CONTENT_TYPE"}
-            return self.call((fields, headers, self.generation), "page")
+            return self.call((fields, headers, self.generation), Word("page"))
         finally:
             self._admitted.release()
 

@@ -21,6 +21,7 @@ from kg import (
     IRI_KINDS,
     PROFILE_NS,
     NotFound,
+    Word,
     classification_complete,
     classification_iri,
     ensure_classification,
@@ -206,7 +207,7 @@ def _explanation(iri: str) -> dict[str, Any]:
             or svc.computations.pending(key):  # complete, but its job not yet published
         # a date not classified yet is a classification of the whole store: computed first
         # (queued on disk: web.computations), then read
-        svc.computed(key, "classification",
+        svc.computed(key, Word("classification"),
                      lambda store: ensure_classification(store, day, svc.profile(), svc.base),
                      computes=True)
     with svc.deriving() as store:

@@ -29,6 +29,7 @@ from kg import (
     LocalStore,
     Profile,
     StoreError,
+    Word,
     ensure_reference,
     load_profile,
     profile_name,
@@ -130,8 +131,8 @@ class Service:
             self.renderer = Renderer({**settings, **(extra or {}), "store": str(self.path)},
                                      int(settings["page_workers"]), self.timeout)
         # admission control (web.admission): one query per worker, `computing` pages at once
-        self.queries = Gate("queries", int(settings.get("workers", 2)))
-        self.computing = Gate("computations", int(settings.get("computing", 1)))
+        self.queries = Gate(Word("queries"), int(settings.get("workers", 2)))
+        self.computing = Gate(Word("computations"), int(settings.get("computing", 1)))
         self.sandbox = Sandbox(int(settings.get("worker_memory", 2048)), self.timeout)
         self.computations = Computations()
         #: The process that makes every write to an on-disk store (web.writer).

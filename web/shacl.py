@@ -29,6 +29,7 @@ from kg import (
     InputError,
     LocalStore,
     Profile,
+    Word,
     data_graph,
     ensure_reference,
     load_profile,
@@ -39,7 +40,7 @@ from kg import (
 )
 from web import labels, limits, negotiate
 from web.echo import clip
-from web.errors import Problem, position
+from web.errors import Problem, detail_of, position
 from web.i18n import data_language
 from web.links import short_iri
 from web.service import service
@@ -53,6 +54,8 @@ REPORTS = {"text/turtle": "turtle", "application/ld+json": "json-ld"}
 SHORT = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json",
          "json-ld": "application/ld+json", "html": "text/html"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+#: The two texts of a validation, as errors name them (the form's fields).
+DATA, SHAPES = Word("data"), Word("shapes")
 
 
 @bp.route("/shacl", methods=["GET"])
@@ -67,7 +70,7 @@ def check() -> Response:
     svc = service()
     try:
         text, fmt = _data()
-        limits.check_rdf(text, fmt, "data")
+        limits.check_rdf(text, fmt, DATA)
         spec = _shapes()
         # parsed and validated in the sandbox: a killable process with a memory limit
         with svc.computing.enter():
@@ -106,12 +109,12 @@ def job(text: bytes, media_type: str, spec: Spec, mime: str, base: str) -> dict[
     form asked for (``mime``): its bytes, or for the page its results and verdicts. A bad
     upload is ``{"problem": (status, title, detail, extra)}``."""
     try:
-        data = _graph(text, _format(media_type), "data")
+        data = _graph(text, _format(media_type), DATA)
         profile = _profile(spec[1]) if spec[0] == "profile" else None
         if profile is not None:
             shapes = _instantiate(profile, spec[2])
         elif spec[0] == "shapes":
-            shapes = _graph(spec[1], _format(spec[2]), "shapes")
+            shapes = _graph(spec[1], _format(spec[2]), SHAPES)
         else:
             shapes = load_shapes()
     except Problem as exc:
@@ -138,12 +141,11 @@ def _in_language(messages: dict[str, str]) -> str | None:
     return next((messages[k] for k in (lang, "en", "") if k in messages), None)
 
 
-def _message(exc: Exception) -> str:
-    if not isinstance(exc, Problem):
-        return str(exc)
-    where = exc.extra
-    at = f" (line {where['line']}, column {where['column']})" if "line" in where else ""
-    return f"{exc.detail}{at}"
+def _message(exc: Problem | InputError) -> dict[str, Any]:
+    """What the form shows of a refused upload, in the reader's language (``_said.html``)."""
+    if isinstance(exc, InputError):
+        return {"detail": detail_of(exc), "engine": exc.params.get("engine")}
+    return {"detail": exc.localized(), "engine": exc.params.get("engine"), **exc.extra}
 
 
 def _filled() -> dict[str, str]:
@@ -230,7 +232,7 @@ def _shapes() -> Spec:
     text = form.get("shapes", "")
     if text.strip():
         fmt = _syntax(form.get("shapes_syntax", "turtle"))
-        limits.check_rdf(text.encode("utf-8"), fmt, "shapes")
+        limits.check_rdf(text.encode("utf-8"), fmt, SHAPES)
         return ("shapes", text.encode("utf-8"), fmt.media_type)
     return ("default",)
 

@@ -32,6 +32,7 @@ from kg import (
     SPARQL_TOKENS,
     KGError,
     QueryError,
+    Word,
     check_federation,
     federation_allowed,
     is_federated,
@@ -134,7 +135,7 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     """The parameters of the URL, and of a POST's body (``update`` for an update). The URL, a
     urlencoded form and a direct body are checked to be UTF-8 (werkzeug keeps a bad escape such
     as ``%E9`` as text); a multipart form's fields are werkzeug's, bad bytes replaced."""
-    _utf8(req.environ.get("QUERY_STRING", ""), "the URL's query string")
+    _utf8(req.environ.get("QUERY_STRING", ""), Word("the URL's query string"))
     if req.method != "POST":
         return req.args
     params: MultiDict[str, str] = MultiDict(req.args)
@@ -171,7 +172,7 @@ def _body_text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_utf8("the request body", exc) from None
+        raise _not_utf8(Word("the request body"), exc) from None
 
 
 def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
@@ -199,17 +200,19 @@ def _undeclared(query: str) -> list[str]:
 def _prefix_error(query: str, exc: QueryError) -> QueryError:
     """The engine's "Prefix not found" (a list of expected characters) said plainly, with the
     declarations to add for the project's prefixes."""
-    position = re.search(r"error at \d+:\d+", str(exc))
+    position = re.search(r"error at (\d+):(\d+)", str(exc))
     missing = _undeclared(query)
     if not missing or position is None:
         return exc
     hint = "; ".join(f"PREFIX {p}: <{PREFIXES[p]}>" for p in missing if p in PREFIXES)
     names = ", ".join(f"{p}:" for p in missing)
     if hint:
-        return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare "
-                          "it: %(hint)s)", position=position[0], names=names, hint=hint)
-    return QueryError("invalid SPARQL: %(position)s: undeclared prefix %(names)s (declare it "
-                      "with PREFIX)", position=position[0], names=names)
+        return QueryError("invalid SPARQL: error at %(line)s:%(column)s: undeclared prefix "
+                          "%(names)s (declare it: %(hint)s)", line=position[1],
+                          column=position[2], names=names, hint=hint)
+    return QueryError("invalid SPARQL: error at %(line)s:%(column)s: undeclared prefix %(names)s "
+                      "(declare it with PREFIX)", line=position[1], column=position[2],
+                      names=names)
 
 
 def _wants_html(accept: str, args: MultiDict[str, str]) -> bool:
@@ -256,9 +259,9 @@ def _iri(text: str, name: str) -> str:
     try:
         return ox.NamedNode(text.strip()).value
     except ValueError as exc:
-        raise Problem(400, "Bad request", "%(name)s: not an IRI: %(text)s (%(exc)s)",
+        raise Problem(400, "Bad request", "%(name)s: not an IRI: %(text)s (%(engine)s)",
                       parameter=name,
-                      params={"name": name, "text": clip(text), "exc": exc}) from exc
+                      params={"name": name, "text": clip(text), "engine": str(exc)}) from exc
 
 
 STATS = """SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?entities)

@@ -37,6 +37,7 @@ from kg import (
     InputError,
     LocalStore,
     QueryResult,
+    Word,
     load_query,
     run_query,
 )
@@ -190,7 +191,7 @@ def _answers(kind: str, iri: str, asks: Mapping[str, tuple[str, dict[str, str]]]
     key = ("summary", profile, kind, iri,
            tuple((label, name, tuple(sorted(params.items())))
                  for label, (name, params) in sorted(asks.items())))
-    return svc.computed(key, "summary page", lambda store: {  # type: ignore[no-any-return]
+    return svc.computed(key, Word("summary page"), lambda store: {  # type: ignore[no-any-return]
         label: _run(store, name, params, profile, svc.base)
         for label, (name, params) in asks.items()})
 

@@ -31,7 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from kg import derived_prefix, staged
+from kg import Word, derived_prefix, staged
 from web import limits, negotiate
 from web.echo import clip
 from web.errors import Problem
@@ -144,7 +144,7 @@ def _write(svc: Service, text: str, source: str | None = None) -> None:
     with svc.computing.enter():
         try:
             if svc.writer is not None:
-                svc.write(("update", (text, source)), "the write", wait=WAIT)
+                svc.write(("update", (text, source)), Word("the write"), wait=WAIT)
                 return
             with svc.exclusive(WAIT), svc.deriving() as store:  # not beside a computation
                 dump = io.BytesIO()

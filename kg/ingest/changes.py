@@ -17,12 +17,12 @@ from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
-from kg.errors import InputError, RowError
+from kg.errors import InputError, RowError, Word
 from kg.ingest import model
 from kg.store import LocalStore
 
 #: How a write is named in its errors (the ``file`` of a :class:`RowError`).
-WHAT = "update"
+WHAT = Word("update")
 
 
 def added(before: ox.Store, after: ox.Store) -> Iterator[ox.Quad]:
@@ -67,4 +67,4 @@ def update_checked(before: ox.Store, stage: LocalStore, text: str, base: str,
     stage.update(text)
     if source is None:
         return check_added(added(before, stage.engine), stage, base, text)
-    return check_added(added(before, stage.engine), stage, base, source, "body")
+    return check_added(added(before, stage.engine), stage, base, source, Word("body"))

@@ -166,7 +166,7 @@ class Facts:
             RULES.get(predicate, str)(value)
         except ValueError as exc:
             raise Broken("%(predicate)s: %(problem)s", value, where,
-                         predicate=short(predicate), problem=str(exc)) from None
+                         predicate=short(predicate), problem=exc) from None
 
     def order(self, store: LocalStore) -> None:
         """Raise :class:`Broken` for a grant or lapse date before the filing date: a subject's
