@@ -472,6 +472,8 @@ def staged(store: LocalStore, *, data: bool = False,
                     ox.Store.read_only(str(source)).backup(str(target))
                 else:
                     store.engine.backup(str(target))
+                if _beside and not data:  # the same data: what is computed there says so
+                    generations.carry_ident(path, target)
                 stage.engine = _engine(target)
                 yield stage
                 stage.flush()
