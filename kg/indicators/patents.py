@@ -269,8 +269,8 @@ def rows(store: Store, found: Found, *, profile: Any) -> Iterator[Listed]:
     name = _rows_name(found, profile)
     kept = answers.read(store, name)
     if kept is not None:  # a list downloaded before, for the same data
-        for patent, number, title, filing, owner, name, region, met in json.loads(kept):
-            yield Listed(patent, number, title, filing, owner, name, region, tuple(met))
+        for patent, number, title, filing, owner, owner_name, region, met in json.loads(kept):
+            yield Listed(patent, number, title, filing, owner, owner_name, region, tuple(met))
         return
     epoch = DATA_EPOCH[0]
     order = {str(c.iri): c.key for c in profile.criteria}
