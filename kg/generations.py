@@ -202,22 +202,28 @@ def ident(path: Path) -> str:
 
 
 def _made(file: Path, generation: Path) -> str:
-    """The token in ``file``, written first if missing (the first process's token wins)."""
+    """The token in ``file``, written first if missing (the first process's token wins); ""
+    when it cannot be written."""
     for _ in range(5):  # recover() in another process may remove the unlocked temporary file
         with suppress(FileNotFoundError):
             return file.read_text(encoding="ascii")
         data = _kept_for(generation, "data")
         token = data.name if data.is_dir() else f"data-{secrets.token_hex(8)}"
-        fd, name = tempfile.mkstemp(prefix=".ident-", dir=file.parent)
+        try:
+            fd, name = tempfile.mkstemp(prefix=".ident-", dir=file.parent)
+        except OSError:  # a home this process may not write: no identity known
+            return ""
         try:
             os.write(fd, token.encode("ascii"))
             os.close(fd)
-            with suppress(FileExistsError, FileNotFoundError):
+            with suppress(OSError):  # e.g. made meanwhile by another process
                 os.link(name, file)
         finally:
             with suppress(FileNotFoundError):
                 os.unlink(name)
-    return file.read_text(encoding="ascii")
+    with suppress(FileNotFoundError):
+        return file.read_text(encoding="ascii")
+    return ""
 
 
 def carry_ident(path: Path, staged: Path) -> None:
