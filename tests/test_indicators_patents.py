@@ -191,3 +191,31 @@ def test_a_whole_list_read_once_is_kept_and_read_back_the_same(tmp_path: Path,
     assert list(patents.rows(store, found, profile=profile)) == first
     view = LocalStore(store.path, read_only=True)  # what the holder kept, read beside it
     assert list(patents.rows(view, found, profile=profile)) == first
+
+
+@pytest.mark.parametrize("args", [{"high_value": None}, {"criterion": "sei", "sort": "-owner"},
+                                  {"met": "1+", "sort": "title"}])
+def test_a_list_found_once_is_kept_and_found_the_same(tmp_path: Path, monkeypatch,
+                                                       args: dict) -> None:
+    """The patents of a list found on an on-disk store are kept beside it: found again (the
+    web app's page after the writer process found them) they are read back, the same, in the
+    same order, and equal to an in-memory store's."""
+    store = LocalStore(tmp_path / "st")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    memory = LocalStore()
+    reference.ensure(memory, DEFAULT_BASE)
+    ingest(memory, [SMALL], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    if args.get("sort", "").startswith("-"):
+        args = {**args, "sort": args["sort"][1:], "descending": True}
+    first = patents.find(store, day, profile=profile, **args)
+    assert first.patents and first == patents.find(memory, day, profile=profile, **args)
+
+    def searched(*a: Any, **k: Any) -> None:
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(patents, "_ordered", searched)
+    view = LocalStore(store.path, read_only=True)
+    assert patents.find(store, day, profile=profile, **args) == first
+    assert patents.find(view, day, profile=profile, **args) == first

@@ -166,9 +166,31 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     filters = {"region": region != NATION, "criterion": criterion is not None,
                "high_value": high_value, "industry": industry is not None,
                "owner": owner is not None, "domestic": domestic}
+    text = query(sort, **filters)  # type: ignore[arg-type]
+
+    def found() -> list[tuple[Any, Any]]:
+        return _ordered(store, text, bind, graph, keys, wanted, sort, descending)
+
+    if isinstance(store, LocalStore):  # kept beside the store: read back, no search again
+        parts = [text, answers.profile_key(str(profile.path)), str(met), str(criteria),
+                 str(descending), *(f"{k}={v}" for k, v in sorted(bind.items()))]
+        name = "found-" + hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+        kept = json.loads(answers.kept_bytes(store, f"{name}.json", lambda: json.dumps(
+            [[c.value, p.value] for c, p in found()]).encode("utf-8")))
+        pairs = [(ox.NamedNode(c), ox.NamedNode(p)) for c, p in kept]
+    else:
+        pairs = found()
+    facts = query("patent", extra=FACTS, **filters)  # type: ignore[arg-type]
+    return Found(as_of, graph, tuple(pairs), facts, bind)
+
+
+def _ordered(store: Store, text: str, bind: dict[str, Any], graph: Any, keys: dict[str, Any],
+             wanted: Callable[[frozenset[str]], bool] | None, sort: str, descending: bool
+             ) -> list[tuple[Any, Any]]:
+    """:func:`find`'s search: (classification node, patent) in the list's order."""
     meets = _meets(store, graph, keys) if wanted is not None else {}
     found: dict[str, tuple[Any, Any, str]] = {}
-    for row in store.select(query(sort, **filters), bind):  # type: ignore[arg-type]
+    for row in store.select(text, bind):
         if wanted is not None and not wanted(meets.get(row["c"].value, frozenset())):
             continue
         key = row["key"].value if "key" in row else ""
@@ -179,8 +201,7 @@ def find(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
     if SORTS[sort]:  # by the key (stable: then by patent), those without it last
         keyed = sorted((f for f in ordered if f[2]), key=lambda f: f[2], reverse=descending)
         ordered = keyed + [f for f in ordered if not f[2]]
-    text = query("patent", extra=FACTS, **filters)  # type: ignore[arg-type]
-    return Found(as_of, graph, tuple((c, p) for c, p, _ in ordered), text, bind)
+    return [(c, p) for c, p, _ in ordered]
 
 
 def check(profile: Any, *, region: str = NATION, criterion: str | None = None,
