@@ -205,8 +205,12 @@ def _made(file: Path, generation: Path) -> str:
     """The token in ``file``, written first if missing (the first process's token wins); ""
     when it cannot be written."""
     for _ in range(5):  # recover() in another process may remove the unlocked temporary file
-        with suppress(FileNotFoundError):
+        try:
             return file.read_text(encoding="ascii")
+        except FileNotFoundError:
+            pass
+        except OSError:  # a file this process may not read: no identity known
+            return ""
         data = _kept_for(generation, "data")
         token = data.name if data.is_dir() else f"data-{secrets.token_hex(8)}"
         try:
@@ -214,6 +218,7 @@ def _made(file: Path, generation: Path) -> str:
         except OSError:  # a home this process may not write: no identity known
             return ""
         try:
+            os.fchmod(fd, 0o644)  # readable as the store's other files are
             os.write(fd, token.encode("ascii"))
             os.close(fd)
             with suppress(OSError):  # e.g. made meanwhile by another process
