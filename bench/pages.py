@@ -101,8 +101,10 @@ def sample(store: Path) -> dict[str, list[str]]:
     out["patent list sorted"] = ["/patents?year=2024&sort=-title",
                                  "/patents?region=CN-GD&year=2024&sort=filing",
                                  "/patents?year=2024&high_value=any&sort=owner&page=5"]
-    out["patent list download csv"] = ["/patents?region=CN-GD&year=2024&format=csv"]
-    out["patent list download json"] = ["/patents?region=CN-SN&year=2024&format=json"]
+    # the same lists in both formats (a CSV is to cost what the JSON costs)
+    lists = ["/patents?region=CN-SN&year=2024", "/patents?region=CN-GD&year=2024"]
+    out["patent list download csv"] = [f"{path}&format=csv" for path in lists]
+    out["patent list download json"] = [f"{path}&format=json" for path in lists]
     for query in list_queries():  # one row each; a required text parameter gets a common word
         needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
         out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
@@ -139,7 +141,7 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float =
 
     app = create_app({"store": str(store), "workers": 0, "page_workers": 0})
     client = app.test_client()
-    engine = app.extensions["hvp"].store()
+    svc = app.extensions["hvp"]
     worst = 0.0
     print(f"{'kind':<30}{'pages':>6}{'first ms':>10}{'queued':>10}{'p50 ms':>9}{'p95 ms':>9}"
           f"{'max ms':>9}{'/goal':>7}{'own triples p95 ms':>20}{'ratio':>8}")
@@ -167,6 +169,9 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float =
                 times.append((time.perf_counter() - start) * 1000)
                 if kind in RESOURCES:
                     subject = ox.NamedNode("https://w3id.org/hvp" + path)
+                    # the app's store as it is now: a queued computation switches in a new
+                    # generation (the one opened before is removed), as the app reopens it
+                    engine = svc.store()
                     start = time.perf_counter()
                     list(engine.quads(subject, None, None, None))
                     floor.append((time.perf_counter() - start) * 1000)
@@ -181,7 +186,7 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float =
         print(f"{kind:<30}{len(paths):>6}{first:>10.0f}{queued:>10}"
               f"{statistics.median(times):>9.1f}{p95:>9.1f}{max(times):>9.1f}"
               f"{p95 / GOAL_MS:>6.2f}x{(f'{base:.2f}' if base else '-'):>20}{ratio}", flush=True)
-    app.extensions["hvp"].close()
+    svc.close()
     mark = "ok" if worst <= GOAL_MS else "MISSED"
     print(f"slowest p95 {worst:.1f} ms (goal <= {GOAL_MS:.0f} ms) {mark}")
 

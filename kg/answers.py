@@ -78,25 +78,42 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
     store's ``read_only``) reads what is kept and keeps nothing; one whose ``defers_unkept``
     is set (the web app's views: :mod:`web.renderer`, :meth:`web.service.Service.computed`)
     computes nothing either (:class:`StoreError`), leaving the work to the store's holder."""
+    found = read(store, name)
+    if found is not None:
+        return found
+    if getattr(store, "read_only", False) and getattr(store, "defers_unkept", False):
+        # a page's view: its holder computes it
+        raise StoreError("answer %(name)s not kept: a read-only view of the store computes "
+                         "none", name=name)
+    before = DATA_EPOCH[0]
+    data = make()
+    keep(store, name, data, before)
+    return data
+
+
+def read(store: LocalStore | object, name: str) -> bytes | None:
+    """The bytes kept under ``name`` for the store's current data, or None."""
     path = getattr(store, "path", None)
     folder = generations.answers(path) if isinstance(path, Path) else None
     if folder is not None:
         with suppress(FileNotFoundError):
             return (folder / name).read_bytes()
-    if getattr(store, "read_only", False):  # a view behind the data, or that may not write
-        if getattr(store, "defers_unkept", False):  # a page's view: its holder computes it
-            raise StoreError("answer %(name)s not kept: a read-only view of the store computes "
-                             "none", name=name)
-        return make()  # a command beside the store's holder: computed, never kept
-    if folder is None:
-        return make()
-    before = DATA_EPOCH[0]
-    data = make()
+    return None
+
+
+def keep(store: LocalStore | object, name: str, data: bytes, epoch: int) -> None:
+    """Keep ``data`` under ``name``, computed from the data as it was at the data epoch
+    ``epoch`` (``DATA_EPOCH[0]`` read before computing): only if no data was written since, and
+    only by the store's holder (a read-only view, a command beside the holder, an in-memory or
+    remote store keep nothing)."""
+    path = getattr(store, "path", None)
+    folder = generations.answers(path) if isinstance(path, Path) else None
+    if folder is None or getattr(store, "read_only", False):
+        return
     with data_epoch_held() as now:
-        if now == before:  # no data was written meanwhile: the answer is the data's
+        if now == epoch:  # no data was written meanwhile: the answer is the data's
             _write(folder / name, data)
             _prune(folder)
-    return data
 
 
 def _prune(folder: Path, most: int = MOST) -> None:

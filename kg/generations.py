@@ -29,7 +29,8 @@ graphs are gone without deleting their quads one by one (about 20,000 quads/s; m
 a million patents). A
 write of data made outside a staged write removes the base (:func:`forget_base`): the base is
 then no longer the current data, and the next staged write starts from ``gen-N`` and drops the
-derived graphs itself.
+derived graphs itself. The home also keeps ``ident-N``, the identity of ``gen-N``'s data
+(:func:`ident`), which a staged write of derived graphs carries and any write of data changes.
 
 A writer holds an exclusive ``flock`` on ``HOME/lock`` from the checkpoint to the end of the
 switch, so :func:`recover` in another process never removes a generation being staged or just
@@ -41,6 +42,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -53,6 +55,7 @@ GENERATION = re.compile(r"gen-([0-9]+)")
 BASE = re.compile(r"data-([0-9]+)")
 ANSWERS = re.compile(r"answers-([0-9]+)")
 SEARCH = re.compile(r"search-([0-9]+)")
+IDENT = re.compile(r"ident-([0-9]+)")
 LOCK = "lock"
 #: The file a running ``hvp serve`` keeps locked (:func:`serve_lock`) for as long as it serves.
 SERVING = "serving"
@@ -150,7 +153,7 @@ def carry(path: Path, staged: Path) -> None:
     generation = current(path)
     if generation is None:
         return
-    for kind in ("data", "answers", "search"):
+    for kind in ("data", "answers", "search", "ident"):
         source, target = _kept_for(generation, kind), _kept_for(staged, kind)
         if source.is_file() and not target.exists():
             os.link(source, target)
@@ -178,10 +181,68 @@ def base(path: Path) -> Path | None:
 
 
 def derived_of(generation: Path) -> list[Path]:
-    """What the home keeps for a generation besides it: its base, its kept answers and its
-    text index."""
+    """What the home keeps for a generation besides it: its base, its kept answers, its text
+    index and the identity of its data (:func:`ident`)."""
     return [_kept_for(generation, "data"), _kept_for(generation, "answers"),
-            _kept_for(generation, "search")]
+            _kept_for(generation, "search"), _kept_for(generation, "ident")]
+
+
+def ident(path: Path) -> str:
+    """The identity of the data of the store's generation (``path``: the store's path or a
+    staging generation), "" for a store without generations: what a derived graph that must
+    follow the data exactly (a timeline, :mod:`kg.classify.timeline`) says it was computed
+    from. Kept in ``ident-N`` beside ``gen-N``, made on first use (the name of the base when
+    there is one, else a random token); it goes with every staged write of derived graphs
+    (:func:`carry_ident`), not with a staged write of data, and a write of data outside a
+    staged write removes it (:func:`forget_base`)."""
+    generation = _generation(path)
+    if generation is None:
+        return ""
+    return _made(_kept_for(generation, "ident"), generation)
+
+
+def _made(file: Path, generation: Path) -> str:
+    """The token in ``file``, written first if missing (the first process's token wins); ""
+    when it cannot be written."""
+    for _ in range(5):  # recover() in another process may remove the unlocked temporary file
+        try:
+            return file.read_text(encoding="ascii")
+        except FileNotFoundError:
+            pass
+        except OSError:  # a file this process may not read: no identity known
+            return ""
+        data = _kept_for(generation, "data")
+        token = data.name if data.is_dir() else f"data-{secrets.token_hex(8)}"
+        try:
+            fd, name = tempfile.mkstemp(prefix=".ident-", dir=file.parent)
+        except OSError:  # a home this process may not write: no identity known
+            return ""
+        try:
+            os.fchmod(fd, 0o644)  # readable as the store's other files are
+            os.write(fd, token.encode("ascii"))
+            os.close(fd)
+            with suppress(OSError):  # e.g. made meanwhile by another process
+                os.link(name, file)
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(name)
+    with suppress(FileNotFoundError):
+        return file.read_text(encoding="ascii")
+    return ""
+
+
+def carry_ident(path: Path, staged: Path) -> None:
+    """A staged write of derived graphs only reads the same data as the store's current
+    generation: ``staged`` is given its identity (:func:`ident`) before the write starts, so
+    what it computes there says so (a current generation that has none yet gets none: the
+    stage's is made as the current one's would be)."""
+    generation = current(path)
+    if generation is None:
+        return
+    source, target = _kept_for(generation, "ident"), _kept_for(staged, "ident")
+    with suppress(FileExistsError, FileNotFoundError):
+        os.link(source, target)
+    _made(target, generation)
 
 
 def base_for(staged: Path) -> Path:
@@ -191,9 +252,10 @@ def base_for(staged: Path) -> Path:
 
 
 def forget_base(path: Path) -> None:
-    """Data was written outside a staged write: remove the store's base, and the answers and
-    the text index kept for its data (:func:`answers`, :func:`search`)."""
-    _forget(path, BASE, ANSWERS, SEARCH)
+    """Data was written outside a staged write: remove the store's base, and the answers, the
+    text index and the identity kept for its data (:func:`answers`, :func:`search`,
+    :func:`ident`)."""
+    _forget(path, BASE, ANSWERS, SEARCH, IDENT)
 
 
 def forget_answers(path: Path) -> None:

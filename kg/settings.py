@@ -88,14 +88,10 @@ SETTINGS: tuple[Setting, ...] = (
             "process may take beyond its size at rest; past it the write is stopped."),
     Setting("computing", 1, _int, "Requests that compute in the web app (canned queries, "
             "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
-<<<<<<< HEAD
-    Setting("compute_wait", 2.0, float, "Seconds a page of an in-memory store waits for its "
+    Setting("compute_wait", 2.0, _float, "Seconds a page of an in-memory store waits for its "
             "computation (run one at a time beside the request threads) before answering 503 "
             "with Retry-After; one page waits at a time per `computing` slot."),
-    Setting("kept_dates", 16, int, "Classifications at dates other than 31 December that the "
-=======
     Setting("kept_dates", 16, _int, "Classifications at dates other than 31 December that the "
->>>>>>> zh5
             "web app keeps (computed for a page; the oldest are dropped first)."),
     Setting("update_endpoint", "", str, "URL of the remote engine's SPARQL Update service "
             "[default: the endpoint's folder + /update, as oxigraph serve names it]."),

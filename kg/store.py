@@ -276,7 +276,8 @@ def derived_replaced(store: Store) -> None:
     """A derived graph that answers may have read is being replaced (a classification computed
     again, say under an edited profile): the answers kept for an on-disk store go."""
     path = getattr(store, "path", None)
-    if isinstance(path, Path) and not getattr(store, "staging", False):
+    if isinstance(path, Path) and not getattr(store, "staging", False) \
+            and not getattr(store, "read_only", False):  # a view's write is refused after
         generations.forget_answers(path)
 
 
@@ -472,6 +473,8 @@ def staged(store: LocalStore, *, data: bool = False,
                     ox.Store.read_only(str(source)).backup(str(target))
                 else:
                     store.engine.backup(str(target))
+                if _beside and not data:  # the same data: what is computed there says so
+                    generations.carry_ident(path, target)
                 stage.engine = _engine(target)
                 yield stage
                 stage.flush()

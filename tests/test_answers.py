@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from kg import answers, canned, generations, reference
-from kg.errors import InputError
+from kg.classify.materialize import Loader
+from kg.errors import InputError, StoreInUse
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.store import LocalStore
@@ -153,3 +154,16 @@ def test_a_command_beside_the_server_computes_an_answer_without_keeping_it(
     view.read_only = True
     made = answers.kept_bytes(view, "probe.json", lambda: b"[1]")
     assert made == b"[1]" and _kept(store) == []
+
+
+def test_a_read_only_view_refused_a_derived_write_keeps_the_answers(store: LocalStore) -> None:
+    """Regression: a derived graph replaced through a view open read only beside the store's
+    holder (a command beside the server) removed the holder's kept answers before the write
+    was refused."""
+    canned.run(store, "criteria-count", {"date": "2024-12-31"})
+    kept = _kept(store)
+    graph = canned.graph_iris(canned.load("criteria-count"), {"date": "2024-12-31"})[0]
+    view = LocalStore(store.path, read_only=True)
+    with pytest.raises(StoreInUse), Loader(view, graph):
+        pass
+    assert kept and _kept(store) == kept

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from kg import canned, indicators, reference
+from kg import answers, canned, indicators, reference
 from kg.errors import InputError
+from kg.indicators import patents
 from kg.indicators.patents import behind, criterion_counts
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
 from kg.profiles import load
 from kg.store import LocalStore
-from tests.conftest import copy_of, demo_in_memory
+from tests.conftest import SMALL, copy_of, demo_in_memory
 
 YEARS = [2020, 2021, 2022, 2023, 2024]
 
@@ -127,9 +129,11 @@ def test_a_long_list_reads_the_same_rows_in_one_query(small_store: LocalStore, m
 @pytest.mark.parametrize("args", [{}, {"region": "CN-GD", "high_value": None},
                                   {"criterion": "sei", "sort": "owner"}])
 def test_rows_read_from_the_indexes_equal_the_query_of_each_patent(demo_store: LocalStore,
-                                                                     args: dict) -> None:
+                                                                     args: dict,
+                                                                     monkeypatch) -> None:
     """The embedded store's rows are read with quad patterns (no query per patent): the same
-    rows as the query each patent had (DETAILS), for every patent of the list, also streamed."""
+    rows as the query each patent had (DETAILS), for every patent of the list, also streamed
+    (an owner's name and region read once a list, and again when more owners than kept)."""
     from kg.indicators import patents
 
     profile, day = load("cnipa-2021"), date(2024, 12, 31)
@@ -140,6 +144,9 @@ def test_rows_read_from_the_indexes_equal_the_query_of_each_patent(demo_store: L
     assert list(patents.rows(demo_store, found, profile=profile)) == queried
     assert len(queried) > 100 and any(r.criteria for r in queried) and any(
         r.owner_name for r in queried)
+    assert len({r.owner for r in queried}) < len(queried)  # owners with several patents
+    monkeypatch.setattr(patents, "OWNERS_KEPT", 3)
+    assert list(patents.rows(demo_store, found, profile=profile)) == queried
 
 
 def test_criterion_counts_are_kept_beside_an_on_disk_store(tmp_path: Path, monkeypatch) -> None:
@@ -159,3 +166,56 @@ def test_criterion_counts_are_kept_beside_an_on_disk_store(tmp_path: Path, monke
 
     monkeypatch.setattr(patents, "_criterion_counts", computed)
     assert criterion_counts(store, day, profile=profile) == first
+
+
+def test_a_whole_list_read_once_is_kept_and_read_back_the_same(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    """A download's rows are kept beside an on-disk store: the second reading looks up no
+    patent and gives the same rows; a list not read to its end keeps nothing."""
+    store = LocalStore(tmp_path / "st")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    found = patents.find(store, day, profile=profile, high_value=None)
+    partial = patents.rows(store, found, profile=profile)
+    next(partial)
+    partial.close()
+    assert answers.read(store, patents._rows_name(found, profile)) is None
+    first = list(patents.rows(store, found, profile=profile))
+    assert len(first) > 1 and any(r.criteria for r in first)
+
+    def looked_up(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a patent looked up again")
+
+    monkeypatch.setattr(patents, "_looked_up", looked_up)
+    assert list(patents.rows(store, found, profile=profile)) == first
+    view = LocalStore(store.path, read_only=True)  # what the holder kept, read beside it
+    assert list(patents.rows(view, found, profile=profile)) == first
+
+
+@pytest.mark.parametrize("args", [{"high_value": None}, {"criterion": "sei", "sort": "-owner"},
+                                  {"met": "1+", "sort": "title"}])
+def test_a_list_found_once_is_kept_and_found_the_same(tmp_path: Path, monkeypatch,
+                                                       args: dict) -> None:
+    """The patents of a list found on an on-disk store are kept beside it: found again (the
+    web app's page after the writer process found them) they are read back, the same, in the
+    same order, and equal to an in-memory store's."""
+    store = LocalStore(tmp_path / "st")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    memory = LocalStore()
+    reference.ensure(memory, DEFAULT_BASE)
+    ingest(memory, [SMALL], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    if args.get("sort", "").startswith("-"):
+        args = {**args, "sort": args["sort"][1:], "descending": True}
+    first = patents.find(store, day, profile=profile, **args)
+    assert first.patents and first == patents.find(memory, day, profile=profile, **args)
+
+    def searched(*a: Any, **k: Any) -> None:
+        raise AssertionError("searched again")
+
+    monkeypatch.setattr(patents, "_ordered", searched)
+    view = LocalStore(store.path, read_only=True)
+    assert patents.find(store, day, profile=profile, **args) == first
+    assert patents.find(view, day, profile=profile, **args) == first

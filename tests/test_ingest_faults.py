@@ -56,10 +56,11 @@ def _ingest_time(line: bytes) -> bool:
 
 def leftovers(store: Path) -> list[str]:
     """Files a write left beside the store: anything in its home but the current generation,
-    its base, its search index and the lock, and temporary files in its folder."""
+    its base, its search index, the identity of its data and the lock, and temporary files in
+    its folder."""
     home = generations.home(store)
-    keep = {generations.LOCK, *([generations.current(store).name]
-                                if generations.current(store) else []),
+    now = generations.current(store)
+    keep = {generations.LOCK, *([now.name, f"ident-{now.name.split('-')[1]}"] if now else []),
             *([base.name] if (base := generations.base(store)) else []),
             *([index.name] if (index := generations.search(store)) else [])}
     stray = [p.name for p in home.iterdir() if p.name not in keep] if home.is_dir() else []

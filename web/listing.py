@@ -134,10 +134,11 @@ def _page() -> int:
 
 def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
     """The list's patents in order (:func:`kg.find_patents`), kept in the service's cache
-    (dropped when the store changes): the next page, another language or the download do not
-    search again. Finding them reads every patent of the count (seconds for a province at a
-    million patents, a classification first at a date not classified yet): on disk it is a
-    queued computation, the page saying meanwhile that it is being computed."""
+    (dropped when the store changes) and, on disk, beside the store: the next page, another
+    language or the download do not search again. Finding them reads every patent of the
+    count (minutes for a province at a million patents, a classification first at a date not
+    classified yet): on disk it is a queued computation, the page saying meanwhile that it is
+    being computed."""
     svc = service()
     # a wrong filter is a 400 at once, not a queued computation that fails
     check_patent_filters(svc.profile(), sort=sort, **{k: filters[k] for k in FILTERS
@@ -146,16 +147,17 @@ def _found(filters: dict[str, Any], sort: str, descending: bool) -> Any:
     key = ("patent list", profile, filters["as_of"], *(filters[k] for k in FILTERS), sort,
            descending)
     found = svc.cache.get(key)  # one read: another page may clear the cache at any time
-    if found is None and svc.rendering and not classification_complete(
-            svc.store(), classification_iri(svc.base, profile_name(profile), filters["as_of"])):
-        raise Elsewhere("a list at a date not classified yet: the app's")
     if found is None:
-        # a page worker finds it on its read-only view when the classification is stored
-        # (else it leaves the page to the app, which queues it)
+        classified = classification_complete(svc.store(), classification_iri(
+            svc.base, profile_name(profile), filters["as_of"]))
+        if svc.rendering and not classified:
+            raise Elsewhere("a list at a date not classified yet: the app's")
+        # a list found before is kept beside the store (kg.find_patents) and read back on a
+        # read-only view, by a page worker or the app; one not found yet is queued
         found = svc.computed(key, Word("patent list"), lambda store: find_patents(
             store, filters["as_of"], profile=svc.profile(), base=svc.base, sort=sort,
             descending=descending, **{k: filters[k] for k in FILTERS}),
-            computes=not svc.rendering)
+            computes=not svc.rendering and not classified)
     svc.cache[key] = found
     return found
 

@@ -219,11 +219,12 @@ def _get(row: ox.QuerySolution | dict, name: str) -> ox.NamedNode | ox.Literal |
 
 
 def data_state(store: Store) -> str:
-    """The store's data generation (its base's name), "" when unknown (in memory, remote, or
-    data written outside an ingest since): a timeline is trusted only for a known one."""
+    """The identity of the store's data (:func:`kg.generations.ident`: kept beside its
+    generation, carried by a staged write of derived graphs such as the web app's writer
+    process makes, changed by any write of data), "" when unknown (in memory, remote): a
+    timeline is trusted only for a known one."""
     path = getattr(store, "path", None)
-    found = generations.base(path) if isinstance(path, Path) else None
-    return found.name if found is not None else ""
+    return generations.ident(path) if isinstance(path, Path) else ""
 
 
 def source_state(profile: str, store: Store) -> str:
@@ -439,7 +440,7 @@ def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None
     as ``old`` has it (:func:`kg.store.base_beside`) changes only that; otherwise the graph is
     copied in bulk (one dump and one load), none of its quads deleted one by one."""
     assert old.path is not None and stage.path is not None
-    state = generations.base_for(stage.path).name
+    state = generations.ident(stage.path)
     with step(progress, f"finding the patents {len(subjects):,} changed things reach"):
         patents = sorted(reached(old, subjects) | reached(stage, subjects))
     for graph in graphs:
