@@ -22,8 +22,9 @@ generation. Whatever is killed when, the path names either the old data or the n
 Beside the current generation ``gen-N`` the home may keep its *base*, ``data-N``: a hard-link
 checkpoint of ``gen-N`` taken when a staged write of data ended, before anything derived from the
 data (classifications, indicator cubes) was written to ``gen-N``, except the timelines
-(:mod:`kg.classify.timeline`): their invalidation is exact, so they are kept in the base too and
-written to both (:func:`kg.store.base_beside`), and an ingest finds them in place. The next
+(:mod:`kg.classify.timeline`): their invalidation is exact, so an ingest brings them up to its
+data before its base is taken (the two share their files), later changes to them are written to
+both (:func:`kg.store.base_beside`), and the next ingest finds them in place. The next
 staged write of data starts from the base instead of the current generation, so the derived
 graphs are gone without deleting their quads one by one (about 20,000 quads/s; many minutes at
 a million patents). A
@@ -228,11 +229,12 @@ def scratch(path: Path) -> Path:
 
 
 @contextmanager
-def temporary(path: Path, suffix: str) -> Iterator[Path]:
-    """A temporary file in the store's home, removed on every exit path. It is locked while it
-    exists, so that :func:`recover` in another process (a command run meanwhile) leaves it
-    alone; once its process is gone, the lock is too, and the next recover removes it."""
-    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=scratch(path))
+def temporary(path: Path, suffix: str, *, folder: Path | None = None) -> Iterator[Path]:
+    """A temporary file in the store's home (``folder``: the home already known, for a
+    generation or base in it), removed on every exit path. It is locked while it exists, so
+    that :func:`recover` in another process (a command run meanwhile) leaves it alone; once its
+    process is gone, the lock is too, and the next recover removes it."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=folder or scratch(path))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield Path(name)
