@@ -22,9 +22,8 @@ generation. Whatever is killed when, the path names either the old data or the n
 Beside the current generation ``gen-N`` the home may keep its *base*, ``data-N``: a hard-link
 checkpoint of ``gen-N`` taken when a staged write of data ended, before anything derived from the
 data (classifications, indicator cubes) was written to ``gen-N``, except the timelines
-(:mod:`kg.classify.timeline`): their invalidation is exact, so an ingest brings them up to its
-data before its base is taken (the two share their files), later changes to them are written to
-both (:func:`kg.store.base_beside`), and the next ingest finds them in place. The next
+(:mod:`kg.classify.timeline`): their invalidation is exact, so they are kept in the base too and
+written to both (:func:`kg.store.base_beside`), and an ingest finds them in place. The next
 staged write of data starts from the base instead of the current generation, so the derived
 graphs are gone without deleting their quads one by one (about 20,000 quads/s; many minutes at
 a million patents). A

@@ -113,6 +113,4 @@ def test_a_named_graph_written_outside_an_ingest_survives_the_next(tmp_path: Pat
     classify(store, date(2024, 12, 31))  # derived: needs no base to be right
     ingest(store, [_delta(tmp_path / "delta")], base=DEFAULT_BASE)
     assert len(list(store.quads(None, None, None, mine))) == 1
-    # the classification dropped; the timeline written by the ingest itself (decision 82)
-    assert [g.value for g in derived_graphs(store, DEFAULT_BASE)] \
-        == [graph_iri(DEFAULT_BASE, "cnipa-2021")]
+    assert derived_graphs(store, DEFAULT_BASE) == []

@@ -38,8 +38,7 @@ from kg import answers, generations
 from kg.classify import materialize, tally
 from kg.errors import InputError
 from kg.iri import mint
-from kg.profiles import DEFAULT_PROFILE, Profile, prologue, shipped
-from kg.profiles import load as load_profile
+from kg.profiles import Profile, prologue
 from kg.progress import Progress, step
 from kg.store import LocalStore, Store, base_beside, derived_replaced, derived_writes
 from kg.vocab import DCTERMS, HVP, RDF, SH, XSD
@@ -608,32 +607,3 @@ def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None
                       + [ox.Quad(node, ox.NamedNode(str(HVP.stalePatent)), ox.NamedNode(p), node)
                          for p in fresh])
 
-
-def written_in(stage: LocalStore, base: str, progress: Progress | None) -> None:
-    """In an ingest's staged generation, before its base is taken (:func:`kg.store.staged`):
-    write in full the timelines the ingest did not bring up to its data (:func:`carry_over`),
-    those of the default profile and of every shipped profile whose graph the stage holds:
-    none kept yet, or kept for other data (an ingest of RDF files, of more than
-    ``kg.ingest.MAX_TRACED`` things, of a new concordance: only the entries that differ are
-    rewritten, :func:`write_all`). Written here, the generation and its base share the graph's
-    files (a hard-link checkpoint) instead of each writing its own copy, and the indicators
-    after an ingest find the timelines up to date. A profile whose timeline cannot be computed
-    (a criterion without an onset query) is left to the classification per year."""
-    assert stage.path is not None
-    data = generations.base_for(stage.path).name
-    held = {g.value for g in stage.named_graphs() if is_timeline(base, g.value)}
-    names = [DEFAULT_PROFILE] + [name for name in shipped() if name != DEFAULT_PROFILE
-                                 and graph_iri(base, name) in held]
-    for name in names:
-        prof = load_profile(name)
-        graph = graph_iri(base, prof.name)
-        state = f"{answers.profile_key(name)} {data}"
-        if _node(stage, graph) == state:
-            continue  # carried over: its stale patents are computed by the next indicators
-        try:
-            select_text(prof, prof.instantiate(datetime.now(UTC).date()))
-        except InputError:
-            continue
-        why = "none kept" if graph not in held else "the data changed"
-        with step(progress, f"timeline of {prof.name}: every patent ({why})"):
-            write_all(stage, prof, graph, state, progress)

@@ -131,7 +131,7 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
         changed = _changed(plan, Path(tmp)) if graphs or previous else ([], "nothing kept")
         carry, _ = _carried(plan, graphs, changed, progress)
         index = (previous, changed[0]) if previous and not changed[1] else None
-        with staged(store, data=True, kept=partial(_timelines, carry, base, progress)) as target:
+        with staged(store, data=True, kept=carry) as target:
             _write(target, plan, report, Path(tmp), base, progress, index)
         report.dropped = [graph for graph in stale if store.path is None
                           or not timeline.is_timeline(base, graph)]
@@ -171,20 +171,9 @@ def _carried(plan: _Plan, graphs: list[str], changed: Changed, progress: Progres
                   else "")
     if why:
         with step(progress, f"timelines not brought up to date ({why}): the next "
-                            "indicators compute them again for every patent"):
+                            "indicators compute them again for every patent (kept, stale)"):
             return None, []
     return partial(timeline.carry_over, graphs, subjects, progress), graphs
-
-
-def _timelines(carry: Callable[[LocalStore, LocalStore], None] | None, base: str,
-               progress: Progress | None, store: LocalStore, stage: LocalStore) -> None:
-    """Before the ingest's base is taken: the timelines carried over (``carry``, from
-    :func:`_carried`), and those it could not carry written in full
-    (:func:`kg.classify.timeline.written_in`), so that its generation and its base share
-    them."""
-    if carry is not None:
-        carry(store, stage)
-    timeline.written_in(stage, base, progress)
 
 
 def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
