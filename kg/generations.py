@@ -290,11 +290,12 @@ def scratch(path: Path) -> Path:
 
 
 @contextmanager
-def temporary(path: Path, suffix: str) -> Iterator[Path]:
-    """A temporary file in the store's home, removed on every exit path. It is locked while it
-    exists, so that :func:`recover` in another process (a command run meanwhile) leaves it
-    alone; once its process is gone, the lock is too, and the next recover removes it."""
-    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=scratch(path))
+def temporary(path: Path, suffix: str, *, folder: Path | None = None) -> Iterator[Path]:
+    """A temporary file in the store's home (``folder``: the home already known, for a
+    generation or base in it), removed on every exit path. It is locked while it exists, so
+    that :func:`recover` in another process (a command run meanwhile) leaves it alone; once its
+    process is gone, the lock is too, and the next recover removes it."""
+    fd, name = tempfile.mkstemp(suffix=suffix, prefix="ingest-", dir=folder or scratch(path))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield Path(name)

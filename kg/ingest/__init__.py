@@ -129,11 +129,12 @@ def ingest(store: LocalStore, paths: Iterable[Path], *, base: str,
             previous = None
         # what changed is read only when something kept from the last generation needs it
         changed = _changed(plan, Path(tmp)) if graphs or previous else ([], "nothing kept")
-        carry, carried = _carried(plan, graphs, changed, progress)
+        carry, _ = _carried(plan, graphs, changed, progress)
         index = (previous, changed[0]) if previous and not changed[1] else None
         with staged(store, data=True, kept=carry) as target:
-            _write(target, plan, report, Path(tmp), base, progress, index, carried)
-        report.dropped = [graph for graph in stale if graph not in carried]
+            _write(target, plan, report, Path(tmp), base, progress, index)
+        report.dropped = [graph for graph in stale if store.path is None
+                          or not timeline.is_timeline(base, graph)]
     return report
 
 
@@ -169,19 +170,16 @@ def _carried(plan: _Plan, graphs: list[str], changed: Changed, progress: Progres
     why = why or ("a new concordance changes every patent's sei" if plan.clear_concordance
                   else "")
     if why:
-        with step(progress, f"timelines not kept ({why}): the next indicators compute them "
-                            "for every patent"):
+        with step(progress, f"timelines not brought up to date ({why}): the next "
+                            "indicators compute them again for every patent (kept, stale)"):
             return None, []
     return partial(timeline.carry_over, graphs, subjects, progress), graphs
 
 
 def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base: str,
-           progress: Progress | None, index: tuple[Path, list[str]] | None = None,
-           carried: list[str] | tuple[str, ...] = ()) -> None:
+           progress: Progress | None, index: tuple[Path, list[str]] | None = None) -> None:
     """The writes of an ingest, made to a staged store (all or nothing); ``index``: the last
-    generation's search index and the things whose rows to write again in its copy;
-    ``carried``: the timelines brought up to the new data (the base keeps them: not
-    dropped)."""
+    generation's search index and the things whose rows to write again in its copy."""
     tabular = report.triples - sum(report.files.values())
     tally = None if plan.rdf_files or plan.clear_concordance else \
         Tally.start(store, base, tabular)
@@ -195,7 +193,7 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     for path, fmt, _ in plan.rdf_files:
         with step(progress, f"loading {path}"):
             store.load(path, fmt, base_iri=rdf.base_of(path))
-    drop_derived(store, base, progress, carried)  # the base keeps only timelines
+    drop_derived(store, base, progress)  # the base keeps only timelines
     with step(progress, "describing the dataset"):
         dataset.write(store, base, plan.metadata, plan.sources,
                       tally.scale() if tally is not None else None)
@@ -475,11 +473,15 @@ def derived_graphs(store: LocalStore, base: str) -> list[ox.NamedNode]:
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix)]
 
 
-def drop_derived(store: LocalStore, base: str, progress: Progress | None = None,
-                 keep: list[str] | tuple[str, ...] = ()) -> list[str]:
-    """Drop graphs computed from the data (classifications, indicators) but those ``keep``
-    names: they are stale now. Returns their IRIs."""
-    dropped = [graph for graph in derived_graphs(store, base) if graph.value not in keep]
+def drop_derived(store: LocalStore, base: str, progress: Progress | None = None) -> list[str]:
+    """Drop graphs computed from the data (classifications, indicators): they are stale now.
+    Returns their IRIs. The profiles' timelines stay: each says the data it was computed for
+    (``hvp:sourceState``), so one not brought up to the new data (:func:`_carried`) is
+    computed again for every patent when next needed, and only its entries that changed are
+    rewritten (:func:`kg.classify.timeline.write_all`), never the whole graph deleted quad by
+    quad (minutes at millions of patents). In memory every derived graph is dropped."""
+    dropped = [graph for graph in derived_graphs(store, base)
+               if store.path is None or not timeline.is_timeline(base, graph.value)]
     label = f"dropping {len(dropped)} derived graph{'s' if len(dropped) != 1 else ''}"
     for graph in _each(progress, label, dropped):
         store.clear_graph(graph)
