@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, unquote
 
 DEFAULT_BASE = "https://w3id.org/hvp/"
@@ -12,10 +13,15 @@ KINDS = ("patent", "owner", "region", "family", "publication", "pledge", "award"
          "concordance", "classification", "observation", "indicators", "graph", "sei", "award-kind",
          "links")
 _SAFE = "-._~:@!$&'()*+,;="
+#: A segment that percent-encoding leaves as it is (ASCII letters, digits and the safe
+#: characters): most ids, returned without encoding (an ingest mints a few IRIs per row).
+_KEPT = re.compile(r"[A-Za-z0-9\-._~:@!$&'()*+,;=]*")
 
 
 def segment(text: str) -> str:
     """Percent-encode one path segment (a ``/`` in an id is encoded)."""
+    if _KEPT.fullmatch(text):
+        return text
     return quote(text, safe=_SAFE)
 
 

@@ -69,23 +69,55 @@ def counts(tally: Tally, years: Iterable[int]) -> dict[int, dict[str, int]]:
 def full(store: Store, graph: str) -> Tally:
     """The tally of every entry of the graph, counted by the engine (two GROUP BYs over the
     graph, the regions joined from the data)."""
-    entries = (f"GRAPH <{graph}> {{ ?p <{_FROM.value}> ?from ; <{_DOMESTIC.value}> true . "
-               f"OPTIONAL {{ ?p <{_UNTIL.value}> ?until }} }}")
-    years = "BIND(YEAR(?from) AS ?fy) BIND(YEAR(?until) AS ?uy)"
-    out: Tally = {}
-    for region, text in (
-            ("?region", f"SELECT ?region ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} "
-                        f"?p <{_FIRST_OWNER.value}>/<{_REGION.value}> ?region {years} }} "
-                        "GROUP BY ?region ?fy ?uy"),
-            ("", f"SELECT ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} {years} }} "
-                 "GROUP BY ?fy ?uy")):
-        for row in store.select(text):
-            key = row["region"].value if region else NATION
-            n = int(row["n"].value)
-            _step(out, key, int(row["fy"].value), n)
-            if "uy" in row:
-                _step(out, key, int(row["uy"].value), -n)
+    return _pruned({**regional(store, graph), **_grouped(store, "", _NATIONAL.format(
+        entries=_entries(graph), years=_YEARS))})
+
+
+def regional(store: Store, graph: str, nation: Tally | None = None) -> Tally:
+    """The regions' part of the graph's tally, counted by the engine (one GROUP BY over the
+    graph, the regions joined from the data), with the nation's ``nation`` beside it when given
+    (counted from the entries as they were written: :func:`entered`)."""
+    out = _grouped(store, "?region", _REGIONAL.format(entries=_entries(graph), years=_YEARS,
+                                                       first_owner=_FIRST_OWNER.value,
+                                                       region=_REGION.value))
+    if nation is not None:
+        out[NATION] = dict(nation.get(NATION, {}))
     return _pruned(out)
+
+
+def entered(tally: Tally, entry: Entry, key: str = NATION) -> None:
+    """Count one timeline entry into ``tally`` under ``key`` (the nation's by default) if it
+    is domestic, as the engine's count would."""
+    _, start, until, domestic = entry
+    if domestic:
+        _step(tally, key, int(start[:4]), 1)
+        if until is not None:
+            _step(tally, key, int(until[:4]), -1)
+
+
+def _entries(graph: str) -> str:
+    return (f"GRAPH <{graph}> {{ ?p <{_FROM.value}> ?from ; <{_DOMESTIC.value}> true . "
+            f"OPTIONAL {{ ?p <{_UNTIL.value}> ?until }} }}")
+
+
+_YEARS = "BIND(YEAR(?from) AS ?fy) BIND(YEAR(?until) AS ?uy)"
+_REGIONAL = ("SELECT ?region ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} "
+             "?p <{first_owner}>/<{region}> ?region {years} }} GROUP BY ?region ?fy ?uy")
+_NATIONAL = ("SELECT ?fy ?uy (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {entries} {years} }} "
+             "GROUP BY ?fy ?uy")
+
+
+def _grouped(store: Store, region: str, text: str) -> Tally:
+    """The steps counted by one of the GROUP BYs above (``region``: its region's variable, or
+    "" for the nation's)."""
+    out: Tally = {}
+    for row in store.select(text):
+        key = row["region"].value if region else NATION
+        n = int(row["n"].value)
+        _step(out, key, int(row["fy"].value), n)
+        if "uy" in row:
+            _step(out, key, int(row["uy"].value), -n)
+    return out
 
 
 def changed(tally: Tally, entries: Iterable[Entry], regions: dict[str, set[str]],

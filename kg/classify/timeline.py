@@ -210,15 +210,30 @@ def _closing(text: str, start: int) -> int:
 
 def turtle(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[str]:
     """The timeline triples of each row of :func:`select_text` (after materialize.HEADER)."""
-    for row in rows:
-        this, start, until, domestic = (_get(row, name) for name in _COLUMNS)
-        text = f'<{this.value}> hvp:highValueFrom "{start.value}"^^xsd:date'  # type: ignore
-        if until is not None:
-            text += f' ;\n  hvp:highValueUntil "{until.value}"^^xsd:date'
-        yield text + f" ;\n  hvp:domesticFirstOwner {'true' if domestic else 'false'} .\n"
+    return (_text(entry) for entry in _entries(rows))
+
+
+def _text(entry: tally.Entry) -> str:
+    """The timeline triples of one entry (after materialize.HEADER)."""
+    this, start, until, domestic = entry
+    text = f'<{this}> hvp:highValueFrom "{start}"^^xsd:date'
+    if until is not None:
+        text += f' ;\n  hvp:highValueUntil "{until}"^^xsd:date'
+    return text + f" ;\n  hvp:domesticFirstOwner {'true' if domestic else 'false'} .\n"
 
 
 _COLUMNS = ("this", "from", "until", "domestic")
+
+
+def _entries(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[tally.Entry]:
+    """The rows of :func:`select_text` as tally entries; the engine's solutions unpacked in
+    the order of the SELECT (a lookup by name per column cost a third of writing them)."""
+    if not isinstance(rows, ox.QuerySolutions):
+        yield from map(_entry, rows)
+        return
+    for this, start, until, domestic in rows:
+        yield this.value, start.value, until.value if until is not None else None, \
+            domestic is not None
 
 
 def _get(row: ox.QuerySolution | dict, name: str) -> ox.NamedNode | ox.Literal | None:

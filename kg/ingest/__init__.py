@@ -355,15 +355,19 @@ def _check_folder(store: LocalStore, folder: Path, ctx: Context, out: IO[str],
             rows += 1
             report.triples += len(triples)
             out.writelines(triples)
-            if existing and subject is not None and _exists(store, subject):
-                plan.replace.append((subject, table))
+            if existing and subject:
+                node = ox.NamedNode(subject)
+                if _exists(store, node):
+                    plan.replace.append((node, table))
         report.rows[table.name] = report.rows.get(table.name, 0) + rows
         if table.name == "sei_concordance":
             plan.clear_concordance = True
 
 
 def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
-             progress: Progress | None) -> Iterator[tuple[list[str], ox.NamedNode | None]]:
+             progress: Progress | None) -> Iterator[tuple[list[str], str]]:
+    """Each good row's N-Triples lines and the IRI of the thing it describes ("" if none);
+    a bad row's error is kept in ``errors``."""
     label = f"{path.parent.name}/{path.name}"
     done = 0
     size = path.stat().st_size
@@ -389,7 +393,7 @@ def _convert(table: Table, path: Path, ctx: Context, errors: list[RowError],
                 done += 1
                 if progress and done % 5000 == 0:
                     progress(label, min(counted.position, size - 1), size, done)
-                yield triples, ox.NamedNode(ctx.subject[1:-1]) if ctx.subject else None
+                yield triples, ctx.subject[1:-1]
     except RowError as exc:
         errors.append(exc)
     except UnicodeDecodeError:

@@ -18,19 +18,23 @@ def string(value: str) -> str:
     return '"' + value.translate(_ESCAPES) + '"'
 
 
+# the datatypes' IRIs as text once (a namespace's attribute costs a lookup per use)
+_DATE, _INTEGER, _DECIMAL = f"<{XSD.date}>", f"<{XSD.integer}>", f"<{XSD.decimal}>"
+
+
 def xsd_date(value: date) -> str:
-    return f'"{value.isoformat()}"^^<{XSD.date}>'
+    return f'"{value.isoformat()}"^^{_DATE}'
 
 
 def integer(value: int) -> str:
-    return f'"{value}"^^<{XSD.integer}>'
+    return f'"{value}"^^{_INTEGER}'
 
 
 def decimal(value: Decimal) -> str:
     text = format(value, "f")
     if "." not in text:
         text += ".0"
-    return f'"{text}"^^<{XSD.decimal}>'
+    return f'"{text}"^^{_DECIMAL}'
 
 
 class P:
