@@ -198,14 +198,3 @@ def test_the_tally_steps_at_the_years_of_from_and_until() -> None:
     store.add([ox.Quad(node, tally.TALLY, tally.literal(counted), node)])
     assert tally.read(store, GRAPH) == counted
 
-
-def test_the_nation_counted_entry_by_entry_is_the_nation_of_the_tally() -> None:
-    """What the timeline counts as it writes (tally.entered) is the nation's part of the
-    tally that tally.changed (the delta's rule) and the engine's recount give."""
-    entries: list[tally.Entry] = [
-        ("p1", "2019-12-31", "2023-12-31", True), ("p2", "2021-01-01", None, True),
-        ("p3", "2020-06-30", "2020-11-01", True), ("p4", "2018-01-01", None, False)]
-    nation: tally.Tally = {}
-    for entry in entries:
-        tally.entered(nation, entry)
-    assert {"": {y: n for y, n in nation[""].items() if n}} == tally.changed({}, entries, {}, 1)

@@ -73,26 +73,13 @@ def full(store: Store, graph: str) -> Tally:
         entries=_entries(graph), years=_YEARS))})
 
 
-def regional(store: Store, graph: str, nation: Tally | None = None) -> Tally:
+def regional(store: Store, graph: str) -> Tally:
     """The regions' part of the graph's tally, counted by the engine (one GROUP BY over the
-    graph, the regions joined from the data), with the nation's ``nation`` beside it when given
-    (counted from the entries as they were written: :func:`entered`)."""
+    graph, the regions joined from the data)."""
     out = _grouped(store, "?region", _REGIONAL.format(entries=_entries(graph), years=_YEARS,
                                                        first_owner=_FIRST_OWNER.value,
                                                        region=_REGION.value))
-    if nation is not None:
-        out[NATION] = dict(nation.get(NATION, {}))
     return _pruned(out)
-
-
-def entered(tally: Tally, entry: Entry, key: str = NATION) -> None:
-    """Count one timeline entry into ``tally`` under ``key`` (the nation's by default) if it
-    is domestic, as the engine's count would."""
-    _, start, until, domestic = entry
-    if domestic:
-        _step(tally, key, int(start[:4]), 1)
-        if until is not None:
-            _step(tally, key, int(until[:4]), -1)
 
 
 def _entries(graph: str) -> str:
