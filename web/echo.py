@@ -30,13 +30,16 @@ class Clipped(str):
     """A client's input cut for a message: its start and its length, which the error's message
     says in the reader's language (:data:`CLIPPED`)."""
 
+    head: str
+    length: int
+
     def __new__(cls, start: str, count: int) -> Clipped:
         clipped = super().__new__(cls, CLIPPED % {"start": start, "count": count})
-        clipped.start, clipped.count = start, count
+        clipped.head, clipped.length = start, count
         return clipped
 
     def __getnewargs__(self) -> tuple[str, int]:  # type: ignore[override]
-        return self.start, self.count
+        return self.head, self.length
 
 
 #: How a cut input reads (a message id of the catalogue).

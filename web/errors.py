@@ -100,7 +100,7 @@ def _said(value: Any) -> Any:
     if isinstance(value, Word):
         return gettext(value.template, **said(value.params))
     if isinstance(value, Clipped):
-        return gettext(CLIPPED_SAID, start=value.start, count=value.count)
+        return gettext(CLIPPED_SAID, start=value.head, count=value.length)
     return value
 
 

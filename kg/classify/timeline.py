@@ -385,7 +385,7 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
                     continue
                 if before is not None:
                     changed.append(patent)
-                out.write(_text(patent, key))
+                out.write(_entry_text(patent, key))
                 written += 1
                 if progress and written % LOAD_CHUNK == 0:
                     progress(label, written, None, written)
@@ -464,7 +464,7 @@ def _key(start: str, until: str, domestic: bool) -> str:
     return f"{start}|{until}|{'true' if domestic else 'false'}"
 
 
-def _text(patent: str, key: str) -> str:
+def _entry_text(patent: str, key: str) -> str:
     """The Turtle of one entry (after materialize.HEADER)."""
     start, until, domestic = key.split("|")
     text = f'<{patent}> hvp:highValueFrom "{start}"^^xsd:date'
