@@ -69,10 +69,10 @@ def prepare(work: Path, patents: int) -> tuple[Path, list[str]]:
     subprocess.run([str(HVP), "demo", "-q", "--out", str(data), "--patents", str(patents)],
                    check=True, stderr=subprocess.DEVNULL)
     subprocess.run([str(HVP), "--store", str(store), "ingest", "-q", str(data)], check=True)
-    engine = ox.Store.read_only(str(store))
-    ids = [row[0].value for row in engine.query(  # type: ignore[index, union-attr]
+    oxigraph = ox.Store.read_only(str(store))
+    ids = [row[0].value for row in oxigraph.query(  # type: ignore[index, union-attr]
         "SELECT ?p WHERE { ?p a <https://w3id.org/hvp/def#InventionPatent> }")]
-    del engine
+    del oxigraph
     return store, ids
 
 

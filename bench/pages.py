@@ -63,11 +63,11 @@ def build(n: int, work: Path) -> Path:
 
 def sample(store: Path) -> dict[str, list[str]]:
     """Paths of a few resources of every kind, picked from the store."""
-    engine = ox.Store.read_only(str(store))
+    oxigraph = ox.Store.read_only(str(store))
     hvp = "https://w3id.org/hvp/"
 
     def subjects(query: str, limit: int = 5) -> list[str]:
-        rows = engine.query(query + f" LIMIT {limit}", use_default_graph_as_union=True)
+        rows = oxigraph.query(query + f" LIMIT {limit}", use_default_graph_as_union=True)
         return [r[0].value.replace(hvp, "/") for r in rows]  # type: ignore[index]
 
     kinds = {

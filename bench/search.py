@@ -98,12 +98,12 @@ def report(label: str, times: list[float]) -> float:
 def baseline(store_path: Path, queries: int = 4) -> list[float]:
     import pyoxigraph as ox
 
-    engine = ox.Store.read_only(str(store_path))
+    oxigraph = ox.Store.read_only(str(store_path))
     times: list[float] = []
     for query in ("信源科技", "洗衣机", "Guangdong", "pharmaceutical")[:queries]:
         for text in CONTAINS.values():
             start = time.perf_counter()
-            list(engine.query(text, substitutions={ox.Variable("text"): ox.Literal(query)}))
+            list(oxigraph.query(text, substitutions={ox.Variable("text"): ox.Literal(query)}))
             times.append(time.perf_counter() - start)
     return times
 

@@ -54,8 +54,8 @@ def run_one(engine: str, store_dir: str, memory: bool) -> dict[str, float]:
     store = disk
     if memory:  # the copy is made before the clock starts
         store = LocalStore()
-        store.engine.bulk_extend(disk.engine.quads_for_pattern(None, None, None,
-                                                               ox.DefaultGraph()))
+        store.oxigraph.bulk_extend(disk.oxigraph.quads_for_pattern(None, None, None,
+                                                                   ox.DefaultGraph()))
     wall, cpu = time.perf_counter(), time.process_time()
     if engine == "pyshacl":
         report = validate_graph(data_graph(store), shapes).graph

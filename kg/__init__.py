@@ -3,7 +3,7 @@
 The public API: what the ``hvp`` command, the web app and the benchmarks use, and all a program
 needs. Import it from here (``from kg import LocalStore, classify_patents``); the submodules are
 the implementation and may change. ``tests/test_public_api.py`` holds ``web/``, ``bench/`` and
-``kg/cli.py`` to it.
+``kg/cli/`` to it.
 
 Names (docs/decisions.md, entry 58): a submodule is named after its noun or its step
 (``kg.classify``, ``kg.ingest``, ``kg.explain``, ``kg.validate``, ``kg.indicators``), so the

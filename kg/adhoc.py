@@ -63,7 +63,7 @@ def run(store: Store, query: str, out: IO[bytes], *, fmt: str | None = None,
         if isinstance(store, LocalStore) and store.path is not None:
             return _in_worker(str(store.path), query, out, fmt, limit, prefixes or {})
         if isinstance(store, LocalStore):
-            return execute(store.engine, query, fmt, out, prefixes or {})
+            return execute(store.oxigraph, query, fmt, out, prefixes or {})
         return _remote(store, query, out, fmt, limit, prefixes or {})
     except QueryError as exc:
         raise QueryError(located(str(exc), source)) from None
@@ -79,12 +79,12 @@ def located(message: str, source: str) -> str:
             f"{text[position.end():]}")
 
 
-def execute(engine: ox.Store, query: str, fmt: str | None, out: Any,
+def execute(oxigraph: ox.Store, query: str, fmt: str | None, out: Any,
             prefixes: dict[str, str]) -> Answer:
     """Run the query on an engine and serialize its answer to ``out`` (anything with
     ``write(bytes)``)."""
     try:
-        result = engine.query(query)
+        result = oxigraph.query(query)
     except SyntaxError as exc:
         raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from None
     except RuntimeError as exc:
@@ -159,9 +159,9 @@ def _work(conn: Any, path: str, query: str, fmt: str | None, prefixes: dict[str,
           parent: int) -> None:
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     try:
-        engine = ox.Store.read_only(path)
+        oxigraph = ox.Store.read_only(path)
         chunks = _Chunks(conn)
-        answer = execute(engine, query, fmt, chunks, prefixes)
+        answer = execute(oxigraph, query, fmt, chunks, prefixes)
         chunks.flush()
         conn.send(("done", answer.kind, answer.format))
     except (QueryError, StoreError) as exc:

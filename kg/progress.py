@@ -153,7 +153,7 @@ def _bars(console: Console) -> Iterator[Progress]:
 @contextmanager
 def step(progress: Progress | None, label: str) -> Iterator[None]:
     """A step whose progress cannot be measured, told to ``progress``: started (no total),
-    then ended (1 of 1). Also the frame of a command's bar (``kg.cli.working``)."""
+    then ended (1 of 1). Also the frame of a command's bar (``kg.cli.app.working``)."""
     if progress:
         progress(label, 0, None, None)
     yield

@@ -77,7 +77,8 @@ class LocalStore:
             if not read_only:
                 recover_store(self.path)
             check_store_dir(self.path)
-        self.engine = _engine(self.path, read_only)
+        #: The pyoxigraph ``Store`` this store wraps (in memory, on disk, or read only).
+        self.oxigraph = _open_oxigraph(self.path, read_only)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.path) if self.path else MEMORY!r})"
@@ -92,9 +93,9 @@ class LocalStore:
         subs: dict[ox.Variable, Term | ox.Triple] = {
             ox.Variable(k): v for k, v in (bindings or {}).items()}
         try:
-            return self.engine.query(query, substitutions=subs or None,
-                                     use_default_graph_as_union=union_default_graph,
-                                     default_graph=default_graph, named_graphs=named_graphs)
+            return self.oxigraph.query(query, substitutions=subs or None,
+                                       use_default_graph_as_union=union_default_graph,
+                                       default_graph=default_graph, named_graphs=named_graphs)
         except SyntaxError as exc:
             raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from exc
         except RuntimeError as exc:  # e.g. a bound variable missing from the projection
@@ -154,7 +155,7 @@ class LocalStore:
         self.writes += 1
         try:
             with self._writing():
-                self.engine.update(update)
+                self.oxigraph.update(update)
         except SyntaxError as exc:
             raise QueryError("invalid SPARQL update: %(engine)s", engine=exc) from exc
         except OSError as exc:
@@ -173,13 +174,13 @@ class LocalStore:
         try:
             with self._writing():
                 if isinstance(source, Path):
-                    self.engine.bulk_load(path=str(source), format=fmt, to_graph=graph,
-                                          base_iri=base_iri)
+                    self.oxigraph.bulk_load(path=str(source), format=fmt, to_graph=graph,
+                                            base_iri=base_iri)
                 elif self.path is None and isinstance(source, bytes):
-                    self.engine.load(source, format=fmt, to_graph=graph, base_iri=base_iri)
+                    self.oxigraph.load(source, format=fmt, to_graph=graph, base_iri=base_iri)
                 else:
-                    self.engine.bulk_load(source, format=fmt, to_graph=graph,
-                                          base_iri=base_iri)
+                    self.oxigraph.bulk_load(source, format=fmt, to_graph=graph,
+                                            base_iri=base_iri)
         except OSError as exc:
             raise StoreError("cannot load into %(store)r: %(exc)s", store=self,
                              exc=exc) from exc
@@ -188,51 +189,51 @@ class LocalStore:
              graph: ox.NamedNode | ox.DefaultGraph | None = None) -> None:
         if graph is None and not fmt.supports_datasets:
             graph = ox.DefaultGraph()
-        self.engine.dump(out, format=fmt, from_graph=graph,
-                         prefixes=_prefixes() if fmt in _PREFIXED else None)
+        self.oxigraph.dump(out, format=fmt, from_graph=graph,
+                           prefixes=_prefixes() if fmt in _PREFIXED else None)
 
     def add(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
         with self._writing():
-            self.engine.extend(quads)
+            self.oxigraph.extend(quads)
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         self.writes += 1
         quads = list(quads)
         with self._writing():
             for quad in quads:
-                self.engine.remove(quad)
+                self.oxigraph.remove(quad)
 
     def quads(self, subject: Subject | None = None, predicate: ox.NamedNode | None = None,
               obj: Term | ox.Triple | None = None, graph: Graph | None = None
               ) -> Iterator[ox.Quad]:
-        return self.engine.quads_for_pattern(subject, predicate, obj, graph)
+        return self.oxigraph.quads_for_pattern(subject, predicate, obj, graph)
 
     def named_graphs(self) -> list[ox.NamedNode]:
         """The store's named graphs (as :meth:`kg.endpoint.EndpointStore.named_graphs`)."""
-        return [g for g in self.engine.named_graphs() if isinstance(g, ox.NamedNode)]
+        return [g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)]
 
     def clear_graph(self, graph: ox.NamedNode) -> None:
-        if graph in self.engine.named_graphs():
+        if graph in self.oxigraph.named_graphs():
             self.writes += 1
             with self._writing():
-                self.engine.remove_graph(graph)
+                self.oxigraph.remove_graph(graph)
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
-            self.engine.flush()
+            self.oxigraph.flush()
 
     def optimize(self) -> None:
         if self.path is not None:
             self.refuse_writes()
-            self.engine.optimize()
+            self.oxigraph.optimize()
 
     def __len__(self) -> int:
-        return len(self.engine)
+        return len(self.oxigraph)
 
     def close(self) -> None:
         """Release the store (and its directory lock) now rather than at garbage collection."""
-        self.engine = None  # type: ignore[assignment]
+        self.oxigraph = None  # type: ignore[assignment]
 
 
 class _Derived(threading.local):
@@ -281,7 +282,7 @@ def derived_replaced(store: Store) -> None:
         generations.forget_answers(path)
 
 
-def _engine(path: Path | None, read_only: bool = False) -> ox.Store:
+def _open_oxigraph(path: Path | None, read_only: bool = False) -> ox.Store:
     try:
         if path is None:
             return ox.Store()
@@ -408,7 +409,7 @@ def base_beside(store: LocalStore) -> Iterator[LocalStore | None]:
             return
         base = LocalStore.__new__(LocalStore)
         base.path, base.writes, base.data_writes, base.staging = found, 0, 0, True
-        base.engine = _engine(found)
+        base.oxigraph = _open_oxigraph(found)
         try:
             yield base
             base.flush()
@@ -425,7 +426,7 @@ def staged_beside(path: Path, *, data: bool = False) -> Iterator[LocalStore]:
     (:func:`kg.generations.carry`). The old generation is left to the holder's next
     :func:`recover_store` (it still reads it until it opens the new one)."""
     view = LocalStore(path, read_only=True)
-    view.read_only = False  # its engine is only checkpointed: the writes go to the stage
+    view.read_only = False  # its oxigraph Store is only checkpointed: the writes go to the stage
     try:
         with staged(view, data=data, _beside=True) as stage:
             yield stage
@@ -453,9 +454,9 @@ def staged(store: LocalStore, *, data: bool = False,
     ingest starts from it without copying it."""
     if store.path is None:
         copy = LocalStore()
-        copy.engine.bulk_extend(store.engine)
+        copy.oxigraph.bulk_extend(store.oxigraph)
         yield copy
-        store.engine, store.writes = copy.engine, store.writes + copy.writes
+        store.oxigraph, store.writes = copy.oxigraph, store.writes + copy.writes
         store.data_writes += 1
         return
     path = store.path
@@ -472,17 +473,17 @@ def staged(store: LocalStore, *, data: bool = False,
                 if source is not None:
                     ox.Store.read_only(str(source)).backup(str(target))
                 else:
-                    store.engine.backup(str(target))
+                    store.oxigraph.backup(str(target))
                 if _beside and not data:  # the same data: what is computed there says so
                     generations.carry_ident(path, target)
-                stage.engine = _engine(target)
+                stage.oxigraph = _open_oxigraph(target)
                 yield stage
                 stage.flush()
                 if data:
                     if kept is not None:  # before the base is taken: the base keeps them too
                         kept(store, stage)
                         stage.flush()
-                    stage.engine.backup(str(base))
+                    stage.oxigraph.backup(str(base))
                 elif _beside:
                     generations.carry(path, target)
             except BaseException:
@@ -499,10 +500,10 @@ def staged(store: LocalStore, *, data: bool = False,
                     stage.close()
                     shutil.rmtree(target, ignore_errors=True)
                     generations.discard(base)
-                    store.engine = _engine(path)
+                    store.oxigraph = _open_oxigraph(path)
                     raise
                 old = None  # switched; what it replaced is left to the next recover()
-            store.engine, store.writes = stage.engine, store.writes + stage.writes
+            store.oxigraph, store.writes = stage.oxigraph, store.writes + stage.writes
             store.data_writes += 1
             if _beside:
                 stage.close()

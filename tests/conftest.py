@@ -177,7 +177,7 @@ class ServedApp:
 def copy_of(store: LocalStore) -> LocalStore:
     """An in-memory copy (pages may materialize derived graphs into their store)."""
     copy = LocalStore()
-    copy.engine.extend(store.engine.quads_for_pattern(None, None, None, None))
+    copy.oxigraph.extend(store.oxigraph.quads_for_pattern(None, None, None, None))
     return copy
 
 

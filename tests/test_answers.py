@@ -138,7 +138,7 @@ def test_a_read_only_view_reads_kept_answers_and_computes_none(store: LocalStore
     view.read_only = view.defers_unkept = True
     with pytest.raises(StoreError, match="not kept"):
         canned.run(view, "criteria-count", {"date": "2024-12-31"})
-    assert _kept(store) == [] and not [g for g in store.engine.named_graphs()
+    assert _kept(store) == [] and not [g for g in store.oxigraph.named_graphs()
                                        if "/graph/classification/" in g.value]
     first = canned.run(store, "criteria-count", {"date": "2024-12-31"})
     assert canned.run(view, "criteria-count", {"date": "2024-12-31"}).to_csv() == first.to_csv()

@@ -45,7 +45,7 @@ def refused(result: Result, *needles: str) -> str:
 def named_graphs(store_dir: Path) -> int:
     store = LocalStore(store_dir)
     try:
-        return len(list(store.engine.named_graphs()))
+        return len(list(store.oxigraph.named_graphs()))
     finally:
         store.close()
 

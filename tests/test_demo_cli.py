@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
+import pkgutil
 import re
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from kg import cli as cli_module
+import kg.cli
 from kg import dataset
 from kg.cli import cli
 from kg.ingest import ingest
@@ -214,11 +216,20 @@ def test_ingest_progress_covers_each_file_from_start_to_end(tmp_path: Path,
         assert mine[0][2] is None and mine[-1][1] == mine[-1][2], mine
 
 
+def _stderr_to(monkeypatch: pytest.MonkeyPatch, console: Console) -> None:
+    """Send the command line's standard error to ``console`` (in every module of kg/cli/ that
+    writes to it)."""
+    for info in pkgutil.iter_modules(kg.cli.__path__):
+        module = importlib.import_module(f"kg.cli.{info.name}")
+        if info.name != "__main__" and hasattr(module, "err"):
+            monkeypatch.setattr(module, "err", console)
+
+
 def test_ingest_progress_in_a_log(tmp_path: Path, demo3k: Path,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Standard error that is not a terminal gets a line per file and step as it ends."""
     screen = io.StringIO()
-    monkeypatch.setattr(cli_module, "err", Console(file=screen, width=160, soft_wrap=True))
+    _stderr_to(monkeypatch, Console(file=screen, width=160, soft_wrap=True))
     store = tmp_path / "st"
     for _ in range(2):  # again, over data with derived graphs
         assert hvp("--store", str(store), "ingest", str(demo3k))[0] == 0
@@ -239,8 +250,8 @@ def test_ingest_progress_in_a_log(tmp_path: Path, demo3k: Path,
 def test_ingest_bars_on_a_terminal_end_at_100_percent(tmp_path: Path, demo3k: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
-    monkeypatch.setattr(cli_module, "err", Console(file=screen, width=160, soft_wrap=True,
-                                                   force_terminal=True, color_system=None))
+    _stderr_to(monkeypatch, Console(file=screen, width=160, soft_wrap=True,
+                                    force_terminal=True, color_system=None))
     assert hvp("--store", str(tmp_path / "st"), "ingest", str(demo3k))[0] == 0
     text = screen.getvalue()
     rows = len(csv_rows(demo3k / "patents.csv"))

@@ -108,11 +108,11 @@ LOCAL_IMPORTS = {
     ("kg.validate", "validate", "pyshacl"),
     ("kg.classify.engines", "pyshacl_sets", "pyshacl"),
     # `hvp serve` alone loads the web app and the servers: kg imports no Flask otherwise
-    ("kg.cli", "serve", "waitress"),
-    ("kg.cli", "serve", "granian"), ("kg.cli", "serve", "granian.constants"),
-    ("kg.cli", "serve", "granian.log"), ("kg.cli", "serve", "web.wsgi"),
-    ("kg.cli", "serve", "web.access_log"),
-    ("kg.cli", "_preflight", "web.service"),
+    ("kg.cli.server", "serve", "waitress"),
+    ("kg.cli.server", "serve", "granian"), ("kg.cli.server", "serve", "granian.constants"),
+    ("kg.cli.server", "serve", "granian.log"), ("kg.cli.server", "serve", "web.wsgi"),
+    ("kg.cli.server", "serve", "web.access_log"),
+    ("kg.cli.server", "_preflight", "web.service"),
 }
 
 

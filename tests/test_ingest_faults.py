@@ -97,7 +97,7 @@ def first_layout(store: Path, data: Path | None = None) -> None:
     if data is not None:
         ingest(memory, [data], base=DEFAULT_BASE)
     engine = ox.Store(str(store))
-    engine.extend(memory.engine)
+    engine.extend(memory.oxigraph)
     engine.flush()
 
 
@@ -152,11 +152,11 @@ def _small_store(folder: Path) -> Path:
 def test_an_in_memory_store_is_left_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
     store = LocalStore()
     ingest(store, [SMALL], base=DEFAULT_BASE)
-    before = sorted(map(str, store.engine))
+    before = sorted(map(str, store.oxigraph))
     monkeypatch.setattr(kg.ingest, "drop_derived", _failing_link)
     with pytest.raises(OSError, match="injected"):
         ingest(store, [SMALL], base=DEFAULT_BASE)
-    assert sorted(map(str, store.engine)) == before
+    assert sorted(map(str, store.oxigraph)) == before
 
 
 def test_recover_links_a_first_layout_store_moved_by_a_killed_switch(tmp_path: Path) -> None:
@@ -263,11 +263,11 @@ def test_random_rows_never_crash_nor_write_part(tmp_path: Path, rows: list[list[
     (folder / "patents.csv").write_text(text.getvalue(), encoding="utf-8")
     store = LocalStore()
     ingest(store, [SMALL], base=DEFAULT_BASE)
-    before = sorted(map(str, store.engine))
+    before = sorted(map(str, store.oxigraph))
     try:
         ingest(store, [folder], base=DEFAULT_BASE)
     except InputError:
-        assert sorted(map(str, store.engine)) == before
+        assert sorted(map(str, store.oxigraph)) == before
 
 
 @settings(max_examples=15, deadline=None,
@@ -334,8 +334,8 @@ def then_die(function):
     return wrapped
 
 if point == "checkpoint":  # the hard-link checkpoint made, not yet opened
-    engine = kg.store._engine
-    kg.store._engine = lambda p, *a: die() if p.parent.name.endswith(".hvp") else engine(p, *a)
+    real = kg.store._open_oxigraph
+    kg.store._open_oxigraph = lambda p, *a: die() if p.parent.name.endswith(".hvp") else real(p, *a)
 elif point == "loaded":
     kg.store.LocalStore.load = then_die(kg.store.LocalStore.load)
 elif point == "dropped":

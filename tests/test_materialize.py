@@ -106,7 +106,7 @@ def test_the_loader_puts_the_same_triples_in_the_named_graph() -> None:
     assert materialize.is_complete(store, graph)
     rdflib_form = Graph().parse(data=text(), format="turtle")
     got = {(q.subject.value, q.predicate.value, q.object.value)
-           for q in store.engine.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
+           for q in store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))}
     want = {(str(s), str(p), str(o)) for s, p, o in rdflib_form}
     assert without_created(got) == without_created(want)  # the old triple is gone
 

@@ -59,13 +59,13 @@ def test_new_generations_and_recovery_keep_the_permalinks(disk_store_dir: Path) 
     triple = ox.Quad(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"), ox.Literal("o"))
     store = LocalStore(disk_store_dir)
     with staged(store) as stage:  # the store moves into its home
-        stage.engine.add(triple)
+        stage.oxigraph.add(triple)
     path = file_for(disk_store_dir)
     assert path.parent.is_dir()
     kept = Permalinks(path)
     key = kept.save(QUERY)
     with staged(store) as stage:  # a new generation; the old one is removed
-        stage.engine.remove(triple)
+        stage.oxigraph.remove(triple)
     store.close()
     recover(disk_store_dir)
     assert kept.load(key) == QUERY

@@ -256,8 +256,8 @@ def test_parameters_are_inlined_as_values_except_into_a_sub_select() -> None:
     from kg.store import LocalStore
 
     store = LocalStore()
-    store.engine.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"),
-                             ox.Literal('say "hi"', language="en")))
+    store.oxigraph.add(ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/p"),
+                               ox.Literal('say "hi"', language="en")))
     bound = {"s": ox.NamedNode("http://x/a"), "o": ox.Literal('say "hi"', language="en")}
     text = "SELECT ?s ?o WHERE { ?s <http://x/p> ?o }"
     written, left = inlined(text, bound)

@@ -1,4 +1,4 @@
-"""The timelines' year tallies (kg.classify.tally) and the timelines kept in the store's base.
+"""The timelines' year tallies (kg.classify.year_tally) and the timelines kept in the store's base.
 
 A delta reaches few patents, so the indicators after it read the tally the delta kept up to
 date instead of counting every patent, and the ingest finds the timeline in the base it starts
@@ -16,8 +16,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg import generations, reference
-from kg.classify import tally
 from kg.classify import timeline as tl
+from kg.classify import year_tally
 from kg.indicators import compute, core
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE, mint
@@ -42,13 +42,13 @@ def _write(out: Path, name: str, rows: list[dict[str, str]], header: list[str]) 
         writer.writerows(rows)
 
 
-def _entries(store: LocalStore, graph: str = GRAPH) -> dict[str, tally.Entry]:
+def _entries(store: LocalStore, graph: str = GRAPH) -> dict[str, year_tally.Entry]:
     patents = [r["p"].value for r in store.select(
         f"SELECT ?p WHERE {{ GRAPH <{graph}> {{ ?p <{HVP.highValueFrom}> ?f }} }}")]
-    return {entry[0]: entry for entry in tally.entries(store, graph, patents)}
+    return {entry[0]: entry for entry in year_tally.entries(store, graph, patents)}
 
 
-def _counted(entry: tally.Entry, year: int) -> bool:
+def _counted(entry: year_tally.Entry, year: int) -> bool:
     _, start, until, domestic = entry
     return domestic and int(start[:4]) <= year < (int(until[:4]) if until else 9999)
 
@@ -58,7 +58,7 @@ def _full(store: LocalStore) -> list:
 
 
 def _region_of(store: LocalStore, patent: str) -> set[str]:
-    return tally.regions(store, [patent]).get(patent, set())
+    return year_tally.regions(store, [patent]).get(patent, set())
 
 
 @pytest.fixture
@@ -136,10 +136,10 @@ def test_an_aimed_delta_counts_as_a_full_run_and_copies_no_timeline(
     assert after["CN-SH", 2020] > before.get(("CN-SH", 2020), 0)  # the owner moved there
     assert after["CN-BJ", 2020] == 0  # its patents moved with it, the moved one too
     # the tally kept equals the tally counted again, and the base is as up to date
-    assert tally.read(store, GRAPH) == tally.full(store, GRAPH)
+    assert year_tally.read(store, GRAPH) == year_tally.full(store, GRAPH)
     base = _base(store)
     assert not tl.stale(base, GRAPH)
-    assert tally.read(base, GRAPH) == tally.read(store, GRAPH)
+    assert year_tally.read(base, GRAPH) == year_tally.read(store, GRAPH)
     assert _entries(base) == _entries(store)
 
 
@@ -155,7 +155,7 @@ def test_two_deltas_before_the_indicators_count_each_patent_once(
     _write(tmp_path / "two", "patents", again, list(patents[0]))
     ingest(store, [tmp_path / "two"], base=DEFAULT_BASE)
     assert compute(store, YEARS).rows == _full(store)
-    assert tally.read(store, GRAPH) == tally.full(store, GRAPH)
+    assert year_tally.read(store, GRAPH) == year_tally.full(store, GRAPH)
 
 
 @pytest.mark.slow
@@ -178,23 +178,23 @@ def test_a_base_held_by_another_writer_stays_behind_and_stays_right(
     ingest(store, [tmp_path / "two"], base=DEFAULT_BASE)
     assert set(marked) <= set(tl.stale(store, GRAPH))  # computed again with the new ones
     assert compute(store, YEARS).rows == _full(store)
-    assert tally.read(store, GRAPH) == tally.full(store, GRAPH)
+    assert year_tally.read(store, GRAPH) == year_tally.full(store, GRAPH)
 
 
 def test_the_tally_steps_at_the_years_of_from_and_until() -> None:
-    entries: list[tally.Entry] = [
+    entries: list[year_tally.Entry] = [
         ("p1", "2019-12-31", "2023-12-31", True),  # counted 2019-2022
         ("p2", "2021-01-01", None, True),  # from 2021 on
         ("p3", "2020-06-30", "2020-11-01", True),  # never at a year's end
         ("p4", "2018-01-01", None, False)]  # not domestic: never
-    counted = tally.changed({}, entries, {"p1": {"R"}, "p2": {"R", "S"}}, 1)
-    assert tally.counts(counted, [2018, 2019, 2020, 2021, 2023]) == {
+    counted = year_tally.changed({}, entries, {"p1": {"R"}, "p2": {"R", "S"}}, 1)
+    assert year_tally.counts(counted, [2018, 2019, 2020, 2021, 2023]) == {
         2018: {}, 2019: {"": 1, "R": 1}, 2020: {"": 1, "R": 1},
         2021: {"": 2, "R": 2, "S": 1}, 2023: {"": 1, "R": 1, "S": 1}}
-    assert tally.changed(counted, entries, {"p1": {"R"}, "p2": {"R", "S"}}, -1) == {}
-    assert tally.read(LocalStore(), GRAPH) is None
+    assert year_tally.changed(counted, entries, {"p1": {"R"}, "p2": {"R", "S"}}, -1) == {}
+    assert year_tally.read(LocalStore(), GRAPH) is None
     store = LocalStore()
     node = ox.NamedNode(GRAPH)
-    store.add([ox.Quad(node, tally.TALLY, tally.literal(counted), node)])
-    assert tally.read(store, GRAPH) == counted
+    store.add([ox.Quad(node, year_tally.TALLY, year_tally.literal(counted), node)])
+    assert year_tally.read(store, GRAPH) == counted
 

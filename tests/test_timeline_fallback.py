@@ -20,8 +20,8 @@ import pytest
 
 import kg.ingest
 from kg import generations, reference
-from kg.classify import tally
 from kg.classify import timeline as tl
+from kg.classify import year_tally
 from kg.indicators import compute, core
 from kg.ingest import ingest
 from kg.iri import DEFAULT_BASE
@@ -128,7 +128,7 @@ def test_a_path_that_cannot_keep_the_timeline_leaves_results_equal_to_a_full_run
     written = [line for line in lines if "entries written" in line]
     assert written and all(" kept" in line for line in written), lines
     assert _graph_rows(store, GRAPH) == _full_rows(store, prof)
-    assert tally.read(store, GRAPH) == tally.full(store, GRAPH)
+    assert year_tally.read(store, GRAPH) == year_tally.full(store, GRAPH)
     full = core._compute(store, YEARS, keep_classifications=False)
     assert kept.rows == full.rows and kept.warnings == full.warnings
     base = generations.base(store.path) if store.path is not None else None
@@ -136,7 +136,7 @@ def test_a_path_that_cannot_keep_the_timeline_leaves_results_equal_to_a_full_run
         store.close()
         held = LocalStore(base)
         assert _graph_rows(held, GRAPH) == _full_rows(held, prof)
-        assert tally.read(held, GRAPH) == tally.full(held, GRAPH)
+        assert year_tally.read(held, GRAPH) == year_tally.full(held, GRAPH)
         held.close()
 
 
@@ -170,7 +170,7 @@ def test_the_base_behind_the_generation_gets_its_own_comparison(tmp_path: Path) 
     assert base is not None
     held = LocalStore.__new__(LocalStore)
     held.path, held.writes, held.data_writes, held.staging = base, 0, 0, True
-    held.engine = ox.Store(str(base))
+    held.oxigraph = ox.Store(str(base))
     held.update(f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ ?p <{HVP.domesticFirstOwner}> ?d }} }} ;"
                 f"DELETE WHERE {{ GRAPH <{GRAPH}> {{ <{GRAPH}> <{DCTERMS.created}> ?t }} }}")
     held.flush()
@@ -183,4 +183,4 @@ def test_the_base_behind_the_generation_gets_its_own_comparison(tmp_path: Path) 
     shutil.copytree(base, copy)
     reopened = LocalStore(copy)
     assert _graph_rows(reopened, GRAPH) == expected
-    assert tally.read(reopened, GRAPH) == tally.full(reopened, GRAPH)
+    assert year_tally.read(reopened, GRAPH) == year_tally.full(reopened, GRAPH)

@@ -71,7 +71,7 @@ def test_pages_classify_only_at_bounded_dates(app, as_of):
     assert answer.status_code == 400
     assert "outside 1985-01-01" in answer.get_json()["detail"]
     store = app.extensions["hvp"].store()
-    assert not [g for g in store.engine.named_graphs() if as_of in g.value]
+    assert not [g for g in store.oxigraph.named_graphs() if as_of in g.value]
 
 
 def test_a_burst_of_runaways_is_refused_and_lookups_answer(disk_app):

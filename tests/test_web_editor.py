@@ -29,9 +29,9 @@ def graph_app(small_store):
     from web.app import create_app
 
     store = copy_of(small_store)
-    store.engine.add(ox.Quad(ox.NamedNode("https://w3id.org/hvp/patent/CN-T01"),
-                             ox.NamedNode("urn:x:p"), ox.Literal("o"),
-                             ox.NamedNode("https://w3id.org/hvp/graph/test/one")))
+    store.oxigraph.add(ox.Quad(ox.NamedNode("https://w3id.org/hvp/patent/CN-T01"),
+                               ox.NamedNode("urn:x:p"), ox.Literal("o"),
+                               ox.NamedNode("https://w3id.org/hvp/graph/test/one")))
     application = create_app({"store": store})
     yield application
     application.extensions["hvp"].close()

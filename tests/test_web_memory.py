@@ -138,7 +138,7 @@ def test_healthz_and_lookups_answer_while_an_in_memory_computation_runs(served_m
 @pytest.mark.slow
 def test_sigterm_stops_the_server_while_an_in_memory_computation_runs(served_memory):
     """SIGTERM to the server while its app computes a runaway in memory: the server and its
-    worker are gone within a few seconds (granian's kill timeout, as kg.cli.STOP_SECONDS)."""
+    worker are gone within a few seconds (granian's kill timeout, as kg.cli.server.STOP_SECONDS)."""
     status, _, body = _get(f"{served_memory.url}/queries/runaway")
     assert status == 503 and b"Being computed" in body, body[:500]
     family = psutil.Process(served_memory.process.pid).children(recursive=True)

@@ -15,7 +15,7 @@ HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 def minted(store) -> dict[str, str]:
     """One IRI of each kind the store holds under the base (and the fixed vocabularies)."""
     found: dict[str, str] = {}
-    for quad in store.engine.quads_for_pattern(None, None, None, None):
+    for quad in store.oxigraph.quads_for_pattern(None, None, None, None):
         s = quad.subject
         if isinstance(s, ox.NamedNode):
             hit = parse(DEFAULT_BASE, s.value)
@@ -41,7 +41,7 @@ def test_every_minted_kind_dereferences(client, small_store):
 
 def test_linked_from_lists_each_link_once_with_the_count(client, small_store):
     owner = ox.NamedNode(DEFAULT_BASE + "owner/O1")
-    links = {(q.subject, q.predicate) for q in small_store.engine.quads_for_pattern(
+    links = {(q.subject, q.predicate) for q in small_store.oxigraph.quads_for_pattern(
         None, None, owner, None)}
     page = client.get("/owner/O1?view=triples", headers=HTML).text  # the triples' page
     table = page.split('id="incoming"')[1].split("</table>")[0]
@@ -77,7 +77,7 @@ def test_odd_ids_derived_graphs_profiles_and_genids_dereference(tmp_path):
     ingest(store, [folder], base=DEFAULT_BASE)
     classification = ensure(store, date(2024, 12, 31))
     indicators = cube.ensure(store, [2024]).value
-    genid = next(q.subject.value for q in store.engine.quads_for_pattern(None, None, None)
+    genid = next(q.subject.value for q in store.oxigraph.quads_for_pattern(None, None, None)
                  if q.subject.value.startswith(reference.GENID))
     app = create_app({"store": store})
     client = app.test_client()

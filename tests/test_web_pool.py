@@ -42,7 +42,7 @@ def pool(small_store_dir: Path):
 ], ids=["csv", "json", "xml", "ask", "construct-turtle", "describe-jsonld", "not-acceptable",
         "named-graphs", "default-graph"])
 def test_worker_answers_what_the_engine_answers(pool, small_store: LocalStore, req):
-    here = execute(small_store.engine, req, dict(PREFIXES))
+    here = execute(small_store.oxigraph, req, dict(PREFIXES))
     there = pool.run(req)
     if here.kind == "graph":  # the same triples (two stores may list them in another order)
         assert (there.kind, there.media_type) == (here.kind, here.media_type)

@@ -140,13 +140,13 @@ def test_the_editor_has_an_examples_derived_graphs_computed(disk_app):
     from web.pool import DEFAULT_GRAPH
 
     client = disk_app.test_client()
-    before = {g.value for g in disk_app.extensions["hvp"].store().engine.named_graphs()}
+    before = {g.value for g in disk_app.extensions["hvp"].store().oxigraph.named_graphs()}
     answer = _computed(client, "/queries/owners-named/graphs")
     graphs = answer.get_json()["graphs"]
     assert graphs[0] == DEFAULT_GRAPH and len(graphs) == 2
     assert graphs[1].endswith("/classification/cnipa-2021/2024-12-31")
     store = disk_app.extensions["hvp"].store()  # the generation the writer switched in
-    assert graphs[1] not in before and graphs[1] in {g.value for g in store.engine.named_graphs()}
+    assert graphs[1] not in before and graphs[1] in {g.value for g in store.oxigraph.named_graphs()}
     cube = _computed(client, "/queries/per10k-by-region/graphs").get_json()["graphs"]
     assert cube[0] == DEFAULT_GRAPH and cube[1].endswith("/graph/indicators/cnipa-2021")
     store = disk_app.extensions["hvp"].store()
@@ -213,7 +213,7 @@ def test_a_long_year_range_computes_only_the_years_with_figures(disk_app):
     assert response.status_code == 200 and response.get_json()["rows"]
     settled(disk_app)
     store = disk_app.extensions["hvp"].store()  # the generation its writer made, opened
-    assert not any("/graph/classification/" in g.value for g in store.engine.named_graphs())
+    assert not any("/graph/classification/" in g.value for g in store.oxigraph.named_graphs())
     years = {r["period"].value.rsplit("/", 1)[1] for r in store.select(
         "SELECT DISTINCT ?period WHERE { GRAPH ?g { ?o "
         "<http://purl.org/linked-data/sdmx/2009/dimension#refPeriod> ?period } }")}

@@ -170,7 +170,7 @@ def test_settings_the_app_cannot_honour_are_refused_before_serving(disk_store_di
 @pytest.mark.slow
 def test_sigterm_stops_hvp_serve_in_seconds_while_queries_run(disk_store_dir):
     """Two runaway queries under a 60 s limit and a page: SIGTERM stops `hvp serve`, its
-    granian worker and the query workers within a few seconds (kg.cli.STOP_SECONDS)."""
+    granian worker and the query workers within a few seconds (kg.cli.server.STOP_SECONDS)."""
     import contextlib
     import os
     import signal

@@ -178,7 +178,7 @@ def test_syntax_error_has_its_position(client):
 
 def test_results_are_the_engines(client, small_store):
     """Not hard-coded: the endpoint answers what the engine answers."""
-    expected = [str(s["p"].value) for s in small_store.engine.query(SELECT)]
+    expected = [str(s["p"].value) for s in small_store.oxigraph.query(SELECT)]
     got = [b["p"]["value"] for b in get(client, SELECT).get_json()["results"]["bindings"]]
     assert got == expected and len(got) >= 5
 

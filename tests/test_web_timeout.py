@@ -157,7 +157,8 @@ def test_the_app_keeps_a_bounded_number_of_classifications_at_odd_dates(disk_sto
 
         def dates() -> list[str]:  # the app's store: it opens each generation its writer makes
             store = app.extensions["hvp"].store()
-            return sorted("/".join(g.value.rsplit("/", 2)[1:]) for g in store.engine.named_graphs()
+            return sorted("/".join(g.value.rsplit("/", 2)[1:])
+                          for g in store.oxigraph.named_graphs()
                           if "/graph/classification/" in g.value)
 
         kept = ["cnipa-2021/2019-06-30", "cnipa-2026-four/2019-06-30"]

@@ -26,7 +26,7 @@ def _ask(client, query: str) -> bool:
 
 def _derived(app) -> list[str]:
     store = app.extensions["hvp"].store()
-    return [g.value for g in store.engine.named_graphs() if g.value.startswith(DERIVED)]
+    return [g.value for g in store.oxigraph.named_graphs() if g.value.startswith(DERIVED)]
 
 
 @pytest.fixture()
@@ -86,11 +86,11 @@ def test_an_update_with_the_token_writes_and_drops_the_derived_graphs(writable):
 ])
 def test_refused_updates_write_nothing(writable, update, status):
     client = writable.test_client()
-    before = len(writable.extensions["hvp"].store().engine)
+    before = len(writable.extensions["hvp"].store().oxigraph)
     answer = client.post("/update", data=update, content_type="application/sparql-update",
                          headers=AUTH)
     assert answer.status_code == status, answer.get_data(as_text=True)
-    assert len(writable.extensions["hvp"].store().engine) == before
+    assert len(writable.extensions["hvp"].store().oxigraph) == before
     assert not _ask(client, HAS_NEW)
 
 
@@ -118,7 +118,7 @@ def test_graph_store_put_post_get_delete(writable):
 
 def test_graph_store_bad_rdf_or_derived_graph_writes_nothing(writable):
     client = writable.test_client()
-    before = len(writable.extensions["hvp"].store().engine)
+    before = len(writable.extensions["hvp"].store().oxigraph)
     bad = client.post("/store?default", data=f'<{NEW}> <a:p> "one" .\n<{NEW}> <a:p> .',
                       content_type="text/turtle", headers=AUTH)
     assert bad.status_code == 400 and bad.get_json()["line"] == 2
@@ -128,7 +128,7 @@ def test_graph_store_bad_rdf_or_derived_graph_writes_nothing(writable):
     quads = client.post("/store?default", data="<a:b> <a:c> <a:d> <a:g> .",
                         content_type="application/n-quads", headers=AUTH)
     assert quads.status_code == 415
-    assert len(writable.extensions["hvp"].store().engine) == before
+    assert len(writable.extensions["hvp"].store().oxigraph) == before
 
 
 def test_workers_see_a_write(disk_store_dir):
@@ -218,7 +218,7 @@ T01 = "<https://w3id.org/hvp/patent/CN-T01>"
 
 
 def _checksum(store) -> list[str]:
-    return sorted(str(q) for q in store.engine.quads_for_pattern(None, None, None, None))
+    return sorted(str(q) for q in store.oxigraph.quads_for_pattern(None, None, None, None))
 
 
 @pytest.mark.parametrize("update,detail,line", [

@@ -39,7 +39,7 @@ def page(permalink: str | None = None) -> Response:
 
 def graphs() -> list[dict[str, str]]:
     """The store's named graphs, by name, each with its short form."""
-    names = sorted(g.value for g in service().store().engine.named_graphs()
+    names = sorted(g.value for g in service().store().oxigraph.named_graphs()
                    if isinstance(g, ox.NamedNode))
     return [{"iri": name, "short": links.short_iri(name)} for name in names]
 

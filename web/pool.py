@@ -68,13 +68,13 @@ class Reply:
     error: str = ""
 
 
-def execute(engine: ox.Store, req: Request, prefixes: dict[str, str] | None = None) -> Reply:
+def execute(oxigraph: ox.Store, req: Request, prefixes: dict[str, str] | None = None) -> Reply:
     """Run one query on an engine and serialize the answer as asked."""
     # A dataset given with the request replaces the query's (FROM, FROM NAMED) whole: named
     # graphs only mean an empty default graph, and the reverse (SPARQL 1.1 Protocol 2.1.4).
     dataset = req.default_graph is not None or req.named_graphs is not None
     try:
-        result = engine.query(
+        result = oxigraph.query(
             req.query, base_iri=req.base, substitutions={
                 ox.Variable(name): _term(text) for name, text in req.substitutions or ()} or None,
             default_graph=[_graph(g) for g in req.default_graph or []] if dataset else None,
@@ -169,21 +169,21 @@ class _ReadOnly:
 
     def __init__(self, path: str) -> None:
         self.path, self.generation = path, -1
-        self.engine: ox.Store | None = None
+        self.oxigraph: ox.Store | None = None
 
     def get(self, generation: int) -> ox.Store:
-        if self.engine is None or generation != self.generation:
+        if self.oxigraph is None or generation != self.generation:
             for attempt in range(20):  # the writer may be compacting: files come and go
                 try:
-                    self.engine = ox.Store.read_only(self.path)
+                    self.oxigraph = ox.Store.read_only(self.path)
                     self.generation = generation
                     break
                 except (OSError, RuntimeError):
                     if attempt == 19:
                         raise
                     time.sleep(0.05)
-        assert self.engine is not None
-        return self.engine
+        assert self.oxigraph is not None
+        return self.oxigraph
 
 
 def _orphaned(parent: int) -> None:

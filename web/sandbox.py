@@ -73,10 +73,10 @@ def update_copy(nquads: bytes, text: str, base: str, source: str | None) -> Chan
     before = ox.Store()
     before.bulk_extend(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
     stage = LocalStore()
-    stage.engine.bulk_extend(before)
+    stage.oxigraph.bulk_extend(before)
     drop_derived(stage, base)
     update_checked(before, stage, text, base, source)
-    after = stage.engine
+    after = stage.oxigraph
     return Change(
         _nquads(q for q in before if q not in after), _nquads(q for q in after if q not in before),
         [g.value for g in before.named_graphs()
@@ -106,7 +106,7 @@ class Change:
         store.remove(ox.parse(self.removed, format=ox.RdfFormat.N_QUADS))
         store.add(ox.parse(self.added, format=ox.RdfFormat.N_QUADS))
         for graph in self.created:
-            store.engine.add_graph(ox.NamedNode(graph))
+            store.oxigraph.add_graph(ox.NamedNode(graph))
 
 
 #: The time limit's message by the job that exceeded it (each a message of the catalogue).

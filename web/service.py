@@ -353,7 +353,7 @@ class Service:
         if self.pool is not None and not is_lookup(req):
             with self.queries.enter():
                 return self.pool.run(req, timeout)
-        return raise_for(execute(self.store().engine, req, self.prefixes))
+        return raise_for(execute(self.store().oxigraph, req, self.prefixes))
 
     def close(self) -> None:
         """End the query workers and the sandbox (once; later calls do nothing)."""

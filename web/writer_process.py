@@ -86,6 +86,6 @@ def _update(svc: Service, path: Path, text: str, source: str | None) -> None:
     try:
         with staged_beside(path, data=True) as stage:
             drop_derived(stage, svc.base)
-            update_checked(before.engine, stage, text, svc.base, source)
+            update_checked(before.oxigraph, stage, text, svc.base, source)
     finally:
         before.close()

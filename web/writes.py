@@ -179,7 +179,7 @@ def read() -> Response:
     fmt = negotiate.choose(request.headers.get("Accept", ""), request.args, graph=True)
     assert isinstance(fmt, ox.RdfFormat)
     name = DEFAULT_GRAPH if isinstance(graph, ox.DefaultGraph) else graph.value
-    if not isinstance(graph, ox.DefaultGraph) and not svc.store().engine.contains_named_graph(
+    if not isinstance(graph, ox.DefaultGraph) and not svc.store().oxigraph.contains_named_graph(
             graph):
         raise Problem(404, "Not Found", "no graph <%(graph_value)s>",
                                         params={"graph_value": clip(graph.value)})
@@ -202,7 +202,7 @@ def write() -> Response:
         f"DROP SILENT GRAPH {graph}"
     if request.method == "DELETE":
         if isinstance(graph, ox.NamedNode) and \
-                not svc.store().engine.contains_named_graph(graph):
+                not svc.store().oxigraph.contains_named_graph(graph):
             raise Problem(404, "Not Found", "no graph <%(graph_value)s>",
                                             params={"graph_value": clip(graph.value)})
         _write(svc, drop)

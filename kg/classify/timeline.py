@@ -35,7 +35,7 @@ from rdflib import Graph, URIRef
 from rdflib.collection import Collection
 
 from kg import answers, generations
-from kg.classify import materialize, tally
+from kg.classify import materialize, year_tally
 from kg.errors import InputError
 from kg.iri import mint
 from kg.profiles import Profile, prologue
@@ -213,7 +213,7 @@ def turtle(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[str]:
     return (_text(entry) for entry in _entries(rows))
 
 
-def _text(entry: tally.Entry) -> str:
+def _text(entry: year_tally.Entry) -> str:
     """The timeline triples of one entry (after materialize.HEADER)."""
     this, start, until, domestic = entry
     text = f'<{this}> hvp:highValueFrom "{start}"^^xsd:date'
@@ -225,7 +225,7 @@ def _text(entry: tally.Entry) -> str:
 _COLUMNS = ("this", "from", "until", "domestic")
 
 
-def _entries(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[tally.Entry]:
+def _entries(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[year_tally.Entry]:
     """The rows of :func:`select_text` as tally entries; the engine's solutions unpacked in
     the order of the SELECT (a lookup by name per column cost a third of writing them)."""
     if not isinstance(rows, ox.QuerySolutions):
@@ -273,7 +273,7 @@ def current(store: Store, prof: Profile, profile: str, base: str) -> bool:
     graph = graph_iri(base, prof.name)
     state = source_state(profile, store)
     return _node(store, graph) == state and not state.endswith(" ") \
-        and not stale(store, graph) and tally.read(store, graph) is not None
+        and not stale(store, graph) and year_tally.read(store, graph) is not None
 
 
 def ensure(store: Store, prof: Profile, profile: str, base: str,
@@ -283,7 +283,7 @@ def ensure(store: Store, prof: Profile, profile: str, base: str,
     graph = graph_iri(base, prof.name)
     state = source_state(profile, store)
     kept = _node(store, graph)
-    counted = kept is not None and tally.read(store, graph) is not None
+    counted = kept is not None and year_tally.read(store, graph) is not None
     if kept is not None and kept == state and not state.endswith(" ") and counted:
         marked = stale(store, graph)
         if marked:
@@ -322,11 +322,11 @@ def write_all(store: Store, prof: Profile, graph: str, state: str,
                 _replace([base], graph, _kept(store, ox.NamedNode(graph)).items(),
                          f"{label} in the store's base", progress)
         with step(progress, f"tallying the timeline of {prof.name} by region and year"):
-            counted = tally.full(store, graph)
+            counted = year_tally.full(store, graph)
         node = ox.NamedNode(graph)
         marker = [ox.Quad(node, ox.NamedNode(str(HVP.profile)), ox.NamedNode(str(prof.iri)), node),
                   ox.Quad(node, ox.NamedNode(str(HVP.sourceState)), ox.Literal(state), node),
-                  ox.Quad(node, tally.TALLY, tally.literal(counted), node),
+                  ox.Quad(node, year_tally.TALLY, year_tally.literal(counted), node),
                   ox.Quad(node, ox.NamedNode(str(DCTERMS.created)),
                           ox.Literal(datetime.now(UTC).isoformat(),
                                      datatype=ox.NamedNode(str(XSD.dateTime))), node)]
@@ -489,7 +489,7 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
     text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
     derived_replaced(store)
     label = f"timeline of {prof.name}: {len(patents):,} patents the data changed"
-    computed: list[tuple[tally.Entry, str]] = []
+    computed: list[tuple[year_tally.Entry, str]] = []
     for start in range(0, len(patents), UPDATE_CHUNK):
         if progress:
             progress(label, start, len(patents), None)
@@ -498,7 +498,7 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
         with derived_writes():
             _forget(store, graph, chunk)
         computed.extend((_entry(row), text) for row in rows for text in turtle([row]))
-    regions = tally.regions(store, [entry[0] for entry, _ in computed if entry[3]])
+    regions = year_tally.regions(store, [entry[0] for entry, _ in computed if entry[3]])
     _settle(store, graph, patents, computed, regions)
     with base_beside(store) as base:
         if base is not None and _node(base, graph) == _node(store, graph):
@@ -513,7 +513,7 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
 
 
 def _settle(store: LocalStore, graph: str, patents: list[str],
-            computed: list[tuple[tally.Entry, str]], regions: dict[str, set[str]]) -> None:
+            computed: list[tuple[year_tally.Entry, str]], regions: dict[str, set[str]]) -> None:
     """Load the new entries of ``patents`` (their old ones removed before), then add them to
     the tally and remove the patents' marks in one transaction: a run killed before it leaves
     the marks, and the next computes those patents again (their entries replaced, counted
@@ -521,20 +521,20 @@ def _settle(store: LocalStore, graph: str, patents: list[str],
     if not patents:
         return
     node = ox.NamedNode(graph)
-    old = tally.read(store, graph)
+    old = year_tally.read(store, graph)
     assert old is not None
-    new = tally.changed(old, [entry for entry, _ in computed], regions, 1)
+    new = year_tally.changed(old, [entry for entry, _ in computed], regions, 1)
     with derived_writes():  # one load (each costs about 70 ms however small)
         store.load((materialize.HEADER + "".join(text for _, text in computed)).encode("utf-8"),
                    ox.RdfFormat.TURTLE, node)
         marks = " ".join(f"{node} <{HVP.stalePatent}> <{p}> ." for p in patents)
-        store.update(f"DELETE DATA {{ GRAPH {node} {{ {marks} {node} {tally.TALLY} "
-                     f"{tally.literal(old)} }} }} ;\n"
-                     f"INSERT DATA {{ GRAPH {node} {{ {node} {tally.TALLY} {tally.literal(new)} "
-                     "} }")
+        store.update(f"DELETE DATA {{ GRAPH {node} {{ {marks} {node} {year_tally.TALLY} "
+                     f"{year_tally.literal(old)} }} }} ;\n"
+                     f"INSERT DATA {{ GRAPH {node} {{ {node} {year_tally.TALLY} "
+                     f"{year_tally.literal(new)} }} }}")
 
 
-def _entry(row: ox.QuerySolution | dict) -> tally.Entry:
+def _entry(row: ox.QuerySolution | dict) -> year_tally.Entry:
     """A row of :func:`select_text` as a tally entry."""
     this, start, until, domestic = (_get(row, name) for name in _COLUMNS)
     assert this is not None and start is not None
@@ -601,25 +601,25 @@ def carry_over(graphs: list[str], subjects: list[str], progress: Progress | None
     for graph in graphs:
         node = ox.NamedNode(graph)
         kept = _node(old, graph) or ""
-        if _node(stage, graph) != kept or tally.read(stage, graph) is None:
+        if _node(stage, graph) != kept or year_tally.read(stage, graph) is None:
             with step(progress, f"copying {graph} (the base does not keep it)"), \
                     generations.temporary(old.path, ".nt") as tmp:
                 stage.clear_graph(node)  # an older one, if any: quad by quad (seldom)
-                old.engine.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
+                old.oxigraph.dump(str(tmp), ox.RdfFormat.N_TRIPLES, from_graph=node)
                 stage.load(tmp, ox.RdfFormat.N_TRIPLES, node)
         with step(progress, f"keeping {graph} ({len(patents):,} patents to compute again)"):
             marked = set(stale(stage, graph))
             fresh = [p for p in patents if p not in marked]
-            before = tally.read(stage, graph)
+            before = year_tally.read(stage, graph)
             assert before is not None
-            leaving = tally.entries(stage, graph, fresh)
-            after = tally.changed(before, leaving, tally.regions(
+            leaving = year_tally.entries(stage, graph, fresh)
+            after = year_tally.changed(before, leaving, year_tally.regions(
                 old, [entry[0] for entry in leaving if entry[3]]), -1)
             stage.update(f"DELETE WHERE {{ GRAPH {node} {{ {node} <{HVP.sourceState}> ?s ; "
-                         f"{tally.TALLY} ?t }} }}")
+                         f"{year_tally.TALLY} ?t }} }}")
             stage.add([ox.Quad(node, ox.NamedNode(str(HVP.sourceState)),
                                ox.Literal(f"{kept.split(' ')[0]} {state}"), node),
-                       ox.Quad(node, tally.TALLY, tally.literal(after), node)]
+                       ox.Quad(node, year_tally.TALLY, year_tally.literal(after), node)]
                       + [ox.Quad(node, ox.NamedNode(str(HVP.stalePatent)), ox.NamedNode(p), node)
                          for p in fresh])
 

@@ -17,9 +17,10 @@ from rdflib.term import Node
 
 from kg.compile.compiler import Compiler
 from kg.compile.idioms import negated_subselect, plain_violators
+from kg.compile.sets import indent, undistinct
 from kg.compile.shapes import SH, is_true
 from kg.compile.sparql import Prologue, select_text
-from kg.compile.text import binding_values, indent, substitute, undistinct
+from kg.compile.variables import binding_values, substitute
 from kg.errors import InputError
 
 __all__ = ["CompiledShape", "compile_conformers", "compile_plain_violators", "compile_shape",

@@ -12,6 +12,7 @@ from rdflib.term import Node
 from kg.compile import sparql
 from kg.compile.constraints import BUILDERS, qualified_sets
 from kg.compile.scope import Scope
+from kg.compile.sets import EMPTY, select_focus, union
 from kg.compile.shapes import (
     NON_CONSTRAINTS,
     SH,
@@ -21,7 +22,7 @@ from kg.compile.shapes import (
     may_be_empty,
     path_sparql,
 )
-from kg.compile.text import EMPTY, n3, select_focus, union
+from kg.compile.terms import n3
 from kg.errors import CompileError
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"

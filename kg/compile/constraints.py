@@ -1,7 +1,7 @@
 """One builder per SHACL constraint parameter: the set of violating focus nodes.
 
 Each builder takes the compiler context, the :class:`Scope` of the shape being compiled and
-the parameter's value, and returns a set (see :mod:`kg.compile.text`) that contains every
+the parameter's value, and returns a set (see :mod:`kg.compile.sets`) that contains every
 candidate focus node violating the constraint and no conforming candidate; or None when the
 constraint can never be violated.
 """
@@ -29,8 +29,9 @@ from kg.compile.scope import (
     values_outside,
     without,
 )
+from kg.compile.sets import as_value, select_focus, union
 from kg.compile.shapes import SH, is_true, one, rdf_list
-from kg.compile.text import as_value, n3, select_focus, union
+from kg.compile.terms import n3
 
 # --- value type ------------------------------------------------------------------------
 

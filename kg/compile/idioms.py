@@ -36,7 +36,7 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kg.compile.text import mask
+from kg.compile.variables import mask
 from kg.parser_lock import SPARQL_PARSER
 
 THIS = Variable("this")

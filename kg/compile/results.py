@@ -24,8 +24,8 @@ from rdflib.term import Node
 
 from kg.compile import instantiate
 from kg.compile.compiler import Compiler, Part
+from kg.compile.sets import indent
 from kg.compile.shapes import SH, has_implicit_class_target
-from kg.compile.text import indent
 from kg.errors import InputError
 
 __all__ = ["CONSTRAINT_VAR", "ResultQuery", "ShapeQuery", "compile_results",

@@ -10,8 +10,8 @@ from rdflib import Graph, Literal
 from rdflib.term import Node
 
 from kg.compile import sparql
+from kg.compile.sets import as_value, select_focus, select_rows
 from kg.compile.shapes import rdf_list
-from kg.compile.text import as_value, select_focus, select_rows
 from kg.errors import CompileError
 
 

@@ -7,7 +7,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL
 from rdflib.term import Node
 
-from kg.compile.text import n3
+from kg.compile.terms import n3
 from kg.errors import CompileError
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

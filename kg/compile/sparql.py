@@ -12,8 +12,10 @@ import re
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from kg.compile.sets import select_focus
 from kg.compile.shapes import SH
-from kg.compile.text import mask, n3, select_focus, substitute, uses_var
+from kg.compile.terms import n3
+from kg.compile.variables import mask, substitute, uses_var
 from kg.errors import CompileError
 
 _PREFIX = re.compile(r"\s*PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\s]*)>", re.I)

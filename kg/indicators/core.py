@@ -2,7 +2,7 @@
 
 Every year asked is counted at ``Y-12-31`` from the profile's timeline (each patent's high-value
 interval, :mod:`kg.classify.timeline`): read from its year tally when it is kept
-(:mod:`kg.classify.tally`, brought up to date by the patents a delta reached), else by one
+(:mod:`kg.classify.year_tally`, brought up to date by the patents a delta reached), else by one
 GROUP BY over the intervals joined with the year-end dates: valid, domestic, high-value
 patents; the nation (``CN``) counts all of them, including those with an unknown region; a
 province counts those attributed to it (docs/rules.md §1-§2). A region gets a
@@ -25,7 +25,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import answers, classify
-from kg.classify import graph_iri, materialize, tally, timeline
+from kg.classify import graph_iri, materialize, timeline, year_tally
 from kg.errors import InputError
 from kg.indicators import population as sources
 from kg.iri import DEFAULT_BASE
@@ -230,12 +230,12 @@ def _year_counts(store: Store, years: list[int], profile: str, base: str, keep: 
     if keep and getattr(store, "read_only", False):  # a view beside the store's holder reads
         keep = timeline.current(store, prof, profile, base)  # a timeline kept, or writes none
     if keep:  # the timeline's year tally, kept up to date by the delta: no query
-        counted = tally.read(store, timeline.ensure(store, prof, profile, base, steps))
+        counted = year_tally.read(store, timeline.ensure(store, prof, profile, base, steps))
         assert counted is not None
         by_year: dict[int, dict[str, int]] = {y: {} for y in years}
-        for when, found in tally.counts(counted, years).items():
+        for when, found in year_tally.counts(counted, years).items():
             for key, n in found.items():
-                code = NATION if key == tally.NATION else sources.region_code(key)
+                code = NATION if key == year_tally.NATION else sources.region_code(key)
                 by_year[when][code] = by_year[when].get(code, 0) + n
         return by_year
     prologue, select = timeline.split(text)

@@ -473,7 +473,7 @@ def _clear_stale(store: LocalStore, plan: _Plan, progress: Progress | None = Non
 def derived_graphs(store: LocalStore, base: str) -> list[ox.NamedNode]:
     """The graphs computed from the data (classifications, indicators)."""
     prefix = derived_prefix(base)
-    return [graph for graph in store.engine.named_graphs()
+    return [graph for graph in store.oxigraph.named_graphs()
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix)]
 
 

@@ -66,5 +66,5 @@ def update_checked(before: ox.Store, stage: LocalStore, text: str, base: str,
     ``body`` in the error), written as an update."""
     stage.update(text)
     if source is None:
-        return check_added(added(before, stage.engine), stage, base, text)
-    return check_added(added(before, stage.engine), stage, base, source, Word("body"))
+        return check_added(added(before, stage.oxigraph), stage, base, text)
+    return check_added(added(before, stage.oxigraph), stage, base, source, Word("body"))

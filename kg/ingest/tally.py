@@ -68,7 +68,7 @@ class Tally:
             if quad in seen:
                 continue
             seen.add(quad)
-            if quad not in store.engine:
+            if quad not in store.oxigraph:
                 self._count(quad.predicate, quad.object, 1)
 
     def scale(self) -> dataset.Scale:

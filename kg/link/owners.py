@@ -45,7 +45,7 @@ def store_owners(store: Store) -> list[Owner]:
     regions = {r: (code, qid) for r, code, qid in _regions(store)}
     query = _text("owners")
     if isinstance(store, LocalStore):
-        solutions = store.engine.query(query)
+        solutions = store.oxigraph.query(query)
         assert isinstance(solutions, ox.QuerySolutions)
         rows: Iterable[tuple[Any, ...]] = (tuple(s) for s in solutions)
     else:
