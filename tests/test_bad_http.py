@@ -32,12 +32,19 @@ QUADS = ("SELECT ?g ?s ?p ?o WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } 
 pytestmark = pytest.mark.slow
 
 
+def served_copy(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path,
+                name: str) -> ServedApp:
+    """The app served over a copy of the small store, writes open to :data:`TOKEN`, with
+    small body and query limits (the corpus's cases over them)."""
+    target = tmp_path_factory.mktemp(name) / "store"
+    shutil.copytree(small_store_dir, target)
+    return ServedApp({"store": str(target), "workers": 2, "timeout": 3.0, "write_token": TOKEN,
+                      "read_only": False, "max_body": 100_000, "max_query": 20_000})
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path):
-    target = tmp_path_factory.mktemp("bad") / "store"
-    shutil.copytree(small_store_dir, target)
-    live = ServedApp({"store": str(target), "workers": 2, "timeout": 3.0, "write_token": TOKEN,
-                      "read_only": False, "max_body": 100_000, "max_query": 20_000})
+    live = served_copy(tmp_path_factory, small_store_dir, "bad")
     yield live
     live.close()
 

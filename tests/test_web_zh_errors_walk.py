@@ -11,7 +11,6 @@ The parser's or engine's own words are the ``engine`` field, apart, and not chec
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 
 from tests.conftest import ServedApp
 from tests.latin_words import english_words
-from tests.test_bad_http import CASES, TOKEN, _request, _send
+from tests.test_bad_http import CASES, _request, _send, served_copy
 
 pytestmark = pytest.mark.slow
 
@@ -85,10 +84,7 @@ class _Visible(HTMLParser):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, small_store_dir: Path
            ) -> Iterator[ServedApp]:
-    target = tmp_path_factory.mktemp("zh-walk") / "store"
-    shutil.copytree(small_store_dir, target)
-    live = ServedApp({"store": str(target), "workers": 2, "timeout": 3.0, "write_token": TOKEN,
-                      "read_only": False, "max_body": 100_000, "max_query": 20_000})
+    live = served_copy(tmp_path_factory, small_store_dir, "zh-walk")
     yield live
     live.close()
 
