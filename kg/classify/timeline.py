@@ -385,7 +385,7 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
                     continue
                 if before is not None:
                     changed.append(patent)
-                out.write(_entry_text(patent, key))
+                out.write(_text(_unkey(patent, key)))
                 written += 1
                 if progress and written % LOAD_CHUNK == 0:
                     progress(label, written, None, written)
@@ -452,11 +452,8 @@ def _kept(store: LocalStore, node: ox.NamedNode) -> dict[str, str]:
 
 def _keyed(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[tuple[str, str]]:
     """(patent, :func:`_key`) of each row of :func:`select_text`."""
-    for row in rows:
-        this, start, until, domestic = (_get(row, name) for name in _COLUMNS)
-        assert this is not None and start is not None
-        yield this.value, _key(start.value, until.value if until is not None else "",
-                               domestic is not None)
+    for this, start, until, domestic in _entries(rows):
+        yield this, _key(start, until or "", domestic)
 
 
 def _key(start: str, until: str, domestic: bool) -> str:
@@ -464,13 +461,10 @@ def _key(start: str, until: str, domestic: bool) -> str:
     return f"{start}|{until}|{'true' if domestic else 'false'}"
 
 
-def _entry_text(patent: str, key: str) -> str:
-    """The Turtle of one entry (after materialize.HEADER)."""
+def _unkey(patent: str, key: str) -> year_tally.Entry:
+    """The entry of ``patent`` that :func:`_key` made ``key`` of."""
     start, until, domestic = key.split("|")
-    text = f'<{patent}> hvp:highValueFrom "{start}"^^xsd:date'
-    if until:
-        text += f' ;\n  hvp:highValueUntil "{until}"^^xsd:date'
-    return text + f" ;\n  hvp:domesticFirstOwner {domestic} .\n"
+    return patent, start, until or None, domestic == "true"
 
 
 def _forget(store: LocalStore, graph: str, patents: list[str]) -> None:
@@ -497,7 +491,7 @@ def update(store: Store, prof: Profile, graph: str, patents: list[str],
         rows = store.select(restricted(text, chunk))
         with derived_writes():
             _forget(store, graph, chunk)
-        computed.extend((_entry(row), text) for row in rows for text in turtle([row]))
+        computed.extend((entry, _text(entry)) for entry in _entries(rows))
     regions = year_tally.regions(store, [entry[0] for entry, _ in computed if entry[3]])
     _settle(store, graph, patents, computed, regions)
     with base_beside(store) as base:
