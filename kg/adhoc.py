@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -159,9 +160,9 @@ def _work(conn: Any, path: str, query: str, fmt: str | None, prefixes: dict[str,
           parent: int) -> None:
     threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
     try:
-        oxigraph = ox.Store.read_only(path)
+        view = LocalStore(Path(path), read_only=True)  # holds its generation (a lease)
         chunks = _Chunks(conn)
-        answer = execute(oxigraph, query, fmt, chunks, prefixes)
+        answer = execute(view.oxigraph, query, fmt, chunks, prefixes)
         chunks.flush()
         conn.send(("done", answer.kind, answer.format))
     except (QueryError, StoreError) as exc:

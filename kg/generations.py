@@ -35,6 +35,13 @@ derived graphs itself. The home also keeps ``ident-N``, the identity of ``gen-N`
 A writer holds an exclusive ``flock`` on ``HOME/lock`` from the checkpoint to the end of the
 switch, so :func:`recover` in another process never removes a generation being staged or just
 switched in; the kernel drops the lock when the writer dies, SIGKILL included.
+
+A reader holds a :class:`Lease` on the generation it opened: a shared ``flock`` on
+``HOME/lease-N`` for as long as it may read ``gen-N``. :func:`recover` leaves a leased
+generation (and what the home keeps for it) in place, whatever switched in since: the web app's
+request threads, its page and query workers, and a command run beside ``hvp serve`` go on
+reading the generation they opened while a write switches in the next. The last reader to let
+go of an old generation removes it (:func:`recover`, as the lease ends).
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -103,10 +111,14 @@ def recover(path: Path) -> None:
             raise StoreError("the store %(path)s links to %(keep)s, which is missing: the "
                              "store's data is gone; remove the link %(path)s to start a new "
                              "store", path=path, keep=keep)
+        held = [keep] if keep is not None else []
+        held += [entry for entry in folder.iterdir()
+                 if GENERATION.fullmatch(entry.name) and entry != keep
+                 and _in_use(_kept_for(entry, "lease"))]
+        spared = {kept for generation in held for kept in [generation, *derived_of(generation)]}
         for entry in folder.iterdir():
-            if entry.name in (LOCK, SERVING) or entry.name.startswith(PERMALINKS) or entry == keep \
-                    or _in_use(entry) \
-                    or (keep is not None and entry in derived_of(keep)):
+            if entry.name in (LOCK, SERVING) or entry.name.startswith(PERMALINKS) \
+                    or entry in spared or _in_use(entry):
                 continue
             if entry.name == "gen-0" and keep is None and path.is_dir():
                 continue  # a first-layout store beside a gen-0 it did not make: not ours to drop
@@ -182,9 +194,62 @@ def base(path: Path) -> Path | None:
 
 def derived_of(generation: Path) -> list[Path]:
     """What the home keeps for a generation besides it: its base, its kept answers, its text
-    index and the identity of its data (:func:`ident`)."""
+    index, the identity of its data (:func:`ident`) and its readers' lease file
+    (:class:`Lease`)."""
     return [_kept_for(generation, "data"), _kept_for(generation, "answers"),
-            _kept_for(generation, "search"), _kept_for(generation, "ident")]
+            _kept_for(generation, "search"), _kept_for(generation, "ident"),
+            _kept_for(generation, "lease")]
+
+
+class Lease:
+    """A reader's hold on the generation a store path links to, for as long as this object
+    lives (or until :meth:`release`): :func:`recover` does not remove a leased generation, so a
+    reader never loses the files under it when a write switches in the next one. ``generation``
+    is the directory to open: the generation the path linked to when the lease was taken, or
+    the path itself for a store without generations (nothing to hold). Copies of a store that
+    share its engine share its lease; the last reader of an old generation to let go removes
+    it."""
+
+    def __init__(self, path: Path) -> None:
+        self.generation = path
+        self._finalizer: weakref.finalize | None = None  # type: ignore[type-arg]
+        for _ in range(100):  # a switch between reading the link and holding the lease
+            generation = current(path)
+            if generation is None:
+                return
+            file = _kept_for(generation, "lease")
+            try:
+                fd = os.open(file, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:
+                return  # a home this process cannot write (a read-only medium): no writer either
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            if current(path) == generation and generation.is_dir() and _same_file(fd, file):
+                self.generation = generation
+                self._finalizer = weakref.finalize(self, _let_go, fd, path, generation)
+                self._finalizer.atexit = False  # the process's end lets go of every lock
+                return
+            os.close(fd)  # switched meanwhile (and the old lease file maybe removed): again
+        raise StoreError("the store %(path)s changed generation 100 times while being opened: "
+                         "stop the process writing it in a loop", path=path)
+
+    def release(self) -> None:
+        """Let go of the generation now (the last reader of an old one removes it)."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+
+def _same_file(fd: int, file: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(file))
+    except OSError:
+        return False
+
+
+def _let_go(fd: int, path: Path, generation: Path) -> None:
+    os.close(fd)
+    if current(path) != generation:  # an old generation: removed if no other reader holds it
+        with suppress(OSError, StoreError):
+            recover(path)
 
 
 def ident(path: Path) -> str:

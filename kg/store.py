@@ -47,6 +47,8 @@ class LocalStore:
     read_only = False
     #: Who holds a store opened read only beside it (``hvp serve (pid 123)``).
     held_by = ""
+    #: The generation this store reads, held while it is open (:class:`kg.generations.Lease`).
+    lease: generations.Lease | None = None
 
     def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
         if path is not None and str(path) in ("", "."):  # Path("") is "."
@@ -73,12 +75,14 @@ class LocalStore:
         #: store's holder than compute it here (a page worker, :mod:`web.renderer`): kept
         #: answers raise :class:`StoreError` for it instead of computing them.
         self.defers_unkept = False
+        self.lease = None
         if self.path is not None:
             if not read_only:
                 recover_store(self.path)
             check_store_dir(self.path)
+            self.lease = generations.Lease(self.path)
         #: The pyoxigraph ``Store`` this store wraps (in memory, on disk, or read only).
-        self.oxigraph = _open_oxigraph(self.path, read_only)
+        self.oxigraph = _open_oxigraph(self.path, read_only, self.lease)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.path) if self.path else MEMORY!r})"
@@ -232,8 +236,10 @@ class LocalStore:
         return len(self.oxigraph)
 
     def close(self) -> None:
-        """Release the store (and its directory lock) now rather than at garbage collection."""
+        """Release the store (and its directory lock) now rather than at garbage collection;
+        its generation once no copy of this object reads it any more."""
         self.oxigraph = None  # type: ignore[assignment]
+        self.lease = None
 
 
 class _Derived(threading.local):
@@ -282,12 +288,16 @@ def derived_replaced(store: Store) -> None:
         generations.forget_answers(path)
 
 
-def _open_oxigraph(path: Path | None, read_only: bool = False) -> ox.Store:
+def _open_oxigraph(path: Path | None, read_only: bool = False,
+                   lease: generations.Lease | None = None) -> ox.Store:
+    """The engine of the store at ``path``: the generation ``lease`` holds when given, else
+    the one the path links to now."""
     try:
         if path is None:
             return ox.Store()
+        target = lease.generation if lease is not None else Path(os.path.realpath(path))
         if read_only:
-            return _read_only(path)
+            return _read_only(target)
         if not path.parent.is_dir():  # RocksDB would say "While mkdir if missing: ..."
             raise StoreError("cannot create store %(path)s: the folder %(path_parent)s does "
                              "not exist (create it first, or choose another --store)",
@@ -295,7 +305,7 @@ def _open_oxigraph(path: Path | None, read_only: bool = False) -> ox.Store:
         # the generation the path links to, by its own name: RocksDB's lock is held per name
         # in a process, so a process may open a new generation while it still reads the last
         # (the web app, after its writer process switched one in)
-        return ox.Store(os.path.realpath(path))
+        return ox.Store(str(target))
     except OSError as exc:
         if path is not None and "lock file" in str(exc).lower():  # RocksDB: "lock file: ..."
             holder = holder_of(path)
@@ -500,9 +510,11 @@ def staged(store: LocalStore, *, data: bool = False,
                     stage.close()
                     shutil.rmtree(target, ignore_errors=True)
                     generations.discard(base)
-                    store.oxigraph = _open_oxigraph(path)
+                    store.lease = generations.Lease(path)
+                    store.oxigraph = _open_oxigraph(path, lease=store.lease)
                     raise
                 old = None  # switched; what it replaced is left to the next recover()
+            store.lease = generations.Lease(path)  # the generation just switched in
             store.oxigraph, store.writes = stage.oxigraph, store.writes + stage.writes
             store.data_writes += 1
             if _beside:
@@ -515,11 +527,8 @@ def staged(store: LocalStore, *, data: bool = False,
             and cause.strerror and cause.filename else str(cause)
         raise StoreError("cannot write the store %(path)s: %(reason)s; it is left as it was",
                          path=path, reason=reason) from exc
-    if old is not None:
-        generations.discard(old)
-        if generations.GENERATION.fullmatch(old.name):
-            for kept_for_old in generations.derived_of(old):
-                generations.discard(kept_for_old)
+    if old is not None:  # removed with what the home keeps for it, unless a reader holds it
+        recover_store(path)
 
 
 def remove_store(path: Path) -> None:

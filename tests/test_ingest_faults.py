@@ -56,11 +56,12 @@ def _ingest_time(line: bytes) -> bool:
 
 def leftovers(store: Path) -> list[str]:
     """Files a write left beside the store: anything in its home but the current generation,
-    its base, its search index, the identity of its data and the lock, and temporary files in
-    its folder."""
+    its base, its search index, the identity of its data, its readers' lease file and the lock,
+    and temporary files in its folder."""
     home = generations.home(store)
     now = generations.current(store)
-    keep = {generations.LOCK, *([now.name, f"ident-{now.name.split('-')[1]}"] if now else []),
+    number = now.name.split("-")[1] if now else ""
+    keep = {generations.LOCK, *([now.name, f"ident-{number}", f"lease-{number}"] if now else []),
             *([base.name] if (base := generations.base(store)) else []),
             *([index.name] if (index := generations.search(store)) else [])}
     stray = [p.name for p in home.iterdir() if p.name not in keep] if home.is_dir() else []

@@ -52,10 +52,11 @@ def test_a_derived_write_beside_the_holder_keeps_base_answers_and_index(held):
     assert generations.search(path).read_text() == "index"  # type: ignore[union-attr]
     base = generations.base(path)
     assert base is not None and QUAD not in _quads(base)
-    assert before is not None and before.is_dir()  # left to the holder's next recovery
-    assert len(holder) > 0  # the holder still reads its generation
-    recover_store(path)
-    assert not before.exists()
+    assert before is not None and before.is_dir()  # the holder still reads it
+    recover_store(path)  # what the holder runs when it opens the new generation
+    assert before.is_dir() and len(holder) > 0  # not removed under its reader
+    holder.close()  # its last reader lets go: it goes
+    assert not before.exists() and not (home / f"lease-{before.name.split('-')[1]}").exists()
 
 
 def test_a_data_write_beside_the_holder_makes_a_new_base_and_keeps_no_answer(held):
@@ -79,3 +80,33 @@ def test_a_failed_write_beside_the_holder_leaves_the_store_and_nothing_else(held
     assert _quads(path) == quads
     recover_store(path)
     assert sorted(os.listdir(home)) == entries
+
+
+def test_a_reader_keeps_its_generation_until_it_lets_go(held):
+    """What the web app does after its writer process switched a generation in: it opens the
+    new one (recovering the store) while a request thread, a page worker or a command beside
+    the server still reads the old one; the old one stays until its last reader lets go."""
+    path, home, holder = held
+    first = generations.current(path)
+    reader = LocalStore(path, read_only=True)  # a page worker's view, mid-query
+    copy_of_holder = holder
+    with staged_beside(path) as stage:
+        stage.add([QUAD])
+    holder = LocalStore(path)  # the app opens the new generation: recovers the store
+    second = generations.current(path)
+    with staged_beside(path, data=True) as stage:
+        stage.add([DATA])
+    holder = LocalStore(path)
+    assert first is not None and second is not None and first != second
+    assert first.is_dir()  # still read
+    assert not second.exists()  # its one reader, the app's handle, moved on to the third
+    assert len(reader) > 0 and len(copy_of_holder) > 0
+    assert QUAD not in set(reader.oxigraph.quads_for_pattern(None, None, None, None))
+    reader.close()
+    assert first.is_dir()  # the app's old handle still reads it
+    copy_of_holder.close()
+    assert not first.exists()
+    assert DATA in _quads(path) and len(holder) > 0
+    assert sorted(p.name for p in home.iterdir() if p.name.startswith(("gen-", "lease-"))) \
+        == sorted([generations.current(path).name,  # type: ignore[union-attr]
+                   f"lease-{generations.current(path).name.split('-')[1]}"])  # type: ignore[union-attr]

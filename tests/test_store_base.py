@@ -71,14 +71,14 @@ def test_an_ingest_after_derived_graphs_starts_from_the_base(
     plain = _new(tmp_path / "b")
     ingest(plain, [_delta(tmp_path / "delta2")], base=DEFAULT_BASE)
     assert _data(store) == _data(plain)
-    # one generation, its base, its search index and the identity of its data in the home,
-    # nothing else
+    # one generation, its base, its search index, the identity of its data and its readers'
+    # lease file in the home, nothing else
     names = sorted(p.name for p in generations.home(store.path).iterdir())
     current = generations.current(store.path)
     assert current is not None
     number = current.name.split("-")[1]
     assert names == sorted([current.name, f"data-{number}", f"search-{number}",
-                            f"ident-{number}", "lock"])
+                            f"ident-{number}", f"lease-{number}", "lock"])
 
 
 def test_data_written_outside_an_ingest_is_never_lost(tmp_path: Path) -> None:

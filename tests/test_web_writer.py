@@ -115,7 +115,8 @@ def test_a_runaway_update_is_cut_at_the_write_limit_and_the_store_is_unchanged(s
     assert time.monotonic() - began < LIMIT + 8
     assert took and max(took) < 1.0, took  # /healthz answered throughout
     assert _checksum(server) == before
-    assert _home(store) == home  # the staging generation is gone
+    # the staging generation is gone (an old generation a worker read may have gone too)
+    assert set(_home(store)) <= set(home)
     status, _, body = _update(server, f'INSERT DATA {{ <{NEW}> <{NEW}> "next" }}')
     assert status == 204, body
     assert _has(server, NEW)
@@ -138,7 +139,7 @@ def test_a_queued_computation_past_the_write_limit_is_reported_as_failed(server,
     assert "write_timeout" in problem["detail"] or "write_memory" in problem["detail"]
     assert time.monotonic() - began < LIMIT + 30
     assert _checksum(server) == before
-    assert _home(store) == home
+    assert set(_home(store)) <= set(home)
     # the writer is free again: a write goes through at once
     status, _, body = _update(server, f'INSERT DATA {{ <{NEW}> <{NEW}> "next" }}')
     assert status == 204, body

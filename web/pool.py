@@ -36,7 +36,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import Busy, QueryError, QueryTimeout, StoreError, Word
+from kg import Busy, LocalStore, QueryError, QueryTimeout, StoreError, Word
 
 _log = logging.getLogger(__name__)
 
@@ -165,25 +165,19 @@ def receive(sock: socket.socket) -> tuple[Any, ...]:
 
 
 class _ReadOnly:
-    """A read-only store, reopened for a new generation of the app's writes."""
+    """A read-only store, reopened for a new generation of the app's writes. The view holds the
+    generation it opened (:class:`kg.generations.Lease`) until the next one is opened, so the
+    query running on it keeps its files whatever the app switches in meanwhile."""
 
     def __init__(self, path: str) -> None:
         self.path, self.generation = path, -1
-        self.oxigraph: ox.Store | None = None
+        self.view: LocalStore | None = None
 
     def get(self, generation: int) -> ox.Store:
-        if self.oxigraph is None or generation != self.generation:
-            for attempt in range(20):  # the writer may be compacting: files come and go
-                try:
-                    self.oxigraph = ox.Store.read_only(self.path)
-                    self.generation = generation
-                    break
-                except (OSError, RuntimeError):
-                    if attempt == 19:
-                        raise
-                    time.sleep(0.05)
-        assert self.oxigraph is not None
-        return self.oxigraph
+        if self.view is None or generation != self.generation:
+            self.view = LocalStore(Path(self.path), read_only=True)  # the last one let go
+            self.generation = generation
+        return self.view.oxigraph
 
 
 def _orphaned(parent: int) -> None:
