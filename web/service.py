@@ -206,13 +206,14 @@ class Service:
 
     def _published(self) -> None:
         """After a write in the writer process: the new generation opened if it switched one
-        in (the old one removed), else what a killed write left removed; caches dropped and
+        in (the old one removed once no request reads it: a reader's lease,
+        :class:`kg.generations.Lease`), else what a killed write left removed; caches dropped and
         the workers told to reopen their views."""
         assert self.path is not None
         if os.path.realpath(self.path) != self._opened:
             for attempt in range(50):  # the writer may still be closing its handle
                 try:
-                    self._given = _open(self.path, self.base)  # recovers: the old one goes
+                    self._given = _open(self.path, self.base)  # the old one goes when let go
                     break
                 except StoreError:
                     if attempt == 49:
