@@ -482,6 +482,8 @@ def staged(store: LocalStore, *, data: bool = False,
                 stage.from_base = source is not None
                 if source is not None:
                     ox.Store.read_only(str(source)).backup(str(target))
+                elif _beside:
+                    _checkpoint_beside(store, target)
                 else:
                     store.oxigraph.backup(str(target))
                 if _beside and not data:  # the same data: what is computed there says so
@@ -529,6 +531,25 @@ def staged(store: LocalStore, *, data: bool = False,
                          path=path, reason=reason) from exc
     if old is not None:  # removed with what the home keeps for it, unless a reader holds it
         recover_store(path)
+
+
+def _checkpoint_beside(view: LocalStore, target: Path) -> None:
+    """A hard-link checkpoint of a read-only view beside the store's holder, whose compactions
+    may remove files the view's manifest still names while they are linked ("No such file or
+    directory ... 000093.sst"): taken again from a view opened anew."""
+    for attempt in range(20):
+        try:
+            view.oxigraph.backup(str(target))
+            return
+        except OSError:
+            if attempt == 19:
+                raise
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(f"{target}.tmp", ignore_errors=True)
+            time.sleep(0.05)
+            assert view.path is not None
+            view.lease = generations.Lease(view.path)
+            view.oxigraph = _read_only(view.lease.generation)
 
 
 def remove_store(path: Path) -> None:
