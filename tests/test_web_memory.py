@@ -147,7 +147,8 @@ def test_sigterm_stops_the_server_while_an_in_memory_computation_runs(served_mem
     # granian's worker, and the child it forked that computes (web.forked)
     family = psutil.Process(served_memory.process.pid).children(recursive=True)
     assert len(family) >= 2, family
-    assert max(p.cpu_percent(0.5) for p in family) > 20  # it is computing
+    # it is computing (a share of a CPU that a machine loaded 5 times over its cores still gives)
+    assert max(p.cpu_percent(0.5) for p in family) > 5
     began = time.monotonic()
     served_memory.process.send_signal(signal.SIGTERM)
     served_memory.process.wait(20)

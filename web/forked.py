@@ -84,6 +84,10 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int)
     """Run ``work(given)`` and write its pickled reply; never returns."""
     code = 0
     try:
+        # the server's sockets (its listening one, clients' connections) are the app's: a
+        # child holding copies would keep a connection the app closed open until it ends
+        os.closerange(3, writing)
+        os.closerange(writing + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
