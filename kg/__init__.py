@@ -137,6 +137,7 @@ from kg.link.review import check_writable as check_review_writable
 from kg.link.review import read as read_review
 from kg.link.review import write as write_review
 from kg.official import per_10k as official_per_10k
+from kg.parser_lock import SPARQL_PARSER
 from kg.permalinks import LENGTH as PERMALINK_LENGTH
 from kg.permalinks import Permalinks
 from kg.permalinks import file_for as permalinks_file
@@ -163,6 +164,7 @@ from kg.store import (
     MEMORY,
     LocalStore,
     check_endpoint,
+    derived_writes,
     open_store,
     recover_store,
     remove_store,
@@ -198,7 +200,7 @@ __all__ = [
     "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
     "serve_lock",
     "resolve_store", "run_doctor", "staged", "staged_beside", "store_counts", "store_home",
-    "store_setting",
+    "store_setting", "derived_writes", "SPARQL_PARSER",
     "Verdict",
     # settings, errors, names
     "SETTINGS", "load_settings",

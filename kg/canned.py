@@ -308,7 +308,8 @@ def list_queries(directory: Path = QUERY_DIR) -> list[CannedQuery]:
 def load(name: str, directory: Path = QUERY_DIR) -> CannedQuery:
     """One canned query by name (the file's stem); NotFound lists the known names."""
     path = directory / f"{name}.rq"
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", name) or not path.is_file():
+    # a name is short: a longer one is no file name (the system's limit: ENAMETOOLONG)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", name) or not path.is_file():
         known = ", ".join(p.stem for p in sorted(directory.glob("*.rq")))
         raise NotFound("no canned query %(name)r; known: %(known)s", name=name, known=known)
     return parse(path.read_text(encoding="utf-8"), name)

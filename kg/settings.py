@@ -83,9 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("worker_memory", 2048, _int, "Memory limit (address space, MB) of the web app's "
             "/shacl worker process, which parses and validates uploads."),
     Setting("write_timeout", 300.0, _float, "Time limit of one write of the web app (a queued "
-            "computation, an /update or /store write), in seconds: its process is killed."),
+            "computation, an /update or /store write; in memory, a computation's forked "
+            "child), in seconds: its process is killed."),
     Setting("write_memory", 4096, _int, "Memory (MB of address space) that the web app's writer "
-            "process may take beyond its size at rest; past it the write is stopped."),
+            "process (in memory, a computation's forked child) may take beyond its size at "
+            "rest; past it the write is stopped."),
     Setting("computing", 1, _int, "Requests that compute in the web app (canned queries, "
             "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
     Setting("compute_wait", 2.0, _float, "Seconds a page of an in-memory store waits for its "

@@ -226,6 +226,41 @@ def test_an_interrupted_export_leaves_no_part_file(disk_store_dir: Path, tmp_pat
     assert result.exit_code != 0 and list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_an_export_killed_while_it_writes_leaves_nothing(tmp_path: Path, sig: int) -> None:
+    """Regression: `hvp export -o FILE` killed by a signal Python does not turn into an
+    exception (SIGTERM, SIGKILL) left FILE.part behind, as large as what it had written. The
+    file is now written without a name and named only when complete."""
+    demo, store = tmp_path / "demo", tmp_path / "store"
+    assert hvp("demo", "--out", str(demo), "--patents", "3000").exit_code == 0
+    assert hvp("--store", str(store), "ingest", "-q", str(demo)).exit_code == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen([sys.executable, "-m", "kg.cli", "--store", str(store), "export",
+                                "--format", "nq", "-o", str(out / "x.nq")], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not _writes_into(process.pid, out):  # the moment it writes its output
+            assert process.poll() is None and time.monotonic() < deadline, "never wrote"
+            time.sleep(0.001)
+        process.send_signal(sig)
+        assert process.wait(30) != 0
+    finally:
+        process.kill()
+    assert list(out.iterdir()) == []
+
+
+def _writes_into(pid: int, folder: Path) -> bool:
+    """Whether process ``pid`` has a file of ``folder`` open (named or not)."""
+    fds = Path(f"/proc/{pid}/fd")
+    try:
+        targets = [os.readlink(fd) for fd in fds.iterdir()]
+    except OSError:
+        return False
+    return any(t.startswith(f"{folder}/") for t in targets)
+
+
 # --- 4. a store another process holds -----------------------------------------------------
 def test_a_locked_store_is_named_as_such(disk_store_dir: Path) -> None:
     holder = subprocess.Popen(

@@ -399,3 +399,21 @@ def test_award_kinds_are_those_of_the_ontology() -> None:
     kinds = cells.award_kinds()
     assert "china-patent-gold" in kinds and "china-design-excellence" in kinds
     assert len(kinds) == 7
+
+
+def test_a_value_at_the_length_limit_is_taken_in_both_formats(folder: Path, tmp_path: Path
+                                                              ) -> None:
+    """One limit for a cell and a literal (kg.ingest.cells.LONGEST): a value of exactly that
+    many characters is ingested from CSV and from Turtle alike; one more is refused by both
+    (tests/bad/csv/cell-one-over-the-limit, tests/bad/rdf/literal-too-long)."""
+    from kg.ingest.cells import LONGEST
+
+    edit(folder, "patents.csv", 0, "title", "x" * LONGEST)
+    ttl = tmp_path / "long.ttl"
+    ttl.write_text('<https://w3id.org/hvp/patent/CN-T02> <http://purl.org/dc/terms/title> "'
+                   + "y" * LONGEST + '" .\n')
+    code, out = hvp(tmp_path / "s", "ingest", "-q", str(folder), str(ttl))
+    assert code == 0, out
+    titles = {q.object.value for q in LocalStore(tmp_path / "s").quads(
+        None, ox.NamedNode("http://purl.org/dc/terms/title"), None)}
+    assert "x" * LONGEST in titles and "y" * LONGEST in titles

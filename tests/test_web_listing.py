@@ -8,6 +8,7 @@ import io
 import json
 import re
 from html import unescape
+from typing import Any
 
 import pytest
 
@@ -112,17 +113,24 @@ def test_every_count_of_a_canned_query_links_to_as_many_patents(client, query: s
         assert client.get(href, headers={"Accept": "application/json"}).json["total"] == n, href
 
 
-def test_a_list_is_found_once_for_its_pages_and_download(client, monkeypatch) -> None:
+def test_a_list_is_found_once_for_its_pages_and_download(client, monkeypatch, tmp_path) -> None:
     from web import listing
 
-    calls = []
+    # counted in a file: an in-memory store's computation runs in a forked child (web.forked)
+    calls = tmp_path / "calls"
+    calls.touch()
     real = listing.find_patents
-    monkeypatch.setattr(listing, "find_patents",
-                        lambda *a, **k: calls.append(k) or real(*a, **k))
+
+    def counted(*a: Any, **k: Any) -> Any:
+        with calls.open("a") as out:
+            out.write("call\n")
+        return real(*a, **k)
+
+    monkeypatch.setattr(listing, "find_patents", counted)
     for query in ("year=2024", "year=2024&page=1&lang=zh", "year=2024&format=csv",
                   "year=2024&sort=title"):
         assert client.get(f"/patents?{query}").status_code == 200
-    assert len(calls) == 2  # the second sort is another list
+    assert len(calls.read_text().splitlines()) == 2  # the second sort is another list
 
 
 def test_counts_are_written_for_the_language(app) -> None:

@@ -1,6 +1,7 @@
 """An in-memory store's computations (a classification at a new date, a canned query's answer,
-the indicators) run in the app's process, the only one that can write the store (decision 73),
-but never in a request thread: in the computations' thread, one at a time. A request waits for
+the indicators) are queued for the app's computations' thread, one at a time, never run in a
+request thread; that thread runs each in a child it forks, killed at ``write_timeout``
+(decisions 82 and 89). A request waits for
 one at most ``compute_wait`` seconds, then answers 503 ``Being computed`` with ``Retry-After``;
 ``/healthz`` and lookups answer while it computes; SIGTERM stops the server within seconds."""
 
@@ -137,14 +138,17 @@ def test_healthz_and_lookups_answer_while_an_in_memory_computation_runs(served_m
 
 @pytest.mark.slow
 def test_sigterm_stops_the_server_while_an_in_memory_computation_runs(served_memory):
-    """SIGTERM to the server while its app computes a runaway in memory: the server and its
-    worker are gone within a few seconds (granian's kill timeout, as kg.cli.server.STOP_SECONDS)."""
+    """SIGTERM to the server while its app computes a runaway in memory: the server, its
+    worker and the worker's computing child are gone within a few seconds (granian's kill
+    timeout, as kg.cli.server.STOP_SECONDS)."""
     status, _, body = _get(f"{served_memory.url}/queries/runaway")
     assert status == 503 and b"Being computed" in body, body[:500]
-    family = psutil.Process(served_memory.process.pid).children(recursive=True)
-    assert family  # granian's worker, which computes
     time.sleep(1.0)
-    assert max(p.cpu_percent(0.5) for p in family) > 20  # it is computing
+    # granian's worker, and the child it forked that computes (web.forked)
+    family = psutil.Process(served_memory.process.pid).children(recursive=True)
+    assert len(family) >= 2, family
+    # it is computing (a share of a CPU that a machine loaded 5 times over its cores still gives)
+    assert max(p.cpu_percent(0.5) for p in family) > 5
     began = time.monotonic()
     served_memory.process.send_signal(signal.SIGTERM)
     served_memory.process.wait(20)
@@ -152,3 +156,59 @@ def test_sigterm_stops_the_server_while_an_in_memory_computation_runs(served_mem
     _, alive = psutil.wait_procs(family, timeout=5)
     assert not alive, alive
     assert stopped < 8, f"the server took {stopped:.1f} s to stop"
+
+
+#: The write limit of ``limited_memory``: a computation past it is killed.
+LIMIT = 3.0
+#: A canned query that ends at once.
+COUNT = "#+ title: Quads\nSELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n"
+
+
+@pytest.fixture()
+def limited_memory(tmp_path: Path) -> Iterator[ServedApp]:
+    """``served_memory`` with a write limit of :data:`LIMIT` seconds."""
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    (queries / "runaway.rq").write_text(RUNAWAY)
+    (queries / "count.rq").write_text(COUNT)
+    served = ServedApp({"store": ":memory:", "compute_wait": 0.5, "queries_dir": str(queries),
+                        "write_timeout": LIMIT})
+    yield served
+    served.close()
+
+
+def _until_done(url: str, accept: str, seconds: float) -> tuple[int, bytes]:
+    """Ask ``url`` again while it answers 503 Being computed, at most ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status, _, body = _get(url, accept)
+        if status != 503 or b"Being computed" not in body or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_an_in_memory_computation_past_the_write_limit_is_cut_and_the_next_is_served(
+        limited_memory):
+    """Regression: an in-memory store's computation had no hard limit: a runaway canned query
+    held the computations' thread for ever, and every later computation answered 503 Being
+    computed for ever. Now it runs in a forked child killed at write_timeout: the page that
+    asked gets 503 Limit exceeded naming the setting, the child is gone, /healthz answers
+    throughout, and the next computation (a canned query over the data) is served."""
+    url = limited_memory.url
+    began = time.monotonic()
+    status, body = _until_done(f"{url}/queries/runaway", "application/json", LIMIT + 30)
+    took = time.monotonic() - began
+    assert status == 503, body[:500]
+    problem = json.loads(body)
+    assert problem["title"] == "Limit exceeded" and "write_timeout" in problem["detail"], problem
+    assert took < LIMIT + 20, took
+    server = psutil.Process(limited_memory.process.pid)
+    assert not [p for p in server.children(recursive=True)
+                if p.status() != psutil.STATUS_ZOMBIE and p.cpu_percent(0.5) > 50], \
+        "a child still computes"
+    took, status, _ = _timed(f"{url}/healthz", "application/json")
+    assert status == 200 and took < 1, took
+    status, body = _until_done(f"{url}/queries/count?format=json", "application/json", 120)
+    assert status == 200, body[:500]
+    assert int(json.loads(body)["rows"][0]["n"]) > 100, body[:500]

@@ -27,6 +27,7 @@ from web import (
     sparql,
     static,
     units,
+    urls,
     writes,
 )
 from web.service import Service, service
@@ -46,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FORM_MEMORY_SIZE"] = svc.max_body
     app.extensions["hvp"] = svc
     errors.init_app(app)
+    app.before_request(urls.check)  # first: nothing reads a URL that is not UTF-8
     headers.init_app(app, str(values["cors"]))
     i18n.init_app(app)
     static.init_app(app)

@@ -38,17 +38,27 @@ def serve(conn: Any, handle: Callable[[Any], Any],
         except MemoryError:
             reply = ("memory", None)
         except KGError as exc:
-            reply = ("error", _bare(exc))
+            reply = ("error", bare(exc))
         except Exception as exc:
             if failed is None:
                 raise
-            reply = ("error", _bare(failed(exc)))
+            reply = ("error", bare(failed(exc)))
         if after is not None:
             after()
         conn.send(reply)
 
 
-def _bare(exc: E) -> E:
+def address_space() -> int:
+    """This process's address space now, in bytes (``VmSize``): a child's memory limit is set
+    beyond it."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def bare(exc: E) -> E:
     """The error without its traceback and context (pickled without them anyway), nor those of
     an error among its values (a parser's refusal that a rule's message holds): their frames
     would keep what the job used alive until the next job, a staging generation's engine (its
@@ -57,7 +67,7 @@ def _bare(exc: E) -> E:
     exc.__context__ = exc.__cause__ = None
     for value in getattr(exc, "params", {}).values():
         if isinstance(value, BaseException):
-            _bare(value)
+            bare(value)
     return exc.with_traceback(None)
 
 

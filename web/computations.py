@@ -10,8 +10,8 @@ same key joins the same job. One thread of the app runs the jobs in order; on an
 each job is the page request rendered again in the writer process (:mod:`web.writer`, under
 ``write_timeout`` and ``write_memory``; cut at a limit, it is a failed job and the store is as
 before), and when it is done the next request of its key reads what it stored or kept. On an
-in-memory store the thread runs the work itself (only the app's process can write the store;
-decision 82), and the request may wait a moment for it (``wait``). A job
+in-memory store each job runs in a child the app forks, under the same limits (:mod:`web.forked`;
+decisions 82 and 89), and the request may wait a moment for it (``wait``). A job
 that failed gives its error to the next request of its key, once: a later visit tries again.
 
 "About N s" is what the last job of the same kind took (:data:`FIRST_GUESS` before any), less

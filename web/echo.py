@@ -3,7 +3,7 @@ path only when it is short (no long reflection of client input: docs/reliability
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 
 #: The most characters of a client's own input that an error message repeats (a header, a
 #: parameter): more is cut, so that an answer never reflects a long text back.
@@ -17,6 +17,31 @@ URL = 512
 def echoed_path() -> str | None:
     """The request's path for an answer to repeat, or None when it is longer than :data:`URL`."""
     return request.path if len(request.path) <= URL else None
+
+
+#: Characters of a client's input that, found in a message's value, show that the value
+#: repeats it (:func:`unechoed`).
+RUN = 40
+#: The most characters of each input that :func:`unechoed` looks for.
+SCANNED = 65536
+
+
+def unechoed(value: str) -> str:
+    """``value``, a message's value, cut to :data:`ECHO` characters (and ``…``) when it is
+    longer and repeats :data:`RUN` characters of the request's own input: its path, a query
+    string's or a form's value. Whatever raised the message (a kg function given a parameter:
+    "nothing is known about <IRI>", "not a date: '...'") then repeats no long input."""
+    if len(value) <= ECHO or not has_request_context():
+        return value
+    inputs = [request.path, *request.args.values()]
+    if request.mimetype == "application/x-www-form-urlencoded":
+        inputs += request.form.values()
+    for text in inputs:
+        text = text[:SCANNED]
+        if any(text[i:i + RUN] in value for i in range(0, max(1, len(text) - RUN + 1), RUN // 2)
+               if len(text) >= RUN):
+            return value[:ECHO] + "…"
+    return value
 
 
 def clip(text: str, limit: int = ECHO) -> str:

@@ -30,7 +30,7 @@ from kg import (
     Word,
     fill,
 )
-from web.echo import Clipped, echoed_path
+from web.echo import Clipped, echoed_path, unechoed
 from web.i18n import gettext
 
 PROBLEM = "application/problem+json"
@@ -90,7 +90,8 @@ def detail_of(exc: KGError) -> str:
 
 def said(params: dict[str, Any]) -> dict[str, Any]:
     """A message's values with each kg error and :class:`kg.Word` among them in the reader's
-    language."""
+    language, and each that repeats a long part of the request cut (:func:`web.echo.unechoed`:
+    a kg function's error quotes what it was given, which may be a client's long input)."""
     return {k: _said(v) for k, v in params.items()}
 
 
@@ -101,6 +102,8 @@ def _said(value: Any) -> Any:
         return gettext(value.template, **said(value.params))
     if isinstance(value, Clipped):
         return gettext(CLIPPED_SAID, start=value.head, count=value.length)
+    if isinstance(value, str):
+        return unechoed(value)
     return value
 
 

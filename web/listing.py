@@ -94,8 +94,17 @@ def patents() -> Response:
     return Response(html, mimetype="text/html")
 
 
+#: The longest value of a parameter of the list (an id, a code, a date: far shorter); the list
+#: repeats its parameters (its links, a download's filters), so a longer one is refused.
+LONGEST = 200
+
+
 def _filters() -> dict[str, Any]:
     args = request.args
+    for name, value in args.items(multi=True):
+        if len(value) > LONGEST:
+            raise InputError("parameter %(name)s: at most %(longest)s characters",
+                             name=clip(name), longest=LONGEST)
     region = args.get("region") or NATION
     if args.get("as_of"):
         try:

@@ -76,13 +76,7 @@ def update_copy(nquads: bytes, text: str, base: str, source: str | None) -> Chan
     stage.oxigraph.bulk_extend(before)
     drop_derived(stage, base)
     update_checked(before, stage, text, base, source)
-    after = stage.oxigraph
-    return Change(
-        _nquads(q for q in before if q not in after), _nquads(q for q in after if q not in before),
-        [g.value for g in before.named_graphs()
-         if isinstance(g, ox.NamedNode) and not after.contains_named_graph(g)],
-        [g.value for g in after.named_graphs()
-         if isinstance(g, ox.NamedNode) and not before.contains_named_graph(g)])
+    return Change.between(before, stage.oxigraph)
 
 
 def _nquads(quads: Iterable[ox.Quad]) -> bytes:
@@ -98,6 +92,20 @@ class Change:
     added: bytes
     dropped: list[str]
     created: list[str]
+
+    @classmethod
+    def between(cls, before: ox.Store, after: ox.Store) -> Change:
+        """What makes ``before`` into ``after``."""
+        return cls(
+            _nquads(q for q in before if q not in after),
+            _nquads(q for q in after if q not in before),
+            [g.value for g in before.named_graphs()
+             if isinstance(g, ox.NamedNode) and not after.contains_named_graph(g)],
+            [g.value for g in after.named_graphs()
+             if isinstance(g, ox.NamedNode) and not before.contains_named_graph(g)])
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added or self.dropped or self.created)
 
     def apply(self, store: LocalStore) -> None:
         """Make the same change to ``store`` (a staged copy: all or nothing)."""

@@ -7,6 +7,7 @@ One :class:`Service` per app, kept in ``app.extensions["hvp"]`` and reached thro
 from __future__ import annotations
 
 import copy
+import io
 import os
 import threading
 import time
@@ -18,11 +19,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import current_app, request
 
 from kg import (
     MEMORY,
     PREFIXES,
+    SPARQL_PARSER,
     Busy,
     EndpointStore,
     InputError,
@@ -30,6 +33,7 @@ from kg import (
     Profile,
     StoreError,
     Word,
+    derived_writes,
     ensure_reference,
     load_profile,
     profile_name,
@@ -41,12 +45,13 @@ from kg import (
     staged,
     store_setting,
 )
+from web import forked
 from web.admission import Gate
 from web.computations import LONGEST_WAIT, Computations
 from web.lookup import is_lookup
 from web.pool import QueryPool, Reply, Request, execute, raise_for
 from web.renderer import Elsewhere, Renderer, request_fields
-from web.sandbox import Sandbox
+from web.sandbox import Change, Sandbox
 from web.writer import Writer
 
 T = TypeVar("T")
@@ -68,10 +73,11 @@ class Cache(OrderedDict[Any, Any]):
     def __init__(self, most: int) -> None:
         super().__init__()
         self.most = most
-        self._lock = threading.Lock()
+        #: Held by a writer of the cache (and across a fork, :mod:`web.forked`).
+        self.lock = threading.Lock()
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        with self._lock:
+        with self.lock:
             super().__setitem__(key, value)
             while len(self) > self.most:
                 self.popitem(last=False)
@@ -277,9 +283,11 @@ class Service:
 
     def _in_memory(self, key: Hashable, kind: str, work: Callable[[LocalStore], T],
                    computes: bool) -> T:
-        """An in-memory store's computation: only this process can write the store, so it runs
-        here, but in the computations' thread (:mod:`web.computations`), one at a time, never
-        in a request thread. The request waits for it at most ``compute_wait`` seconds while
+        """An in-memory store's computation: queued for the computations' thread
+        (:mod:`web.computations`), one at a time, never in a request thread, which runs it in a
+        child it forks under ``write_timeout`` and ``write_memory`` (:mod:`web.forked`: the
+        child works on a copy of the store; what it changed is applied here and published as
+        :meth:`deriving` says). The request waits for it at most ``compute_wait`` seconds while
         fewer than ``computing`` others wait (else at once): then its value, or 503 ``Being
         computed`` with ``Retry-After``. An answer is given to every request until the data
         changes (an in-memory store keeps no answers on disk); a classification's once (what
@@ -287,13 +295,40 @@ class Service:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         def job() -> T:
-            with self.exclusive(None), app.app_context(), self.deriving() as store:
-                return work(store)
+            with self.exclusive(None), app.app_context():
+                value, change = forked.run(
+                    self._quads, lambda quads: self._on_copy(quads, work), kind,
+                    float(self.settings.get("write_timeout", 300.0)),
+                    int(self.settings.get("write_memory", 4096)),
+                    held=(self._deriving, self.cache.lock, SPARQL_PARSER))
+                if change:  # what it wrote (derived graphs), applied and published here
+                    with derived_writes(), self.deriving() as store:
+                        change.apply(store)
+                return value
 
         with self.computing.held() as free:
             wait = float(self.settings.get("compute_wait", 0.0)) if free else 0.0
             return self.computations.result(key, kind, job, keep=not computes,  # type: ignore[no-any-return]
                                             wait=wait)
+
+    def _quads(self) -> bytes:
+        """The in-memory store's quads, as N-Quads (what a forked computation starts from)."""
+        out = io.BytesIO()
+        self.store().dump(out, ox.RdfFormat.N_QUADS)
+        return out.getvalue()
+
+    def _on_copy(self, quads: bytes, work: Callable[[LocalStore], T]) -> tuple[T, Change]:
+        """In a forked child (:mod:`web.forked`): ``work`` over a store made of ``quads``,
+        which this process's :meth:`store` is for the rest of its short life; its value and
+        what it changed."""
+        before = ox.Store()
+        before.load(quads, format=ox.RdfFormat.N_QUADS)
+        copy = LocalStore()
+        copy.oxigraph.bulk_extend(before)
+        self._given = copy
+        self.cache.clear()
+        value = work(copy)
+        return value, Change.between(before, copy.oxigraph)
 
     def _view(self) -> LocalStore:
         """The app's store marked read-only: what is stored or kept is read, nothing computed

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
-from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -43,6 +42,7 @@ from web.editor import page as editor_page
 from web.errors import Problem
 from web.pool import Request
 from web.service import Service, service
+from web.urls import CHECKED, not_utf8, utf8
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -73,6 +73,7 @@ class Endpoint:
         if environ.get("PATH_INFO") != PATH or \
                 environ.get("REQUEST_METHOD") not in ("GET", "HEAD", "POST"):
             return self.app(environ, start_response)
+        environ[CHECKED] = True  # by _params, which reads the body
         try:
             req = WsgiRequest(environ)
             req.max_content_length = self.service.max_body
@@ -135,7 +136,7 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
     """The parameters of the URL, and of a POST's body (``update`` for an update). The URL, a
     urlencoded form and a direct body are checked to be UTF-8 (werkzeug keeps a bad escape such
     as ``%E9`` as text); a multipart form's fields are werkzeug's, bad bytes replaced."""
-    _utf8(req.environ.get("QUERY_STRING", ""), Word("the URL's query string"))
+    utf8(req.environ.get("QUERY_STRING", ""), Word("the URL's query string"))
     if req.method != "POST":
         return req.args
     params: MultiDict[str, str] = MultiDict(req.args)
@@ -144,7 +145,7 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
                    _body_text(req.get_data()))
     elif req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         if req.mimetype == "application/x-www-form-urlencoded":
-            _utf8(req.get_data(cache=True).decode("latin-1"), "the form")
+            utf8(req.get_data(cache=True).decode("latin-1"), Word("the form"))
         for name, value in req.form.items(multi=True):
             params.add(name, value)
     else:
@@ -155,30 +156,11 @@ def _params(req: WsgiRequest) -> MultiDict[str, str]:
 
 #: An IRI without a scheme (or a ``<`` that only looks like one: then the base is not used).
 _RELATIVE = re.compile("<(?![A-Za-z][A-Za-z0-9+.-]*:)" + SPARQL_IRI[1:])
-#: A percent-escape of a byte that is not ASCII: only then can a URL or form be bad UTF-8.
-_HIGH_BYTE = re.compile(r"%[89a-fA-F][0-9a-fA-F]")
-
-
-def _utf8(encoded: str, where: str) -> None:
-    """400 if the percent-encoded ``encoded`` is not UTF-8 once decoded."""
-    if _HIGH_BYTE.search(encoded):
-        try:
-            unquote_to_bytes(encoded.replace("+", " ")).decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(where, exc) from None
-
-
 def _body_text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _not_utf8(Word("the request body"), exc) from None
-
-
-def _not_utf8(where: str, exc: UnicodeDecodeError) -> Problem:
-    return Problem(400, "Bad request", "%(where)s is not UTF-8: byte 0x%(object)s at byte "
-                                       "%(start)s (SPARQL queries are UTF-8)",
-        params={"where": where, "object": f"{exc.object[exc.start]:02X}", "start": exc.start})
+        raise not_utf8(Word("the request body"), exc) from None
 
 
 def _undeclared(query: str) -> list[str]:

@@ -34,6 +34,22 @@ START = 120
 WORKER = "web.writer_process:work"
 
 
+def over_time(what: str, timeout: float) -> LimitExceeded:
+    """A write (or an in-memory store's computation, :mod:`web.forked`) stopped at
+    ``write_timeout``."""
+    return LimitExceeded("%(what)s exceeded the %(timeout)s s time limit of a write (setting "
+                         "write_timeout): it was stopped and nothing was written",
+                         what=what, timeout=f"{timeout:g}")
+
+
+def out_of_memory(what: str, memory_mb: int) -> LimitExceeded:
+    """A write (or an in-memory store's computation) stopped at ``write_memory``, or whose
+    process died."""
+    return LimitExceeded("%(what)s ran out of the writer's %(memory)s MB of memory (setting "
+                         "write_memory) or its process stopped: nothing was written",
+                         what=what, memory=memory_mb)
+
+
 class Writer(Child):
     """One writer process, started when first needed and after each kill."""
 
@@ -54,25 +70,17 @@ class Writer(Child):
                 conn.send(message)
                 if not conn.poll(self.timeout):
                     self.end()
-                    raise LimitExceeded(
-                        "%(what)s exceeded the %(timeout)s s time limit of a write (setting "
-                        "write_timeout): it was stopped and nothing was written",
-                        what=what, timeout=f"{self.timeout:g}")
+                    raise over_time(what, self.timeout)
                 kind, value = conn.recv()
             except (EOFError, OSError):
                 self.end()
-                raise self._out_of_memory(what) from None
+                raise out_of_memory(what, self.memory_mb) from None
             if kind == "memory":
                 self.end()
-                raise self._out_of_memory(what)
+                raise out_of_memory(what, self.memory_mb)
         if kind == "error":
             raise value
         return value
-
-    def _out_of_memory(self, what: str) -> LimitExceeded:
-        return LimitExceeded("%(what)s ran out of the writer's %(memory)s MB of memory (setting "
-                             "write_memory) or its process stopped: nothing was written",
-                             what=what, memory=self.memory_mb)
 
     def stop(self) -> None:
         """End the process between two writes (its handle on the generation it wrote is then

@@ -15,7 +15,7 @@ from werkzeug.test import run_wsgi_app
 
 from kg import LocalStore, StoreError, drop_derived, staged_beside, update_checked
 from web.app import create_app
-from web.child import serve
+from web.child import address_space, serve
 from web.pool import _orphaned
 from web.service import FORM_BODY, Service
 
@@ -30,7 +30,7 @@ def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> No
     svc: Service = app.extensions["hvp"]
     path = Path(settings["store"])
     if memory_mb > 0:
-        limit = _address_space() + memory_mb * 1024 * 1024
+        limit = address_space() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     def handle(job: tuple[str, Any]) -> Any:
@@ -46,14 +46,6 @@ def work(conn: Any, settings: dict[str, Any], memory_mb: int, parent: int) -> No
 
 def _propagate(exc: Exception) -> Any:
     raise exc
-
-
-def _address_space() -> int:
-    """This process's address space now, in bytes (``VmSize``)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmSize:"):
-            return int(line.split()[1]) * 1024
-    return 0
 
 
 def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:

@@ -1,4 +1,10 @@
-"""Where a command writes: standard output, or a file replaced only when complete."""
+"""Where a command writes: standard output, or a file replaced only when complete.
+
+A file is written without a name (``O_TMPFILE``) and named ``OUTPUT.part`` only when complete,
+then renamed over ``OUTPUT``: a command killed while it writes (SIGTERM, SIGKILL, out of disk)
+leaves no part file (where the file system has no ``O_TMPFILE``, the part file is written
+directly and removed on every exit that runs Python's clean-up).
+"""
 
 from __future__ import annotations
 
@@ -42,9 +48,13 @@ def check_output(output: Path | None) -> None:
                          output=output, folder=folder)
     tmp = _part(output)
     try:
-        with tmp.open("ab"):
-            pass
-        tmp.unlink()
+        unnamed = _unnamed(folder)  # a probe that leaves nothing behind if killed
+        if unnamed is not None:
+            os.close(unnamed)
+        else:
+            with tmp.open("ab"):
+                pass
+            tmp.unlink()
     except OSError as exc:
         raise InputError("--output %(output)s: cannot write there: %(value)s",
                          output=output, value=exc.strerror or exc) from None
@@ -63,8 +73,13 @@ def write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
         return
     tmp = _part(output)
     try:
-        with tmp.open("wb") as out:
+        unnamed = _unnamed(output.parent)
+        with (os.fdopen(unnamed, "wb") if unnamed is not None else tmp.open("wb")) as out:
             write(out)
+            if unnamed is not None:  # named only now that it is complete
+                out.flush()
+                tmp.unlink(missing_ok=True)
+                _name(unnamed, tmp)
         tmp.replace(output)
     except BaseException as exc:  # a failed or interrupted write leaves no part file behind
         tmp.unlink(missing_ok=True)
@@ -72,6 +87,26 @@ def write_stream(output: Path | None, write: Callable[[Any], object]) -> None:
             raise InputError("--output %(output)s: cannot write it: %(value)s",
                              output=output, value=exc.strerror or exc) from None
         raise
+
+
+def _unnamed(folder: Path) -> int | None:
+    """A new file without a name in ``folder`` (``O_TMPFILE``), or None where the file system
+    has none: killed at any moment (SIGTERM, SIGKILL), a write leaves nothing behind, as the
+    kernel frees a file that has no name when it is closed."""
+    try:
+        return os.open(folder, os.O_TMPFILE | os.O_WRONLY, 0o666)
+    except (OSError, AttributeError):
+        return None
+
+
+def _name(fd: int, path: Path) -> None:
+    """Give the unnamed file open as ``fd`` the name ``path`` (``linkat`` following
+    ``/proc/self/fd/N``, as open(2) says; a plain ``link`` would link the symbolic link)."""
+    folder = os.open("/proc/self/fd", os.O_RDONLY)
+    try:
+        os.link(str(fd), path, src_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 def write_text(text: str, output: Path | None) -> None:

@@ -25,6 +25,9 @@ _SEI_CODE = re.compile(r"[1-9](\.[0-9]{1,2}){0,2}")
 KINDS = ("invention", "utility_model", "design")
 SEI_SCHEME = Path(__file__).resolve().parents[2] / "ontology" / "sei.ttl"
 AWARD_SCHEME = SEI_SCHEME.with_name("awards.ttl")
+#: Longest cell (CSV) or literal (RDF) accepted, in characters: a title or a name is far
+#: shorter. The one figure of both formats (the csv module's own limit is set to it).
+LONGEST = 100_000
 #: Characters that are never data: NUL, and the Unicode bidirectional controls, which make a
 #: cell read differently from what it holds (Trojan Source, CVE-2021-42574).
 CONTROLS = re.compile("[\x00\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

@@ -6,8 +6,8 @@ cell parser of :mod:`kg.ingest.cells` accepts (dates as ``YYYY-MM-DD`` at most 1
 ahead, amounts of at least 0, ISO country codes, IPC codes that are codes once normalized...);
 a property whose range is a class takes an IRI; an award kind is one of ``ontology/awards.ttl``;
 a grant or lapse date is not before the filing date (in the file or in the store). Every
-literal is at most :data:`MAX_LITERAL` characters and holds no NUL or bidi control. Nothing may
-be written into a derived graph (under ``{base}graph/``).
+literal is at most :data:`kg.ingest.cells.LONGEST` characters (as a CSV cell) and holds no NUL or
+bidi control. Nothing may be written into a derived graph (under ``{base}graph/``).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from kg.store import LocalStore
 from kg.vocab import AWARD_KIND, HVP, PATENT, PREFIXES, RDFS, XSD
 
 ONTOLOGY = Path(__file__).resolve().parents[2] / "ontology" / "hvp.ttl"
-#: Longest literal accepted, in characters (a title or a name is far shorter).
-MAX_LITERAL = 100_000
 
 _FILING = str(PATENT.filingDate)
 #: The dates that may not come before the filing date.
@@ -142,10 +140,10 @@ class Facts:
 
     def _literal(self, predicate: str, obj: ox.Literal) -> None:
         value, where = obj.value, _tail(predicate)
-        if len(value) > MAX_LITERAL:
+        if len(value) > cells.LONGEST:
             raise Broken("%(predicate)s: a literal of %(length)s characters (at most "
                          "%(limit)s)", value[:40], where, predicate=short(predicate),
-                         length=f"{len(value):,}", limit=f"{MAX_LITERAL:,}")
+                         length=f"{len(value):,}", limit=f"{cells.LONGEST:,}")
         if problem := cells.controls(value):
             before = value[:cells.CONTROLS.search(value).start()]  # type: ignore[union-attr]
             raise Broken("%(predicate)s %(problem)s", before[-40:], where,

@@ -355,9 +355,15 @@ TABLES: tuple[Table, ...] = (
 )
 
 
+#: The csv module's limit on a cell (process-wide) is the one limit of a cell or a literal:
+#: a value too long in RDF is too long in CSV, and the other way round.
+csv.field_size_limit(cells.LONGEST)
+
+
 def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]]:
     """CSV rows with the line each starts on; the first is the header (line 1). A CSV syntax
-    error is located at its line and the column of the cell it is in."""
+    error is located at its line and the column of the cell it is in; a cell longer than
+    :data:`kg.ingest.cells.LONGEST` at the line and column where it starts."""
     record: list[str] = []  # the physical lines of the record being read
 
     def remembered() -> Iterator[str]:
@@ -379,6 +385,10 @@ def read_rows(lines: Iterable[str], file: str) -> Iterator[tuple[list[str], int]
             if at < 0:
                 cell, at = _failing_cell(text)
             column = column_name(header, cell) if header else "*"
+            if at >= 0 and "field limit" in str(exc):
+                raise RowError(file, line + 1 + text.count("\n", 0, at), column,
+                               "a cell longer than %(limit)s characters (the most a cell or a "
+                               "literal may hold)", limit=f"{cells.LONGEST:,}") from None
             unclosed = at < len(text) and text[at] == '"' and "field limit" not in str(exc)
             reason = "a quoted cell opened here is never closed" if unclosed else str(exc)
             raise RowError(file, line + 1 + text.count("\n", 0, at), column,

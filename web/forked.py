@@ -1,0 +1,133 @@
+"""A computation of an in-memory store in a forked child, under the write limits (decision 89).
+
+Only the app's process holds an in-memory store, so a page's computation over one (a
+classification at a new date, the indicators, a canned query's answer) cannot be handed to
+another program as an on-disk store's is (:mod:`web.writer`). :func:`run` forks the app's
+process instead: the child has the app, the request's closures and the store's data as the app
+had them (copy-on-write), computes, and sends back its value and what it changed in the store
+(:class:`web.sandbox.Change`), which the app applies; the app waits at most ``write_timeout``
+seconds and kills it then, and the child's address space may grow by ``write_memory`` MB beyond
+its size at the fork (``setrlimit(RLIMIT_AS)``). Killed at a limit, the child wrote nothing the
+app sees: :class:`kg.LimitExceeded` (503 naming the setting), and the next computation runs.
+
+The child never touches the Oxigraph store it inherits: a thread of the app that was inside the
+engine at the fork (a query of a request thread) may have held one of the engine's locks, which
+stay held for ever in the child. So ``payload()``, run in the app before the fork, takes what the
+child needs (the store's quads as N-Quads), and the child builds its own store from it. The
+Python locks the child's work takes (``held``) are held by the forking thread across the fork,
+so that no other thread of the app holds them at that moment. The child ends with ``os._exit``
+(no exit hooks of the app's, no buffers flushed twice) and by itself when the app is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import resource
+import select
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack, suppress
+from typing import Any, TypeVar
+
+from kg import KGError, StoreError
+from web.child import address_space, bare
+from web.pool import _orphaned
+from web.writer import out_of_memory, over_time
+
+T = TypeVar("T")
+P = TypeVar("P")
+#: Bytes read from the child at a time.
+CHUNK = 1 << 16
+
+
+def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: float,
+        memory_mb: int, held: Iterable[Any] = ()) -> T:
+    """``work(payload())``'s value: ``payload()`` here, ``work`` in a forked child under
+    ``timeout`` seconds and ``memory_mb`` MB of address space more than at the fork. Its
+    :class:`kg.KGError` is raised here; any other exception becomes a :class:`StoreError`;
+    :class:`kg.LimitExceeded` when the child was killed at a limit (or died)."""
+    given = payload()
+    began = time.monotonic()
+    reading, writing = os.pipe()
+    with ExitStack() as locks:
+        for lock in held:
+            locks.enter_context(lock)
+        pid = os.fork()
+        if pid == 0:  # the child: the locks are released by its copy of the stack
+            locks.close()
+            os.close(reading)
+            _child(writing, work, given, memory_mb)
+    os.close(writing)
+    del given
+    try:
+        data = _read(reading, began + timeout)
+    finally:
+        os.close(reading)
+    if data is None:
+        _kill(pid)
+        raise over_time(what, timeout)
+    os.waitpid(pid, 0)
+    if not data:
+        raise out_of_memory(what, memory_mb)
+    kind, value = pickle.loads(data)
+    if kind == "memory":
+        raise out_of_memory(what, memory_mb)
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int) -> None:
+    """Run ``work(given)`` and write its pickled reply; never returns."""
+    code = 0
+    try:
+        # the server's sockets (its listening one, clients' connections) are the app's: a
+        # child holding copies would keep a connection the app closed open until it ends
+        os.closerange(3, writing)
+        os.closerange(writing + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        threading.Thread(target=_orphaned, args=(os.getppid(),), daemon=True).start()
+        if memory_mb > 0:
+            limit = address_space() + memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            reply: tuple[str, Any] = ("ok", work(given))
+            data = pickle.dumps(reply)
+        except MemoryError:
+            data = pickle.dumps(("memory", None))
+        except KGError as exc:
+            data = pickle.dumps(("error", bare(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported to the page that asked
+            data = pickle.dumps(("error", StoreError("the computation failed: %(exc)s",
+                                                     exc=str(exc))))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(writing, view):]
+    except BaseException:  # noqa: BLE001 - nothing written: the app reports the child stopped
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _read(reading: int, deadline: float) -> bytes | None:
+    """Everything the child writes until it closes the pipe, or None at the deadline."""
+    chunks = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([reading], [], [], left)[0]:
+            return None
+        chunk = os.read(reading, CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _kill(pid: int) -> None:
+    with suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+
