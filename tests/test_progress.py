@@ -55,3 +55,55 @@ def test_no_line_after_the_end_and_none_when_quiet() -> None:
 def test_clock() -> None:
     assert clock(70.4) == "0:01:10"
     assert clock(-3) == "0:00:00"
+
+
+def test_dropping_derived_graphs_moves_by_quads(tmp_path) -> None:
+    """An ingest that must drop derived graphs quad by quad (a store without its base) tells
+    how many quads are gone, batch by batch: the bar stayed at 0% for minutes at 250,000
+    patents when it moved by graph."""
+    import pyoxigraph as ox
+
+    from kg import DEFAULT_BASE, LocalStore
+    from kg.ingest import drop_derived
+    from kg.iri import mint
+    from kg.store import REMOVED_AT_ONCE
+
+    store = LocalStore(tmp_path / "store")
+    graph = ox.NamedNode(mint(DEFAULT_BASE, "graph", "classification", "cnipa-2021"))
+    other = ox.NamedNode("https://example.org/data-graph")
+    size = 2 * REMOVED_AT_ONCE + 7
+    node = ox.NamedNode("https://example.org/p")
+    store.add([ox.Quad(ox.NamedNode(f"https://example.org/s{i}"), node, ox.Literal(str(i)), g)
+               for i in range(size) for g in (graph, other)])
+    told: list[tuple[str, int, int | None]] = []
+    dropped = drop_derived(store, DEFAULT_BASE,
+                           lambda label, done, total, rows: told.append((label, done, total)))
+    assert dropped == [graph.value]
+    assert [(done, total) for _, done, total in told] == [
+        (0, size), (REMOVED_AT_ONCE, size), (2 * REMOVED_AT_ONCE, size), (size, size),
+        (size, size)]
+    assert told[0][0] == "dropping 1 derived graph"
+    assert store.graph_size(graph) == 0 and graph not in list(store.oxigraph.named_graphs())
+    assert store.graph_size(other) == size  # data left alone
+
+
+def test_the_search_index_bar_has_a_total_and_ends_once(tmp_path) -> None:
+    """Building the text index tells a percentage of the things to index, and says it is done
+    once, at the end (each batch said "done in 0:00:00" when the total was unknown)."""
+    from kg import DEFAULT_BASE, LocalStore, generate_demo, ingest_files, search
+
+    demo = tmp_path / "demo"
+    generate_demo(demo, patents=12_000)  # about 14,000 things: batches of 5,000
+    store = LocalStore()
+    ingest_files(store, [demo], base=DEFAULT_BASE)
+    console, out = _console()
+    told: list[tuple[int, int | None]] = []
+    with reporter(console, every=60) as update:
+        def both(label: str, done: int, total: int | None, rows: int | None) -> None:
+            told.append((done, total))
+            update(label, done, total, rows)
+        count = search.build_for(store, tmp_path / "index", both)
+    assert count > 10_000 and len(told) >= 3 and told[-1] == (count, count)
+    assert all(total is not None and count <= total <= count + 50 for _, total in told[:-1])
+    assert [line for line in out.getvalue().splitlines() if "done in" in line] \
+        == [f"search index index: done in 0:00:00, {count:,} rows"]
