@@ -122,9 +122,7 @@ def test_an_error_says_no_english_in_chinese(server: ServedApp, name: str, metho
     if status >= 400 and answer and got.get("content-type", "").startswith(
             "application/problem+json"):
         problem = json.loads(answer)
-        # the title is the problem type's name, the same in every language (RFC 9457); the
-        # error page says it in Chinese
-        text = str(problem.get("detail", ""))
+        text = f'{problem.get("title", "")} {problem.get("detail", "")}'
         found += [(w, text) for w in english_words(text, sent)]
     as_html = {**headers, "Accept": "text/html", "Accept-Language": ZH}
     status, got, answer = _send(server.url, method, path, as_html, body)

@@ -31,7 +31,7 @@ from kg import (
     fill,
 )
 from web.echo import Clipped, echoed_path
-from web.i18n import gettext
+from web.i18n import gettext, language
 
 PROBLEM = "application/problem+json"
 
@@ -59,12 +59,24 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-#: The titles of problems other than :data:`STATUS`'s, and werkzeug's, that the error page
-#: shows in the reader's language (``_(problem.title)``; a title not here stays English).
-TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Unauthorized"), N_("Forbidden"),
-          N_("Not Found"), N_("Not Acceptable"), N_("Batch too large"), N_("Too many ids"),
-          N_("Unsupported Media Type"), N_("Front-end library missing"),
-          N_("Method Not Allowed"), N_("Request Entity Too Large"), N_("Internal Server Error"))
+#: The titles of problems other than :data:`STATUS`'s: the web layer's own (:class:`Problem`'s)
+#: and the name of every error werkzeug knows (``werkzeug.exceptions.default_exceptions``: an
+#: unknown URL, a method not allowed, a body too large...). Every title is said in the reader's
+#: language (:func:`problem`); ``tests/test_web_problem_titles.py`` holds the code to this list.
+TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Batch too large"), N_("Too many ids"),
+          N_("Front-end library missing"),
+          # werkzeug's, by status
+          N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"),
+          N_("Method Not Allowed"), N_("Not Acceptable"), N_("Request Timeout"),
+          N_("Conflict"), N_("Gone"), N_("Length Required"), N_("Precondition Failed"),
+          N_("Request Entity Too Large"), N_("Request URI Too Long"),
+          N_("Unsupported Media Type"), N_("Requested Range Not Satisfiable"),
+          N_("Expectation Failed"), N_("I'm a teapot"), N_("Misdirected Request"),
+          N_("Unprocessable Entity"), N_("Locked"), N_("Failed Dependency"),
+          N_("Precondition Required"), N_("Too Many Requests"),
+          N_("Request Header Fields Too Large"), N_("Unavailable For Legal Reasons"),
+          N_("Internal Server Error"), N_("Not Implemented"), N_("Bad Gateway"),
+          N_("Service Unavailable"), N_("Gateway Timeout"), N_("HTTP Version Not Supported"))
 
 
 #: How a :class:`kg.RowError` places its message (``RowError.PLACE``, a message id of its own).
@@ -147,17 +159,22 @@ def position(message: str) -> dict[str, int]:
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
-    """The one function that builds an error response (problem+json or an HTML page)."""
+    """The one function that builds an error response (problem+json or an HTML page). The
+    ``title`` (English, one of :data:`STATUS`'s or :data:`TITLES`) is said in the reader's
+    language, as the ``detail`` is (RFC 9457 lets a title be localized; ``type`` stays
+    ``about:blank``), and the answer says which (``Content-Language``)."""
     detail = _cut(detail)
     extra = {k: _cut(v) if isinstance(v, str) else v for k, v in extra.items()}
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+    body = {"type": "about:blank", "title": gettext(title), "status": status, "detail": detail,
             **({"instance": path} if (path := echoed_path()) else {}), **extra}
     if _wants_html():
         html = render_template("error.html", problem=body)
-        return Response(html, status=status, mimetype="text/html")
-    # indented: the query editor shows the body as it comes, and one long line is cut off
-    return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status,
-                    mimetype=PROBLEM)
+        response = Response(html, status=status, mimetype="text/html")
+    else:
+        # indented: the query editor shows the body as it comes, and one long line is cut off
+        response = Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n",
+                            status=status, mimetype=PROBLEM)
+    return language(response)
 
 
 def _cut(text: str) -> str:
