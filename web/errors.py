@@ -25,6 +25,7 @@ from kg import (
     Queued,
     Refused,
     RowError,
+    ServiceFailed,
     StoreError,
     TooLarge,
     Word,
@@ -48,6 +49,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     Refused: (403, N_("Forbidden")),
     QueryError: (400, N_("Bad query")),
     LimitExceeded: (503, N_("Limit exceeded")),
+    ServiceFailed: (502, N_("Federated call failed")),
     QueryTimeout: (503, N_("Query time limit exceeded")),
     Queued: (503, N_("Being computed")),
     Busy: (503, N_("Service busy")),
@@ -198,12 +200,12 @@ def _status_of(exc: Exception) -> tuple[int, str]:
 
 def _kg_error(exc: KGError) -> Response:
     status, title = _status_of(exc)
-    detail = detail_of(exc) if status < 500 or isinstance(exc, QueryTimeout | Busy) else \
-        gettext(UNEXPECTED)
+    told = status < 500 or isinstance(exc, QueryTimeout | Busy | ServiceFailed)
+    detail = detail_of(exc) if told else gettext(UNEXPECTED)
     extra: dict[str, Any] = position(str(exc)) if isinstance(exc, QueryError) else {}
     if isinstance(exc, RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
-    if "engine" in exc.params and status < 500:  # the parser's own words, kept as they are
+    if "engine" in exc.params and told:  # the parser's or engine's own words, as they are
         extra["engine"] = str(exc.params["engine"])
     response = problem(status, title, detail, **extra)
     if isinstance(exc, Busy):
