@@ -32,14 +32,9 @@ from kg import (
     fill,
 )
 from web.echo import Clipped, echoed_path
-from web.i18n import gettext, language
+from web.i18n import N_, gettext, language
 
 PROBLEM = "application/problem+json"
-
-
-def N_(title: str) -> str:  # noqa: N802 (gettext's name for "translate later")
-    """Marks a title for the catalogue (``make messages``): the error page translates it."""
-    return title
 
 
 #: kg error class -> (HTTP status, title). The most specific class wins (MRO order).

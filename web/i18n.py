@@ -54,6 +54,12 @@ def translations(code: str) -> NullTranslations:
     return Translations(fp=buf)
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Marks a message for the catalogue (``make messages``) where it is written; it is said
+    in the reader's language where it is shown (:func:`gettext`)."""
+    return message
+
+
 def _match(value: str | None) -> str | None:
     if not value:
         return None
