@@ -158,6 +158,12 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     summary = page.inner_text("#summary")
     assert str(count) in summary.replace(",", "")
     assert page.locator("#patents tbody tr").count() == min(count, 50)
+    # why each one is high-value: the criteria it meets, named in the reader's language
+    met = page.evaluate("""() => Array.from(document.querySelectorAll('#patents tbody tr'))
+        .map((tr) => Array.from(tr.querySelectorAll('.badge')).map((b) => b.textContent))""")
+    assert all(met), met
+    assert all(re.search("[\u4e00-\u9fff]", name) for names in met for name in names) \
+        if lang == "zh" else all(ENGLISH.search(name) for names in met for name in names)
     page.screenshot(path=str(tmp_path / f"patents-{lang}-{width}.png"), full_page=True)
     assert _fits(page, width) and page.evaluate(SQUEEZED) == []
 
