@@ -17,9 +17,10 @@ query):
 
 Each is a message of ours saying what failed and what to do (a template of the catalogue, said
 in Chinese on the web) with the engine's words as the value ``engine``, on one line and cut at
-:data:`ENGINE_WORDS` characters (an endpoint's error page can be long). An ``OSError`` of a
-query without ``SERVICE`` that is not writing an answer is the store's own (a disk error): a
-:class:`StoreError`, as before.
+:data:`ENGINE_WORDS` characters (an endpoint's error page can be long). An ``OSError`` with an
+``errno`` is the system's (a broken pipe, a full disk; the engine's own carry none), and one of
+a query without ``SERVICE`` that is not writing an answer the store's: a :class:`StoreError`, as
+before.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def failure(exc: BaseException, query: str, writing: str | None = None,
     if isinstance(exc, SyntaxError):
         # the parser's words whole: the web layer and `hvp sparql` read the position in them
         return QueryError("invalid SPARQL: %(engine)s", engine=str(exc))
+    if isinstance(exc, OSError) and exc.errno is not None:  # the system's (a pipe, a disk):
+        return StoreError(str(exc))  # the engine's own carry no errno
     if isinstance(exc, OSError):
         endpoints = [_endpoint(e, bound or {}) for e in services(query) if e]
         if endpoints:

@@ -191,3 +191,12 @@ def test_the_other_kinds_are_said(raised: Exception, query: str, kind: type, wor
     assert type(error) is kind
     _said_once(str(error), words)
     assert len(str(error.params["engine"])) <= ENGINE_WORDS
+
+
+def test_the_systems_own_errors_stay_store_errors() -> None:
+    """A broken pipe or a full disk while an answer is written is not the engine's failure."""
+    from kg import StoreError
+
+    error = evaluation_error(BrokenPipeError(32, "Broken pipe"),
+                             "ASK { SERVICE <http://a.test/q> {} }", "Turtle")
+    assert type(error) is StoreError and "Broken pipe" in str(error)
