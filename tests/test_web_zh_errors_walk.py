@@ -51,6 +51,13 @@ MORE = [
     ("canned query unknown parameter", "GET", "/queries/top-owners?colour=red", None, None),
     ("being computed", "GET", "/patents?region=CN-GD&as_of=2023-06-30", None, None),
     ("store put no body", "PUT", "/store?default", b"", "text/turtle"),
+    ("sparql function the engine lacks", "GET", "/sparql?query=" + quote(
+        'SELECT ?x WHERE { BIND(<http://www.w3.org/2001/XMLSchema#int>("7") AS ?x) }'), None,
+     None),
+    ("sparql answer json-ld cannot hold", "GET", "/sparql?format=jsonld&query=" + quote(
+        "CONSTRUCT { <http://a.test/s> <http://a.test/p> ?t } WHERE { "
+        "BIND(<<( <http://a.test/s> <http://a.test/p> <http://a.test/o> )>> AS ?t) }"), None,
+     None),
 ]
 
 
