@@ -52,7 +52,7 @@ clean:
 # English phrase given as a value): NAME[:ARGUMENT].
 ERROR_KEYWORDS = -k KGError -k InputError -k RowError:4 -k CompileError -k QueryError -k Refused \
 	-k QueryTimeout -k LimitExceeded -k Busy -k Queued -k TooLarge -k NotFound -k StoreError \
-	-k StoreInUse -k Problem:3 -k BadValue -k Broken -k Word
+	-k StoreInUse -k Problem:3 -k BadValue -k Broken -k Word -k ServiceFailed
 
 # New interface strings into the translators' catalogue (web/translations/*/LC_MESSAGES/messages.po).
 messages: $(STAMP)

@@ -77,12 +77,14 @@ from kg.errors import (
     Queued,
     Refused,
     RowError,
+    ServiceFailed,
     StoreError,
     StoreInUse,
     TooLarge,
     Word,
     fill,
 )
+from kg.evaluation import failure as evaluation_error
 from kg.explain import CriterionCheck, Explanation
 from kg.explain import explain as explain_patent
 from kg.federation import IRI as SPARQL_IRI
@@ -205,8 +207,8 @@ __all__ = [
     # settings, errors, names
     "SETTINGS", "load_settings",
     "Busy", "CompileError", "InputError", "KGError", "LimitExceeded", "NotFound", "QueryError",
-    "QueryTimeout", "Queued", "Refused", "RowError", "StoreError", "StoreInUse", "TooLarge",
-    "Word", "fill",
+    "QueryTimeout", "Queued", "Refused", "RowError", "ServiceFailed", "StoreError",
+    "StoreInUse", "TooLarge", "Word", "fill", "evaluation_error",
     "DEFAULT_BASE", "IRI_KINDS", "PROFILE_NS", "derived_prefix", "iri_segment", "mint",
     "parse_iri",
     "AWARD_KIND", "DCTERMS", "HVP", "HVP_NS", "OWL", "PREFIXES", "RDF", "RDFS", "SEI", "SH",

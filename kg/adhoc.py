@@ -26,7 +26,8 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from kg import federation
-from kg.errors import QueryError, QueryTimeout, StoreError
+from kg.errors import KGError, QueryError, QueryTimeout, StoreError
+from kg.evaluation import evaluating
 from kg.store import LocalStore, Store
 
 R, G = ox.QueryResultsFormat, ox.RdfFormat
@@ -84,29 +85,23 @@ def execute(oxigraph: ox.Store, query: str, fmt: str | None, out: Any,
             prefixes: dict[str, str]) -> Answer:
     """Run the query on an engine and serialize its answer to ``out`` (anything with
     ``write(bytes)``)."""
-    try:
+    with evaluating(query):  # what the engine raises, said by kg.evaluation
         result = oxigraph.query(query)
-    except SyntaxError as exc:
-        raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from None
-    except RuntimeError as exc:
-        raise QueryError(str(exc)) from None
-    except OSError as exc:  # reading the store, or a SERVICE call that failed
-        raise StoreError(str(exc)) from None
-    return _serialize(result, fmt, out, prefixes)
+    return _serialize(result, fmt, out, prefixes, query)
 
 
 def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | list[ox.Triple],
-               fmt: str | None, out: Any, prefixes: dict[str, str]) -> Answer:
+               fmt: str | None, out: Any, prefixes: dict[str, str], query: str = "") -> Answer:
+    """The answer written to ``out``; ``query``'s rows come while it is written (what the
+    engine raises then is said by :mod:`kg.evaluation`)."""
     if isinstance(result, (ox.QueryTriples, list)):
         name = fmt or "turtle"
         if name not in GRAPHS:
             raise QueryError("--format %(name)s: a CONSTRUCT or DESCRIBE answers a graph: give "
                              "one of %(graphs)s", name=name, graphs=', '.join(GRAPHS))
         rdf = GRAPHS[name]
-        try:
+        with evaluating(query, writing=rdf.name):
             ox.serialize(result, out, rdf, prefixes=prefixes if rdf == G.TURTLE else None)
-        except OSError as exc:
-            raise StoreError(str(exc)) from None
         return Answer("graph", name)
     kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
     name = fmt or "json"
@@ -114,10 +109,8 @@ def _serialize(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | l
         form = "an ASK answers a boolean" if kind == "boolean" else "a SELECT answers a table"
         raise QueryError("--format %(name)s: %(form)s: give one of %(results)s",
                          name=name, form=form, results=', '.join(RESULTS))
-    try:
+    with evaluating(query):
         result.serialize(out, RESULTS[name])
-    except OSError as exc:
-        raise StoreError(str(exc)) from None
     return Answer(kind, name)
 
 
@@ -165,10 +158,11 @@ def _work(conn: Any, path: str, query: str, fmt: str | None, prefixes: dict[str,
         answer = execute(view.oxigraph, query, fmt, chunks, prefixes)
         chunks.flush()
         conn.send(("done", answer.kind, answer.format))
-    except (QueryError, StoreError) as exc:
-        conn.send(("error", type(exc).__name__, str(exc)))
+    except KGError as exc:  # sent whole: its class, template and values
+        conn.send(("error", exc))
     except OSError as exc:
-        conn.send(("error", "StoreError", f"cannot open the store {path}: {exc}"))
+        conn.send(("error", StoreError("cannot open the store %(path)s: %(exc)s", path=path,
+                                       exc=str(exc))))
     conn.close()
 
 
@@ -196,7 +190,7 @@ def _in_worker(path: str, query: str, out: IO[bytes], fmt: str | None, limit: fl
             elif message[0] == "done":
                 return Answer(message[1], message[2])
             else:
-                raise (QueryError if message[1] == "QueryError" else StoreError)(message[2])
+                raise message[1]
     finally:
         if process.is_alive():
             process.kill()

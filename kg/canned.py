@@ -46,6 +46,7 @@ from kg import answers, dates, federation
 from kg.classify import timeline
 from kg.classify.materialize import graph_iri
 from kg.errors import BadValue, InputError, NotFound, QueryError, Word
+from kg.evaluation import evaluating
 from kg.indicators import cube, with_population
 from kg.indicators.core import classification_graph
 from kg.iri import DEFAULT_BASE, mint
@@ -333,13 +334,14 @@ def run(store: LocalStore, query: CannedQuery | str, params: Mapping[str, str] |
     bound = query.bind(params or {}, base)
     federation.check(query.text, allow, bound)
     _check(store, query, bound)
-    if federation.federated(query.text):
-        solutions = _solutions(store, query, bound, base, profile, federated)
-    else:
-        solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
-                                 lambda: _solutions(store, query, bound, base, profile))
-    columns = [v.value for v in solutions.variables]
-    return Result(columns, [{c: s[c] for c in columns} for s in solutions])
+    with evaluating(query.text, bound=bound):  # the engine's failures (kg.evaluation)
+        if federation.federated(query.text):
+            solutions = _solutions(store, query, bound, base, profile, federated)
+        else:
+            solutions = answers.kept(store, answers.key(query.text, bound, profile, base),
+                                     lambda: _solutions(store, query, bound, base, profile))
+        columns = [v.value for v in solutions.variables]
+        return Result(columns, [{c: s[c] for c in columns} for s in solutions])
 
 
 def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term], base: str,
@@ -350,10 +352,7 @@ def _solutions(store: LocalStore, query: CannedQuery, bound: Mapping[str, Term],
     if runner is not None:
         return runner(query.text, bound, graphs)
     text, bindings = inlined(query.text, bound)
-    try:
-        solutions = store.query(text, bindings, default_graph=[ox.DefaultGraph(), *graphs])
-    except RuntimeError as exc:  # pyoxigraph: e.g. a bound variable missing from the projection
-        raise QueryError("query %(query_name)r: %(exc)s", query_name=query.name, exc=exc) from exc
+    solutions = store.query(text, bindings, default_graph=[ox.DefaultGraph(), *graphs])
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError("query %(query_name)r: a canned query must be a SELECT",
                          query_name=query.name)

@@ -10,6 +10,7 @@ exit codes and the web app to HTTP statuses, each at one boundary::
     ├── CompileError      a SHACL shape uses a feature the compiler does not support
     ├── QueryError        a SPARQL query is malformed or refused (HTTP 400)
     │   └── Refused       a query the settings do not allow: SERVICE off federation_allow (403)
+    ├── ServiceFailed     a federated query's SERVICE call failed while it ran (HTTP 502)
     ├── QueryTimeout      a query ran past its time limit (HTTP 503)
     ├── Busy              as much work of its kind runs as allowed: ask again (HTTP 503)
     ├── TooLarge          input that needs more memory than allowed (HTTP 413)
@@ -132,6 +133,11 @@ class QueryError(KGError):
 class Refused(QueryError):
     """A well-formed query that the settings do not allow (a ``SERVICE`` to an endpoint that is
     not on ``federation_allow``)."""
+
+
+class ServiceFailed(KGError):
+    """A ``SERVICE`` call of a federated query that failed while the query ran: the other
+    endpoint down, unreachable, or answering with an error (kg.evaluation)."""
 
 
 class QueryTimeout(KGError):

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from kg import generations
 from kg.endpoint import EndpointStore
 from kg.errors import InputError, QueryError, StoreError, StoreInUse
+from kg.evaluation import failure
 from kg.protocol import Row, Store, Term, boolean_of, rows_of
 from kg.vocab import PREFIXES
 
@@ -105,12 +106,8 @@ class LocalStore:
             return self.oxigraph.query(query, substitutions=subs or None,
                                        use_default_graph_as_union=union_default_graph,
                                        default_graph=default_graph, named_graphs=named_graphs)
-        except SyntaxError as exc:
-            raise QueryError("invalid SPARQL: %(engine)s", engine=exc) from exc
-        except RuntimeError as exc:  # e.g. a bound variable missing from the projection
-            raise QueryError(str(exc)) from exc
-        except OSError as exc:
-            raise StoreError(str(exc)) from exc
+        except (SyntaxError, RuntimeError, OSError) as exc:  # kg.evaluation says which
+            raise failure(exc, query) from exc
 
     def select(self, query: str, bindings: Mapping[str, Term] | None = None) -> list[Row]:
         return rows_of(self.query(query, bindings))

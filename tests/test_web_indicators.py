@@ -6,10 +6,12 @@ import csv
 import io
 import re
 import shutil
+import urllib.error
+import urllib.request
 
 import pytest
 
-from tests.conftest import settled, waiting
+from tests.conftest import open_ready, settled, waiting
 
 
 @pytest.fixture()
@@ -112,3 +114,32 @@ def test_a_year_asked_for_lists_its_warnings_in_the_readers_language(iclient):
     zh = iclient.get("/indicators?year=2025&lang=zh").text
     assert "广东省（CN-GD）：2025 年有 1 件高价值发明专利，但没有人口数据" in zh
     assert "high-value patents" not in zh
+
+
+@pytest.mark.parametrize(("accept", "form"), [
+    ("text/turtle", "text/turtle"), ("text/n3", "text/turtle"), ("text/csv", "text/csv"),
+    ("application/json", "application/json"), ("text/html", "text/html"),
+    ("*/*", "text/html")])
+def test_the_dashboards_url_answers_what_a_client_accepts(live_server, accept: str,
+                                                          form: str) -> None:
+    """A client asking ``/indicators`` for data gets it, as ``/patents`` and the resources
+    answer (it got the HTML page whatever it asked for); Turtle for ``text/n3`` too."""
+    request = urllib.request.Request(live_server.url + "/indicators?years=2024",
+                                     headers={"Accept": accept})
+    with open_ready(request) as answer:
+        body = answer.read().decode()
+        assert answer.headers.get_content_type() == form
+        assert "Accept" in answer.headers["Vary"]
+    if form == "text/turtle":
+        assert "qb:Observation" in body or "DataSet" in body
+    if form == "text/csv":
+        assert body.startswith("region,") and "CN-GD" in body
+
+
+def test_the_dashboard_refuses_what_it_cannot_answer(live_server) -> None:
+    request = urllib.request.Request(live_server.url + "/indicators?years=2024",
+                                     headers={"Accept": "application/pdf"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        open_ready(request)
+    caught.value.close()
+    assert caught.value.code == 406

@@ -79,6 +79,23 @@ def _fits(page, width: int) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth") <= width)
 
 
+def _in_view(locator, width: int) -> bool:
+    """The element is within the screen's width where the page shows it (its table not
+    scrolled sideways)."""
+    box = locator.bounding_box()
+    return bool(box and box["x"] >= 0 and box["x"] + box["width"] <= width)
+
+
+#: The table cells of Chinese text squeezed to less than 2.5 characters a line (a table wider
+#: than a phone lets the browser break Chinese between any two characters).
+SQUEEZED = """() => Array.from(document.querySelectorAll('main td, main th')).filter((cell) => {
+  if (!/[\u3400-\u9fff]{3,}/.test(cell.innerText)) return false;
+  const style = getComputedStyle(cell);
+  const inner = cell.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return inner < 2.5 * parseFloat(style.fontSize);
+}).map((cell) => cell.innerText.trim().slice(0, 20))"""
+
+
 #: The words (runs of Latin letters and digits) of the page's text that are split over two
 #: lines: none may be (a line may break between words and at a hyphen, never inside a word).
 BROKEN_WORDS = """() => {
@@ -102,9 +119,14 @@ BROKEN_WORDS = """() => {
 }"""
 
 
-def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_page,
+@pytest.mark.parametrize("width", [1280, 375])
+def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_page, width: int,
                                                           tmp_path: Path) -> None:
+    """The walk by clicking, on a desktop and on a phone: on the phone each figure it reads is
+    in view without scrolling sideways (the value per 10,000 next to the province's name) and
+    no page is wider than the screen."""
     lang, page = browser_page
+    page.set_viewport_size({"width": width, "height": 900 if width > 600 else 812})
     page.goto(demo_server.url + "/")
     assert page.get_attribute("html", "lang") == ("zh-Hans" if lang == "zh" else "en")
     page.click("main a[href='/indicators']")
@@ -112,10 +134,10 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     page.select_option("select[name=year]", "2024")
     page.click("form.params button[type=submit]")
     page.wait_for_selector("#provinces tbody tr")
-    page.screenshot(path=str(tmp_path / f"dashboard-{lang}.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / f"dashboard-{lang}-{width}.png"), full_page=True)
     shown = page.evaluate("""() => Array.from(document.querySelectorAll('#provinces tbody tr'))
         .map((tr) => [tr.cells[0].querySelector('.muted').textContent,
-                      parseFloat(tr.cells[6].textContent.replace(/,/g, ''))])""")
+                      parseFloat(tr.cells[1].textContent.replace(/,/g, ''))])""")
     above = sorted(code for code, value in shown if value > 14)
     expected = sorted(r["region"] for r in _indicators(demo_server.url) if r["per_10k"] > 14)
     assert above == expected and above  # the demo has provinces above and below 14
@@ -124,6 +146,9 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     shaanxi = page.locator("#provinces tbody tr", has_text="CN-SN")
     named = shaanxi.locator("td").first.inner_text()
     assert ("陕西" in named) if lang == "zh" else ("Shaanxi" in named)
+    for figure in (shaanxi.locator("td.per10k"), shaanxi.locator("a.count")):
+        assert _in_view(figure, width), (width, figure.inner_text())
+    assert _fits(page, width)
     count = int(shaanxi.locator("a.count").inner_text().replace(",", ""))
     assert count > 0
     shaanxi.locator("a.count").click()
@@ -133,7 +158,14 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
     summary = page.inner_text("#summary")
     assert str(count) in summary.replace(",", "")
     assert page.locator("#patents tbody tr").count() == min(count, 50)
-    page.screenshot(path=str(tmp_path / f"patents-{lang}.png"), full_page=True)
+    # why each one is high-value: the criteria it meets, named in the reader's language
+    met = page.evaluate("""() => Array.from(document.querySelectorAll('#patents tbody tr'))
+        .map((tr) => Array.from(tr.querySelectorAll('.badge')).map((b) => b.textContent))""")
+    assert all(met), met
+    assert all(re.search("[\u4e00-\u9fff]", name) for names in met for name in names) \
+        if lang == "zh" else all(ENGLISH.search(name) for names in met for name in names)
+    page.screenshot(path=str(tmp_path / f"patents-{lang}-{width}.png"), full_page=True)
+    assert _fits(page, width) and page.evaluate(SQUEEZED) == []
 
     page.locator("#patents tbody tr a[href^='/patent/']").first.click()
     page.wait_for_selector("#verdict")
@@ -152,7 +184,12 @@ def test_which_provinces_exceed_14_and_why_shaanxi_counts(demo_server, browser_p
         assert "高价值" in texts[0] and "原因" in texts[1]
     else:
         assert "high-value" in texts[0] and "why" in texts[1]
-    page.screenshot(path=str(tmp_path / f"patent-{lang}.png"), full_page=True)
+    # what the page is, and its region, named in the reader's language
+    assert page.locator("main > p.muted").first.inner_text().startswith(
+        "专利 ·" if lang == "zh" else "Patent ·")
+    assert ("陕西" in texts[0]) if lang == "zh" else ("Shaanxi" in texts[0])
+    page.screenshot(path=str(tmp_path / f"patent-{lang}-{width}.png"), full_page=True)
+    assert _fits(page, width) and page.evaluate(SQUEEZED) == []
 
 
 #: A word of English (ids and codes are upper-case or hold digits: CN, IPC, G06N3/063).
@@ -163,7 +200,7 @@ KEYS = re.compile(r"\b(sei|overseas|maintained|pledge|award)\b|cnipa-[\w-]+")
 
 PAGES = ["/indicators?year=2024", "/patents?region=CN-SN&year=2024",
          "/patents?year=2024&criterion=sei&sort=-filing", "/queries", "/queries/per10k-by-region",
-         "/queries/high-value-share-by-region", "/shacl", "/def",
+         "/queries/high-value-share-by-region", "/shacl", "/def", "/dataset", "/region/CN-SN",
          "/patents?region=Shaanxi"]  # the last an error page
 
 
@@ -179,6 +216,7 @@ def test_pages_fit_a_phone_and_break_no_word(demo_server, browser_page, tmp_path
             page.screenshot(path=str(tmp_path / f"{number}-{width}-{lang}.png"), full_page=True)
             assert _fits(page, width), (path, width)
             assert page.evaluate(BROKEN_WORDS) == [], (path, width)
+            assert page.evaluate(SQUEEZED) == [], (path, width)
 
 
 def test_a_profile_report_fits_a_phone(demo_server, browser_page, tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ def _get(url: str, headers: dict[str, str]) -> tuple[int, str]:
     ("/shacl", 200, ["数据（RDF）", "验证"], ["Shapes syntax", "Validate"]),
     ("/patents?region=Shaanxi", 400, ["输入有误", "首页"], ["Bad input"]),
     ("/def", 200, ["术语", "含义"], ["domain → range"]),
+    # what the page is, its region and the classes' labels in Chinese; the sentence ends in 。
+    ("/patent/CN-T01", 200, ["专利 ·", "广东省</a>", "— 发明专利", "个资源。"],
+     ["patent ·", "— invention patent", "个资源."]),
 ])
 def test_pages_in_chinese(live_server, path: str, status: int, chinese: list[str],
                           english: list[str]) -> None:
@@ -53,3 +56,13 @@ def test_the_switch_on_a_canned_query_keeps_its_answer(live_server) -> None:
     got, html = _get(live_server.url + "/queries/high-value-by-criterion?lang=en",
                      {"Accept": "text/html"})
     assert got == 200 and 'id="results"' in html and "has no parameter" not in html
+
+
+def test_every_kind_of_page_is_named() -> None:
+    """Each kind of thing a page is served for says what it is (translated: the catalogue's
+    test holds every marked word to a Chinese entry)."""
+    from kg import IRI_KINDS
+    from web.links import FIXED
+    from web.resources import KIND_NAMES
+
+    assert set(IRI_KINDS) | set(FIXED) <= set(KIND_NAMES)

@@ -51,6 +51,13 @@ MORE = [
     ("canned query unknown parameter", "GET", "/queries/top-owners?colour=red", None, None),
     ("being computed", "GET", "/patents?region=CN-GD&as_of=2023-06-30", None, None),
     ("store put no body", "PUT", "/store?default", b"", "text/turtle"),
+    ("sparql function the engine lacks", "GET", "/sparql?query=" + quote(
+        'SELECT ?x WHERE { BIND(<http://www.w3.org/2001/XMLSchema#int>("7") AS ?x) }'), None,
+     None),
+    ("sparql answer json-ld cannot hold", "GET", "/sparql?format=jsonld&query=" + quote(
+        "CONSTRUCT { <http://a.test/s> <http://a.test/p> ?t } WHERE { "
+        "BIND(<<( <http://a.test/s> <http://a.test/p> <http://a.test/o> )>> AS ?t) }"), None,
+     None),
 ]
 
 
@@ -122,9 +129,7 @@ def test_an_error_says_no_english_in_chinese(server: ServedApp, name: str, metho
     if status >= 400 and answer and got.get("content-type", "").startswith(
             "application/problem+json"):
         problem = json.loads(answer)
-        # the title is the problem type's name, the same in every language (RFC 9457); the
-        # error page says it in Chinese
-        text = str(problem.get("detail", ""))
+        text = f'{problem.get("title", "")} {problem.get("detail", "")}'
         found += [(w, text) for w in english_words(text, sent)]
     as_html = {**headers, "Accept": "text/html", "Accept-Language": ZH}
     status, got, answer = _send(server.url, method, path, as_html, body)

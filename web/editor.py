@@ -20,8 +20,7 @@ from flask import Response, render_template
 
 from kg import RDFS
 from web import links
-from web.errors import N_
-from web.i18n import DEFAULT, data_language, locale
+from web.i18n import DEFAULT, N_, data_language, locale
 from web.i18n import gettext as _
 from web.ontology import terms as ontology_terms
 from web.ontology import triples

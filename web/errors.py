@@ -25,20 +25,16 @@ from kg import (
     Queued,
     Refused,
     RowError,
+    ServiceFailed,
     StoreError,
     TooLarge,
     Word,
     fill,
 )
 from web.echo import Clipped, echoed_path, unechoed
-from web.i18n import gettext
+from web.i18n import N_, gettext, language
 
 PROBLEM = "application/problem+json"
-
-
-def N_(title: str) -> str:  # noqa: N802 (gettext's name for "translate later")
-    """Marks a title for the catalogue (``make messages``): the error page translates it."""
-    return title
 
 
 #: kg error class -> (HTTP status, title). The most specific class wins (MRO order).
@@ -48,6 +44,7 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
     Refused: (403, N_("Forbidden")),
     QueryError: (400, N_("Bad query")),
     LimitExceeded: (503, N_("Limit exceeded")),
+    ServiceFailed: (502, N_("Federated call failed")),
     QueryTimeout: (503, N_("Query time limit exceeded")),
     Queued: (503, N_("Being computed")),
     Busy: (503, N_("Service busy")),
@@ -59,12 +56,24 @@ STATUS: dict[type[Exception], tuple[int, str]] = {
 }
 
 
-#: The titles of problems other than :data:`STATUS`'s, and werkzeug's, that the error page
-#: shows in the reader's language (``_(problem.title)``; a title not here stays English).
-TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Unauthorized"), N_("Forbidden"),
-          N_("Not Found"), N_("Not Acceptable"), N_("Batch too large"), N_("Too many ids"),
-          N_("Unsupported Media Type"), N_("Front-end library missing"),
-          N_("Method Not Allowed"), N_("Request Entity Too Large"), N_("Internal Server Error"))
+#: The titles of problems other than :data:`STATUS`'s: the web layer's own (:class:`Problem`'s)
+#: and the name of every error werkzeug knows (``werkzeug.exceptions.default_exceptions``: an
+#: unknown URL, a method not allowed, a body too large...). Every title is said in the reader's
+#: language (:func:`problem`); ``tests/test_web_problem_titles.py`` holds the code to this list.
+TITLES = (N_("Bad RDF"), N_("Bad request"), N_("Batch too large"), N_("Too many ids"),
+          N_("Front-end library missing"),
+          # werkzeug's, by status
+          N_("Bad Request"), N_("Unauthorized"), N_("Forbidden"), N_("Not Found"),
+          N_("Method Not Allowed"), N_("Not Acceptable"), N_("Request Timeout"),
+          N_("Conflict"), N_("Gone"), N_("Length Required"), N_("Precondition Failed"),
+          N_("Request Entity Too Large"), N_("Request URI Too Long"),
+          N_("Unsupported Media Type"), N_("Requested Range Not Satisfiable"),
+          N_("Expectation Failed"), N_("I'm a teapot"), N_("Misdirected Request"),
+          N_("Unprocessable Entity"), N_("Locked"), N_("Failed Dependency"),
+          N_("Precondition Required"), N_("Too Many Requests"),
+          N_("Request Header Fields Too Large"), N_("Unavailable For Legal Reasons"),
+          N_("Internal Server Error"), N_("Not Implemented"), N_("Bad Gateway"),
+          N_("Service Unavailable"), N_("Gateway Timeout"), N_("HTTP Version Not Supported"))
 
 
 #: How a :class:`kg.RowError` places its message (``RowError.PLACE``, a message id of its own).
@@ -150,17 +159,22 @@ def position(message: str) -> dict[str, int]:
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> Response:
-    """The one function that builds an error response (problem+json or an HTML page)."""
+    """The one function that builds an error response (problem+json or an HTML page). The
+    ``title`` (English, one of :data:`STATUS`'s or :data:`TITLES`) is said in the reader's
+    language, as the ``detail`` is (RFC 9457 lets a title be localized; ``type`` stays
+    ``about:blank``), and the answer says which (``Content-Language``)."""
     detail = _cut(detail)
     extra = {k: _cut(v) if isinstance(v, str) else v for k, v in extra.items()}
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+    body = {"type": "about:blank", "title": gettext(title), "status": status, "detail": detail,
             **({"instance": path} if (path := echoed_path()) else {}), **extra}
     if _wants_html():
         html = render_template("error.html", problem=body)
-        return Response(html, status=status, mimetype="text/html")
-    # indented: the query editor shows the body as it comes, and one long line is cut off
-    return Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n", status=status,
-                    mimetype=PROBLEM)
+        response = Response(html, status=status, mimetype="text/html")
+    else:
+        # indented: the query editor shows the body as it comes, and one long line is cut off
+        response = Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n",
+                            status=status, mimetype=PROBLEM)
+    return language(response)
 
 
 def _cut(text: str) -> str:
@@ -184,12 +198,12 @@ def _status_of(exc: Exception) -> tuple[int, str]:
 
 def _kg_error(exc: KGError) -> Response:
     status, title = _status_of(exc)
-    detail = detail_of(exc) if status < 500 or isinstance(exc, QueryTimeout | Busy) else \
-        gettext(UNEXPECTED)
+    told = status < 500 or isinstance(exc, QueryTimeout | Busy | ServiceFailed)
+    detail = detail_of(exc) if told else gettext(UNEXPECTED)
     extra: dict[str, Any] = position(str(exc)) if isinstance(exc, QueryError) else {}
     if isinstance(exc, RowError):
         extra = {"file": exc.file, "line": exc.line, "column": exc.column}
-    if "engine" in exc.params and status < 500:  # the parser's own words, kept as they are
+    if "engine" in exc.params and told:  # the parser's or engine's own words, as they are
         extra["engine"] = str(exc.params["engine"])
     response = problem(status, title, detail, **extra)
     if isinstance(exc, Busy):

@@ -115,7 +115,7 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int)
 
 def _read(reading: int, deadline: float) -> bytes | None:
     """Everything the child writes until it closes the pipe, or None at the deadline."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([reading], [], [], left)[0]:

@@ -32,6 +32,8 @@ from web.echo import URL, echoed_path
 
 #: The interface languages, the first the default; code -> its name in itself (for the switch).
 LOCALES = {"en": "English", "zh": "中文"}
+#: Each language's tag in a page's ``lang`` and an answer's ``Content-Language`` (BCP 47).
+TAGS = {"en": "en", "zh": "zh-Hans"}
 DEFAULT = "en"
 COOKIE = "lang"
 CATALOGUES = Path(__file__).resolve().parent / "translations"
@@ -50,6 +52,12 @@ def translations(code: str) -> NullTranslations:
     write_mo(buf, catalog)
     buf.seek(0)
     return Translations(fp=buf)
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for "translate later")
+    """Marks a message for the catalogue (``make messages``) where it is written; it is said
+    in the reader's language where it is shown (:func:`gettext`)."""
+    return message
 
 
 def _match(value: str | None) -> str | None:
@@ -97,6 +105,15 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
     return text % {"num": n, **values}
 
 
+def language(response: Response) -> Response:
+    """``response``, an answer in the request's language (a page, a problem): it says which
+    (``Content-Language``) and varies with what chose it (``Accept-Language``, the cookie)."""
+    response.headers["Content-Language"] = TAGS[locale()]
+    response.vary.add("Accept-Language")
+    response.vary.add("Cookie")
+    return response
+
+
 def switch_url(code: str) -> str:
     """This page's URL in language ``code``; without its other parameters when the URL would
     be longer than :data:`web.echo.URL`, the home page's when its path is (no long client
@@ -120,13 +137,13 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _language() -> dict[str, object]:
-        return {"locale": locale(), "locales": LOCALES, "switch_url": switch_url}
+        return {"locale": locale(), "language_tag": TAGS[locale()], "locales": LOCALES,
+                "switch_url": switch_url}
 
     @app.after_request
     def _remember(response: Response) -> Response:
         if response.mimetype == "text/html":
-            response.vary.add("Accept-Language")
-            response.vary.add("Cookie")
+            language(response)
         chosen = _match(request.args.get("lang"))
         if chosen and chosen != _match(request.cookies.get(COOKIE)):
             response.set_cookie(COOKIE, chosen, max_age=_YEAR, samesite="Lax", httponly=True)

@@ -39,7 +39,7 @@ from kg import (
     profile_name,
     with_population,
 )
-from web import labels, spreadsheet
+from web import labels, negotiate, spreadsheet
 from web.echo import clip
 from web.errors import Problem
 from web.i18n import gettext, ngettext
@@ -49,6 +49,9 @@ bp = Blueprint("indicators", __name__)
 
 YEARS = "2020-2025"
 DOWNLOADS = {"csv": "text/csv", "json": "application/json", "ttl": "text/turtle"}
+#: What ``/indicators`` answers by ``Accept`` or ``?format=`` besides its page: the downloads,
+#: and Turtle asked for as N3 (``text/n3``, which Turtle is a subset of, as ``/sparql`` does).
+NEGOTIATED = {**DOWNLOADS, "n3": "text/n3"}
 
 
 def _years() -> list[int]:
@@ -110,9 +113,13 @@ def _year(result: Any, asked: list[int]) -> int:
 
 @bp.route("/indicators")
 def dashboard() -> Response:
+    """The dashboard; a download for a client that asks for one (``Accept`` or ``format=``)."""
     asked = _years()
     sources = _sources()
     population = _population(sources)
+    fmt = negotiate.download(request.args.get("format"), request.accept_mimetypes, NEGOTIATED)
+    if fmt is not None:
+        return download("ttl" if fmt == "n3" else fmt)
     result = _compute(asked, population)
     year = _year(result, asked)
     names = labels.regions()

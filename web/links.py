@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask
+from markupsafe import Markup, escape
 
 from kg import HVP_NS, IRI_KINDS, UNIT_NAMESPACES, iri_segment
 from web.namespaces import FIXED
@@ -59,9 +62,16 @@ def short_iri(iri: str) -> str:
     return f"{best[0]}:{iri[len(best[1]):]}" if best else iri
 
 
+def breakable(url: str) -> Markup:
+    """A URL shown as text, that a narrow screen may break after each ``/``, ``?`` or ``&``
+    (``<wbr>``), not inside a word (``…/licen-ses/…``)."""
+    return Markup("<wbr>").join(escape(part) for part in re.split(r"(?<=[/?&])(?!/)", url))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(local_link, "local_link")
     app.add_template_filter(short_iri, "short_iri")
+    app.add_template_filter(breakable, "breakable")
 
 
 def namespaces() -> dict[str, object]:

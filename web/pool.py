@@ -36,7 +36,17 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg import Busy, LocalStore, QueryError, QueryTimeout, StoreError, Word
+from kg import (
+    Busy,
+    KGError,
+    LocalStore,
+    QueryError,
+    QueryTimeout,
+    ServiceFailed,
+    StoreError,
+    Word,
+    evaluation_error,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -65,7 +75,8 @@ class Reply:
     kind: str  # "results" | "boolean" | "graph", or "error"
     media_type: str | None = None
     body: bytes = b""
-    error: str = ""
+    #: the kg error, as its class's name, its template and its values (as text): marshal-able
+    error: tuple[str, str, dict[str, str]] | None = None
 
 
 def execute(oxigraph: ox.Store, req: Request, prefixes: dict[str, str] | None = None) -> Reply:
@@ -73,6 +84,7 @@ def execute(oxigraph: ox.Store, req: Request, prefixes: dict[str, str] | None = 
     # A dataset given with the request replaces the query's (FROM, FROM NAMED) whole: named
     # graphs only mean an empty default graph, and the reverse (SPARQL 1.1 Protocol 2.1.4).
     dataset = req.default_graph is not None or req.named_graphs is not None
+    writing = None  # the format of a graph being written, once its triples are all in
     try:
         result = oxigraph.query(
             req.query, base_iri=req.base, substitutions={
@@ -83,7 +95,10 @@ def execute(oxigraph: ox.Store, req: Request, prefixes: dict[str, str] | None = 
             if req.graph_type is None:
                 return Reply("graph")
             fmt = ox.RdfFormat.from_media_type(req.graph_type)
-            body = ox.serialize(list(result), format=fmt,
+            assert fmt is not None  # the app negotiated it among the formats it serializes
+            triples = list(result)
+            writing = fmt.name
+            body = ox.serialize(triples, format=fmt,
                                 prefixes=prefixes if fmt == ox.RdfFormat.TURTLE else None)
             return Reply("graph", req.graph_type, body or b"")
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "results"
@@ -91,10 +106,11 @@ def execute(oxigraph: ox.Store, req: Request, prefixes: dict[str, str] | None = 
             return Reply(kind)
         fmt_r = ox.QueryResultsFormat.from_media_type(req.results_type)
         return Reply(kind, req.results_type, result.serialize(format=fmt_r) or b"")
-    except SyntaxError as exc:
-        return Reply("error", error=f"QueryError:{INVALID}{exc}")
-    except (OSError, ValueError) as exc:
-        return Reply("error", error=f"StoreError:{exc}")
+    except (SyntaxError, RuntimeError, OSError, ValueError) as exc:
+        # the engine's words said by kg.evaluation
+        error = evaluation_error(exc, req.query, writing, dict(req.substitutions or ()))
+        return Reply("error", error=(type(error).__name__, error.template,
+                                     {k: str(v) for k, v in error.params.items()}))
 
 
 def _term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
@@ -108,18 +124,16 @@ def _graph(iri: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if iri == DEFAULT_GRAPH else ox.NamedNode(iri)
 
 
-#: How the words of the engine's parser are introduced in an error's message.
-INVALID = "invalid SPARQL: "
+#: The kg errors a query's reply may carry, by name (any other: a store error).
+ERRORS: dict[str, type[KGError]] = {
+    c.__name__: c for c in (QueryError, ServiceFailed, StoreError)}
 
 
 def raise_for(reply: Reply) -> Reply:
+    """``reply``, unless it carries an error: then that error, raised."""
     if reply.kind == "error":
-        name, _, message = reply.error.partition(":")
-        if name != "QueryError":
-            raise StoreError(message)
-        if message.startswith(INVALID):
-            raise QueryError("invalid SPARQL: %(engine)s", engine=message.removeprefix(INVALID))
-        raise QueryError(message)
+        name, template, params = reply.error or ("StoreError", "", {})
+        raise ERRORS.get(name, StoreError)(template, **params)
     return reply
 
 
@@ -208,7 +222,8 @@ def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: 
         try:
             reply = execute(store.get(generation), Request(*fields), prefixes)
         except (OSError, RuntimeError) as exc:
-            reply = Reply("error", error=f"StoreError:cannot open store: {exc}")
+            reply = Reply("error", error=("StoreError", "cannot open store: %(exc)s",
+                                          {"exc": str(exc)}))
         send(sock, (reply.kind, reply.media_type, reply.body, reply.error))
 
 

@@ -31,8 +31,9 @@ from kg import (
     shipped_profiles,
 )
 from web import headers, limits, negotiate, summary
+from web import labels as names
 from web.echo import clip
-from web.i18n import locale
+from web.i18n import N_, data_language, gettext, locale
 from web.links import FIXED, SCHEMES, to_iris
 from web.service import service
 
@@ -41,6 +42,16 @@ bp = Blueprint("resources", __name__)
 #: (``/.well-known/genid/...`` has a route of its own).
 KIND_PATTERN = "any(" + ", ".join(
     f'"{k}"' for k in sorted(set(IRI_KINDS) | {k for k in FIXED if "/" not in k})) + ")"
+#: What a page says each kind of thing is (the first segment of its path), in the reader's
+#: language.
+KIND_NAMES = {
+    "patent": N_("Patent"), "owner": N_("Owner"), "region": N_("Region"),
+    "family": N_("Patent family"), "publication": N_("Publication"), "pledge": N_("Pledge"),
+    "award": N_("Award"), "population": N_("Population figure"),
+    "concordance": N_("Concordance row"), "classification": N_("Classification"),
+    "observation": N_("Observation"), "indicators": N_("Indicators"), "graph": N_("Graph"),
+    "sei": N_("SEI industry"), "award-kind": N_("Award kind"), "links": N_("Links"),
+    "profile": N_("Criteria profile"), ".well-known/genid": N_("Blank node")}
 LABELS = ("http://www.w3.org/2000/01/rdf-schema#label",
           "http://www.w3.org/2004/02/skos/core#prefLabel", "http://xmlns.com/foaf/0.1/name",
           "http://purl.org/dc/terms/title", "http://purl.org/dc/terms/identifier")
@@ -175,19 +186,23 @@ def _page(kind: str, iri: str, triples: list[ox.Triple]) -> str:
     facts.sort(key=lambda f: (f[0].value != LABELS[3], f[0].value, str(f[1])))
     incoming, linked = _incoming(subject)
     explanation = _explanation(iri) if kind == "patent" else None
-    return render_template("resource.html", iri=iri, kind=kind, title=labels.get(iri, iri),
+    return render_template("resource.html", iri=iri, kind=kind,
+                           kind_name=gettext(KIND_NAMES.get(kind, kind)),
+                           region_name=names.region, title=labels.get(iri, iri),
                            facts=facts, labels=labels, incoming=incoming, linked=linked,
                            explanation=explanation, as_of=limits.request_day(),
                            alternates={s: f"{request.path}{s}" for s in negotiate.SUFFIXES})
 
 
 def _labels(triples: list[ox.Triple]) -> dict[str, str]:
-    """The best label of each subject: a name or title over an identifier; English first."""
+    """The best label of each subject: a name or title over an identifier; in the reader's
+    language first, then one without a language, then English."""
     ranked: dict[str, tuple[int, int, str]] = {}
+    order = {data_language(): 0, None: 1, "en": 2}
     for t in triples:
         if t.predicate.value in LABELS and isinstance(t.object, ox.Literal) \
                 and isinstance(t.subject, ox.NamedNode | ox.BlankNode):
-            lang = {"en": 0, None: 1}.get(t.object.language, 2)
+            lang = order.get(t.object.language, 3)
             rank = (LABEL_RANK.index(t.predicate.value), lang, t.object.value)
             if t.subject.value not in ranked or rank < ranked[t.subject.value]:
                 ranked[t.subject.value] = rank

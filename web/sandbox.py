@@ -33,7 +33,7 @@ from kg import (
     update_checked,
 )
 from web.child import Child, serve
-from web.errors import N_
+from web.i18n import N_
 from web.pool import NICE
 
 #: Seconds a new worker may take to start (imports) before it counts as broken.

@@ -13,9 +13,10 @@ from typing import Any
 from flask import Flask
 from werkzeug.test import run_wsgi_app
 
-from kg import LocalStore, StoreError, drop_derived, staged_beside, update_checked
+from kg import LocalStore, ServiceFailed, StoreError, drop_derived, staged_beside, update_checked
 from web.app import create_app
 from web.child import address_space, serve
+from web.errors import STATUS
 from web.pool import _orphaned
 from web.service import FORM_BODY, Service
 
@@ -50,7 +51,10 @@ def _propagate(exc: Exception) -> Any:
 
 def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
     """Render the page request that queued a computation over a staging generation (its
-    computations run at once there), and switch it in; a page that fails writes nothing."""
+    computations run at once there), and switch it in; a page that fails writes nothing,
+    unless its failure is not its computation's: bad input (4xx), or a federated query's
+    ``SERVICE`` call that failed after what it needed was computed (502: the app, running
+    the page again, says so)."""
     with staged_beside(path) as stage:
         svc.use(stage)
         try:
@@ -63,7 +67,7 @@ def _page(app: Flask, svc: Service, path: Path, fields: dict[str, Any]) -> str:
             body = b"".join(iterable)
         finally:
             svc.use(None)
-        if status.startswith("5"):
+        if status.startswith("5") and int(status.split()[0]) != STATUS[ServiceFailed][0]:
             raise StoreError("the computation failed: %(status)s: %(decode)s",
                              status=status, decode=body[:500].decode('utf-8', 'replace'))
     return str(status)
