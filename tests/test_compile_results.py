@@ -108,21 +108,23 @@ ex:G a rdfs:Class .
     assert shapes_with_targets(shapes) == [URIRef(ex + n) for n in "ABCDF"]
 
 
-def test_shape_query_tests_targets_per_row_and_holds_no_pair_set() -> None:
-    """The memory of `hvp validate` (decision 88): a shape's query tests each row for the
-    targets (FILTER EXISTS over triple patterns, no sub-SELECT, which the engine would
-    evaluate whole once per row) instead of joining the targets, which the engine hashed
-    whole; sh:equals looks the other side up instead of a MINUS that hashed every pair. The
-    results stay those of compile_results (the case folders above)."""
+def test_shape_queries_test_targets_per_row_and_hold_no_pair_set() -> None:
+    """The memory of `hvp validate` (decision 88): each constraint of a shape is a query whose
+    rows are tested for the targets (FILTER EXISTS over triple patterns, no sub-SELECT, which
+    the engine would evaluate whole once per row) instead of joined with the targets, which
+    the engine hashed whole; sh:equals looks the other side up instead of a MINUS that hashed
+    every pair. The results stay those of compile_results (the case folders above)."""
     from kg.validate import load_shapes
 
     shapes = load_shapes()
     patent = URIRef("https://w3id.org/hvp/shapes/data#PatentShape")
-    query = compile_shape_results(shapes, patent)[0].query
-    head, _, test = query.partition("FILTER EXISTS")
-    assert test and "SELECT" not in test.split("}\n}")[0]
-    assert "subClassOf>* <https://w3id.org/hvp/def#Patent>" in test
-    assert head.split("WHERE {", 1)[1].lstrip().startswith("{ SELECT * WHERE {")  # no join
-    equals = [q.query for q in compile_shape_results(shapes, patent)[0].constraints
-              if q.component == URIRef("http://www.w3.org/ns/shacl#EqualsConstraintComponent")]
-    assert len(equals) == 1 and "MINUS" not in equals[0].split("#Patent>")[-1]
+    queries = compile_shape_results(shapes, patent)
+    assert len(queries) == 25 and all(len(q.constraints) == 1 for q in queries)
+    for q in queries:
+        head, _, test = q.query.partition("FILTER EXISTS")
+        assert test and "SELECT" not in test.split("}\n}")[0]
+        assert "subClassOf>* <https://w3id.org/hvp/def#Patent>" in test
+        assert head.split("WHERE {", 1)[1].lstrip().startswith("{ SELECT * WHERE {")  # no join
+    equals = [q.query for q in queries if q.constraints[0].component
+              == URIRef("http://www.w3.org/ns/shacl#EqualsConstraintComponent")]
+    assert len(equals) == 1 and "MINUS" not in equals[0]

@@ -151,7 +151,7 @@ def _constraint(q: ShapeQuery, extra: dict[str, Node]) -> ResultQuery:
     """The constraint that a row of a shape's query violates (its ``?hvpConstraint``, taken
     out of ``extra``, unless the query is one SHACL-SPARQL constraint's)."""
     first = q.constraints[0]
-    if first.source_constraint is not None:
+    if len(q.constraints) == 1:
         return first
     return q.constraints[int(str(extra.pop(CONSTRAINT_VAR)))]
 
