@@ -109,7 +109,7 @@ ex:G a rdfs:Class .
 
 
 def test_shape_queries_test_targets_per_row_and_hold_no_pair_set() -> None:
-    """The memory of `hvp validate` (decision 88): each constraint of a shape is a query whose
+    """The memory of `hvp validate` (decision 94): each constraint of a shape is a query whose
     rows are tested for the targets (FILTER EXISTS over triple patterns, no sub-SELECT, which
     the engine would evaluate whole once per row) instead of joined with the targets, which
     the engine hashed whole; sh:equals looks the other side up instead of a MINUS that hashed

@@ -12,7 +12,7 @@ each constraint compiled without the targets where it does not need them, and ea
 tested for the targets (``FILTER EXISTS``), one query per constraint; where a target cannot be
 written as such a test (a SPARQL target), one query per shape whose targets are evaluated once
 and joined with the UNION of every constraint's violators, each naming its constraint in
-``?hvpConstraint`` (SHACL-SPARQL constraints keep a query each). Decisions 77 and 88.
+``?hvpConstraint`` (SHACL-SPARQL constraints keep a query each). Decisions 77 and 94.
 """
 
 from __future__ import annotations
