@@ -106,3 +106,25 @@ ex:G a rdfs:Class .
 """, format="turtle")
     ex = "http://example.org/"
     assert shapes_with_targets(shapes) == [URIRef(ex + n) for n in "ABCDF"]
+
+
+def test_shape_queries_test_targets_per_row_and_hold_no_pair_set() -> None:
+    """The memory of `hvp validate` (decision 94): each constraint of a shape is a query whose
+    rows are tested for the targets (FILTER EXISTS over triple patterns, no sub-SELECT, which
+    the engine would evaluate whole once per row) instead of joined with the targets, which
+    the engine hashed whole; sh:equals looks the other side up instead of a MINUS that hashed
+    every pair. The results stay those of compile_results (the case folders above)."""
+    from kg.validate import load_shapes
+
+    shapes = load_shapes()
+    patent = URIRef("https://w3id.org/hvp/shapes/data#PatentShape")
+    queries = compile_shape_results(shapes, patent)
+    assert len(queries) == 25 and all(len(q.constraints) == 1 for q in queries)
+    for q in queries:
+        head, _, test = q.query.partition("FILTER EXISTS")
+        assert test and "SELECT" not in test.split("}\n}")[0]
+        assert "subClassOf>* <https://w3id.org/hvp/def#Patent>" in test
+        assert head.split("WHERE {", 1)[1].lstrip().startswith("{ SELECT * WHERE {")  # no join
+    equals = [q.query for q in queries if q.constraints[0].component
+              == URIRef("http://www.w3.org/ns/shacl#EqualsConstraintComponent")]
+    assert len(equals) == 1 and "MINUS" not in equals[0]

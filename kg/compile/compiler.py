@@ -171,6 +171,30 @@ class Compiler:
         sets += [self._custom_target(shape, t) for t in self.g.objects(shape, SH.target)]
         return union(sets) if sets else EMPTY
 
+    def target_test(self, shape: Node) -> str | None:
+        """A pattern that holds for a bound ``?focus`` exactly when it is a focus node of
+        ``shape``'s targets, for ``FILTER EXISTS``: triple patterns and paths only (the engine
+        evaluates a sub-SELECT inside EXISTS without the outer binding, once per row); None
+        when a target cannot be written so (a SPARQL target) or the shape has none."""
+        if any(True for _ in self.g.objects(shape, SH.target)):
+            return None
+        tests = []
+        nodes = sorted(self.g.objects(shape, SH.targetNode), key=str)
+        if nodes:
+            tests.append("VALUES ?focus { " + " ".join(n3(n) for n in nodes) + " }")
+        classes = sorted(self.g.objects(shape, SH.targetClass), key=str)
+        if has_implicit_class_target(self.g, shape):
+            classes.append(shape)
+        tests += [f"?focus {_RDF_TYPE if c in self.leaf_classes else _TYPE_PATH} {n3(c)} ."
+                  for c in classes]
+        tests += [f"?focus {n3(p)} ?object ."
+                  for p in sorted(self.g.objects(shape, SH.targetSubjectsOf), key=str)]
+        tests += [f"?subject {n3(p)} ?focus ."
+                  for p in sorted(self.g.objects(shape, SH.targetObjectsOf), key=str)]
+        if not tests:
+            return None
+        return "{ " + " }\nUNION { ".join(tests) + " }"
+
     def _custom_target(self, shape: Node, target: Node) -> str:
         if isinstance(target, (URIRef, Literal)) or (target, SH.select, None) not in self.g:
             raise CompileError("sh:target of %(shape_)s is not a SPARQL target", shape=shape,

@@ -251,7 +251,17 @@ def _hashed(prop: Node, var: str) -> str:
 
 
 def equals(ctx: Context, scope: Scope, other: Node) -> str:
-    """sh:equals: value nodes and the values of the other property are the same set."""
+    """sh:equals: value nodes and the values of the other property are the same set. Where
+    the value nodes are a path's objects alone and rows are reported (the loose form of
+    kg.compile.results), each side's pairs are read once and the other side looked up for
+    each (FILTER NOT EXISTS: memory bounded, where a MINUS hashed every pair of its side)."""
+    plain = scope.rows and scope.path is not None and not scope.path_may_be_empty \
+        and not scope.targeted
+    if plain:
+        pairs = scope.any_value_pattern
+        mine = f"{pairs}\nFILTER NOT EXISTS {{ ?focus {n3(other)} ?value }}"
+        theirs = f"?focus {n3(other)} ?value .\nFILTER NOT EXISTS {{ {pairs} }}"
+        return select_set(scope, f"{{ {mine} }}\nUNION\n{{ {theirs} }}")
     mine = values_outside(scope, f"?focus {n3(other)} ?value")
     others = f"{scope.candidates}\n?focus {n3(other)} ?value ." if scope.targeted \
         else f"?focus {n3(other)} ?value"  # the values of every node: a caller cuts them

@@ -7,11 +7,12 @@ that constraint, with the value node that violates it where SHACL (and pySHACL) 
 (source shape, path, component, severity, messages). See docs/compiler.md, "Validation
 reports".
 
-``compile_shape_results(shapes, shape)`` gives the same results in one pass over the targets
-(what ``hvp validate`` runs): one query per shape whose targets are evaluated once and joined
-with the UNION of every constraint's violators, each compiled without the targets where it
-does not need them and naming its constraint in ``?hvpConstraint`` (SHACL-SPARQL constraints
-keep a query each). Per constraint, the targets were evaluated once or more in every query.
+``compile_shape_results(shapes, shape)`` gives the same results as ``hvp validate`` runs them:
+each constraint compiled without the targets where it does not need them, and each of its rows
+tested for the targets (``FILTER EXISTS``), one query per constraint; where a target cannot be
+written as such a test (a SPARQL target), one query per shape whose targets are evaluated once
+and joined with the UNION of every constraint's violators, each naming its constraint in
+``?hvpConstraint`` (SHACL-SPARQL constraints keep a query each). Decisions 77 and 94.
 """
 
 from __future__ import annotations
@@ -122,9 +123,10 @@ def _result_query(shapes: Graph, part: Part, prologue: str,
 
 def compile_shape_results(shapes: Graph, shape: Node,
                           bindings: Mapping[str, Node] | None = None) -> list[ShapeQuery]:
-    """The results of every constraint of ``shape`` and of its property shapes in one
-    :class:`ShapeQuery`, the targets evaluated once; each SHACL-SPARQL constraint in a query of
-    its own (its rows bind variables of its own choosing). The same results as
+    """The results of every constraint of ``shape`` and of its property shapes: a
+    :class:`ShapeQuery` per constraint whose rows are tested for the targets, or one for them
+    all joined with the targets (see the module's docstring); each SHACL-SPARQL constraint in
+    a query of its own (its rows bind variables of its own choosing). The same results as
     :func:`compile_results` (raises CompileError for what is not compiled)."""
     if (shape, None, None) not in shapes:
         raise InputError(f"no shape {shape} in the shapes graph")
@@ -139,7 +141,24 @@ def compile_shape_results(shapes: Graph, shape: Node,
     prologue = compiler.prologue.text()
     core = [p for p in parts if p.parameter != SH.sparql]
     queries = []
-    if core:
+    test = compiler.target_test(shape)
+    if core and test is not None:
+        # The targets as a test of each row (a few index lookups), not a set joined with the
+        # rows: the engine hashed every focus node of the targets for that join (at 250,000
+        # patents a quarter of the patent shape's memory and of its CPU), where the rows are
+        # a constraint's violators, nodes outside the targets included (decision 77: few
+        # where the data is good). With nothing to share, each constraint is a query of its
+        # own: the engine's memory is one constraint's, and a shape's bar moves per
+        # constraint. In a sub-SELECT, so that the engine does not push the test down into
+        # the constraint's pattern (once per triple it reads).
+        exists = f"FILTER EXISTS {{\n{indent(test)}\n}}"
+        for p in core:
+            where = f"{{ SELECT * WHERE {{\n{indent(p.violators)}\n}} }}\n{exists}"
+            q = _result_query(shapes, p, prologue, f"{targets}\n{p.violators}")
+            queries.append(ShapeQuery(
+                shape, (q,),
+                f"{prologue}SELECT * WHERE {{\n{indent(where)}\n}}\n{_ORDER_ONE}\n"))
+    elif core:
         branches = [f"{{ {p.violators}\n  BIND({i} AS ?{CONSTRAINT_VAR}) }}"
                     for i, p in enumerate(core)]
         where = f"{targets}\n{{\n{indent(_union(branches))}\n}}"
@@ -157,6 +176,7 @@ def compile_shape_results(shapes: Graph, shape: Node,
 # The engine's hash join gives the rows of a UNION in an order of its own, another each run:
 # the rows sorted (only the results: none for conforming data) keep a report the same.
 _ORDER = f"ORDER BY ?{CONSTRAINT_VAR} ?focus ?value"
+_ORDER_ONE = "ORDER BY ?focus ?value"
 
 
 def _union(branches: list[str]) -> str:

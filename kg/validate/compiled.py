@@ -12,6 +12,8 @@ the shapes, then of their queries.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import re
 from collections import deque
@@ -112,7 +114,30 @@ def _tsv(store: LocalStore, query: str) -> bytes:
     assert isinstance(solutions, ox.QuerySolutions)
     data = solutions.serialize(format=_TSV)
     assert data is not None
+    del solutions
+    _give_back()
     return data
+
+
+def _give_back() -> None:
+    """Return the memory the engine freed to the system (glibc's ``malloc_trim``): each
+    worker thread allocates from a heap of its own, which keeps the high-water mark of the
+    largest query it ran, so without it the peak is the sum of the workers' largest queries,
+    not the largest two at once (at 250,000 patents 532 MB against 441 MB)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+_LIBC = _libc()
 
 
 def run(store: Store | ox.Store, q: ResultQuery | ShapeQuery) -> Iterator[Result]:
@@ -126,7 +151,7 @@ def _constraint(q: ShapeQuery, extra: dict[str, Node]) -> ResultQuery:
     """The constraint that a row of a shape's query violates (its ``?hvpConstraint``, taken
     out of ``extra``, unless the query is one SHACL-SPARQL constraint's)."""
     first = q.constraints[0]
-    if first.source_constraint is not None:
+    if len(q.constraints) == 1:
         return first
     return q.constraints[int(str(extra.pop(CONSTRAINT_VAR)))]
 
