@@ -315,7 +315,8 @@ def main() -> None:
                 shutil.rmtree(work / "store", ignore_errors=True)
     finally:
         if args.keep:
-            shutil.copytree(top, args.keep, dirs_exist_ok=True, symlinks=True)  # the store stays a link
+            # symlinks: the store stays a link to its generation
+            shutil.copytree(top, args.keep, dirs_exist_ok=True, symlinks=True)
             print(f"work folder kept in {args.keep}")
         shutil.rmtree(top, ignore_errors=True)
     report(results, memory)
