@@ -71,8 +71,9 @@ def test_bad_input(case: Path, master: tuple[Path, str], tmp_path: Path,
     assert current is not None
     base = generations.base(store)
     index = generations.search(store)
-    ident = generations.home(store) / f"ident-{current.name.split('-')[1]}"
+    number = current.name.split("-")[1]
+    ident, lease = (generations.home(store) / f"{kind}-{number}" for kind in ("ident", "lease"))
     assert sorted(p.name for p in generations.home(store).iterdir()) == sorted(
         [generations.LOCK, current.name, *([base.name] if base else []),
          *([index.name] if index and index.is_file() else []),
-         *([ident.name] if ident.is_file() else [])])
+         *([ident.name] if ident.is_file() else []), *([lease.name] if lease.is_file() else [])])
