@@ -80,8 +80,7 @@ def test_dropping_derived_graphs_moves_by_quads(tmp_path) -> None:
                            lambda label, done, total, rows: told.append((label, done, total)))
     assert dropped == [graph.value]
     assert [(done, total) for _, done, total in told] == [
-        (0, size), (REMOVED_AT_ONCE, size), (2 * REMOVED_AT_ONCE, size), (size, size),
-        (size, size)]
+        (0, size), (REMOVED_AT_ONCE, size), (2 * REMOVED_AT_ONCE, size), (size, size)]
     assert told[0][0] == "dropping 1 derived graph"
     assert store.graph_size(graph) == 0 and graph not in list(store.oxigraph.named_graphs())
     assert store.graph_size(other) == size  # data left alone

@@ -500,7 +500,7 @@ def drop_derived(store: LocalStore, base: str, progress: Progress | None = None)
         progress(label, 0, total, None)
     for graph in dropped:
         store.clear_graph(graph, done)
-    if progress and total:
+    if progress and total and removed < total:  # in memory: no batches told
         progress(label, total, total, None)
     return [graph.value for graph in dropped]
 
