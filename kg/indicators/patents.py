@@ -306,11 +306,15 @@ def rows(store: Store, found: Found, *, profile: Any) -> Iterator[Listed]:
 
 
 def _rows_name(found: Found, profile: Any) -> str:
-    """The file name under which a whole list's rows are kept (:mod:`kg.answers`): its query,
-    bindings and classification graph, and the profile."""
-    parts = [found.text, str(found.graph), answers.profile_key(str(profile.path)),
-             *(f"{k}={v}" for k, v in sorted(found.bind.items()))]
-    return "rows-" + hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest() + ".json"
+    """The file name under which a whole list's rows are kept (:mod:`kg.answers`): its
+    patents in their order (lists of the same query and bindings differ by their sort and by
+    the ``met`` and ``criteria`` filters, applied after the query), its classification graph
+    and the profile."""
+    digest = hashlib.sha256("\x00".join([str(found.graph), answers.profile_key(
+        str(profile.path))]).encode("utf-8"))
+    digest.update("".join(f"\x00{node.value}\x00{patent.value}"
+                          for node, patent in found.patents).encode("utf-8"))
+    return "rows-" + digest.hexdigest() + ".json"
 
 
 def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
