@@ -35,6 +35,7 @@ carries its message as a template and values, :func:`fill` puts them together.
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
 from kg.adhoc import run as run_sparql
+from kg.answers import kept_text
 from kg.canned import QUERY_DIR, list_queries
 from kg.canned import Result as QueryResult
 from kg.canned import ensure_graphs as ensure_query_graphs
@@ -110,6 +111,7 @@ from kg.indicators.cube import to_turtle as cube_turtle
 from kg.indicators.patents import check as check_patent_filters
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
+from kg.indicators.patents import key as patents_key
 from kg.indicators.patents import page as patents_page
 from kg.indicators.patents import rows as patents_rows
 from kg.indicators.population import SOURCES as POPULATION_SOURCES
@@ -225,7 +227,7 @@ __all__ = [
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "check_patent_filters", "find_patents",
-    "patents_page", "patents_rows",
+    "patents_page", "patents_rows", "patents_key", "kept_text",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",

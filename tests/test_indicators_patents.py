@@ -180,7 +180,7 @@ def test_a_whole_list_read_once_is_kept_and_read_back_the_same(tmp_path: Path,
     partial = patents.rows(store, found, profile=profile)
     next(partial)
     partial.close()
-    assert answers.read(store, patents._rows_name(found, profile)) is None
+    assert answers.read(store, f"rows-{patents.key(found, profile)}.json") is None
     first = list(patents.rows(store, found, profile=profile))
     assert len(first) > 1 and any(r.criteria for r in first)
 

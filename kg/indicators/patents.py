@@ -287,7 +287,7 @@ def rows(store: Store, found: Found, *, profile: Any) -> Iterator[Listed]:
     if not isinstance(store, LocalStore):
         yield from page(store, found, profile=profile).rows
         return
-    name = _rows_name(found, profile)
+    name = f"rows-{key(found, profile)}.json"
     kept = answers.read(store, name)
     if kept is not None:  # a list downloaded before, for the same data
         for patent, number, title, filing, owner, owner_name, region, met in json.loads(kept):
@@ -305,8 +305,8 @@ def rows(store: Store, found: Found, *, profile: Any) -> Iterator[Listed]:
                                          ).encode("utf-8"), epoch)
 
 
-def _rows_name(found: Found, profile: Any) -> str:
-    """The file name under which a whole list's rows are kept (:mod:`kg.answers`): its
+def key(found: Found, profile: Any) -> str:
+    """What names a list's rows kept beside the store (:mod:`kg.answers`): a digest of its
     patents in their order (lists of the same query and bindings differ by their sort and by
     the ``met`` and ``criteria`` filters, applied after the query), its classification graph
     and the profile."""
@@ -314,7 +314,7 @@ def _rows_name(found: Found, profile: Any) -> str:
         str(profile.path))]).encode("utf-8"))
     digest.update("".join(f"\x00{node.value}\x00{patent.value}"
                           for node, patent in found.patents).encode("utf-8"))
-    return "rows-" + digest.hexdigest() + ".json"
+    return digest.hexdigest()
 
 
 def behind(store: Store, as_of: date, *, profile: Any, base: str = DEFAULT_BASE,
