@@ -10,9 +10,12 @@ no query workers nor page workers, so the times are the pages' own) for a sample
 every kind: patent, owner, region, family, SEI category, award kind, classification node,
 indicator observation, the summary pages of a region, an owner and an SEI industry (and their
 raw triples), a criterion's page, the home page, the dataset description, search (HTML and
-JSON), the dashboard and its data, the SPARQL editor, the drill-down's lists of patents (first
-view, a later page, sorted, and the whole list as CSV and JSON), and every canned query with its
-default parameters. Each page is asked `--rounds` times (default 5) after one first request,
+JSON), the dashboard, its data and its downloads (CSV, JSON, Turtle), resources in RDF (Turtle,
+N-Triples, JSON-LD, RDF/XML), the concept schemes, the ontology, the dataset in RDF, an owner's
+later page, the list of canned queries, the SHACL form, the reconciliation service (manifest
+and suggest), the SPARQL editor, the drill-down's lists of patents (first view, a later page,
+sorted, and the whole list as CSV and JSON), and every canned query with its default parameters,
+as a page and as each download (CSV, JSON, TSV). Each page is asked `--rounds` times (default 5) after one first request,
 timed apart: a page whose derived graphs or answer are not there yet answers at once that it is
 being computed (queued on disk: 503 with ``Refresh``), the column "queued" says so and how long
 the wait took (for a download, streamed: the slowest time to its first bytes once ready); the
@@ -105,9 +108,28 @@ def sample(store: Path) -> dict[str, list[str]]:
     lists = ["/patents?region=CN-SN&year=2024", "/patents?region=CN-GD&year=2024"]
     out["patent list download csv"] = [f"{path}&format=csv" for path in lists]
     out["patent list download json"] = [f"{path}&format=json" for path in lists]
-    for query in list_queries():  # one row each; a required text parameter gets a common word
+    # the dashboard's downloads, the linked-data pages in RDF, the other pages of the app
+    out["dashboard download"] = [f"/indicators.{fmt}" for fmt in ("csv", "json", "ttl")]
+    out["resource rdf"] = [f"{out[kind][0]}{suffix}" for kind, suffix in (
+        ("patent", ".ttl"), ("owner", ".jsonld"), ("region", ".nt"), ("sei", ".rdf"))
+        if out.get(kind)]
+    out["concept scheme"] = ["/sei/", "/award-kind/"]
+    out["ontology"] = ["/def", "/def.ttl"]
+    out["dataset rdf"] = ["/dataset.ttl", "/dataset.jsonld"]
+    # an owner with more than a page of patents (among the first 200,000 ownerships read)
+    many = subjects("SELECT ?s WHERE { { SELECT ?s WHERE { ?p <https://w3id.org/hvp/def#owner> "
+                    "?s } LIMIT 200000 } } GROUP BY ?s HAVING (COUNT(*) > 60) ORDER BY ?s", 1)
+    out["owner summary later page"] = [f"{path}?page=2" for path in many]
+    out["queries list"] = ["/queries", "/queries?lang=zh"]
+    out["shacl form"] = ["/shacl"]
+    out["reconciliation"] = ["/reconcile", "/reconcile/suggest/entity?prefix=信源"]
+    for query in list_queries():  # a required text parameter gets a common word
         needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
-        out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
+        path = f"/queries/{query.name}?{needed}"
+        out[f"query {query.name}"] = [path.rstrip("?")]
+        for fmt in ("csv", "json", "tsv"):  # each download format of its answer
+            out[f"query {query.name} download {fmt}"] = [f"{path}&format={fmt}".replace("?&",
+                                                                                        "?")]
     return {k: v for k, v in out.items() if v}
 
 
