@@ -3,25 +3,26 @@
     python bench/pages.py [--patents N] [--store DIR] [--quick] [--rounds R] [--only TEXT]
                           [--per-kind K] [--wait S]
 
-Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the
-2020-2024 indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks
-the app (Flask's test client, in this process; the store on disk as `hvp serve` opens it, with
-no query workers nor page workers, so the times are the pages' own) for a sample of pages of
-every kind: patent, owner, region, family, SEI category, award kind, classification node,
-indicator observation, the summary pages of a region, an owner and an SEI industry (and their
-raw triples), a criterion's page, the home page, the dataset description, search (HTML and
-JSON), the dashboard, its data and its downloads (CSV, JSON, Turtle), resources in RDF (Turtle,
+Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the 2020-2024
+indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks the app
+(Flask's test client, in this process; the store on disk as `hvp serve` opens it, with no query
+workers nor page workers, so the times are the pages' own) for a sample of pages of every kind:
+patent, owner, region, family, SEI category, award kind, classification node, indicator
+observation, the summary pages of a region, an owner and an SEI industry (and their raw
+triples), a criterion's page, the home page, the dataset description, search (HTML and JSON),
+the dashboard, its data and its downloads (CSV, JSON, Turtle), resources in RDF (Turtle,
 N-Triples, JSON-LD, RDF/XML), the concept schemes, the ontology, the dataset in RDF, an owner's
-later page, the list of canned queries, the SHACL form, the reconciliation service (manifest
-and suggest), the SPARQL editor, the drill-down's lists of patents (first view, a later page,
+later page, the list of canned queries, the SHACL form, the reconciliation service (manifest and
+suggest), the SPARQL editor, the drill-down's lists of patents (first view, a later page,
 sorted, and the whole list as CSV and JSON), and every canned query with its default parameters,
-as a page and as each download (CSV, JSON, TSV). Each page is asked `--rounds` times (default 5) after one first request,
-timed apart: a page whose derived graphs or answer are not there yet answers at once that it is
-being computed (queued on disk: 503 with ``Refresh``), the column "queued" says so and how long
-the wait took (for a download, streamed: the slowest time to its first bytes once ready); the
-page is asked again until it is ready (at most `--wait` seconds, default 900:
-then it is reported as still queued and not measured), and only then measured. `--only TEXT`
-measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of each kind.
+as a page and as each download (CSV, JSON, TSV). Each page is asked `--rounds` times (default 5)
+after one first request, timed apart: a page whose derived graphs or answer are not there yet
+answers at once that it is being computed (queued on disk: 503 with ``Refresh``), the column
+"queued" says so and how long the wait took (for a download, streamed: the slowest time to its
+first bytes once ready); the page is asked again until it is ready (at most `--wait` seconds,
+default 900: then it is reported as still queued and not measured), and only then measured.
+`--only TEXT` measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of
+each kind.
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal

@@ -94,6 +94,7 @@ from kg.federation import federated as is_federated
 from kg.folders import ONTOLOGY as ONTOLOGY_DIR
 from kg.generations import forget_base, serve_lock
 from kg.generations import home as store_home
+from kg.generations import ident as data_ident
 from kg.indicators import (
     NATION,
     Indicator,
@@ -198,7 +199,7 @@ __all__ = [
     # stores
     "EndpointStore", "LocalStore", "MEMORY", "Row", "Store", "Term", "check_endpoint",
     "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
-    "serve_lock",
+    "serve_lock", "data_ident",
     "resolve_store", "run_doctor", "staged", "staged_beside", "store_counts", "store_home",
     "store_setting",
     "Verdict",

@@ -12,8 +12,8 @@ setting, ``*`` by default, as the spec asks) and takes a ``callback=`` for JSONP
 Entities are owners and patents. An entity's id is its IRI without the base (``owner/O0000001``,
 ``patent/CN-T01``), so the manifest's ``identifierSpace`` (the base) followed by the id is the
 IRI. Owners are found by name through an in-process index built from the store once per app and
-again after a write of data through the app (:class:`kg.link.index.OwnerIndex`, the same name
-normalization as ``hvp link``); patents by
+again after a write of data through the app, not after a computation's derived graphs
+(:class:`kg.link.index.OwnerIndex`, the same name normalization as ``hvp link``); patents by
 number, or by exact title through a bounded, indexed lookup (``LIMIT``). Constraints:
 ``properties`` with ``pid`` ``region`` (``CN-GD``) or ``country`` (``CN``) for owners.
 """
@@ -37,6 +37,7 @@ from kg import (
     OwnerEntry,
     OwnerIndex,
     Word,
+    data_ident,
     mint,
     name_key,
     parse_iri,
@@ -96,8 +97,13 @@ def owner_index() -> OwnerIndex:
 
 
 def _built_from(store: Any) -> tuple[str, int]:
-    """What the owner index was built from: the generation opened and its data writes."""
-    return (os.path.realpath(store.path) if store.path is not None else "", store.data_writes)
+    """What the owner index was built from: the identity of the data of the generation opened
+    (:func:`kg.data_ident`: kept by the generations that a computation switches in, which
+    write derived graphs only; a store without generations: its path) and its data writes.
+    Building it reads every owner (seconds at a million patents)."""
+    if store.path is None:
+        return "", store.data_writes
+    return data_ident(store.path) or os.path.realpath(store.path), store.data_writes
 
 
 # --- answers ---------------------------------------------------------------------------------
