@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -76,24 +75,31 @@ class Query:
 
 
 # --- the app's index -------------------------------------------------------------------------
-_LOCK = threading.Lock()
-
-
 def owner_index() -> OwnerIndex:
-    """The app's owner index, kept in ``app.extensions`` with the generation and the store's
-    count of data writes (:attr:`kg.LocalStore.data_writes`) it was built at: built on first
-    use, and again on the first use after the data changed while the app runs (``/update``,
-    ``/store``: in the app, or switched in by its writer process as a new generation)."""
-    store = service().store()
+    """The app's owner index, kept in ``app.extensions`` with the data it was built from
+    (:func:`_built_from`): built on first use, and again on the first use after the data
+    changed while the app runs (``/update``, ``/store``: in the app, or switched in by its
+    writer process as a new generation). Building it reads every owner (seconds at a million
+    patents): it is a queued computation (:mod:`web.computations`), which the request waits
+    for at most ``compute_wait`` seconds (while fewer than ``computing`` others wait) before it
+    answers 503 "being computed" with ``Retry-After``, on disk as in memory."""
+    svc = service()
+    store = svc.store()
+    version = _built_from(store)  # read before: a write meanwhile builds again
     kept = current_app.extensions.get("hvp-reconcile")
-    if kept is None or kept[0] != _built_from(store):
-        with _LOCK:
-            kept = current_app.extensions.get("hvp-reconcile")
-            if kept is None or kept[0] != _built_from(store):
-                version = _built_from(store)  # read before: a write meanwhile builds again
-                kept = (version, OwnerIndex.build(store))
-                current_app.extensions["hvp-reconcile"] = kept
-    return kept[1]  # type: ignore[no-any-return]
+    if kept is not None and kept[0] == version:
+        return kept[1]  # type: ignore[no-any-return]
+    extensions = current_app.extensions
+
+    def build() -> OwnerIndex:
+        index = OwnerIndex.build(store)
+        extensions["hvp-reconcile"] = (version, index)
+        return index
+
+    with svc.computing.held() as free:  # as a page of an in-memory store waits (web.service)
+        wait = float(svc.settings.get("compute_wait", 0.0)) if free else 0.0
+        return svc.computations.result(  # type: ignore[no-any-return]
+            ("owner index", version), Word("the owner index"), build, wait=wait)
 
 
 def _built_from(store: Any) -> tuple[str, int]:
