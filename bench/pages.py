@@ -1,7 +1,7 @@
 """Benchmark: every kind of web page and canned query on an on-disk store, p50 and p95.
 
     python bench/pages.py [--patents N] [--store DIR] [--quick] [--rounds R] [--only TEXT]
-                          [--per-kind K] [--wait S]
+                          [--per-kind K] [--wait S] [--write-timeout S]
 
 Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the 2020-2024
 indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks the app
@@ -22,7 +22,8 @@ answers at once that it is being computed (queued on disk: 503 with ``Refresh``)
 first bytes once ready); the page is asked again until it is ready (at most `--wait` seconds,
 default 900: then it is reported as still queued and not measured), and only then measured.
 `--only TEXT` measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of
-each kind.
+each kind; `--write-timeout S` gives the app's writer process that limit (the longest queued
+computation; the setting's default is 300 s).
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal
@@ -159,10 +160,14 @@ def _read(client: Any, path: str) -> Any:
     return response
 
 
-def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float = 900) -> None:
+def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float = 900,
+            write_timeout: float | None = None) -> None:
     from web.app import create_app
 
-    app = create_app({"store": str(store), "workers": 0, "page_workers": 0})
+    settings: dict[str, Any] = {"store": str(store), "workers": 0, "page_workers": 0}
+    if write_timeout is not None:  # a first computation at a million patents may need more
+        settings["write_timeout"] = write_timeout
+    app = create_app(settings)
     client = app.test_client()
     svc = app.extensions["hvp"]
     worst = 0.0
@@ -227,6 +232,8 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="the first K pages of a kind")
     parser.add_argument("--wait", type=float, default=900,
                         help="longest wait for a queued page, in seconds")
+    parser.add_argument("--write-timeout", type=float,
+                        help="the app's write_timeout: the longest queued computation, seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hvp-bench-pages-") as tmp:
         if args.store:
@@ -239,7 +246,7 @@ def main() -> None:
                   f"{time.perf_counter() - start:.0f} s", flush=True)
         pages = {k: v[:args.per_kind or None] for k, v in sample(store).items()
                  if args.only in k}
-        measure(store, pages, args.rounds, args.wait)
+        measure(store, pages, args.rounds, args.wait, args.write_timeout)
 
 
 if __name__ == "__main__":
