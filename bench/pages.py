@@ -1,24 +1,29 @@
 """Benchmark: every kind of web page and canned query on an on-disk store, p50 and p95.
 
     python bench/pages.py [--patents N] [--store DIR] [--quick] [--rounds R] [--only TEXT]
-                          [--per-kind K] [--wait S]
+                          [--per-kind K] [--wait S] [--write-timeout S]
 
-Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the
-2020-2024 indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks
-the app (Flask's test client, in this process; the store on disk as `hvp serve` opens it, with
-no query workers nor page workers, so the times are the pages' own) for a sample of pages of
-every kind: patent, owner, region, family, SEI category, award kind, classification node,
-indicator observation, the summary pages of a region, an owner and an SEI industry (and their
-raw triples), a criterion's page, the home page, the dataset description, search (HTML and
-JSON), the dashboard and its data, the SPARQL editor, the drill-down's lists of patents (first
-view, a later page, sorted, and the whole list as CSV and JSON), and every canned query with its
-default parameters. Each page is asked `--rounds` times (default 5) after one first request,
-timed apart: a page whose derived graphs or answer are not there yet answers at once that it is
-being computed (queued on disk: 503 with ``Refresh``), the column "queued" says so and how long
-the wait took (for a download, streamed: the slowest time to its first bytes once ready); the
-page is asked again until it is ready (at most `--wait` seconds, default 900:
-then it is reported as still queued and not measured), and only then measured. `--only TEXT`
-measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of each kind.
+Builds an on-disk store of N demo patents (default 250,000; `--quick` 20,000) with the 2020-2024
+indicators computed (as `make run` does), or uses `--store DIR` as it is, then asks the app
+(Flask's test client, in this process; the store on disk as `hvp serve` opens it, with no query
+workers nor page workers, so the times are the pages' own) for a sample of pages of every kind:
+patent, owner, region, family, SEI category, award kind, classification node, indicator
+observation, the summary pages of a region, an owner and an SEI industry (and their raw
+triples), a criterion's page, the home page, the dataset description, search (HTML and JSON),
+the dashboard, its data and its downloads (CSV, JSON, Turtle), resources in RDF (Turtle,
+N-Triples, JSON-LD, RDF/XML), the concept schemes, the ontology, the dataset in RDF, an owner's
+later page, the list of canned queries, the SHACL form, the reconciliation service (manifest and
+suggest), the SPARQL editor, the drill-down's lists of patents (first view, a later page,
+sorted, and the whole list as CSV and JSON), and every canned query with its default parameters,
+as a page and as each download (CSV, JSON, TSV). Each page is asked `--rounds` times (default 5)
+after one first request, timed apart: a page whose derived graphs or answer are not there yet
+answers at once that it is being computed (queued on disk: 503 with ``Refresh``), the column
+"queued" says so and how long the wait took (for a download, streamed: the slowest time to its
+first bytes once ready); the page is asked again until it is ready (at most `--wait` seconds,
+default 900: then it is reported as still queued and not measured), and only then measured.
+`--only TEXT` measures the kinds whose name contains TEXT, `--per-kind K` the first K pages of
+each kind; `--write-timeout S` gives the app's writer process that limit (the longest queued
+computation; the setting's default is 300 s).
 
 The baseline, measured in the same run on the same resources: the engine reading the
 resource's own triples (`quads_for_pattern`), the least a linked-data page can cost. The goal
@@ -105,9 +110,28 @@ def sample(store: Path) -> dict[str, list[str]]:
     lists = ["/patents?region=CN-SN&year=2024", "/patents?region=CN-GD&year=2024"]
     out["patent list download csv"] = [f"{path}&format=csv" for path in lists]
     out["patent list download json"] = [f"{path}&format=json" for path in lists]
-    for query in list_queries():  # one row each; a required text parameter gets a common word
+    # the dashboard's downloads, the linked-data pages in RDF, the other pages of the app
+    out["dashboard download"] = [f"/indicators.{fmt}" for fmt in ("csv", "json", "ttl")]
+    out["resource rdf"] = [f"{out[kind][0]}{suffix}" for kind, suffix in (
+        ("patent", ".ttl"), ("owner", ".jsonld"), ("region", ".nt"), ("sei", ".rdf"))
+        if out.get(kind)]
+    out["concept scheme"] = ["/sei/", "/award-kind/"]
+    out["ontology"] = ["/def", "/def.ttl"]
+    out["dataset rdf"] = ["/dataset.ttl", "/dataset.jsonld"]
+    # an owner with more than a page of patents (among the first 200,000 ownerships read)
+    many = subjects("SELECT ?s WHERE { { SELECT ?s WHERE { ?p <https://w3id.org/hvp/def#owner> "
+                    "?s } LIMIT 200000 } } GROUP BY ?s HAVING (COUNT(*) > 60) ORDER BY ?s", 1)
+    out["owner summary later page"] = [f"{path}?page=2" for path in many]
+    out["queries list"] = ["/queries", "/queries?lang=zh"]
+    out["shacl form"] = ["/shacl"]
+    out["reconciliation"] = ["/reconcile", "/reconcile/suggest/entity?prefix=信源"]
+    for query in list_queries():  # a required text parameter gets a common word
         needed = "&".join(f"{p.name}=科技" for p in query.params if p.required and not p.default)
-        out[f"query {query.name}"] = [f"/queries/{query.name}" + (f"?{needed}" if needed else "")]
+        path = f"/queries/{query.name}?{needed}"
+        out[f"query {query.name}"] = [path.rstrip("?")]
+        for fmt in ("csv", "json", "tsv"):  # each download format of its answer
+            out[f"query {query.name} download {fmt}"] = [f"{path}&format={fmt}".replace("?&",
+                                                                                        "?")]
     return {k: v for k, v in out.items() if v}
 
 
@@ -136,10 +160,14 @@ def _read(client: Any, path: str) -> Any:
     return response
 
 
-def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float = 900) -> None:
+def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float = 900,
+            write_timeout: float | None = None) -> None:
     from web.app import create_app
 
-    app = create_app({"store": str(store), "workers": 0, "page_workers": 0})
+    settings: dict[str, Any] = {"store": str(store), "workers": 0, "page_workers": 0}
+    if write_timeout is not None:  # a first computation at a million patents may need more
+        settings["write_timeout"] = write_timeout
+    app = create_app(settings)
     client = app.test_client()
     svc = app.extensions["hvp"]
     worst = 0.0
@@ -177,8 +205,11 @@ def measure(store: Path, pages: dict[str, list[str]], rounds: int, wait: float =
                     floor.append((time.perf_counter() - start) * 1000)
         if not times:
             continue
-        p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
-        base = statistics.quantiles(floor, n=20)[-1] if len(floor) > 1 else None
+        # inclusive: with a few rounds the exclusive method extrapolates past the slowest time
+        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] \
+            if len(times) > 1 else times[0]
+        base = statistics.quantiles(floor, n=20, method="inclusive")[-1] \
+            if len(floor) > 1 else None
         worst = max(worst, p95)
         ratio = f"{p95 / base:>7.0f}x" if base else f"{'':>8}"
         queued = f"{max(waits):.0f} s" if waits else "no"
@@ -201,6 +232,8 @@ def main() -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="the first K pages of a kind")
     parser.add_argument("--wait", type=float, default=900,
                         help="longest wait for a queued page, in seconds")
+    parser.add_argument("--write-timeout", type=float,
+                        help="the app's write_timeout: the longest queued computation, seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hvp-bench-pages-") as tmp:
         if args.store:
@@ -213,7 +246,7 @@ def main() -> None:
                   f"{time.perf_counter() - start:.0f} s", flush=True)
         pages = {k: v[:args.per_kind or None] for k, v in sample(store).items()
                  if args.only in k}
-        measure(store, pages, args.rounds, args.wait)
+        measure(store, pages, args.rounds, args.wait, args.write_timeout)
 
 
 if __name__ == "__main__":

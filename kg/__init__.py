@@ -35,6 +35,7 @@ carries its message as a template and values, :func:`fill` puts them together.
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
 from kg.adhoc import run as run_sparql
+from kg.answers import kept_text
 from kg.canned import QUERY_DIR, list_queries
 from kg.canned import Result as QueryResult
 from kg.canned import ensure_graphs as ensure_query_graphs
@@ -95,6 +96,7 @@ from kg.federation import federated as is_federated
 from kg.folders import ONTOLOGY as ONTOLOGY_DIR
 from kg.generations import forget_base, serve_lock
 from kg.generations import home as store_home
+from kg.generations import ident as data_ident
 from kg.indicators import (
     NATION,
     Indicator,
@@ -112,6 +114,7 @@ from kg.indicators.cube import to_turtle as cube_turtle
 from kg.indicators.patents import check as check_patent_filters
 from kg.indicators.patents import criterion_counts
 from kg.indicators.patents import find as find_patents
+from kg.indicators.patents import key as patents_key
 from kg.indicators.patents import page as patents_page
 from kg.indicators.patents import rows as patents_rows
 from kg.indicators.population import SOURCES as POPULATION_SOURCES
@@ -200,7 +203,7 @@ __all__ = [
     # stores
     "EndpointStore", "LocalStore", "MEMORY", "Row", "Store", "Term", "check_endpoint",
     "forget_base", "open_store", "recover_store", "remove_store", "require_probes",
-    "serve_lock",
+    "serve_lock", "data_ident",
     "resolve_store", "run_doctor", "staged", "staged_beside", "store_counts", "store_home",
     "store_setting", "derived_writes", "SPARQL_PARSER",
     "Verdict",
@@ -229,7 +232,7 @@ __all__ = [
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "check_patent_filters", "find_patents",
-    "patents_page", "patents_rows",
+    "patents_page", "patents_rows", "patents_key", "kept_text",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",

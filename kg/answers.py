@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import suppress
 from functools import cache
 from pathlib import Path
@@ -89,6 +89,36 @@ def kept_bytes(store: LocalStore | object, name: str, make: Callable[[], bytes])
     data = make()
     keep(store, name, data, before)
     return data
+
+
+#: Characters of a piece of kept text read back (:func:`kept_text`), to the next line's end.
+PIECE = 1 << 16
+
+
+def kept_text(store: LocalStore | object, name: str, make: Callable[[], Iterable[str]],
+              keepable: Callable[[str], bool] = lambda text: True) -> Iterator[str]:
+    """A long text (a download) kept under ``name`` for the store's current data, in pieces:
+    read back in pieces of about :data:`PIECE` characters that end at a line's end; else
+    ``make()``'s pieces as they come (the first at once), the whole kept when it was read to
+    its end and ``keepable`` says so. What keeps an answer keeps it (:func:`keep`)."""
+    found = read(store, name)
+    if found is not None:
+        text = found.decode("utf-8")
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + PIECE)
+            end = len(text) if end < 0 else end + 1
+            yield text[start:end]
+            start = end
+        return
+    epoch = DATA_EPOCH[0]
+    pieces = []
+    for piece in make():
+        pieces.append(piece)
+        yield piece
+    whole = "".join(pieces)
+    if keepable(whole):
+        keep(store, name, whole.encode("utf-8"), epoch)
 
 
 def read(store: LocalStore | object, name: str) -> bytes | None:

@@ -180,7 +180,7 @@ def test_a_whole_list_read_once_is_kept_and_read_back_the_same(tmp_path: Path,
     partial = patents.rows(store, found, profile=profile)
     next(partial)
     partial.close()
-    assert answers.read(store, patents._rows_name(found, profile)) is None
+    assert answers.read(store, f"rows-{patents.key(found, profile)}.json") is None
     first = list(patents.rows(store, found, profile=profile))
     assert len(first) > 1 and any(r.criteria for r in first)
 
@@ -191,6 +191,26 @@ def test_a_whole_list_read_once_is_kept_and_read_back_the_same(tmp_path: Path,
     assert list(patents.rows(store, found, profile=profile)) == first
     view = LocalStore(store.path, read_only=True)  # what the holder kept, read beside it
     assert list(patents.rows(view, found, profile=profile)) == first
+
+
+def test_lists_of_the_same_filters_in_another_order_or_narrower_keep_their_own_rows(
+        tmp_path: Path) -> None:
+    """The rows kept for a whole list are those of that list: another list of the same region
+    and date, sorted otherwise or narrowed by ``met`` or ``criteria`` (filters that the query
+    does not bind), read after it gives its own rows in its own order, not the first's."""
+    store = LocalStore(tmp_path / "st")
+    reference.ensure(store, DEFAULT_BASE)
+    ingest(store, [SMALL], base=DEFAULT_BASE)
+    profile, day = load("cnipa-2021"), date(2024, 12, 31)
+    lists = [patents.find(store, day, profile=profile, high_value=None, **args) for args in (
+        {}, {"sort": "title", "descending": True}, {"met": "1"}, {"sort": "filing"})]
+    assert len({f.patents for f in lists}) == len(lists)  # four different lists
+    for found in lists:  # each read to its end: kept
+        assert [r.patent for r in patents.rows(store, found, profile=profile)] == \
+            [p.value for _, p in found.patents]
+    for found in lists:  # read back
+        assert [r.patent for r in patents.rows(store, found, profile=profile)] == \
+            [p.value for _, p in found.patents]
 
 
 @pytest.mark.parametrize("args", [{"high_value": None}, {"criterion": "sei", "sort": "-owner"},

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -363,3 +364,66 @@ def test_the_index_follows_a_write_while_the_server_runs(tmp_path: Path, homonym
         assert ask() == []
     finally:
         served.close()
+
+
+def test_the_index_is_not_built_again_after_a_computation(tmp_path: Path, homonyms: Path
+                                                          ) -> None:
+    """A queued computation switches in a generation of the same data with its derived graphs
+    (web.writer): the owner index (every owner read: seconds at a million patents) stays."""
+    import time
+
+    from web.app import create_app
+
+    store_dir = tmp_path / "store"
+    store = fill(LocalStore(store_dir), homonyms)
+    store.flush()
+    store.close()
+    app = create_app({"store": str(store_dir), "workers": 0, "page_workers": 0})
+    client = app.test_client()
+    try:
+        def suggest() -> list[str]:
+            answer = client.get("/reconcile/suggest/entity?prefix=广东达通")
+            assert answer.status_code == 200
+            return [r["id"] for r in answer.get_json()["result"]]
+
+        found = suggest()
+        built = app.extensions["hvp-reconcile"][1]
+        before = os.path.realpath(store_dir)
+        deadline = time.monotonic() + 120
+        while client.get("/queries/criteria-count").status_code == 503:  # a computation
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert os.path.realpath(store_dir) != before  # another generation switched in
+        assert suggest() == found and app.extensions["hvp-reconcile"][1] is built
+    finally:
+        app.extensions["hvp"].close()
+
+
+def test_the_first_index_is_a_queued_computation(tmp_path: Path, homonyms: Path) -> None:
+    """Building the owner index reads every owner (seconds at a million patents): past
+    ``compute_wait`` the request answers at once that it is being computed, then the index
+    answers."""
+    import time
+
+    from web.app import create_app
+
+    store_dir = tmp_path / "store"
+    store = fill(LocalStore(store_dir), homonyms)
+    store.flush()
+    store.close()
+    app = create_app({"store": str(store_dir), "workers": 0, "page_workers": 0,
+                      "compute_wait": 0})
+    client = app.test_client()
+    try:
+        path = "/reconcile/suggest/entity?prefix=广东达通"
+        first = client.get(path)
+        assert first.status_code == 503 and 1 <= int(first.headers["Retry-After"]) <= 30
+        assert "owner index" in first.get_json()["detail"]
+        deadline = time.monotonic() + 60
+        answer = first
+        while answer.status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            answer = client.get(path)
+        assert answer.status_code == 200 and answer.get_json()["result"][0]["id"] == "owner/W0004"
+    finally:
+        app.extensions["hvp"].close()

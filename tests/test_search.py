@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -174,7 +175,11 @@ def test_the_box_is_on_every_page(client) -> None:
         assert 'action="/search"' in html, url
 
 
-def test_an_on_disk_store_without_its_index_gets_it_on_the_first_search(tmp_path: Path) -> None:
+def test_an_on_disk_store_without_its_index_gets_it_built_as_a_queued_computation(
+        tmp_path: Path) -> None:
+    """Building the index reads every thing of the store (minutes at a million patents): the
+    first search answers at once that it is being built, as other computations do, and the
+    index is built in the writer process beside the generation it switches in."""
     from web.app import create_app
 
     path = tmp_path / "store"
@@ -185,11 +190,25 @@ def test_an_on_disk_store_without_its_index_gets_it_on_the_first_search(tmp_path
     assert index is not None and index.is_file()
     store.close()
     index.unlink()
-    app = create_app({"store": str(path), "workers": 0})
+    app = create_app({"store": str(path), "workers": 0, "page_workers": 0})
+    client = app.test_client()
     try:
-        answer = app.test_client().get("/search?q=pump&format=json")
+        first = client.get("/search?q=pump&format=json")
+        assert first.status_code == 503 and first.mimetype == "application/problem+json"
+        assert "search index" in first.get_json()["detail"]
+        assert 1 <= int(first.headers["Retry-After"]) <= 30
+        page = client.get("/search?q=pump", headers={"Accept": "text/html"})
+        assert page.status_code == 503 and "Refresh" in page.headers  # the page reloads itself
+        assert "being computed" in page.get_data(as_text=True)
+        deadline = time.monotonic() + 120
+        answer = first
+        while answer.status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            answer = client.get("/search?q=pump&format=json")
         assert answer.status_code == 200 and answer.get_json()["results"][0]["id"] == "CN-T03"
-        assert index.is_file()  # kept beside the generation for the next start
+        built = generations.search(path)  # the generation the writer switched in
+        assert built is not None and built.is_file() and built != index
+        assert client.get("/search?q=pump&format=json").status_code == 200  # read, not queued
     finally:
         app.extensions["hvp"].close()
 

@@ -248,3 +248,49 @@ def test_the_download_links_each_patent_as_its_route_writes_it(client) -> None:
         expected = ["http://localhost" + url_for("resources.resource", kind="patent", rest=i,
                                                  as_of="2024-12-31") for i in odd]
     assert written == expected and _MARK not in "".join(written)
+
+
+def test_a_download_is_kept_beside_an_on_disk_store_and_read_back_for_any_host(
+        disk_store_dir, monkeypatch) -> None:
+    """A whole list's CSV or JSON is kept beside the store for the list, format and language
+    (a province at a million patents is tens of thousands of rows): asked again, from another
+    host name or in another language, it is the same text, its rows not written again, each
+    explanation URL on the host asked."""
+    import time
+
+    from kg import generations
+    from web import listing
+
+    application = create_app({"store": str(disk_store_dir), "workers": 0, "page_workers": 0})
+    client = application.test_client()
+    try:
+        def got(path: str, **kwargs) -> str:
+            deadline = time.monotonic() + 120
+            while True:
+                answer = client.get(path, **kwargs)
+                if answer.status_code != 503 or time.monotonic() > deadline:
+                    assert answer.status_code == 200, answer.text
+                    return answer.text
+                time.sleep(0.2)
+
+        paths = ["/patents?year=2024&high_value=any&format=csv&lang=en",
+                 "/patents?year=2024&high_value=any&format=json&lang=en",
+                 "/patents?year=2024&high_value=any&format=csv&lang=zh"]
+        first = [got(path) for path in paths]
+        assert "http://localhost/patent/CN-T01?as_of=2024-12-31" in first[0]
+        assert "Guangdong" in first[0] and "广东省" in first[2]
+        folder = generations.answers(disk_store_dir)
+        assert folder is not None and len(list(folder.glob("download-*"))) == 3
+
+        def written(*args, **kwargs):
+            raise AssertionError("a kept download written again")
+
+        monkeypatch.setattr(listing, "_cells", written)
+        assert [got(path) for path in paths] == first
+        elsewhere = got(paths[0], headers={"Host": "hvp.example.org:8080"})
+        assert elsewhere == first[0].replace("http://localhost/", "http://hvp.example.org:8080/")
+        as_json = json.loads(got(paths[1], base_url="https://hvp.example.org"))
+        assert as_json["rows"][0]["explanation"].startswith("https://hvp.example.org/patent/")
+        assert len(as_json["rows"]) == as_json["total"] == len(first[0].splitlines()) - 1
+    finally:
+        application.extensions["hvp"].close()

@@ -15,6 +15,7 @@ patents too: the counts of ``criteria-count``, ``criteria-combinations`` and ``t
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -40,14 +41,17 @@ from kg import (
     classification_complete,
     classification_iri,
     find_patents,
+    kept_text,
     mint,
     parse_date,
+    patents_key,
     patents_page,
     patents_rows,
     profile_name,
 )
 from web import labels, limits, negotiate, spreadsheet
 from web.echo import clip
+from web.i18n import data_language
 from web.renderer import Elsewhere
 from web.service import service
 
@@ -199,11 +203,15 @@ def explanation(patent_id: str, as_of: date) -> str:
     return url_for("resources.resource", kind="patent", rest=patent_id, as_of=as_of.isoformat())
 
 
-def _cells(as_of: date, rows: Iterable[Any]) -> Iterator[list[str]]:
+def _cells(as_of: date, rows: Iterable[Any], head: str | None = None
+           ) -> Iterator[list[str]]:
+    """The header and each row's values, as text; ``head``: what the explanation URLs start
+    with (by default this server's address as the request names it)."""
     names = labels.regions()
     # the explanation's URL built once, the id put in as the route's converter writes it (a
     # url_for per row was a third of a download's time)
-    head, _, tail = (request.host_url.rstrip("/") + explanation(_MARK, as_of)).partition(_MARK)
+    start, tail = _explanation(as_of)
+    head = start if head is None else head
     to_url = current_app.url_map.converters["path"](current_app.url_map).to_url
     yield list(COLUMNS)
     for r in rows:
@@ -211,16 +219,23 @@ def _cells(as_of: date, rows: Iterable[Any]) -> Iterator[list[str]]:
                r.filing_date, ";".join(r.criteria), head + to_url(r.patent_id) + tail]
 
 
+def _explanation(as_of: date) -> tuple[str, str]:
+    """A patent's explanation URL, absolute, before and after its id."""
+    head, _, tail = (request.host_url.rstrip("/") + explanation(_MARK, as_of)).partition(_MARK)
+    return head, tail
+
+
 #: A stand-in patent id, replaced in the URL built once for a whole list.
 _MARK = "HVP-ID-MARK"
+#: What stands for the start of every explanation URL (this server's address as a request
+#: names it) in a download kept beside the store: private-use characters, which no writer
+#: escapes (a kept download is checked to hold it once a row).
+_HEAD = "\ue000hvp-server\ue000"
 
 
-def _json(found: Any, filters: dict[str, Any], rows: Iterable[Any]) -> Iterator[str]:
+def _json(found: Any, filters: dict[str, Any], cells: Iterator[list[str]]) -> Iterator[str]:
     """The list as one JSON object, written row by row."""
-    head = {"region": filters["region"], "as_of": found.as_of.isoformat(),
-            **{k: filters[k] for k in FILTERS if k != "region"}, "total": len(found.patents)}
-    yield json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": ['
-    cells = _cells(found.as_of, rows)
+    yield _json_head(found, filters)
     next(cells)  # the header
     for n, values in enumerate(cells):
         row: dict[str, Any] = dict(zip(COLUMNS, values, strict=True))
@@ -229,12 +244,42 @@ def _json(found: Any, filters: dict[str, Any], rows: Iterable[Any]) -> Iterator[
     yield "\n]}\n"
 
 
+def _json_head(found: Any, filters: dict[str, Any]) -> str:
+    head = {"region": filters["region"], "as_of": found.as_of.isoformat(),
+            **{k: filters[k] for k in FILTERS if k != "region"}, "total": len(found.patents)}
+    return json.dumps(head, ensure_ascii=False)[:-1] + ', "rows": ['
+
+
 def _download(found: Any, filters: dict[str, Any], fmt: str) -> Response:
-    """The whole list, streamed: the first rows go out while the others are read."""
+    """The whole list, streamed: the first rows go out while the others are read. On disk the
+    text is kept beside the store (:func:`kg.kept_text`) for the list, format and language,
+    the server's address left out: the same download again is its file read back (a
+    province's list at a million patents is tens of thousands of rows, half a second or more
+    to write again, 0.1 ms a row in Python)."""
     svc = service()
-    rows = patents_rows(svc.store(), found, profile=svc.profile())
-    body = spreadsheet.lines(_cells(found.as_of, rows)) if fmt == "csv" \
-        else _json(found, filters, rows)
+    store = svc.store()
+    head, tail = _explanation(found.as_of)
+
+    def text(start: str) -> Iterator[str]:
+        cells = _cells(found.as_of, patents_rows(store, found, profile=svc.profile()), start)
+        return spreadsheet.lines(cells) if fmt == "csv" else _json(found, filters, cells)
+
+    if not _plain(head):  # written as it is: kept, it would not read back the same
+        body = text(head)
+    else:
+        name = hashlib.sha256("\x00".join([
+            patents_key(found, svc.profile()), fmt, data_language(), tail,
+            _json_head(found, filters)]).encode("utf-8")).hexdigest()
+        kept = kept_text(store, f"download-{name}.{fmt}", lambda: text(_HEAD),
+                         lambda whole: whole.count(_HEAD) == len(found.patents))
+        body = (piece.replace(_HEAD, head) for piece in kept)
     response = Response(stream_with_context(body), mimetype=DOWNLOADS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
     return response
+
+
+def _plain(head: str) -> bool:
+    """Whether a URL's start is written as it is in a CSV cell and a JSON string (no quoting,
+    escaping or formula guard), as :data:`_HEAD` is."""
+    return not head.startswith(spreadsheet.FORMULA) and not any(c in head for c in ',"\n\r') \
+        and json.dumps(head, ensure_ascii=False)[1:-1] == head

@@ -12,8 +12,8 @@ setting, ``*`` by default, as the spec asks) and takes a ``callback=`` for JSONP
 Entities are owners and patents. An entity's id is its IRI without the base (``owner/O0000001``,
 ``patent/CN-T01``), so the manifest's ``identifierSpace`` (the base) followed by the id is the
 IRI. Owners are found by name through an in-process index built from the store once per app and
-again after a write of data through the app (:class:`kg.link.index.OwnerIndex`, the same name
-normalization as ``hvp link``); patents by
+again after a write of data through the app, not after a computation's derived graphs
+(:class:`kg.link.index.OwnerIndex`, the same name normalization as ``hvp link``); patents by
 number, or by exact title through a bounded, indexed lookup (``LIMIT``). Constraints:
 ``properties`` with ``pid`` ``region`` (``CN-GD``) or ``country`` (``CN``) for owners.
 """
@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -37,6 +36,7 @@ from kg import (
     OwnerEntry,
     OwnerIndex,
     Word,
+    data_ident,
     mint,
     name_key,
     parse_iri,
@@ -75,29 +75,41 @@ class Query:
 
 
 # --- the app's index -------------------------------------------------------------------------
-_LOCK = threading.Lock()
-
-
 def owner_index() -> OwnerIndex:
-    """The app's owner index, kept in ``app.extensions`` with the generation and the store's
-    count of data writes (:attr:`kg.LocalStore.data_writes`) it was built at: built on first
-    use, and again on the first use after the data changed while the app runs (``/update``,
-    ``/store``: in the app, or switched in by its writer process as a new generation)."""
-    store = service().store()
+    """The app's owner index, kept in ``app.extensions`` with the data it was built from
+    (:func:`_built_from`): built on first use, and again on the first use after the data
+    changed while the app runs (``/update``, ``/store``: in the app, or switched in by its
+    writer process as a new generation). Building it reads every owner (seconds at a million
+    patents): it is a queued computation (:mod:`web.computations`), which the request waits
+    for at most ``compute_wait`` seconds (while fewer than ``computing`` others wait) before it
+    answers 503 "being computed" with ``Retry-After``, on disk as in memory."""
+    svc = service()
+    store = svc.store()
+    version = _built_from(store)  # read before: a write meanwhile builds again
     kept = current_app.extensions.get("hvp-reconcile")
-    if kept is None or kept[0] != _built_from(store):
-        with _LOCK:
-            kept = current_app.extensions.get("hvp-reconcile")
-            if kept is None or kept[0] != _built_from(store):
-                version = _built_from(store)  # read before: a write meanwhile builds again
-                kept = (version, OwnerIndex.build(store))
-                current_app.extensions["hvp-reconcile"] = kept
-    return kept[1]  # type: ignore[no-any-return]
+    if kept is not None and kept[0] == version:
+        return kept[1]  # type: ignore[no-any-return]
+    extensions = current_app.extensions
+
+    def build() -> OwnerIndex:
+        index = OwnerIndex.build(store)
+        extensions["hvp-reconcile"] = (version, index)
+        return index
+
+    with svc.computing.held() as free:  # as a page of an in-memory store waits (web.service)
+        wait = float(svc.settings.get("compute_wait", 0.0)) if free else 0.0
+        return svc.computations.result(  # type: ignore[no-any-return]
+            ("owner index", version), Word("the owner index"), build, wait=wait)
 
 
 def _built_from(store: Any) -> tuple[str, int]:
-    """What the owner index was built from: the generation opened and its data writes."""
-    return (os.path.realpath(store.path) if store.path is not None else "", store.data_writes)
+    """What the owner index was built from: the identity of the data of the generation opened
+    (:func:`kg.data_ident`: kept by the generations that a computation switches in, which
+    write derived graphs only; a store without generations: its path) and its data writes.
+    Building it reads every owner (seconds at a million patents)."""
+    if store.path is None:
+        return "", store.data_writes
+    return data_ident(store.path) or os.path.realpath(store.path), store.data_writes
 
 
 # --- answers ---------------------------------------------------------------------------------

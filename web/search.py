@@ -4,8 +4,11 @@
 ``format=json``) the hits as JSON, each with the URL of its page on this server.
 
 The index is the store generation's (:func:`kg.search.index_path`); a store without one (in
-memory, or an index removed by a write) gets it built on the first search, admitted as a
-computation (:mod:`web.admission`), into a file the app keeps while it runs.
+memory, or an index removed by a write) gets it built on the first search, as a queued
+computation (:meth:`web.service.Service.computed`: minutes at a million patents, never in a
+request thread): on disk in the writer process, into the file beside the generation it switches
+in; in memory in the computations' thread, into a file the app keeps while it runs. Meanwhile a
+search answers 503 "being computed" with ``Retry-After`` (a browser's page reloads itself).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import tempfile
 import threading
 import weakref
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 
@@ -21,6 +25,8 @@ from kg import (
     SEARCH_KINDS,
     SEARCH_MAX_LIMIT,
     InputError,
+    StoreError,
+    Word,
     ensure_search_index,
     search_index,
     search_index_path,
@@ -42,17 +48,33 @@ class Index:
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     def path(self) -> Path:
+        """The index of the served store's data; queued to be built when it is missing
+        (:class:`kg.Queued` until it is there)."""
         svc = service()
-        store = svc.store()
+        path = self._where(svc.store())
+        if not path.is_file():
+            path = svc.computed(("search index", str(path)), Word("the search index"),
+                                self._built, computes=True)
+        return path
+
+    def _where(self, store: Any) -> Path:
+        """Where the index of ``store`` is: beside its generation, else in the app's folder."""
         path = search_index_path(store)
         if path is None:
             with self._lock:
                 if self._scratch is None:
                     self._scratch = tempfile.TemporaryDirectory(prefix="hvp-search-")
             path = Path(self._scratch.name) / "search"
+        return path
+
+    def _built(self, store: Any) -> Path:
+        """The index of ``store``, built now if it is missing (a computation: in the writer
+        process, over the generation it stages; never on a view that computes nothing)."""
+        path = self._where(store)
         if not path.is_file():
-            with self._lock, svc.computing.enter():
-                ensure_search_index(store, path)
+            if getattr(store, "defers_unkept", False):
+                raise StoreError("the search index of %(path)s is not built yet", path=path)
+            ensure_search_index(store, path)
         return path
 
     def close(self) -> None:
