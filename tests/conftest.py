@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +121,19 @@ def disk_store_dir(small_store_dir: Path, tmp_path: Path) -> Path:
     target = tmp_path / "store"
     shutil.copytree(small_store_dir, target)
     return target
+
+
+@contextmanager
+def handler_served(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A loopback SPARQL endpoint answered by ``handler`` (a failing or slow one): its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()  # its listening socket (else a ResourceWarning in a later test)
 
 
 def free_port() -> int:

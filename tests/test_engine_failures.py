@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.server
 import json
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ import pytest
 
 from kg import LocalStore, QueryError, ServiceFailed, evaluation_error
 from kg.evaluation import ENGINE_WORDS
-from tests.conftest import ServedApp, free_port, open_ready
+from tests.conftest import ServedApp, free_port, handler_served, open_ready
 from tests.test_federation import LINKED, hvp, linked_dir  # noqa: F401 - a fixture
 from tests.test_link_owners import wikidata  # noqa: F401 - a fixture
 
@@ -55,12 +54,8 @@ class _Failing(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def failing() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Failing)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()
+    with handler_served(_Failing) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

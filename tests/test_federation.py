@@ -10,7 +10,6 @@ import io
 import json
 import re
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from kg.federation import allowed, parse_allowed, refusal, services
 from kg.iri import DEFAULT_BASE
 from kg.link.client import Endpoint
 from kg.link.owners import link
+from tests.conftest import handler_served
 from tests.test_link_owners import FIXTURE, owner_store, wikidata  # noqa: F401 - a fixture
 
 LINKED = f"""PREFIX owl: <http://www.w3.org/2002/07/owl#>
@@ -103,12 +103,8 @@ class _Slow(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def slow() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
-    server.shutdown()
-    server.server_close()  # its listening socket (else a ResourceWarning in a later test)
+    with handler_served(_Slow) as url:
+        yield url
 
 
 def hvp(store: Path, *args: str, allow: str = "", stdin: str | None = None) -> Result:
