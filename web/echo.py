@@ -34,8 +34,8 @@ def unechoed(value: str) -> str:
     if len(value) <= ECHO or not has_request_context():
         return value
     inputs = [request.path, *request.args.values()]
-    if request.mimetype == "application/x-www-form-urlencoded":
-        inputs += request.form.values()
+    if "form" in request.__dict__:  # a form already read (/sparql reads its body itself:
+        inputs += request.form.values()  # the stream is gone, and reading it again raised)
     for text in inputs:
         text = text[:SCANNED]
         if any(text[i:i + RUN] in value for i in range(0, max(1, len(text) - RUN + 1), RUN // 2)
