@@ -61,7 +61,8 @@ def test_a_missing_or_wrong_token_is_401(writable, header):
 
 def test_an_update_with_the_token_writes_and_drops_the_derived_graphs(writable):
     client = writable.test_client()
-    assert client.get("/patent/CN-T01?as_of=2024-12-31").status_code == 200
+    page = client.get("/patent/CN-T01?as_of=2024-12-31")
+    assert page.status_code == 200, page.get_data(as_text=True)[:3000]
     assert _derived(writable)
     answer = client.post("/update", data=INSERT, content_type="application/sparql-update",
                          headers=AUTH)

@@ -21,6 +21,7 @@ so that no other thread of the app holds them at that moment. The child ends wit
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import resource
@@ -41,6 +42,7 @@ T = TypeVar("T")
 P = TypeVar("P")
 #: Bytes read from the child at a time.
 CHUNK = 1 << 16
+_log = logging.getLogger(__name__)
 
 
 def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: float,
@@ -59,7 +61,7 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
         if pid == 0:  # the child: the locks are released by its copy of the stack
             locks.close()
             os.close(reading)
-            _child(writing, work, given, memory_mb)
+            _child(writing, work, given, memory_mb, what)
     os.close(writing)
     del given
     try:
@@ -80,7 +82,8 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
     return value  # type: ignore[no-any-return]
 
 
-def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int) -> None:
+def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,
+           what: str) -> None:
     """Run ``work(given)`` and write its pickled reply; never returns."""
     code = 0
     try:
@@ -102,8 +105,9 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int)
         except KGError as exc:
             data = pickle.dumps(("error", bare(exc)))
         except Exception as exc:  # noqa: BLE001 - reported to the page that asked
+            _log.exception("%s: the forked computation failed", what)  # the operator's trace
             data = pickle.dumps(("error", StoreError("the computation failed: %(exc)s",
-                                                     exc=str(exc))))
+                                                     exc=f"{type(exc).__name__}: {exc}")))
         view = memoryview(data)
         while view:
             view = view[os.write(writing, view):]
