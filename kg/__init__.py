@@ -159,6 +159,7 @@ from kg.reference import ensure as ensure_reference
 from kg.reference import is_loaded as reference_loaded
 from kg.search import KINDS as SEARCH_KINDS
 from kg.search import MAX_LIMIT as SEARCH_MAX_LIMIT
+from kg.search import checked as search_checked
 from kg.search import ensure as ensure_search_index
 from kg.search import index_path as search_index_path
 from kg.search import search as search_index
@@ -241,7 +242,7 @@ __all__ = [
     # provenance and search
     "DATASET_PREFIXES", "DatasetDescription", "VOID", "dataset_graph_iri", "dataset_iri",
     "dataset_quads", "read_dataset",
-    "SEARCH_KINDS", "SEARCH_MAX_LIMIT", "ensure_search_index", "search_index",
+    "SEARCH_KINDS", "SEARCH_MAX_LIMIT", "ensure_search_index", "search_checked", "search_index",
     "search_index_path",
     "PERMALINK_LENGTH", "Permalinks", "permalinks_file",
     "run_sparql", "federation_allowed", "check_federation", "is_federated", "SPARQL_IRI",

@@ -288,9 +288,10 @@ def ensure(store: LocalStore, path: Path, progress: Progress | None = None,
     return True
 
 
-def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: int = 20
-           ) -> list[Hit]:
-    """The things of the index at ``path`` that match ``query``, best first."""
+def checked(query: str, kinds: Iterable[str] | None = None, limit: int = 20
+            ) -> tuple[str, tuple[str, ...]]:
+    """A search's words (spaces folded) and kinds, or :class:`InputError` naming the parameter
+    that is wrong: checked before anything is read (or an index built) for it."""
     text = " ".join(query.split())
     if not text:
         raise InputError("parameter 'q': type something to search for")
@@ -303,6 +304,13 @@ def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: in
                              kind=kind[:40], kinds=', '.join(KINDS))
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError("parameter 'limit': from 1 to %(max_limit)s", max_limit=MAX_LIMIT)
+    return text, chosen
+
+
+def search(path: Path, query: str, kinds: Iterable[str] | None = None, limit: int = 20
+           ) -> list[Hit]:
+    """The things of the index at ``path`` that match ``query``, best first."""
+    text, chosen = checked(query, kinds, limit)
     normal = name_key(text)
     # the normalized form too, unless normalizing left too little to search for ("1.5" -> "15")
     forms = [text] + ([normal] if normal != text and len(normal) >= min(3, len(text)) else [])

@@ -28,6 +28,7 @@ from kg import (
     StoreError,
     Word,
     ensure_search_index,
+    search_checked,
     search_index,
     search_index_path,
 )
@@ -92,6 +93,7 @@ def find() -> Response | str:
     if not text.strip() and not as_json:
         return render_template("search.html", q="", kinds=kinds, hits=[], kinds_all=SEARCH_KINDS,
                                limit=limit)
+    search_checked(text, kinds or None, limit)  # a bad parameter is 400 before the index
     hits = search_index(_index().path(), text, kinds or None, limit)
     language = data_language()
     if as_json:
