@@ -39,9 +39,10 @@ def server(tmp_path_factory, small_store_dir):
 
 
 def warm(url: str) -> None:
-    """The first summary page computes the classifications and the cube (queued: tens of
-    seconds on a loaded machine): asked until ready, without the browser's time limit."""
-    for path in ("/region/CN-GD", "/owner/O1", "/sei/1.5", "/sei/1"):
+    """The first summary page computes the classifications and the cube, the first search the
+    text index (queued: tens of seconds on a loaded machine): asked until ready, without the
+    browser's time limit."""
+    for path in ("/search?q=Example", "/region/CN-GD", "/owner/O1", "/sei/1.5", "/sei/1"):
         request = urllib.request.Request(url + path, headers={"Accept": "text/html"})
         with open_ready(request, timeout=600) as answer:
             assert answer.status == 200

@@ -21,7 +21,6 @@ so that no other thread of the app holds them at that moment. The child ends wit
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import resource
@@ -29,6 +28,7 @@ import select
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack, suppress
 from typing import Any, TypeVar
@@ -42,7 +42,6 @@ T = TypeVar("T")
 P = TypeVar("P")
 #: Bytes read from the child at a time.
 CHUNK = 1 << 16
-_log = logging.getLogger(__name__)
 
 
 def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: float,
@@ -79,7 +78,15 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
         raise out_of_memory(what, memory_mb)
     if kind == "error":
         raise value
+    if kind == "failed":
+        raise ChildFailed("the forked computation of %(what)s failed: %(exc)s", what=what,
+                          exc=value)
     return value  # type: ignore[no-any-return]
+
+
+class ChildFailed(StoreError):
+    """The forked child failed with an error that is not the work's (:class:`kg.KGError`): its
+    trace is on standard error; the caller computes the work itself."""
 
 
 def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,
@@ -104,10 +111,10 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,
             data = pickle.dumps(("memory", None))
         except KGError as exc:
             data = pickle.dumps(("error", bare(exc)))
-        except Exception as exc:  # noqa: BLE001 - reported to the page that asked
-            _log.exception("%s: the forked computation failed", what)  # the operator's trace
-            data = pickle.dumps(("error", StoreError("the computation failed: %(exc)s",
-                                                     exc=f"{type(exc).__name__}: {exc}")))
+        except Exception:  # noqa: BLE001 - the child's own failure: the app computes it
+            trace = traceback.format_exc()
+            os.write(2, f"{what}: the forked computation failed\n{trace}".encode(errors="replace"))
+            data = pickle.dumps(("failed", trace.rstrip().rpartition("\n")[2]))
         view = memoryview(data)
         while view:
             view = view[os.write(writing, view):]
