@@ -56,7 +56,13 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
     with ExitStack() as locks:
         for lock in held:
             locks.enter_context(lock)
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError as exc:  # ENOMEM/EAGAIN: a large or busy process may not fork
+            os.close(reading)
+            os.close(writing)
+            raise ChildFailed("the forked computation of %(what)s failed: %(exc)s", what=what,
+                              exc=f"cannot fork: {exc}") from exc
         if pid == 0:  # the child: the locks are released by its copy of the stack
             locks.close()
             os.close(reading)
