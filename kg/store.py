@@ -569,8 +569,8 @@ def _checkpoint_beside(view: LocalStore, target: Path) -> None:
             shutil.rmtree(f"{target}.tmp", ignore_errors=True)
             time.sleep(0.05)
             assert view.path is not None
-            view.lease = generations.Lease(view.path)
-            view.oxigraph = _read_only(view.lease.generation)
+            fresh = LocalStore(view.path, read_only=True)  # its own lease and retries
+            view.lease, view.oxigraph = fresh.lease, fresh.oxigraph
 
 
 def remove_store(path: Path) -> None:
