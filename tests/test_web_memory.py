@@ -8,6 +8,7 @@ one at most ``compute_wait`` seconds, then answers 503 ``Being computed`` with `
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 import time
@@ -212,3 +213,22 @@ def test_an_in_memory_computation_past_the_write_limit_is_cut_and_the_next_is_se
     status, body = _until_done(f"{url}/queries/count?format=json", "application/json", 120)
     assert status == 200, body[:500]
     assert int(json.loads(body)["rows"][0]["n"]) > 100, body[:500]
+
+
+def test_a_computation_is_served_by_a_process_holding_more_than_1024_descriptors(
+        memory_server):
+    """Regression: the app waited for its forked child with ``select.select``, which refuses a
+    descriptor past 1,023 (FD_SETSIZE): in a busy process (many connections, stores, a long
+    test run) every in-memory computation answered 500. It polls now."""
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        status, _, body = _get(f"{memory_server}/queries/criteria-count?format=json")
+        deadline = time.monotonic() + 120
+        while status == 503 and b"Being computed" in body and time.monotonic() < deadline:
+            time.sleep(0.2)
+            status, _, body = _get(f"{memory_server}/queries/criteria-count?format=json")
+        assert status == 200, body[:500]
+        assert json.loads(body)["rows"], body[:500]
+    finally:
+        for fd in held:
+            os.close(fd)

@@ -21,6 +21,7 @@ one more is refused (:class:`kg.errors.Busy`).
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -31,6 +32,7 @@ from typing import Any
 
 from kg import Busy, KGError, Queued, StoreError
 
+LOG = logging.getLogger(__name__)
 #: Seconds a computation of a kind never run before is guessed to take.
 FIRST_GUESS = 3.0
 #: The most jobs queued or running at once.
@@ -146,7 +148,10 @@ class Computations:
                 job.value = job.work()
             except KGError as exc:
                 job.error = exc
+                if isinstance(exc, StoreError):  # a 500: the page says nothing of it
+                    LOG.exception("the computation of %s failed", job.kind)
             except Exception as exc:  # noqa: BLE001 - reported to the page that asked
+                LOG.exception("the computation of %s failed", job.kind)
                 job.error = StoreError("the computation failed: %(exc)s", exc=exc)
             with self._lock:
                 self._took[job.kind] = time.monotonic() - job.started

@@ -21,6 +21,7 @@ so that no other thread of the app holds them at that moment. The child ends wit
 
 from __future__ import annotations
 
+import math
 import os
 import pickle
 import resource
@@ -133,9 +134,11 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,
 def _read(reading: int, deadline: float) -> bytes | None:
     """Everything the child writes until it closes the pipe, or None at the deadline."""
     chunks: list[bytes] = []
+    ready = select.poll()  # not select.select: a busy process's descriptors pass FD_SETSIZE
+    ready.register(reading, select.POLLIN)
     while True:
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([reading], [], [], left)[0]:
+        if left <= 0 or not ready.poll(math.ceil(left * 1000)):
             return None
         chunk = os.read(reading, CHUNK)
         if not chunk:
