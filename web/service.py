@@ -396,8 +396,15 @@ class Service:
         return raise_for(execute(self.store().oxigraph, req, self.prefixes))
 
     def close(self) -> None:
-        """End the query workers and the sandbox (once; later calls do nothing)."""
+        """End the query workers and the sandbox (once; later calls do nothing), and let go of
+        the on-disk store the service opened itself (its files and its generation's lease, not
+        left to the garbage collector: an app made and closed again and again in one process
+        would hold every store's files open). Opened again if asked for after."""
         self._release()
+        if self.path is not None and not self.writing and self._given is not None \
+                and not isinstance(self.settings["store"], LocalStore):
+            self._given.close()
+            self._given = None
 
 
 def _release(pool: QueryPool | None, renderer: Renderer | None, sandbox: Sandbox,
