@@ -35,7 +35,7 @@ carries its message as a template and values, :func:`fill` puts them together.
 # (kg.validate.validate, kg.classify.engines.pyshacl_sets).
 
 from kg.adhoc import run as run_sparql
-from kg.answers import kept_text
+from kg.answers import is_kept, kept_text
 from kg.canned import QUERY_DIR, list_queries
 from kg.canned import Result as QueryResult
 from kg.canned import ensure_graphs as ensure_query_graphs
@@ -233,7 +233,7 @@ __all__ = [
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",
     "write_indicators", "NATION", "criterion_counts", "check_patent_filters", "find_patents",
-    "patents_page", "patents_rows", "patents_key", "kept_text",
+    "patents_page", "patents_rows", "patents_key", "kept_text", "is_kept",
     "POPULATION_SOURCES", "population_sources",
     "TextReport", "TurtleReport", "compiled_results", "data_graph", "load_shapes",
     "validate_graph",

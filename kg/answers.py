@@ -121,6 +121,13 @@ def kept_text(store: LocalStore | object, name: str, make: Callable[[], Iterable
         keep(store, name, whole.encode("utf-8"), epoch)
 
 
+def is_kept(store: LocalStore | object, name: str) -> bool:
+    """Whether something is kept under ``name`` for the store's current data."""
+    path = getattr(store, "path", None)
+    folder = generations.answers(path) if isinstance(path, Path) else None
+    return folder is not None and (folder / name).is_file()
+
+
 def read(store: LocalStore | object, name: str) -> bytes | None:
     """The bytes kept under ``name`` for the store's current data, or None."""
     path = getattr(store, "path", None)

@@ -88,8 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("write_memory", 4096, _int, "Memory (MB of address space) that the web app's writer "
             "process (in memory, a computation's forked child) may take beyond its size at "
             "rest; past it the write is stopped."),
-    Setting("computing", 1, _int, "Requests that compute in the web app (canned queries, "
-            "/shacl, pages of figures not yet stored) at once; more answer 503 with Retry-After."),
+    Setting("computing", 1, _int, "Requests that compute in the web app's request threads at "
+            "once (/shacl, writes, a list's whole download not kept yet); more answer 503 with "
+            "Retry-After."),
     Setting("compute_wait", 2.0, _float, "Seconds a page of an in-memory store waits for its "
             "computation (run one at a time beside the request threads) before answering 503 "
             "with Retry-After; one page waits at a time per `computing` slot."),

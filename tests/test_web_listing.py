@@ -294,3 +294,43 @@ def test_a_download_is_kept_beside_an_on_disk_store_and_read_back_for_any_host(
         assert len(as_json["rows"]) == as_json["total"] == len(first[0].splitlines()) - 1
     finally:
         application.extensions["hvp"].close()
+
+
+def test_a_download_not_kept_yet_takes_a_computing_slot(disk_store_dir) -> None:
+    """A whole list's first download looks each row up as it streams (minutes for the nation's
+    list at a million patents) in a request thread: it takes one of the ``computing`` slots
+    until its last byte went or its client went away; one more such download answers 503
+    with Retry-After at once, so that such downloads cannot hold every request thread. A
+    download kept beside the store (read back) takes none, nor do pages."""
+    import time
+
+    application = create_app({"store": str(disk_store_dir), "workers": 0, "page_workers": 0,
+                              "computing": 1})
+    client = application.test_client()
+    csv_en = "/patents?year=2024&high_value=any&format=csv&lang=en"
+    json_en = "/patents?year=2024&high_value=any&format=json&lang=en"
+    try:
+        deadline = time.monotonic() + 120  # the classification at this date: a queued job
+        while client.get("/patents?year=2024&high_value=any").status_code == 503:
+            assert time.monotonic() < deadline, "the classification still computed"
+            time.sleep(0.2)
+        first = client.get(csv_en, buffered=False)
+        assert first.status_code == 200
+        assert next(iter(first.response))  # streaming, its slot held
+        refused = client.get(json_en)
+        assert refused.status_code == 503, refused.text[:300]
+        assert refused.headers["Retry-After"] and "computations" in refused.get_json()["detail"]
+        assert client.get("/patents?year=2024&high_value=any").status_code == 200
+        first.close()  # the client went away: the slot is free
+        whole = client.get(json_en)
+        assert whole.status_code == 200 and json.loads(whole.text)["rows"]
+        # (one language throughout: the test client runs a request held open and the next in
+        # one thread, where the next shares the first's application context)
+        held = client.get(csv_en, buffered=False)  # not kept: its first client went away
+        assert held.status_code == 200 and next(iter(held.response))
+        again = client.get(json_en)  # kept when read to its end: read back, no slot
+        assert again.status_code == 200 and again.text == whole.text
+        held.close()
+        assert client.get(csv_en).status_code == 200
+    finally:
+        application.extensions["hvp"].close()

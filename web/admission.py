@@ -6,7 +6,9 @@ Two gates (:class:`Gate`), one per kind of expensive work:
 - ``queries``: ``/sparql`` queries that are not lookups, one per query worker (``workers``);
   they wait for nothing but their own worker.
 - ``computing``: work in the app's request threads or its SHACL worker, ``computing`` at once
-  (default 1): ``/shacl`` and a write (on disk it runs in the writer process, :mod:`web.writer`).
+  (default 1): ``/shacl``, a write (on disk it runs in the writer process, :mod:`web.writer`)
+  and a list's whole download not kept yet (:mod:`web.listing`: its rows looked up as it
+  streams, the slot held to its last byte).
   Pages that compute (canned queries, the dashboard, a patent page at a date not classified
   yet) queue their computation (:mod:`web.computations`) and answer at once; on an in-memory
   store ``computing`` requests may wait for it a moment (``compute_wait``, :meth:`Gate.held`).

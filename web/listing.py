@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from typing import Any
 
@@ -41,6 +42,7 @@ from kg import (
     classification_complete,
     classification_iri,
     find_patents,
+    is_kept,
     kept_text,
     mint,
     parse_date,
@@ -264,18 +266,32 @@ def _download(found: Any, filters: dict[str, Any], fmt: str) -> Response:
         cells = _cells(found.as_of, patents_rows(store, found, profile=svc.profile()), start)
         return spreadsheet.lines(cells) if fmt == "csv" else _json(found, filters, cells)
 
+    gate = ExitStack()
     if not _plain(head):  # written as it is: kept, it would not read back the same
-        body = text(head)
+        body, writes = text(head), True
     else:
         name = hashlib.sha256("\x00".join([
             patents_key(found, svc.profile()), fmt, data_language(), tail,
             _json_head(found, filters)]).encode("utf-8")).hexdigest()
-        kept = kept_text(store, f"download-{name}.{fmt}", lambda: text(_HEAD),
+        name = f"download-{name}.{fmt}"
+        writes = not is_kept(store, name)
+        kept = kept_text(store, name, lambda: text(_HEAD),
                          lambda whole: whole.count(_HEAD) == len(found.patents))
         body = (piece.replace(_HEAD, head) for piece in kept)
-    response = Response(stream_with_context(body), mimetype=DOWNLOADS[fmt])
+    if writes:  # each row looked up as it streams: minutes for a nation at a million patents
+        gate.enter_context(svc.computing.enter())  # one too many: Busy, 503 with Retry-After
+    response = Response(stream_with_context(_released(body, gate)), mimetype=DOWNLOADS[fmt])
+    response.call_on_close(gate.close)  # the client went away before the last byte
     response.headers["Content-Disposition"] = f'attachment; filename="patents.{fmt}"'
     return response
+
+
+def _released(body: Iterable[str], held: ExitStack) -> Iterator[str]:
+    """``body``'s pieces, ``held`` let go after the last."""
+    try:
+        yield from body
+    finally:
+        held.close()
 
 
 def _plain(head: str) -> bool:
