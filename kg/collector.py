@@ -11,11 +11,12 @@ A collector that was already off (by the program's own choice) stays off.
 from __future__ import annotations
 
 import gc
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_lock = threading.Lock()
+from kg import fork_safe
+
+_lock = fork_safe.lock()  # free in a forked child
 _depth = 0
 _was_enabled = False
 

@@ -34,6 +34,7 @@ from rdflib import OWL, RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from kg import fork_safe
 from kg.compile import instantiate
 from kg.errors import InputError
 from kg.folders import SHAPES
@@ -65,6 +66,8 @@ class Criterion:
 
 #: Instantiated shapes graphs a :class:`Profile` keeps (:meth:`Profile.instantiated`).
 KEPT_INSTANCES = 16
+#: Guards every profile's kept instances, a moment each (free in a forked child).
+_INSTANCES = fork_safe.lock()
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ class Profile:
 
     @cached_property
     def _instances(self) -> tuple[threading.Lock, dict[date, Graph]]:
-        return threading.Lock(), {}
+        return _INSTANCES, {}
 
     def shape(self, link: URIRef) -> URIRef:
         for node in self.chain or (self.iri,):

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from kg import generations
+from kg import fork_safe, generations
 from kg.endpoint import EndpointStore
 from kg.errors import InputError, QueryError, StoreError, StoreInUse
 from kg.evaluation import failure
@@ -268,7 +268,7 @@ class _Derived(threading.local):
 
 
 _derived = _Derived()
-_epoch_lock = threading.Lock()
+_epoch_lock = fork_safe.lock()  # free in a forked child
 #: Moves whenever this process writes data to an on-disk store outside a staged write
 #: (:meth:`LocalStore._writing`); :func:`kg.answers.kept_bytes` keeps an answer only if it did
 #: not move while the answer was computed.

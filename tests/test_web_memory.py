@@ -232,3 +232,38 @@ def test_a_computation_is_served_by_a_process_holding_more_than_1024_descriptors
     finally:
         for fd in held:
             os.close(fd)
+
+
+def test_a_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(small_store):
+    """Regression: a module's lock that another thread of the app held at the moment of the
+    fork stayed held in the child for ever (only the forking thread is copied): the child's
+    classification waited on it until the write limit killed it, 503 Limit exceeded. Such
+    locks (``kg.fork_safe``) are taken by the forking thread across the fork now."""
+    from kg import collector
+
+    app = create_app({"store": copy_of(small_store), "compute_wait": 0.0,
+                      "write_timeout": 30.0})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    holding = threading.Event()
+
+    def hold() -> None:
+        with collector._lock:  # as a thread's classification does, a moment (3 s here)
+            holding.set()
+            time.sleep(3)
+
+    try:
+        threading.Thread(target=hold, daemon=True).start()
+        holding.wait()
+        url = f"http://127.0.0.1:{server.server_port}/patent/CN-T01?as_of=2018-06-30"
+        status, _, body = _get(url)  # its computation forks while the lock is held
+        assert status == 503 and b"Being computed" in body, body[:300]
+        began = time.monotonic()
+        while status == 503 and b"Being computed" in body:
+            assert time.monotonic() - began < 25, "still being computed: the child waits"
+            time.sleep(0.2)
+            status, _, body = _get(url)
+        assert status == 200, body[:500]
+    finally:
+        server.shutdown()
+        app.extensions["hvp"].close()

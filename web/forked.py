@@ -14,8 +14,9 @@ The child never touches the Oxigraph store it inherits: a thread of the app that
 engine at the fork (a query of a request thread) may have held one of the engine's locks, which
 stay held for ever in the child. So ``payload()``, run in the app before the fork, takes what the
 child needs (the store's quads as N-Quads), and the child builds its own store from it. The
-Python locks the child's work takes (``held``) are held by the forking thread across the fork,
-so that no other thread of the app holds them at that moment. The child ends with ``os._exit``
+Python locks the child's work takes (``held``, and the modules' own: :mod:`kg.fork_safe`) are
+held by the forking thread across the fork, so that no other thread of the app holds them at
+that moment. The child ends with ``os._exit``
 (no exit hooks of the app's, no buffers flushed twice) and by itself when the app is gone.
 """
 
