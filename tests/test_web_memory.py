@@ -267,3 +267,27 @@ def test_a_lock_held_by_another_thread_at_the_fork_is_free_in_the_child(small_st
     finally:
         server.shutdown()
         app.extensions["hvp"].close()
+
+
+def test_a_fork_the_system_refuses_answers_503_busy(memory_server, monkeypatch):
+    """The system short of memory or processes refuses the computation's child (ENOMEM): the
+    page answers 503 Service busy with Retry-After, naming the cause, and the next
+    computation is served once it forks again."""
+    import errno
+
+    def refused() -> int:
+        raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+
+    monkeypatch.setattr(os, "fork", refused)
+    url = f"{memory_server}/queries/criteria-count?format=json"
+    status, headers, body = _get(url, "application/json")
+    deadline = time.monotonic() + 60
+    while status == 503 and b"Being computed" in body and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status, headers, body = _get(url, "application/json")
+    problem = json.loads(body)
+    assert status == 503 and problem["title"] == "Service busy", body[:500]
+    assert "Cannot allocate memory" in problem["detail"] and int(headers["retry-after"]) >= 1
+    monkeypatch.undo()
+    status, body = _until_done(url, "application/json", 60)
+    assert status == 200, body[:500]

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack, suppress
 from typing import Any, TypeVar
 
-from kg import KGError, StoreError
+from kg import Busy, KGError, StoreError
 from web.child import address_space, bare
 from web.pool import _orphaned
 from web.writer import out_of_memory, over_time
@@ -44,6 +44,8 @@ T = TypeVar("T")
 P = TypeVar("P")
 #: Bytes read from the child at a time.
 CHUNK = 1 << 16
+#: Seconds to ask again in when the system refuses a child (out of memory or processes).
+RETRY_AFTER = 10
 
 
 def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: float,
@@ -60,11 +62,12 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
             locks.enter_context(lock)
         try:
             pid = os.fork()
-        except OSError as exc:  # ENOMEM/EAGAIN: a large or busy process may not fork
+        except OSError as exc:  # ENOMEM/EAGAIN: the system is short of memory or processes
             os.close(reading)
             os.close(writing)
-            raise ChildFailed("the forked computation of %(what)s failed: %(exc)s", what=what,
-                              exc=f"cannot fork: {exc}") from exc
+            raise Busy("busy: the system refused a process for %(what)s (%(exc)s); ask again "
+                       "in %(retry_after_)s s", RETRY_AFTER, what=what,
+                       exc=exc.strerror or str(exc), retry_after_=RETRY_AFTER) from exc
         if pid == 0:  # the child: the locks are released by its copy of the stack
             locks.close()
             os.close(reading)
@@ -93,8 +96,8 @@ def run(payload: Callable[[], P], work: Callable[[P], T], what: str, timeout: fl
 
 
 class ChildFailed(StoreError):
-    """The forked child failed with an error that is not the work's (:class:`kg.KGError`): its
-    trace is on standard error; the caller computes the work itself."""
+    """The forked child failed with an error that is not the work's (:class:`kg.KGError`): a
+    fault of this program, its trace on standard error (a 500)."""
 
 
 def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,

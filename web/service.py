@@ -296,15 +296,11 @@ class Service:
 
         def job() -> T:
             with self.exclusive(None), app.app_context():
-                try:
-                    value, change = forked.run(
-                        self._quads, lambda quads: self._on_copy(quads, work), kind,
-                        float(self.settings.get("write_timeout", 300.0)),
-                        int(self.settings.get("write_memory", 4096)),
-                        held=(self._deriving, self.cache.lock, SPARQL_PARSER))
-                except forked.ChildFailed:  # not the work's error: computed here, unlimited
-                    with self.deriving() as store:
-                        return work(store)
+                value, change = forked.run(
+                    self._quads, lambda quads: self._on_copy(quads, work), kind,
+                    float(self.settings.get("write_timeout", 300.0)),
+                    int(self.settings.get("write_memory", 4096)),
+                    held=(self._deriving, self.cache.lock, SPARQL_PARSER))
                 if change:  # what it wrote (derived graphs), applied and published here
                     with derived_writes(), self.deriving() as store:
                         change.apply(store)
