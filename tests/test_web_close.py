@@ -37,3 +37,41 @@ def test_a_closed_app_holds_none_of_its_stores_files(disk_store_dir: Path):
     service = app.extensions["hvp"]
     assert len(service.store()) > 0
     service.close()
+
+
+def _held_by(pid: int, folder: str) -> list[str]:
+    names = []
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(folder + "/") or target == folder:
+            names.append(target)
+    return names
+
+
+def test_idle_workers_let_go_of_a_generation_switched_out(disk_store_dir: Path):
+    """Regression: a query or page worker kept its view of the generation it last read until
+    its next request, which may come hours later: the generation a computation switched out
+    (its files, gigabytes at millions of patents) stayed on disk meanwhile. Told of the switch,
+    an idle worker lets go at once, and the old generation is removed."""
+    import time
+
+    app = waiting(create_app({"store": str(disk_store_dir), "workers": 2, "page_workers": 2}))
+    service = app.extensions["hvp"]
+    try:
+        old = os.path.realpath(disk_store_dir)
+        workers = service.pool.pids() + service.renderer.pids()
+        assert all(_held_by(pid, old) for pid in workers), "each worker reads the store"
+        page = app.test_client().get("/patent/CN-T01?as_of=2016-05-17")  # queued, then served
+        assert page.status_code == 200, page.data[:300]
+        assert os.path.realpath(disk_store_dir) != old, "the computation switched a generation"
+        deadline = time.monotonic() + 10
+        while Path(old).exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        held = {pid: _held_by(pid, old) for pid in workers}
+        assert not any(held.values()), held
+        assert not Path(old).exists(), "the old generation is still on disk"
+    finally:
+        service.close()

@@ -11,7 +11,7 @@ from typing import Any
 from werkzeug.test import run_wsgi_app
 
 from web.app import create_app
-from web.pool import _orphaned, receive, send
+from web.pool import LET_GO, _orphaned, receive, send
 from web.renderer import ELSEWHERE, MARK, PAGE_NICE
 
 
@@ -23,9 +23,14 @@ def work(sock: Any, settings: dict[str, Any], generation: int, parent: int) -> N
     send(sock, ("ready",))
     while True:
         try:
-            environ, headers, generation_now = receive(sock)
+            message = receive(sock)
         except (EOFError, OSError):
             return
+        if message == LET_GO:  # the app switched a generation in: the old one let go now
+            app.extensions["hvp"].reopen()
+            send(sock, LET_GO)
+            continue
+        environ, headers, generation_now = message
         if generation_now != generation:
             app.extensions["hvp"].reopen()
             generation = generation_now

@@ -139,6 +139,11 @@ def raise_for(reply: Reply) -> Reply:
 
 #: How much lower than the app's the CPU priority of a query worker is (``nice``).
 NICE = 10
+#: The message that has an idle worker let go of its view of an old generation now
+#: (:meth:`QueryPool.refresh`); the worker answers it with the same message.
+LET_GO = ("let go",)
+#: Seconds a worker has to answer :data:`LET_GO` before it is replaced.
+LET_GO_SECONDS = 10.0
 #: Each message: its length (8 bytes, little-endian), then a marshal-ed tuple.
 LENGTH = struct.Struct("<Q")
 CHUNK = 1 << 16
@@ -193,6 +198,12 @@ class _ReadOnly:
             self.generation = generation
         return self.view.oxigraph
 
+    def let_go(self) -> None:
+        """Close the view (and its lease): the next query opens the store's current one."""
+        if self.view is not None:
+            self.view.close()
+        self.view = None
+
 
 def _orphaned(parent: int) -> None:
     """End this worker as soon as the app's process is gone (killed, or cut at the end of a
@@ -216,9 +227,14 @@ def _work(sock: socket.socket, path: str, prefixes: dict[str, str], generation: 
     send(sock, ("ready",))
     while True:
         try:
-            *fields, generation = receive(sock)
+            message = receive(sock)
         except (EOFError, OSError):
             return
+        if message == LET_GO:
+            store.let_go()
+            send(sock, LET_GO)
+            continue
+        *fields, generation = message
         try:
             reply = execute(store.get(generation), Request(*fields), prefixes)
         except (OSError, RuntimeError) as exc:
@@ -285,8 +301,30 @@ class QueryPool:
 
     def refresh(self) -> None:
         """Have every worker reopen its view before its next query: call after a write is
-        complete and flushed."""
+        complete and flushed. An idle worker lets go of its view now (:data:`LET_GO`), and
+        a busy one once its query is answered (:meth:`call`): a view holds its generation,
+        whose files are removed only when no reader holds it (:class:`kg.generations.Lease`),
+        and a worker may wait hours for its next query."""
         self.generation += 1
+        idle: list[_Worker] = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for worker in idle:
+            self._let_go(worker)
+
+    def _let_go(self, worker: _Worker) -> None:
+        """``worker`` lets go of its view, then waits idle (replaced if it does not answer)."""
+        try:
+            send(worker.sock, LET_GO)
+            if worker.wait(LET_GO_SECONDS) and receive(worker.sock) == LET_GO:
+                self._idle.put(worker)
+                return
+        except (EOFError, OSError):
+            pass
+        self._replace(worker)
 
     def pids(self) -> list[int]:
         with self._lock:
@@ -319,7 +357,10 @@ class QueryPool:
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise StoreError("a %(name)s died: %(exc)s", name=self.NAME, exc=exc) from exc
-        self._idle.put(worker)
+        if message[-1] != self.generation:  # refreshed while it worked: it lets go now
+            self._let_go(worker)
+        else:
+            self._idle.put(worker)
         return reply
 
     def _end(self, worker: _Worker) -> None:

@@ -172,7 +172,10 @@ class Service:
         return self._given
 
     def reopen(self) -> None:
-        """A page worker's view of the store taken again (the app published writes)."""
+        """A page worker's view of the store let go (its files and lease, at once), taken
+        again when next needed (the app published writes)."""
+        if self._given is not None and self.path is not None:
+            self._given.close()
         self._given = None
         self.cache.clear()
 
