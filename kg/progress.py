@@ -13,12 +13,14 @@ such calls into what a person reads:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -159,3 +161,65 @@ def step(progress: Progress | None, label: str) -> Iterator[None]:
     yield
     if progress:
         progress(label, 1, 1, None)
+
+
+#: Seconds between two looks at how far a file being read has been read (:func:`reading`).
+READ_EVERY = 1.0
+
+
+@contextmanager
+def reading(progress: Progress | None, label: str, path: Path,
+            every: float = READ_EVERY) -> Iterator[None]:
+    """A step that reads the file at ``path`` in this process without telling how far it is
+    (the engine's bulk load), measured by where this process's descriptors on that file are
+    (``/proc/self/fdinfo``): done as bytes read of the file's size, hence a percentage and
+    time left. The reading ends a little before the step (the loader's last files are
+    written after), so the bar stays just under its end until then. Where the descriptors
+    cannot be read, it is a :func:`step` (its time run only)."""
+    if not progress:
+        yield
+        return
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0
+    target = os.path.realpath(path)
+    progress(label, 0, size or None, None)
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(every):
+            at = _read_so_far(target)
+            if at and size:
+                progress(label, min(at, size - 1), size, None)
+
+    watcher = threading.Thread(target=watch, name="hvp-reading", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+    progress(label, size or 1, size or 1, None)
+
+
+def _read_so_far(target: str) -> int:
+    """The furthest offset of this process's open descriptors on the file ``target`` (0 if
+    none, or where ``/proc`` cannot say)."""
+    furthest = 0
+    try:
+        descriptors = os.listdir("/proc/self/fd")
+    except OSError:
+        return 0
+    for fd in descriptors:
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") != target:
+                continue
+            with open(f"/proc/self/fdinfo/{fd}") as info:
+                for line in info:
+                    if line.startswith("pos:"):
+                        furthest = max(furthest, int(line.split()[1]))
+                        break
+        except (OSError, ValueError):  # closed meanwhile
+            continue
+    return furthest

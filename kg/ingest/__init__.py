@@ -29,7 +29,7 @@ from kg.ingest import files, google_patents, rdf
 from kg.ingest.tabular import TABLES, Cells, Context, Table, read_rows
 from kg.ingest.tally import Tally
 from kg.iri import derived_prefix, mint
-from kg.progress import Progress, step
+from kg.progress import Progress, reading, step
 from kg.store import LocalStore, staged
 from kg.vocab import HVP, RDF
 
@@ -186,12 +186,12 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
     _clear_stale(store, plan, progress, tally)
     if tabular:
         if tally is not None:
-            with step(progress, f"counting the new of {tabular:,} triples"):
+            with reading(progress, f"counting the new of {tabular:,} triples", tmp):
                 tally.added(store, tmp)
-        with step(progress, f"loading {tabular:,} triples"):
+        with reading(progress, f"loading {tabular:,} triples", tmp):
             store.load(tmp, ox.RdfFormat.N_TRIPLES)
     for path, fmt, _ in plan.rdf_files:
-        with step(progress, f"loading {path}"):
+        with reading(progress, f"loading {path}", path):
             store.load(path, fmt, base_iri=rdf.base_of(path))
     drop_derived(store, base, progress)  # the base keeps only timelines
     with step(progress, "describing the dataset"):
