@@ -121,17 +121,21 @@ def kept_text(store: LocalStore | object, name: str, make: Callable[[], Iterable
         keep(store, name, whole.encode("utf-8"), epoch)
 
 
+def _folder(store: LocalStore | object) -> Path | None:
+    """Where the answers of the store's current data are kept (None in memory or remote)."""
+    path = getattr(store, "path", None)
+    return generations.answers(path) if isinstance(path, Path) else None
+
+
 def is_kept(store: LocalStore | object, name: str) -> bool:
     """Whether something is kept under ``name`` for the store's current data."""
-    path = getattr(store, "path", None)
-    folder = generations.answers(path) if isinstance(path, Path) else None
+    folder = _folder(store)
     return folder is not None and (folder / name).is_file()
 
 
 def read(store: LocalStore | object, name: str) -> bytes | None:
     """The bytes kept under ``name`` for the store's current data, or None."""
-    path = getattr(store, "path", None)
-    folder = generations.answers(path) if isinstance(path, Path) else None
+    folder = _folder(store)
     if folder is not None:
         with suppress(FileNotFoundError):
             return (folder / name).read_bytes()
@@ -143,8 +147,7 @@ def keep(store: LocalStore | object, name: str, data: bytes, epoch: int) -> None
     ``epoch`` (``DATA_EPOCH[0]`` read before computing): only if no data was written since, and
     only by the store's holder (a read-only view, a command beside the holder, an in-memory or
     remote store keep nothing)."""
-    path = getattr(store, "path", None)
-    folder = generations.answers(path) if isinstance(path, Path) else None
+    folder = _folder(store)
     if folder is None or getattr(store, "read_only", False):
         return
     with data_epoch_held() as now:

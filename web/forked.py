@@ -122,7 +122,7 @@ def _child(writing: int, work: Callable[[Any], Any], given: Any, memory_mb: int,
             data = pickle.dumps(("memory", None))
         except KGError as exc:
             data = pickle.dumps(("error", bare(exc)))
-        except Exception:  # noqa: BLE001 - the child's own failure: the app computes it
+        except Exception:  # noqa: BLE001 - the child's own failure: a 500, its trace logged
             trace = traceback.format_exc()
             os.write(2, f"{what}: the forked computation failed\n{trace}".encode(errors="replace"))
             data = pickle.dumps(("failed", trace.rstrip().rpartition("\n")[2]))
