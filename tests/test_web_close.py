@@ -13,14 +13,16 @@ from tests.conftest import waiting
 from web.app import create_app
 
 
-def _open_under(folder: Path) -> list[str]:
+def _open_under(folder: Path | str, pid: int | str = "self") -> list[str]:
+    """The files under ``folder`` (resolved) that process ``pid`` holds open."""
+    inside = os.path.realpath(folder)
     names = []
-    for fd in Path("/proc/self/fd").iterdir():
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
             target = os.readlink(fd)
         except OSError:  # closed meanwhile
             continue
-        if target.startswith(str(folder.resolve())):
+        if target == inside or target.startswith(inside + "/"):
             names.append(target)
     return names
 
@@ -39,18 +41,6 @@ def test_a_closed_app_holds_none_of_its_stores_files(disk_store_dir: Path):
     service.close()
 
 
-def _held_by(pid: int, folder: str) -> list[str]:
-    names = []
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = os.readlink(fd)
-        except OSError:
-            continue
-        if target.startswith(folder + "/") or target == folder:
-            names.append(target)
-    return names
-
-
 def test_idle_workers_let_go_of_a_generation_switched_out(disk_store_dir: Path):
     """Regression: a query or page worker kept its view of the generation it last read until
     its next request, which may come hours later: the generation a computation switched out
@@ -63,14 +53,14 @@ def test_idle_workers_let_go_of_a_generation_switched_out(disk_store_dir: Path):
     try:
         old = os.path.realpath(disk_store_dir)
         workers = service.pool.pids() + service.renderer.pids()
-        assert all(_held_by(pid, old) for pid in workers), "each worker reads the store"
+        assert all(_open_under(old, pid) for pid in workers), "each worker reads the store"
         page = app.test_client().get("/patent/CN-T01?as_of=2016-05-17")  # queued, then served
         assert page.status_code == 200, page.data[:300]
         assert os.path.realpath(disk_store_dir) != old, "the computation switched a generation"
         deadline = time.monotonic() + 10
         while Path(old).exists() and time.monotonic() < deadline:
             time.sleep(0.1)
-        held = {pid: _held_by(pid, old) for pid in workers}
+        held = {pid: _open_under(old, pid) for pid in workers}
         assert not any(held.values()), held
         assert not Path(old).exists(), "the old generation is still on disk"
     finally:
