@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kg import reference
-from kg.classify import classify, engines
+from kg.classify import classify, engines, intervals, year_tally
 from kg.classify import timeline as tl
 from kg.errors import InputError
 from kg.ingest import ingest
@@ -169,6 +169,37 @@ def test_timeline_equals_the_classification_at_many_dates(edge_store: LocalStore
                 if r["from"].value <= day and ("until" not in r or day < r["until"].value)}
         result = classify(edge_store, as_of, profile=prof, store_graph=False)
         assert high == {r.patent_id: r.domestic for r in result.rows if r.high_value}, as_of
+
+
+@pytest.mark.parametrize("name", ["cnipa-2021", "cnipa-2026-four", "user"])
+def test_the_timeline_in_parts_equals_the_composed_query(edge_store: LocalStore,
+                                                         user_profile: Path, name: str) -> None:
+    """The entries joined in Python from one query per unit (what an embedded store computes)
+    are the rows of the one composed query (what a remote engine and a delta's update run)."""
+    prof = load(user_profile if name == "user" else name)
+    shapes = prof.instantiate(date(2024, 12, 31))
+    composed = {(r["this"].value, r["from"].value, r["until"].value if "until" in r else None,
+                 "domestic" in r) for r in edge_store.select(tl.select_text(prof, shapes))}
+    seen: list[tuple[int, int | None]] = []
+    parts = list(intervals.entries(edge_store, prof, shapes,
+                                   lambda label, done, total, rows: seen.append((done, total))))
+    assert len(parts) == len(set(parts))
+    assert set(parts) == composed
+    assert all(e[2] for e in parts)  # every patent's term ends
+    assert any(e[3] for e in parts) and not all(e[3] for e in parts)
+    count = len(intervals.parts(prof, shapes))
+    assert seen == [(done, count) for done in range(count + 1)]  # a bar by queries joined
+
+
+def test_the_tally_counted_in_passing_equals_the_engines_count(edge_store: LocalStore) -> None:
+    prof = load("cnipa-2021")
+    store = LocalStore()
+    for quad in edge_store.quads(None, None, None, None):
+        store.add([quad])
+    graph = tl.ensure(store, prof, "cnipa-2021", DEFAULT_BASE)
+    kept = year_tally.read(store, graph)
+    assert kept and kept == year_tally.full(store, graph)
+    assert len(kept) > 2  # the nation and regions
 
 
 def test_restricted_puts_values_in_every_group_naming_the_patent() -> None:

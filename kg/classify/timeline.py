@@ -31,17 +31,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
-from rdflib.collection import Collection
+from rdflib import Graph
 
 from kg import answers, generations
-from kg.classify import materialize, year_tally
-from kg.errors import InputError
+from kg.classify import intervals, materialize, year_tally
 from kg.iri import mint
-from kg.profiles import Profile, prologue
+from kg.profiles import Profile
 from kg.progress import Progress, step
 from kg.store import LocalStore, Store, base_beside, derived_replaced, derived_writes
-from kg.vocab import DCTERMS, HVP, RDF, SH, XSD
+from kg.vocab import DCTERMS, HVP, RDF, XSD
 
 #: Things per VALUES block when finding the patents a delta reaches.
 CHUNK = 2000
@@ -63,31 +61,6 @@ def is_timeline(base: str, graph: str) -> bool:
     return graph.startswith(mint(base, "graph", "timeline", ""))
 
 
-def _unit(shapes: Graph, shape: URIRef, link: URIRef) -> tuple[str, str] | None:
-    """(prologue, text) of the instantiated onset or end query of ``shape``, or None."""
-    holder = shapes.value(shape, link)
-    if holder is None:
-        return None
-    text = shapes.value(holder, SH.select)
-    return None if text is None else (prologue(shapes, holder), str(text))
-
-
-def _parts(shapes: Graph, shape: URIRef) -> list[tuple[str, str, str]]:
-    """(kind "from" or "until", prologue, text) of every query that bounds ``shape``: its own,
-    or those of the members of its ``sh:and``."""
-    found = [(kind, *q) for kind, link in (("from", HVP.onsetQuery), ("until", HVP.endQuery))
-             if (q := _unit(shapes, shape, link)) is not None]
-    if found:
-        return found
-    head = shapes.value(shape, SH["and"])
-    if head is None:
-        raise InputError("shape %(shape_)s has no hvp:onsetQuery or hvp:endQuery (and no "
-                         "sh:and of shapes that have): its timeline cannot be computed",
-                         shape_=shape)
-    return [part for member in Collection(shapes, head) if isinstance(member, URIRef)
-            for part in _parts(shapes, member)]
-
-
 def select_text(prof: Profile, shapes: Graph) -> str:
     """One SELECT of ``?this ?from ?until ?domestic``: every invention patent that is
     high-value at some date, the first such date, the first date after it at which it is no
@@ -95,18 +68,7 @@ def select_text(prof: Profile, shapes: Graph) -> str:
     unbound). ``shapes``: the profile instantiated (:meth:`Profile.instantiate`; the as-of date
     is not read). Raises InputError if a unit has no onset query."""
     prefixes: set[str] = set()
-    valid = _parts(shapes, prof.valid)
-    criteria = []
-    for criterion in prof.criteria:
-        onset = _unit(shapes, criterion.shape, HVP.onsetQuery)
-        if onset is None:
-            raise InputError("criterion %(criterion_key)s (%(criterion_shape)s) has no "
-                             "hvp:onsetQuery: its timeline cannot be computed",
-                             criterion_key=criterion.key, criterion_shape=criterion.shape)
-        criteria.append(onset)
-    domestic = _unit(shapes, prof.domestic, HVP.onsetQuery)
-    if domestic is None:
-        raise InputError("%(prof_domestic)s has no hvp:onsetQuery", prof_domestic=prof.domestic)
+    valid, criteria, domestic = intervals.bounds(prof, shapes)
     for _, head, _ in valid:
         prefixes.add(head)
     for head, _ in [*criteria, domestic]:
@@ -306,23 +268,26 @@ def write_all(store: Store, prof: Profile, graph: str, state: str,
     changed, a write outside an ingest: :func:`kg.ingest.drop_derived` keeps it) is compared
     with the new rows entry by entry, and only the entries that differ are removed and written:
     never the whole graph deleted quad by quad (about 20,000 quads/s)."""
-    text = select_text(prof, prof.instantiate(datetime.now(UTC).date()))
-    rows = store.query(text) if isinstance(store, LocalStore) else store.select(text)
+    shapes = prof.instantiate(datetime.now(UTC).date())
     label = f"writing the timeline of {prof.name}"
     with ExitStack() as stack:
         base = stack.enter_context(base_beside(store)) if isinstance(store, LocalStore) \
             and not state.endswith(" ") else None
-        if not isinstance(store, LocalStore):  # a remote engine: dropped and loaded
-            _load_all(store, graph, rows, label, progress)  # type: ignore[arg-type]
+        if not isinstance(store, LocalStore):  # a remote engine: dropped and loaded, counted
+            _load_all(store, graph, store.select(select_text(prof, shapes)), label, progress)
+            with step(progress, f"tallying the timeline of {prof.name} by region and year"):
+                counted = year_tally.full(store, graph)
         else:
+            counter = year_tally.Counter(store)
+            computed = counter.passing(intervals.entries(
+                store, prof, shapes, progress, f"timeline of {prof.name}: its unit queries"))
             same = base is not None and _same(store, base, graph)
             _replace([store, base] if same and base is not None else [store], graph,
-                     _keyed(rows), label, progress)  # type: ignore[arg-type]
+                     _keyed(computed), label, progress)
             if base is not None and not same:  # a base behind the generation: its own diff
                 _replace([base], graph, _kept(store, ox.NamedNode(graph)).items(),
                          f"{label} in the store's base", progress)
-        with step(progress, f"tallying the timeline of {prof.name} by region and year"):
-            counted = year_tally.full(store, graph)
+            counted = counter.tally
         node = ox.NamedNode(graph)
         marker = [ox.Quad(node, ox.NamedNode(str(HVP.profile)), ox.NamedNode(str(prof.iri)), node),
                   ox.Quad(node, ox.NamedNode(str(HVP.sourceState)), ox.Literal(state), node),
@@ -356,6 +321,9 @@ def _load_all(store: Store, graph: str, rows: Iterable[ox.QuerySolution | dict],
                 batch = []
         if batch:
             put("".join(batch))
+            done += len(batch)
+        if progress:
+            progress(label, done, done, done)
         put("", last=True)
 
 
@@ -389,6 +357,8 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
                 written += 1
                 if progress and written % LOAD_CHUNK == 0:
                     progress(label, written, None, written)
+        if progress:
+            progress(label, written, written, written)  # ended: the load's step follows
         gone = sorted(old)
         with step(progress, f"{label}: {written:,} entries written, {kept:,} kept, "
                             f"{len(changed) + len(gone):,} removed"):
@@ -450,9 +420,9 @@ def _kept(store: LocalStore, node: ox.NamedNode) -> dict[str, str]:
     return {patent: "|".join(entry) for patent, entry in parts.items()}
 
 
-def _keyed(rows: Iterable[ox.QuerySolution | dict]) -> Iterator[tuple[str, str]]:
-    """(patent, :func:`_key`) of each row of :func:`select_text`."""
-    for this, start, until, domestic in _entries(rows):
+def _keyed(entries: Iterable[year_tally.Entry]) -> Iterator[tuple[str, str]]:
+    """(patent, :func:`_key`) of each entry."""
+    for this, start, until, domestic in entries:
         yield this, _key(start, until or "", domestic)
 
 

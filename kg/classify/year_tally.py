@@ -17,7 +17,7 @@ in proportion to the patents the delta reaches, not to the store.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -35,6 +35,7 @@ _FROM, _UNTIL = ox.NamedNode(str(HVP.highValueFrom)), ox.NamedNode(str(HVP.highV
 _DOMESTIC = ox.NamedNode(str(HVP.domesticFirstOwner))
 _FIRST_OWNER, _REGION = ox.NamedNode(str(HVP.firstOwner)), ox.NamedNode(str(HVP.region))
 TALLY = ox.NamedNode(str(HVP.yearTally))
+_DEFAULT = ox.DefaultGraph()
 
 
 def read(store: Store, graph: str) -> Tally | None:
@@ -137,17 +138,56 @@ def entries(store: LocalStore, graph: str, patents: Iterable[str]) -> list[Entry
 def regions(store: LocalStore, patents: Iterable[str]) -> dict[str, set[str]]:
     """Patent -> the regions of its first owner(s) in the store's data, read from the indexes
     (what the counting query joins: ``hvp:firstOwner/hvp:region``)."""
-    default, out = ox.DefaultGraph(), {}
+    owners: dict[ox.NamedNode, list[str]] = {}
+    out = {}
     for patent in patents:
-        found = set()
-        for owner in store.quads(ox.NamedNode(patent), _FIRST_OWNER, None, default):
-            if isinstance(owner.object, ox.NamedNode):
-                for region in store.quads(owner.object, _REGION, None, default):
-                    if isinstance(region.object, ox.NamedNode):
-                        found.add(region.object.value)
+        found = _regions(store, patent, owners)
         if found:
             out[patent] = found
     return out
+
+
+def _regions(store: LocalStore, patent: str, owners: dict[ox.NamedNode, list[str]]) -> set[str]:
+    """The regions of the first owner(s) of ``patent``, each owner's read once (``owners``)."""
+    found: set[str] = set()
+    for owner in store.quads(ox.NamedNode(patent), _FIRST_OWNER, None, _DEFAULT):
+        if isinstance(owner.object, ox.NamedNode):
+            known = owners.get(owner.object)
+            if known is None:
+                known = owners[owner.object] = [
+                    region.object.value for region in
+                    store.quads(owner.object, _REGION, None, _DEFAULT)
+                    if isinstance(region.object, ox.NamedNode)]
+            found.update(known)
+    return found
+
+
+class Counter:
+    """The tally of the entries that pass through :meth:`passing`, each domestic one's regions
+    read from the store's indexes as it passes (an owner's once): what :func:`full` counts, in
+    the pass that writes the entries (at 1,000,000 demo patents 10 s of CPU against 32 s for
+    :func:`full`'s two GROUP BYs over the graph once written)."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+        self._steps: Tally = {}
+        self._owners: dict[ox.NamedNode, list[str]] = {}
+
+    def passing(self, entries: Iterable[Entry]) -> Iterator[Entry]:
+        """``entries``, each counted as it passes."""
+        for entry in entries:
+            patent, start, until, domestic = entry
+            if domestic:
+                for key in (NATION, *_regions(self.store, patent, self._owners)):
+                    _step(self._steps, key, int(start[:4]), 1)
+                    if until is not None:
+                        _step(self._steps, key, int(until[:4]), -1)
+            yield entry
+
+    @property
+    def tally(self) -> Tally:
+        """The tally of the entries passed so far."""
+        return _pruned(self._steps)
 
 
 def _value(store: LocalStore, subject: ox.NamedNode, predicate: ox.NamedNode,
