@@ -62,7 +62,9 @@ def run_one(way: str, store_dir: str, memory: bool) -> dict[str, object]:
     graph = timeline.graph_iri(DEFAULT_BASE, prof.name)
     wall, cpu = time.perf_counter(), time.process_time()
     if way == "composed":
-        entries = list(timeline._entries(store.query(timeline.select_text(prof, shapes))))
+        rows = store.query(timeline.select_text(prof, shapes))
+        assert isinstance(rows, ox.QuerySolutions)
+        entries = list(timeline._entries(rows))
     else:
         entries = list(intervals.entries(store, prof, shapes))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -149,15 +149,15 @@ def entries(store: Store, prof: Profile, shapes: Graph, progress: Progress | Non
     starts = [part.slot for part in valid if part.kind == "from"] + [width - 2]
     ends = [part.slot for part in valid if part.kind == "until"]
     for patent, values in slots.items():
-        begun = [values[at] for at in starts]
-        if None in begun:
+        begun = [value for at in starts if (value := values[at]) is not None]
+        if len(begun) < len(starts):
             continue
-        start = max(begun)  # type: ignore[type-var]
+        start = max(begun)
         stops = [value for at in ends if (value := values[at]) is not None]
         until = min(stops) if stops else None
         if until is not None and not start < until:
             continue
-        yield patent, start, until, values[width - 1] is not None  # type: ignore[misc]
+        yield patent, start, until, values[width - 1] is not None
 
 
 def _spilled(store: Store, query: str, path: Path) -> Path:
