@@ -165,3 +165,68 @@ def test_the_ingests_load_has_a_total(tmp_path) -> None:
     loads = [(done, total) for label, done, total in told if label.startswith("loading ")]
     assert loads and loads[0][0] == 0 and loads[0][1], loads
     assert loads[-1][0] == loads[-1][1] == loads[0][1], loads
+
+
+def _ended(told: list[tuple[str, int, int | None]]) -> dict[str, list[tuple[int, int | None]]]:
+    """The calls of each label, checked against the protocol (kg.progress.Progress): the first
+    at 0, ``done`` never going back, the last with ``done == total``."""
+    calls: dict[str, list[tuple[int, int | None]]] = {}
+    for label, done, total in told:
+        calls.setdefault(label, []).append((done, total))
+    for label, seen in calls.items():
+        assert seen[0][0] == 0, (label, seen)
+        assert [d for d, _ in seen] == sorted(d for d, _ in seen), (label, seen)
+        assert seen[-1][1] is not None and seen[-1][0] == seen[-1][1], (label, seen)
+    return calls
+
+
+def test_a_classification_moves_three_bars_that_end(tmp_path) -> None:
+    """A classification says how far it is: the criteria's queries answered, the patents
+    written, the evidence's units; each with a total, each ended."""
+    from datetime import date
+
+    from kg import (
+        DEFAULT_BASE,
+        LocalStore,
+        classify_patents,
+        ensure_reference,
+        generate_demo,
+        ingest_files,
+    )
+
+    demo = tmp_path / "demo"
+    generate_demo(demo, patents=2_000)
+    store = LocalStore(tmp_path / "store")
+    ensure_reference(store, DEFAULT_BASE)
+    ingest_files(store, [demo], base=DEFAULT_BASE)
+    told: list[tuple[str, int, int | None]] = []
+    result = classify_patents(store, date(2024, 12, 31), base=DEFAULT_BASE,
+                              progress=lambda label, done, total, rows:
+                              told.append((label, done, total)))
+    calls = _ended(told)
+    at = "classifying at 2024-12-31: "
+    assert set(calls) == {at + "the criteria's queries", at + "the rows and the graph",
+                          at + "the evidence, unit by unit"}, set(calls)
+    queries = calls[at + "the criteria's queries"]
+    assert queries[-1][0] > 5 and len(queries) == queries[-1][0] + 1  # told one by one
+    assert calls[at + "the rows and the graph"][-1][0] == len(result.rows)
+
+
+def test_every_bar_of_a_timeline_ends(tmp_path) -> None:
+    """Each label a timeline's computation reports ends (a label left running was printed
+    again every 10 s for the rest of the command, its rate falling)."""
+    from kg import DEFAULT_BASE, LocalStore, ensure_reference, generate_demo, ingest_files
+    from kg.classify import timeline
+    from kg.profiles import load
+
+    demo = tmp_path / "demo"
+    generate_demo(demo, patents=2_000)
+    store = LocalStore(tmp_path / "store")
+    ensure_reference(store, DEFAULT_BASE)
+    ingest_files(store, [demo], base=DEFAULT_BASE)
+    told: list[tuple[str, int, int | None]] = []
+    timeline.ensure(store, load("cnipa-2021"), "cnipa-2021", DEFAULT_BASE,
+                    lambda label, done, total, rows: told.append((label, done, total)))
+    calls = _ended(told)
+    assert "timeline of cnipa-2021: its unit queries" in calls
+    assert "writing the timeline of cnipa-2021" in calls

@@ -43,6 +43,7 @@ from kg.classify.result_sets import iri_rows, spill
 from kg.errors import InputError
 from kg.iri import DEFAULT_BASE
 from kg.profiles import DEFAULT_PROFILE, Profile, load
+from kg.progress import Progress
 from kg.store import Store
 from kg.vocab import HVP, SKOS
 
@@ -88,18 +89,21 @@ def _profile(profile: str | Path | Profile) -> Profile:
 
 def classify(store: Store, as_of: date, *, profile: str | Path | Profile = DEFAULT_PROFILE,
              engine: str = "sparql", base: str = DEFAULT_BASE,
-             store_graph: bool = True) -> Classification:
+             store_graph: bool = True, progress: Progress | None = None) -> Classification:
     """Classify every invention patent and materialize results and evidence.
 
     ``store_graph=False`` only computes the rows: no evidence, nothing written, ``graph`` is
     "" (for a caller that needs the counts once, e.g. indicators that keep no classification).
+    ``progress`` hears three bars (:data:`kg.progress.Progress`): the criteria's queries
+    answered (the SPARQL engine), the patents whose rows and graph nodes are written, the
+    evidence's units described.
     """
     if engine not in ENGINES:
         raise InputError("unknown engine %(engine)r; choose one of %(engines)s",
                          engine=engine, engines=', '.join(ENGINES))
     prof = _profile(profile)
     shapes = prof.instantiate(as_of)
-    return _classify(store, as_of, prof, shapes, engine, base, store_graph)
+    return _classify(store, as_of, prof, shapes, engine, base, store_graph, progress)
 
 
 def _building(engine: str) -> AbstractContextManager[None]:
@@ -115,9 +119,12 @@ def _building(engine: str) -> AbstractContextManager[None]:
 
 
 def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: str, base: str,
-              store_graph: bool) -> Classification:
+              store_graph: bool, progress: Progress | None) -> Classification:
+    label = f"classifying at {as_of}"
+    queries = None if progress is None else \
+        (lambda done, total: progress(f"{label}: the criteria's queries", done, total, None))
     with _building(engine):  # the patent list: a million tuples
-        patents, sets = _sets(store, prof, shapes, engine, base)
+        patents, sets = _sets(store, prof, shapes, engine, base, queries)
     if not store_graph:
         with _building(engine):
             return Classification(prof.name, as_of, engine, [row for row, _ in _rows(
@@ -139,10 +146,17 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
         spilled = background.submit(_spill, store, prof, shapes, Path(folder))
 
         def nodes() -> Iterator[str]:
+            writing = f"{label}: the rows and the graph"
+            if progress:
+                progress(writing, 0, len(patents), 0)
             for row, patent in _rows(prof, patents, sets, base):
                 rows.append(row)
+                if progress and len(rows) % EVERY == 0:
+                    progress(writing, len(rows), len(patents), len(rows))
                 yield writer.node(patent, row.valid, row.domestic, row.high_value,
                                   [criterion_iris[k] for k in row.criteria])
+            if progress:
+                progress(writing, len(rows), len(rows), len(rows))
 
         with _building(engine):
             _chunks(put, nodes())
@@ -150,7 +164,7 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
             names = evidence.labels(store, "en")  # the stored reason is English
             _chunks(put, (writer.evidence(patent, [found], criterion_iris)
                           for patent, found in _evidence(prof, as_of, patents, sets, files,
-                                                         names)))
+                                                         names, progress, label)))
         # Freed while the last chunks load: freeing a million patents' sets takes a while,
         # which would otherwise follow the load.
         for big in (patents, sets):
@@ -159,8 +173,9 @@ def _classify(store: Store, as_of: date, prof: Profile, shapes: Graph, engine: s
     return Classification(prof.name, as_of, engine, rows, graph)
 
 
-def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
-          base: str) -> tuple[dict[str, tuple[str, str]], dict[URIRef, set[str]]]:
+def _sets(store: Store, prof: Profile, shapes: Graph, engine: str, base: str,
+          queries: Callable[[int, int], None] | None = None
+          ) -> tuple[dict[str, tuple[str, str]], dict[URIRef, set[str]]]:
     """The invention patents and the conforming set of every shape the rows need.
 
     With the SPARQL engine the leaf queries need no targets: the patent list is read beside
@@ -170,7 +185,7 @@ def _sets(store: Store, prof: Profile, shapes: Graph, engine: str,
         return patents, engines.pyshacl_sets(store, shapes, _wanted(prof), set(patents))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-patents") as background:
         patents_future = background.submit(_patents, store, base)
-        answers = engines.leaf_answers(store, shapes, _wanted(prof))
+        answers = engines.leaf_answers(store, shapes, _wanted(prof), done=queries)
         patents = patents_future.result()
     return patents, engines.combine(shapes, _wanted(prof), answers, set(patents))
 
@@ -184,6 +199,10 @@ def _undescribed(store: Store, prof: Profile) -> list[tuple[str, str, dict[str, 
             labels = {lang: prof.label(c.shape, lang) for lang in ("en", "zh")}
             out.append((str(c.iri), c.key, labels))
     return out
+
+
+#: Patents between two reports of the rows written.
+EVERY = 50_000
 
 
 def _chunks(put: Callable[[str], None], texts: Iterable[str], size: int = 50_000) -> None:
@@ -241,13 +260,17 @@ def _spill(store: Store, prof: Profile, shapes: Graph, folder: Path) -> dict[str
 
 def _evidence(prof: Profile, as_of: date, patents: dict[str, tuple[str, str]],
               sets: dict[URIRef, set[str]], files: dict[str, Path | None],
-              names: Mapping[str, str]) -> Iterator[tuple[str, Evidence]]:
+              names: Mapping[str, str], progress: Progress | None = None,
+              label: str = "") -> Iterator[tuple[str, Evidence]]:
     """The evidence of every patent whose graph needs it (a met criterion of a valid patent, a
     broken validity condition of one that is not), unit by unit: its supporting rows, described
     (a bare placeholder when the unit has no evidence query or no row supports it). A
     criterion's rows for a patent that is not valid are never read."""
     valid = sets[prof.valid]
-    for key, shape in _units(prof):
+    units = _units(prof)
+    for done, (key, shape) in enumerate(units):
+        if progress:
+            progress(f"{label}: the evidence, unit by unit", done, len(units), None)
         members = sets[shape]
         if key in {c.key for c in prof.criteria}:
             def wanted(p: str, members: set[str] = members) -> bool:
@@ -263,6 +286,8 @@ def _evidence(prof: Profile, as_of: date, patents: dict[str, tuple[str, str]],
             supporting = reasons.supporting(rows)
             yield patent, (evidence.describe(key, supporting, reasons) if supporting
                            else Evidence(key, key))
+    if progress:
+        progress(f"{label}: the evidence, unit by unit", len(units), len(units), None)
 
 
 def _units(prof: Profile) -> list[tuple[str, URIRef]]:

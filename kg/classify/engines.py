@@ -11,8 +11,8 @@ report (targets minus the focus nodes of results whose sh:sourceShape is that sh
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from rdflib import Graph, URIRef
 from rdflib.collection import Collection
@@ -57,8 +57,10 @@ Answers = dict[Node, tuple[str, set[str]]]
 
 
 def leaf_answers(store: Store, shapes: Graph, wanted: Iterable[URIRef],
-                 workers: int | None = None) -> Answers:
-    """Run the query of every leaf shape under ``wanted`` (needs no targets yet)."""
+                 workers: int | None = None,
+                 done: Callable[[int, int], None] | None = None) -> Answers:
+    """Run the query of every leaf shape under ``wanted`` (needs no targets yet); ``done``
+    hears (queries answered, queries) as they are answered."""
     leaves = sorted({leaf for shape in wanted for leaf in _leaves(shapes, shape)}, key=str)
     classes = {c for leaf in leaves for c in shapes.objects(leaf, SH.targetClass)}
     plain = leaf_classes(store, classes)
@@ -71,6 +73,10 @@ def leaf_answers(store: Store, shapes: Graph, wanted: Iterable[URIRef],
         for leaf in leaves:
             query, how = _leaf_query(shapes, leaf, plain)
             sent.append((leaf, how, pool.submit(focus_set, store, query)))
+        if done:
+            done(0, len(sent))
+            for count, _ in enumerate(as_completed([future for _, _, future in sent]), 1):
+                done(count, len(sent))
         return {leaf: (how, future.result()) for leaf, how, future in sent}
 
 

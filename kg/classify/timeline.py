@@ -309,6 +309,8 @@ def _load_all(store: Store, graph: str, rows: Iterable[ox.QuerySolution | dict],
               progress: Progress | None) -> None:
     """The graph dropped and every row's entry loaded (a remote engine)."""
     done = 0
+    if progress:
+        progress(label, 0, None, 0)
     with materialize.Loader(store, graph) as put:
         batch: list[str] = []
         for chunk in turtle(rows):
@@ -346,6 +348,8 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
     with _scratch(targets[0]) as tmp:
         with tmp.open("w", encoding="utf-8") as out:
             out.write(materialize.HEADER)
+            if progress:
+                progress(label, 0, None, 0)
             for patent, key in entries:
                 before = old.pop(patent, None)
                 if before == key:

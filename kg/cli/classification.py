@@ -30,7 +30,7 @@ from kg import (
     shipped_profiles,
     write_indicators,
 )
-from kg.cli.app import App, pass_app, progress_bar, say, working
+from kg.cli.app import App, pass_app, progress_bar, say
 from kg.cli.output import check_output, write_stream, write_text
 
 PROFILE_HELP = ("Criteria profile: a name under shapes/profiles/ or a Turtle file [default: the "
@@ -120,9 +120,10 @@ def classify(app: App, as_of: date, profile: str | None, engine: str, fmt: str,
     keep = not _read_only(store)  # beside a running server: computed, not stored
     if not keep and fmt == "ttl" and isinstance(store, LocalStore):
         store.refuse_writes()
-    with working(f"classifying at {as_of} ({criteria.name}, {engine})"):
+    label = f"classifying at {as_of} ({criteria.name}, {engine})"
+    with progress_bar() as update, progress_step(update, label):
         result = classify_patents(store, as_of, profile=criteria, engine=engine, base=app.base,
-                                  store_graph=keep)
+                                  store_graph=keep, progress=update)
     high = sum(1 for r in result.rows if r.valid and r.domestic and r.high_value)
     say("classified", "green", f"{len(result.rows):,} invention patents at {as_of}: {high:,} "
         "valid, domestic and high-value; " + (f"stored in <{result.graph}>" if keep else
