@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check kg web tests bench
 	$(BIN)/mypy
 
-BENCHES := ingest classify indicators validate web load pages engines scale search
+BENCHES := ingest classify indicators timeline validate web load pages engines scale search
 
 bench: $(STAMP)
 	for b in $(BENCHES); do echo "== bench/$$b.py"; $(BIN)/python bench/$$b.py || exit 1; done
