@@ -140,12 +140,17 @@ def entries(store: Store, prof: Profile, shapes: Graph, progress: Progress | Non
                  for i, part in enumerate(plan)]
         if progress:
             progress(label, 0, len(plan), None)
-        for done, (part, future) in enumerate(zip(plan, files, strict=True), start=1):
-            path = future.result()
-            _join(slots, part, path, width)
-            path.unlink()
-            if progress:
-                progress(label, done, len(plan), None)
+        try:
+            for done, (part, future) in enumerate(zip(plan, files, strict=True), start=1):
+                path = future.result()
+                _join(slots, part, path, width)
+                path.unlink()
+                if progress:
+                    progress(label, done, len(plan), None)
+        except BaseException:
+            for future in files:  # those not started: only the running ones are waited for
+                future.cancel()
+            raise
     starts = [part.slot for part in valid if part.kind == "from"] + [width - 2]
     ends = [part.slot for part in valid if part.kind == "until"]
     for patent, values in slots.items():
