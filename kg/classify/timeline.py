@@ -348,9 +348,9 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
     with _scratch(targets[0]) as tmp:
         with tmp.open("w", encoding="utf-8") as out:
             out.write(materialize.HEADER)
-            if progress:
-                progress(label, 0, None, 0)
             for patent, key in entries:
+                if progress and written + kept == 0:  # begun: the entries' computation is done
+                    progress(label, 0, None, 0)
                 before = old.pop(patent, None)
                 if before == key:
                     kept += 1
@@ -361,7 +361,7 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
                 written += 1
                 if progress and written % LOAD_CHUNK == 0:
                     progress(label, written, None, written)
-        if progress:
+        if progress and written + kept:
             progress(label, written, written, written)  # ended: the load's step follows
         gone = sorted(old)
         with step(progress, f"{label}: {written:,} entries written, {kept:,} kept, "
