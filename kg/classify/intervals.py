@@ -23,8 +23,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -100,16 +101,19 @@ def bounds(prof: Profile, shapes: Graph) -> tuple[list[tuple[str, str, str]], li
 
 
 def parts(prof: Profile, shapes: Graph) -> list[Part]:
-    """The queries of :func:`kg.classify.timeline.select_text`, one per unit, the invention
-    patents first. Raises InputError as that function does."""
+    """The queries of :func:`kg.classify.timeline.select_text`, one per unit, in the order they
+    are sent: the invention patents first (the others' rows are joined to them), then the
+    domestic condition (the dearest at 1,000,000 demo patents: 11.7 s of 48), the validity's
+    bounds, the criteria (the cheapest last: two workers end together). Raises InputError as
+    that function does."""
     valid, criteria, domestic = bounds(prof, shapes)
+    met = len(valid)
     out = [Part("invention", "PREFIX hvp: <https://w3id.org/hvp/def#>\n"
-                "SELECT ?this WHERE { ?this a hvp:InventionPatent }", -1)]
+                "SELECT ?this WHERE { ?this a hvp:InventionPatent }", -1),
+           Part("domestic", _select(domestic[0], "from", domestic[1]), met + 1)]
     for slot, (kind, head, text) in enumerate(valid):
         out.append(Part(kind, _select(head, kind, text), slot))
-    met = len(valid)
     out += [Part("met", _select(head, "from", text), met) for head, text in criteria]
-    out.append(Part("domestic", _select(domestic[0], "from", domestic[1]), met + 1))
     return out
 
 
@@ -140,10 +144,11 @@ def entries(store: Store, prof: Profile, shapes: Graph, progress: Progress | Non
                  for i, part in enumerate(plan)]
         if progress:
             progress(label, 0, len(plan), None)
-        try:
-            for done, (part, future) in enumerate(zip(plan, files, strict=True), start=1):
+        of = {future: part for part, future in zip(plan, files, strict=True)}
+        try:  # the invention patents first, then each answer as soon as it is written
+            for done, future in enumerate(chain(files[:1], as_completed(files[1:])), start=1):
                 path = future.result()
-                _join(slots, part, path, width)
+                _join(slots, of[future], path, width)
                 path.unlink()
                 if progress:
                     progress(label, done, len(plan), None)
