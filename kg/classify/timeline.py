@@ -10,9 +10,11 @@ onset) and until = the end of its validity. Each unit says its own dates, beside
 parameters like the shape (docs/criteria.md).
 
 :func:`select_text` composes them into one set-based SELECT of ``?this ?from ?until
-?domestic``; :func:`ensure` keeps its rows in ``{base}graph/timeline/{profile}`` (three triples
-or fewer per patent that is ever high-value, streamed into the store in chunks), and brings a
-kept graph up to date: the patents an ingest marked ``hvp:stalePatent`` (:func:`carry_over`)
+?domestic`` (on an embedded store the same entries are computed unit by unit and joined in
+Python: :mod:`kg.classify.intervals`); :func:`ensure` keeps them in
+``{base}graph/timeline/{profile}`` (three triples or fewer per patent that is ever high-value,
+streamed into the store, the year tally counted as they pass), and brings a kept graph up to
+date: the patents an ingest marked ``hvp:stalePatent`` (:func:`carry_over`)
 are computed again with a ``VALUES`` of their IRIs inside every group of the query that names
 the patent, their few triples replaced. The graph's ``hvp:sourceState`` says what it was
 computed from (the profile's digest and the store's data generation, its base): a graph from
