@@ -32,9 +32,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kg import DEFAULT_BASE, LocalStore, ensure_reference, generate_demo, ingest_files  # noqa: E402
-from kg.classify import intervals, timeline, year_tally  # noqa: E402
-from kg.profiles import load  # noqa: E402
+from kg import (  # noqa: E402
+    DEFAULT_BASE,
+    LocalStore,
+    YearTallyCounter,
+    composed_timeline_entries,
+    count_year_tally,
+    ensure_reference,
+    ensure_timeline,
+    generate_demo,
+    ingest_files,
+    load_profile,
+    timeline_entries,
+    timeline_iri,
+    year_tally_literal,
+)
 
 PROFILE = "cnipa-2021"
 
@@ -50,39 +62,34 @@ def peak_rss_mb() -> float:
 def run_one(way: str, store_dir: str, memory: bool) -> dict[str, object]:
     """One computation in this process: seconds and peak RSS of the entries and of the
     tally, a digest of the entries, the tally."""
-    import pyoxigraph as ox
-
     disk = LocalStore(store_dir, read_only=True)
     store = disk
     if memory:  # the copy is made before the clock starts
         store = LocalStore()
         store.oxigraph.bulk_extend(disk.oxigraph.quads_for_pattern(None, None, None, None))
-    prof = load(PROFILE)
+    prof = load_profile(PROFILE)
     shapes = prof.instantiate(date(2024, 12, 31))
-    graph = timeline.graph_iri(DEFAULT_BASE, prof.name)
+    graph = timeline_iri(DEFAULT_BASE, prof.name)
     wall, cpu = time.perf_counter(), time.process_time()
     if way == "composed":
-        rows = store.query(timeline.select_text(prof, shapes))
-        assert isinstance(rows, ox.QuerySolutions)
-        entries = list(timeline._entries(rows))
+        entries = list(composed_timeline_entries(store, prof, shapes))
     else:
-        entries = list(intervals.entries(store, prof, shapes))
+        entries = list(timeline_entries(store, prof, shapes))
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     rss = peak_rss_mb()
     t_wall, t_cpu = time.perf_counter(), time.process_time()
     if way == "composed":
-        tally = year_tally.full(store, graph)
+        tally = count_year_tally(store, graph)
     else:
-        counter = year_tally.Counter(store)
+        counter = YearTallyCounter(store)
         for _ in counter.passing(entries):
             pass
         tally = counter.tally
     t_wall, t_cpu = time.perf_counter() - t_wall, time.process_time() - t_cpu
     digest = hashlib.sha256(repr(sorted(entries)).encode()).hexdigest()[:16]
-    del ox
     return {"wall": wall, "cpu": cpu, "rss_mb": rss, "tally_wall": t_wall, "tally_cpu": t_cpu,
             "total_rss_mb": peak_rss_mb(), "entries": len(entries), "digest": digest,
-            "tally": year_tally.literal(tally).value}
+            "tally": year_tally_literal(tally).value}
 
 
 def measure(way: str, store_dir: Path, memory: bool = False) -> dict:
@@ -99,7 +106,7 @@ def build(n: int, tmp: Path) -> Path:
     store = LocalStore(path)
     ensure_reference(store, DEFAULT_BASE)
     ingest_files(store, [folder], base=DEFAULT_BASE)
-    timeline.ensure(store, load(PROFILE), PROFILE, DEFAULT_BASE)
+    ensure_timeline(store, load_profile(PROFILE), PROFILE, DEFAULT_BASE)
     store.close()
     return path
 

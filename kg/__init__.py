@@ -45,11 +45,18 @@ from kg.canned import run as run_query
 from kg.classify import Classification, ClassRow
 from kg.classify import classify as classify_patents
 from kg.classify import ensure as ensure_classification
+from kg.classify.intervals import entries as timeline_entries
 from kg.classify.materialize import graph_iri as classification_iri
 from kg.classify.materialize import is_complete as classification_complete
 from kg.classify.materialize import prune as prune_classifications
 from kg.classify.output import to_csv as classification_csv
 from kg.classify.output import to_json as classification_json
+from kg.classify.timeline import composed as composed_timeline_entries
+from kg.classify.timeline import ensure as ensure_timeline
+from kg.classify.timeline import graph_iri as timeline_iri
+from kg.classify.year_tally import Counter as YearTallyCounter
+from kg.classify.year_tally import full as count_year_tally
+from kg.classify.year_tally import literal as year_tally_literal
 from kg.dataset import PREFIXES as DATASET_PREFIXES
 from kg.dataset import VOID, dataset_iri
 from kg.dataset import Description as DatasetDescription
@@ -229,6 +236,8 @@ __all__ = [
     "ClassRow", "Classification", "classification_complete", "classification_csv",
     "classification_iri", "classification_json", "classify_patents", "ensure_classification",
     "prune_classifications",
+    "YearTallyCounter", "composed_timeline_entries", "count_year_tally", "ensure_timeline",
+    "timeline_entries", "timeline_iri", "year_tally_literal",
     "CriterionCheck", "Explanation", "explain_patent",
     "Indicator", "IndicatorSet", "compute_indicators", "cube_turtle", "indicators_csv",
     "indicators_json", "materialize_cube", "parse_years", "profile_name", "with_population",

@@ -103,6 +103,14 @@ def select_text(prof: Profile, shapes: Graph) -> str:
 SELECT = "SELECT ?this ?from ?until ?domestic WHERE {\n  "
 
 
+def composed(store: Store, prof: Profile, shapes: Graph) -> Iterator[year_tally.Entry]:
+    """The entries as the one query of :func:`select_text` answers them (what a remote engine
+    computes; :func:`kg.classify.intervals.entries` gives the same on an embedded store)."""
+    rows = store.query(select_text(prof, shapes))
+    assert isinstance(rows, ox.QuerySolutions)  # a SELECT
+    return _entries(rows)
+
+
 def split(text: str) -> tuple[str, str]:
     """A query of :func:`select_text` as (its PREFIX lines, the SELECT to nest in another)."""
     at = text.index(SELECT)
