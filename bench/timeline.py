@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from validate import peak_rss_mb  # noqa: E402  (bench/validate.py, beside this script)
+
 from kg import (  # noqa: E402
     DEFAULT_BASE,
     LocalStore,
@@ -49,14 +51,6 @@ from kg import (  # noqa: E402
 )
 
 PROFILE = "cnipa-2021"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set (VmHWM)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def run_one(way: str, store_dir: str, memory: bool) -> dict[str, object]:

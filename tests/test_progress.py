@@ -180,27 +180,27 @@ def _ended(told: list[tuple[str, int, int | None]]) -> dict[str, list[tuple[int,
     return calls
 
 
-def test_a_classification_moves_three_bars_that_end(tmp_path) -> None:
-    """A classification says how far it is: the criteria's queries answered, the patents
-    written, the evidence's units; each with a total, each ended."""
-    from datetime import date
-
-    from kg import (
-        DEFAULT_BASE,
-        LocalStore,
-        classify_patents,
-        ensure_reference,
-        generate_demo,
-        ingest_files,
-    )
+def _demo_store(tmp_path):
+    """An on-disk store of 2,000 demo patents."""
+    from kg import DEFAULT_BASE, LocalStore, ensure_reference, generate_demo, ingest_files
 
     demo = tmp_path / "demo"
     generate_demo(demo, patents=2_000)
     store = LocalStore(tmp_path / "store")
     ensure_reference(store, DEFAULT_BASE)
     ingest_files(store, [demo], base=DEFAULT_BASE)
+    return store
+
+
+def test_a_classification_moves_three_bars_that_end(tmp_path) -> None:
+    """A classification says how far it is: the criteria's queries answered, the patents
+    written, the evidence's units; each with a total, each ended."""
+    from datetime import date
+
+    from kg import DEFAULT_BASE, classify_patents
+
     told: list[tuple[str, int, int | None]] = []
-    result = classify_patents(store, date(2024, 12, 31), base=DEFAULT_BASE,
+    result = classify_patents(_demo_store(tmp_path), date(2024, 12, 31), base=DEFAULT_BASE,
                               progress=lambda label, done, total, rows:
                               told.append((label, done, total)))
     calls = _ended(told)
@@ -215,18 +215,15 @@ def test_a_classification_moves_three_bars_that_end(tmp_path) -> None:
 def test_every_bar_of_a_timeline_ends(tmp_path) -> None:
     """Each label a timeline's computation reports ends (a label left running was printed
     again every 10 s for the rest of the command, its rate falling)."""
-    from kg import DEFAULT_BASE, LocalStore, ensure_reference, generate_demo, ingest_files
-    from kg.classify import timeline
-    from kg.profiles import load
+    from kg import DEFAULT_BASE, ensure_timeline, load_profile
 
-    demo = tmp_path / "demo"
-    generate_demo(demo, patents=2_000)
-    store = LocalStore(tmp_path / "store")
-    ensure_reference(store, DEFAULT_BASE)
-    ingest_files(store, [demo], base=DEFAULT_BASE)
     told: list[tuple[str, int, int | None]] = []
-    timeline.ensure(store, load("cnipa-2021"), "cnipa-2021", DEFAULT_BASE,
-                    lambda label, done, total, rows: told.append((label, done, total)))
+
+    def heard(label: str, done: int, total: int | None, rows: int | None) -> None:
+        told.append((label, done, total))
+
+    ensure_timeline(_demo_store(tmp_path), load_profile("cnipa-2021"), "cnipa-2021",
+                    DEFAULT_BASE, heard)
     calls = _ended(told)
     assert "timeline of cnipa-2021: its unit queries" in calls
     assert "writing the timeline of cnipa-2021" in calls
