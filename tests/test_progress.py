@@ -227,6 +227,9 @@ def test_every_bar_of_a_timeline_ends(tmp_path) -> None:
     calls = _ended(told)
     assert "timeline of cnipa-2021: its unit queries" in calls
     assert "writing the timeline of cnipa-2021" in calls
+    loads = [seen for label, seen in calls.items()
+             if label.startswith("writing the timeline of cnipa-2021: loading ")]
+    assert loads and all(seen[0][1] for seen in loads), calls  # the bulk loads have a total
     labels = [label for label, _, _ in told]  # one bar after the other, not both at once
     assert labels.index("writing the timeline of cnipa-2021") > \
         len(labels) - 1 - labels[::-1].index("timeline of cnipa-2021: its unit queries")

@@ -39,7 +39,7 @@ from kg import answers, generations
 from kg.classify import intervals, materialize, year_tally
 from kg.iri import mint
 from kg.profiles import Profile
-from kg.progress import Progress, step
+from kg.progress import Progress, reading, step
 from kg.store import LocalStore, Store, base_beside, derived_replaced, derived_writes
 from kg.vocab import DCTERMS, HVP, RDF, XSD
 
@@ -374,16 +374,18 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
         if progress and written + kept:
             progress(label, written, written, written)  # ended: the load's step follows
         gone = sorted(old)
-        with step(progress, f"{label}: {written:,} entries written, {kept:,} kept, "
-                            f"{len(changed) + len(gone):,} removed"):
-            removed = sorted(changed) + gone
-            for target in targets:
+        removed = sorted(changed) + gone
+        for i, target in enumerate(targets):
+            where = " in the store's base" if i else ""
+            with step(progress, f"{label}: {len(removed):,} entries removed{where}, "
+                                f"{kept:,} kept"):
                 for start in range(0, len(removed), CHUNK):
                     with derived_writes():
                         _forget(target, graph, removed[start:start + CHUNK])
-                if written:
-                    with derived_writes():
-                        target.load(tmp, ox.RdfFormat.TURTLE, node)
+            if written:  # a bulk load: its bar moves by the file the engine has read
+                with reading(progress, f"{label}: loading {written:,} entries{where}", tmp), \
+                        derived_writes():
+                    target.load(tmp, ox.RdfFormat.TURTLE, node)
 
 
 @contextmanager
