@@ -40,14 +40,12 @@ from kg.progress import Progress
 from kg.protocol import Store
 from kg.vocab import HVP, SH
 
-#: What a part's rows give a patent: its invention-patent type, an onset of its validity, an
-#: end of it, a criterion's onset, the domestic condition.
-KINDS = ("invention", "from", "until", "met", "domestic")
-
 
 @dataclass(frozen=True)
 class Part:
-    """One unit's query (``SELECT ?this ?value``) and what its rows give."""
+    """One unit's query (``SELECT ?this ?value``) and what its rows give a patent: ``kind``
+    "invention" (its type), "from" or "until" (an onset or an end of its validity), "met" (a
+    criterion's onset) or "domestic" (the condition holds)."""
 
     kind: str
     query: str
