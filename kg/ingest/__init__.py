@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -195,29 +194,15 @@ def _write(store: LocalStore, plan: _Plan, report: IngestReport, tmp: Path, base
         with reading(progress, f"loading {path}", path):
             store.load(path, fmt, base_iri=rdf.base_of(path))
     drop_derived(store, base, progress)  # the base keeps only timelines
-
-    def describe() -> None:
-        with step(progress, "describing the dataset"):
-            dataset.write(store, base, plan.metadata, plan.sources,
-                          tally.scale() if tally is not None else None)
-
-    if store.path is None or not store.staging:
-        describe()
-    else:  # the index goes with the generation; it is built while the dataset is described
-        # (counting queries in the engine, without the GIL; it reads no description): at
-        # 5,000,000 patents 1 min 27 s of describing beside 2 min 46 s of indexing
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hvp-describe") as pool:
-            described = pool.submit(describe)
-            try:
-                if index is not None:
-                    search.update(index[0], store, generations.search_for(store.path),
-                                  index[1], progress)
-                else:
-                    search.build_for(store, generations.search_for(store.path), progress)
-            except BaseException:
-                wait([described])  # the index's error is the one told
-                raise
-            described.result()
+    with step(progress, "describing the dataset"):
+        dataset.write(store, base, plan.metadata, plan.sources,
+                      tally.scale() if tally is not None else None)
+    if store.path is not None and store.staging:  # the index goes with the generation
+        if index is not None:
+            search.update(index[0], store, generations.search_for(store.path), index[1],
+                          progress)
+        else:
+            search.build_for(store, generations.search_for(store.path), progress)
     if store.path is not None:
         with step(progress, "writing to disk"):
             store.flush()
