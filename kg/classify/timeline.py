@@ -377,8 +377,8 @@ def _replace(targets: list[LocalStore], graph: str, entries: Iterable[tuple[str,
         removed = sorted(changed) + gone
         for i, target in enumerate(targets):
             where = " in the store's base" if i else ""
-            with step(progress, f"{label}: {len(removed):,} entries removed{where}, "
-                                f"{kept:,} kept"):
+            with step(progress, f"{label}: {written:,} entries written, {kept:,} kept, "
+                                f"{len(removed):,} removed{where}"):
                 for start in range(0, len(removed), CHUNK):
                     with derived_writes():
                         _forget(target, graph, removed[start:start + CHUNK])
