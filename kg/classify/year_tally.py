@@ -114,13 +114,17 @@ def changed(tally: Tally, entries: Iterable[Entry], regions: dict[str, set[str]]
     the nation and in each of ``regions[patent]``."""
     out = {region: dict(steps) for region, steps in tally.items()}
     for patent, start, until, domestic in entries:
-        if not domestic:
-            continue
-        for key in (NATION, *sorted(regions.get(patent, ()))):
-            _step(out, key, int(start[:4]), sign)
-            if until is not None:
-                _step(out, key, int(until[:4]), -sign)
+        if domestic:
+            _count(out, (NATION, *sorted(regions.get(patent, ()))), start, until, sign)
     return _pruned(out)
+
+
+def _count(tally: Tally, keys: Iterable[str], start: str, until: str | None, sign: int) -> None:
+    """One domestic entry added (``sign`` 1) or taken out (-1) in each region of ``keys``."""
+    for key in keys:
+        _step(tally, key, int(start[:4]), sign)
+        if until is not None:
+            _step(tally, key, int(until[:4]), -sign)
 
 
 def entries(store: LocalStore, graph: str, patents: Iterable[str]) -> list[Entry]:
@@ -178,10 +182,8 @@ class Counter:
         for entry in entries:
             patent, start, until, domestic = entry
             if domestic:
-                for key in (NATION, *_regions(self.store, patent, self._owners)):
-                    _step(self._steps, key, int(start[:4]), 1)
-                    if until is not None:
-                        _step(self._steps, key, int(until[:4]), -1)
+                _count(self._steps, (NATION, *_regions(self.store, patent, self._owners)),
+                       start, until, 1)
             yield entry
 
     @property
