@@ -40,6 +40,9 @@ from kg.progress import Progress
 from kg.protocol import Store
 from kg.vocab import HVP, SH
 
+#: The prefix every timeline query starts with (the units' own prologues follow it).
+PREFIX = "PREFIX hvp: <https://w3id.org/hvp/def#>\n"
+
 
 @dataclass(frozen=True)
 class Part:
@@ -106,8 +109,7 @@ def parts(prof: Profile, shapes: Graph) -> list[Part]:
     that function does."""
     valid, criteria, domestic = bounds(prof, shapes)
     met = len(valid)
-    out = [Part("invention", "PREFIX hvp: <https://w3id.org/hvp/def#>\n"
-                "SELECT ?this WHERE { ?this a hvp:InventionPatent }", -1),
+    out = [Part("invention", PREFIX + "SELECT ?this WHERE { ?this a hvp:InventionPatent }", -1),
            Part("domestic", _select(domestic[0], "from", domestic[1]), met + 1)]
     for slot, (kind, head, text) in enumerate(valid):
         out.append(Part(kind, _select(head, kind, text), slot))
@@ -116,8 +118,7 @@ def parts(prof: Profile, shapes: Graph) -> list[Part]:
 
 
 def _select(head: str, column: str, text: str) -> str:
-    return (f"PREFIX hvp: <https://w3id.org/hvp/def#>\n{head}"
-            f"SELECT ?this ?{column} WHERE {{ {text} }}")
+    return f"{PREFIX}{head}SELECT ?this ?{column} WHERE {{ {text} }}"
 
 
 #: Unit queries the engine evaluates at a time (each on its own core, without the GIL).

@@ -96,7 +96,7 @@ def select_text(prof: Profile, shapes: Graph) -> str:
     if ends:
         body += _folded(ends, "?until", "COALESCE(IF({a} < {b}, {a}, {b}), {a}, {b})")
         body.append("FILTER(!BOUND(?until) || ?from < ?until)")
-    head = "PREFIX hvp: <https://w3id.org/hvp/def#>\n" + "".join(sorted(prefixes))
+    head = intervals.PREFIX + "".join(sorted(prefixes))
     return head + SELECT + "\n  ".join(body) + "\n}\n"
 
 
